@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-conformanced: the fixtures of the MCP conformance suite, over HTTP or stdio. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "conformance.h"
+#include "daemon.h"
+#include "log.h"
+#include "mcp-http.h"
+#include "mcp-stdio.h"
+
+static const McpServerDefinition definition = {
+        .name = "aios-conformanced",
+        .title = "aios conformance fixtures",
+        .version = PROJECT_VERSION,
+        .instructions = "Fixture server for the MCP conformance suite: every tool, resource and prompt answers as the suite expects.",
+        .tools = conformance_tools,
+        .resources = conformance_resources,
+        .resource_templates = conformance_resource_templates,
+        .prompts = conformance_prompts,
+};
+
+static const char *arg_listen = "127.0.0.1:8080";
+static bool arg_stdio = false;
+static char **arg_allowed_hosts = NULL;
+static size_t arg_n_allowed_hosts = 0;
+
+static void help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "Serves the MCP conformance suite's fixtures.\n\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --listen=ADDR:PORT  Listen here when no socket is passed in (default: %s)\n"
+               "     --allow-host=NAME   Accept this Host/Origin name besides the loopback names\n"
+               "     --stdio             Speak MCP on stdin and stdout instead of HTTP\n"
+               "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
+               program_invocation_short_name, arg_listen);
+}
+
+static int add_allowed_host(const char *name) {
+        /* Once any name is given the list replaces the default, so the loopback names go in first. */
+        static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
+        if (arg_n_allowed_hosts == 0)
+                FOREACH_ELEMENT(l, loopback)
+                        if (add_allowed_host(*l) < 0)
+                                return -ENOMEM;
+        char **a = reallocarray(arg_allowed_hosts, arg_n_allowed_hosts + 2, sizeof(char *));
+        if (!a)
+                return -ENOMEM;
+        arg_allowed_hosts = a;
+        a[arg_n_allowed_hosts++] = (char *) name;
+        a[arg_n_allowed_hosts] = NULL;
+        return 0;
+}
+
+static int parse_log_level(const char *s) {
+        static const struct { const char *name; int level; } levels[] = {
+                { "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING }, { "err", LOG_ERR },
+        };
+        FOREACH_ELEMENT(l, levels)
+                if (streq(l->name, s)) {
+                        log_set_max_level(l->level);
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_LISTEN, ARG_ALLOW_HOST, ARG_STDIO, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "listen", required_argument, NULL, ARG_LISTEN },
+                { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
+                { "stdio", no_argument, NULL, ARG_STDIO },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+
+        int c;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        puts(PROJECT_VERSION);
+                        return 0;
+                case ARG_LISTEN:
+                        arg_listen = optarg;
+                        break;
+                case ARG_ALLOW_HOST:
+                        if (add_allowed_host(optarg) < 0)
+                                return log_oom();
+                        break;
+                case ARG_STDIO:
+                        arg_stdio = true;
+                        break;
+                case ARG_LOG_LEVEL:
+                        if (parse_log_level(optarg) < 0)
+                                return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+
+        if (optind < argc)
+                return log_error_errno(EINVAL, "%s takes no positional arguments.", program_invocation_short_name);
+        return 1;
+}
+
+static int on_watched_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        mcp_server_notify_resource_updated(userdata, "test://watched-resource");
+        (void) sd_event_source_set_time_relative(s, 3 * USEC_PER_SEC);
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        log_set_ident(program_invocation_short_name);
+
+        int r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r;
+
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        r = daemon_event_new(&event);
+        if (r < 0)
+                return r;
+
+        _cleanup_(mcp_server_freep) McpServer *server = NULL;
+        r = mcp_server_new(&server, &definition, event, NULL);
+        if (r < 0)
+                return r;
+
+        _cleanup_(sd_event_source_unrefp) sd_event_source *watched = NULL;
+        r = sd_event_add_time_relative(event, &watched, CLOCK_MONOTONIC, 3 * USEC_PER_SEC, USEC_PER_SEC, on_watched_tick,
+                server);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add a timer: %m");
+        (void) sd_event_source_set_enabled(watched, SD_EVENT_ON);
+
+        _cleanup_(mcp_stdio_freep) McpStdio *stdio = NULL;
+        _cleanup_(mcp_http_freep) McpHttp *http = NULL;
+        char where[128] = "stdio";
+
+        if (arg_stdio) {
+                r = mcp_stdio_new(&stdio, server, STDIN_FILENO, STDOUT_FILENO, 4 * 1024 * 1024);
+                if (r < 0)
+                        return r;
+        } else {
+                int fd = http_listen_fd(arg_listen);
+                if (fd < 0)
+                        return fd;
+                (void) http_socket_describe(fd, where, sizeof(where));
+
+                McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
+                options.allowed_hosts = arg_allowed_hosts;
+                r = mcp_http_new(&http, server, fd, &options);
+                if (r < 0)
+                        return r;
+                log_info("Serving MCP on http://%s/mcp", where);
+        }
+
+        char status[256];
+        snprintf(status, sizeof(status), "Serving MCP on %s", where);
+        r = daemon_run(event, status);
+
+        /* Transports go before the server whose sessions they hold. */
+        stdio = mcp_stdio_free(stdio);
+        http = mcp_http_free(http);
+        free(arg_allowed_hosts);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r = run(argc, argv);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

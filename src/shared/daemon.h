@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What every aios daemon does around its event loop: signals, sd_notify, the watchdog. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+/* The default event loop with SIGTERM and SIGINT ending it and the watchdog armed when systemd asks. */
+int daemon_event_new(sd_event **ret);
+
+/* Tells systemd we are ready (with status), runs the loop, tells systemd we are stopping. Returns the
+ * loop's exit code. */
+int daemon_run(sd_event *e, const char *status);

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libmicrohttpd on sd-event, the way systemd-journal-remote drives it, plus the listening socket. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+
+#include "http-server.h"
+#include "log.h"
+
+struct HttpServer {
+        sd_event *event;
+        struct MHD_Daemon *daemon;
+        sd_event_source *io_source;
+        sd_event_source *timer_source;
+        sd_event_source *kick_source;
+};
+
+static void mhd_log(void *arg, const char *format, va_list ap) {
+        char buf[512];
+        vsnprintf(buf, sizeof(buf), format, ap);
+        buf[strcspn(buf, "\n")] = 0;
+        log_debug("libmicrohttpd: %s", buf);
+}
+
+static void http_server_run(HttpServer *h) {
+        if (MHD_run(h->daemon) != MHD_YES)
+                log_debug("MHD_run() failed.");
+
+        /* MHD_get_timeout() is relative milliseconds; sd-event wants absolute CLOCK_MONOTONIC microseconds. */
+        MHD_UNSIGNED_LONG_LONG timeout_ms;
+        if (MHD_get_timeout(h->daemon, &timeout_ms) != MHD_YES) {
+                (void) sd_event_source_set_enabled(h->timer_source, SD_EVENT_OFF);
+                return;
+        }
+        uint64_t now;
+        (void) sd_event_now(h->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_source_set_time(h->timer_source, now + (uint64_t) timeout_ms * USEC_PER_MSEC);
+        (void) sd_event_source_set_enabled(h->timer_source, SD_EVENT_ONESHOT);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        http_server_run(userdata);
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        http_server_run(userdata);
+        return 0;
+}
+
+static int on_kick(sd_event_source *s, void *userdata) {
+        http_server_run(userdata);
+        return 0;
+}
+
+void http_server_kick(HttpServer *h) {
+        /* Resuming signals MHD's own eventfd, which wakes the io source too; running soon from a defer
+         * source spares one wake-up of the loop. */
+        (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_ONESHOT);
+}
+
+int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const HttpServerOptions *o,
+        MHD_AccessHandlerCallback handler, void *handler_cls, MHD_RequestCompletedCallback completed,
+        void *completed_cls) {
+
+        assert(ret);
+        assert(event);
+        assert(listen_fd >= 0);
+        assert(o);
+
+        _cleanup_close_ int fd = listen_fd;
+        _cleanup_(http_server_freep) HttpServer *h = new0(HttpServer, 1);
+        if (!h)
+                return log_oom();
+        h->event = sd_event_ref(event);
+
+        h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+                0, NULL, NULL, handler, handler_cls,
+                MHD_OPTION_LISTEN_SOCKET, fd,
+                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connection_limit,
+                MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_sec,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->connection_memory,
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+                MHD_OPTION_END);
+        if (!h->daemon)
+                return log_error_errno(EINVAL, "Failed to start the HTTP server.");
+        TAKE_FD(fd); /* MHD closes it when it stops */
+
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!info)
+                return log_error_errno(EINVAL, "libmicrohttpd has no epoll fd.");
+
+        int r = sd_event_add_io(event, &h->io_source, info->epoll_fd, EPOLLIN, on_io, h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the HTTP server: %m");
+        r = sd_event_add_time(event, &h->timer_source, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the HTTP timer: %m");
+        r = sd_event_add_defer(event, &h->kick_source, on_kick, h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the HTTP defer source: %m");
+        (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(h->io_source, "http-io");
+        (void) sd_event_source_set_description(h->timer_source, "http-timer");
+
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
+HttpServer *http_server_free(HttpServer *h) {
+        if (!h)
+                return NULL;
+        sd_event_source_disable_unref(h->io_source);
+        sd_event_source_disable_unref(h->timer_source);
+        sd_event_source_disable_unref(h->kick_source);
+        if (h->daemon)
+                MHD_stop_daemon(h->daemon);
+        sd_event_unref(h->event);
+        free(h);
+        return NULL;
+}
+
+static int parse_address(const char *address, struct sockaddr_storage *ss, socklen_t *len) {
+        const char *colon = strrchr(address, ':');
+        if (!colon)
+                return -EINVAL;
+
+        char *end;
+        unsigned long port = strtoul(colon + 1, &end, 10);
+        if (*end || colon[1] == 0 || port > 65535)
+                return -EINVAL;
+
+        _cleanup_free_ char *host = strndup(address, colon - address);
+        if (!host)
+                return -ENOMEM;
+
+        memset(ss, 0, sizeof(*ss));
+        if (host[0] == '[') {
+                size_t l = strlen(host);
+                if (l < 2 || host[l - 1] != ']')
+                        return -EINVAL;
+                host[l - 1] = 0;
+                struct sockaddr_in6 *sa = (struct sockaddr_in6 *) ss;
+                sa->sin6_family = AF_INET6;
+                sa->sin6_port = htons(port);
+                if (inet_pton(AF_INET6, host + 1, &sa->sin6_addr) != 1)
+                        return -EINVAL;
+                *len = sizeof(*sa);
+                return 0;
+        }
+
+        struct sockaddr_in *sa = (struct sockaddr_in *) ss;
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons(port);
+        if (isempty(host))
+                sa->sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+                return -EINVAL;
+        *len = sizeof(*sa);
+        return 0;
+}
+
+int http_listen_fd(const char *address) {
+        int n = sd_listen_fds(true);
+        if (n < 0)
+                return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
+        for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++)
+                if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0)
+                        return fd;
+        if (n > 0)
+                return log_error_errno(EINVAL, "None of the %d sockets passed by systemd is a listening stream socket.", n);
+
+        struct sockaddr_storage ss;
+        socklen_t len;
+        int r = parse_address(address, &ss, &len);
+        if (r < 0)
+                return log_error_errno(r, "Invalid listen address \"%s\": expected HOST:PORT, [IPV6]:PORT or :PORT.",
+                        address);
+
+        _cleanup_close_ int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create a socket: %m");
+        int one = 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, (struct sockaddr *) &ss, len) < 0)
+                return log_error_errno(errno, "Failed to bind to %s: %m", address);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(errno, "Failed to listen on %s: %m", address);
+        return TAKE_FD(fd);
+}
+
+int http_socket_describe(int fd, char *buf, size_t size) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        char host[INET6_ADDRSTRLEN];
+
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        if (ss.ss_family == AF_INET6) {
+                struct sockaddr_in6 *sa = (struct sockaddr_in6 *) &ss;
+                inet_ntop(AF_INET6, &sa->sin6_addr, host, sizeof(host));
+                snprintf(buf, size, "[%s]:%u", host, ntohs(sa->sin6_port));
+        } else if (ss.ss_family == AF_INET) {
+                struct sockaddr_in *sa = (struct sockaddr_in *) &ss;
+                inet_ntop(AF_INET, &sa->sin_addr, host, sizeof(host));
+                snprintf(buf, size, "%s:%u", host, ntohs(sa->sin_port));
+        } else
+                return -EAFNOSUPPORT;
+        return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libmicrohttpd driven from sd-event: its epoll fd as an io source, its timeouts as a timer source. */
+#pragma once
+
+#include <microhttpd.h>
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+
+typedef struct HttpServer HttpServer;
+
+typedef struct HttpServerOptions {
+        unsigned connection_limit;        /* open connections at once */
+        unsigned per_ip_connection_limit; /* 0: none */
+        unsigned idle_timeout_sec;        /* a connection with no traffic is closed after this */
+        size_t connection_memory;         /* per connection, for headers and buffers */
+} HttpServerOptions;
+
+#define HTTP_SERVER_OPTIONS_DEFAULT                                                                          \
+        ((HttpServerOptions) {                                                                               \
+                .connection_limit = 1024,                                                                    \
+                .per_ip_connection_limit = 0,                                                                \
+                .idle_timeout_sec = 60,                                                                      \
+                .connection_memory = 64 * 1024,                                                              \
+        })
+
+/* Serves on listen_fd (taken) with handler and completed callbacks as libmicrohttpd has them. */
+int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const HttpServerOptions *options,
+        MHD_AccessHandlerCallback handler, void *handler_cls, MHD_RequestCompletedCallback completed,
+        void *completed_cls);
+HttpServer *http_server_free(HttpServer *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(HttpServer *, http_server_free);
+
+/* Lets libmicrohttpd work after something outside it changed its state (a resumed connection). */
+void http_server_kick(HttpServer *h);
+
+/* The listening socket: the one passed by systemd (socket activation), else a new one bound to address
+ * ("127.0.0.1:8080", "[::1]:8080", ":8080" for all addresses). Returns the fd or a negative errno, logged. */
+int http_listen_fd(const char *address);
+/* Formats the address a listening socket is bound to, for the log. */
+int http_socket_describe(int fd, char *buf, size_t size);

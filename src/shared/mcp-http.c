@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Streamable HTTP: checks in the order of the request path (Host/Origin, endpoint, method, headers, size,
+ * session), then the engine; answers as JSON or SSE depending on what the engine produces first. */
+#include <stdio.h>
+#include <strings.h>
+
+#include "log.h"
+#include "jsonrpc.h"
+#include "mcp-http-stream.h"
+#include "mcp-http.h"
+#include "mcp-session.h"
+
+#define HEADER_SESSION_ID "Mcp-Session-Id"
+#define HEADER_PROTOCOL_VERSION "MCP-Protocol-Version"
+#define HEADER_LAST_EVENT_ID "Last-Event-ID"
+
+typedef struct HttpSession HttpSession;
+
+struct McpHttp {
+        McpServer *server;
+        McpHttpOptions options;
+        HttpServer *http;
+        sd_event_source *sweep_timer;
+        HttpSession *sessions; /* every session that came through this transport */
+        struct HttpRequest *requests; /* open requests, resumed at shutdown */
+        bool shutting_down;
+};
+
+/* The transport's part of a session: its streams. */
+struct HttpSession {
+        McpHttp *owner;
+        McpSession *session; /* weak: this struct is freed with the session */
+        HttpSession *next, *prev;
+        StreamSet streams;
+};
+
+typedef struct HttpRequest {
+        McpHttp *owner;
+        struct HttpRequest *next, *prev;
+        struct MHD_Connection *connection;
+        char *body;
+        size_t size;
+        size_t allocated;
+        bool too_large;
+        bool dispatched;
+        McpSession *session; /* referenced */
+        bool new_session;
+        HttpStream *stream; /* referenced; attached to this connection */
+} HttpRequest;
+
+static const char *const loopback_names[] = { "localhost", "127.0.0.1", "[::1]", NULL };
+
+static bool name_allowed(char **allowed, const char *name, size_t len) {
+        const char *const *list = allowed ? (const char *const *) allowed : loopback_names;
+        for (const char *const *a = list; *a; a++)
+                if (strlen(*a) == len && strncasecmp(*a, name, len) == 0)
+                        return true;
+        return false;
+}
+
+/* The name part of "name", "name:port", "[v6]" or "[v6]:port". */
+static size_t host_name_length(const char *host) {
+        if (host[0] == '[') {
+                const char *close = strchr(host, ']');
+                return close ? (size_t) (close - host + 1) : strlen(host);
+        }
+        return strcspn(host, ":");
+}
+
+bool mcp_http_host_allowed(char **allowed, const char *host) {
+        if (isempty(host))
+                return false;
+        size_t l = host_name_length(host);
+        const char *rest = host + l;
+        if (*rest && (*rest != ':' || !rest[1] || strspn(rest + 1, "0123456789") != strlen(rest + 1)))
+                return false;
+        return name_allowed(allowed, host, l);
+}
+
+bool mcp_http_origin_allowed(char **allowed, const char *origin) {
+        const char *p;
+        if (startswith_ptr(origin, "http://"))
+                p = origin + 7;
+        else if (startswith_ptr(origin, "https://"))
+                p = origin + 8;
+        else
+                return false;
+        return mcp_http_host_allowed(allowed, p);
+}
+
+/* --- responses ------------------------------------------------------------------------------------- */
+
+static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, json_object *body, McpSession *session) {
+        const char *text = body ? json_to_string(body) : "";
+        struct MHD_Response *response =
+                MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_MUST_COPY);
+        if (!response)
+                return MHD_NO;
+        if (body)
+                MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        if (session)
+                MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
+        enum MHD_Result r = MHD_queue_response(c, status, response);
+        MHD_destroy_response(response);
+        return r;
+}
+
+/* An error before the engine: a JSON-RPC error body, as the TypeScript SDK's server gives. */
+static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, int code, const char *format, ...)
+        _printf_(4, 5);
+static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, int code, const char *format, ...) {
+        _cleanup_free_ char *message = NULL;
+        va_list ap;
+        va_start(ap, format);
+        if (vasprintf(&message, format, ap) < 0)
+                message = NULL;
+        va_end(ap);
+
+        _cleanup_json_ json_object *body = jsonrpc_error_new(NULL, code, message ?: "Error", NULL);
+        return respond_json(c, status, body, NULL);
+}
+
+static enum MHD_Result respond_empty(struct MHD_Connection *c, unsigned status, const char *allow) {
+        struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
+        if (!response)
+                return MHD_NO;
+        if (allow)
+                MHD_add_response_header(response, "Allow", allow);
+        enum MHD_Result r = MHD_queue_response(c, status, response);
+        MHD_destroy_response(response);
+        return r;
+}
+
+/* --- sessions ------------------------------------------------------------------------------------- */
+
+static void http_session_free(void *p) {
+        HttpSession *hs = p;
+        if (!hs)
+                return;
+        stream_set_clear(&hs->streams);
+        if (hs->owner) {
+                if (hs->prev)
+                        hs->prev->next = hs->next;
+                else
+                        hs->owner->sessions = hs->next;
+                if (hs->next)
+                        hs->next->prev = hs->prev;
+        }
+        free(hs);
+}
+
+static int standalone_send(void *userdata, json_object *message) {
+        HttpSession *hs = userdata;
+        HttpStream *st = stream_set_find(&hs->streams, 0);
+        if (!st)
+                return 0; /* no GET stream was ever opened: nobody listens */
+        return http_stream_push(st, message);
+}
+
+static HttpSession *http_session_get(McpHttp *h, McpSession *session) {
+        HttpSession *hs = mcp_session_get_transport_data(session);
+        if (hs)
+                return hs;
+
+        hs = new0(HttpSession, 1);
+        if (!hs)
+                return NULL;
+        hs->owner = h;
+        hs->session = session;
+        hs->next = h->sessions;
+        if (h->sessions)
+                h->sessions->prev = hs;
+        h->sessions = hs;
+        mcp_session_set_transport_data(session, hs, http_session_free);
+        mcp_session_set_standalone(session, standalone_send, hs);
+        return hs;
+}
+
+static bool http_session_idle(HttpSession *hs, uint64_t now, uint64_t max_idle) {
+        if (mcp_session_is_busy(hs->session))
+                return false;
+        for (HttpStream *st = hs->streams.streams; st; st = st->owner_next)
+                if (st->connection)
+                        return false;
+        return now - mcp_session_get_last_used(hs->session) > max_idle;
+}
+
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
+        McpHttp *h = userdata;
+        uint64_t now = now_usec();
+
+        for (HttpSession *hs = h->sessions, *next; hs; hs = next) {
+                next = hs->next;
+                if (http_session_idle(hs, now, h->options.session_idle_usec)) {
+                        log_debug("Ending idle session %s.", mcp_session_get_id(hs->session));
+                        mcp_session_close(hs->session);
+                }
+        }
+
+        /* Keepalives on every open stream: they also make a vanished client's connection fail. */
+        for (HttpSession *hs = h->sessions; hs; hs = hs->next)
+                for (HttpStream *st = hs->streams.streams; st; st = st->owner_next)
+                        if (st->connection) {
+                                http_stream_keepalive(st);
+                                mcp_session_touch(hs->session);
+                        }
+
+        uint64_t period = MIN(h->options.keepalive_usec, h->options.session_idle_usec / 4);
+        (void) sd_event_source_set_time_relative(s, MAX(period, USEC_PER_SEC));
+        return 0;
+}
+
+/* --- request handling ------------------------------------------------------------------------------ */
+
+static bool accepts(const char *accept, const char *type) {
+        if (!accept)
+                return true;
+        /* "application/json" is matched by itself, by "application/\*" and by "\*\/\*". */
+        char major[64];
+        size_t l = strcspn(type, "/");
+        snprintf(major, sizeof(major), "%.*s/*", (int) l, type);
+        return strcasestr(accept, type) || strcasestr(accept, major) || strstr(accept, "*/*");
+}
+
+static bool content_type_is_json(const char *ct) {
+        if (!ct)
+                return false;
+        size_t l = strcspn(ct, ";");
+        while (l > 0 && ct[l - 1] == ' ')
+                l--;
+        return l == strlen("application/json") && strncasecmp(ct, "application/json", l) == 0;
+}
+
+static HttpRequest *request_new(McpHttp *h, struct MHD_Connection *c) {
+        HttpRequest *req = new0(HttpRequest, 1);
+        if (!req)
+                return NULL;
+        req->owner = h;
+        req->connection = c;
+        req->next = h->requests;
+        if (h->requests)
+                h->requests->prev = req;
+        h->requests = req;
+        return req;
+}
+
+static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) {
+        McpHttp *h = req->owner;
+        if (req->prev)
+                req->prev->next = req->next;
+        else
+                h->requests = req->next;
+        if (req->next)
+                req->next->prev = req->prev;
+
+        HttpStream *st = req->stream;
+        if (st) {
+                http_stream_detach(st);
+                /* A stream that said everything is done with; one cut short stays for Last-Event-ID. */
+                if ((st->mode == STREAM_JSON && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) ||
+                    (st->index != 0 && http_stream_drained(st)))
+                        http_stream_forget(st);
+                http_stream_unref(st);
+        }
+
+        if (req->session && req->new_session && !mcp_session_is_initialized(req->session))
+                mcp_session_close(req->session); /* initialize failed: the session never was */
+        mcp_session_unref(req->session);
+        free(req->body);
+        free(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+        if (*con_cls)
+                request_free(*con_cls, toe);
+        *con_cls = NULL;
+}
+
+static int append_body(HttpRequest *req, const char *data, size_t size, size_t max) {
+        if (req->too_large || req->size + size > max) {
+                req->too_large = true;
+                return 0; /* keep reading (and dropping) so that the 413 can be sent */
+        }
+        if (req->size + size + 1 > req->allocated) {
+                size_t n = MAX(req->allocated * 2, req->size + size + 1);
+                n = MIN(n, max + 1);
+                char *b = realloc(req->body, n);
+                if (!b)
+                        return -ENOMEM;
+                req->body = b;
+                req->allocated = n;
+        }
+        memcpy(req->body + req->size, data, size);
+        req->size += size;
+        req->body[req->size] = 0;
+        return 0;
+}
+
+/* Answers what the stream has by now, or suspends until it has something. */
+static enum MHD_Result answer_from_stream(HttpRequest *req) {
+        HttpStream *st = req->stream;
+        McpSession *session = req->new_session && mcp_session_is_initialized(req->session) ? req->session : NULL;
+
+        switch (st->mode) {
+        case STREAM_JSON: {
+                /* A lone error about the message itself (no id to answer) is a bad request. */
+                json_object *id = NULL;
+                unsigned status = MHD_HTTP_OK;
+                if (json_object_is_type(st->reply, json_type_object) && json_get_object(st->reply, "error") &&
+                    (!json_object_object_get_ex(st->reply, "id", &id) || !id))
+                        status = MHD_HTTP_BAD_REQUEST;
+                if (!st->reply)
+                        return respond_empty(req->connection, MHD_HTTP_ACCEPTED, NULL);
+                return respond_json(req->connection, status, st->reply, session);
+        }
+        case STREAM_SSE: {
+                struct MHD_Response *response = http_stream_response_new(st);
+                if (!response)
+                        return MHD_NO;
+                if (session)
+                        MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
+                enum MHD_Result r = MHD_queue_response(req->connection, MHD_HTTP_OK, response);
+                MHD_destroy_response(response);
+                return r;
+        }
+        case STREAM_UNDECIDED:
+                http_stream_suspend(st);
+                return MHD_YES;
+        }
+        return MHD_NO;
+}
+
+static enum MHD_Result check_protocol_version(struct MHD_Connection *c, const char **ret_version) {
+        const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_PROTOCOL_VERSION);
+        if (v && !mcp_version_is_supported(v))
+                return respond_error(c, MHD_HTTP_BAD_REQUEST, JSONRPC_INVALID_REQUEST,
+                        "Bad Request: unsupported MCP-Protocol-Version \"%s\" (supported: %s, %s, %s)", v,
+                        mcp_session_versions[0], mcp_session_versions[1], mcp_session_versions[2]);
+        *ret_version = v ?: MCP_VERSION_HTTP_DEFAULT;
+        return MHD_YES;
+}
+
+/* Finds the session named by the header. Returns 1 with a reference in *ret, or 0 after answering. */
+static int lookup_session(McpHttp *h, struct MHD_Connection *c, McpSession **ret, enum MHD_Result *ret_result) {
+        const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID);
+        if (!id) {
+                *ret_result = respond_error(c, MHD_HTTP_BAD_REQUEST, JSONRPC_INVALID_REQUEST,
+                        "Bad Request: the Mcp-Session-Id header is required");
+                return 0;
+        }
+        McpSession *session = mcp_server_find_session(h->server, id);
+        if (!session) {
+                /* Unknown or ended: the client starts a new session with initialize. */
+                *ret_result = respond_error(c, MHD_HTTP_NOT_FOUND, -32001, "Session not found");
+                return 0;
+        }
+        *ret = mcp_session_ref(session);
+        return 1;
+}
+
+static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
+        struct MHD_Connection *c = req->connection;
+
+        if (req->too_large)
+                return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
+                        "Request body larger than %zu bytes", h->options.max_body);
+
+        const char *version;
+        if (check_protocol_version(c, &version) != MHD_YES)
+                return MHD_YES;
+
+        _cleanup_json_ json_object *message = NULL;
+        const char *reason = NULL;
+        if (json_parse_strict(req->body ?: "", req->size, &message, &reason) < 0) {
+                _cleanup_json_ json_object *e = mcp_parse_error_new(reason);
+                return respond_json(c, MHD_HTTP_BAD_REQUEST, e, NULL);
+        }
+
+        enum MHD_Result result;
+        if (mcp_message_is_initialize(message) &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
+                int r = mcp_session_new(h->server, &req->session);
+                if (r == -EBUSY)
+                        return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
+                                "Too many sessions; try again later");
+                if (r < 0)
+                        return MHD_NO;
+                req->new_session = true;
+        } else if (!lookup_session(h, c, &req->session, &result))
+                return result;
+
+        HttpSession *hs = http_session_get(h, req->session);
+        if (!hs)
+                return MHD_NO;
+
+        if (http_stream_new(&req->stream, h->http, &hs->streams, false, h->options.stream_buffer_max) < 0)
+                return MHD_NO;
+        HttpStream *st = req->stream;
+        const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        st->json_allowed = accepts(accept, "application/json");
+        st->sse_allowed = accepts(accept, "text/event-stream");
+        if (!st->json_allowed && !st->sse_allowed)
+                return respond_error(c, MHD_HTTP_NOT_ACCEPTABLE, JSONRPC_INVALID_REQUEST,
+                        "Not Acceptable: the client must accept application/json and text/event-stream");
+        const char *session_version = mcp_session_get_version(req->session) ?: json_get_string(
+                json_get_object(message, "params"), "protocolVersion");
+        st->prime = mcp_version_at_least(session_version, MCP_VERSION_2025_11_25);
+        http_stream_attach(st, c);
+
+        req->dispatched = true;
+        int r = mcp_server_dispatch(h->server, req->session, message, &http_stream_sink_ops, st, &st->exchange);
+        if (r < 0)
+                return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
+                        strerror(-r));
+        if (r == 0) {
+                http_stream_forget(st);
+                return respond_empty(c, MHD_HTTP_ACCEPTED, NULL);
+        }
+        return answer_from_stream(req);
+}
+
+static enum MHD_Result handle_get(McpHttp *h, HttpRequest *req) {
+        struct MHD_Connection *c = req->connection;
+        const char *version;
+
+        if (!accepts(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT), "text/event-stream"))
+                return respond_error(c, MHD_HTTP_NOT_ACCEPTABLE, JSONRPC_INVALID_REQUEST,
+                        "Not Acceptable: the client must accept text/event-stream");
+        if (check_protocol_version(c, &version) != MHD_YES)
+                return MHD_YES;
+        enum MHD_Result result;
+        if (!lookup_session(h, c, &req->session, &result))
+                return result;
+
+        HttpSession *hs = http_session_get(h, req->session);
+        if (!hs)
+                return MHD_NO;
+
+        HttpStream *st;
+        const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_LAST_EVENT_ID);
+        if (last) {
+                unsigned index;
+                uint64_t seq;
+                if (http_stream_parse_event_id(last, &index, &seq) < 0 || !(st = stream_set_find(&hs->streams, index)) ||
+                    http_stream_seek(st, seq) < 0)
+                        return respond_error(c, MHD_HTTP_NOT_FOUND, JSONRPC_INVALID_REQUEST,
+                                "Not Found: no stream has the event %s", last);
+        } else {
+                st = stream_set_find(&hs->streams, 0);
+                if (!st) {
+                        if (http_stream_new(&st, h->http, &hs->streams, true, h->options.stream_buffer_max) < 0)
+                                return MHD_NO;
+                        http_stream_unref(st); /* the session's set holds it */
+                }
+        }
+
+        if (st->connection)
+                return respond_error(c, MHD_HTTP_CONFLICT, JSONRPC_INVALID_REQUEST,
+                        "Conflict: this stream is already being read by another connection");
+
+        req->stream = http_stream_ref(st);
+        http_stream_attach(st, c);
+        if (st->mode == STREAM_JSON) {
+                /* The reply was ready before any event: deliver it as the stream's only event. */
+                st->mode = STREAM_SSE;
+                (void) http_stream_push(st, st->reply);
+                json_object_put(TAKE_PTR(st->reply));
+        } else if (st->mode == STREAM_UNDECIDED)
+                st->mode = STREAM_SSE;
+        return answer_from_stream(req);
+}
+
+static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
+        enum MHD_Result result;
+        McpSession *session;
+        if (!lookup_session(h, req->connection, &session, &result))
+                return result;
+        mcp_session_close(session);
+        mcp_session_unref(session);
+        return respond_empty(req->connection, MHD_HTTP_OK, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+        const char *http_version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
+
+        McpHttp *h = cls;
+        HttpRequest *req = *con_cls;
+
+        if (!req) {
+                /* Headers are in: check what can be checked before reading the body. */
+                if (h->shutting_down)
+                        return respond_empty(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL);
+
+                const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+                const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
+                if (!mcp_http_host_allowed(h->options.allowed_hosts, host))
+                        return respond_error(c, MHD_HTTP_FORBIDDEN, JSONRPC_INVALID_REQUEST,
+                                "Forbidden: Host \"%s\" is not allowed", strempty(host));
+                if (origin && !mcp_http_origin_allowed(h->options.allowed_hosts, origin))
+                        return respond_error(c, MHD_HTTP_FORBIDDEN, JSONRPC_INVALID_REQUEST,
+                                "Forbidden: Origin \"%s\" is not allowed", origin);
+
+                if (!streq(url, h->options.endpoint))
+                        return respond_error(c, MHD_HTTP_NOT_FOUND, JSONRPC_INVALID_REQUEST, "Not Found: %s", url);
+
+                bool post = streq(method, MHD_HTTP_METHOD_POST);
+                if (!post && !streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_DELETE))
+                        return respond_empty(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, POST, DELETE");
+
+                if (post) {
+                        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+                        if (!content_type_is_json(ct))
+                                return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, JSONRPC_INVALID_REQUEST,
+                                        "Unsupported Media Type: Content-Type must be application/json");
+                        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+                        if (cl && strtoull(cl, NULL, 10) > h->options.max_body)
+                                return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
+                                        "Request body larger than %zu bytes", h->options.max_body);
+                }
+
+                req = request_new(h, c);
+                if (!req)
+                        return MHD_NO;
+                *con_cls = req;
+                return MHD_YES;
+        }
+
+        if (*upload_data_size > 0) {
+                if (append_body(req, upload_data, *upload_data_size, h->options.max_body) < 0)
+                        return MHD_NO;
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+
+        if (h->shutting_down)
+                return respond_empty(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL);
+
+        /* Called again after a resume: the stream has something now. */
+        if (req->dispatched)
+                return answer_from_stream(req);
+        req->dispatched = true;
+
+        if (streq(method, MHD_HTTP_METHOD_POST))
+                return handle_post(h, req);
+        if (streq(method, MHD_HTTP_METHOD_GET))
+                return handle_get(h, req);
+        return handle_delete(h, req);
+}
+
+int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpOptions *options) {
+        _cleanup_close_ int fd = listen_fd;
+        _cleanup_(mcp_http_freep) McpHttp *h = new0(McpHttp, 1);
+        if (!h)
+                return log_oom();
+        h->server = server;
+        h->options = *options;
+
+        int r = http_server_new(&h->http, mcp_server_get_event(server), TAKE_FD(fd), &options->http, on_request, h,
+                on_completed, h);
+        if (r < 0)
+                return r;
+
+        r = sd_event_add_time_relative(mcp_server_get_event(server), &h->sweep_timer, CLOCK_MONOTONIC,
+                MIN(options->keepalive_usec, options->session_idle_usec / 4), USEC_PER_SEC, on_sweep, h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the session timer: %m");
+        (void) sd_event_source_set_enabled(h->sweep_timer, SD_EVENT_ON);
+
+        *ret = TAKE_PTR(h);
+        return 0;
+}
+
+McpHttp *mcp_http_free(McpHttp *h) {
+        if (!h)
+                return NULL;
+
+        /* libmicrohttpd must not stop with suspended connections: resume them all, they end at once. */
+        h->shutting_down = true;
+        for (HttpRequest *req = h->requests; req; req = req->next)
+                if (req->stream) {
+                        req->stream->finished = true;
+                        req->stream->drop_when_drained = true;
+                        http_stream_wake(req->stream);
+                }
+
+        sd_event_source_disable_unref(h->sweep_timer);
+        http_server_free(h->http);
+
+        /* The sessions stay with the server, but without this transport. */
+        while (h->sessions) {
+                HttpSession *hs = h->sessions;
+                h->sessions = hs->next;
+                hs->owner = NULL;
+                mcp_session_set_standalone(hs->session, NULL, NULL);
+                stream_set_clear(&hs->streams);
+        }
+        free(h);
+        return NULL;
+}

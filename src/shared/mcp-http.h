@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* MCP's Streamable HTTP transport on one endpoint: POST, GET streams, DELETE, sessions, SSE resumption. */
+#pragma once
+
+#include "http-server.h"
+#include "mcp-server.h"
+
+typedef struct McpHttp McpHttp;
+
+typedef struct McpHttpOptions {
+        const char *endpoint;         /* "/mcp" */
+        size_t max_body;              /* larger request bodies get 413 */
+        char **allowed_hosts;         /* Host and Origin names allowed; NULL: loopback names only */
+        uint64_t session_idle_usec;   /* a session unused this long is ended */
+        uint64_t keepalive_usec;      /* comment lines on idle SSE streams, which also notice gone clients */
+        size_t stream_buffer_max;     /* bytes kept per SSE stream for replay */
+        HttpServerOptions http;
+} McpHttpOptions;
+
+#define MCP_HTTP_OPTIONS_DEFAULT                                                                             \
+        ((McpHttpOptions) {                                                                                  \
+                .endpoint = "/mcp",                                                                          \
+                .max_body = 4 * 1024 * 1024,                                                                 \
+                .session_idle_usec = 30 * 60 * USEC_PER_SEC,                                                 \
+                .keepalive_usec = 15 * USEC_PER_SEC,                                                         \
+                .stream_buffer_max = 4 * 1024 * 1024,                                                        \
+                .http = HTTP_SERVER_OPTIONS_DEFAULT,                                                         \
+        })
+
+/* Serves server on listen_fd (taken). */
+int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpOptions *options);
+McpHttp *mcp_http_free(McpHttp *h);
+DEFINE_TRIVIAL_CLEANUP_FUNC(McpHttp *, mcp_http_free);
+
+/* Host and Origin checks against the allow-list (NULL: localhost, 127.0.0.1, [::1]); exposed for tests. */
+bool mcp_http_host_allowed(char **allowed, const char *host);
+bool mcp_http_origin_allowed(char **allowed, const char *origin);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The engine's private structures, shared by mcp-server.c, mcp-session.c, mcp-request.c and the methods. */
+#pragma once
+
+#include "hashmap.h"
+#include "jsonrpc.h"
+#include "mcp-request.h"
+#include "mcp-server.h"
+#include "mcp-session.h"
+
+#define MCP_DEFAULT_PAGE_SIZE 100U
+#define MCP_MAX_SESSIONS_DEFAULT 4096U
+#define MCP_SESSION_ID_BYTES 24
+
+typedef struct ToolEntry {
+        const McpTool *tool;
+        json_object *input_schema;
+        json_object *descriptor; /* the tools/list entry, built once */
+} ToolEntry;
+
+struct McpServer {
+        const McpServerDefinition *def;
+        sd_event *event;
+        void *userdata;
+
+        ToolEntry **tools; /* in list order */
+        size_t n_tools;
+        Hashmap *tools_by_name;
+        json_object *resource_descriptors; /* array */
+        json_object *template_descriptors; /* array */
+        json_object *prompt_descriptors;   /* array */
+
+        Hashmap *sessions;
+        uint64_t next_ask_id;
+};
+
+typedef struct Ask {
+        char key[24];
+        McpRequest *req;
+        McpAnswerHandler answer;
+        void *userdata;
+} Ask;
+
+struct McpSession {
+        unsigned n_ref;
+        McpServer *server;
+        char id[MCP_SESSION_ID_BYTES * 2 + 1];
+        bool initialized;
+        bool closed;
+
+        char *version;
+        json_object *client_capabilities;
+        json_object *client_info;
+        McpLogLevel log_level;
+
+        Hashmap *subscriptions; /* uri -> strdup'd uri */
+        Hashmap *requests;      /* id key -> McpRequest, in flight */
+        Hashmap *asks;          /* our request id -> Ask */
+
+        int (*standalone_send)(void *userdata, json_object *m);
+        void *standalone_userdata;
+
+        void *transport_data;
+        void (*transport_data_free)(void *);
+        uint64_t last_used;
+};
+
+struct McpExchange {
+        McpServer *server;
+        McpSession *session;
+        const McpSinkOps *ops;
+        void *userdata;
+
+        McpRequest *requests; /* pending, linked through exchange_next */
+        unsigned n_pending;
+        bool batch;
+        bool dispatching;
+        json_object *replies; /* batch: array; otherwise the one reply */
+};
+
+struct McpRequest {
+        unsigned n_ref;
+        McpServer *server;
+        McpSession *session;
+        McpExchange *exchange; /* NULL once done */
+        McpRequest *exchange_next, *exchange_prev;
+
+        json_object *id;
+        char *id_key;
+        const char *method; /* points into params' message, kept alive by message */
+        json_object *message;
+        json_object *params;
+        json_object *progress_token;
+        const McpTool *tool;
+
+        char *protocol_version;
+        json_object *client_capabilities;
+
+        bool done;
+        bool cancelled;
+        void (*cancel)(McpRequest *req, void *userdata);
+        void *cancel_userdata;
+};
+
+/* mcp-request.c */
+int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *m, McpRequest **ret);
+int mcp_request_send(McpRequest *req, json_object *message);
+void mcp_request_cancel(McpRequest *req);
+int mcp_request_reply_errno(McpRequest *req, int error);
+
+/* mcp-exchange.c */
+void mcp_exchange_complete(McpExchange *x, McpRequest *req, json_object *reply);
+void mcp_exchange_add_reply(McpExchange *x, json_object *reply);
+
+/* mcp-session.c */
+void mcp_session_handle_response(McpSession *session, const JsonRpcMessage *m);
+void mcp_session_handle_cancelled(McpSession *session, json_object *params);
+int mcp_session_send_standalone(McpSession *session, json_object *message);
+uint64_t now_usec(void);
+
+/* method handlers, one file per family */
+int mcp_method_initialize(McpRequest *req);
+int mcp_method_tools_list(McpRequest *req);
+int mcp_method_tools_call(McpRequest *req);
+int mcp_method_resources_list(McpRequest *req);
+int mcp_method_resources_templates_list(McpRequest *req);
+int mcp_method_resources_read(McpRequest *req);
+int mcp_method_resources_subscribe(McpRequest *req);
+int mcp_method_resources_unsubscribe(McpRequest *req);
+int mcp_method_prompts_list(McpRequest *req);
+int mcp_method_prompts_get(McpRequest *req);
+int mcp_method_completion_complete(McpRequest *req);
+int mcp_method_logging_set_level(McpRequest *req);
+
+/* mcp-list.c: one page of a descriptor array, with nextCursor. */
+int mcp_reply_page(McpRequest *req, const char *key, json_object *all);
+int mcp_server_build_descriptors(McpServer *s);
+json_object *mcp_tool_descriptor_new(const McpTool *t, json_object *input_schema);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a handler can do with the request it serves: answer, report progress, log, ask the client. */
+#pragma once
+
+#include "mcp-server.h"
+
+McpRequest *mcp_request_ref(McpRequest *req);
+McpRequest *mcp_request_unref(McpRequest *req);
+DEFINE_TRIVIAL_CLEANUP_FUNC(McpRequest *, mcp_request_unref);
+
+McpServer *mcp_request_get_server(McpRequest *req);
+McpSession *mcp_request_get_session(McpRequest *req); /* NULL on stateless transports */
+sd_event *mcp_request_get_event(McpRequest *req);
+const char *mcp_request_get_method(McpRequest *req);
+const char *mcp_request_get_tool_name(McpRequest *req); /* tools/call only */
+const char *mcp_request_get_protocol_version(McpRequest *req);
+/* The client's progressToken as text, or NULL when it asked for no progress. */
+const char *mcp_request_get_progress_token(McpRequest *req);
+/* Whether the client declared the capability (e.g. "sampling", "elicitation", "roots", "elicitation.form"). */
+bool mcp_request_client_supports(McpRequest *req, const char *capability);
+/* Finished (answered or cancelled): further replies are dropped. */
+bool mcp_request_is_done(McpRequest *req);
+bool mcp_request_is_cancelled(McpRequest *req);
+
+/* Answers. Each takes ownership of what it is given, returns 0, or -ESTALE when the request was already
+ * answered or cancelled (then nothing is sent). */
+int mcp_request_reply(McpRequest *req, json_object *result);
+int mcp_request_reply_error(McpRequest *req, int code, const char *format, ...) _printf_(3, 4);
+/* A JSON-RPC error with a data member (taken). */
+int mcp_request_reply_error_data(McpRequest *req, int code, const char *message, json_object *data);
+/* A tools/call result: content (array, taken) and optional structuredContent (taken). */
+int mcp_request_reply_content(McpRequest *req, json_object *content, json_object *structured, bool is_error);
+int mcp_request_reply_text(McpRequest *req, const char *format, ...) _printf_(2, 3);
+/* A tool's execution error: an isError result with the text, which the model can read and act on. */
+int mcp_request_reply_tool_error(McpRequest *req, const char *format, ...) _printf_(2, 3);
+
+/* Progress, when the client asked for it with a progressToken (otherwise nothing is sent). total and
+ * message are optional (total < 0, message NULL). */
+int mcp_request_progress(McpRequest *req, double progress, double total, const char *message);
+/* notifications/message at level, if the client's log level lets it through. data is taken. */
+int mcp_request_log(McpRequest *req, McpLogLevel level, const char *logger, json_object *data);
+int mcp_request_logf(McpRequest *req, McpLogLevel level, const char *format, ...) _printf_(3, 4);
+
+/* Sends a server-to-client request (sampling/createMessage, elicitation/create, roots/list) on this
+ * request's stream. answer is called exactly once: with the result, with the client's error, or with an
+ * error the engine makes when the session ends. params is taken. */
+typedef void (*McpAnswerHandler)(McpRequest *req, json_object *result, json_object *error, void *userdata);
+int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
+        void *userdata);
+
+/* Called when the client cancels the request; the handler stops its work (timers, children) there. */
+void mcp_request_on_cancel(McpRequest *req, void (*cancel)(McpRequest *req, void *userdata), void *userdata);
+
+/* Calls done after usec on the event loop, unless the request is finished by then. The request stays
+ * referenced until the timer fires. */
+int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *req, void *userdata), void *userdata);
+
+/* Asks the transport to end the request's stream now; the client reconnects after retry_ms and receives
+ * the rest (SSE polling). -EOPNOTSUPP where the transport has no such thing. */
+int mcp_request_close_stream(McpRequest *req, uint64_t retry_ms);

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The engine's front: server construction, and dispatch of incoming messages to the method handlers. */
+#include "jsonschema.h"
+#include "log.h"
+#include "mcp-internal.h"
+
+typedef struct Method {
+        const char *name;
+        int (*handle)(McpRequest *req);
+} Method;
+
+/* Sorted by expected frequency; the list is short enough that a linear scan beats hashing. */
+static const Method methods[] = {
+        { "tools/call", mcp_method_tools_call },
+        { "tools/list", mcp_method_tools_list },
+        { "ping", NULL },
+        { "initialize", mcp_method_initialize },
+        { "resources/read", mcp_method_resources_read },
+        { "resources/list", mcp_method_resources_list },
+        { "resources/templates/list", mcp_method_resources_templates_list },
+        { "resources/subscribe", mcp_method_resources_subscribe },
+        { "resources/unsubscribe", mcp_method_resources_unsubscribe },
+        { "prompts/list", mcp_method_prompts_list },
+        { "prompts/get", mcp_method_prompts_get },
+        { "completion/complete", mcp_method_completion_complete },
+        { "logging/setLevel", mcp_method_logging_set_level },
+};
+
+static ToolEntry *tool_entry_free(ToolEntry *e) {
+        if (!e)
+                return NULL;
+        json_object_put(e->input_schema);
+        json_object_put(e->descriptor);
+        free(e);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(ToolEntry *, tool_entry_free);
+
+static int tool_entry_new(const McpTool *t, ToolEntry **ret) {
+        assert(t);
+        assert(t->name);
+        assert(t->handler);
+
+        _cleanup_(tool_entry_freep) ToolEntry *e = new0(ToolEntry, 1);
+        if (!e)
+                return -ENOMEM;
+        e->tool = t;
+
+        const char *text = t->input_schema ?: "{\"type\":\"object\"}";
+        const char *reason = NULL;
+        if (json_parse_strict(text, strlen(text), &e->input_schema, &reason) < 0)
+                return log_error_errno(EINVAL, "Tool %s: inputSchema is not valid JSON: %s", t->name, reason);
+
+        _cleanup_free_ char *error = NULL;
+        if (jsonschema_check(e->input_schema, &error) < 0)
+                return log_error_errno(EINVAL, "Tool %s: inputSchema is unusable: %s", t->name, strempty(error));
+
+        e->descriptor = mcp_tool_descriptor_new(t, e->input_schema);
+        if (!e->descriptor)
+                return log_error_errno(EINVAL, "Tool %s: its annotations, icons or outputSchema are not valid JSON.",
+                        t->name);
+
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+int mcp_server_add_tool(McpServer *s, const McpTool *t) {
+        assert(s);
+
+        if (hashmap_get(s->tools_by_name, t->name))
+                return log_error_errno(EEXIST, "Tool %s is declared twice.", t->name);
+
+        _cleanup_(tool_entry_freep) ToolEntry *e = NULL;
+        int r = tool_entry_new(t, &e);
+        if (r < 0)
+                return r;
+
+        ToolEntry **a = reallocarray(s->tools, s->n_tools + 1, sizeof(ToolEntry *));
+        if (!a)
+                return log_oom();
+        s->tools = a;
+
+        r = hashmap_put(s->tools_by_name, t->name, e);
+        if (r < 0)
+                return log_oom();
+        s->tools[s->n_tools++] = TAKE_PTR(e);
+
+        mcp_server_broadcast(s, "notifications/tools/list_changed", NULL);
+        return 0;
+}
+
+int mcp_server_remove_tool(McpServer *s, const char *name) {
+        assert(s);
+
+        ToolEntry *e = hashmap_remove(s->tools_by_name, name);
+        if (!e)
+                return -ENOENT;
+
+        for (size_t i = 0; i < s->n_tools; i++)
+                if (s->tools[i] == e) {
+                        memmove(s->tools + i, s->tools + i + 1, (s->n_tools - i - 1) * sizeof(ToolEntry *));
+                        s->n_tools--;
+                        break;
+                }
+        tool_entry_free(e);
+
+        mcp_server_broadcast(s, "notifications/tools/list_changed", NULL);
+        return 0;
+}
+
+int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *event, void *userdata) {
+        assert(ret);
+        assert(def);
+        assert(def->name);
+        assert(event);
+
+        _cleanup_(mcp_server_freep) McpServer *s = new0(McpServer, 1);
+        if (!s)
+                return log_oom();
+
+        s->def = def;
+        s->event = sd_event_ref(event);
+        s->userdata = userdata;
+        s->next_ask_id = 1;
+        s->tools_by_name = hashmap_new();
+        s->sessions = hashmap_new();
+        if (!s->tools_by_name || !s->sessions)
+                return log_oom();
+
+        for (const McpTool *t = def->tools; t && t->name; t++) {
+                int r = mcp_server_add_tool(s, t);
+                if (r < 0)
+                        return r;
+        }
+
+        int r = mcp_server_build_descriptors(s);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+McpServer *mcp_server_free(McpServer *s) {
+        if (!s)
+                return NULL;
+
+        McpSession *session;
+        size_t i = 0;
+        while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL))
+                mcp_session_close(session);
+        hashmap_free(s->sessions);
+
+        for (size_t j = 0; j < s->n_tools; j++)
+                tool_entry_free(s->tools[j]);
+        free(s->tools);
+        hashmap_free(s->tools_by_name);
+        json_object_put(s->resource_descriptors);
+        json_object_put(s->template_descriptors);
+        json_object_put(s->prompt_descriptors);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
+}
+
+sd_event *mcp_server_get_event(McpServer *s) {
+        return s->event;
+}
+
+void *mcp_server_get_userdata(McpServer *s) {
+        return s->userdata;
+}
+
+const McpServerDefinition *mcp_server_get_definition(McpServer *s) {
+        return s->def;
+}
+
+void mcp_server_broadcast(McpServer *s, const char *method, json_object *params) {
+        _cleanup_json_ json_object *p = params;
+        McpSession *session;
+        size_t i = 0;
+
+        while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL)) {
+                if (!session->initialized)
+                        continue;
+                _cleanup_json_ json_object *n = jsonrpc_notification_new(method, p ? json_object_get(p) : NULL);
+                if (n)
+                        (void) mcp_session_send_standalone(session, n);
+        }
+}
+
+void mcp_server_notify_resource_updated(McpServer *s, const char *uri) {
+        McpSession *session;
+        size_t i = 0;
+
+        while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL)) {
+                if (!hashmap_get(session->subscriptions, uri))
+                        continue;
+                _cleanup_json_ json_object *params = json_object_new_object();
+                if (!params || json_add_string(params, "uri", uri) < 0)
+                        continue;
+                _cleanup_json_ json_object *n =
+                        jsonrpc_notification_new("notifications/resources/updated", TAKE_PTR(params));
+                if (n)
+                        (void) mcp_session_send_standalone(session, n);
+        }
+}
+
+json_object *mcp_parse_error_new(const char *reason) {
+        return jsonrpc_errorf_new(NULL, JSONRPC_PARSE_ERROR, "Parse error: %s", reason);
+}
+
+bool mcp_message_is_initialize(json_object *message) {
+        const char *method = json_get_string(message, "method");
+        return method && streq(method, "initialize") && json_object_object_get_ex(message, "id", NULL);
+}
+
+static const Method *method_find(const char *name) {
+        FOREACH_ELEMENT(m, methods)
+                if (streq(m->name, name))
+                        return m;
+        return NULL;
+}
+
+static void handle_notification(McpSession *session, const JsonRpcMessage *m) {
+        if (!session)
+                return;
+        if (streq(m->method, "notifications/cancelled"))
+                mcp_session_handle_cancelled(session, m->params);
+        /* notifications/initialized, notifications/roots/list_changed and the rest need nothing from us. */
+}
+
+static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcMessage *m) {
+        const Method *method = method_find(m->method);
+        if (!method) {
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_METHOD_NOT_FOUND,
+                        "Method not found: %s", m->method));
+                return 0;
+        }
+
+        if (x->session && !x->session->initialized && !streq(m->method, "initialize") && !streq(m->method, "ping")) {
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                        "The session is not initialized: send \"initialize\" first."));
+                return 0;
+        }
+
+        _cleanup_(mcp_request_unrefp) McpRequest *req = NULL;
+        int r = mcp_request_new(x, message, m, &req);
+        if (r == -EEXIST) {
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                        "A request with id %s is already in progress.", json_to_string(m->id)));
+                return 0;
+        }
+        if (r < 0)
+                return r;
+
+        if (!method->handle)
+                return mcp_request_reply(req, json_object_new_object());
+
+        r = method->handle(req);
+        if (r < 0 && !req->done)
+                mcp_request_reply_errno(req, r);
+        return 0;
+}
+
+static int dispatch_one(McpExchange *x, json_object *message) {
+        JsonRpcMessage m;
+        const char *reason;
+
+        if (jsonrpc_classify(message, &m, &reason) < 0) {
+                /* Echo the id when it is readable, so that the client can match the error. */
+                json_object *id = NULL;
+                if (json_object_is_type(message, json_type_object))
+                        json_object_object_get_ex(message, "id", &id);
+                if (id && !json_object_is_type(id, json_type_string) && !json_object_is_type(id, json_type_int))
+                        id = NULL;
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(id, JSONRPC_INVALID_REQUEST, "Invalid request: %s", reason));
+                return 0;
+        }
+
+        switch (m.kind) {
+        case JSONRPC_NOTIFICATION:
+                handle_notification(x->session, &m);
+                return 0;
+        case JSONRPC_RESPONSE:
+                if (x->session)
+                        mcp_session_handle_response(x->session, &m);
+                return 0;
+        case JSONRPC_REQUEST:
+                return dispatch_request(x, message, &m);
+        }
+        assert(false);
+        return -EINVAL;
+}
+
+static bool message_expects_reply(json_object *message) {
+        /* Requests and anything malformed are answered; notifications and responses are not. */
+        if (!json_object_is_type(message, json_type_object))
+                return true;
+        JsonRpcMessage m;
+        const char *reason;
+        if (jsonrpc_classify(message, &m, &reason) < 0)
+                return true;
+        return m.kind == JSONRPC_REQUEST;
+}
+
+int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
+        void *userdata, McpExchange **ret_exchange) {
+
+        assert(s);
+        assert(message);
+        assert(ops);
+
+        bool batch = json_object_is_type(message, json_type_array);
+        size_t n = batch ? json_object_array_length(message) : 1;
+        size_t n_replies = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (message_expects_reply(batch ? json_object_array_get_idx(message, i) : message))
+                        n_replies++;
+
+        if (session)
+                mcp_session_touch(session);
+
+        if (batch && (n == 0 || (session && session->initialized && !mcp_version_allows_batches(session->version)))) {
+                /* One error for the whole batch: an empty one is invalid, and 2025-06-18 removed batching. */
+                _cleanup_json_ json_object *e = jsonrpc_errorf_new(NULL, JSONRPC_INVALID_REQUEST,
+                        n == 0 ? "Invalid request: empty batch" :
+                                 "Invalid request: JSON-RPC batches are not supported in protocol version %s",
+                        session ? session->version : "");
+                ops->done(userdata, e);
+                return 1;
+        }
+
+        if (n_replies == 0) {
+                /* Notifications and responses only: handle them; the transport acknowledges (HTTP 202). */
+                McpExchange x = { .server = s, .session = session, .ops = ops, .userdata = userdata };
+                for (size_t i = 0; i < n; i++)
+                        (void) dispatch_one(&x, batch ? json_object_array_get_idx(message, i) : message);
+                return 0;
+        }
+
+        McpExchange *x = new0(McpExchange, 1);
+        if (!x)
+                return -ENOMEM;
+        *x = (McpExchange) {
+                .server = s,
+                .session = session ? mcp_session_ref(session) : NULL,
+                .ops = ops,
+                .userdata = userdata,
+                .batch = batch,
+                .dispatching = true,
+        };
+        if (batch) {
+                x->replies = json_object_new_array();
+                if (!x->replies) {
+                        mcp_session_unref(x->session);
+                        free(x);
+                        return -ENOMEM;
+                }
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                int r = dispatch_one(x, batch ? json_object_array_get_idx(message, i) : message);
+                if (r < 0)
+                        mcp_exchange_add_reply(x, jsonrpc_errorf_new(NULL, JSONRPC_INTERNAL_ERROR,
+                                "Internal error: %s", strerror(-r)));
+        }
+
+        x->dispatching = false;
+        if (ret_exchange)
+                *ret_exchange = x->n_pending > 0 ? x : NULL;
+        mcp_exchange_complete(x, NULL, NULL);
+        return 1;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The MCP engine: a server declared as tables of tools, resources and prompts, and its dispatcher. */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "json-util.h"
+#include "mcp-protocol.h"
+
+typedef struct McpServer McpServer;
+typedef struct McpSession McpSession;
+typedef struct McpRequest McpRequest;
+typedef struct McpExchange McpExchange;
+
+/* Handlers start the work and return 0; they answer later (or at once) with mcp_request_reply*(). A negative
+ * return means the work could not start: the engine answers with an error built from it. Handlers must never
+ * block: anything slow is an sd-event source on mcp_server_get_event(). */
+typedef int (*McpToolHandler)(McpRequest *req, json_object *arguments);
+/* variables: the values of a template's {variables}, or NULL for a fixed resource. */
+typedef int (*McpResourceReader)(McpRequest *req, const char *uri, json_object *variables);
+typedef int (*McpPromptHandler)(McpRequest *req, json_object *arguments);
+/* Completion is synchronous: it fills *ret_values with a new array of strings. context_arguments may be NULL. */
+typedef int (*McpCompleter)(const char *argument, const char *value, json_object *context_arguments,
+        json_object **ret_values);
+
+typedef struct McpTool {
+        const char *name;
+        const char *title;
+        const char *description;
+        const char *input_schema;  /* JSON text; NULL means an object with no properties */
+        const char *output_schema; /* JSON text or NULL */
+        const char *annotations;   /* JSON text or NULL */
+        const char *icons;         /* JSON text or NULL */
+        const char *polkit_action; /* NULL: the tool needs no authorization */
+        McpToolHandler handler;
+} McpTool;
+
+typedef struct McpResource {
+        const char *uri;
+        const char *name;
+        const char *title;
+        const char *description;
+        const char *mime_type;
+        McpResourceReader read;
+} McpResource;
+
+typedef struct McpResourceTemplate {
+        const char *uri_template; /* RFC 6570 level 1: {var} matches one path segment */
+        const char *name;
+        const char *title;
+        const char *description;
+        const char *mime_type;
+        McpResourceReader read;
+        McpCompleter complete;
+} McpResourceTemplate;
+
+typedef struct McpPrompt {
+        const char *name;
+        const char *title;
+        const char *description;
+        const char *arguments; /* JSON text: [{"name": ..., "description": ..., "required": ...}] or NULL */
+        McpPromptHandler get;
+        McpCompleter complete;
+} McpPrompt;
+
+/* What a server is. Tables end with an entry whose name (or uri) is NULL. */
+typedef struct McpServerDefinition {
+        const char *name;
+        const char *title;
+        const char *version;
+        const char *instructions;
+        const McpTool *tools;
+        const McpResource *resources;
+        const McpResourceTemplate *resource_templates;
+        const McpPrompt *prompts;
+        unsigned page_size; /* list page size; 0 means the default */
+} McpServerDefinition;
+
+int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *event, void *userdata);
+McpServer *mcp_server_free(McpServer *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(McpServer *, mcp_server_free);
+
+sd_event *mcp_server_get_event(McpServer *s);
+void *mcp_server_get_userdata(McpServer *s);
+const McpServerDefinition *mcp_server_get_definition(McpServer *s);
+
+/* Tools can come and go at run time; clients are told with notifications/tools/list_changed. */
+int mcp_server_add_tool(McpServer *s, const McpTool *tool);
+int mcp_server_remove_tool(McpServer *s, const char *name);
+/* Tells every subscribed session that the resource changed. */
+void mcp_server_notify_resource_updated(McpServer *s, const char *uri);
+/* Sends a notification to every initialized session's standalone stream. */
+void mcp_server_broadcast(McpServer *s, const char *method, json_object *params /* taken */);
+
+/* --- transports ------------------------------------------------------------------------------------- */
+
+/* Where the messages of one exchange (one HTTP POST body, one stdio line) go. */
+typedef struct McpSinkOps {
+        /* A message tied to a request of the exchange: progress, logging, a server-to-client request. */
+        int (*send)(void *userdata, json_object *message);
+        /* The exchange is complete: reply is the response, an array of responses (batch), or NULL when there
+         * is nothing to answer. Called exactly once, possibly from within mcp_server_dispatch(). */
+        void (*done)(void *userdata, json_object *reply);
+        /* Optional: a handler asks the client to reconnect and resume the stream later (SSE polling). */
+        int (*close_stream)(void *userdata, uint64_t retry_ms);
+} McpSinkOps;
+
+/* Feeds one parsed message (or batch array) into the engine. session is NULL only for transports without
+ * sessions. Returns 1 when sink->done will be (or already was) called with a reply, 0 when the message needs
+ * no answer (notifications, responses: the sink is not used at all), or a negative errno. *ret_exchange gets
+ * the exchange when 1 is returned and ret_exchange is not NULL; it stays valid until done is called. */
+int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
+        void *userdata, McpExchange **ret_exchange);
+
+/* The transport's sink is going away: cancels what is still running in the exchange. done is not called. */
+void mcp_exchange_abort(McpExchange *x);
+
+/* Answer for a message that could not be parsed at all. */
+json_object *mcp_parse_error_new(const char *reason);
+bool mcp_message_is_initialize(json_object *message);

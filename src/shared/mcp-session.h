@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A client's session: negotiated revision, capabilities, log level, subscriptions, pending requests. */
+#pragma once
+
+#include "mcp-server.h"
+
+int mcp_session_new(McpServer *s, McpSession **ret);
+/* Ends the session: cancels its work, answers its pending server-to-client requests with an error, forgets
+ * it. The memory goes when the last reference goes. */
+void mcp_session_close(McpSession *session);
+McpSession *mcp_session_ref(McpSession *session);
+McpSession *mcp_session_unref(McpSession *session);
+DEFINE_TRIVIAL_CLEANUP_FUNC(McpSession *, mcp_session_unref);
+
+McpSession *mcp_server_find_session(McpServer *s, const char *id);
+size_t mcp_server_n_sessions(McpServer *s);
+
+const char *mcp_session_get_id(McpSession *session);
+bool mcp_session_is_initialized(McpSession *session);
+bool mcp_session_is_closed(McpSession *session);
+const char *mcp_session_get_version(McpSession *session);
+uint64_t mcp_session_get_last_used(McpSession *session);
+void mcp_session_touch(McpSession *session);
+/* Has requests in flight (such a session is never idle). */
+bool mcp_session_is_busy(McpSession *session);
+/* CLOCK_MONOTONIC in microseconds, the clock of last_used. */
+uint64_t now_usec(void);
+
+/* Where messages that belong to no request go (list_changed, resource updates). */
+void mcp_session_set_standalone(McpSession *session, int (*send)(void *userdata, json_object *m), void *userdata);
+
+/* Opaque per-session state of a transport, freed with the session. */
+void mcp_session_set_transport_data(McpSession *session, void *data, void (*free_func)(void *));
+void *mcp_session_get_transport_data(McpSession *session);

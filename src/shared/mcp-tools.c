@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tools/list and tools/call: argument validation, then the tool's handler. */
+#include "jsonschema.h"
+#include "mcp-internal.h"
+
+int mcp_method_tools_list(McpRequest *req) {
+        McpServer *s = req->server;
+
+        _cleanup_json_ json_object *all = json_object_new_array_ext((int) s->n_tools);
+        if (!all)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_tools; i++)
+                if (json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
+                        return -ENOMEM;
+
+        return mcp_reply_page(req, "tools", all);
+}
+
+int mcp_method_tools_call(McpRequest *req) {
+        json_object *name;
+        if (!req->params || !json_object_object_get_ex(req->params, "name", &name) ||
+            !json_object_is_type(name, json_type_string))
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Invalid params: \"name\" must be a string.");
+
+        ToolEntry *e = hashmap_get(req->server->tools_by_name, json_object_get_string(name));
+        if (!e)
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Unknown tool: %s",
+                        json_object_get_string(name));
+        req->tool = e->tool;
+
+        json_object *arguments = NULL;
+        if (json_object_object_get_ex(req->params, "arguments", &arguments) &&
+            !json_object_is_type(arguments, json_type_object) && !json_object_is_type(arguments, json_type_null))
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                        "Invalid params: \"arguments\" must be an object.");
+
+        _cleanup_json_ json_object *empty = NULL;
+        if (!arguments || json_object_is_type(arguments, json_type_null)) {
+                empty = json_object_new_object();
+                if (!empty)
+                        return -ENOMEM;
+                arguments = empty;
+        }
+
+        /* Invalid arguments are a tool error, not a protocol error: the model reads it and can correct itself. */
+        _cleanup_free_ char *error = NULL;
+        int r = jsonschema_validate(e->input_schema, arguments, &error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return mcp_request_reply_tool_error(req, "Invalid arguments for tool %s: %s", e->tool->name,
+                        strempty(error));
+
+        return e->tool->handler(req, arguments);
+}
