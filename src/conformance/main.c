@@ -24,6 +24,7 @@ static const char *arg_listen = "127.0.0.1:8080";
 static bool arg_stdio = false;
 static char **arg_allowed_hosts = NULL;
 static size_t arg_n_allowed_hosts = 0;
+static McpHttpOptions arg_http;
 
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
@@ -33,8 +34,15 @@ static void help(void) {
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (default: %s)\n"
                "     --allow-host=NAME   Accept this Host/Origin name besides the loopback names\n"
                "     --stdio             Speak MCP on stdin and stdout instead of HTTP\n"
+               "     --max-body=BYTES    Refuse larger request bodies with 413 (default: %zu)\n"
+               "     --max-connections=N Open HTTP connections at once (default: %u)\n"
+               "     --connection-timeout=SEC\n"
+               "                         Close HTTP connections idle this long (default: %u)\n"
+               "     --session-timeout=SEC\n"
+               "                         End sessions unused this long (default: %llu)\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
-               program_invocation_short_name, arg_listen);
+               program_invocation_short_name, arg_listen, arg_http.max_body, arg_http.http.connection_limit,
+               arg_http.http.idle_timeout_sec, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
 }
 
 static int add_allowed_host(const char *name) {
@@ -65,8 +73,28 @@ static int parse_log_level(const char *s) {
         return -EINVAL;
 }
 
+static int parse_unsigned(const char *s, unsigned long long max, unsigned long long *ret) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno != 0 || end == s || *end || v == 0 || v > max || s[0] == '-')
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_LISTEN, ARG_ALLOW_HOST, ARG_STDIO, ARG_LOG_LEVEL };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_LISTEN,
+                ARG_ALLOW_HOST,
+                ARG_STDIO,
+                ARG_LOG_LEVEL,
+                ARG_MAX_BODY,
+                ARG_MAX_CONNECTIONS,
+                ARG_CONNECTION_TIMEOUT,
+                ARG_SESSION_TIMEOUT,
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -74,9 +102,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
                 { "stdio", no_argument, NULL, ARG_STDIO },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "max-body", required_argument, NULL, ARG_MAX_BODY },
+                { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
+                { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
+                { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 {}
         };
 
+        unsigned long long v;
         int c;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
@@ -100,6 +133,26 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_log_level(optarg) < 0)
                                 return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
                         break;
+                case ARG_MAX_BODY:
+                        if (parse_unsigned(optarg, 1ULL << 30, &v) < 0)
+                                return log_error_errno(EINVAL, "--max-body= wants 1 to 1073741824 bytes, not \"%s\".", optarg);
+                        arg_http.max_body = v;
+                        break;
+                case ARG_MAX_CONNECTIONS:
+                        if (parse_unsigned(optarg, 65536, &v) < 0)
+                                return log_error_errno(EINVAL, "--max-connections= wants 1 to 65536, not \"%s\".", optarg);
+                        arg_http.http.connection_limit = v;
+                        break;
+                case ARG_CONNECTION_TIMEOUT:
+                        if (parse_unsigned(optarg, 86400, &v) < 0)
+                                return log_error_errno(EINVAL, "--connection-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
+                        arg_http.http.idle_timeout_sec = v;
+                        break;
+                case ARG_SESSION_TIMEOUT:
+                        if (parse_unsigned(optarg, 7 * 86400, &v) < 0)
+                                return log_error_errno(EINVAL, "--session-timeout= wants 1 to 604800 seconds, not \"%s\".", optarg);
+                        arg_http.session_idle_usec = v * USEC_PER_SEC;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -117,6 +170,7 @@ static int on_watched_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int run(int argc, char *argv[]) {
         log_set_ident(program_invocation_short_name);
+        arg_http = MCP_HTTP_OPTIONS_DEFAULT;
 
         int r = parse_argv(argc, argv);
         if (r <= 0)
@@ -144,7 +198,7 @@ static int run(int argc, char *argv[]) {
         char where[128] = "stdio";
 
         if (arg_stdio) {
-                r = mcp_stdio_new(&stdio, server, STDIN_FILENO, STDOUT_FILENO, 4 * 1024 * 1024);
+                r = mcp_stdio_new(&stdio, server, STDIN_FILENO, STDOUT_FILENO, arg_http.max_body);
                 if (r < 0)
                         return r;
         } else {
@@ -153,9 +207,8 @@ static int run(int argc, char *argv[]) {
                         return fd;
                 (void) http_socket_describe(fd, where, sizeof(where));
 
-                McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
-                options.allowed_hosts = arg_allowed_hosts;
-                r = mcp_http_new(&http, server, fd, &options);
+                arg_http.allowed_hosts = arg_allowed_hosts;
+                r = mcp_http_new(&http, server, fd, &arg_http);
                 if (r < 0)
                         return r;
                 log_info("Serving MCP on http://%s/mcp", where);

@@ -10,12 +10,35 @@ static int invalid(const char **ret_reason, const char *reason) {
         return -EINVAL;
 }
 
+/* json-c accepts some things that are not JSON even in strict mode: single-quoted names, NaN and Infinity.
+ * Outside strings, JSON has no quote but '"' and no letters but those of true, false, null and exponents. */
+static bool outside_strings_is_json(const char *buf, size_t len) {
+        bool in_string = false;
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+                if (in_string) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (c == '"')
+                        in_string = true;
+                else if (c == '\'' || (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !strchr("truefalsnE", c)))
+                        return false;
+        }
+        return true;
+}
+
 int json_parse_strict(const char *buf, size_t len, json_object **ret, const char **ret_reason) {
         assert(buf || len == 0);
         assert(ret);
 
         if (len > INT32_MAX)
                 return invalid(ret_reason, "document too large");
+        if (!outside_strings_is_json(buf, len))
+                return invalid(ret_reason, "unexpected character");
 
         json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
         if (!tok)
@@ -25,6 +48,12 @@ int json_parse_strict(const char *buf, size_t len, json_object **ret, const char
         json_object *o = json_tokener_parse_ex(tok, buf, (int) len);
         enum json_tokener_error err = json_tokener_get_error(tok);
         size_t consumed = json_tokener_get_parse_end(tok);
+        if (err == json_tokener_continue) {
+                /* A bare number may go on; a NUL says the input ended. */
+                o = json_tokener_parse_ex(tok, "", 1);
+                err = json_tokener_get_error(tok);
+                consumed = len;
+        }
         json_tokener_free(tok);
 
         if (!o || err != json_tokener_success) {

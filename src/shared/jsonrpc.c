@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* JSON-RPC 2.0 message shape, checked once so that the engine can trust it afterwards. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "jsonrpc.h"
@@ -12,7 +13,9 @@ static bool id_is_valid(json_object *id) {
         case json_type_string:
                 return true;
         case json_type_int:
-                return true;
+                /* json-c saturates integers beyond int64 (and keeps up to uint64): refuse what it could not
+                 * read exactly. */
+                return json_object_get_int64(id) != INT64_MIN && json_object_get_uint64(id) <= INT64_MAX;
         default:
                 return false;
         }

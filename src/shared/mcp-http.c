@@ -330,14 +330,15 @@ static enum MHD_Result answer_from_stream(HttpRequest *req) {
         return MHD_NO;
 }
 
-static enum MHD_Result check_protocol_version(struct MHD_Connection *c, const char **ret_version) {
+/* Returns 1 when the header is absent or names a revision we speak, 0 after answering 400. */
+static int check_protocol_version(struct MHD_Connection *c, enum MHD_Result *ret_result) {
         const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_PROTOCOL_VERSION);
-        if (v && !mcp_version_is_supported(v))
-                return respond_error(c, MHD_HTTP_BAD_REQUEST, JSONRPC_INVALID_REQUEST,
-                        "Bad Request: unsupported MCP-Protocol-Version \"%s\" (supported: %s, %s, %s)", v,
-                        mcp_session_versions[0], mcp_session_versions[1], mcp_session_versions[2]);
-        *ret_version = v ?: MCP_VERSION_HTTP_DEFAULT;
-        return MHD_YES;
+        if (!v || mcp_version_is_supported(v))
+                return 1;
+        *ret_result = respond_error(c, MHD_HTTP_BAD_REQUEST, JSONRPC_INVALID_REQUEST,
+                "Bad Request: unsupported MCP-Protocol-Version \"%s\" (supported: %s, %s, %s)", v,
+                mcp_session_versions[0], mcp_session_versions[1], mcp_session_versions[2]);
+        return 0;
 }
 
 /* Finds the session named by the header. Returns 1 with a reference in *ret, or 0 after answering. */
@@ -365,9 +366,9 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
                         "Request body larger than %zu bytes", h->options.max_body);
 
-        const char *version;
-        if (check_protocol_version(c, &version) != MHD_YES)
-                return MHD_YES;
+        enum MHD_Result result;
+        if (!check_protocol_version(c, &result))
+                return result;
 
         _cleanup_json_ json_object *message = NULL;
         const char *reason = NULL;
@@ -376,7 +377,6 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return respond_json(c, MHD_HTTP_BAD_REQUEST, e, NULL);
         }
 
-        enum MHD_Result result;
         if (mcp_message_is_initialize(message) &&
             !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
                 int r = mcp_session_new(h->server, &req->session);
@@ -399,9 +399,6 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
         st->json_allowed = accepts(accept, "application/json");
         st->sse_allowed = accepts(accept, "text/event-stream");
-        if (!st->json_allowed && !st->sse_allowed)
-                return respond_error(c, MHD_HTTP_NOT_ACCEPTABLE, JSONRPC_INVALID_REQUEST,
-                        "Not Acceptable: the client must accept application/json and text/event-stream");
         const char *session_version = mcp_session_get_version(req->session) ?: json_get_string(
                 json_get_object(message, "params"), "protocolVersion");
         st->prime = mcp_version_at_least(session_version, MCP_VERSION_2025_11_25);
@@ -421,14 +418,10 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
 
 static enum MHD_Result handle_get(McpHttp *h, HttpRequest *req) {
         struct MHD_Connection *c = req->connection;
-        const char *version;
-
-        if (!accepts(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT), "text/event-stream"))
-                return respond_error(c, MHD_HTTP_NOT_ACCEPTABLE, JSONRPC_INVALID_REQUEST,
-                        "Not Acceptable: the client must accept text/event-stream");
-        if (check_protocol_version(c, &version) != MHD_YES)
-                return MHD_YES;
         enum MHD_Result result;
+
+        if (!check_protocol_version(c, &result))
+                return result;
         if (!lookup_session(h, c, &req->session, &result))
                 return result;
 
@@ -506,6 +499,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 bool post = streq(method, MHD_HTTP_METHOD_POST);
                 if (!post && !streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_DELETE))
                         return respond_empty(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, POST, DELETE");
+
+                const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+                if (streq(method, MHD_HTTP_METHOD_GET) && !accepts(accept, "text/event-stream"))
+                        return respond_error(c, MHD_HTTP_NOT_ACCEPTABLE, JSONRPC_INVALID_REQUEST,
+                                "Not Acceptable: the client must accept text/event-stream");
+                if (post && !accepts(accept, "application/json") && !accepts(accept, "text/event-stream"))
+                        return respond_error(c, MHD_HTTP_NOT_ACCEPTABLE, JSONRPC_INVALID_REQUEST,
+                                "Not Acceptable: the client must accept application/json and text/event-stream");
 
                 if (post) {
                         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -78,6 +78,8 @@ struct McpExchange {
         json_object *replies; /* batch: array; otherwise the one reply */
 };
 
+typedef struct Sleep Sleep;
+
 struct McpRequest {
         unsigned n_ref;
         McpServer *server;
@@ -100,6 +102,7 @@ struct McpRequest {
         bool cancelled;
         void (*cancel)(McpRequest *req, void *userdata);
         void *cancel_userdata;
+        Sleep *sleeps; /* pending mcp_request_sleep() timers */
 };
 
 /* mcp-request.c */

@@ -137,6 +137,8 @@ bool mcp_request_is_cancelled(McpRequest *req) {
         return req->cancelled;
 }
 
+static void request_cancel_sleeps(McpRequest *req);
+
 static void request_finish(McpRequest *req, json_object *reply) {
         McpExchange *x = req->exchange;
         if (req->cancelled) {
@@ -147,6 +149,8 @@ static void request_finish(McpRequest *req, json_object *reply) {
         req->done = true;
         if (req->session && hashmap_get(req->session->requests, req->id_key) == req)
                 hashmap_remove(req->session->requests, req->id_key);
+        /* Timers of a finished request have nothing left to do. */
+        request_cancel_sleeps(req);
         mcp_exchange_complete(x, req, reply);
         mcp_request_unref(req); /* the exchange's reference */
 }
@@ -364,24 +368,48 @@ int mcp_request_close_stream(McpRequest *req, uint64_t retry_ms) {
         return x->ops->close_stream(x->userdata, retry_ms);
 }
 
-typedef struct Sleep {
+struct Sleep {
+        Sleep *next;
         sd_event_source *source;
         McpRequest *req;
         void (*done)(McpRequest *req, void *userdata);
         void *userdata;
-} Sleep;
+};
+
+static void sleep_free(Sleep *sl) {
+        sd_event_source_disable_unref(sl->source); /* sd-event allows this from the source's own callback */
+        mcp_request_unref(sl->req);
+        free(sl);
+}
+
+static void sleep_unlink(Sleep *sl) {
+        for (Sleep **p = &sl->req->sleeps; *p; p = &(*p)->next)
+                if (*p == sl) {
+                        *p = sl->next;
+                        return;
+                }
+}
+
+static void request_cancel_sleeps(McpRequest *req) {
+        while (req->sleeps) {
+                Sleep *sl = req->sleeps;
+                req->sleeps = sl->next;
+                sleep_free(sl);
+        }
+}
 
 static int on_sleep_done(sd_event_source *source, uint64_t usec, void *userdata) {
         Sleep *sl = userdata;
-        if (!sl->req->done)
-                sl->done(sl->req, sl->userdata);
-        mcp_request_unref(sl->req);
-        sd_event_source_unref(sl->source); /* sd-event allows this from the source's own callback */
-        free(sl);
+        sleep_unlink(sl);
+        sl->done(sl->req, sl->userdata);
+        sleep_free(sl);
         return 0;
 }
 
 int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *req, void *userdata), void *userdata) {
+        if (req->done)
+                return -ESTALE;
+
         _cleanup_free_ Sleep *sl = new0(Sleep, 1);
         if (!sl)
                 return -ENOMEM;
@@ -393,6 +421,7 @@ int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *r
         sl->req = mcp_request_ref(req);
         sl->done = done;
         sl->userdata = userdata;
-        TAKE_PTR(sl);
+        sl->next = req->sleeps;
+        req->sleeps = TAKE_PTR(sl);
         return 0;
 }

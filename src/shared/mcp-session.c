@@ -110,6 +110,12 @@ void mcp_session_close(McpSession *session) {
         session->closed = true;
         hashmap_remove(session->server->sessions, session->id);
 
+        /* Work first: a cancelled request is never answered, whatever its handler does next. */
+        McpRequest *req;
+        size_t i = 0;
+        while (hashmap_iterate(session->requests, &i, (void **) &req, NULL))
+                mcp_request_cancel(req);
+
         /* Every pending question gets its answer, so that handlers can release what they hold. */
         _cleanup_json_ json_object *error = json_object_new_object();
         if (error) {
@@ -117,16 +123,11 @@ void mcp_session_close(McpSession *session) {
                 json_add_string(error, "message", "The session ended before the client answered.");
         }
         Ask *ask;
-        size_t i = 0;
+        i = 0;
         while (hashmap_iterate(session->asks, &i, (void **) &ask, NULL)) {
                 hashmap_remove(session->asks, ask->key);
                 ask_answer(ask, NULL, error);
         }
-
-        McpRequest *req;
-        i = 0;
-        while (hashmap_iterate(session->requests, &i, (void **) &req, NULL))
-                mcp_request_cancel(req);
 
         session->standalone_send = NULL;
         mcp_session_unref(session); /* the server table's reference */

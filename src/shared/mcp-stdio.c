@@ -81,9 +81,19 @@ static const McpSinkOps stdio_sink_ops = {
         .done = sink_done,
 };
 
+static void refuse_too_large(McpStdio *s) {
+        _cleanup_json_ json_object *e = mcp_parse_error_new("message too large");
+        if (e)
+                (void) write_message(s, e);
+}
+
 static void handle_line(McpStdio *s, const char *line, size_t len) {
         if (len == 0 || strspn(line, " \t\r") == len)
                 return;
+        if (len > s->max_line) {
+                refuse_too_large(s);
+                return;
+        }
 
         _cleanup_json_ json_object *message = NULL;
         const char *reason;
@@ -116,11 +126,9 @@ static void process_input(McpStdio *s) {
         s->in_size -= start;
 
         if (s->in_size > s->max_line) {
-                if (!s->skipping) {
-                        _cleanup_json_ json_object *e = mcp_parse_error_new("message too large");
-                        if (e)
-                                (void) write_message(s, e);
-                }
+                /* No newline yet and already too long: answer now, drop the rest of the line as it comes. */
+                if (!s->skipping)
+                        refuse_too_large(s);
                 s->skipping = true;
                 s->in_size = 0;
         }

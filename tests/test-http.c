@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Streamable HTTP against the real aios-conformanced, started through socket activation: every check of the
+ * request path answers with its status, and bad or slow clients cost the server nothing. */
+#include <check.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test-server.h"
+#include "test-util.h"
+
+#define PING "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}"
+
+static TestServer server;
+
+static void setup(void) {
+        static const char *const args[] = { "--connection-timeout=2", "--max-body=65536", "--max-connections=16",
+                "--session-timeout=3", NULL };
+        test_server_start(&server, NULL, args);
+        /* Wait until the server took over the socket. */
+        HttpReply r = {};
+        for (int i = 0; i < 100 && http_call(&server, "GET", NULL, NULL, &r) == 0; i++)
+                usleep(20000);
+        http_reply_clear(&r);
+}
+
+static void teardown(void) {
+        test_server_stop(&server);
+}
+
+static int post_with_session(const char *session, const char *body, HttpReply *r) {
+        char extra[512];
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: 2025-11-25\r\n", session);
+        return http_call(&server, "POST", extra, body, r);
+}
+
+START_TEST(test_initialize_creates_session) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        ck_assert_int_ge(strlen(id), 32);
+        for (const char *p = id; *p; p++)
+                ck_assert(*p > 0x20 && *p < 0x7f);
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, PING, &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"result\":{}"));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_missing_session_id_gives_400) {
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "POST", NULL, PING, &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "Mcp-Session-Id"));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_session_id_gives_404) {
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session("0123456789abcdef0123456789abcdef", PING, &r), 404);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_deleted_session_gives_404) {
+        char id[256], extra[512];
+        snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\n", id);
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "DELETE", extra, NULL, &r), 200);
+        ck_assert_int_eq(post_with_session(id, PING, &r), 404);
+        ck_assert_int_eq(http_call(&server, "DELETE", extra, NULL, &r), 404);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_idle_session_is_ended) {
+        char id[256];
+        snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
+        sleep(5); /* --session-timeout=3, swept at least every 0.75 s */
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, PING, &r), 404);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_foreign_host_gives_403) {
+        const char raw[] = "POST /mcp HTTP/1.1\r\nHost: evil.example:80\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\n\r\n{}";
+        HttpReply r = {};
+        ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 403);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_foreign_origin_gives_403) {
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "POST", "Origin: http://evil.example\r\n", PING, &r), 403);
+        ck_assert_int_eq(http_call(&server, "POST", "Origin: http://localhost.evil.example:3000\r\n", PING, &r), 403);
+        ck_assert_int_eq(http_call(&server, "POST", "Origin: null\r\n", PING, &r), 403);
+        /* a loopback origin passes the check and reaches the session check */
+        ck_assert_int_eq(http_call(&server, "POST", "Origin: http://localhost:3000\r\n", PING, &r), 400);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_unsupported_protocol_version_gives_400) {
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "POST", "MCP-Protocol-Version: 1999-01-01\r\n", PING, &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "MCP-Protocol-Version"));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_wrong_content_type_gives_415) {
+        char raw[256];
+        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                "Content-Length: %zu\r\n\r\n%s", strlen(PING), PING);
+        HttpReply r = {};
+        ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 415);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_accepting_neither_type_gives_406) {
+        char raw[256];
+        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
+                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(PING), PING);
+        HttpReply r = {};
+        ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 406);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_oversized_body_gives_413) {
+        size_t n = 100 * 1024;
+        char *body = malloc(n + 1);
+        memset(body, ' ', n);
+        body[n] = 0;
+        body[0] = '{';
+        body[n - 1] = '}';
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "POST", NULL, body, &r), 413);
+        http_reply_clear(&r);
+
+        /* Without Content-Length (chunked), the limit holds while reading. */
+        char *raw = NULL;
+        ck_assert_int_gt(asprintf(&raw, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n", n, body), 0);
+        ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 413);
+        http_reply_clear(&r);
+        free(raw);
+        free(body);
+        ck_assert(test_server_alive(&server));
+}
+END_TEST
+
+START_TEST(test_malformed_json_gives_parse_error) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",", &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32700"));
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\"}", &r), 400);
+        ck_assert_int_eq(post_with_session(id, "[1,2", &r), 400);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_invalid_request_gives_400) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32600"));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_tool_is_json_rpc_error) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}", &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32602"));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_notification_gives_202) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &r), 202);
+        ck_assert_int_eq(r.body_size, 0);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_path_gives_404_and_put_gives_405) {
+        const char raw[] = "GET /other HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        HttpReply r = {};
+        ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 404);
+        ck_assert_int_eq(http_call(&server, "PUT", NULL, PING, &r), 405);
+        char allow[64];
+        ck_assert_ptr_nonnull(http_reply_header(&r, "allow", allow, sizeof(allow)));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_second_get_stream_gives_409) {
+        char id[256], raw[512];
+        snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
+        snprintf(raw, sizeof(raw), "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                "Mcp-Session-Id: %s\r\n\r\n", id);
+
+        int fd = test_connect(&server);
+        ck_assert_int_eq(send(fd, raw, strlen(raw), 0), (ssize_t) strlen(raw));
+        char buf[512];
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_int_eq(poll(&p, 1, 5000), 1);
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        ck_assert_int_gt(n, 0);
+        buf[n] = 0;
+        ck_assert_ptr_nonnull(strstr(buf, "200 OK"));
+        ck_assert_ptr_nonnull(strstr(buf, "text/event-stream"));
+
+        HttpReply r = {};
+        ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 409);
+        http_reply_clear(&r);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_unknown_last_event_id_gives_404) {
+        char extra[512];
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: 99-1\r\n", mcp_test_initialize(&server, "2025-11-25"));
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "GET", extra, NULL, &r), 404);
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: garbage\r\n", mcp_test_initialize(&server, "2025-11-25"));
+        ck_assert_int_eq(http_call(&server, "GET", extra, NULL, &r), 404);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_progress_streams_as_sse_with_priming_event) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+                "{\"name\":\"test_tool_with_progress\",\"_meta\":{\"progressToken\":7}}}", &r), 200);
+        char ct[64];
+        ck_assert_str_eq(http_reply_header(&r, "content-type", ct, sizeof(ct)), "text/event-stream");
+        ck_assert_ptr_nonnull(strstr(r.body, "data: \n\n")); /* priming */
+        ck_assert_ptr_nonnull(strstr(r.body, "\"progress\":50"));
+        ck_assert_ptr_nonnull(strstr(r.body, "\"id\":3,\"result\""));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_slow_client_is_disconnected) {
+        /* Half a request line, then nothing: the connection timeout (2 s) ends it. */
+        int fd = test_connect(&server);
+        ck_assert_int_gt(send(fd, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n", 37, 0), 0);
+        char buf[256];
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_int_eq(poll(&p, 1, 6000), 1);
+        ck_assert_int_le(recv(fd, buf, sizeof(buf), 0), 0);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_connection_limit_holds_and_recovers) {
+        int fds[20];
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                fds[i] = test_connect(&server);
+        /* Over --max-connections=16 the rest are closed at once, and the server still serves afterwards. */
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                close(fds[i]);
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "POST", NULL, PING, &r), 400);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_garbage_bytes_do_not_hurt) {
+        const char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n";
+        HttpReply r = {};
+        http_raw(&server, garbage, sizeof(garbage) - 1, &r);
+        http_reply_clear(&r);
+        ck_assert(test_server_alive(&server));
+        ck_assert_int_eq(http_call(&server, "POST", NULL, PING, &r), 400);
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_client_gone_mid_call_leaves_server_serving) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        char raw[1024];
+        const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"test_tool_with_logging\"}}";
+        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
+                "Content-Type: application/json\r\nMcp-Session-Id: %s\r\nContent-Length: %zu\r\n\r\n%s", id, strlen(body), body);
+        int fd = test_connect(&server);
+        ck_assert_int_gt(send(fd, raw, strlen(raw), 0), 0);
+        close(fd);
+        usleep(300000);
+        HttpReply r = {};
+        ck_assert_int_eq(post_with_session(id, PING, &r), 200);
+        http_reply_clear(&r);
+}
+END_TEST
+
+static Suite *http_suite(void) {
+        Suite *s = suite_create("http");
+        TCase *tc = tcase_create("streamable-http");
+        tcase_set_timeout(tc, 30);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_initialize_creates_session);
+        tcase_add_test(tc, test_missing_session_id_gives_400);
+        tcase_add_test(tc, test_unknown_session_id_gives_404);
+        tcase_add_test(tc, test_deleted_session_gives_404);
+        tcase_add_test(tc, test_idle_session_is_ended);
+        tcase_add_test(tc, test_foreign_host_gives_403);
+        tcase_add_test(tc, test_foreign_origin_gives_403);
+        tcase_add_test(tc, test_unsupported_protocol_version_gives_400);
+        tcase_add_test(tc, test_wrong_content_type_gives_415);
+        tcase_add_test(tc, test_accepting_neither_type_gives_406);
+        tcase_add_test(tc, test_oversized_body_gives_413);
+        tcase_add_test(tc, test_malformed_json_gives_parse_error);
+        tcase_add_test(tc, test_invalid_request_gives_400);
+        tcase_add_test(tc, test_unknown_tool_is_json_rpc_error);
+        tcase_add_test(tc, test_notification_gives_202);
+        tcase_add_test(tc, test_unknown_path_gives_404_and_put_gives_405);
+        tcase_add_test(tc, test_second_get_stream_gives_409);
+        tcase_add_test(tc, test_unknown_last_event_id_gives_404);
+        tcase_add_test(tc, test_progress_streams_as_sse_with_priming_event);
+        tcase_add_test(tc, test_slow_client_is_disconnected);
+        tcase_add_test(tc, test_connection_limit_holds_and_recovers);
+        tcase_add_test(tc, test_garbage_bytes_do_not_hurt);
+        tcase_add_test(tc, test_client_gone_mid_call_leaves_server_serving);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_run_suite(http_suite());
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Test helpers: a sink that records, and the suite runner. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json-util.h"
+#include "test-util.h"
+
+void capture_reset(Capture *c) {
+        json_object_put(c->messages);
+        json_object_put(c->reply);
+        *c = (Capture) {};
+}
+
+static int sink_send(void *userdata, json_object *m) {
+        Capture *c = userdata;
+        if (!c->messages)
+                c->messages = json_object_new_array();
+        json_object_array_add(c->messages, json_object_get(m));
+        return 0;
+}
+
+static void sink_done(void *userdata, json_object *reply) {
+        Capture *c = userdata;
+        c->reply = json_object_get(reply);
+        c->done = true;
+}
+
+static const McpSinkOps capture_ops = {
+        .send = sink_send,
+        .done = sink_done,
+};
+
+int capture_standalone_send(void *userdata, json_object *m) {
+        return sink_send(userdata, m);
+}
+
+int capture_start(Capture *c, McpServer *s, McpSession *session, const char *text) {
+        _cleanup_json_ json_object *m = NULL;
+        const char *reason;
+
+        capture_reset(c);
+        c->messages = json_object_new_array();
+        if (json_parse_strict(text, strlen(text), &m, &reason) < 0) {
+                c->reply = mcp_parse_error_new(reason);
+                c->done = true;
+                return 1;
+        }
+        int r = mcp_server_dispatch(s, session, m, &capture_ops, c, NULL);
+        if (r == 0)
+                c->done = true;
+        return r;
+}
+
+void capture_run(Capture *c, sd_event *e) {
+        for (int i = 0; !c->done && i < 500; i++)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        ck_assert_msg(c->done, "the exchange did not finish");
+}
+
+json_object *capture_dispatch(Capture *c, McpServer *s, McpSession *session, sd_event *e, const char *text) {
+        capture_start(c, s, session, text);
+        capture_run(c, e);
+        return c->reply;
+}
+
+int capture_dispatch_count(Capture *c, McpServer *s, McpSession *session, sd_event *e, const char *text) {
+        int r = capture_start(c, s, session, text);
+        capture_run(c, e);
+        return r;
+}
+
+int test_run_suite(Suite *s) {
+        SRunner *runner = srunner_create(s);
+        srunner_run_all(runner, CK_NORMAL);
+        int failed = srunner_ntests_failed(runner);
+        srunner_free(runner);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
