@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages aios needs to build, test and benchmark, when they are missing.
+# usage: setup-deps.sh [build|test|bench]...   (default: build)
+set -euo pipefail
+
+build=(gcc meson ninja-build pkg-config scdoc
+       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev check)
+test=(curl npm ca-certificates)
+bench=(wrk curl npm ca-certificates)
+
+wanted=()
+for set in "${@:-build}"; do
+        case "$set" in
+        build) wanted+=("${build[@]}") ;;
+        test) wanted+=("${build[@]}" "${test[@]}") ;;
+        bench) wanted+=("${build[@]}" "${bench[@]}") ;;
+        *) echo "setup-deps.sh: unknown set '$set' (build, test, bench)" >&2; exit 2 ;;
+        esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+        # An npm that came with another Node.js build (NodeSource's nodejs carries one) will do.
+        [[ $pkg == npm ]] && command -v npm >/dev/null && continue
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+                missing+=("$pkg")
+        fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+if [[ $(id -u) -ne 0 ]]; then
+        echo "Missing Debian packages: ${missing[*]}" >&2
+        echo "Run this command as root (sudo), or install them with: apt-get install ${missing[*]}" >&2
+        exit 1
+fi
+
+echo "Installing ${missing[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
