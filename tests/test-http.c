@@ -230,6 +230,40 @@ START_TEST(test_second_get_stream_gives_409) {
 }
 END_TEST
 
+START_TEST(test_delete_ends_open_get_stream) {
+        char id[256], raw[512], extra[300];
+        snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
+        snprintf(raw, sizeof(raw), "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                "Mcp-Session-Id: %s\r\n\r\n", id);
+        int fd = test_connect(&server);
+        ck_assert_int_eq(send(fd, raw, strlen(raw), 0), (ssize_t) strlen(raw));
+        char buf[4096];
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_int_eq(poll(&p, 1, 5000), 1);
+        ck_assert_int_gt(recv(fd, buf, sizeof(buf), 0), 0);
+
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\n", id);
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "DELETE", extra, NULL, &r), 200);
+        http_reply_clear(&r);
+
+        /* The stream ends: the last chunk arrives, or the connection closes. */
+        bool ended = false;
+        for (int i = 0; i < 20 && !ended; i++) {
+                ck_assert_int_eq(poll(&p, 1, 5000), 1);
+                ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+                if (n <= 0)
+                        ended = true;
+                else {
+                        buf[n] = 0;
+                        ended = strstr(buf, "0\r\n\r\n") != NULL;
+                }
+        }
+        ck_assert(ended);
+        close(fd);
+}
+END_TEST
+
 START_TEST(test_unknown_last_event_id_gives_404) {
         char extra[512];
         snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: 99-1\r\n", mcp_test_initialize(&server, "2025-11-25"));
@@ -330,6 +364,7 @@ static Suite *http_suite(void) {
         tcase_add_test(tc, test_unknown_path_gives_404_and_put_gives_405);
         tcase_add_test(tc, test_second_get_stream_gives_409);
         tcase_add_test(tc, test_unknown_last_event_id_gives_404);
+        tcase_add_test(tc, test_delete_ends_open_get_stream);
         tcase_add_test(tc, test_progress_streams_as_sse_with_priming_event);
         tcase_add_test(tc, test_slow_client_is_disconnected);
         tcase_add_test(tc, test_connection_limit_holds_and_recovers);

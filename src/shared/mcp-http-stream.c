@@ -92,6 +92,18 @@ HttpStream *stream_set_find(StreamSet *set, unsigned index) {
         return NULL;
 }
 
+void stream_set_prune(StreamSet *set, unsigned max) {
+        /* Newest first: keep the first max streams without a connection, forget the rest. */
+        unsigned kept = 0;
+        for (HttpStream *st = set->streams, *next; st; st = next) {
+                next = st->owner_next;
+                if (st->connection || st->index == 0)
+                        continue;
+                if (++kept > max)
+                        http_stream_forget(st);
+        }
+}
+
 void stream_set_clear(StreamSet *set) {
         while (set->streams)
                 http_stream_forget(set->streams);

@@ -60,6 +60,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpStream *, http_stream_unref);
 void http_stream_forget(HttpStream *st);
 HttpStream *stream_set_find(StreamSet *set, unsigned index);
 void stream_set_clear(StreamSet *set);
+/* Forgets all but the newest max streams that no connection reads. */
+void stream_set_prune(StreamSet *set, unsigned max);
 
 /* The engine's sink on a stream. */
 extern const McpSinkOps http_stream_sink_ops;

@@ -13,6 +13,8 @@
 #define HEADER_SESSION_ID "Mcp-Session-Id"
 #define HEADER_PROTOCOL_VERSION "MCP-Protocol-Version"
 #define HEADER_LAST_EVENT_ID "Last-Event-ID"
+/* SSE streams a session keeps for resumption once their connection is gone; older ones are dropped. */
+#define MAX_KEPT_STREAMS 32
 
 typedef struct HttpSession HttpSession;
 
@@ -256,9 +258,9 @@ static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) 
         HttpStream *st = req->stream;
         if (st) {
                 http_stream_detach(st);
-                /* A stream that said everything is done with; one cut short stays for Last-Event-ID. */
-                if ((st->mode == STREAM_JSON && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) ||
-                    (st->index != 0 && http_stream_drained(st)))
+                /* A stream that said everything is done with, and so is a JSON answer (it has no event id to
+                 * resume from); an SSE stream cut short stays for Last-Event-ID. */
+                if (st->mode == STREAM_JSON || (st->index != 0 && http_stream_drained(st)))
                         http_stream_forget(st);
                 http_stream_unref(st);
         }
@@ -393,6 +395,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         if (!hs)
                 return MHD_NO;
 
+        stream_set_prune(&hs->streams, MAX_KEPT_STREAMS);
         if (http_stream_new(&req->stream, h->http, &hs->streams, false, h->options.stream_buffer_max) < 0)
                 return MHD_NO;
         HttpStream *st = req->stream;
@@ -469,6 +472,14 @@ static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
         if (!lookup_session(h, req->connection, &session, &result))
                 return result;
         mcp_session_close(session);
+
+        /* Open streams of the session end now, instead of at their next keep-alive. */
+        HttpSession *hs = mcp_session_get_transport_data(session);
+        for (HttpStream *st = hs ? hs->streams.streams : NULL; st; st = st->owner_next) {
+                st->finished = true;
+                st->drop_when_drained = true;
+                http_stream_wake(st);
+        }
         mcp_session_unref(session);
         return respond_empty(req->connection, MHD_HTTP_OK, NULL);
 }
