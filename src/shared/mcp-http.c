@@ -214,14 +214,21 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* --- request handling ------------------------------------------------------------------------------ */
 
+/* Whether an Accept header admits type ("application/json"): by name, by "application/\*" or by "\*\/\*". A missing
+ * header admits everything. */
 static bool accepts(const char *accept, const char *type) {
         if (!accept)
                 return true;
-        /* "application/json" is matched by itself, by "application/\*" and by "\*\/\*". */
+        if (strcasestr(accept, type) || strstr(accept, "*/*"))
+                return true;
+
         char major[64];
         size_t l = strcspn(type, "/");
-        snprintf(major, sizeof(major), "%.*s/*", (int) l, type);
-        return strcasestr(accept, type) || strcasestr(accept, major) || strstr(accept, "*/*");
+        if (l + 3 > sizeof(major))
+                return false;
+        memcpy(major, type, l);
+        memcpy(major + l, "/*", 3);
+        return strcasestr(accept, major);
 }
 
 static bool content_type_is_json(const char *ct) {
