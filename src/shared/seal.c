@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* AES-256-GCM tokens with a random 96-bit nonce: nonce || ciphertext || 128-bit tag, base64url without
+ * padding. */
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <openssl/core_names.h>
+
+#include "seal.h"
+
+#define NONCE_SIZE 12
+#define TAG_SIZE 16
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_CIPHER_CTX *, EVP_CIPHER_CTX_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_KDF_CTX *, EVP_KDF_CTX_free);
+
+int seal_key_generate(SealKey *ret) {
+        return RAND_bytes(ret->bytes, sizeof(ret->bytes)) == 1 ? 0 : -EIO;
+}
+
+int seal_key_derive(SealKey *ret, const void *secret, size_t size, const char *purpose) {
+        EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+        if (!kdf)
+                return -EOPNOTSUPP;
+        _cleanup_(EVP_KDF_CTX_freep) EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+        EVP_KDF_free(kdf);
+        if (!ctx)
+                return -ENOMEM;
+
+        OSSL_PARAM params[] = {
+                OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *) "SHA256", 0),
+                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *) secret, size),
+                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *) purpose, strlen(purpose)),
+                OSSL_PARAM_construct_end(),
+        };
+        return EVP_KDF_derive(ctx, ret->bytes, sizeof(ret->bytes), params) == 1 ? 0 : -EINVAL;
+}
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static char *base64url_encode(const uint8_t *in, size_t n) {
+        char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+        if (!out)
+                return NULL;
+        size_t i = 0;
+        for (; i + 2 < n; i += 3) {
+                uint32_t v = (uint32_t) in[i] << 16 | (uint32_t) in[i + 1] << 8 | in[i + 2];
+                *o++ = b64url[v >> 18 & 63];
+                *o++ = b64url[v >> 12 & 63];
+                *o++ = b64url[v >> 6 & 63];
+                *o++ = b64url[v & 63];
+        }
+        if (i < n) {
+                uint32_t v = (uint32_t) in[i] << 16 | (i + 1 < n ? (uint32_t) in[i + 1] << 8 : 0);
+                *o++ = b64url[v >> 18 & 63];
+                *o++ = b64url[v >> 12 & 63];
+                if (i + 1 < n)
+                        *o++ = b64url[v >> 6 & 63];
+        }
+        *o = 0;
+        return out;
+}
+
+static int base64url_decode(const char *in, uint8_t **ret, size_t *ret_size) {
+        size_t n = strlen(in);
+        if (n % 4 == 1)
+                return -EBADMSG;
+        _cleanup_free_ uint8_t *out = malloc(n / 4 * 3 + 3);
+        if (!out)
+                return -ENOMEM;
+
+        size_t o = 0;
+        uint32_t acc = 0;
+        unsigned bits = 0;
+        for (size_t i = 0; i < n; i++) {
+                const char *p = strchr(b64url, in[i]);
+                if (!p || !in[i])
+                        return -EBADMSG;
+                acc = acc << 6 | (uint32_t) (p - b64url);
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        out[o++] = acc >> bits & 0xff;
+                }
+        }
+        /* Only the canonical encoding opens: left-over bits must be zero, so no two texts name one token. */
+        if (acc & ((1u << bits) - 1))
+                return -EBADMSG;
+        *ret = TAKE_PTR(out);
+        *ret_size = o;
+        return 0;
+}
+
+int seal(const SealKey *key, const char *context, const void *data, size_t size, char **ret) {
+        if (size > INT32_MAX - NONCE_SIZE - TAG_SIZE)
+                return -E2BIG;
+
+        _cleanup_free_ uint8_t *buf = malloc(NONCE_SIZE + size + TAG_SIZE);
+        _cleanup_(EVP_CIPHER_CTX_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+        if (!buf || !ctx)
+                return -ENOMEM;
+        if (RAND_bytes(buf, NONCE_SIZE) != 1)
+                return -EIO;
+
+        int l;
+        if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->bytes, buf) != 1 ||
+            EVP_EncryptUpdate(ctx, NULL, &l, (const uint8_t *) context, (int) strlen(context)) != 1 ||
+            EVP_EncryptUpdate(ctx, buf + NONCE_SIZE, &l, data, (int) size) != 1 ||
+            EVP_EncryptFinal_ex(ctx, buf + NONCE_SIZE + l, &l) != 1 ||
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_SIZE, buf + NONCE_SIZE + size) != 1)
+                return -EIO;
+
+        char *token = base64url_encode(buf, NONCE_SIZE + size + TAG_SIZE);
+        if (!token)
+                return -ENOMEM;
+        *ret = token;
+        return 0;
+}
+
+int unseal(const SealKey *key, const char *context, const char *token, void **ret, size_t *ret_size) {
+        _cleanup_free_ uint8_t *raw = NULL;
+        size_t n;
+        int r = base64url_decode(token, &raw, &n);
+        if (r < 0)
+                return r;
+        if (n < NONCE_SIZE + TAG_SIZE)
+                return -EBADMSG;
+
+        size_t size = n - NONCE_SIZE - TAG_SIZE;
+        _cleanup_free_ uint8_t *out = malloc(size + 1);
+        _cleanup_(EVP_CIPHER_CTX_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+        if (!out || !ctx)
+                return -ENOMEM;
+
+        int l;
+        if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->bytes, raw) != 1 ||
+            EVP_DecryptUpdate(ctx, NULL, &l, (const uint8_t *) context, (int) strlen(context)) != 1 ||
+            EVP_DecryptUpdate(ctx, out, &l, raw + NONCE_SIZE, (int) size) != 1 ||
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, raw + NONCE_SIZE + size) != 1)
+                return -EIO;
+        /* The tag check: anything altered, cut short or sealed elsewhere fails here. */
+        if (EVP_DecryptFinal_ex(ctx, out + l, &l) != 1)
+                return -EBADMSG;
+
+        out[size] = 0;
+        *ret = TAKE_PTR(out);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
