@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
-       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev check)
+       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev check)
 test=(curl npm ca-certificates)
 bench=(wrk curl npm ca-certificates)
 

@@ -86,3 +86,8 @@ static inline bool isempty(const char *s) {
 static inline bool startswith_ptr(const char *s, const char *prefix) {
         return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
