@@ -9,6 +9,7 @@
 #define TEST_AUDIO_BASE64 "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
 
 extern const McpTool conformance_tools[];
+extern const McpTool conformance_input_tools[];
 extern const McpResource conformance_resources[];
 extern const McpResourceTemplate conformance_resource_templates[];
 extern const McpPrompt conformance_prompts[];

@@ -185,6 +185,11 @@ static int run(int argc, char *argv[]) {
         r = mcp_server_new(&server, &definition, event, NULL);
         if (r < 0)
                 return r;
+        for (const McpTool *t = conformance_input_tools; t->name; t++) {
+                r = mcp_server_add_tool(server, t);
+                if (r < 0)
+                        return r;
+        }
 
         _cleanup_(sd_event_source_unrefp) sd_event_source *watched = NULL;
         r = sd_event_add_time_relative(event, &watched, CLOCK_MONOTONIC, 3 * USEC_PER_SEC, USEC_PER_SEC, on_watched_tick,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "conformance.h"
+#include "jsonrpc.h"
 #include "mcp-content.h"
 #include "mcp-request.h"
 
@@ -45,6 +46,33 @@ static int get_with_image(McpRequest *req, json_object *args) {
                                            message_new(mcp_content_text("Please analyze the image above."))));
 }
 
+static void on_context(McpRequest *req, json_object *result, json_object *error, void *userdata) {
+        if (error) {
+                (void) mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR, "The client could not answer: %s",
+                        json_get_string(error, "message") ?: "unknown error");
+                return;
+        }
+        json_object *context = json_object_object_get(json_get_object(result, "content"), "context");
+        char text[1024];
+        snprintf(text, sizeof(text), "Answer with this context in mind: %s",
+                context ? json_object_get_string(context) : "(none given)");
+        (void) reply_messages(req, JSON_ARRAY(message_new(mcp_content_text(text))));
+}
+
+/* A prompt that needs the client's input first: on the stateless wire, an input_required round trip. */
+static int get_with_input(McpRequest *req, json_object *args) {
+        static const char schema[] =
+                "{\"type\":\"object\",\"properties\":{\"context\":{\"type\":\"string\"}},\"required\":[\"context\"]}";
+        json_object *requested = NULL;
+        if (json_parse_strict(schema, strlen(schema), &requested, NULL) < 0)
+                return -EINVAL;
+        _cleanup_json_ json_object *params = json_object_new_object();
+        if (!params || json_add_string(params, "message", "What context should the prompt use?") < 0 ||
+            json_add(params, "requestedSchema", requested) < 0)
+                return -ENOMEM;
+        return mcp_request_ask_named(req, "user_context", "elicitation/create", TAKE_PTR(params), on_context, NULL);
+}
+
 static int complete_arguments(const char *argument, const char *value, json_object *context, json_object **ret) {
         static const char *const words[] = { "alpha", "beta", "gamma", "delta" };
         _cleanup_json_ json_object *values = json_object_new_array();
@@ -71,5 +99,7 @@ const McpPrompt conformance_prompts[] = {
           .get = get_with_embedded_resource },
         { .name = "test_prompt_with_image", .title = "Prompt With Image",
           .description = "A prompt that includes image content", .get = get_with_image },
+        { .name = "test_input_required_result_prompt", .title = "Prompt Needing Input",
+          .description = "A prompt that asks the client for context before it is built", .get = get_with_input },
         {}
 };

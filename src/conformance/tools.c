@@ -263,5 +263,8 @@ const McpTool conformance_tools[] = {
           .handler = tool_json_schema_2020_12 },
         { .name = "test_toggle_dynamic_tool", .description = "Adds test_dynamic_tool, or removes it when present",
           .input_schema = EMPTY_SCHEMA, .handler = tool_toggle_dynamic },
+        { .name = "test_trigger_tool_change",
+          .description = "Changes the tool list (adds or removes test_dynamic_tool), so that listeners hear of it",
+          .input_schema = EMPTY_SCHEMA, .handler = tool_toggle_dynamic },
         {}
 };

@@ -13,6 +13,8 @@
 #define HEADER_SESSION_ID "Mcp-Session-Id"
 #define HEADER_PROTOCOL_VERSION "MCP-Protocol-Version"
 #define HEADER_LAST_EVENT_ID "Last-Event-ID"
+#define HEADER_METHOD "Mcp-Method"
+#define HEADER_NAME "Mcp-Name"
 /* SSE streams a session keeps for resumption once their connection is gone; older ones are dropped. */
 #define MAX_KEPT_STREAMS 32
 
@@ -47,6 +49,7 @@ typedef struct HttpRequest {
         bool dispatched;
         McpSession *session; /* referenced */
         bool new_session;
+        bool stateless; /* the 2026-07-28 wire */
         HttpStream *stream; /* referenced; attached to this connection */
 } HttpRequest;
 
@@ -206,6 +209,9 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
                                 http_stream_keepalive(st);
                                 mcp_session_touch(hs->session);
                         }
+        for (HttpRequest *req = h->requests; req; req = req->next)
+                if (req->stateless && req->stream && req->stream->connection && req->stream->mode == STREAM_SSE)
+                        http_stream_keepalive(req->stream);
 
         uint64_t period = MIN(h->options.keepalive_usec, h->options.session_idle_usec / 4);
         (void) sd_event_source_set_time_relative(s, MAX(period, USEC_PER_SEC));
@@ -305,6 +311,28 @@ static int append_body(HttpRequest *req, const char *data, size_t size, size_t m
         return 0;
 }
 
+/* On the stateless wire a JSON answer's HTTP status says what its error says. */
+static unsigned stateless_status(json_object *reply) {
+        json_object *error = json_get_object(reply, "error");
+        if (!error)
+                return MHD_HTTP_OK;
+        switch (json_object_get_int(json_object_object_get(error, "code"))) {
+        case JSONRPC_METHOD_NOT_FOUND:
+                return MHD_HTTP_NOT_FOUND;
+        case JSONRPC_PARSE_ERROR:
+        case JSONRPC_INVALID_REQUEST:
+        case JSONRPC_INVALID_PARAMS:
+        case MCP_ERROR_HEADER_MISMATCH:
+        case MCP_ERROR_MISSING_CAPABILITY:
+        case MCP_ERROR_UNSUPPORTED_VERSION:
+                return MHD_HTTP_BAD_REQUEST;
+        case JSONRPC_INTERNAL_ERROR:
+                return MHD_HTTP_INTERNAL_SERVER_ERROR;
+        default:
+                return MHD_HTTP_OK;
+        }
+}
+
 /* Answers what the stream has by now, or suspends until it has something. */
 static enum MHD_Result answer_from_stream(HttpRequest *req) {
         HttpStream *st = req->stream;
@@ -318,6 +346,8 @@ static enum MHD_Result answer_from_stream(HttpRequest *req) {
                 if (json_object_is_type(st->reply, json_type_object) && json_get_object(st->reply, "error") &&
                     (!json_object_object_get_ex(st->reply, "id", &id) || !id))
                         status = MHD_HTTP_BAD_REQUEST;
+                if (req->stateless)
+                        status = stateless_status(st->reply);
                 if (!st->reply)
                         return respond_empty(req->connection, MHD_HTTP_ACCEPTED, NULL);
                 return respond_json(req->connection, status, st->reply, session);
@@ -368,6 +398,61 @@ static int lookup_session(McpHttp *h, struct MHD_Connection *c, McpSession **ret
         return 1;
 }
 
+/* A request without Mcp-Session-Id is on the stateless wire when its MCP-Protocol-Version header names a
+ * revision other than the session ones (2026-07-28, or one we do not know), or, without that header, when
+ * its _meta carries a protocol version. Everything else is the session wire, as before. */
+static bool is_stateless(struct MHD_Connection *c, json_object *message) {
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID))
+                return false;
+        const char *version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_PROTOCOL_VERSION);
+        if (version)
+                return !mcp_version_is_supported(version);
+        if (!message || mcp_message_is_initialize(message))
+                return false;
+        json_object *meta = json_get_object(json_get_object(message, "params"), "_meta");
+        return meta && json_object_object_get_ex(meta, MCP_META_PROTOCOL_VERSION, NULL);
+}
+
+static int stream_start(McpHttp *h, HttpRequest *req, StreamSet *set, bool prime) {
+        struct MHD_Connection *c = req->connection;
+        if (http_stream_new(&req->stream, h->http, set, false, h->options.stream_buffer_max) < 0)
+                return -ENOMEM;
+        HttpStream *st = req->stream;
+        const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        st->json_allowed = accepts(accept, "application/json");
+        st->sse_allowed = accepts(accept, "text/event-stream");
+        st->prime = prime;
+        http_stream_attach(st, c);
+        return 0;
+}
+
+/* The stateless wire: no session and no resumption; the stream belongs to this connection alone, and
+ * closing it cancels what runs for it. */
+static enum MHD_Result handle_post_stateless(McpHttp *h, HttpRequest *req, json_object *message) {
+        struct MHD_Connection *c = req->connection;
+        McpWireHeaders headers = {
+                .protocol_version = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_PROTOCOL_VERSION),
+                .method = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_METHOD),
+                .name = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_NAME),
+        };
+
+        req->stateless = true;
+        _cleanup_json_ json_object *error = NULL;
+        if (mcp_stateless_check(message, &headers, &error) > 0)
+                return error ? respond_json(c, stateless_status(error), error, NULL) : MHD_NO;
+
+        if (stream_start(h, req, NULL, false) < 0)
+                return MHD_NO;
+        HttpStream *st = req->stream;
+        int r = mcp_server_dispatch_stateless(h->server, message, &http_stream_sink_ops, st, &st->exchange);
+        if (r < 0)
+                return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
+                        strerror(-r));
+        if (r == 0)
+                return respond_empty(c, MHD_HTTP_ACCEPTED, NULL);
+        return answer_from_stream(req);
+}
+
 static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         struct MHD_Connection *c = req->connection;
 
@@ -375,16 +460,20 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
                         "Request body larger than %zu bytes", h->options.max_body);
 
-        enum MHD_Result result;
-        if (!check_protocol_version(c, &result))
-                return result;
-
         _cleanup_json_ json_object *message = NULL;
         const char *reason = NULL;
         if (json_parse_strict(req->body ?: "", req->size, &message, &reason) < 0) {
                 _cleanup_json_ json_object *e = mcp_parse_error_new(reason);
                 return respond_json(c, MHD_HTTP_BAD_REQUEST, e, NULL);
         }
+
+        req->dispatched = true;
+        if (is_stateless(c, message))
+                return handle_post_stateless(h, req, message);
+
+        enum MHD_Result result;
+        if (!check_protocol_version(c, &result))
+                return result;
 
         if (mcp_message_is_initialize(message) &&
             !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
@@ -403,18 +492,12 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return MHD_NO;
 
         stream_set_prune(&hs->streams, MAX_KEPT_STREAMS);
-        if (http_stream_new(&req->stream, h->http, &hs->streams, false, h->options.stream_buffer_max) < 0)
-                return MHD_NO;
-        HttpStream *st = req->stream;
-        const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-        st->json_allowed = accepts(accept, "application/json");
-        st->sse_allowed = accepts(accept, "text/event-stream");
         const char *session_version = mcp_session_get_version(req->session) ?: json_get_string(
                 json_get_object(message, "params"), "protocolVersion");
-        st->prime = mcp_version_at_least(session_version, MCP_VERSION_2025_11_25);
-        http_stream_attach(st, c);
+        if (stream_start(h, req, &hs->streams, mcp_version_at_least(session_version, MCP_VERSION_2025_11_25)) < 0)
+                return MHD_NO;
+        HttpStream *st = req->stream;
 
-        req->dispatched = true;
         int r = mcp_server_dispatch(h->server, req->session, message, &http_stream_sink_ops, st, &st->exchange);
         if (r < 0)
                 return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
@@ -429,6 +512,9 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
 static enum MHD_Result handle_get(McpHttp *h, HttpRequest *req) {
         struct MHD_Connection *c = req->connection;
         enum MHD_Result result;
+
+        if (is_stateless(c, NULL)) /* no standalone stream there: subscriptions/listen replaces it */
+                return respond_empty(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST");
 
         if (!check_protocol_version(c, &result))
                 return result;
@@ -476,6 +562,9 @@ static enum MHD_Result handle_get(McpHttp *h, HttpRequest *req) {
 static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
         enum MHD_Result result;
         McpSession *session;
+
+        if (is_stateless(req->connection, NULL)) /* no session to end */
+                return respond_empty(req->connection, MHD_HTTP_METHOD_NOT_ALLOWED, "POST");
         if (!lookup_session(h, req->connection, &session, &result))
                 return result;
         mcp_session_close(session);

@@ -4,6 +4,7 @@
 
 #include "hashmap.h"
 #include "jsonrpc.h"
+#include "seal.h"
 #include "mcp-request.h"
 #include "mcp-server.h"
 #include "mcp-session.h"
@@ -32,6 +33,10 @@ struct McpServer {
 
         Hashmap *sessions;
         uint64_t next_ask_id;
+
+        SealKey state_key;         /* seals requestState of the stateless wire */
+        json_object *server_info;  /* {name, version, title} */
+        McpRequest *listeners;     /* subscriptions/listen requests, linked through listen_next */
 };
 
 typedef struct Ask {
@@ -75,10 +80,12 @@ struct McpExchange {
         unsigned n_pending;
         bool batch;
         bool dispatching;
+        bool stateless; /* the 2026-07-28 wire: no session, each request carries its context */
         json_object *replies; /* batch: array; otherwise the one reply */
 };
 
 typedef struct Sleep Sleep;
+typedef struct McpDeferredAnswer McpDeferredAnswer;
 
 struct McpRequest {
         unsigned n_ref;
@@ -97,6 +104,22 @@ struct McpRequest {
 
         char *protocol_version;
         json_object *client_capabilities;
+        McpLogLevel log_level; /* stateless: from _meta; _MCP_LOG_MAX sends nothing */
+
+        /* The stateless wire's multi round-trip requests (mcp-mrtr.c). */
+        bool stateless;
+        bool resumed;                /* came with a valid requestState */
+        unsigned n_asks;             /* asks made so far, for the automatic keys */
+        json_object *input_responses; /* answers sent with this request (object, borrowed from params) */
+        json_object *state_answers;  /* answers carried in requestState (object, owned) */
+        json_object *used_answers;   /* answers the handler consumed, for the next requestState */
+        json_object *input_requests; /* questions without answers yet (object, owned) */
+        sd_event_source *mrtr_flush;
+        McpDeferredAnswer *deferred_answers;
+
+        /* subscriptions/listen (mcp-subscriptions.c) */
+        json_object *listen_filter;
+        McpRequest *listen_next, *listen_prev;
 
         bool done;
         bool cancelled;
@@ -110,6 +133,23 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
 int mcp_request_send(McpRequest *req, json_object *message);
 void mcp_request_cancel(McpRequest *req);
 int mcp_request_reply_errno(McpRequest *req, int error);
+
+/* mcp-stateless.c */
+int mcp_stateless_request_init(McpRequest *req);
+void mcp_stateless_decorate_result(McpRequest *req, json_object *result);
+int mcp_method_server_discover(McpRequest *req);
+json_object *mcp_capabilities_new(McpServer *s);
+json_object *mcp_server_info_new(McpServer *s);
+
+/* mcp-mrtr.c */
+int mcp_mrtr_ask(McpRequest *req, const char *key, json_object *question, McpAnswerHandler answer, void *userdata);
+void mcp_mrtr_done(McpRequest *req);
+int mcp_mrtr_state_open(McpRequest *req, const char *token);
+
+/* mcp-subscriptions.c */
+int mcp_method_subscriptions_listen(McpRequest *req);
+void mcp_subscriptions_forget(McpRequest *req);
+void mcp_subscriptions_deliver(McpServer *s, const char *method, json_object *params, const char *uri);
 
 /* mcp-exchange.c */
 void mcp_exchange_complete(McpExchange *x, McpRequest *req, json_object *reply);

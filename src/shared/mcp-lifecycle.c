@@ -2,7 +2,7 @@
 /* initialize and logging/setLevel: what a session is. */
 #include "mcp-internal.h"
 
-static json_object *capabilities_new(McpServer *s) {
+json_object *mcp_capabilities_new(McpServer *s) {
         const McpServerDefinition *def = s->def;
         _cleanup_json_ json_object *caps = json_object_new_object();
         _cleanup_json_ json_object *tools = json_object_new_object();
@@ -17,8 +17,9 @@ static json_object *capabilities_new(McpServer *s) {
                              (def->resource_templates && def->resource_templates->uri_template);
         if (has_resources) {
                 _cleanup_json_ json_object *r = json_object_new_object();
+                /* The resource and prompt tables are fixed: their lists never change. */
                 if (!r || json_add(r, "subscribe", json_object_new_boolean(true)) < 0 ||
-                    json_add(r, "listChanged", json_object_new_boolean(true)) < 0 ||
+                    json_add(r, "listChanged", json_object_new_boolean(false)) < 0 ||
                     json_add(caps, "resources", TAKE_PTR(r)) < 0)
                         return NULL;
         }
@@ -26,7 +27,7 @@ static json_object *capabilities_new(McpServer *s) {
         bool has_completions = false;
         if (def->prompts && def->prompts->name) {
                 _cleanup_json_ json_object *p = json_object_new_object();
-                if (!p || json_add(p, "listChanged", json_object_new_boolean(true)) < 0 ||
+                if (!p || json_add(p, "listChanged", json_object_new_boolean(false)) < 0 ||
                     json_add(caps, "prompts", TAKE_PTR(p)) < 0)
                         return NULL;
                 for (const McpPrompt *prompt = def->prompts; prompt->name; prompt++)
@@ -40,7 +41,7 @@ static json_object *capabilities_new(McpServer *s) {
         return TAKE_PTR(caps);
 }
 
-static json_object *server_info_new(McpServer *s) {
+json_object *mcp_server_info_new(McpServer *s) {
         const McpServerDefinition *def = s->def;
         _cleanup_json_ json_object *info = json_object_new_object();
         if (!info || json_add_string(info, "name", def->name) < 0 ||
@@ -70,8 +71,8 @@ int mcp_method_initialize(McpRequest *req) {
 
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!result || json_add_string(result, "protocolVersion", version) < 0 ||
-            json_add(result, "capabilities", capabilities_new(req->server)) < 0 ||
-            json_add(result, "serverInfo", server_info_new(req->server)) < 0)
+            json_add(result, "capabilities", mcp_capabilities_new(req->server)) < 0 ||
+            json_add(result, "serverInfo", mcp_server_info_new(req->server)) < 0)
                 return -ENOMEM;
         if (req->server->def->instructions &&
             json_add_string(result, "instructions", req->server->def->instructions) < 0)

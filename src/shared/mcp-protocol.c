@@ -18,6 +18,10 @@ bool mcp_version_is_supported(const char *version) {
         return false;
 }
 
+bool mcp_version_is_stateless(const char *version) {
+        return streq_ptr(version, MCP_VERSION_STATELESS);
+}
+
 bool mcp_version_at_least(const char *version, const char *than) {
         /* Revisions are dates in ISO 8601 form, so they order as strings. */
         return version && strcmp(version, than) >= 0;

@@ -7,7 +7,23 @@
 #define MCP_VERSION_2025_03_26 "2025-03-26"
 #define MCP_VERSION_2025_06_18 "2025-06-18"
 #define MCP_VERSION_2025_11_25 "2025-11-25"
+#define MCP_VERSION_2026_07_28 "2026-07-28"
 #define MCP_VERSION_LATEST_SESSION MCP_VERSION_2025_11_25
+/* The revision without sessions: every request carries its version and the client's capabilities. */
+#define MCP_VERSION_STATELESS MCP_VERSION_2026_07_28
+
+/* Error codes MCP adds to JSON-RPC's (2026-07-28). */
+#define MCP_ERROR_HEADER_MISMATCH -32020
+#define MCP_ERROR_MISSING_CAPABILITY -32021
+#define MCP_ERROR_UNSUPPORTED_VERSION -32022
+
+/* The _meta keys of the stateless wire. */
+#define MCP_META_PROTOCOL_VERSION "io.modelcontextprotocol/protocolVersion"
+#define MCP_META_CLIENT_CAPABILITIES "io.modelcontextprotocol/clientCapabilities"
+#define MCP_META_CLIENT_INFO "io.modelcontextprotocol/clientInfo"
+#define MCP_META_LOG_LEVEL "io.modelcontextprotocol/logLevel"
+#define MCP_META_SERVER_INFO "io.modelcontextprotocol/serverInfo"
+#define MCP_META_SUBSCRIPTION_ID "io.modelcontextprotocol/subscriptionId"
 /* Without an MCP-Protocol-Version header, Streamable HTTP assumes this revision. */
 #define MCP_VERSION_HTTP_DEFAULT MCP_VERSION_2025_03_26
 
@@ -15,6 +31,7 @@
 extern const char *const mcp_session_versions[];
 
 bool mcp_version_is_supported(const char *version);
+bool mcp_version_is_stateless(const char *version);
 /* Revisions before 2025-06-18 allow JSON-RPC batches. */
 bool mcp_version_allows_batches(const char *version);
 /* Revisions from 2025-06-18 on know structuredContent, outputSchema, title, elicitation ... */

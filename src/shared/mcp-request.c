@@ -27,6 +27,7 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
         req->id_key = strdup(json_to_string(m->id));
         if (!req->id_key)
                 return -ENOMEM;
+        req->log_level = MCP_LOG_DEBUG; /* a session's level applies on the session wire */
 
         json_object *meta = json_get_object(m->params, "_meta");
         json_object *token;
@@ -66,6 +67,9 @@ static McpRequest *request_free(McpRequest *req) {
         }
         json_object_put(req->message);
         json_object_put(req->client_capabilities);
+        json_object_put(req->state_answers);
+        json_object_put(req->used_answers);
+        json_object_put(req->input_requests);
         free(req->protocol_version);
         free(req->id_key);
         free(req);
@@ -149,8 +153,10 @@ static void request_finish(McpRequest *req, json_object *reply) {
         req->done = true;
         if (req->session && hashmap_get(req->session->requests, req->id_key) == req)
                 hashmap_remove(req->session->requests, req->id_key);
-        /* Timers of a finished request have nothing left to do. */
+        /* Timers, pending answers and subscriptions of a finished request have nothing left to do. */
         request_cancel_sleeps(req);
+        mcp_mrtr_done(req);
+        mcp_subscriptions_forget(req);
         mcp_exchange_complete(x, req, reply);
         mcp_request_unref(req); /* the exchange's reference */
 }
@@ -164,6 +170,8 @@ int mcp_request_reply(McpRequest *req, json_object *result) {
         if (!r)
                 return mcp_request_reply_errno(req, -ENOMEM);
 
+        if (req->stateless)
+                mcp_stateless_decorate_result(req, r);
         json_object *reply = jsonrpc_result_new(req->id, TAKE_PTR(r));
         if (!reply)
                 return mcp_request_reply_errno(req, -ENOMEM);
@@ -275,6 +283,8 @@ int mcp_request_log(McpRequest *req, McpLogLevel level, const char *logger, json
 
         if (req->session && level < req->session->log_level)
                 return 0;
+        if (level < req->log_level) /* stateless: the level the request asked for, if any */
+                return 0;
 
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!params || json_add_string(params, "level", mcp_log_level_to_string(level)) < 0)
@@ -301,18 +311,32 @@ int mcp_request_logf(McpRequest *req, McpLogLevel level, const char *format, ...
         return mcp_request_log(req, level, NULL, json_object_new_string(text));
 }
 
-int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
+static const char *capability_of(const char *method) {
+        if (streq(method, "sampling/createMessage"))
+                return "sampling";
+        if (streq(method, "elicitation/create"))
+                return "elicitation";
+        if (streq(method, "roots/list"))
+                return "roots";
+        return NULL;
+}
+
+static int reply_missing_capability(McpRequest *req, const char *capability) {
+        _cleanup_json_ json_object *data = json_object_new_object(), *required = json_object_new_object();
+        if (!data || !required || json_add(required, capability, json_object_new_object()) < 0 ||
+            json_add(data, "requiredCapabilities", TAKE_PTR(required)) < 0)
+                return -ENOMEM;
+        _cleanup_free_ char *message = NULL;
+        if (asprintf(&message, "Missing required client capability: %s is needed and the client did not declare it",
+                    capability) < 0)
+                return -ENOMEM;
+        (void) mcp_request_reply_error_data(req, MCP_ERROR_MISSING_CAPABILITY, message, TAKE_PTR(data));
+        return -ESTALE;
+}
+
+static int ask_session(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
         void *userdata) {
         _cleanup_json_ json_object *p = params;
-
-        assert(req);
-        assert(method);
-        assert(answer);
-
-        if (req->done)
-                return -ESTALE;
-        if (!req->session)
-                return -EOPNOTSUPP;
 
         _cleanup_free_ Ask *ask = new0(Ask, 1);
         if (!ask)
@@ -339,6 +363,48 @@ int mcp_request_ask(McpRequest *req, const char *method, json_object *params, Mc
         ask->userdata = userdata;
         TAKE_PTR(ask);
         return 0;
+}
+
+int mcp_request_ask_named(McpRequest *req, const char *key, const char *method, json_object *params,
+        McpAnswerHandler answer, void *userdata) {
+        _cleanup_json_ json_object *p = params;
+
+        assert(req);
+        assert(key);
+        assert(method);
+        assert(answer);
+
+        if (req->done)
+                return -ESTALE;
+        req->n_asks++;
+
+        /* Asking for what the client cannot do ends the request with MissingRequiredClientCapability. */
+        const char *capability = capability_of(method);
+        if (capability && !mcp_request_client_supports(req, capability))
+                return reply_missing_capability(req, capability);
+
+        if (req->stateless) {
+                _cleanup_json_ json_object *question = json_object_new_object();
+                if (!question || json_add_string(question, "method", method) < 0 ||
+                    json_add(question, "params", TAKE_PTR(p) ?: json_object_new_object()) < 0)
+                        return -ENOMEM;
+                return mcp_mrtr_ask(req, key, TAKE_PTR(question), answer, userdata);
+        }
+        if (!req->session)
+                return -EOPNOTSUPP;
+        return ask_session(req, method, TAKE_PTR(p), answer, userdata);
+}
+
+int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
+        void *userdata) {
+        /* Keys by order of asking: a handler that runs again asks the same things in the same order. */
+        char key[32];
+        snprintf(key, sizeof(key), "ask%u", req->n_asks + 1);
+        return mcp_request_ask_named(req, key, method, params, answer, userdata);
+}
+
+bool mcp_request_is_resumed(McpRequest *req) {
+        return req->resumed;
 }
 
 void mcp_request_on_cancel(McpRequest *req, void (*cancel)(McpRequest *req, void *userdata), void *userdata) {

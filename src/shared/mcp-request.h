@@ -41,14 +41,29 @@ int mcp_request_progress(McpRequest *req, double progress, double total, const c
 int mcp_request_log(McpRequest *req, McpLogLevel level, const char *logger, json_object *data);
 int mcp_request_logf(McpRequest *req, McpLogLevel level, const char *format, ...) _printf_(3, 4);
 
-/* Sends a server-to-client request (sampling/createMessage, elicitation/create, roots/list) on this
- * request's stream. answer is called exactly once: with the result, with the client's error, or with an
- * error the engine makes when the session ends. params is taken. */
+/* Asks the client something: sampling/createMessage, elicitation/create or roots/list. answer is called
+ * exactly once: with the result, with the client's error, or with an error the engine makes when the session
+ * ends. params is taken.
+ *
+ * The same handler works on both wires. With a session the question is a server-to-client request on this
+ * request's stream. On the stateless wire the request is answered with an input_required result carrying
+ * every question asked so far (keyed by key) and a sealed requestState; when the client retries with the
+ * answers, the handler runs again from the start and its questions are answered at once, from the retry's
+ * inputResponses or from requestState. So a handler asks in the same order every time and keeps no state
+ * of its own between questions. mcp_request_ask() names the questions "ask1", "ask2", ... in that order.
+ *
+ * When the client has not declared the capability the question needs, the request is answered with
+ * MissingRequiredClientCapability (-32021) and -ESTALE is returned: the handler just returns. */
 typedef void (*McpAnswerHandler)(McpRequest *req, json_object *result, json_object *error, void *userdata);
 int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
         void *userdata);
+int mcp_request_ask_named(McpRequest *req, const char *key, const char *method, json_object *params,
+        McpAnswerHandler answer, void *userdata);
+/* Stateless wire: the request came back with a requestState that opened (it continues an earlier round). */
+bool mcp_request_is_resumed(McpRequest *req);
 
-/* Called when the client cancels the request; the handler stops its work (timers, children) there. */
+/* Called when the request ends without the handler's answer: the client cancelled it, closed its stream, or
+ * (stateless wire) the engine answered input_required. The handler stops its work (timers, children) there. */
 void mcp_request_on_cancel(McpRequest *req, void (*cancel)(McpRequest *req, void *userdata), void *userdata);
 
 /* Calls done after usec on the event loop, unless the request is finished by then. The request stays

@@ -4,26 +4,35 @@
 #include "log.h"
 #include "mcp-internal.h"
 
+typedef enum Wire {
+        WIRE_SESSION = 1 << 0,   /* 2025-11-25 and earlier: initialize, then a session */
+        WIRE_STATELESS = 1 << 1, /* 2026-07-28: every request on its own */
+        WIRE_BOTH = WIRE_SESSION | WIRE_STATELESS,
+} Wire;
+
 typedef struct Method {
         const char *name;
         int (*handle)(McpRequest *req);
+        Wire wires;
 } Method;
 
 /* Sorted by expected frequency; the list is short enough that a linear scan beats hashing. */
 static const Method methods[] = {
-        { "tools/call", mcp_method_tools_call },
-        { "tools/list", mcp_method_tools_list },
-        { "ping", NULL },
-        { "initialize", mcp_method_initialize },
-        { "resources/read", mcp_method_resources_read },
-        { "resources/list", mcp_method_resources_list },
-        { "resources/templates/list", mcp_method_resources_templates_list },
-        { "resources/subscribe", mcp_method_resources_subscribe },
-        { "resources/unsubscribe", mcp_method_resources_unsubscribe },
-        { "prompts/list", mcp_method_prompts_list },
-        { "prompts/get", mcp_method_prompts_get },
-        { "completion/complete", mcp_method_completion_complete },
-        { "logging/setLevel", mcp_method_logging_set_level },
+        { "tools/call", mcp_method_tools_call, WIRE_BOTH },
+        { "tools/list", mcp_method_tools_list, WIRE_BOTH },
+        { "ping", NULL, WIRE_SESSION },
+        { "initialize", mcp_method_initialize, WIRE_SESSION },
+        { "server/discover", mcp_method_server_discover, WIRE_STATELESS },
+        { "resources/read", mcp_method_resources_read, WIRE_BOTH },
+        { "resources/list", mcp_method_resources_list, WIRE_BOTH },
+        { "resources/templates/list", mcp_method_resources_templates_list, WIRE_BOTH },
+        { "resources/subscribe", mcp_method_resources_subscribe, WIRE_SESSION },
+        { "resources/unsubscribe", mcp_method_resources_unsubscribe, WIRE_SESSION },
+        { "subscriptions/listen", mcp_method_subscriptions_listen, WIRE_STATELESS },
+        { "prompts/list", mcp_method_prompts_list, WIRE_BOTH },
+        { "prompts/get", mcp_method_prompts_get, WIRE_BOTH },
+        { "completion/complete", mcp_method_completion_complete, WIRE_BOTH },
+        { "logging/setLevel", mcp_method_logging_set_level, WIRE_SESSION },
 };
 
 static ToolEntry *tool_entry_free(ToolEntry *e) {
@@ -122,6 +131,12 @@ int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *ev
         s->event = sd_event_ref(event);
         s->userdata = userdata;
         s->next_ask_id = 1;
+        s->server_info = mcp_server_info_new(s);
+        if (!s->server_info)
+                return log_oom();
+        int k = seal_key_generate(&s->state_key);
+        if (k < 0)
+                return log_error_errno(k, "Failed to make the requestState key: %m");
         s->tools_by_name = hashmap_new();
         s->sessions = hashmap_new();
         if (!s->tools_by_name || !s->sessions)
@@ -158,6 +173,7 @@ McpServer *mcp_server_free(McpServer *s) {
         json_object_put(s->resource_descriptors);
         json_object_put(s->template_descriptors);
         json_object_put(s->prompt_descriptors);
+        json_object_put(s->server_info);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -175,10 +191,16 @@ const McpServerDefinition *mcp_server_get_definition(McpServer *s) {
         return s->def;
 }
 
+int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size) {
+        return seal_key_derive(&s->state_key, secret, size, "aios-mcp-requestState");
+}
+
 void mcp_server_broadcast(McpServer *s, const char *method, json_object *params) {
         _cleanup_json_ json_object *p = params;
         McpSession *session;
         size_t i = 0;
+
+        mcp_subscriptions_deliver(s, method, p, NULL);
 
         while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL)) {
                 if (!session->initialized)
@@ -192,6 +214,10 @@ void mcp_server_broadcast(McpServer *s, const char *method, json_object *params)
 void mcp_server_notify_resource_updated(McpServer *s, const char *uri) {
         McpSession *session;
         size_t i = 0;
+
+        _cleanup_json_ json_object *updated = json_object_new_object();
+        if (updated && json_add_string(updated, "uri", uri) >= 0)
+                mcp_subscriptions_deliver(s, "notifications/resources/updated", updated, uri);
 
         while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL)) {
                 if (!hashmap_get(session->subscriptions, uri))
@@ -232,7 +258,7 @@ static void handle_notification(McpSession *session, const JsonRpcMessage *m) {
 
 static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcMessage *m) {
         const Method *method = method_find(m->method);
-        if (!method) {
+        if (!method || !(method->wires & (x->stateless ? WIRE_STATELESS : WIRE_SESSION))) {
                 mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_METHOD_NOT_FOUND,
                         "Method not found: %s", m->method));
                 return 0;
@@ -253,6 +279,15 @@ static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcM
         }
         if (r < 0)
                 return r;
+
+        if (x->stateless) {
+                r = mcp_stateless_request_init(req);
+                if (r <= 0) {
+                        if (r < 0 && !req->done)
+                                mcp_request_reply_errno(req, r);
+                        return 0;
+                }
+        }
 
         if (!method->handle)
                 return mcp_request_reply(req, json_object_new_object());
@@ -304,8 +339,8 @@ static bool message_expects_reply(json_object *message) {
         return m.kind == JSONRPC_REQUEST;
 }
 
-int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
-        void *userdata, McpExchange **ret_exchange) {
+static int dispatch(McpServer *s, McpSession *session, bool stateless, json_object *message,
+        const McpSinkOps *ops, void *userdata, McpExchange **ret_exchange) {
 
         assert(s);
         assert(message);
@@ -334,7 +369,7 @@ int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message,
 
         if (n_replies == 0) {
                 /* Notifications and responses only: handle them; the transport acknowledges (HTTP 202). */
-                McpExchange x = { .server = s, .session = session, .ops = ops, .userdata = userdata };
+                McpExchange x = { .server = s, .session = session, .ops = ops, .userdata = userdata, .stateless = stateless };
                 for (size_t i = 0; i < n; i++)
                         (void) dispatch_one(&x, batch ? json_object_array_get_idx(message, i) : message);
                 return 0;
@@ -350,6 +385,7 @@ int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message,
                 .userdata = userdata,
                 .batch = batch,
                 .dispatching = true,
+                .stateless = stateless,
         };
         if (batch) {
                 x->replies = json_object_new_array();
@@ -372,4 +408,21 @@ int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message,
                 *ret_exchange = x->n_pending > 0 ? x : NULL;
         mcp_exchange_complete(x, NULL, NULL);
         return 1;
+}
+
+int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
+        void *userdata, McpExchange **ret_exchange) {
+        return dispatch(s, session, false, message, ops, userdata, ret_exchange);
+}
+
+int mcp_server_dispatch_stateless(McpServer *s, json_object *message, const McpSinkOps *ops, void *userdata,
+        McpExchange **ret_exchange) {
+        _cleanup_json_ json_object *error = NULL;
+        if (mcp_stateless_check(message, NULL, &error) > 0) {
+                if (!error)
+                        return -ENOMEM;
+                ops->done(userdata, error);
+                return 1;
+        }
+        return dispatch(s, NULL, true, message, ops, userdata, ret_exchange);
 }

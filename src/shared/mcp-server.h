@@ -112,6 +112,24 @@ typedef struct McpSinkOps {
 int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
         void *userdata, McpExchange **ret_exchange);
 
+/* The stateless (2026-07-28) wire: requests without a session, each with its context in params._meta. */
+typedef struct McpWireHeaders {
+        const char *protocol_version; /* MCP-Protocol-Version */
+        const char *method;           /* Mcp-Method */
+        const char *name;             /* Mcp-Name */
+} McpWireHeaders;
+/* Checks a message for the stateless wire before it is dispatched: a batch, a request without the _meta it
+ * needs (-32602), a version header that differs from _meta's (-32020), an unsupported version (-32022), and
+ * Mcp-Method/Mcp-Name headers that differ from the body (-32020). headers may be NULL where the transport has
+ * none. Returns 0 when the message may go on, 1 with the error response in *ret_reply. */
+int mcp_stateless_check(json_object *message, const McpWireHeaders *headers, json_object **ret_reply);
+/* Like mcp_server_dispatch(), for the stateless wire. */
+int mcp_server_dispatch_stateless(McpServer *s, json_object *message, const McpSinkOps *ops, void *userdata,
+        McpExchange **ret_exchange);
+/* The key that seals requestState: the same secret on every replica lets any of them continue a request.
+ * Without it each server makes a random key at start. */
+int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size);
+
 /* The transport's sink is going away: cancels what is still running in the exchange. done is not called. */
 void mcp_exchange_abort(McpExchange *x);
 

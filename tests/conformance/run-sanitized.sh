@@ -19,7 +19,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87
 export LSAN_OPTIONS=exitcode=88
 
 status=0
-for suite in 0.1.16 2025-11-25; do
+for suite in 0.1.16 2025-11-25 2026-07-28; do
         echo "== conformance $suite under sanitizers"
         "$here/run-conformance.sh" "$build/src/conformance/aios-conformanced" "$suite" || status=1
 done
