@@ -341,6 +341,131 @@ START_TEST(test_client_gone_mid_call_leaves_server_serving) {
 }
 END_TEST
 
+/* --- the 2026-07-28 wire on the same endpoint ---------------------------------------------------------- */
+
+#define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}"
+
+static int post_stateless(const char *method, const char *name, const char *body, HttpReply *r) {
+        char extra[512];
+        snprintf(extra, sizeof(extra), "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: %s\r\n%s%s%s", method,
+                name ? "Mcp-Name: " : "", name ?: "", name ? "\r\n" : "");
+        return http_call(&server, "POST", extra, body, r);
+}
+
+START_TEST(test_both_eras_interleaved) {
+        const char *id = mcp_test_initialize(&server, "2025-11-25");
+        HttpReply r = {};
+
+        ck_assert_int_eq(post_stateless("server/discover", NULL,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{" META "}}", &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"supportedVersions\":[\"2026-07-28\"]"));
+        ck_assert_ptr_nonnull(strstr(r.body, "\"io.modelcontextprotocol/serverInfo\""));
+        ck_assert_ptr_null(http_reply_header(&r, "mcp-session-id", (char[64]) {}, 64));
+        http_reply_clear(&r);
+
+        /* The session goes on as before, with no 2026 fields in its results. */
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", &r), 200);
+        ck_assert_ptr_null(strstr(r.body, "resultType"));
+        ck_assert_ptr_null(strstr(r.body, "ttlMs"));
+        http_reply_clear(&r);
+
+        ck_assert_int_eq(post_stateless("tools/list", NULL,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{" META "}}", &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"complete\""));
+        ck_assert_ptr_nonnull(strstr(r.body, "\"ttlMs\""));
+        http_reply_clear(&r);
+
+        /* An elicitation: a server-to-client request in the session, an input_required result without. */
+        ck_assert_int_eq(post_stateless("tools/call", "test_input_required_result_elicitation",
+                                 "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
+                                 "\"test_input_required_result_elicitation\",\"arguments\":{}," META "}}", &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"input_required\""));
+        ck_assert_ptr_nonnull(strstr(r.body, "\"requestState\""));
+        http_reply_clear(&r);
+
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
+                                               "\"test_simple_text\",\"arguments\":{}}}", &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "simple text"));
+        http_reply_clear(&r);
+
+        /* Session methods are not there without a session. */
+        ck_assert_int_eq(post_stateless("ping", NULL, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\",\"params\":{" META "}}", &r),
+                404);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32601"));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_stateless_errors_have_their_status) {
+        HttpReply r = {};
+        /* no _meta */
+        ck_assert_int_eq(post_stateless("tools/list", NULL, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}", &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32602"));
+        http_reply_clear(&r);
+        /* Mcp-Method differs from the body */
+        ck_assert_int_eq(post_stateless("prompts/list", NULL,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{" META "}}", &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32020"));
+        http_reply_clear(&r);
+        /* Mcp-Name missing for tools/call */
+        ck_assert_int_eq(post_stateless("tools/call", NULL,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"," META "}}", &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "-32020"));
+        http_reply_clear(&r);
+        /* Mcp-Name with surrounding blanks is the same name */
+        ck_assert_int_eq(post_stateless("tools/call", "  test_simple_text ",
+                                 "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"," META "}}", &r), 200);
+        http_reply_clear(&r);
+        /* a batch */
+        ck_assert_int_eq(post_stateless("tools/list", NULL, "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\",\"params\":{" META "}}]", &r), 400);
+        http_reply_clear(&r);
+        /* a capability the client did not declare */
+        ck_assert_int_eq(post_stateless("tools/call", "test_missing_capability",
+                                 "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"test_missing_capability\"," META "}}", &r), 400);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"requiredCapabilities\":{\"sampling\":{}}"));
+        http_reply_clear(&r);
+        /* GET and DELETE have nothing to do there */
+        ck_assert_int_eq(http_call(&server, "GET", "MCP-Protocol-Version: 2026-07-28\r\n", NULL, &r), 405);
+        http_reply_clear(&r);
+        ck_assert_int_eq(http_call(&server, "DELETE", "MCP-Protocol-Version: 2026-07-28\r\n", NULL, &r), 405);
+        http_reply_clear(&r);
+}
+END_TEST
+
+/* Closing the stream of a stateless request cancels it; a listener gone leaves the server serving. */
+START_TEST(test_closed_listen_stream_is_forgotten) {
+        const char *body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":"
+                           "{\"toolsListChanged\":true}," META "}}";
+        char raw[1024];
+        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
+                "Content-Type: application/json\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\n"
+                "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+        int fd = test_connect(&server);
+        ck_assert_int_gt(send(fd, raw, strlen(raw), 0), 0);
+        char buf[4096] = {};
+        size_t got = 0;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        while (!strstr(buf, "subscriptionId") && got < sizeof(buf) - 1 && poll(&p, 1, 5000) == 1) {
+                ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+                if (n <= 0)
+                        break;
+                got += (size_t) n;
+        }
+        ck_assert_ptr_nonnull(strstr(buf, "text/event-stream"));
+        ck_assert_ptr_nonnull(strstr(buf, "notifications/subscriptions/acknowledged"));
+        ck_assert_ptr_nonnull(strstr(buf, "\"io.modelcontextprotocol/subscriptionId\":7"));
+        close(fd);
+        usleep(200000);
+
+        /* A tool list change now has no listener to reach; the server goes on. */
+        HttpReply r = {};
+        ck_assert_int_eq(post_stateless("tools/call", "test_trigger_tool_change",
+                                 "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"test_trigger_tool_change\"," META "}}", &r), 200);
+        http_reply_clear(&r);
+        ck_assert(test_server_alive(&server));
+}
+END_TEST
+
 static Suite *http_suite(void) {
         Suite *s = suite_create("http");
         TCase *tc = tcase_create("streamable-http");
@@ -370,6 +495,9 @@ static Suite *http_suite(void) {
         tcase_add_test(tc, test_connection_limit_holds_and_recovers);
         tcase_add_test(tc, test_garbage_bytes_do_not_hurt);
         tcase_add_test(tc, test_client_gone_mid_call_leaves_server_serving);
+        tcase_add_test(tc, test_both_eras_interleaved);
+        tcase_add_test(tc, test_stateless_errors_have_their_status);
+        tcase_add_test(tc, test_closed_listen_stream_is_forgotten);
         suite_add_tcase(s, tc);
         return s;
 }

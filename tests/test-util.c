@@ -31,6 +31,8 @@ static const McpSinkOps capture_ops = {
         .done = sink_done,
 };
 
+const McpSinkOps *const test_capture_ops = &capture_ops;
+
 int capture_standalone_send(void *userdata, json_object *m) {
         return sink_send(userdata, m);
 }
@@ -50,6 +52,19 @@ int capture_start(Capture *c, McpServer *s, McpSession *session, const char *tex
         if (r == 0)
                 c->done = true;
         return r;
+}
+
+json_object *capture_dispatch_stateless(Capture *c, McpServer *s, sd_event *e, const char *text) {
+        _cleanup_json_ json_object *m = NULL;
+        const char *reason;
+
+        capture_reset(c);
+        c->messages = json_object_new_array();
+        ck_assert_msg(json_parse_strict(text, strlen(text), &m, &reason) == 0, "%s: %s", text, reason);
+        if (mcp_server_dispatch_stateless(s, m, &capture_ops, c, NULL) == 0)
+                c->done = true;
+        capture_run(c, e);
+        return c->reply;
 }
 
 void capture_run(Capture *c, sd_event *e) {

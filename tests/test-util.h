@@ -22,6 +22,10 @@ void capture_run(Capture *c, sd_event *e);
 json_object *capture_dispatch(Capture *c, McpServer *s, McpSession *session, sd_event *e, const char *text);
 /* The same, returning the dispatch result (0: nothing to answer). */
 int capture_dispatch_count(Capture *c, McpServer *s, McpSession *session, sd_event *e, const char *text);
+/* The same on the stateless wire (mcp_server_dispatch_stateless). */
+json_object *capture_dispatch_stateless(Capture *c, McpServer *s, sd_event *e, const char *text);
+/* The recording sink, for tests that dispatch by hand (userdata: a Capture). */
+extern const McpSinkOps *const test_capture_ops;
 /* A standalone-stream sender recording into the Capture given as userdata. */
 int capture_standalone_send(void *userdata, json_object *m);
 

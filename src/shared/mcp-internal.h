@@ -35,6 +35,7 @@ struct McpServer {
         uint64_t next_ask_id;
 
         SealKey state_key;         /* seals requestState of the stateless wire */
+        uint64_t state_ttl_sec;    /* how long a requestState opens */
         json_object *server_info;  /* {name, version, title} */
         McpRequest *listeners;     /* subscriptions/listen requests, linked through listen_next */
 };

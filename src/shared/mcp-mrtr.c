@@ -10,8 +10,6 @@
 #include "log.h"
 #include "mcp-internal.h"
 
-/* How long a client may take to answer before its requestState is refused. */
-#define MCP_REQUEST_STATE_TTL_SEC 600
 #define MCP_REQUEST_STATE_CONTEXT "aios-mcp-requestState-v1"
 
 struct McpDeferredAnswer {
@@ -75,7 +73,7 @@ static int state_seal(McpRequest *req, char **ret) {
 
         _cleanup_json_ json_object *state = json_object_new_object();
         if (!state || json_add_string(state, "t", target) < 0 || json_add_string(state, "h", hash) < 0 ||
-            json_add(state, "x", json_object_new_int64(now_realtime_sec() + MCP_REQUEST_STATE_TTL_SEC)) < 0 ||
+            json_add(state, "x", json_object_new_int64(now_realtime_sec() + (int64_t) req->server->state_ttl_sec)) < 0 ||
             json_add(state, "a", json_object_get(req->used_answers) ?: json_object_new_object()) < 0)
                 return -ENOMEM;
 
@@ -109,7 +107,7 @@ int mcp_mrtr_state_open(McpRequest *req, const char *token) {
                 return state_refuse(req, "belongs to another request (a different method, target or arguments)");
 
         json_object *expiry;
-        if (!json_object_object_get_ex(state, "x", &expiry) || json_object_get_int64(expiry) < now_realtime_sec())
+        if (!json_object_object_get_ex(state, "x", &expiry) || json_object_get_int64(expiry) <= now_realtime_sec())
                 return state_refuse(req, "has expired; start the request again without it");
 
         json_object *answers = json_get_object(state, "a");

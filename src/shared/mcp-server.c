@@ -131,6 +131,7 @@ int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *ev
         s->event = sd_event_ref(event);
         s->userdata = userdata;
         s->next_ask_id = 1;
+        s->state_ttl_sec = MCP_REQUEST_STATE_TTL_SEC;
         s->server_info = mcp_server_info_new(s);
         if (!s->server_info)
                 return log_oom();
@@ -193,6 +194,10 @@ const McpServerDefinition *mcp_server_get_definition(McpServer *s) {
 
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size) {
         return seal_key_derive(&s->state_key, secret, size, "aios-mcp-requestState");
+}
+
+void mcp_server_set_request_state_ttl(McpServer *s, uint64_t sec) {
+        s->state_ttl_sec = sec;
 }
 
 void mcp_server_broadcast(McpServer *s, const char *method, json_object *params) {
