@@ -25,6 +25,7 @@ static bool arg_stdio = false;
 static char **arg_allowed_hosts = NULL;
 static size_t arg_n_allowed_hosts = 0;
 static McpHttpOptions arg_http;
+static const char *arg_request_state_key = NULL;
 
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
@@ -40,6 +41,9 @@ static void help(void) {
                "                         Close HTTP connections idle this long (default: %u)\n"
                "     --session-timeout=SEC\n"
                "                         End sessions unused this long (default: %llu)\n"
+               "     --request-state-key=FILE\n"
+               "                         Seal requestState with this secret, shared by replicas\n"
+               "                         (default: the request-state-key credential, else random)\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
                program_invocation_short_name, arg_listen, arg_http.max_body, arg_http.http.connection_limit,
                arg_http.http.idle_timeout_sec, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
@@ -94,6 +98,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MAX_CONNECTIONS,
                 ARG_CONNECTION_TIMEOUT,
                 ARG_SESSION_TIMEOUT,
+                ARG_REQUEST_STATE_KEY,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -106,6 +111,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
                 { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
+                { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
                 {}
         };
 
@@ -153,6 +159,9 @@ static int parse_argv(int argc, char *argv[]) {
                                 return log_error_errno(EINVAL, "--session-timeout= wants 1 to 604800 seconds, not \"%s\".", optarg);
                         arg_http.session_idle_usec = v * USEC_PER_SEC;
                         break;
+                case ARG_REQUEST_STATE_KEY:
+                        arg_request_state_key = optarg;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -183,6 +192,9 @@ static int run(int argc, char *argv[]) {
 
         _cleanup_(mcp_server_freep) McpServer *server = NULL;
         r = mcp_server_new(&server, &definition, event, NULL);
+        if (r < 0)
+                return r;
+        r = mcp_server_load_state_secret(server, arg_request_state_key);
         if (r < 0)
                 return r;
         for (const McpTool *t = conformance_input_tools; t->name; t++) {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The engine's front: server construction, and dispatch of incoming messages to the method handlers. */
+#include <fcntl.h>
+#include <stdio.h>
+
 #include "jsonschema.h"
 #include "log.h"
 #include "mcp-internal.h"
@@ -194,6 +197,42 @@ const McpServerDefinition *mcp_server_get_definition(McpServer *s) {
 
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size) {
         return seal_key_derive(&s->state_key, secret, size, "aios-mcp-requestState");
+}
+
+int mcp_server_load_state_secret(McpServer *s, const char *path) {
+        _cleanup_free_ char *credential = NULL;
+        if (!path) {
+                const char *dir = getenv("CREDENTIALS_DIRECTORY");
+                if (!dir) {
+                        log_debug("No request-state-key credential: requestState is sealed with a key of this process.");
+                        return 0;
+                }
+                if (asprintf(&credential, "%s/request-state-key", dir) < 0)
+                        return log_oom();
+                if (access(credential, F_OK) < 0) {
+                        log_debug("No request-state-key credential: requestState is sealed with a key of this process.");
+                        return 0;
+                }
+                path = credential;
+        }
+
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open the request state key %s: %m", path);
+        char secret[4096];
+        ssize_t n = read(fd, secret, sizeof(secret));
+        if (n < 0)
+                return log_error_errno(errno, "Failed to read the request state key %s: %m", path);
+        if (n < 16) {
+                explicit_bzero(secret, sizeof(secret));
+                return log_error_errno(EINVAL, "The request state key %s is too short: give it at least 16 bytes (32 random bytes are best).", path);
+        }
+        int r = mcp_server_set_state_secret(s, secret, (size_t) n);
+        explicit_bzero(secret, sizeof(secret));
+        if (r < 0)
+                return log_error_errno(r, "Failed to derive the request state key: %m");
+        log_info("requestState is sealed with the key from %s.", path);
+        return 0;
 }
 
 void mcp_server_set_request_state_ttl(McpServer *s, uint64_t sec) {

@@ -129,6 +129,9 @@ int mcp_server_dispatch_stateless(McpServer *s, json_object *message, const McpS
 /* The key that seals requestState: the same secret on every replica lets any of them continue a request.
  * Without it each server makes a random key at start. */
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size);
+/* Loads that secret from path, or when path is NULL from the systemd credential "request-state-key"
+ * ($CREDENTIALS_DIRECTORY), if there is one. Logs what it did. */
+int mcp_server_load_state_secret(McpServer *s, const char *path);
 /* How long a client has to answer an input_required result (default MCP_REQUEST_STATE_TTL_SEC). */
 #define MCP_REQUEST_STATE_TTL_SEC 600U
 void mcp_server_set_request_state_ttl(McpServer *s, uint64_t sec);
