@@ -159,7 +159,7 @@ stop_server
 # One line per scenario, from the checks.json each wrote. A scenario that was announced but wrote no
 # results threw (or was skipped) and counts as failed.
 summary_status=0
-"$AIOS_NODE" --input-type=module - "$logdir/conformance.log" "$results" >"$logdir/summary.txt" <<'EOF' || summary_status=$?
+JUDGED_SCENARIOS="${extra_scenarios[*]}" "$AIOS_NODE" --input-type=module - "$logdir/conformance.log" "$results" >"$logdir/summary.txt" <<'EOF' || summary_status=$?
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -171,6 +171,8 @@ const announced = [...text.matchAll(/^=== Running scenario: (\S+) ===$/gm)].map(
 const unscored = new Set();
 const block = text.match(/^Not scored for [^\n]*\n((?:  \S.*\n?)*)/m);
 if (block) for (const m of block[1].matchAll(/^  \S+ (\S+) \(([^)]*)\)/gm)) unscored.add(m[1]);
+// ...except those this runner asked for by name: they are judged.
+for (const name of (process.env.JUDGED_SCENARIOS ?? '').split(' ')) unscored.delete(name);
 const found = new Map();
 for (const dir of fs.readdirSync(results).sort()) { // by time: a rerun's results win
         const m = dir.match(/^server-(.+)-\d{4}-\d\d-\d\dT[\d-]+Z$/);
