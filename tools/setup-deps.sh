@@ -4,8 +4,8 @@
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
-       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev check)
-test=(curl npm ca-certificates)
+       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev check)
+test=(curl npm ca-certificates dbus-daemon polkitd systemd)
 bench=(wrk curl npm ca-certificates)
 
 wanted=()

@@ -6,6 +6,9 @@
 
 #define TEST_IMAGE_BASE64                                                                                    \
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+/* Every fixture tool runs under this polkit action (polkit/org.aios.policy). */
+#define CONFORMANCE_ACTION "org.aios.conformance.call"
+
 #define TEST_AUDIO_BASE64 "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA="
 
 extern const McpTool conformance_tools[];

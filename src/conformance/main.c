@@ -2,11 +2,14 @@
 /* aios-conformanced: the fixtures of the MCP conformance suite, over HTTP or stdio. */
 #include <getopt.h>
 #include <stdio.h>
+#include <systemd/sd-daemon.h>
 
 #include "conformance.h"
 #include "daemon.h"
 #include "log.h"
+#include "mcp-bus.h"
 #include "mcp-http.h"
+#include "mcp-session.h"
 #include "mcp-stdio.h"
 
 static const McpServerDefinition definition = {
@@ -18,9 +21,12 @@ static const McpServerDefinition definition = {
         .resources = conformance_resources,
         .resource_templates = conformance_resource_templates,
         .prompts = conformance_prompts,
+        .bus_name = "org.aios.Conformance1",
 };
 
-static const char *arg_listen = "127.0.0.1:8080";
+static const char *arg_listen = NULL;
+static uint64_t arg_exit_idle_usec = UINT64_MAX; /* unset: 2 minutes when activated, else never */
+static bool arg_bus = true;
 static bool arg_stdio = false;
 static char **arg_allowed_hosts = NULL;
 static size_t arg_n_allowed_hosts = 0;
@@ -32,7 +38,11 @@ static void help(void) {
                "Serves the MCP conformance suite's fixtures.\n\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
-               "     --listen=ADDR:PORT  Listen here when no socket is passed in (default: %s)\n"
+               "     --listen=ADDR:PORT  Serve HTTP here when no socket is passed in\n"
+               "     --no-bus            Stay off the system bus\n"
+               "     --exit-idle-time=SEC\n"
+               "                         Exit after this long without sessions or calls; 0 never\n"
+               "                         (default: 120 when socket-activated, else 0)\n"
                "     --allow-host=NAME   Accept this Host/Origin name besides the loopback names\n"
                "     --stdio             Speak MCP on stdin and stdout instead of HTTP\n"
                "     --max-body=BYTES    Refuse larger request bodies with 413 (default: %zu)\n"
@@ -45,7 +55,7 @@ static void help(void) {
                "                         Seal requestState with this secret, shared by replicas\n"
                "                         (default: the request-state-key credential, else random)\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
-               program_invocation_short_name, arg_listen, arg_http.max_body, arg_http.http.connection_limit,
+               program_invocation_short_name, arg_http.max_body, arg_http.http.connection_limit,
                arg_http.http.idle_timeout_sec, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
 }
 
@@ -99,6 +109,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CONNECTION_TIMEOUT,
                 ARG_SESSION_TIMEOUT,
                 ARG_REQUEST_STATE_KEY,
+                ARG_NO_BUS,
+                ARG_EXIT_IDLE_TIME,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -112,6 +124,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
+                { "no-bus", no_argument, NULL, ARG_NO_BUS },
+                { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
                 {}
         };
 
@@ -162,6 +176,17 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_REQUEST_STATE_KEY:
                         arg_request_state_key = optarg;
                         break;
+                case ARG_NO_BUS:
+                        arg_bus = false;
+                        break;
+                case ARG_EXIT_IDLE_TIME:
+                        if (streq(optarg, "0"))
+                                arg_exit_idle_usec = 0;
+                        else if (parse_unsigned(optarg, 86400, &v) < 0)
+                                return log_error_errno(EINVAL, "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
+                        else
+                                arg_exit_idle_usec = v * USEC_PER_SEC;
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -174,6 +199,66 @@ static int parse_argv(int argc, char *argv[]) {
 static int on_watched_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         mcp_server_notify_resource_updated(userdata, "test://watched-resource");
         (void) sd_event_source_set_time_relative(s, 3 * USEC_PER_SEC);
+        return 0;
+}
+
+typedef struct IdleState {
+        McpServer *server;
+        McpHttp *http;
+        McpBus *bus;
+} IdleState;
+
+static bool is_idle(void *userdata) {
+        IdleState *st = userdata;
+        return mcp_server_n_sessions(st->server) == 0 && (!st->http || mcp_http_is_idle(st->http)) &&
+               (!st->bus || mcp_bus_is_idle(st->bus));
+}
+
+/* HTTP when a socket is passed in or --listen is given; the system bus unless --no-bus. A server with
+ * neither has nobody to serve. */
+static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus **ret_bus, char *where,
+        size_t size) {
+        int r, n_passed = sd_listen_fds(false);
+        bool want_http = n_passed > 0 || arg_listen;
+        where[0] = 0;
+
+        if (arg_exit_idle_usec == UINT64_MAX)
+                arg_exit_idle_usec = n_passed > 0 ? 120 * USEC_PER_SEC : 0;
+
+        _cleanup_(sd_bus_unrefp) sd_bus *system_bus = NULL;
+        if (arg_bus) {
+                r = bus_open_system_attached(event, &system_bus);
+                if (r < 0 && !want_http)
+                        return log_error_errno(r, "Failed to connect to the system bus, and no socket was passed in nor "
+                                "--listen= given: there is no way to reach this server. (%m)");
+                if (r < 0)
+                        log_warning_errno(r, "Failed to connect to the system bus, serving HTTP only: %m");
+        } else if (!want_http)
+                return log_error_errno(EINVAL, "--no-bus without a socket passed in or --listen=: there is no way "
+                        "to reach this server.");
+
+        if (system_bus) {
+                r = mcp_bus_new(ret_bus, server, system_bus, !want_http);
+                if (r < 0)
+                        return r;
+                snprintf(where, size, "the system bus as %s", mcp_server_get_definition(server)->bus_name);
+        }
+
+        if (want_http) {
+                int fd = http_listen_fd(arg_listen ?: "127.0.0.1:8080");
+                if (fd < 0)
+                        return fd;
+                char address[128] = "";
+                (void) http_socket_describe(fd, address, sizeof(address));
+
+                arg_http.allowed_hosts = arg_allowed_hosts;
+                r = mcp_http_new(ret_http, server, fd, &arg_http);
+                if (r < 0)
+                        return r;
+                log_info("Serving MCP on http://%s/mcp", address);
+                size_t l = strlen(where);
+                snprintf(where + l, size - l, "%shttp://%s/mcp", l > 0 ? " and " : "", address);
+        }
         return 0;
 }
 
@@ -212,32 +297,36 @@ static int run(int argc, char *argv[]) {
 
         _cleanup_(mcp_stdio_freep) McpStdio *stdio = NULL;
         _cleanup_(mcp_http_freep) McpHttp *http = NULL;
-        char where[128] = "stdio";
+        _cleanup_(mcp_bus_freep) McpBus *bus = NULL;
+        char where[256] = "stdio";
 
         if (arg_stdio) {
                 r = mcp_stdio_new(&stdio, server, STDIN_FILENO, STDOUT_FILENO, arg_http.max_body);
                 if (r < 0)
                         return r;
         } else {
-                int fd = http_listen_fd(arg_listen);
-                if (fd < 0)
-                        return fd;
-                (void) http_socket_describe(fd, where, sizeof(where));
-
-                arg_http.allowed_hosts = arg_allowed_hosts;
-                r = mcp_http_new(&http, server, fd, &arg_http);
+                r = serve(server, event, &http, &bus, where, sizeof(where));
                 if (r < 0)
                         return r;
-                log_info("Serving MCP on http://%s/mcp", where);
         }
 
-        char status[256];
+        _cleanup_(sd_event_source_unrefp) sd_event_source *idle = NULL;
+        IdleState state = { .server = server, .http = http, .bus = bus };
+        if (arg_exit_idle_usec > 0 && arg_exit_idle_usec != UINT64_MAX) {
+                r = daemon_exit_when_idle(event, arg_exit_idle_usec, is_idle, &state, &idle);
+                if (r < 0)
+                        return r;
+        }
+
+        char status[300];
         snprintf(status, sizeof(status), "Serving MCP on %s", where);
         r = daemon_run(event, status);
 
         /* Transports go before the server whose sessions they hold. */
+        idle = sd_event_source_disable_unref(idle);
         stdio = mcp_stdio_free(stdio);
         http = mcp_http_free(http);
+        bus = mcp_bus_free(bus);
         free(arg_allowed_hosts);
         return r;
 }

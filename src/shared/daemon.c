@@ -5,6 +5,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "mcp-session.h" /* now_usec() */
 
 int daemon_event_new(sd_event **ret) {
         sd_event *e = NULL;
@@ -42,4 +43,45 @@ int daemon_run(sd_event *e, const char *status) {
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
         return r;
+}
+
+typedef struct IdleWatch {
+        uint64_t usec;
+        uint64_t idle_since; /* 0: busy at the last look */
+        bool (*is_idle)(void *userdata);
+        void *userdata;
+} IdleWatch;
+
+static int on_idle_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        IdleWatch *w = userdata;
+        uint64_t now = now_usec();
+
+        if (!w->is_idle(w->userdata))
+                w->idle_since = 0;
+        else if (w->idle_since == 0)
+                w->idle_since = now;
+        else if (now - w->idle_since >= w->usec) {
+                log_info("Idle for %llu s, exiting.", (unsigned long long) (w->usec / USEC_PER_SEC));
+                return sd_event_exit(sd_event_source_get_event(s), 0);
+        }
+        return sd_event_source_set_time_relative(s, MIN(w->usec / 4, USEC_PER_SEC) ?: 1);
+}
+
+int daemon_exit_when_idle(sd_event *e, uint64_t usec, bool (*is_idle)(void *userdata), void *userdata,
+        sd_event_source **ret) {
+        IdleWatch *w = new0(IdleWatch, 1);
+        if (!w)
+                return log_oom();
+        *w = (IdleWatch) { .usec = usec, .is_idle = is_idle, .userdata = userdata };
+
+        sd_event_source *s = NULL;
+        int r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, MIN(usec / 4, USEC_PER_SEC) ?: 1, 0, on_idle_tick, w);
+        if (r < 0) {
+                free(w);
+                return log_error_errno(r, "Failed to add the idle timer: %m");
+        }
+        (void) sd_event_source_set_destroy_callback(s, free);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ON);
+        *ret = s;
+        return 0;
 }

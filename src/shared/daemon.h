@@ -12,3 +12,8 @@ int daemon_event_new(sd_event **ret);
 /* Tells systemd we are ready (with status), runs the loop, tells systemd we are stopping. Returns the
  * loop's exit code. */
 int daemon_run(sd_event *e, const char *status);
+
+/* Ends the loop once is_idle(userdata) has held for usec without a break: a socket- or bus-activated daemon
+ * that nobody uses goes away, and systemd starts it again on the next connection or call. */
+int daemon_exit_when_idle(sd_event *e, uint64_t usec, bool (*is_idle)(void *userdata), void *userdata,
+        sd_event_source **ret);

@@ -21,7 +21,9 @@
 typedef struct HttpSession HttpSession;
 
 struct McpHttp {
-        McpServer *server;
+        McpServer *server; /* the one endpoint's engine, without a router */
+        sd_event *event;
+        McpHttpRouter router;
         McpHttpOptions options;
         HttpServer *http;
         sd_event_source *sweep_timer;
@@ -40,6 +42,7 @@ struct HttpSession {
 
 typedef struct HttpRequest {
         McpHttp *owner;
+        McpServer *server; /* the engine of the request's endpoint */
         struct HttpRequest *next, *prev;
         struct MHD_Connection *connection;
         char *body;
@@ -381,14 +384,14 @@ static int check_protocol_version(struct MHD_Connection *c, enum MHD_Result *ret
 }
 
 /* Finds the session named by the header. Returns 1 with a reference in *ret, or 0 after answering. */
-static int lookup_session(McpHttp *h, struct MHD_Connection *c, McpSession **ret, enum MHD_Result *ret_result) {
+static int lookup_session(HttpRequest *req, struct MHD_Connection *c, McpSession **ret, enum MHD_Result *ret_result) {
         const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID);
         if (!id) {
                 *ret_result = respond_error(c, MHD_HTTP_BAD_REQUEST, JSONRPC_INVALID_REQUEST,
                         "Bad Request: the Mcp-Session-Id header is required");
                 return 0;
         }
-        McpSession *session = mcp_server_find_session(h->server, id);
+        McpSession *session = mcp_server_find_session(req->server, id);
         if (!session) {
                 /* Unknown or ended: the client starts a new session with initialize. */
                 *ret_result = respond_error(c, MHD_HTTP_NOT_FOUND, -32001, "Session not found");
@@ -444,7 +447,7 @@ static enum MHD_Result handle_post_stateless(McpHttp *h, HttpRequest *req, json_
         if (stream_start(h, req, NULL, false) < 0)
                 return MHD_NO;
         HttpStream *st = req->stream;
-        int r = mcp_server_dispatch_stateless(h->server, message, &http_stream_sink_ops, st, &st->exchange);
+        int r = mcp_server_dispatch_stateless(req->server, message, &http_stream_sink_ops, st, &st->exchange);
         if (r < 0)
                 return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
                         strerror(-r));
@@ -477,14 +480,14 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
 
         if (mcp_message_is_initialize(message) &&
             !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
-                int r = mcp_session_new(h->server, &req->session);
+                int r = mcp_session_new(req->server, &req->session);
                 if (r == -EBUSY)
                         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
                                 "Too many sessions; try again later");
                 if (r < 0)
                         return MHD_NO;
                 req->new_session = true;
-        } else if (!lookup_session(h, c, &req->session, &result))
+        } else if (!lookup_session(req, c, &req->session, &result))
                 return result;
 
         HttpSession *hs = http_session_get(h, req->session);
@@ -498,7 +501,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return MHD_NO;
         HttpStream *st = req->stream;
 
-        int r = mcp_server_dispatch(h->server, req->session, message, &http_stream_sink_ops, st, &st->exchange);
+        int r = mcp_server_dispatch(req->server, req->session, message, &http_stream_sink_ops, st, &st->exchange);
         if (r < 0)
                 return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
                         strerror(-r));
@@ -518,7 +521,7 @@ static enum MHD_Result handle_get(McpHttp *h, HttpRequest *req) {
 
         if (!check_protocol_version(c, &result))
                 return result;
-        if (!lookup_session(h, c, &req->session, &result))
+        if (!lookup_session(req, c, &req->session, &result))
                 return result;
 
         HttpSession *hs = http_session_get(h, req->session);
@@ -565,7 +568,7 @@ static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
 
         if (is_stateless(req->connection, NULL)) /* no session to end */
                 return respond_empty(req->connection, MHD_HTTP_METHOD_NOT_ALLOWED, "POST");
-        if (!lookup_session(h, req->connection, &session, &result))
+        if (!lookup_session(req, req->connection, &session, &result))
                 return result;
         mcp_session_close(session);
 
@@ -600,7 +603,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                         return respond_error(c, MHD_HTTP_FORBIDDEN, JSONRPC_INVALID_REQUEST,
                                 "Forbidden: Origin \"%s\" is not allowed", origin);
 
-                if (!streq(url, h->options.endpoint))
+                McpServer *server = h->server && streq(url, h->options.endpoint) ? h->server : NULL;
+                if (!server && h->router.find)
+                        server = h->router.find(h->router.userdata, url);
+                if (!server && h->router.other) {
+                        int r = h->router.other(h->router.userdata, c, url, method);
+                        if (r >= 0)
+                                return (enum MHD_Result) r;
+                }
+                if (!server)
                         return respond_error(c, MHD_HTTP_NOT_FOUND, JSONRPC_INVALID_REQUEST, "Not Found: %s", url);
 
                 bool post = streq(method, MHD_HTTP_METHOD_POST);
@@ -629,6 +640,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 req = request_new(h, c);
                 if (!req)
                         return MHD_NO;
+                req->server = server;
                 *con_cls = req;
                 return MHD_YES;
         }
@@ -655,26 +667,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return handle_delete(h, req);
 }
 
-int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpOptions *options) {
+int mcp_http_new_routed(McpHttp **ret, sd_event *event, int listen_fd, const McpHttpOptions *options,
+        const McpHttpRouter *router) {
         _cleanup_close_ int fd = listen_fd;
         _cleanup_(mcp_http_freep) McpHttp *h = new0(McpHttp, 1);
         if (!h)
                 return log_oom();
-        h->server = server;
+        h->event = event;
         h->options = *options;
+        if (router)
+                h->router = *router;
 
-        int r = http_server_new(&h->http, mcp_server_get_event(server), TAKE_FD(fd), &options->http, on_request, h,
-                on_completed, h);
+        int r = http_server_new(&h->http, event, TAKE_FD(fd), &options->http, on_request, h, on_completed, h);
         if (r < 0)
                 return r;
 
-        r = sd_event_add_time_relative(mcp_server_get_event(server), &h->sweep_timer, CLOCK_MONOTONIC,
+        r = sd_event_add_time_relative(event, &h->sweep_timer, CLOCK_MONOTONIC,
                 MIN(options->keepalive_usec, options->session_idle_usec / 4), USEC_PER_SEC, on_sweep, h);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the session timer: %m");
         (void) sd_event_source_set_enabled(h->sweep_timer, SD_EVENT_ON);
 
         *ret = TAKE_PTR(h);
+        return 0;
+}
+
+int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpOptions *options) {
+        McpHttp *h = NULL;
+        int r = mcp_http_new_routed(&h, mcp_server_get_event(server), listen_fd, options, NULL);
+        if (r < 0)
+                return r;
+        h->server = server;
+        *ret = h;
         return 0;
 }
 
@@ -704,4 +728,8 @@ McpHttp *mcp_http_free(McpHttp *h) {
         }
         free(h);
         return NULL;
+}
+
+bool mcp_http_is_idle(McpHttp *h) {
+        return !h->requests;
 }

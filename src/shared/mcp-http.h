@@ -27,9 +27,24 @@ typedef struct McpHttpOptions {
                 .http = HTTP_SERVER_OPTIONS_DEFAULT,                                                         \
         })
 
-/* Serves server on listen_fd (taken). */
+/* Several endpoints on one listener (the gateway). */
+typedef struct McpHttpRouter {
+        /* The engine serving url, or NULL when url is no MCP endpoint. */
+        McpServer *(*find)(void *userdata, const char *url);
+        /* Optional: answers a URL that is no MCP endpoint (/healthz, /metrics) and returns the MHD_Result, or
+         * returns -1 for 404. Called when the headers are in; the body, if any, is not read. */
+        int (*other)(void *userdata, struct MHD_Connection *c, const char *url, const char *method);
+        void *userdata;
+} McpHttpRouter;
+
+int mcp_http_new_routed(McpHttp **ret, sd_event *event, int listen_fd, const McpHttpOptions *options,
+        const McpHttpRouter *router);
+
+/* Serves server on listen_fd (taken), at options->endpoint. */
 int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpOptions *options);
 McpHttp *mcp_http_free(McpHttp *h);
+/* No request open on any connection. */
+bool mcp_http_is_idle(McpHttp *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(McpHttp *, mcp_http_free);
 
 /* Host and Origin checks against the allow-list (NULL: localhost, 127.0.0.1, [::1]); exposed for tests. */

@@ -102,6 +102,7 @@ struct McpRequest {
         json_object *params;
         json_object *progress_token;
         const McpTool *tool;
+        char *principal; /* who the transport says the caller acts for, or NULL */
 
         char *protocol_version;
         json_object *client_capabilities;

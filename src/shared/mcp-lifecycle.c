@@ -78,16 +78,9 @@ int mcp_method_initialize(McpRequest *req) {
             json_add_string(result, "instructions", req->server->def->instructions) < 0)
                 return -ENOMEM;
 
-        char *v = strdup(version);
-        if (!v)
-                return -ENOMEM;
-        free(session->version);
-        session->version = v;
-        json_object_put(session->client_capabilities);
-        session->client_capabilities = caps ? json_object_get(caps) : json_object_new_object();
-        json_object_put(session->client_info);
-        session->client_info = json_object_get(json_get_object(req->params, "clientInfo"));
-        session->initialized = true;
+        int r = mcp_session_initialize(session, version, caps, json_get_object(req->params, "clientInfo"));
+        if (r < 0)
+                return r;
 
         /* The request was created before the session knew its revision and the client's capabilities. */
         free(req->protocol_version);

@@ -16,6 +16,8 @@
 #define MCP_ERROR_HEADER_MISMATCH -32020
 #define MCP_ERROR_MISSING_CAPABILITY -32021
 #define MCP_ERROR_UNSUPPORTED_VERSION -32022
+/* aios: polkit (or the gateway's scopes) refused the caller. In the implementation-defined server range. */
+#define MCP_ERROR_ACCESS_DENIED -32003
 
 /* The _meta keys of the stateless wire. */
 #define MCP_META_PROTOCOL_VERSION "io.modelcontextprotocol/protocolVersion"

@@ -28,6 +28,9 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
         if (!req->id_key)
                 return -ENOMEM;
         req->log_level = MCP_LOG_DEBUG; /* a session's level applies on the session wire */
+        const char *principal = x->ops->principal ? x->ops->principal(x->userdata) : NULL;
+        if (principal && !(req->principal = strdup(principal)))
+                return -ENOMEM;
 
         json_object *meta = json_get_object(m->params, "_meta");
         json_object *token;
@@ -71,6 +74,7 @@ static McpRequest *request_free(McpRequest *req) {
         json_object_put(req->used_answers);
         json_object_put(req->input_requests);
         free(req->protocol_version);
+        free(req->principal);
         free(req->id_key);
         free(req);
         return NULL;
@@ -490,4 +494,69 @@ int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *r
         sl->next = req->sleeps;
         req->sleeps = TAKE_PTR(sl);
         return 0;
+}
+
+int mcp_request_reply_raw(McpRequest *req, json_object *response) {
+        _cleanup_json_ json_object *m = response;
+
+        if (req->done)
+                return -ESTALE;
+
+        json_object *result = NULL, *error = NULL;
+        bool is_object = m && json_object_is_type(m, json_type_object);
+        if (!is_object || (!json_object_object_get_ex(m, "result", &result) &&
+                           !json_object_object_get_ex(m, "error", &error))) {
+                /* The far side ended the request without an answer: it was cancelled there. */
+                req->cancelled = true;
+                request_finish(req, NULL);
+                return 0;
+        }
+
+        if (result && req->session && !req->session->initialized && streq(req->method, "initialize")) {
+                const char *version = json_get_string(result, "protocolVersion");
+                if (version) {
+                        int r = mcp_session_initialize(req->session, version, json_get_object(req->params, "capabilities"),
+                                json_get_object(req->params, "clientInfo"));
+                        if (r < 0)
+                                return mcp_request_reply_errno(req, r);
+                }
+        }
+
+        if (json_add(m, "id", json_object_get(req->id)) < 0)
+                return mcp_request_reply_errno(req, -ENOMEM);
+        request_finish(req, TAKE_PTR(m));
+        return 0;
+}
+
+int mcp_request_forward(McpRequest *req, json_object *message) {
+        return mcp_request_send(req, message);
+}
+
+int mcp_request_ask_raw(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
+        void *userdata) {
+        _cleanup_json_ json_object *p = params;
+
+        if (req->done)
+                return -ESTALE;
+        if (!req->session)
+                return -EOPNOTSUPP;
+        return ask_session(req, method, TAKE_PTR(p), answer, userdata);
+}
+
+json_object *mcp_request_get_params(McpRequest *req) {
+        return req->params;
+}
+
+const char *mcp_request_get_id(McpRequest *req) {
+        return req->id_key;
+}
+
+const char *mcp_request_get_principal(McpRequest *req) {
+        return req->principal;
+}
+
+void mcp_request_set_principal(McpRequest *req, const char *principal) {
+        char *p = principal ? strdup(principal) : NULL;
+        free(req->principal);
+        req->principal = p;
 }

@@ -73,3 +73,21 @@ int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *r
 /* Asks the transport to end the request's stream now; the client reconnects after retry_ms and receives
  * the rest (SSE polling). -EOPNOTSUPP where the transport has no such thing. */
 int mcp_request_close_stream(McpRequest *req, uint64_t retry_ms);
+
+/* --- relays (the gateway) ------------------------------------------------------------------------- */
+
+/* Finishes req with a whole JSON-RPC response from elsewhere (taken); its id becomes req's. A response to
+ * initialize initializes the session as the far side did. A response that is neither result nor error, or
+ * NULL, finishes req without an answer (the far side cancelled it). */
+int mcp_request_reply_raw(McpRequest *req, json_object *response);
+/* Passes a message from elsewhere (a notification tied to req) on to req's stream as it is. Not taken. */
+int mcp_request_forward(McpRequest *req, json_object *message);
+/* Asks the client as mcp_request_ask() does, without checking its capabilities: the far side checked. */
+int mcp_request_ask_raw(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
+        void *userdata);
+/* The request's params (borrowed), and its JSON-RPC id as JSON text. */
+json_object *mcp_request_get_params(McpRequest *req);
+const char *mcp_request_get_id(McpRequest *req);
+/* What the transport knows of the caller, passed to polkit as details (NULL when unknown). */
+const char *mcp_request_get_principal(McpRequest *req);
+void mcp_request_set_principal(McpRequest *req, const char *principal);

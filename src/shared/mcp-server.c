@@ -187,6 +187,24 @@ sd_event *mcp_server_get_event(McpServer *s) {
         return s->event;
 }
 
+json_object *mcp_server_info(McpServer *s) {
+        return json_object_get(s->server_info);
+}
+
+json_object *mcp_server_capabilities(McpServer *s) {
+        return mcp_capabilities_new(s);
+}
+
+json_object *mcp_server_tool_descriptors(McpServer *s) {
+        json_object *all = json_object_new_array_ext((int) s->n_tools);
+        if (!all)
+                return NULL;
+        for (size_t i = 0; i < s->n_tools; i++)
+                if (json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
+                        return json_object_put(all), NULL;
+        return all;
+}
+
 void *mcp_server_get_userdata(McpServer *s) {
         return s->userdata;
 }
@@ -292,7 +310,10 @@ static const Method *method_find(const char *name) {
         return NULL;
 }
 
-static void handle_notification(McpSession *session, const JsonRpcMessage *m) {
+static void handle_notification(McpServer *s, McpSession *session, json_object *message, const JsonRpcMessage *m) {
+        const McpRelay *relay = s->def->relay;
+        if (relay && relay->notify)
+                relay->notify(session, message, s->userdata);
         if (!session)
                 return;
         if (streq(m->method, "notifications/cancelled"))
@@ -300,7 +321,44 @@ static void handle_notification(McpSession *session, const JsonRpcMessage *m) {
         /* notifications/initialized, notifications/roots/list_changed and the rest need nothing from us. */
 }
 
+/* A relay forwards a request as it is; the far side checks it. */
+static int dispatch_relayed(McpExchange *x, json_object *message, const JsonRpcMessage *m, bool *ret_taken) {
+        const McpRelay *relay = x->server->def->relay;
+
+        _cleanup_(mcp_request_unrefp) McpRequest *req = NULL;
+        int r = mcp_request_new(x, message, m, &req);
+        if (r == -EEXIST) {
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                        "A request with id %s is already in progress.", json_to_string(m->id)));
+                *ret_taken = true;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        req->stateless = x->stateless;
+
+        r = relay->request(req, message, x->server->userdata);
+        if (r < 0 && !req->done)
+                mcp_request_reply_errno(req, r);
+        if (r == 0 && !req->done) {
+                /* Not the relay's: undo, and let the engine's method have it. */
+                req->cancelled = true;
+                mcp_request_cancel(req);
+                *ret_taken = false;
+                return 0;
+        }
+        *ret_taken = true;
+        return 0;
+}
+
 static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcMessage *m) {
+        if (x->server->def->relay && x->server->def->relay->request) {
+                bool taken;
+                int r = dispatch_relayed(x, message, m, &taken);
+                if (r < 0 || taken)
+                        return r;
+        }
+
         const Method *method = method_find(m->method);
         if (!method || !(method->wires & (x->stateless ? WIRE_STATELESS : WIRE_SESSION))) {
                 mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_METHOD_NOT_FOUND,
@@ -359,7 +417,7 @@ static int dispatch_one(McpExchange *x, json_object *message) {
 
         switch (m.kind) {
         case JSONRPC_NOTIFICATION:
-                handle_notification(x->session, &m);
+                handle_notification(x->server, x->session, message, &m);
                 return 0;
         case JSONRPC_RESPONSE:
                 if (x->session)

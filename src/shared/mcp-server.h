@@ -23,6 +23,18 @@ typedef int (*McpPromptHandler)(McpRequest *req, json_object *arguments);
 typedef int (*McpCompleter)(const char *argument, const char *value, json_object *context_arguments,
         json_object **ret_values);
 
+/* A server that forwards what it receives to another server (the gateway) instead of serving tables. */
+typedef struct McpRelay {
+        /* A request from the client. Returns 1 when it was taken (finish it with mcp_request_reply_raw()), 0 to
+         * let the engine's own method handle it, or a negative errno. */
+        int (*request)(McpRequest *req, json_object *message, void *userdata);
+        /* A notification from the client: initialized, cancelled, roots/list_changed, ... session is NULL on
+         * the stateless wire. */
+        void (*notify)(McpSession *session, json_object *message, void *userdata);
+        /* The session ended (the client deleted it, it idled out, the server stops). */
+        void (*session_closed)(McpSession *session, void *userdata);
+} McpRelay;
+
 typedef struct McpTool {
         const char *name;
         const char *title;
@@ -74,6 +86,8 @@ typedef struct McpServerDefinition {
         const McpResourceTemplate *resource_templates;
         const McpPrompt *prompts;
         unsigned page_size; /* list page size; 0 means the default */
+        const char *bus_name; /* the well-known name owned on the system bus, or NULL */
+        const McpRelay *relay; /* NULL for a server of its own */
 } McpServerDefinition;
 
 int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *event, void *userdata);
@@ -81,6 +95,11 @@ McpServer *mcp_server_free(McpServer *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(McpServer *, mcp_server_free);
 
 sd_event *mcp_server_get_event(McpServer *s);
+/* initialize's serverInfo and capabilities, new references. */
+json_object *mcp_server_info(McpServer *s);
+json_object *mcp_server_capabilities(McpServer *s);
+/* Every tool's tools/list entry, one array, a new reference. */
+json_object *mcp_server_tool_descriptors(McpServer *s);
 void *mcp_server_get_userdata(McpServer *s);
 const McpServerDefinition *mcp_server_get_definition(McpServer *s);
 
@@ -103,6 +122,12 @@ typedef struct McpSinkOps {
         void (*done)(void *userdata, json_object *reply);
         /* Optional: a handler asks the client to reconnect and resume the stream later (SSE polling). */
         int (*close_stream)(void *userdata, uint64_t retry_ms);
+        /* Optional: may the caller run a tool that declares polkit action? Calls done with 1 (yes), 0 (no) or
+         * a negative errno, at once or later. Without it, the transport authenticated its caller itself. */
+        int (*authorize)(void *userdata, McpRequest *req, const char *action,
+                void (*done)(McpRequest *req, int allowed));
+        /* Optional: who the caller acts for (mcp_request_get_principal()), or NULL. */
+        const char *(*principal)(void *userdata);
 } McpSinkOps;
 
 /* Feeds one parsed message (or batch array) into the engine. session is NULL only for transports without

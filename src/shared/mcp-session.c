@@ -130,6 +130,9 @@ void mcp_session_close(McpSession *session) {
         }
 
         session->standalone_send = NULL;
+        const McpRelay *relay = session->server->def->relay;
+        if (relay && relay->session_closed)
+                relay->session_closed(session, session->server->userdata);
         mcp_session_unref(session); /* the server table's reference */
 }
 
@@ -155,6 +158,27 @@ bool mcp_session_is_closed(McpSession *session) {
 
 const char *mcp_session_get_version(McpSession *session) {
         return session->version;
+}
+
+json_object *mcp_session_get_client_capabilities(McpSession *session) {
+        return session->client_capabilities;
+}
+
+int mcp_session_initialize(McpSession *session, const char *version, json_object *capabilities,
+        json_object *client_info) {
+        assert(version);
+
+        char *v = strdup(version);
+        if (!v)
+                return -ENOMEM;
+        free(session->version);
+        session->version = v;
+        json_object_put(session->client_capabilities);
+        session->client_capabilities = capabilities ? json_object_get(capabilities) : json_object_new_object();
+        json_object_put(session->client_info);
+        session->client_info = json_object_get(client_info);
+        session->initialized = true;
+        return 0;
 }
 
 uint64_t mcp_session_get_last_used(McpSession *session) {
@@ -209,4 +233,8 @@ void mcp_session_handle_cancelled(McpSession *session, json_object *params) {
         if (req->method && streq(req->method, "initialize"))
                 return; /* initialize cannot be cancelled */
         mcp_request_cancel(req);
+}
+
+int mcp_session_send(McpSession *session, json_object *message) {
+        return mcp_session_send_standalone(session, message);
 }

@@ -19,6 +19,11 @@ const char *mcp_session_get_id(McpSession *session);
 bool mcp_session_is_initialized(McpSession *session);
 bool mcp_session_is_closed(McpSession *session);
 const char *mcp_session_get_version(McpSession *session);
+json_object *mcp_session_get_client_capabilities(McpSession *session); /* borrowed, NULL before initialize */
+/* Initializes a session without an initialize request: the revision and the client's capabilities came
+ * another way (a gateway that initialized with the client itself). capabilities and client_info may be NULL. */
+int mcp_session_initialize(McpSession *session, const char *version, json_object *capabilities,
+        json_object *client_info);
 uint64_t mcp_session_get_last_used(McpSession *session);
 void mcp_session_touch(McpSession *session);
 /* Has requests in flight (such a session is never idle). */
@@ -28,6 +33,9 @@ uint64_t now_usec(void);
 
 /* Where messages that belong to no request go (list_changed, resource updates). */
 void mcp_session_set_standalone(McpSession *session, int (*send)(void *userdata, json_object *m), void *userdata);
+
+/* Sends a message that belongs to no request (a relayed notification) to the session's standalone stream. */
+int mcp_session_send(McpSession *session, json_object *message);
 
 /* Opaque per-session state of a transport, freed with the session. */
 void mcp_session_set_transport_data(McpSession *session, void *data, void (*free_func)(void *));

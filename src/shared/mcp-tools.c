@@ -16,6 +16,47 @@ int mcp_method_tools_list(McpRequest *req) {
         return mcp_reply_page(req, "tools", all);
 }
 
+static json_object *arguments_of(McpRequest *req) {
+        json_object *arguments = NULL;
+        json_object_object_get_ex(req->params, "arguments", &arguments);
+        return arguments && json_object_is_type(arguments, json_type_object) ? arguments : NULL;
+}
+
+static void run_tool(McpRequest *req) {
+        _cleanup_json_ json_object *empty = NULL;
+        json_object *arguments = arguments_of(req);
+        if (!arguments) {
+                empty = json_object_new_object();
+                if (!empty) {
+                        mcp_request_reply_errno(req, -ENOMEM);
+                        return;
+                }
+                arguments = empty;
+        }
+        int r = req->tool->handler(req, arguments);
+        if (r < 0 && !req->done)
+                mcp_request_reply_errno(req, r);
+}
+
+static void on_authorized(McpRequest *req, int allowed) {
+        if (req->done)
+                return;
+        if (allowed < 0) {
+                mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR,
+                        "Could not check authorization for %s: %s", req->tool->polkit_action, strerror(-allowed));
+                return;
+        }
+        if (allowed == 0) {
+                _cleanup_json_ json_object *data = json_object_new_object();
+                if (data)
+                        (void) json_add_string(data, "action", req->tool->polkit_action);
+                mcp_request_reply_error_data(req, MCP_ERROR_ACCESS_DENIED,
+                        "Access denied: polkit does not allow this caller to run the tool.", TAKE_PTR(data));
+                return;
+        }
+        run_tool(req);
+}
+
 int mcp_method_tools_call(McpRequest *req) {
         json_object *name;
         if (!req->params || !json_object_object_get_ex(req->params, "name", &name) ||
@@ -50,6 +91,15 @@ int mcp_method_tools_call(McpRequest *req) {
         if (r == 0)
                 return mcp_request_reply_tool_error(req, "Invalid arguments for tool %s: %s", e->tool->name,
                         strempty(error));
+
+        McpExchange *x = req->exchange;
+        if (e->tool->polkit_action && x && x->ops->authorize) {
+                /* The exchange may finish before polkit answers (cancellation): the request stays alive until then. */
+                r = x->ops->authorize(x->userdata, req, e->tool->polkit_action, on_authorized);
+                if (r < 0)
+                        return r;
+                return 0;
+        }
 
         return e->tool->handler(req, arguments);
 }

@@ -14,6 +14,9 @@
 # no failed check (warnings are fine), the suite's CLI exits 0, and the server stays up, writes no
 # sanitizer report and exits 0 on SIGTERM.
 #
+# AIOS_CONFORMANCE_PATH is the endpoint's path (default /mcp): /servers/conformance/mcp runs the suite
+# through the gateway (SERVER_BINARY is then tests/gateway/bridged-conformanced.sh).
+#
 # Logs (the CLI's output, the server's output, each scenario's checks.json) go to AIOS_TEST_LOG_DIR when
 # set, else to a temporary folder that is kept only when the run fails.
 set -euo pipefail
@@ -135,7 +138,7 @@ if ! start_server; then
         echo "conformance $suite: FAIL: $server_bin did not start"
         exit 1
 fi
-url=http://127.0.0.1:$port/mcp
+url=http://127.0.0.1:$port${AIOS_CONFORMANCE_PATH:-/mcp}
 echo "conformance $suite: $(basename "$server_bin") on $url, logs in $logdir"
 
 # The whole suite runs in one CLI process (sequentially); bound it in case a scenario hangs.

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* /mcp: the tools of every backend behind one endpoint, routed by name. */
+#pragma once
+
+#include "backend.h"
+
+int aggregate_new(Gateway *g, Aggregate **ret);
+Aggregate *aggregate_free(Aggregate *a);
+McpServer *aggregate_server(Aggregate *a);
+
+/* Lists b's tools again (it started, restarted or said its list changed), or drops them (it is gone). */
+void aggregate_refresh(Aggregate *a, Backend *b);
+void aggregate_drop(Aggregate *a, Backend *b);

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Forwarding: one McpRequest on the client's side, one BackendCall on the bus, tied until either ends. */
+#include "forward.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "mcp-request.h"
+#include "mcp-session.h" /* now_usec() */
+
+typedef struct Forward {
+        McpRequest *req;
+        Backend *backend;
+        BackendCall *call;
+        char *tool;
+        uint64_t started;
+} Forward;
+
+static void forward_free(Forward *f) {
+        mcp_request_unref(f->req);
+        free(f->tool);
+        free(f);
+}
+
+static void record(Forward *f, MetricsOutcome outcome) {
+        metrics_request_done(f->backend->gateway->metrics, mcp_request_get_method(f->req), f->tool,
+                f->backend->config->name, outcome, now_usec() - f->started);
+}
+
+static MetricsOutcome outcome_of(json_object *response) {
+        json_object *error = json_get_object(response, "error");
+        if (error) {
+                json_object *code = NULL;
+                json_object_object_get_ex(error, "code", &code);
+                return json_object_get_int(code) == MCP_ERROR_ACCESS_DENIED ? METRICS_OUTCOME_DENIED : METRICS_OUTCOME_ERROR;
+        }
+        return json_get_bool(json_get_object(response, "result"), "isError", false) ? METRICS_OUTCOME_TOOL_ERROR :
+                                                                                       METRICS_OUTCOME_OK;
+}
+
+static void reply_unavailable(Forward *f, const sd_bus_error *error) {
+        const char *name = f->backend->config->name;
+        MetricsOutcome outcome = METRICS_OUTCOME_UNAVAILABLE;
+
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) && strstr(strempty(error->message), "disconnected")) {
+                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
+                        "The server %s stopped before it answered this request; other requests are not affected. Try again.", name);
+        } else if (sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(error, SD_BUS_ERROR_TIMEOUT)) {
+                outcome = METRICS_OUTCOME_TIMEOUT;
+                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
+                        "The server %s did not answer within %llu s.", name,
+                        (unsigned long long) (f->backend->config->timeout_usec / USEC_PER_SEC));
+        } else
+                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR, "The server %s is unavailable: %s", name,
+                        strempty(error->message));
+        record(f, outcome);
+}
+
+static void on_reply(BackendCall *call, json_object *response, const sd_bus_error *error, void *userdata) {
+        Forward *f = userdata;
+        mcp_request_on_cancel(f->req, NULL, NULL);
+        f->call = NULL;
+        if (error)
+                reply_unavailable(f, error);
+        else {
+                record(f, response ? outcome_of(response) : METRICS_OUTCOME_ERROR);
+                mcp_request_reply_raw(f->req, response);
+        }
+        forward_free(f);
+}
+
+static void on_notify(BackendCall *call, json_object *notification, void *userdata) {
+        Forward *f = userdata;
+        (void) mcp_request_forward(f->req, notification);
+}
+
+typedef struct Question {
+        sd_bus_message *message; /* the backend's MCPClient1.Call */
+        json_object *id;         /* the backend's id for it */
+} Question;
+
+static void on_answer(McpRequest *req, json_object *result, json_object *error, void *userdata) {
+        Question *q = userdata;
+        json_object *response;
+
+        if (error) {
+                json_object *code = NULL, *data = NULL;
+                json_object_object_get_ex(error, "code", &code);
+                json_object_object_get_ex(error, "data", &data);
+                response = jsonrpc_error_new(q->id, code ? json_object_get_int(code) : JSONRPC_INTERNAL_ERROR,
+                        json_get_string(error, "message") ?: "The client did not answer.", json_object_get(data));
+        } else
+                response = jsonrpc_result_new(q->id, json_object_get(result));
+
+        (void) backend_call_answer(q->message, response);
+        sd_bus_message_unref(q->message);
+        json_object_put(q->id);
+        free(q);
+}
+
+static int on_ask(BackendCall *call, sd_bus_message *question, json_object *request, void *userdata) {
+        Forward *f = userdata;
+        json_object *params = json_get_object(request, "params");
+        json_object *id = NULL;
+        json_object_object_get_ex(request, "id", &id);
+
+        Question *q = new0(Question, 1);
+        if (!q)
+                return -ENOMEM;
+        q->message = sd_bus_message_ref(question);
+        q->id = json_object_get(id);
+        int r = mcp_request_ask_raw(f->req, json_get_string(request, "method"), params ? json_object_get(params) : NULL,
+                on_answer, q);
+        if (r < 0) {
+                sd_bus_message_unref(q->message);
+                json_object_put(q->id);
+                free(q);
+        }
+        return r;
+}
+
+static void on_close_stream(BackendCall *call, uint64_t retry_ms, void *userdata) {
+        Forward *f = userdata;
+        (void) mcp_request_close_stream(f->req, retry_ms);
+}
+
+static const BackendCallOps forward_ops = {
+        .reply = on_reply,
+        .notify = on_notify,
+        .ask = on_ask,
+        .close_stream = on_close_stream,
+};
+
+static void on_cancel(McpRequest *req, void *userdata) {
+        Forward *f = userdata;
+        backend_call_cancel(TAKE_PTR(f->call), mcp_request_get_id(req));
+        record(f, METRICS_OUTCOME_ERROR);
+        forward_free(f);
+}
+
+int forward_request(McpRequest *req, Backend *b, json_object *message, const char *session,
+        const char *protocol_version, json_object *capabilities) {
+
+        Forward *f = new0(Forward, 1);
+        if (!f)
+                return -ENOMEM;
+        f->req = mcp_request_ref(req);
+        f->backend = b;
+        f->started = now_usec();
+        const char *method = mcp_request_get_method(req);
+        if (method && streq(method, "tools/call")) {
+                const char *tool = json_get_string(mcp_request_get_params(req), "name");
+                f->tool = tool ? strdup(tool) : NULL;
+        }
+
+        int r = backend_call(b, message, session, mcp_request_get_principal(req), protocol_version, capabilities,
+                &forward_ops, f, &f->call);
+        if (r == -EBUSY) {
+                record(f, METRICS_OUTCOME_UNAVAILABLE);
+                forward_free(f);
+                return mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR,
+                        "The server %s has too many requests in progress; try again shortly.", b->config->name);
+        }
+        if (r < 0) {
+                forward_free(f);
+                return r;
+        }
+        mcp_request_on_cancel(req, on_cancel, f);
+        return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The gateway's configuration: gateway.conf with its drop-ins, and one file per backend in backends.d. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define GATEWAY_CONFIG_DIR_DEFAULT "/etc/aios"
+#define GATEWAY_LISTEN_DEFAULT "127.0.0.1:9000"
+#define GATEWAY_MAX_BODY_DEFAULT (UINT64_C(4) * 1024 * 1024)
+#define GATEWAY_CALL_TIMEOUT_USEC_DEFAULT (UINT64_C(300) * USEC_PER_SEC)
+#define GATEWAY_MAX_IN_FLIGHT_DEFAULT 256U
+#define BACKEND_OBJECT_PATH_DEFAULT "/org/aios/MCP1"
+#define BACKEND_NAME_MAX 64
+#define BACKEND_PREFIX_MAX 32
+
+typedef enum BackendType {
+        BACKEND_DBUS,
+        BACKEND_HTTP,
+        _BACKEND_TYPE_MAX,
+        _BACKEND_TYPE_INVALID = -EINVAL,
+} BackendType;
+
+const char *backend_type_to_string(BackendType t);
+BackendType backend_type_from_string(const char *s);
+
+typedef struct BackendConfig {
+        char *name; /* the file's name without .conf, [A-Za-z0-9_-]{1,64} */
+        BackendType type;
+        char *bus_name;    /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
+        char *object_path; /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
+        char *url;         /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
+        char *prefix;      /* never NULL: "" when the backend's names are not prefixed */
+        uint64_t timeout_usec; /* the gateway's call_timeout_usec unless TimeoutSec= is set */
+        bool enabled;
+} BackendConfig;
+
+typedef struct GatewayConfig {
+        char *listen;      /* ADDRESS:PORT, the IPv6 address in brackets */
+        uint64_t max_body; /* bytes */
+        uint64_t call_timeout_usec;
+        unsigned max_in_flight;  /* per backend */
+        BackendConfig *backends; /* in the alphabetical order of their files; disabled ones included */
+        size_t n_backends;
+} GatewayConfig;
+
+/* Loads DIR/gateway.conf, then DIR/gateway.conf.d/NAME.conf in alphabetical order (later files override
+ * earlier settings), then DIR/backends.d/NAME.conf in alphabetical order. Missing files and directories
+ * mean defaults and no backends; dir NULL means gateway_config_dir(). An empty assignment (Key=) resets a
+ * string or number to its default. Unknown sections and keys are logged as warnings and ignored; a value
+ * that does not parse, a line that is neither a section, an assignment nor a comment, and an incomplete
+ * backend are logged with file and line and fail the load with -EINVAL. Other failures: -ENOMEM, or the
+ * errno of a file or directory that exists but cannot be read. */
+int gateway_config_load(const char *dir, GatewayConfig **ret);
+GatewayConfig *gateway_config_free(GatewayConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(GatewayConfig *, gateway_config_free);
+
+/* The first entry of $CONFIGURATION_DIRECTORY when it is an absolute path, else GATEWAY_CONFIG_DIR_DEFAULT.
+ * The string may live in static storage that the next call overwrites. */
+const char *gateway_config_dir(void);

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-gatewayd: MCP over HTTP for clients, org.aios.MCP1 over D-Bus to the servers. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+#include "aggregate.h"
+#include "backend.h"
+#include "daemon.h"
+#include "log.h"
+#include "mcp-bus.h"
+#include "mcp-session.h"
+#include "relay.h"
+#include "routes.h"
+
+#define GATEWAY_BUS_NAME "org.aios.Gateway1"
+#define HEALTH_INTERVAL_USEC (10 * USEC_PER_SEC)
+
+static const char *arg_config_dir = NULL;
+static const char *arg_listen = NULL;
+static uint64_t arg_exit_idle_usec = UINT64_MAX; /* unset: 5 minutes when socket-activated, else never */
+
+static void help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "The aios MCP gateway: MCP over HTTP at /mcp (every server's tools) and /servers/NAME/mcp (one\n"
+               "server), bridged to the servers over D-Bus.\n\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --config-dir=DIR    Read gateway.conf and backends.d/ here\n"
+               "                         (default: $CONFIGURATION_DIRECTORY, else /etc/aios)\n"
+               "     --listen=ADDR:PORT  Listen here when no socket is passed in (overrides Listen=)\n"
+               "     --exit-idle-time=SEC\n"
+               "                         Exit after this long without sessions or requests; 0 never\n"
+               "                         (default: 300 when socket-activated, else 0)\n"
+               "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
+               program_invocation_short_name);
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_LISTEN, ARG_EXIT_IDLE_TIME, ARG_LOG_LEVEL };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
+                { "listen", required_argument, NULL, ARG_LISTEN },
+                { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                {}
+        };
+        static const struct { const char *name; int level; } levels[] = {
+                { "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING }, { "err", LOG_ERR },
+        };
+
+        int c;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        puts(PROJECT_VERSION);
+                        return 0;
+                case ARG_CONFIG_DIR:
+                        arg_config_dir = optarg;
+                        break;
+                case ARG_LISTEN:
+                        arg_listen = optarg;
+                        break;
+                case ARG_EXIT_IDLE_TIME: {
+                        char *end;
+                        errno = 0;
+                        unsigned long long v = strtoull(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || v > 86400 || optarg[0] == '-')
+                                return log_error_errno(EINVAL, "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
+                        arg_exit_idle_usec = v * USEC_PER_SEC;
+                        break;
+                }
+                case ARG_LOG_LEVEL: {
+                        bool found = false;
+                        FOREACH_ELEMENT(l, levels)
+                                if (streq(l->name, optarg)) {
+                                        log_set_max_level(l->level);
+                                        found = true;
+                                }
+                        if (!found)
+                                return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
+                        break;
+                }
+                default:
+                        return -EINVAL;
+                }
+
+        if (optind < argc)
+                return log_error_errno(EINVAL, "%s takes no positional arguments.", program_invocation_short_name);
+        return 1;
+}
+
+Backend *gateway_find_backend(Gateway *g, const char *name) {
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (streq(g->backends[i]->config->name, name))
+                        return g->backends[i];
+        return NULL;
+}
+
+bool gateway_is_ready(Gateway *g) {
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (!g->backends[i]->up)
+                        return false;
+        return true;
+}
+
+void gateway_backend_changed(Gateway *g, Backend *b) {
+        if (!g->aggregate)
+                return;
+        if (b->owner)
+                aggregate_refresh(g->aggregate, b); /* a new process may offer other tools */
+}
+
+void gateway_session_notify(Gateway *g, Backend *b, const char *session, json_object *notification) {
+        McpSession *s = mcp_server_find_session(b->relay, session);
+        if (s) {
+                (void) mcp_session_send(s, notification);
+                return;
+        }
+        /* A session of /mcp: the gateway's own tool list follows the backend's, and tells its clients. */
+        if (streq_ptr(json_get_string(notification, "method"), "notifications/tools/list_changed"))
+                aggregate_refresh(g->aggregate, b);
+}
+
+static int on_health_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        Gateway *g = userdata;
+        for (size_t i = 0; i < g->n_backends; i++)
+                backend_check_health(g->backends[i]);
+        return sd_event_source_set_time_relative(s, HEALTH_INTERVAL_USEC);
+}
+
+static bool is_idle(void *userdata) {
+        Gateway *g = userdata;
+        if (hashmap_size(g->calls) > 0 || mcp_server_n_sessions(aggregate_server(g->aggregate)) > 0 ||
+            !mcp_http_is_idle(g->http))
+                return false;
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (mcp_server_n_sessions(g->backends[i]->relay) > 0)
+                        return false;
+        return true;
+}
+
+static bool address_is_loopback(const char *listen) {
+        /* "127.x.y.z:port" or "[::1]:port" */
+        if (strncmp(listen, "[::1]:", 6) == 0)
+                return true;
+        char host[INET_ADDRSTRLEN];
+        size_t l = strcspn(listen, ":");
+        if (l >= sizeof(host))
+                return false;
+        memcpy(host, listen, l);
+        host[l] = 0;
+        struct in_addr a;
+        return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e)
+                log_warning("Failed to own %s, going on without it: %s", GATEWAY_BUS_NAME, strempty(e->message));
+        return 0;
+}
+
+static void gateway_done(Gateway *g) {
+        g->http = mcp_http_free(g->http);
+        for (size_t i = 0; i < g->n_backends; i++) {
+                relay_free(g->backends[i]);
+                backend_free(g->backends[i]);
+        }
+        free(g->backends);
+        g->aggregate = aggregate_free(g->aggregate);
+        hashmap_free(g->calls);
+        sd_event_source_disable_unref(g->health_timer);
+        sd_bus_slot_unref(g->client_object);
+        sd_bus_slot_unref(g->signal_match);
+        sd_bus_flush_close_unref(g->bus);
+        metrics_free(g->metrics);
+        gateway_config_free(g->config);
+        sd_event_unref(g->event);
+}
+
+static int gateway_setup_backends(Gateway *g) {
+        g->backends = new0(Backend *, g->config->n_backends ?: 1);
+        if (!g->backends)
+                return log_oom();
+
+        for (size_t i = 0; i < g->config->n_backends; i++) {
+                const BackendConfig *bc = &g->config->backends[i];
+                if (!bc->enabled)
+                        continue;
+                if (bc->type != BACKEND_DBUS) {
+                        log_warning("Backend %s: Type=%s is not supported by this version of aios-gatewayd; skipping it.",
+                                bc->name, backend_type_to_string(bc->type));
+                        continue;
+                }
+                Backend *b;
+                int r = backend_new(g, bc, &b);
+                if (r < 0)
+                        return r;
+                g->backends[g->n_backends++] = b;
+                r = relay_new(b);
+                if (r < 0)
+                        return r;
+                log_info("Backend %s: %s on the system bus, at %s and in /mcp.", bc->name, bc->bus_name, b->endpoint);
+        }
+        return 0;
+}
+
+static int run(int argc, char *argv[]) {
+        log_set_ident(program_invocation_short_name);
+        int r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r;
+
+        _cleanup_(gateway_done) Gateway g = {};
+        r = gateway_config_load(arg_config_dir, &g.config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the configuration from %s: %m",
+                        arg_config_dir ?: gateway_config_dir());
+
+        const char *listen = arg_listen ?: g.config->listen;
+        int n_passed = sd_listen_fds(false);
+        if (n_passed <= 0 && !address_is_loopback(listen))
+                return log_error_errno(EPERM, "Refusing to listen on %s: clients there would reach every tool without "
+                        "authentication, and this version of aios-gatewayd has none. Listen on 127.0.0.1 or [::1].", listen);
+        if (arg_exit_idle_usec == UINT64_MAX)
+                arg_exit_idle_usec = n_passed > 0 ? 300 * USEC_PER_SEC : 0;
+
+        r = daemon_event_new(&g.event);
+        if (r < 0)
+                return r;
+        r = metrics_new(&g.metrics);
+        if (r < 0)
+                return log_oom();
+        g.calls = hashmap_new();
+        if (!g.calls)
+                return log_oom();
+
+        r = bus_open_system_attached(g.event, &g.bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus, where the servers are: %m");
+        r = backend_routing_install(&g);
+        if (r < 0)
+                return r;
+        r = sd_bus_request_name_async(g.bus, NULL, GATEWAY_BUS_NAME, 0, on_name_acquired, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to request %s: %m", GATEWAY_BUS_NAME);
+
+        r = aggregate_new(&g, &g.aggregate);
+        if (r < 0)
+                return r;
+        r = gateway_setup_backends(&g);
+        if (r < 0)
+                return r;
+        if (g.n_backends == 0)
+                log_warning("No backends are configured in %s/backends.d: /mcp offers no tools.",
+                        arg_config_dir ?: gateway_config_dir());
+
+        int fd = http_listen_fd(listen);
+        if (fd < 0)
+                return fd;
+        char where[128] = "";
+        (void) http_socket_describe(fd, where, sizeof(where));
+
+        McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
+        options.max_body = g.config->max_body;
+        McpHttpRouter router;
+        r = mcp_http_new_routed(&g.http, g.event, fd, &options, routes_router(&g, &router));
+        if (r < 0)
+                return r;
+
+        r = sd_event_add_time_relative(g.event, &g.health_timer, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_health_tick, &g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the health timer: %m");
+        (void) sd_event_source_set_enabled(g.health_timer, SD_EVENT_ON);
+
+        _cleanup_(sd_event_source_unrefp) sd_event_source *idle = NULL;
+        if (arg_exit_idle_usec > 0) {
+                r = daemon_exit_when_idle(g.event, arg_exit_idle_usec, is_idle, &g, &idle);
+                if (r < 0)
+                        return r;
+        }
+
+        log_info("Serving MCP on http://%s/mcp and http://%s/servers/NAME/mcp", where, where);
+        char status[256];
+        snprintf(status, sizeof(status), "Serving MCP on http://%s/mcp, %zu backends", where, g.n_backends);
+        r = daemon_run(g.event, status);
+        idle = sd_event_source_disable_unref(idle);
+        return r;
+}
+
+int main(int argc, char *argv[]) {
+        int r = run(argc, argv);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

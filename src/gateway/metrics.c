@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Metric families as a table, their series found by label values, and the Prometheus text rendering. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "hashmap.h"
+#include "metrics.h"
+
+#define LABELS_MAX 4
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
+
+typedef enum MetricType {
+        METRIC_COUNTER,
+        METRIC_GAUGE,
+        METRIC_HISTOGRAM,
+} MetricType;
+
+static const char *const metric_type_table[] = {
+        [METRIC_COUNTER] = "counter",
+        [METRIC_GAUGE] = "gauge",
+        [METRIC_HISTOGRAM] = "histogram",
+};
+
+typedef enum FamilyId {
+        FAMILY_REQUESTS,
+        FAMILY_REQUEST_DURATION,
+        FAMILY_IN_FLIGHT,
+        FAMILY_BACKEND_UP,
+        FAMILY_HTTP_REQUESTS,
+        _FAMILY_MAX,
+} FamilyId;
+
+typedef struct FamilyInfo {
+        const char *name;
+        const char *help;
+        MetricType type;
+        const char *labels[LABELS_MAX]; /* a histogram's le label comes on top */
+        size_t n_labels;
+} FamilyInfo;
+
+/* In the order they are rendered. */
+static const FamilyInfo family_table[_FAMILY_MAX] = {
+        [FAMILY_REQUESTS] = {
+                "aios_gateway_requests_total",
+                "MCP requests answered, by method, tool, backend and outcome.",
+                METRIC_COUNTER, { "method", "tool", "backend", "outcome" }, 4,
+        },
+        [FAMILY_REQUEST_DURATION] = {
+                "aios_gateway_request_duration_seconds",
+                "Time from receiving an MCP request to answering it, by method and tool.",
+                METRIC_HISTOGRAM, { "method", "tool" }, 2,
+        },
+        [FAMILY_IN_FLIGHT] = {
+                "aios_gateway_in_flight",
+                "Calls sent to a backend and not answered yet.",
+                METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_UP] = {
+                "aios_gateway_backend_up",
+                "Whether a backend is reachable (1) or not (0).",
+                METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_HTTP_REQUESTS] = {
+                "aios_gateway_http_requests_total",
+                "HTTP requests answered, by endpoint and status code.",
+                METRIC_COUNTER, { "endpoint", "code" }, 2,
+        },
+};
+
+/* The histogram's finite upper bounds; +Inf is the count. */
+static const uint64_t bucket_usec[] = {
+        500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+        1000000, 2500000, 5000000, 10000000,
+};
+#define N_BUCKETS ELEMENTSOF(bucket_usec)
+
+static const char *const outcome_table[_METRICS_OUTCOME_MAX] = {
+        [METRICS_OUTCOME_OK] = "ok",
+        [METRICS_OUTCOME_ERROR] = "error",
+        [METRICS_OUTCOME_TOOL_ERROR] = "tool_error",
+        [METRICS_OUTCOME_DENIED] = "denied",
+        [METRICS_OUTCOME_UNAVAILABLE] = "unavailable",
+        [METRICS_OUTCOME_TIMEOUT] = "timeout",
+};
+
+typedef struct Series {
+        char *key; /* the label values, each prefixed with its length: the key in Family.index */
+        char *values[LABELS_MAX];
+        uint64_t counter;
+        int64_t gauge;
+        uint64_t buckets[N_BUCKETS]; /* observations per bucket, not cumulative */
+        uint64_t count;
+        uint64_t sum_usec;
+} Series;
+
+typedef struct Family {
+        const FamilyInfo *info;
+        Series **series; /* in first-seen order */
+        size_t n_series, n_allocated;
+        Hashmap *index;
+} Family;
+
+struct Metrics {
+        Family families[_FAMILY_MAX];
+};
+
+const char *metrics_outcome_to_string(MetricsOutcome o) {
+        return o >= 0 && o < _METRICS_OUTCOME_MAX ? outcome_table[o] : NULL;
+}
+
+MetricsOutcome metrics_outcome_from_string(const char *s) {
+        for (MetricsOutcome o = 0; s && o < _METRICS_OUTCOME_MAX; o++)
+                if (streq(s, outcome_table[o]))
+                        return o;
+        return _METRICS_OUTCOME_INVALID;
+}
+
+static Series *series_free(Series *s) {
+        if (!s)
+                return NULL;
+        free(s->key);
+        for (size_t i = 0; i < LABELS_MAX; i++)
+                free(s->values[i]);
+        free(s);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Series *, series_free);
+
+Metrics *metrics_free(Metrics *m) {
+        if (!m)
+                return NULL;
+        FOREACH_ELEMENT(f, m->families) {
+                for (size_t i = 0; i < f->n_series; i++)
+                        series_free(f->series[i]);
+                free(f->series);
+                hashmap_free(f->index);
+        }
+        free(m);
+        return NULL;
+}
+
+int metrics_new(Metrics **ret) {
+        assert(ret);
+
+        _cleanup_(metrics_freep) Metrics *m = new0(Metrics, 1);
+        if (!m)
+                return -ENOMEM;
+        for (size_t i = 0; i < _FAMILY_MAX; i++) {
+                m->families[i].info = &family_table[i];
+                if (!(m->families[i].index = hashmap_new()))
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static bool utf8_is_valid(const char *s) {
+        for (const uint8_t *p = (const uint8_t *) s; *p;) {
+                if (*p < 0x80) {
+                        p++;
+                        continue;
+                }
+
+                size_t n;
+                uint32_t cp, min;
+                if ((*p & 0xe0) == 0xc0)
+                        n = 1, cp = *p & 0x1f, min = 0x80;
+                else if ((*p & 0xf0) == 0xe0)
+                        n = 2, cp = *p & 0x0f, min = 0x800;
+                else if ((*p & 0xf8) == 0xf0)
+                        n = 3, cp = *p & 0x07, min = 0x10000;
+                else
+                        return false;
+                /* A NUL ends the loop here too: it is not a continuation byte. */
+                for (size_t i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = cp << 6 | (p[i] & 0x3f);
+                }
+                if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+/* Label values may come from clients (tool names): bound what one series can hold, and keep the exposition
+ * valid UTF-8, which scrapers insist on. */
+static const char *label_value_sanitize(const char *v) {
+        return strlen(v) <= METRICS_LABEL_VALUE_MAX && utf8_is_valid(v) ? v : "other";
+}
+
+/* Each value prefixed with its length, so that no two label sets share a key whatever bytes they hold. */
+static char *series_key(const char *const *values, size_t n) {
+        size_t size = 1;
+        for (size_t i = 0; i < n; i++)
+                size += strlen(values[i]) + 21;
+
+        char *key = malloc(size), *p = key;
+        if (!key)
+                return NULL;
+        *p = 0;
+        for (size_t i = 0; i < n; i++)
+                p += sprintf(p, "%zu:%s", strlen(values[i]), values[i]);
+        return key;
+}
+
+static Series *family_add(Family *f, const char *const *values, char *key) {
+        _cleanup_free_ char *k = key;
+        _cleanup_(series_freep) Series *s = new0(Series, 1);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < f->info->n_labels; i++)
+                if (!(s->values[i] = strdup(values[i])))
+                        return NULL;
+
+        if (f->n_series == f->n_allocated) {
+                size_t n = MAX(f->n_allocated * 2, 8u);
+                Series **grown = realloc(f->series, n * sizeof(Series *));
+                if (!grown)
+                        return NULL;
+                f->series = grown;
+                f->n_allocated = n;
+        }
+
+        s->key = TAKE_PTR(k);
+        if (hashmap_put(f->index, s->key, s) < 0)
+                return NULL;
+        f->series[f->n_series++] = s;
+        return TAKE_PTR(s);
+}
+
+/* Finds or creates the series for the label values (one per label); NULL without memory. */
+static Series *family_get(Family *f, const char *const *values, bool over_limit) {
+        static const char *const other[LABELS_MAX] = { "other", "other", "other", "other" };
+        const char *v[LABELS_MAX];
+
+        for (size_t i = 0; i < f->info->n_labels; i++)
+                v[i] = label_value_sanitize(strempty(values[i]));
+
+        _cleanup_free_ char *key = series_key(v, f->info->n_labels);
+        if (!key)
+                return NULL;
+        Series *s = hashmap_get(f->index, key);
+        if (s)
+                return s;
+
+        /* Full: the "other" series takes the rest, the one series allowed beyond the limit. */
+        if (f->n_series >= METRICS_SERIES_MAX && !over_limit)
+                return family_get(f, other, true);
+        return family_add(f, v, TAKE_PTR(key));
+}
+
+void metrics_request_done(Metrics *m, const char *method, const char *tool, const char *backend,
+        MetricsOutcome outcome, uint64_t duration_usec) {
+        assert(m);
+        assert(outcome >= 0 && outcome < _METRICS_OUTCOME_MAX);
+
+        Series *s = family_get(&m->families[FAMILY_REQUESTS],
+                (const char *[]) { method, tool, backend, outcome_table[outcome] }, false);
+        if (s)
+                s->counter++;
+
+        s = family_get(&m->families[FAMILY_REQUEST_DURATION], (const char *[]) { method, tool }, false);
+        if (!s)
+                return;
+        for (size_t i = 0; i < N_BUCKETS; i++)
+                if (duration_usec <= bucket_usec[i]) {
+                        s->buckets[i]++;
+                        break;
+                }
+        s->count++;
+        s->sum_usec += duration_usec;
+}
+
+void metrics_in_flight_add(Metrics *m, const char *backend, int delta) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_IN_FLIGHT], (const char *[]) { backend }, false);
+        if (s)
+                s->gauge += delta;
+}
+
+void metrics_backend_up(Metrics *m, const char *backend, bool up) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_BACKEND_UP], (const char *[]) { backend }, false);
+        if (s)
+                s->gauge = up;
+}
+
+void metrics_http_request(Metrics *m, const char *endpoint, unsigned code) {
+        assert(m);
+
+        char c[16];
+        snprintf(c, sizeof(c), "%u", code);
+        Series *s = family_get(&m->families[FAMILY_HTTP_REQUESTS], (const char *[]) { endpoint, c }, false);
+        if (s)
+                s->counter++;
+}
+
+/* Seconds in the shortest exact decimal form: 0.0005, 1, 2.5. */
+static const char *format_seconds(char buf[static 32], uint64_t usec) {
+        int n = snprintf(buf, 32, "%" PRIu64 ".%06" PRIu64, (uint64_t) (usec / USEC_PER_SEC),
+                (uint64_t) (usec % USEC_PER_SEC));
+        while (buf[n - 1] == '0')
+                n--;
+        if (buf[n - 1] == '.')
+                n--;
+        buf[n] = 0;
+        return buf;
+}
+
+/* Label values escape backslash, double quote and newline; HELP text only backslash and newline. */
+static void write_escaped(FILE *f, const char *s, bool label_value) {
+        for (; *s; s++)
+                if (*s == '\\')
+                        fputs("\\\\", f);
+                else if (*s == '\n')
+                        fputs("\\n", f);
+                else if (*s == '"' && label_value)
+                        fputs("\\\"", f);
+                else
+                        fputc(*s, f);
+}
+
+/* name{label="value",...,le="..."} */
+static void write_sample_name(FILE *f, const FamilyInfo *info, const char *suffix, const Series *s,
+        const char *le) {
+        fprintf(f, "%s%s", info->name, suffix);
+        if (info->n_labels == 0 && !le)
+                return;
+
+        fputc('{', f);
+        for (size_t i = 0; i < info->n_labels; i++) {
+                fprintf(f, "%s%s=\"", i > 0 ? "," : "", info->labels[i]);
+                write_escaped(f, s->values[i], true);
+                fputc('"', f);
+        }
+        if (le)
+                fprintf(f, "%sle=\"%s\"", info->n_labels > 0 ? "," : "", le);
+        fputc('}', f);
+}
+
+static void write_series(FILE *f, const FamilyInfo *info, const Series *s) {
+        char buf[32];
+
+        switch (info->type) {
+        case METRIC_COUNTER:
+                write_sample_name(f, info, "", s, NULL);
+                fprintf(f, " %" PRIu64 "\n", s->counter);
+                break;
+        case METRIC_GAUGE:
+                write_sample_name(f, info, "", s, NULL);
+                fprintf(f, " %" PRIi64 "\n", s->gauge);
+                break;
+        case METRIC_HISTOGRAM: {
+                uint64_t cumulative = 0;
+                for (size_t i = 0; i < N_BUCKETS; i++) {
+                        cumulative += s->buckets[i];
+                        write_sample_name(f, info, "_bucket", s, format_seconds(buf, bucket_usec[i]));
+                        fprintf(f, " %" PRIu64 "\n", cumulative);
+                }
+                write_sample_name(f, info, "_bucket", s, "+Inf");
+                fprintf(f, " %" PRIu64 "\n", s->count);
+                write_sample_name(f, info, "_sum", s, NULL);
+                fprintf(f, " %s\n", format_seconds(buf, s->sum_usec));
+                write_sample_name(f, info, "_count", s, NULL);
+                fprintf(f, " %" PRIu64 "\n", s->count);
+                break;
+        }
+        }
+}
+
+int metrics_render(Metrics *m, char **ret_text, size_t *ret_size) {
+        assert(m);
+        assert(ret_text);
+
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        _cleanup_(fclosep) FILE *f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+
+        FOREACH_ELEMENT(family, m->families) {
+                const FamilyInfo *info = family->info;
+                fprintf(f, "# HELP %s ", info->name);
+                write_escaped(f, info->help, false);
+                fprintf(f, "\n# TYPE %s %s\n", info->name, metric_type_table[info->type]);
+                for (size_t i = 0; i < family->n_series; i++)
+                        write_series(f, info, family->series[i]);
+        }
+
+        /* The stream moves the text around until it is closed. */
+        bool failed = ferror(f);
+        if (fclose(TAKE_PTR(f)) != 0 || failed)
+                return -ENOMEM;
+        *ret_text = TAKE_PTR(text);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The gateway's URLs: /mcp, /servers/<name>/mcp, /healthz, /readyz and /metrics. */
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "backend.h"
+#include "json-util.h"
+#include "log.h"
+#include "routes.h"
+
+static McpServer *route_find(void *userdata, const char *url) {
+        Gateway *g = userdata;
+        if (streq(url, "/mcp"))
+                return aggregate_server(g->aggregate);
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (streq(url, g->backends[i]->endpoint))
+                        return g->backends[i]->relay;
+        return NULL;
+}
+
+static int respond_text(struct MHD_Connection *c, unsigned status, const char *type, const char *text, size_t size) {
+        struct MHD_Response *response = MHD_create_response_from_buffer(size, (void *) text, MHD_RESPMEM_MUST_COPY);
+        if (!response)
+                return MHD_NO;
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        int r = MHD_queue_response(c, status, response);
+        MHD_destroy_response(response);
+        return r;
+}
+
+static int respond_ready(Gateway *g, struct MHD_Connection *c) {
+        _cleanup_json_ json_object *body = json_object_new_object(), *backends = json_object_new_object();
+        if (!body || !backends)
+                return MHD_NO;
+        bool ready = true;
+        for (size_t i = 0; i < g->n_backends; i++) {
+                Backend *b = g->backends[i];
+                ready = ready && b->up;
+                (void) json_add_string(backends, b->config->name, b->up ? (b->owner ? "up" : "activatable") : "down");
+        }
+        (void) json_add_string(body, "status", ready ? "ready" : "not ready");
+        (void) json_add(body, "backends", TAKE_PTR(backends));
+        const char *text = json_to_string(body);
+        return respond_text(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", text,
+                strlen(text));
+}
+
+static int route_other(void *userdata, struct MHD_Connection *c, const char *url, const char *method) {
+        Gateway *g = userdata;
+        bool get = streq(method, MHD_HTTP_METHOD_GET) || streq(method, MHD_HTTP_METHOD_HEAD);
+
+        if (!streq(url, "/healthz") && !streq(url, "/readyz") && !streq(url, "/metrics"))
+                return -1;
+        if (!get) {
+                struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
+                if (!response)
+                        return MHD_NO;
+                MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+                int r = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, response);
+                MHD_destroy_response(response);
+                return r;
+        }
+
+        if (streq(url, "/healthz"))
+                return respond_text(c, MHD_HTTP_OK, "text/plain", "ok\n", 3);
+        if (streq(url, "/readyz")) {
+                for (size_t i = 0; i < g->n_backends; i++)
+                        backend_check_health(g->backends[i]); /* for the next probe */
+                return respond_ready(g, c);
+        }
+
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        if (metrics_render(g->metrics, &text, &size) < 0)
+                return MHD_NO;
+        return respond_text(c, MHD_HTTP_OK, METRICS_CONTENT_TYPE, text, size);
+}
+
+const McpHttpRouter *routes_router(Gateway *g, McpHttpRouter *router) {
+        *router = (McpHttpRouter) { .find = route_find, .other = route_other, .userdata = g };
+        return router;
+}

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.aios.MCP1: JSON-RPC messages in D-Bus calls, sessions per caller, polkit before tools, unicast signals. */
+#include <stdio.h>
+
+#include "hashmap.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "mcp-bus.h"
+#include "mcp-request.h"
+#include "mcp-session.h"
+#include "polkit.h"
+
+/* A person answering an elicitation takes time; the default 25 s of D-Bus would cut them off. */
+#define CLIENT_CALL_TIMEOUT_USEC (30 * 60 * USEC_PER_SEC)
+#define BUS_ERROR_STOPPING "org.aios.MCP1.Error.Stopping"
+#define BUS_ERROR_FAILED "org.aios.MCP1.Error.Failed"
+
+typedef struct BusPeer BusPeer;
+typedef struct BusSession BusSession;
+typedef struct BusCall BusCall;
+
+struct McpBus {
+        McpServer *server;
+        sd_bus *bus;
+        sd_bus_slot *object;
+        sd_bus_slot *name_request;
+        PolkitAuthority *polkit;
+        bool name_required;
+        Hashmap *peers;    /* unique name -> BusPeer */
+        Hashmap *sessions; /* "sender\x1fsession" -> BusSession */
+        BusCall *calls;    /* in flight */
+        uint64_t next_local_id;
+};
+
+/* A caller with sessions: when it leaves the bus, its sessions end. */
+struct BusPeer {
+        McpBus *owner;
+        char *name;
+        sd_bus_track *track;
+        unsigned n_sessions;
+};
+
+struct BusSession {
+        McpBus *owner;
+        BusPeer *peer;
+        char *key;
+        char *id; /* the caller's name for it */
+        McpSession *session;
+};
+
+typedef enum CallKind {
+        CALL_JSON, /* Call: the response is JSON text */
+        CALL_TOOL, /* CallTool: the result, or a D-Bus error */
+} CallKind;
+
+struct BusCall {
+        McpBus *owner;
+        BusCall *next, *prev;
+        CallKind kind;
+        sd_bus_message *message;
+        BusSession *session; /* NULL on the stateless wire */
+        char *tag;
+        char *principal;
+        McpExchange *exchange;
+};
+
+/* --- peers and sessions ---------------------------------------------------------------------------- */
+
+static void bus_session_free(BusSession *bs);
+
+static BusPeer *bus_peer_free(BusPeer *p) {
+        if (!p)
+                return NULL;
+        hashmap_remove(p->owner->peers, p->name);
+        sd_bus_track_unref(p->track);
+        free(p->name);
+        free(p);
+        return NULL;
+}
+
+static void peer_sessions_end(McpBus *b, const char *name) {
+        BusSession *bs;
+        size_t i = 0;
+        while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                if (streq(bs->peer->name, name))
+                        bus_session_free(bs);
+}
+
+static int on_peer_gone(sd_bus_track *track, void *userdata) {
+        BusPeer *p = userdata;
+        log_debug("%s left the bus: ending its sessions.", p->name);
+        peer_sessions_end(p->owner, p->name); /* frees p with its last session */
+        return 0;
+}
+
+static int bus_peer_get(McpBus *b, const char *name, BusPeer **ret) {
+        BusPeer *p = hashmap_get(b->peers, name);
+        if (p) {
+                *ret = p;
+                return 0;
+        }
+
+        p = new0(BusPeer, 1);
+        if (!p)
+                return -ENOMEM;
+        p->owner = b;
+        p->name = strdup(name);
+        if (!p->name) {
+                free(p);
+                return -ENOMEM;
+        }
+        int r = hashmap_put(b->peers, p->name, p);
+        if (r < 0) {
+                free(p->name);
+                free(p);
+                return r;
+        }
+        r = sd_bus_track_new(b->bus, &p->track, on_peer_gone, p);
+        if (r >= 0)
+                r = sd_bus_track_add_name(p->track, name);
+        if (r < 0) {
+                bus_peer_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+static void bus_session_free(BusSession *bs) {
+        if (!bs)
+                return;
+        McpBus *b = bs->owner;
+        hashmap_remove(b->sessions, bs->key);
+        if (bs->session) {
+                mcp_session_set_standalone(bs->session, NULL, NULL);
+                mcp_session_close(bs->session);
+                mcp_session_unref(bs->session);
+        }
+        if (bs->peer && --bs->peer->n_sessions == 0)
+                bus_peer_free(bs->peer);
+        free(bs->key);
+        free(bs->id);
+        free(bs);
+}
+
+static char *session_key(const char *sender, const char *id) {
+        char *k = NULL;
+        return asprintf(&k, "%s\x1f%s", sender, id) < 0 ? NULL : k;
+}
+
+static int emit_notification(McpBus *b, const char *destination, const char *session, json_object *message,
+        const char *tag) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_signal(b->bus, &m, MCP_BUS_PATH, MCP_BUS_INTERFACE, "Notification");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_destination(m, destination);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", strempty(session), json_to_string(message));
+        if (r < 0)
+                return r;
+        r = tag ? sd_bus_message_append(m, "a{sv}", 1, "call", "s", tag) : sd_bus_message_append(m, "a{sv}", 0);
+        if (r < 0)
+                return r;
+        return sd_bus_send(b->bus, m, NULL);
+}
+
+static int standalone_send(void *userdata, json_object *message) {
+        BusSession *bs = userdata;
+        return emit_notification(bs->owner, bs->peer->name, bs->id, message, NULL);
+}
+
+static int bus_session_new(McpBus *b, const char *sender, const char *id, BusSession **ret) {
+        BusSession *bs = new0(BusSession, 1);
+        if (!bs)
+                return -ENOMEM;
+        bs->owner = b;
+        bs->id = strdup(id);
+        bs->key = session_key(sender, id);
+        int r = bs->id && bs->key ? mcp_session_new(b->server, &bs->session) : -ENOMEM;
+        if (r >= 0)
+                r = hashmap_put(b->sessions, bs->key, bs);
+        if (r >= 0)
+                r = bus_peer_get(b, sender, &bs->peer);
+        if (r < 0) {
+                bus_session_free(bs);
+                return r;
+        }
+        bs->peer->n_sessions++;
+        mcp_session_set_standalone(bs->session, standalone_send, bs);
+        *ret = bs;
+        return 0;
+}
+
+/* --- calls ----------------------------------------------------------------------------------------- */
+
+static BusCall *bus_call_free(BusCall *c) {
+        if (!c)
+                return NULL;
+        McpBus *b = c->owner;
+        if (c->prev)
+                c->prev->next = c->next;
+        else if (b->calls == c)
+                b->calls = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        sd_bus_message_unref(c->message);
+        free(c->tag);
+        free(c->principal);
+        free(c);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(BusCall *, bus_call_free);
+
+static int bus_call_new(McpBus *b, sd_bus_message *m, CallKind kind, BusCall **ret) {
+        BusCall *c = new0(BusCall, 1);
+        if (!c)
+                return -ENOMEM;
+        c->owner = b;
+        c->kind = kind;
+        c->message = sd_bus_message_ref(m);
+        c->next = b->calls;
+        if (b->calls)
+                b->calls->prev = c;
+        b->calls = c;
+        *ret = c;
+        return 0;
+}
+
+static const char *error_name_of(int code) {
+        switch (code) {
+        case MCP_ERROR_ACCESS_DENIED:
+                return SD_BUS_ERROR_ACCESS_DENIED;
+        case JSONRPC_INVALID_PARAMS:
+        case JSONRPC_INVALID_REQUEST:
+                return SD_BUS_ERROR_INVALID_ARGS;
+        default:
+                return BUS_ERROR_FAILED;
+        }
+}
+
+static void reply_tool(BusCall *c, json_object *reply) {
+        json_object *error = json_get_object(reply, "error");
+        if (!reply)
+                (void) sd_bus_reply_method_errorf(c->message, BUS_ERROR_FAILED, "The call was cancelled.");
+        else if (error) {
+                json_object *code = NULL;
+                json_object_object_get_ex(error, "code", &code);
+                (void) sd_bus_reply_method_errorf(c->message, error_name_of(json_object_get_int(code)), "%s",
+                        strempty(json_get_string(error, "message")));
+        } else
+                (void) sd_bus_reply_method_return(c->message, "s", json_to_string(json_get_object(reply, "result")));
+}
+
+static void sink_done(void *userdata, json_object *reply) {
+        BusCall *c = userdata;
+        c->exchange = NULL;
+        if (c->kind == CALL_TOOL)
+                reply_tool(c, reply);
+        else
+                (void) sd_bus_reply_method_return(c->message, "s", reply ? json_to_string(reply) : "");
+        bus_call_free(c);
+}
+
+/* The client's answer to a question of a session's request goes back into the engine. */
+typedef struct ClientCall {
+        McpBus *owner;
+        McpSession *session;
+} ClientCall;
+
+static int noop_send(void *userdata, json_object *m) {
+        return 0;
+}
+static void noop_done(void *userdata, json_object *reply) {
+}
+static const McpSinkOps noop_ops = { .send = noop_send, .done = noop_done };
+
+static int on_client_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ClientCall *cc = userdata;
+        const char *text = NULL;
+        _cleanup_json_ json_object *response = NULL;
+
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        if (e)
+                log_debug("The client call failed: %s: %s", e->name, strempty(e->message));
+        else if (sd_bus_message_read(reply, "s", &text) < 0 || json_parse_strict(text, strlen(text), &response, NULL) < 0)
+                log_debug("The client's answer is not JSON: ignoring it.");
+        if (response && !mcp_session_is_closed(cc->session))
+                (void) mcp_server_dispatch(cc->owner->server, cc->session, response, &noop_ops, NULL, NULL);
+        /* Without an answer the question stays open until the session ends, which answers it with an error. */
+
+        mcp_session_unref(cc->session);
+        free(cc);
+        return 0;
+}
+
+static int ask_client(BusCall *c, json_object *request) {
+        McpBus *b = c->owner;
+        if (!c->session)
+                return -EOPNOTSUPP; /* the stateless wire asks with input_required results instead */
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_method_call(b->bus, &m, c->session->peer->name, MCP_CLIENT_BUS_PATH,
+                MCP_CLIENT_BUS_INTERFACE, "Call");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "sa{sv}", json_to_string(request), 2, "session", "s", c->session->id, "call", "s",
+                strempty(c->tag));
+        if (r < 0)
+                return r;
+
+        ClientCall *cc = new0(ClientCall, 1);
+        if (!cc)
+                return -ENOMEM;
+        cc->owner = b;
+        cc->session = mcp_session_ref(c->session->session);
+        r = sd_bus_call_async(b->bus, NULL, m, on_client_reply, cc, CLIENT_CALL_TIMEOUT_USEC);
+        if (r < 0) {
+                mcp_session_unref(cc->session);
+                free(cc);
+        }
+        return r;
+}
+
+static int sink_send(void *userdata, json_object *message) {
+        BusCall *c = userdata;
+        if (json_object_object_get_ex(message, "id", NULL))
+                return ask_client(c, message);
+        const char *sender = sd_bus_message_get_sender(c->message);
+        return emit_notification(c->owner, sender, c->session ? c->session->id : NULL, message, c->tag);
+}
+
+static int sink_close_stream(void *userdata, uint64_t retry_ms) {
+        BusCall *c = userdata;
+        if (!c->tag)
+                return -EOPNOTSUPP;
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_signal(c->owner->bus, &m, MCP_BUS_PATH, MCP_BUS_INTERFACE, "CloseStream");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_destination(m, sd_bus_message_get_sender(c->message));
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "sst", c->session ? c->session->id : "", c->tag, retry_ms);
+        if (r < 0)
+                return r;
+        return sd_bus_send(c->owner->bus, m, NULL);
+}
+
+typedef struct AuthorizeCheck {
+        McpRequest *req;
+        void (*done)(McpRequest *req, int allowed);
+} AuthorizeCheck;
+
+static void on_polkit_answer(int allowed, void *userdata) {
+        AuthorizeCheck *a = userdata;
+        if (allowed == 0)
+                log_info("polkit refused %s to %s.", strempty(mcp_request_get_tool_name(a->req)),
+                        strempty(mcp_request_get_principal(a->req)));
+        a->done(a->req, allowed);
+        mcp_request_unref(a->req);
+        free(a);
+}
+
+static int sink_authorize(void *userdata, McpRequest *req, const char *action, void (*done)(McpRequest *req, int allowed)) {
+        BusCall *c = userdata;
+        const char *principal = mcp_request_get_principal(req);
+        const char *tool = mcp_request_get_tool_name(req);
+        const char *details[] = {
+                "tool", strempty(tool),
+                principal ? "principal" : NULL, principal,
+                NULL,
+        };
+
+        AuthorizeCheck *a = new0(AuthorizeCheck, 1);
+        if (!a)
+                return -ENOMEM;
+        a->req = mcp_request_ref(req);
+        a->done = done;
+        int r = polkit_check(c->owner->polkit, sd_bus_message_get_sender(c->message), action, details,
+                sd_bus_message_get_allow_interactive_authorization(c->message) > 0, on_polkit_answer, a);
+        if (r < 0) {
+                mcp_request_unref(a->req);
+                free(a);
+        }
+        return r;
+}
+
+static const char *sink_principal(void *userdata) {
+        BusCall *c = userdata;
+        return c->principal;
+}
+
+static const McpSinkOps bus_sink_ops = {
+        .principal = sink_principal,
+        .send = sink_send,
+        .done = sink_done,
+        .close_stream = sink_close_stream,
+        .authorize = sink_authorize,
+};
+
+/* --- methods --------------------------------------------------------------------------------------- */
+
+typedef struct CallContext {
+        const char *session;
+        const char *tag;
+        const char *principal;
+        const char *protocol_version;
+        const char *client_capabilities;
+} CallContext;
+
+static int read_context(sd_bus_message *m, CallContext *ret) {
+        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        *ret = (CallContext) {};
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                const char **field = streq(key, "session")             ? &ret->session :
+                                     streq(key, "call")                ? &ret->tag :
+                                     streq(key, "principal")           ? &ret->principal :
+                                     streq(key, "protocol_version")    ? &ret->protocol_version :
+                                     streq(key, "client_capabilities") ? &ret->client_capabilities :
+                                                                         NULL;
+                if (field) {
+                        r = sd_bus_message_read(m, "v", "s", field);
+                        if (r < 0)
+                                return r;
+                } else {
+                        r = sd_bus_message_skip(m, "v");
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* The caller's session named in context: found, created by initialize, or created initialized when the
+ * caller says what its client negotiated. Returns 1 with *ret, or 0 with an error response in *ret_error. */
+static int find_session(McpBus *b, const char *sender, const CallContext *ctx, json_object *message,
+        BusSession **ret, json_object **ret_error) {
+
+        _cleanup_free_ char *key = session_key(sender, ctx->session);
+        if (!key)
+                return -ENOMEM;
+        BusSession *bs = hashmap_get(b->sessions, key);
+        if (bs) {
+                *ret = bs;
+                return 1;
+        }
+
+        bool initialize = mcp_message_is_initialize(message);
+        if (!initialize && !ctx->protocol_version) {
+                json_object *id = NULL;
+                if (json_object_is_type(message, json_type_object))
+                        json_object_object_get_ex(message, "id", &id);
+                *ret_error = jsonrpc_errorf_new(id, -32001, "Session not found");
+                return 0;
+        }
+
+        int r = bus_session_new(b, sender, ctx->session, &bs);
+        if (r < 0)
+                return r;
+        if (!initialize) {
+                _cleanup_json_ json_object *caps = NULL;
+                if (ctx->client_capabilities &&
+                    json_parse_strict(ctx->client_capabilities, strlen(ctx->client_capabilities), &caps, NULL) < 0)
+                        caps = NULL;
+                r = mcp_session_initialize(bs->session, ctx->protocol_version, caps, NULL);
+                if (r < 0) {
+                        bus_session_free(bs);
+                        return r;
+                }
+        }
+        *ret = bs;
+        return 1;
+}
+
+static int reply_json(sd_bus_message *m, json_object *reply) {
+        return sd_bus_reply_method_return(m, "s", reply ? json_to_string(reply) : "");
+}
+
+/* Hands a parsed message to the engine for call c; answers at once when there is nothing to wait for. */
+static int call_dispatch(BusCall *c, json_object *message) {
+        McpBus *b = c->owner;
+        int r = c->session ?
+                mcp_server_dispatch(b->server, c->session->session, message, &bus_sink_ops, c, &c->exchange) :
+                mcp_server_dispatch_stateless(b->server, message, &bus_sink_ops, c, &c->exchange);
+        if (r < 0) {
+                bus_call_free(c);
+                return r;
+        }
+        if (r == 0)
+                sink_done(c, NULL); /* notifications and responses only */
+        /* Otherwise done was called already, or will be, and frees c. 1 tells sd-bus the call is handled,
+         * even when its reply comes later. */
+        return 1;
+}
+
+static int method_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        const char *text;
+        CallContext ctx;
+
+        int r = sd_bus_message_read(m, "s", &text);
+        if (r < 0)
+                return r;
+        r = read_context(m, &ctx);
+        if (r < 0)
+                return r;
+
+        _cleanup_json_ json_object *message = NULL;
+        const char *reason = NULL;
+        if (json_parse_strict(text, strlen(text), &message, &reason) < 0) {
+                _cleanup_json_ json_object *e = mcp_parse_error_new(reason);
+                return reply_json(m, e);
+        }
+
+        BusSession *bs = NULL;
+        if (ctx.session) {
+                _cleanup_json_ json_object *e = NULL;
+                r = find_session(b, sd_bus_message_get_sender(m), &ctx, message, &bs, &e);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return reply_json(m, e);
+        }
+
+        _cleanup_(bus_call_freep) BusCall *c = NULL;
+        r = bus_call_new(b, m, CALL_JSON, &c);
+        if (r < 0)
+                return r;
+        c->session = bs;
+        c->tag = ctx.tag ? strdup(ctx.tag) : NULL;
+        c->principal = ctx.principal ? strdup(ctx.principal) : NULL;
+        if ((ctx.tag && !c->tag) || (ctx.principal && !c->principal))
+                return -ENOMEM;
+        return call_dispatch(TAKE_PTR(c), message);
+}
+
+static void call_cancel(McpBus *b, const char *sender, const char *tag) {
+        for (BusCall *c = b->calls; c; c = c->next)
+                if (!c->session && streq_ptr(c->tag, tag) && streq(sd_bus_message_get_sender(c->message), sender)) {
+                        McpExchange *x = TAKE_PTR(c->exchange);
+                        mcp_exchange_abort(x);
+                        (void) sd_bus_reply_method_return(c->message, "s", "");
+                        bus_call_free(c);
+                        return;
+                }
+}
+
+static int method_notify(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        const char *text;
+        CallContext ctx;
+
+        int r = sd_bus_message_read(m, "s", &text);
+        if (r < 0)
+                return r;
+        r = read_context(m, &ctx);
+        if (r < 0)
+                return r;
+
+        _cleanup_json_ json_object *message = NULL;
+        if (json_parse_strict(text, strlen(text), &message, NULL) < 0 ||
+            !json_object_is_type(message, json_type_object) || json_object_object_get_ex(message, "id", NULL))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Notify takes one JSON-RPC notification.");
+
+        const char *sender = sd_bus_message_get_sender(m);
+        if (ctx.session) {
+                _cleanup_free_ char *key = session_key(sender, ctx.session);
+                if (!key)
+                        return -ENOMEM;
+                BusSession *bs = hashmap_get(b->sessions, key);
+                if (bs)
+                        (void) mcp_server_dispatch(b->server, bs->session, message, &noop_ops, NULL, NULL);
+        } else if (ctx.tag && streq_ptr(json_get_string(message, "method"), "notifications/cancelled"))
+                /* The stateless wire has no request ids to cancel by: the caller names its call. */
+                call_cancel(b, sender, ctx.tag);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_end_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        const char *id;
+
+        int r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *key = session_key(sd_bus_message_get_sender(m), id);
+        if (!key)
+                return -ENOMEM;
+        bus_session_free(hashmap_get(b->sessions, key));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_list_tools(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        _cleanup_json_ json_object *tools = mcp_server_tool_descriptors(b->server);
+        if (!tools)
+                return -ENOMEM;
+        return sd_bus_reply_method_return(m, "s", json_to_string(tools));
+}
+
+/* busctl's calls share one session per caller, made on first use. */
+static int local_session(McpBus *b, const char *sender, BusSession **ret) {
+        CallContext ctx = { .session = "", .protocol_version = MCP_VERSION_LATEST_SESSION };
+        _cleanup_json_ json_object *e = NULL, *none = json_object_new_object();
+        if (!none)
+                return -ENOMEM;
+        int r = find_session(b, sender, &ctx, none, ret, &e);
+        return r < 0 ? r : 0;
+}
+
+static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        const char *name, *arguments_text;
+
+        int r = sd_bus_message_read(m, "ss", &name, &arguments_text);
+        if (r < 0)
+                return r;
+
+        _cleanup_json_ json_object *arguments = NULL;
+        if (isempty(arguments_text))
+                arguments = json_object_new_object();
+        else if (json_parse_strict(arguments_text, strlen(arguments_text), &arguments, NULL) < 0 ||
+                 !json_object_is_type(arguments, json_type_object))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The arguments must be a JSON object.");
+
+        BusSession *bs;
+        r = local_session(b, sd_bus_message_get_sender(m), &bs);
+        if (r < 0)
+                return r;
+
+        _cleanup_json_ json_object *params = json_object_new_object();
+        if (!params || !arguments || json_add_string(params, "name", name) < 0 ||
+            json_add(params, "arguments", TAKE_PTR(arguments)) < 0)
+                return -ENOMEM;
+        _cleanup_json_ json_object *request = jsonrpc_request_new(json_object_new_int64((int64_t) ++b->next_local_id),
+                "tools/call", TAKE_PTR(params));
+        if (!request)
+                return -ENOMEM;
+
+        _cleanup_(bus_call_freep) BusCall *c = NULL;
+        r = bus_call_new(b, m, CALL_TOOL, &c);
+        if (r < 0)
+                return r;
+        c->session = bs;
+        return call_dispatch(TAKE_PTR(c), request);
+}
+
+static int property_json(sd_bus *bus, const char *path, const char *interface, const char *property,
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+
+        if (streq(property, "Instructions"))
+                return sd_bus_message_append(reply, "s", strempty(mcp_server_get_definition(b->server)->instructions));
+
+        _cleanup_json_ json_object *v = streq(property, "ServerInfo") ? mcp_server_info(b->server) :
+                                                                         mcp_server_capabilities(b->server);
+        if (!v)
+                return -ENOMEM;
+        return sd_bus_message_append(reply, "s", json_to_string(v));
+}
+
+static const sd_bus_vtable mcp_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Call", SD_BUS_ARGS("s", request, "a{sv}", context), SD_BUS_RESULT("s", response),
+                method_call, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Notify", SD_BUS_ARGS("s", notification, "a{sv}", context), SD_BUS_NO_RESULT,
+                method_notify, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("EndSession", SD_BUS_ARGS("s", session), SD_BUS_NO_RESULT, method_end_session,
+                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListTools", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", tools), method_list_tools,
+                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CallTool", SD_BUS_ARGS("s", name, "s", arguments), SD_BUS_RESULT("s", result),
+                method_call_tool, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("Notification", SD_BUS_ARGS("s", session, "s", notification, "a{sv}", context), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("CloseStream", SD_BUS_ARGS("s", session, "s", call, "t", retry_ms), 0),
+        SD_BUS_PROPERTY("ServerInfo", "s", property_json, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Capabilities", "s", property_json, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Instructions", "s", property_json, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_VTABLE_END,
+};
+
+/* --- setup ----------------------------------------------------------------------------------------- */
+
+int bus_open_system_attached(sd_event *event, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        McpBus *b = userdata;
+        const char *name = mcp_server_get_definition(b->server)->bus_name;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (!e) {
+                log_info("Serving MCP on the system bus as %s.", name);
+                return 0;
+        }
+        if (b->name_required) {
+                log_error("Failed to own the bus name %s: %s", name, strempty(e->message));
+                return sd_event_exit(mcp_server_get_event(b->server), -sd_bus_error_get_errno(e) ?: -EACCES);
+        }
+        log_warning("Failed to own the bus name %s, serving HTTP only: %s", name, strempty(e->message));
+        return 0;
+}
+
+int mcp_bus_new(McpBus **ret, McpServer *server, sd_bus *bus, bool required) {
+        const char *name = mcp_server_get_definition(server)->bus_name;
+        assert(name);
+
+        _cleanup_(mcp_bus_freep) McpBus *b = new0(McpBus, 1);
+        if (!b)
+                return log_oom();
+        b->server = server;
+        b->bus = sd_bus_ref(bus);
+        b->name_required = required;
+        b->peers = hashmap_new();
+        b->sessions = hashmap_new();
+        if (!b->peers || !b->sessions)
+                return log_oom();
+
+        int r = polkit_authority_new(&b->polkit, bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_vtable(bus, &b->object, MCP_BUS_PATH, MCP_BUS_INTERFACE, mcp_vtable, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to export %s: %m", MCP_BUS_PATH);
+        r = sd_bus_request_name_async(bus, &b->name_request, name, 0, on_name_acquired, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to request the bus name %s: %m", name);
+
+        *ret = TAKE_PTR(b);
+        return 0;
+}
+
+McpBus *mcp_bus_free(McpBus *b) {
+        if (!b)
+                return NULL;
+
+        /* Calls in flight get an answer that says why, instead of a timeout. */
+        while (b->calls) {
+                BusCall *c = b->calls;
+                McpExchange *x = TAKE_PTR(c->exchange);
+                mcp_exchange_abort(x);
+                (void) sd_bus_reply_method_errorf(c->message, BUS_ERROR_STOPPING, "The server is stopping.");
+                bus_call_free(c);
+        }
+
+        BusSession *bs;
+        size_t i = 0;
+        while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                bus_session_free(bs);
+        hashmap_free(b->sessions);
+        hashmap_free(b->peers);
+
+        sd_bus_slot_unref(b->name_request);
+        sd_bus_slot_unref(b->object);
+        polkit_authority_free(b->polkit);
+        /* Answers go out before the connection does. */
+        sd_bus_flush_close_unref(b->bus);
+        free(b);
+        return NULL;
+}
+
+bool mcp_bus_is_idle(McpBus *b) {
+        return !b->calls && hashmap_size(b->sessions) == 0;
+}

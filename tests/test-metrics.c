@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The metrics render as exact Prometheus text, with escaped labels, cumulative buckets and bounded series. */
+#include <check.h>
+#include <stdio.h>
+
+#include "metrics.h"
+#include "test-util.h"
+
+static char *render(Metrics *m) {
+        char *text = NULL;
+        size_t size = 0;
+        ck_assert_int_eq(metrics_render(m, &text, &size), 0);
+        ck_assert_uint_eq(size, strlen(text));
+        return text;
+}
+
+static size_t count_lines_starting(const char *text, const char *prefix) {
+        size_t n = 0;
+        for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+                if (startswith_ptr(line, prefix))
+                        n++;
+        return n;
+}
+
+#define HEADER_REQUESTS                                                                                      \
+        "# HELP aios_gateway_requests_total MCP requests answered, by method, tool, backend and outcome.\n"   \
+        "# TYPE aios_gateway_requests_total counter\n"
+#define HEADER_DURATION                                                                                      \
+        "# HELP aios_gateway_request_duration_seconds Time from receiving an MCP request to answering it, by method and tool.\n" \
+        "# TYPE aios_gateway_request_duration_seconds histogram\n"
+#define HEADER_IN_FLIGHT                                                                                     \
+        "# HELP aios_gateway_in_flight Calls sent to a backend and not answered yet.\n"                       \
+        "# TYPE aios_gateway_in_flight gauge\n"
+#define HEADER_BACKEND_UP                                                                                    \
+        "# HELP aios_gateway_backend_up Whether a backend is reachable (1) or not (0).\n"                      \
+        "# TYPE aios_gateway_backend_up gauge\n"
+#define HEADER_HTTP                                                                                          \
+        "# HELP aios_gateway_http_requests_total HTTP requests answered, by endpoint and status code.\n"      \
+        "# TYPE aios_gateway_http_requests_total counter\n"
+
+START_TEST(test_empty_metrics_render_help_and_type) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        _cleanup_free_ char *text = render(m);
+        ck_assert_str_eq(text, HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP);
+}
+END_TEST
+
+START_TEST(test_scenario_renders_exactly) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+
+        metrics_request_done(m, "tools/call", "echo", "conformance", METRICS_OUTCOME_OK, 1500);
+        metrics_request_done(m, "tools/call", "echo", "conformance", METRICS_OUTCOME_TOOL_ERROR, 250000);
+        metrics_request_done(m, "tools/call", "we\"ird\\name\nx", "conformance", METRICS_OUTCOME_TIMEOUT, 12000000);
+        metrics_request_done(m, "initialize", NULL, NULL, METRICS_OUTCOME_OK, 300);
+        metrics_request_done(m, "tools/call", "echo", "conformance", METRICS_OUTCOME_OK, 1000);
+        metrics_in_flight_add(m, "conformance", 1);
+        metrics_in_flight_add(m, "conformance", 1);
+        metrics_in_flight_add(m, "web", 1);
+        metrics_in_flight_add(m, "conformance", -1);
+        metrics_backend_up(m, "conformance", true);
+        metrics_backend_up(m, "web", true);
+        metrics_backend_up(m, "web", false);
+        metrics_http_request(m, "/mcp", 200);
+        metrics_http_request(m, "/mcp", 401);
+        metrics_http_request(m, "/mcp", 200);
+        metrics_http_request(m, "/metrics", 200);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert_str_eq(text,
+                HEADER_REQUESTS
+                "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"ok\"} 2\n"
+                "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"tool_error\"} 1\n"
+                "aios_gateway_requests_total{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",backend=\"conformance\",outcome=\"timeout\"} 1\n"
+                "aios_gateway_requests_total{method=\"initialize\",tool=\"\",backend=\"\",outcome=\"ok\"} 1\n"
+                HEADER_DURATION
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.0005\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.001\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.0025\"} 2\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.005\"} 2\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.01\"} 2\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.025\"} 2\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.05\"} 2\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.1\"} 2\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.25\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.5\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"1\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"2.5\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"5\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"10\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"+Inf\"} 3\n"
+                "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"echo\"} 0.2525\n"
+                "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"echo\"} 3\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.0005\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.001\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.0025\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.005\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.01\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.025\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.05\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.1\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.25\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.5\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"1\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"2.5\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"5\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"10\"} 0\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"+Inf\"} 1\n"
+                "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\"} 12\n"
+                "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.0005\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.001\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.0025\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.005\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.01\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.025\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.05\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.1\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.25\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.5\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"1\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"2.5\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"5\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"10\"} 1\n"
+                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"+Inf\"} 1\n"
+                "aios_gateway_request_duration_seconds_sum{method=\"initialize\",tool=\"\"} 0.0003\n"
+                "aios_gateway_request_duration_seconds_count{method=\"initialize\",tool=\"\"} 1\n"
+                HEADER_IN_FLIGHT
+                "aios_gateway_in_flight{backend=\"conformance\"} 1\n"
+                "aios_gateway_in_flight{backend=\"web\"} 1\n"
+                HEADER_BACKEND_UP
+                "aios_gateway_backend_up{backend=\"conformance\"} 1\n"
+                "aios_gateway_backend_up{backend=\"web\"} 0\n"
+                HEADER_HTTP
+                "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"200\"} 2\n"
+                "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"401\"} 1\n"
+                "aios_gateway_http_requests_total{endpoint=\"/metrics\",code=\"200\"} 1\n");
+}
+END_TEST
+
+START_TEST(test_bucket_bounds_are_inclusive) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        metrics_request_done(m, "ping", NULL, NULL, METRICS_OUTCOME_OK, 500);
+        metrics_request_done(m, "ping", NULL, NULL, METRICS_OUTCOME_OK, 501);
+        metrics_request_done(m, "ping", NULL, NULL, METRICS_OUTCOME_OK, 10000000);
+        metrics_request_done(m, "ping", NULL, NULL, METRICS_OUTCOME_OK, 10000001);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert_ptr_nonnull(strstr(text, "_bucket{method=\"ping\",tool=\"\",le=\"0.0005\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "_bucket{method=\"ping\",tool=\"\",le=\"0.001\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(text, "_bucket{method=\"ping\",tool=\"\",le=\"10\"} 3\n"));
+        ck_assert_ptr_nonnull(strstr(text, "_bucket{method=\"ping\",tool=\"\",le=\"+Inf\"} 4\n"));
+        ck_assert_ptr_nonnull(strstr(text, "_sum{method=\"ping\",tool=\"\"} 20.001002\n"));
+}
+END_TEST
+
+START_TEST(test_overflowing_label_sets_count_as_other) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+
+        char tool[32];
+        for (unsigned i = 0; i < METRICS_SERIES_MAX; i++) {
+                snprintf(tool, sizeof(tool), "t%u", i);
+                metrics_request_done(m, "tools/call", tool, "b", METRICS_OUTCOME_OK, 1000);
+        }
+        metrics_request_done(m, "tools/call", "new1", "b", METRICS_OUTCOME_OK, 1000);
+        metrics_request_done(m, "tools/call", "new2", "b", METRICS_OUTCOME_ERROR, 2000);
+        /* Label sets seen before the limit keep counting. */
+        metrics_request_done(m, "tools/call", "t5", "b", METRICS_OUTCOME_OK, 1000);
+        for (unsigned i = 0; i < METRICS_SERIES_MAX + 10; i++) {
+                snprintf(tool, sizeof(tool), "b%u", i);
+                metrics_backend_up(m, tool, true);
+        }
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_requests_total{"), METRICS_SERIES_MAX + 1);
+        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_request_duration_seconds_count{"), METRICS_SERIES_MAX + 1);
+        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_backend_up{"), METRICS_SERIES_MAX + 1);
+        ck_assert_ptr_nonnull(strstr(text,
+                "aios_gateway_requests_total{method=\"other\",tool=\"other\",backend=\"other\",outcome=\"other\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(text,
+                "aios_gateway_request_duration_seconds_count{method=\"other\",tool=\"other\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(text,
+                "aios_gateway_request_duration_seconds_sum{method=\"other\",tool=\"other\"} 0.003\n"));
+        ck_assert_ptr_nonnull(strstr(text,
+                "aios_gateway_requests_total{method=\"tools/call\",tool=\"t5\",backend=\"b\",outcome=\"ok\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(text, "aios_gateway_backend_up{backend=\"other\"} 1\n"));
+        ck_assert_ptr_null(strstr(text, "new1"));
+        ck_assert_ptr_null(strstr(text, "new2"));
+
+        /* The "other" series is the last one, after the label sets in the order they came. */
+        const char *first = strstr(text, "tool=\"t0\""), *last = strstr(text, "tool=\"t1023\""),
+                   *other = strstr(text, "tool=\"other\"");
+        ck_assert(first && last && other && first < last && last < other);
+}
+END_TEST
+
+START_TEST(test_unusable_label_values_count_as_other) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+
+        char longest[METRICS_LABEL_VALUE_MAX + 2];
+        memset(longest, 'x', sizeof(longest) - 1);
+        longest[sizeof(longest) - 1] = 0;
+
+        metrics_http_request(m, longest, 200); /* one byte too long */
+        longest[METRICS_LABEL_VALUE_MAX] = 0;
+        metrics_http_request(m, longest, 200); /* just fits */
+        metrics_http_request(m, "/bad\xff", 200);
+        metrics_http_request(m, "/overlong\xc0\xaf", 200);
+        metrics_http_request(m, "/surrogate\xed\xa0\x80", 200);
+        metrics_http_request(m, "/cut\xe2\x82", 200);
+        metrics_http_request(m, "/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80", 200);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert_ptr_nonnull(strstr(text, "{endpoint=\"other\",code=\"200\"} 5\n"));
+        ck_assert_ptr_nonnull(strstr(text, "{endpoint=\"/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80\",code=\"200\"} 1\n"));
+        char line[256];
+        snprintf(line, sizeof(line), "{endpoint=\"%s\",code=\"200\"} 1\n", longest);
+        ck_assert_ptr_nonnull(strstr(text, line));
+}
+END_TEST
+
+START_TEST(test_outcome_names) {
+        static const char *const names[] = { "ok", "error", "tool_error", "denied", "unavailable", "timeout" };
+        ck_assert_uint_eq(ELEMENTSOF(names), _METRICS_OUTCOME_MAX);
+        for (MetricsOutcome o = 0; o < _METRICS_OUTCOME_MAX; o++) {
+                ck_assert_str_eq(metrics_outcome_to_string(o), names[o]);
+                ck_assert_int_eq(metrics_outcome_from_string(names[o]), o);
+        }
+        ck_assert_ptr_null(metrics_outcome_to_string(_METRICS_OUTCOME_MAX));
+        ck_assert_int_eq(metrics_outcome_from_string("fine"), _METRICS_OUTCOME_INVALID);
+}
+END_TEST
+
+static Suite *metrics_suite(void) {
+        Suite *s = suite_create("metrics");
+        TCase *tc = tcase_create("metrics");
+        tcase_add_test(tc, test_empty_metrics_render_help_and_type);
+        tcase_add_test(tc, test_scenario_renders_exactly);
+        tcase_add_test(tc, test_bucket_bounds_are_inclusive);
+        tcase_add_test(tc, test_overflowing_label_sets_count_as_other);
+        tcase_add_test(tc, test_unusable_label_values_count_as_other);
+        tcase_add_test(tc, test_outcome_names);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_run_suite(metrics_suite());
+}
