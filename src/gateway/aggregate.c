@@ -7,7 +7,6 @@
 #include "forward.h"
 #include "jsonrpc.h"
 #include "log.h"
-#include "mcp-bus.h"
 #include "mcp-request.h"
 #include "mcp-session.h"
 
@@ -138,40 +137,10 @@ static void aggregate_add(Aggregate *a, Backend *b, json_object *tools) {
         }
 }
 
-static int on_tools(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Backend *b = userdata;
-        Aggregate *a = b->gateway->aggregate;
-        b->list_slot = sd_bus_slot_unref(b->list_slot);
-
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        const char *text;
-        _cleanup_json_ json_object *tools = NULL;
-        if (e) {
-                log_warning("Failed to list the tools of %s: %s", b->config->name, strempty(e->message));
-                aggregate_drop(a, b);
-                return 0;
-        }
-        if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &tools, NULL) < 0 ||
-            !json_object_is_type(tools, json_type_array)) {
-                log_warning("Backend %s listed its tools in a form that is not a JSON array.", b->config->name);
-                return 0;
-        }
-
-        aggregate_drop(a, b);
-        aggregate_add(a, b, tools);
-        json_object_put(b->tools);
-        b->tools = TAKE_PTR(tools);
-        log_debug("Backend %s offers %zu tools.", b->config->name, json_object_array_length(b->tools));
-        return 0;
-}
-
 void aggregate_refresh(Aggregate *a, Backend *b) {
-        Gateway *g = a->gateway;
-        b->list_slot = sd_bus_slot_unref(b->list_slot);
-        int r = sd_bus_call_method_async(g->bus, &b->list_slot, b->config->bus_name, b->config->object_path,
-                MCP_BUS_INTERFACE, "ListTools", on_tools, b, NULL);
-        if (r < 0)
-                log_warning_errno(r, "Failed to list the tools of %s: %m", b->config->name);
+        aggregate_drop(a, b);
+        if (b->tools)
+                aggregate_add(a, b, b->tools);
 }
 
 static void aggregate_session_closed(McpSession *session, void *userdata) {

@@ -8,6 +8,6 @@ int aggregate_new(Gateway *g, Aggregate **ret);
 Aggregate *aggregate_free(Aggregate *a);
 McpServer *aggregate_server(Aggregate *a);
 
-/* Lists b's tools again (it started, restarted or said its list changed), or drops them (it is gone). */
+/* Offers b's tools as b->tools has them now (NULL: none), or drops them. */
 void aggregate_refresh(Aggregate *a, Backend *b);
 void aggregate_drop(Aggregate *a, Backend *b);

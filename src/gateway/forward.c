@@ -36,30 +36,32 @@ static MetricsOutcome outcome_of(json_object *response) {
                                                                                        METRICS_OUTCOME_OK;
 }
 
-static void reply_unavailable(Forward *f, const sd_bus_error *error) {
+static void reply_failure(Forward *f, BackendFailure failure, const char *message) {
         const char *name = f->backend->config->name;
-        MetricsOutcome outcome = METRICS_OUTCOME_UNAVAILABLE;
-
-        if (sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) && strstr(strempty(error->message), "disconnected")) {
+        switch (failure) {
+        case BACKEND_GONE:
                 mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
                         "The server %s stopped before it answered this request; other requests are not affected. Try again.", name);
-        } else if (sd_bus_error_has_name(error, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(error, SD_BUS_ERROR_TIMEOUT)) {
-                outcome = METRICS_OUTCOME_TIMEOUT;
-                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
-                        "The server %s did not answer within %llu s.", name,
+                record(f, METRICS_OUTCOME_UNAVAILABLE);
+                break;
+        case BACKEND_TIMEOUT:
+                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR, "The server %s did not answer within %llu s.", name,
                         (unsigned long long) (f->backend->config->timeout_usec / USEC_PER_SEC));
-        } else
+                record(f, METRICS_OUTCOME_TIMEOUT);
+                break;
+        default:
                 mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR, "The server %s is unavailable: %s", name,
-                        strempty(error->message));
-        record(f, outcome);
+                        strempty(message));
+                record(f, METRICS_OUTCOME_UNAVAILABLE);
+        }
 }
 
-static void on_reply(BackendCall *call, json_object *response, const sd_bus_error *error, void *userdata) {
+static void on_reply(BackendCall *call, json_object *response, BackendFailure failure, const char *message, void *userdata) {
         Forward *f = userdata;
         mcp_request_on_cancel(f->req, NULL, NULL);
         f->call = NULL;
-        if (error)
-                reply_unavailable(f, error);
+        if (failure != BACKEND_OK)
+                reply_failure(f, failure, message);
         else {
                 record(f, response ? outcome_of(response) : METRICS_OUTCOME_ERROR);
                 mcp_request_reply_raw(f->req, response);
@@ -73,8 +75,8 @@ static void on_notify(BackendCall *call, json_object *notification, void *userda
 }
 
 typedef struct Question {
-        sd_bus_message *message; /* the backend's MCPClient1.Call */
-        json_object *id;         /* the backend's id for it */
+        BackendQuestion *question;
+        json_object *id; /* the backend's id for it */
 } Question;
 
 static void on_answer(McpRequest *req, json_object *result, json_object *error, void *userdata) {
@@ -90,13 +92,12 @@ static void on_answer(McpRequest *req, json_object *result, json_object *error, 
         } else
                 response = jsonrpc_result_new(q->id, json_object_get(result));
 
-        (void) backend_call_answer(q->message, response);
-        sd_bus_message_unref(q->message);
+        q->question->answer(q->question, response);
         json_object_put(q->id);
         free(q);
 }
 
-static int on_ask(BackendCall *call, sd_bus_message *question, json_object *request, void *userdata) {
+static int on_ask(BackendCall *call, BackendQuestion *question, json_object *request, void *userdata) {
         Forward *f = userdata;
         json_object *params = json_get_object(request, "params");
         json_object *id = NULL;
@@ -105,12 +106,11 @@ static int on_ask(BackendCall *call, sd_bus_message *question, json_object *requ
         Question *q = new0(Question, 1);
         if (!q)
                 return -ENOMEM;
-        q->message = sd_bus_message_ref(question);
+        q->question = question;
         q->id = json_object_get(id);
         int r = mcp_request_ask_raw(f->req, json_get_string(request, "method"), params ? json_object_get(params) : NULL,
                 on_answer, q);
         if (r < 0) {
-                sd_bus_message_unref(q->message);
                 json_object_put(q->id);
                 free(q);
         }

@@ -111,10 +111,13 @@ bool gateway_is_ready(Gateway *g) {
 }
 
 void gateway_backend_changed(Gateway *g, Backend *b) {
-        if (!g->aggregate)
-                return;
         if (b->owner)
-                aggregate_refresh(g->aggregate, b); /* a new process may offer other tools */
+                (void) backend_list_tools(b); /* a new process may offer other tools */
+}
+
+void gateway_tools_listed(Gateway *g, Backend *b) {
+        if (g->aggregate)
+                aggregate_refresh(g->aggregate, b);
 }
 
 void gateway_session_notify(Gateway *g, Backend *b, const char *session, json_object *notification) {
@@ -125,7 +128,7 @@ void gateway_session_notify(Gateway *g, Backend *b, const char *session, json_ob
         }
         /* A session of /mcp: the gateway's own tool list follows the backend's, and tells its clients. */
         if (streq_ptr(json_get_string(notification, "method"), "notifications/tools/list_changed"))
-                aggregate_refresh(g->aggregate, b);
+                (void) backend_list_tools(b);
 }
 
 static int on_health_tick(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -245,7 +248,7 @@ static int run(int argc, char *argv[]) {
         r = bus_open_system_attached(g.event, &g.bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus, where the servers are: %m");
-        r = backend_routing_install(&g);
+        r = backend_dbus_routing_install(&g);
         if (r < 0)
                 return r;
         r = sd_bus_request_name_async(g.bus, NULL, GATEWAY_BUS_NAME, 0, on_name_acquired, NULL);
