@@ -12,7 +12,7 @@
 #include "mcp-session.h"
 #include "mcp-stdio.h"
 
-static const McpServerDefinition definition = {
+static McpServerDefinition definition = {
         .name = "aios-conformanced",
         .title = "aios conformance fixtures",
         .version = PROJECT_VERSION,
@@ -40,6 +40,7 @@ static void help(void) {
                "     --version           Show the version\n"
                "     --listen=ADDR:PORT  Serve HTTP here when no socket is passed in\n"
                "     --no-bus            Stay off the system bus\n"
+               "     --bus-name=NAME     Own this bus name (default: %s)\n"
                "     --exit-idle-time=SEC\n"
                "                         Exit after this long without sessions or calls; 0 never\n"
                "                         (default: 120 when socket-activated, else 0)\n"
@@ -55,7 +56,7 @@ static void help(void) {
                "                         Seal requestState with this secret, shared by replicas\n"
                "                         (default: the request-state-key credential, else random)\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
-               program_invocation_short_name, arg_http.max_body, arg_http.http.connection_limit,
+               program_invocation_short_name, definition.bus_name, arg_http.max_body, arg_http.http.connection_limit,
                arg_http.http.idle_timeout_sec, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
 }
 
@@ -110,6 +111,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_SESSION_TIMEOUT,
                 ARG_REQUEST_STATE_KEY,
                 ARG_NO_BUS,
+                ARG_BUS_NAME,
                 ARG_EXIT_IDLE_TIME,
         };
         static const struct option options[] = {
@@ -125,6 +127,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
+                { "bus-name", required_argument, NULL, ARG_BUS_NAME },
                 { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
                 {}
         };
@@ -178,6 +181,11 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_NO_BUS:
                         arg_bus = false;
+                        break;
+                case ARG_BUS_NAME:
+                        if (!sd_bus_service_name_is_valid(optarg) || optarg[0] == ':')
+                                return log_error_errno(EINVAL, "--bus-name= wants a well-known bus name, not \"%s\".", optarg);
+                        definition.bus_name = optarg;
                         break;
                 case ARG_EXIT_IDLE_TIME:
                         if (streq(optarg, "0"))

@@ -278,8 +278,11 @@ static void set_owner(Backend *b, const char *owner) {
         log_debug("Backend %s: %s is %s.", b->config->name, b->config->bus_name, b->owner ?: "not running");
         if (b->owner)
                 backend_set_up(b, true);
-        else if (!b->activatable)
+        else if (!b->activatable) {
+                /* Gone, and nothing will start it: its tools leave /mcp until it is back. */
                 backend_set_up(b, false);
+                backend_tools_listed(b, NULL);
+        }
         gateway_backend_changed(b->gateway, b);
 }
 

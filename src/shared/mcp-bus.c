@@ -351,16 +351,19 @@ static int sink_close_stream(void *userdata, uint64_t retry_ms) {
 
 typedef struct AuthorizeCheck {
         McpRequest *req;
+        char *sender;
         void (*done)(McpRequest *req, int allowed);
 } AuthorizeCheck;
 
 static void on_polkit_answer(int allowed, void *userdata) {
         AuthorizeCheck *a = userdata;
         if (allowed == 0)
-                log_info("polkit refused %s to %s.", strempty(mcp_request_get_tool_name(a->req)),
+                log_info("polkit refused tool %s to %s%s%s.", strempty(mcp_request_get_tool_name(a->req)), a->sender,
+                        mcp_request_get_principal(a->req) ? " acting for " : "",
                         strempty(mcp_request_get_principal(a->req)));
         a->done(a->req, allowed);
         mcp_request_unref(a->req);
+        free(a->sender);
         free(a);
 }
 
@@ -379,10 +382,17 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, v
                 return -ENOMEM;
         a->req = mcp_request_ref(req);
         a->done = done;
+        a->sender = strdup(sd_bus_message_get_sender(c->message));
+        if (!a->sender) {
+                mcp_request_unref(a->req);
+                free(a);
+                return -ENOMEM;
+        }
         int r = polkit_check(c->owner->polkit, sd_bus_message_get_sender(c->message), action, details,
                 sd_bus_message_get_allow_interactive_authorization(c->message) > 0, on_polkit_answer, a);
         if (r < 0) {
                 mcp_request_unref(a->req);
+                free(a->sender);
                 free(a);
         }
         return r;

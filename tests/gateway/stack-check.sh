@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# The development stack, checked end to end: a private system bus with the project's policy, polkitd with
+# the project's rules, two aios-conformanced instances on the bus and aios-gatewayd in front of them.
+# usage: stack-check.sh   (AIOS_CONFORMANCED and AIOS_GATEWAYD name the binaries; runs as root)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ $(id -u) -ne 0 ]]; then
+        echo "stack-check.sh: SKIP: needs root (a private mount namespace and polkitd)"
+        exit 77
+fi
+if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
+        exec "$top/tools/dev-services.sh" -- "$0" "$@"
+fi
+
+conformanced=${AIOS_CONFORMANCED:?}
+gatewayd=${AIOS_GATEWAYD:?}
+runtime=$AIOS_DEV_SERVICES_RUNTIME
+bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
+failures=0
+checks=0
+
+pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
+expect() { # expect DESCRIPTION NEEDLE TEXT
+        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:600}"; fi
+}
+reject() { # reject DESCRIPTION NEEDLE TEXT
+        if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
+}
+
+wait_for_name() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                busctl "${bus[@]}" status "$1" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        echo "stack-check.sh: $1 did not appear on the bus" >&2
+        return 1
+}
+
+start_first() {
+        "$conformanced" >>"$runtime/first.log" 2>&1 &
+        first=$!
+        wait_for_name org.aios.Conformance1
+}
+
+start_first
+"$conformanced" --bus-name=org.aios.Conformance1.Second >>"$runtime/second.log" 2>&1 &
+second=$!
+wait_for_name org.aios.Conformance1.Second
+
+config=$runtime/gateway
+mkdir -p "$config/backends.d"
+printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
+printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Second\nPrefix=second_\n' >"$config/backends.d/second.conf"
+port=$((20000 + RANDOM % 20000))
+"$gatewayd" --config-dir="$config" --listen="127.0.0.1:$port" >>"$runtime/gateway.log" 2>&1 &
+gateway=$!
+for ((i = 0; i < 100; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        sleep 0.1
+done
+base=http://127.0.0.1:$port
+trap 'kill $gateway $first $second 2>/dev/null || true' EXIT
+
+# --- D-Bus straight to a server, and polkit ------------------------------------------------------------
+
+out=$(busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss test_simple_text '{}' 2>&1 || true)
+expect "busctl as root runs a tool (polkit: root is allowed)" "simple text response" "$out"
+
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss test_simple_text '{}' 2>&1 || true)
+expect "busctl as nobody is refused by polkit with an access-denied error" "Access denied" "$out"
+
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 ListTools 2>&1 || true)
+expect "nobody may still list the tools (listing is not running)" "test_simple_text" "$out"
+
+request='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}'
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' "$request" 0 2>&1 || true)
+expect "Call as nobody answers JSON-RPC error -32003" '\"code\":-32003' "$out"
+
+out=$(busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss no_such_tool '{}' 2>&1 || true)
+expect "an unknown tool is an invalid-arguments error" "Unknown tool: no_such_tool" "$out"
+out=$(busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss test_simple_text '[1' 2>&1 || true)
+expect "arguments that are not a JSON object are refused" "must be a JSON object" "$out"
+out=$(busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' '{"jsonrpc":' 0 2>&1 || true)
+expect "malformed JSON in Call is a parse error" '\"code\":-32700' "$out"
+
+# --- the gateway ---------------------------------------------------------------------------------------
+
+accept=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"stack-check","version":"1"}}}'
+session=$(curl -s -D - -o /dev/null "$base/mcp" "${accept[@]}" -d "$init" | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+[[ -n $session ]] && pass "initialize on /mcp gives a session" || fail "initialize on /mcp gives a session"
+mcp() { # mcp BODY: one request on the /mcp session
+        curl -s --max-time 20 "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -H 'MCP-Protocol-Version: 2025-11-25' -d "$1"
+}
+
+for ((i = 0; i < 50; i++)); do # the tool lists arrive as the backends answer
+        out=$(mcp '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
+        [[ $out == *second_test_simple_text* && $out == *'"test_simple_text"'* ]] && break
+        sleep 0.1
+done
+expect "/mcp lists the first backend's tools" '"name":"test_simple_text"' "$out"
+expect "/mcp lists the second backend's tools under its prefix" '"name":"second_test_simple_text"' "$out"
+
+out=$(mcp '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"second_test_simple_text","arguments":{}}}')
+expect "/mcp routes a prefixed tool to its backend" "simple text response" "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"test_tool_with_progress","arguments":{},"_meta":{"progressToken":"p"}}}')
+expect "progress travels back from the server as a D-Bus signal" '"method":"notifications/progress"' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope","arguments":{}}}')
+expect "an unknown tool on /mcp is a clear error" "Unknown tool: nope" "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"test_simple_text","arguments":[]}}')
+expect "arguments of the wrong type are refused" "must be an object" "$out"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -d '{"jsonrpc":')
+[[ $code == 400 ]] && pass "malformed JSON is 400" || fail "malformed JSON is 400" "got $code"
+code=$(head -c 5000000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" --data-binary @-)
+[[ $code == 413 ]] && pass "an oversized body is 413" || fail "an oversized body is 413" "got $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/servers/nope/mcp" "${accept[@]}" -d "$init")
+[[ $code == 404 ]] && pass "an unknown backend is 404" || fail "an unknown backend is 404" "got $code"
+
+out=$(curl -s "$base/readyz")
+expect "/readyz is ready with both backends up" '"status":"ready"' "$out"
+out=$(curl -s "$base/healthz")
+expect "/healthz answers" "ok" "$out"
+
+# A call in flight when its server dies gets a clear error; calls to the other backend go on.
+curl -s -N --max-time 20 "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -H 'MCP-Protocol-Version: 2025-11-25' \
+        -d '{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"test_elicitation","arguments":{"message":"Who?"}}}' \
+        >"$runtime/inflight.out" &
+inflight=$!
+for ((i = 0; i < 100; i++)); do
+        grep -q 'elicitation/create' "$runtime/inflight.out" 2>/dev/null && break
+        sleep 0.1
+done
+expect "the server's question reaches the client through the gateway" "elicitation/create" "$(cat "$runtime/inflight.out")"
+kill -KILL "$first"
+wait "$first" 2>/dev/null || true
+wait "$inflight" || true
+expect "the call whose server died gets a clear error" "stopped before it answered" "$(cat "$runtime/inflight.out")"
+out=$(mcp '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"second_test_simple_text","arguments":{}}}')
+expect "calls to the other backend go on" "simple text response" "$out"
+sleep 0.3
+out=$(mcp '{"jsonrpc":"2.0","id":12,"method":"tools/list"}')
+reject "the dead backend's tools leave /mcp" '"name":"test_simple_text"' "$out"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")
+[[ $code == 503 ]] && pass "/readyz is 503 while a backend is down" || fail "/readyz is 503 while a backend is down" "got $code"
+
+start_first
+for ((i = 0; i < 50; i++)); do
+        out=$(mcp '{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}')
+        [[ $out == *"simple text response"* ]] && break
+        sleep 0.1
+done
+expect "the backend comes back by itself once its server is running again" "simple text response" "$out"
+
+out=$(curl -s "$base/metrics")
+expect "/metrics counts calls per tool" 'aios_gateway_requests_total{method="tools/call",tool="second_test_simple_text",backend="second",outcome="ok"}' "$out"
+expect "/metrics counts the failed call" 'outcome="unavailable"' "$out"
+expect "/metrics shows backends up" 'aios_gateway_backend_up{backend="conformance"} 1' "$out"
+
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/mcp" -H "Mcp-Session-Id: $session")
+[[ $code == 200 ]] && pass "DELETE ends the /mcp session" || fail "DELETE ends the /mcp session" "got $code"
+
+# --- a gateway that would be reachable from elsewhere without authentication refuses to start ---------
+out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$((port + 1)) 2>&1 || true)
+expect "binding a non-loopback address without authentication is refused" "Refusing to listen on 0.0.0.0" "$out"
+
+kill -TERM "$gateway" "$first" "$second"
+status=0
+wait "$gateway" || status=$?
+[[ $status == 0 ]] && pass "the gateway exits 0 on SIGTERM" || fail "the gateway exits 0 on SIGTERM" "status $status"
+
+echo "stack-check: $checks checks, $failures failed"
+if [[ $failures -gt 0 ]]; then
+        for log in gateway first second; do
+                echo "--- $log.log"
+                tail -n 30 "$runtime/$log.log"
+        done
+        exit 1
+fi
