@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Installs the Debian packages aios needs to build, test and benchmark, when they are missing.
-# usage: setup-deps.sh [build|test|bench]...   (default: build)
+# usage: setup-deps.sh [build|dev|test|bench]...   (default: build)
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
-       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev check)
-test=(curl npm ca-certificates dbus-daemon polkitd systemd)
+       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check)
+dev=(dbus-daemon polkitd systemd util-linux)
+test=(curl npm ca-certificates "${dev[@]}")
 bench=(wrk curl npm ca-certificates)
 
 wanted=()
 for set in "${@:-build}"; do
         case "$set" in
         build) wanted+=("${build[@]}") ;;
+        dev) wanted+=("${build[@]}" "${dev[@]}") ;;
         test) wanted+=("${build[@]}" "${test[@]}") ;;
         bench) wanted+=("${build[@]}" "${bench[@]}") ;;
-        *) echo "setup-deps.sh: unknown set '$set' (build, test, bench)" >&2; exit 2 ;;
+        *) echo "setup-deps.sh: unknown set '$set' (build, dev, test, bench)" >&2; exit 2 ;;
         esac
 done
 

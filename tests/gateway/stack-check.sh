@@ -13,10 +13,9 @@ if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
         exec "$top/tools/dev-services.sh" -- "$0" "$@"
 fi
 
-conformanced=${AIOS_CONFORMANCED:?}
 gatewayd=${AIOS_GATEWAYD:?}
-runtime=$AIOS_DEV_SERVICES_RUNTIME
-bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
+# shellcheck source=tests/gateway/stack-lib.sh
+source "$top/tests/gateway/stack-lib.sh"
 failures=0
 checks=0
 
@@ -29,40 +28,10 @@ reject() { # reject DESCRIPTION NEEDLE TEXT
         if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
 }
 
-wait_for_name() {
-        local i
-        for ((i = 0; i < 100; i++)); do
-                busctl "${bus[@]}" status "$1" >/dev/null 2>&1 && return 0
-                sleep 0.1
-        done
-        echo "stack-check.sh: $1 did not appear on the bus" >&2
-        return 1
-}
-
-start_first() {
-        "$conformanced" >>"$runtime/first.log" 2>&1 &
-        first=$!
-        wait_for_name org.aios.Conformance1
-}
-
-start_first
-"$conformanced" --bus-name=org.aios.Conformance1.Second >>"$runtime/second.log" 2>&1 &
-second=$!
-wait_for_name org.aios.Conformance1.Second
-
-config=$runtime/gateway
-mkdir -p "$config/backends.d"
-printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
-printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Second\nPrefix=second_\n' >"$config/backends.d/second.conf"
-port=$((20000 + RANDOM % 20000))
-"$gatewayd" --config-dir="$config" --listen="127.0.0.1:$port" >>"$runtime/gateway.log" 2>&1 &
-gateway=$!
-for ((i = 0; i < 100; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
-done
-base=http://127.0.0.1:$port
-trap 'kill $gateway $first $second 2>/dev/null || true' EXIT
+stack_start
+config=$stack_config
+port=${base##*:}
+trap stack_stop EXIT
 
 # --- D-Bus straight to a server, and polkit ------------------------------------------------------------
 
@@ -149,7 +118,7 @@ reject "the dead backend's tools leave /mcp" '"name":"test_simple_text"' "$out"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")
 [[ $code == 503 ]] && pass "/readyz is 503 while a backend is down" || fail "/readyz is 503 while a backend is down" "got $code"
 
-start_first
+stack_start_first
 for ((i = 0; i < 50; i++)); do
         out=$(mcp '{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}')
         [[ $out == *"simple text response"* ]] && break

@@ -5,6 +5,9 @@
 // holding @modelcontextprotocol/sdk, as tools/npm-deps.sh installs it. With --stdio, AIOS_SERVER_WRAPPER
 // (split on blanks) is put before BINARY.
 //
+// With AIOS_SDK_AGGREGATE=1 the URL is the gateway's /mcp in front of two backends, the second with
+// Prefix=second_: tools of both must be listed, and resources (which /mcp does not aggregate) are not read.
+//
 // Prints one line per check and exits 0 when all passed, 1 when one failed, 2 on bad usage.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,7 +35,8 @@ const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio
 const { ElicitRequestSchema } = require('@modelcontextprotocol/sdk/types.js');
 const sdkVersion = JSON.parse(fs.readFileSync(path.join(sdkDir, '@modelcontextprotocol/sdk/package.json'), 'utf8')).version;
 
-const label = mode.slice(2);
+const aggregate = process.env.AIOS_SDK_AGGREGATE === '1';
+const label = aggregate ? 'gateway /mcp' : mode.slice(2);
 let passed = 0;
 let failed = 0;
 
@@ -108,7 +112,17 @@ if (connected) {
                         cursor = page.nextCursor;
                 } while (cursor);
                 if (!names.includes('test_simple_text')) return `not among ${names.length} tools: ${names.join(', ')}`;
+                if (aggregate && !names.includes('second_test_simple_text'))
+                        return `the second backend's second_test_simple_text is not among ${names.join(', ')}`;
+                if (aggregate) return { note: `${names.length} tools from two backends` };
         });
+
+        if (aggregate)
+                await check('tools/call second_test_simple_text reaches the second backend', async () => {
+                        const result = await client.callTool({ name: 'second_test_simple_text', arguments: {} });
+                        if (result.isError || textOf(result) !== 'This is a simple text response for testing.')
+                                return `unexpected result ${JSON.stringify(result)}`;
+                });
 
         await check('tools/call test_simple_text', async () => {
                 const result = await client.callTool({ name: 'test_simple_text', arguments: {} });
@@ -134,7 +148,7 @@ if (connected) {
                 return { note: `progress ${values.join(', ')} of ${progress.at(-1).total}` };
         });
 
-        await check('resources/read test://static-text', async () => {
+        if (!aggregate) await check('resources/read test://static-text', async () => {
                 const result = await client.readResource({ uri: 'test://static-text' });
                 const [content] = result.contents;
                 if (result.contents.length !== 1 || content.uri !== 'test://static-text' ||

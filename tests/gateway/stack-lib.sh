@@ -1,0 +1,61 @@
+# shellcheck shell=bash
+# Sourced inside tools/dev-services.sh: two aios-conformanced on the private bus (org.aios.Conformance1,
+# and org.aios.Conformance1.Second with Prefix=second_) and aios-gatewayd in front of them.
+# stack_start sets $base (the gateway's URL), $first, $second and $gateway (pids); logs go to $runtime.
+
+runtime=$AIOS_DEV_SERVICES_RUNTIME
+bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
+
+stack_wait_for_name() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                busctl "${bus[@]}" status "$1" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        echo "stack: $1 did not appear on the bus" >&2
+        return 1
+}
+
+stack_start_first() {
+        "${AIOS_CONFORMANCED:?}" >>"$runtime/first.log" 2>&1 &
+        first=$!
+        stack_wait_for_name org.aios.Conformance1
+}
+
+stack_start() {
+        stack_start_first
+        "$AIOS_CONFORMANCED" --bus-name=org.aios.Conformance1.Second >>"$runtime/second.log" 2>&1 &
+        second=$!
+        stack_wait_for_name org.aios.Conformance1.Second
+
+        local config=$runtime/gateway i port
+        mkdir -p "$config/backends.d"
+        printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
+        printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Second\nPrefix=second_\n' >"$config/backends.d/second.conf"
+        stack_config=$config
+        for ((i = 0; i < 20; i++)); do
+                port=$((20000 + RANDOM % 20000))
+                "${AIOS_GATEWAYD:?}" --config-dir="$config" --listen="127.0.0.1:$port" >>"$runtime/gateway.log" 2>&1 &
+                gateway=$!
+                local j
+                for ((j = 0; j < 100; j++)); do
+                        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                                base=http://127.0.0.1:$port
+                                # Ready once both backends' tools are on /mcp.
+                                for ((j = 0; j < 100; j++)); do
+                                        curl -s "$base/readyz" | grep -q '"ready"' && return 0
+                                        sleep 0.1
+                                done
+                                return 0
+                        fi
+                        kill -0 "$gateway" 2>/dev/null || break
+                        sleep 0.1
+                done
+        done
+        echo "stack: the gateway did not start" >&2
+        return 1
+}
+
+stack_stop() {
+        kill -TERM "$gateway" "$first" "$second" 2>/dev/null || true
+}
