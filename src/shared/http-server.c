@@ -34,6 +34,13 @@ static void http_server_run(HttpServer *h) {
                 (void) sd_event_source_set_enabled(h->timer_source, SD_EVENT_OFF);
                 return;
         }
+        if (timeout_ms == 0) {
+                /* Work is waiting (a resumed connection): run again as soon as the loop is free. */
+                (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_ONESHOT);
+                return;
+        }
+        /* Otherwise the timeout is a connection's idle limit, in seconds: the timer's default accuracy
+         * (250 ms) is fine, and lets sd-event leave its timerfd alone while requests come and go. */
         uint64_t now;
         (void) sd_event_now(h->event, CLOCK_MONOTONIC, &now);
         (void) sd_event_source_set_time(h->timer_source, now + (uint64_t) timeout_ms * USEC_PER_MSEC);

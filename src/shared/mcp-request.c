@@ -484,7 +484,9 @@ int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *r
         if (!sl)
                 return -ENOMEM;
 
-        int r = sd_event_add_time_relative(req->server->event, &sl->source, CLOCK_MONOTONIC, usec, 0, on_sleep_done, sl);
+        /* 1 ms accuracy: the default (0) would let sd-event fire up to 250 ms late. */
+        int r = sd_event_add_time_relative(req->server->event, &sl->source, CLOCK_MONOTONIC, usec, USEC_PER_MSEC,
+                on_sleep_done, sl);
         if (r < 0)
                 return r;
 

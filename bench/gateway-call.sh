@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Measures tools/call through the gateway: HTTP to aios-gatewayd, D-Bus (a private system bus, with polkitd
+# answering the server's authorization checks) to aios-conformanced, beside the same server reached
+# directly over HTTP and the reference TypeScript server (@modelcontextprotocol/server-everything) in the
+# same run.
+# usage: gateway-call.sh [BUILD_DIR]   (default: build; runs as root, like the development stack)
+#
+# One aios-conformanced serves both paths (the system bus and HTTP on its own port), so the difference
+# between the direct and the bridged figures is the gateway hop: HTTP parsing and answering in the
+# gateway, two D-Bus messages through dbus-daemon, the server's D-Bus transport, and polkit (asked once
+# per caller, tool and 5 seconds). Rows:
+#   direct          POST /mcp on aios-conformanced itself
+#   gateway-server  POST /servers/conformance/mcp on the gateway: every message relayed as it is
+#   gateway-mcp     POST /mcp on the gateway: the aggregate endpoint, test_simple_text routed by name
+#   reference       server-everything's echo tool
+# peak RSS of a bridged row is the gateway's plus the server's.
+#
+# Environment as for tools-call.sh: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
+# BENCH_THREADS (1), BENCH_PIN (wrk, both or none). Figures, not a test.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${1:-$top/build}
+[[ -x $build/src/gateway/aios-gatewayd ]] || { echo "gateway-call.sh: build aios first (meson compile -C $build)" >&2; exit 2; }
+if [[ $(id -u) -ne 0 ]]; then
+        echo "gateway-call.sh: run this as root: the private bus and polkitd need a private mount namespace" >&2
+        exit 2
+fi
+if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
+        exec "$top/tools/dev-services.sh" -- "$0" "$@"
+fi
+
+# shellcheck source=bench/bench-lib.sh
+source "$here/bench-lib.sh"
+
+extra_pids=()
+# shellcheck disable=SC2317 # called by the trap
+stop_extra() {
+        kill -TERM "${extra_pids[@]}" 2>/dev/null || true
+        wait "${extra_pids[@]}" 2>/dev/null || true
+}
+trap 'stop_extra; cleanup' EXIT
+
+echo "tools/call over HTTP keep-alive: $connections connections, $threads wrk thread(s), ${warmup} s warm-up, ${seconds} s measured"
+
+text='This is a simple text response for testing.'
+start_server conformanced "$build/src/conformance/aios-conformanced" --listen=127.0.0.1:@PORT@
+conformanced_pid=$server_pid
+conformanced_port=$port
+server_pid= # stopped at the end, not by the next start_server
+extra_pids+=("$conformanced_pid")
+for ((i = 0; i < 100; i++)); do
+        busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.aios.Conformance1 >/dev/null 2>&1 && break
+        sleep 0.1
+done
+
+config=$work/gateway
+mkdir -p "$config/backends.d"
+printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
+start_server gatewayd "$build/src/gateway/aios-gatewayd" --config-dir="$config" --listen=127.0.0.1:@PORT@
+gateway_pid=$server_pid
+gateway_port=$port
+server_pid=
+extra_pids+=("$gateway_pid")
+for ((i = 0; i < 100; i++)); do
+        curl -s "http://127.0.0.1:$gateway_port/readyz" | grep -q '"ready"' && break
+        sleep 0.1
+done
+
+measure direct "http://127.0.0.1:$conformanced_port/mcp" test_simple_text '{}' "$text" "$conformanced_pid"
+measure gateway-server "http://127.0.0.1:$gateway_port/servers/conformance/mcp" test_simple_text '{}' "$text" \
+        "$gateway_pid" "$conformanced_pid"
+measure gateway-mcp "http://127.0.0.1:$gateway_port/mcp" test_simple_text '{}' "$text" "$gateway_pid" "$conformanced_pid"
+stop_extra
+extra_pids=()
+
+bench reference echo '{"message":"hello"}' 'Echo: hello' \
+        "$AIOS_NODE" --import="$AIOS_NODE_LOOPBACK_ONLY" --import='data:text/javascript,console.log=()=>{}' \
+        "$AIOS_EVERYTHING_SERVER" streamableHttp
+
+echo
+printf '%-22s %10s %12s %12s %13s %7s\n' path 'req/s' p50 p99 'peak RSS' errors
+# shellcheck disable=SC2154 # set by measure() through printf -v
+row direct "$result_direct"
+row gateway-server "$result_gateway_server"
+row gateway-mcp "$result_gateway_mcp"
+row server-everything "$result_reference"
+awk -v d50="$(field "$result_direct" p50_us)" -v g50="$(field "$result_gateway_server" p50_us)" \
+        -v m50="$(field "$result_gateway_mcp" p50_us)" -v g="$(field "$result_gateway_server" rps)" \
+        -v m="$(field "$result_gateway_mcp" rps)" -v r="$(field "$result_reference" rps)" 'BEGIN {
+        printf "\nthe gateway hop at p50: %+.0f us (/servers/conformance/mcp), %+.0f us (/mcp)\n", g50 - d50, m50 - d50
+        printf "bridged throughput over the reference server'"'"'s: %.1fx (/servers/conformance/mcp), %.1fx (/mcp)\n", g / r, m / r }'
