@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # What the benchmarks share: setup, servers on free ports, MCP sessions with curl, wrk runs and the table.
 # Sourced after setting `here`, `top` and the BENCH_* variables (see tools-call.sh).
+# The binaries run from the build tree, with the allow-lists of the source tree.
+export AIOS_SECCOMP_DIR=${AIOS_SECCOMP_DIR:-$top/seccomp}
 seconds=${BENCH_SECONDS:-10}
 warmup=${BENCH_WARMUP_SECONDS:-2}
 connections=${BENCH_CONNECTIONS:-32}

@@ -11,6 +11,7 @@
 #include "mcp-http.h"
 #include "mcp-session.h"
 #include "mcp-stdio.h"
+#include "seccomp-policy.h"
 
 static McpServerDefinition definition = {
         .name = "aios-conformanced",
@@ -325,6 +326,11 @@ static int run(int argc, char *argv[]) {
                 if (r < 0)
                         return r;
         }
+
+        /* Set up: from here on only what serving needs may be called. */
+        r = seccomp_policy_load(program_invocation_short_name, NULL);
+        if (r < 0)
+                return r;
 
         char status[300];
         snprintf(status, sizeof(status), "Serving MCP on %s", where);

@@ -125,7 +125,7 @@ int backend_new(Gateway *g, const BackendConfig *config, Backend **ret) {
                 return log_oom();
         b->gateway = g;
         b->config = config;
-        b->transport = &backend_dbus_transport;
+        b->transport = config->type == BACKEND_HTTP ? &backend_http_transport : &backend_dbus_transport;
         if (asprintf(&b->endpoint, "/servers/%s/mcp", config->name) < 0) {
                 free(b);
                 return log_oom();

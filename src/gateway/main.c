@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aios-gatewayd: MCP over HTTP for clients, org.aios.MCP1 over D-Bus to the servers. */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
@@ -13,6 +14,7 @@
 #include "mcp-session.h"
 #include "relay.h"
 #include "routes.h"
+#include "seccomp-policy.h"
 
 #define GATEWAY_BUS_NAME "org.aios.Gateway1"
 #define HEALTH_INTERVAL_USEC (10 * USEC_PER_SEC)
@@ -172,12 +174,13 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
 static void gateway_done(Gateway *g) {
         g->http = mcp_http_free(g->http);
+        /* /mcp's sessions end first: their calls are cancelled at the backends, which must still be there. */
+        g->aggregate = aggregate_free(g->aggregate);
         for (size_t i = 0; i < g->n_backends; i++) {
                 relay_free(g->backends[i]);
                 backend_free(g->backends[i]);
         }
         free(g->backends);
-        g->aggregate = aggregate_free(g->aggregate);
         hashmap_free(g->calls);
         sd_event_source_disable_unref(g->health_timer);
         sd_bus_slot_unref(g->client_object);
@@ -197,11 +200,6 @@ static int gateway_setup_backends(Gateway *g) {
                 const BackendConfig *bc = &g->config->backends[i];
                 if (!bc->enabled)
                         continue;
-                if (bc->type != BACKEND_DBUS) {
-                        log_warning("Backend %s: Type=%s is not supported by this version of aios-gatewayd; skipping it.",
-                                bc->name, backend_type_to_string(bc->type));
-                        continue;
-                }
                 Backend *b;
                 int r = backend_new(g, bc, &b);
                 if (r < 0)
@@ -210,7 +208,10 @@ static int gateway_setup_backends(Gateway *g) {
                 r = relay_new(b);
                 if (r < 0)
                         return r;
-                log_info("Backend %s: %s on the system bus, at %s and in /mcp.", bc->name, bc->bus_name, b->endpoint);
+                if (bc->type == BACKEND_HTTP)
+                        log_info("Backend %s: %s, at %s and in /mcp.", bc->name, bc->url, b->endpoint);
+                else
+                        log_info("Backend %s: %s on the system bus, at %s and in /mcp.", bc->name, bc->bus_name, b->endpoint);
         }
         return 0;
 }
@@ -245,15 +246,23 @@ static int run(int argc, char *argv[]) {
         if (!g.calls)
                 return log_oom();
 
+        /* The bus is where D-Bus backends are; with only HTTP backends the gateway does without it. */
+        bool need_bus = false;
+        for (size_t i = 0; i < g.config->n_backends; i++)
+                need_bus = need_bus || (g.config->backends[i].enabled && g.config->backends[i].type == BACKEND_DBUS);
         r = bus_open_system_attached(g.event, &g.bus);
-        if (r < 0)
+        if (r < 0 && need_bus)
                 return log_error_errno(r, "Failed to connect to the system bus, where the servers are: %m");
-        r = backend_dbus_routing_install(&g);
         if (r < 0)
-                return r;
-        r = sd_bus_request_name_async(g.bus, NULL, GATEWAY_BUS_NAME, 0, on_name_acquired, NULL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to request %s: %m", GATEWAY_BUS_NAME);
+                (void) log_full_errno(LOG_NOTICE, r, "No system bus (%m); going on without D-Bus, as no backend is on it.");
+        if (g.bus) {
+                r = backend_dbus_routing_install(&g);
+                if (r < 0)
+                        return r;
+                r = sd_bus_request_name_async(g.bus, NULL, GATEWAY_BUS_NAME, 0, on_name_acquired, NULL);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to request %s: %m", GATEWAY_BUS_NAME);
+        }
 
         r = aggregate_new(&g, &g.aggregate);
         if (r < 0)
@@ -290,6 +299,11 @@ static int run(int argc, char *argv[]) {
                         return r;
         }
 
+        /* Set up: from here on only what serving needs may be called. */
+        r = seccomp_policy_load(program_invocation_short_name, NULL);
+        if (r < 0)
+                return r;
+
         log_info("Serving MCP on http://%s/mcp and http://%s/servers/NAME/mcp", where, where);
         char status[256];
         snprintf(status, sizeof(status), "Serving MCP on http://%s/mcp, %zu backends", where, g.n_backends);
@@ -299,6 +313,12 @@ static int run(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
+        /* Once, before anything else runs: libcurl's global state is not thread-safe to set up. */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                log_error("Failed to initialize libcurl.");
+                return EXIT_FAILURE;
+        }
         int r = run(argc, argv);
+        curl_global_cleanup();
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -484,8 +484,11 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 if (r == -EBUSY)
                         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
                                 "Too many sessions; try again later");
-                if (r < 0)
-                        return MHD_NO;
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to open a session: %m");
+                        return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR,
+                                "Internal error: could not open a session: %s", strerror(-r));
+                }
                 req->new_session = true;
         } else if (!lookup_session(req, c, &req->session, &result))
                 return result;

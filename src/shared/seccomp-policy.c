@@ -10,18 +10,28 @@
 /* Past this many nested @include lines something is wrong even without a loop. */
 #define INCLUDE_DEPTH_MAX 16
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
 /* What has been listed so far, to tell a repeated entry from a conflicting one. */
 typedef struct Entry {
         int nr;
         bool kill;
+        bool pinned; /* from sanitizers.syscalls: other lists cannot change it */
 } Entry;
 
 typedef struct Policy {
         scmp_filter_ctx ctx;
         Entry *entries;
         size_t n_entries;
+        bool pinning; /* entries added now are pinned */
 } Policy;
 
 static void policy_done(Policy *p) {
@@ -79,6 +89,11 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
         for (size_t i = 0; i < p->n_entries; i++) {
                 if (p->entries[i].nr != nr)
                         continue;
+                if (p->entries[i].pinned && p->entries[i].kill != kill) {
+                        log_debug("%s:%u: %s stays %s for the sanitizers.", path, line, name,
+                                p->entries[i].kill ? "kill-listed" : "allowed");
+                        return 0;
+                }
                 if (p->entries[i].kill != kill)
                         return log_error_errno(EINVAL, "%s:%u: %s is both allowed and kill-listed.", path, line, name);
                 return 0; /* listed twice the same way, e.g. in base and again in a daemon's list */
@@ -88,7 +103,7 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
         if (!e)
                 return log_oom();
         p->entries = e;
-        p->entries[p->n_entries++] = (Entry) { .nr = nr, .kill = kill };
+        p->entries[p->n_entries++] = (Entry) { .nr = nr, .kill = kill, .pinned = p->pinning };
 
         int r = seccomp_rule_add(p->ctx, kill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW, nr, 0);
         if (r < 0)
@@ -175,22 +190,29 @@ static int parse_file(Policy *p, const char *path, const IncludeFrame *parent, c
         }
 }
 
-int seccomp_policy_parse(const char *path, scmp_filter_ctx *ret) {
-        assert(path);
-        assert(ret);
-
-        _cleanup_(policy_done) Policy p = {
+static int policy_init(Policy *p) {
+        *p = (Policy) {
                 .ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM)),
         };
-        if (!p.ctx)
+        if (!p->ctx)
                 return log_error_errno(ENOMEM, "Failed to allocate a seccomp filter.");
 
         /* libseccomp's default, stated: without NO_NEW_PRIVS an unprivileged process cannot load a filter, and
          * a filter is no use if an exec of a setuid binary can shed it. */
-        int r = seccomp_attr_set(p.ctx, SCMP_FLTATR_CTL_NNP, 1);
+        int r = seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_NNP, 1);
         if (r < 0)
                 return log_error_errno(r, "Failed to enable NO_NEW_PRIVS for the seccomp filter: %m");
+        return 0;
+}
 
+int seccomp_policy_parse(const char *path, scmp_filter_ctx *ret) {
+        assert(path);
+        assert(ret);
+
+        _cleanup_(policy_done) Policy p = {};
+        int r = policy_init(&p);
+        if (r < 0)
+                return r;
         r = parse_file(&p, path, NULL, NULL, 0);
         if (r < 0)
                 return r;
@@ -218,17 +240,34 @@ int seccomp_policy_load(const char *name, const char *dir) {
         if (asprintf(&path, "%s/%s.syscalls", dir, name) < 0)
                 return log_oom();
 
-        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-        int r = seccomp_policy_parse(path, &ctx);
+        _cleanup_(policy_done) Policy p = {};
+        int r = policy_init(&p);
+        if (r < 0)
+                return r;
+
+#ifdef HAVE_ASAN
+        /* LeakSanitizer looks for leaks at exit from a thread that stops the others with ptrace, which the
+         * lists kill-list; what the sanitizers need goes first, and stays as it says. */
+        _cleanup_free_ char *sanitizers = NULL;
+        if (asprintf(&sanitizers, "%s/sanitizers.syscalls", dir) < 0)
+                return log_oom();
+        p.pinning = true;
+        r = parse_file(&p, sanitizers, NULL, NULL, 0);
+        if (r < 0)
+                return r;
+        p.pinning = false;
+#endif
+
+        r = parse_file(&p, path, NULL, NULL, 0);
         if (r < 0)
                 return r;
 
         /* Threads started before us (libraries may have some) get the filter too, or loading fails. */
-        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+        r = seccomp_attr_set(p.ctx, SCMP_FLTATR_CTL_TSYNC, 1);
         if (r < 0)
                 return log_error_errno(r, "Failed to ask for the seccomp filter on all threads: %m");
 
-        r = seccomp_load(ctx);
+        r = seccomp_load(p.ctx);
         if (r < 0)
                 return log_error_errno(r, "Failed to install the seccomp allow-list %s: %m", path);
 

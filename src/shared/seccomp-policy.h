@@ -19,8 +19,10 @@
 
 /* Loads the allow-list <dir>/<name>.syscalls and installs it in this process (all threads:
  * SCMP_FLTATR_CTL_TSYNC), with NO_NEW_PRIVS set. dir NULL means $AIOS_SECCOMP_DIR, else the compiled-in
- * SECCOMP_DIR. Setting the environment variable AIOS_SECCOMP=off skips loading with a warning in the log
- * (for debugging only). Returns 0 or a negative errno, logged. */
+ * SECCOMP_DIR. In a build with AddressSanitizer, <dir>/sanitizers.syscalls is added first and its
+ * entries win over a kill-listing (LeakSanitizer uses ptrace at exit). Setting the environment variable
+ * AIOS_SECCOMP=off skips loading with a warning in the log (for debugging only). Returns 0 or a negative
+ * errno, logged. */
 int seccomp_policy_load(const char *name, const char *dir);
 
 /* Parses one allow-list file into a filter without loading it; exposed for tests. Returns 0, -ENOENT

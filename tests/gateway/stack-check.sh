@@ -134,6 +134,41 @@ expect "/metrics shows backends up" 'aios_gateway_backend_up{backend="conformanc
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/mcp" -H "Mcp-Session-Id: $session")
 [[ $code == 200 ]] && pass "DELETE ends the /mcp session" || fail "DELETE ends the /mcp session" "got $code"
 
+# --- seccomp: the allow-lists are in force, and stop what they do not list ------------------------------
+for pid in "$gateway" "$first" "$second"; do
+        out=$(grep '^Seccomp:' "/proc/$pid/status")
+        expect "process $pid runs under a seccomp filter" "2" "$out"
+done
+
+# A copy of the allow-lists where getrandom (which opening a session needs) is refused, then kill-listed.
+lists=$runtime/seccomp
+seccomp_server() { # seccomp_server NAME: a server on HTTP only, with the lists in $lists
+        AIOS_SECCOMP_DIR=$lists "$AIOS_CONFORMANCED" --no-bus --listen="127.0.0.1:$1" >>"$runtime/seccomp-$2.log" 2>&1 &
+        seccomp_pid=$!
+        for ((i = 0; i < 100; i++)); do
+                (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+                sleep 0.1
+        done
+        return 1
+}
+mkdir -p "$lists"
+cp "${AIOS_SECCOMP_DIR:-$top/seccomp}"/*.syscalls "$lists/"
+sed -i '/^getrandom\b/d' "$lists"/*.syscalls
+seccomp_server $((port + 2)) eperm
+code=$(curl -s -o "$runtime/seccomp.out" -w '%{http_code}' "http://127.0.0.1:$((port + 2))/mcp" "${accept[@]}" -d "$init" || true)
+expect "a syscall missing from the allow-list fails with EPERM: no session, a clear 500" "500 {\"jsonrpc\"" "$code $(cat "$runtime/seccomp.out")"
+expect "the error names the refusal" "could not open a session: Operation not permitted" "$(cat "$runtime/seccomp.out")"
+kill -0 "$seccomp_pid" 2>/dev/null && pass "the server goes on after the refused syscall" || fail "the server goes on after the refused syscall"
+kill -TERM "$seccomp_pid"; wait "$seccomp_pid" || true
+
+echo '!getrandom' >>"$lists/base.syscalls"
+seccomp_server $((port + 3)) kill
+curl -s -o /dev/null "http://127.0.0.1:$((port + 3))/mcp" "${accept[@]}" -d "$init" || true
+status=0
+wait "$seccomp_pid" || status=$?
+[[ $status == $((128 + 31)) ]] && pass "a kill-listed syscall kills the server with SIGSYS" ||
+        fail "a kill-listed syscall kills the server with SIGSYS" "exit status $status"
+
 # --- a gateway that would be reachable from elsewhere without authentication refuses to start ---------
 out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$((port + 1)) 2>&1 || true)
 expect "binding a non-loopback address without authentication is refused" "Refusing to listen on 0.0.0.0" "$out"
