@@ -21,7 +21,7 @@ typedef struct HttpServerOptions {
                 .connection_limit = 1024,                                                                    \
                 .per_ip_connection_limit = 0,                                                                \
                 .idle_timeout_sec = 60,                                                                      \
-                .connection_memory = 64 * 1024,                                                              \
+                .connection_memory = 32 * 1024,                                                              \
         })
 
 /* Serves on listen_fd (taken) with handler and completed callbacks as libmicrohttpd has them. */
