@@ -84,11 +84,11 @@ out=$(mcp '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope"
 expect "an unknown tool on /mcp is a clear error" "Unknown tool: nope" "$out"
 out=$(mcp '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"test_simple_text","arguments":[]}}')
 expect "arguments of the wrong type are refused" "must be an object" "$out"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -d '{"jsonrpc":')
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -d '{"jsonrpc":' || true)
 [[ $code == 400 ]] && pass "malformed JSON is 400" || fail "malformed JSON is 400" "got $code"
 code=$(head -c 5000000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" --data-binary @-)
 [[ $code == 413 ]] && pass "an oversized body is 413" || fail "an oversized body is 413" "got $code"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$base/servers/nope/mcp" "${accept[@]}" -d "$init")
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/servers/nope/mcp" "${accept[@]}" -d "$init" || true)
 [[ $code == 404 ]] && pass "an unknown backend is 404" || fail "an unknown backend is 404" "got $code"
 
 out=$(curl -s "$base/readyz")
@@ -115,7 +115,7 @@ expect "calls to the other backend go on" "simple text response" "$out"
 sleep 0.3
 out=$(mcp '{"jsonrpc":"2.0","id":12,"method":"tools/list"}')
 reject "the dead backend's tools leave /mcp" '"name":"test_simple_text"' "$out"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz")
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz" || true)
 [[ $code == 503 ]] && pass "/readyz is 503 while a backend is down" || fail "/readyz is 503 while a backend is down" "got $code"
 
 stack_start_first
@@ -131,7 +131,7 @@ expect "/metrics counts calls per tool" 'aios_gateway_requests_total{method="too
 expect "/metrics counts the failed call" 'outcome="unavailable"' "$out"
 expect "/metrics shows backends up" 'aios_gateway_backend_up{backend="conformance"} 1' "$out"
 
-code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/mcp" -H "Mcp-Session-Id: $session")
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/mcp" -H "Mcp-Session-Id: $session" || true)
 [[ $code == 200 ]] && pass "DELETE ends the /mcp session" || fail "DELETE ends the /mcp session" "got $code"
 
 # --- seccomp: the allow-lists are in force, and stop what they do not list ------------------------------
@@ -168,6 +168,44 @@ status=0
 wait "$seccomp_pid" || status=$?
 [[ $status == $((128 + 31)) ]] && pass "a kill-listed syscall kills the server with SIGSYS" ||
         fail "a kill-listed syscall kills the server with SIGSYS" "exit status $status"
+
+# --- transports at start: no bus, no socket; socket activation and idle exit ----------------------------
+out=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$runtime/no-such-bus timeout 5 "$AIOS_CONFORMANCED" 2>&1 || true)
+expect "a server with neither a bus nor a socket refuses to start, saying why" "there is no way to reach this server" "$out"
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$runtime/no-such-bus "$AIOS_CONFORMANCED" --listen=127.0.0.1:$((port + 4)) \
+        >"$runtime/nobus.log" 2>&1 &
+nobus=$!
+for ((i = 0; i < 50; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$((port + 4))") 2>/dev/null && break
+        sleep 0.1
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((port + 4))/mcp" "${accept[@]}" -d "$init" || true)
+[[ $code == 200 ]] && pass "a server without a bus keeps serving HTTP" || fail "a server without a bus keeps serving HTTP" "got $code"
+expect "and says so in its log" "serving HTTP only" "$(cat "$runtime/nobus.log")"
+kill -TERM "$nobus"; wait "$nobus" || true
+
+if command -v systemd-socket-activate >/dev/null; then
+        # systemd-socket-activate passes on only the environment it is told to.
+        systemd-socket-activate -l 127.0.0.1:$((port + 5)) ${AIOS_SECCOMP_DIR:+-E AIOS_SECCOMP_DIR} \
+                "$AIOS_CONFORMANCED" --no-bus --exit-idle-time=1 \
+                >"$runtime/activated.log" 2>&1 &
+        activated=$!
+        sleep 0.3
+        out=$(curl -s -D - -o /dev/null "http://127.0.0.1:$((port + 5))/mcp" "${accept[@]}" -d "$init" || true)
+        expect "a socket-activated server answers" "200" "$out"
+        # The session keeps it busy until it is deleted; so delete it, then wait.
+        sid=$(tr -d '\r' <<<"$out" | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
+        curl -s -o /dev/null -X DELETE "http://127.0.0.1:$((port + 5))/mcp" -H "Mcp-Session-Id: $sid" || true
+        for ((i = 0; i < 80; i++)); do
+                kill -0 "$activated" 2>/dev/null || break
+                sleep 0.1
+        done
+        status=0
+        kill -0 "$activated" 2>/dev/null && status=running || wait "$activated" || status=$?
+        [[ $status == 0 ]] && pass "an activated server exits by itself (status 0) once idle" ||
+                fail "an activated server exits by itself (status 0) once idle" "status $status"
+        expect "and logs why" "exiting" "$(cat "$runtime/activated.log")"
+fi
 
 # --- a gateway that would be reachable from elsewhere without authentication refuses to start ---------
 out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$((port + 1)) 2>&1 || true)
