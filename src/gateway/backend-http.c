@@ -67,6 +67,7 @@ struct HttpBackend {
         HttpQuestion *questions;
         Listing *listing;
         Transfer *health;
+        bool was_down;        /* a health check failed since the tools were last listed */
         unsigned next_id;     /* of the gateway's own requests */
 };
 
@@ -107,7 +108,7 @@ struct Transfer {
         const TransferOps *ops;
         void *userdata;
         json_object *expect_id;
-        bool sent_session;
+        char *sent_session; /* the Mcp-Session-Id it carried */
         bool resuming;
         bool headers_only;
         char error[CURL_ERROR_SIZE];
@@ -209,6 +210,7 @@ static Transfer *transfer_free(Transfer *t) {
         buffer_done(&t->body);
         buffer_done(&t->data);
         free(t->session_id);
+        free(t->sent_session);
         free(t->event_id);
         free(t);
         return NULL;
@@ -431,7 +433,8 @@ static int transfer_new(HttpBackend *h, const Request *rq, const TransferOps *op
         t->ops = ops;
         t->userdata = userdata;
         t->expect_id = json_object_get(rq->expect_id);
-        t->sent_session = rq->session_id;
+        if (rq->session_id && !(t->sent_session = strdup(rq->session_id)))
+                return -ENOMEM;
         t->resuming = rq->last_event_id;
         t->headers_only = rq->headers_only;
 
@@ -520,9 +523,10 @@ static BackendFailure failure_of(Transfer *t, CURLcode result, const char **ret_
         *ret_message = t->error[0] ? t->error : curl_easy_strerror(result);
         switch (result) {
         case CURLE_OPERATION_TIMEDOUT: {
-                curl_off_t connected = 0;
-                (void) curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connected);
-                return connected > 0 ? BACKEND_TIMEOUT : BACKEND_UNAVAILABLE;
+                /* Connected (or reusing a connection) and sent: the remote is slow, not unreachable. */
+                curl_off_t sent = 0;
+                (void) curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
+                return sent > 0 || t->header_status > 0 ? BACKEND_TIMEOUT : BACKEND_UNAVAILABLE;
         }
         case CURLE_GOT_NOTHING:
         case CURLE_RECV_ERROR:
@@ -683,22 +687,27 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* curl wants to be called back after timeout_ms (-1: never): one timer for all its transfers. */
 static int on_timer_change(CURLM *multi, long timeout_ms, void *userdata) {
         HttpBackend *h = userdata;
+        int r;
 
         if (timeout_ms < 0)
                 return h->timer && sd_event_source_set_enabled(h->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
 
         uint64_t now;
-        if (sd_event_now(event_of(h), CLOCK_MONOTONIC, &now) < 0)
+        r = sd_event_now(event_of(h), CLOCK_MONOTONIC, &now);
+        if (r < 0)
                 return -1;
         uint64_t when = now + (uint64_t) timeout_ms * USEC_PER_MSEC;
-        if (h->timer)
-                return sd_event_source_set_time(h->timer, when) < 0 ||
-                                       sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT) < 0 ?
-                               -1 :
-                               0;
-        return sd_event_add_time(event_of(h), &h->timer, CLOCK_MONOTONIC, when, USEC_PER_MSEC, on_timer, h) < 0 ? -1 : 0;
+        if (!h->timer)
+                r = sd_event_add_time(event_of(h), &h->timer, CLOCK_MONOTONIC, when, USEC_PER_MSEC, on_timer, h);
+        else {
+                r = sd_event_source_set_time(h->timer, when);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
+        }
+        return r < 0 ? -1 : 0;
 }
 
 /* --- messages of the gateway's own ----------------------------------------------------------------- */
@@ -764,6 +773,9 @@ struct HttpCall {
         json_object *message;
         json_object *id; /* borrowed from message */
         bool initialize;
+        char *protocol_version;    /* a session of /mcp: what its handshake with the remote says */
+        json_object *capabilities;
+        bool retried;
         uint64_t deadline;
         Transfer *transfer;
         RemoteSession *waiting_on;
@@ -775,6 +787,7 @@ struct HttpCall {
 
 static void call_finish(HttpCall *hc, json_object *response, BackendFailure failure, const char *message);
 static int call_send(HttpCall *hc);
+static int call_route(HttpCall *hc);
 
 static void request_for_session(Request *rq, const RemoteSession *s) {
         rq->session_id = s->remote_id;
@@ -1162,6 +1175,8 @@ static HttpCall *http_call_free(HttpCall *hc) {
         sd_event_source_disable_unref(hc->timer);
         json_object_put(hc->pending);
         json_object_put(hc->message);
+        json_object_put(hc->capabilities);
+        free(hc->protocol_version);
         free(hc->last_event_id);
         free(hc);
         return NULL;
@@ -1231,15 +1246,16 @@ static void on_call_done(Transfer *t, CURLcode result) {
         HttpCall *hc = t->userdata;
         BackendCall *c = hc->call;
         hc->transfer = NULL;
-        if (t->event_id) {
-                free(hc->last_event_id);
-                hc->last_event_id = TAKE_PTR(t->event_id);
-        }
 
         json_object *response;
         BackendFailure failure;
         const char *message;
-        switch (transfer_outcome(t, result, &response, &failure, &message)) {
+        Outcome o = transfer_outcome(t, result, &response, &failure, &message);
+        if (t->event_id) {
+                free(hc->last_event_id);
+                hc->last_event_id = TAKE_PTR(t->event_id);
+        }
+        switch (o) {
         case OUTCOME_RESPONSE:
                 if (hc->initialize && c->session && response)
                         session_established(hc->owner, c->session, t->session_id, response);
@@ -1252,8 +1268,14 @@ static void on_call_done(Transfer *t, CURLcode result) {
         case OUTCOME_SESSION_GONE: {
                 log_debug("Backend %s: the remote forgot session %s.", c->backend->config->name, c->session);
                 RemoteSession *s = session_find(hc->owner, c->session);
-                if (s)
+                if (s && s->ready && streq_ptr(s->remote_id, t->sent_session))
                         session_drop(s, BACKEND_GONE, "the remote ended the session");
+                /* A session of /mcp starts over with the remote (which did not see the request), once. */
+                if (hc->protocol_version && !hc->retried) {
+                        hc->retried = true;
+                        if (call_route(hc) >= 0)
+                                return;
+                }
                 call_finish(hc, session_not_found_new(hc->id), BACKEND_OK, NULL);
                 return;
         }
@@ -1347,6 +1369,35 @@ static void call_resume_later(HttpCall *hc, uint64_t delay) {
                 call_finish(hc, NULL, BACKEND_GONE, "its event stream ended and could not be resumed");
 }
 
+/* Sends hc, or queues it behind its session's handshake with the remote, which a session of /mcp starts
+ * with its first call. -ENOENT: the gateway session has no session at the remote. */
+static int call_route(HttpCall *hc) {
+        BackendCall *c = hc->call;
+        if (!c->session || hc->initialize)
+                return call_send(hc);
+
+        RemoteSession *s = session_find(hc->owner, c->session);
+        if (!s && hc->protocol_version) {
+                int r = session_new(hc->owner, c->session, &s);
+                if (r < 0)
+                        return r;
+                r = handshake_start(s, hc->protocol_version, hc->capabilities);
+                if (r < 0) {
+                        session_drop(s, BACKEND_UNAVAILABLE, NULL);
+                        return r;
+                }
+        }
+        if (!s || s->ready)
+                return call_send(hc);
+
+        hc->waiting_on = s;
+        HttpCall **p = &s->waiting;
+        while (*p)
+                p = &(*p)->wait_next;
+        *p = hc;
+        return 0;
+}
+
 static int http_call(BackendCall *c, json_object *message, const char *principal, const char *protocol_version,
         json_object *capabilities) {
         HttpBackend *h = c->backend->transport_data;
@@ -1365,34 +1416,18 @@ static int http_call(BackendCall *c, json_object *message, const char *principal
         hc->initialize = streq_ptr(json_get_string(message, "method"), "initialize");
         hc->deadline = now_usec() + c->backend->config->timeout_usec;
 
-        int r;
-        RemoteSession *s = c->session && !hc->initialize ? session_find(h, c->session) : NULL;
-        if (c->session && !hc->initialize && !s && protocol_version) {
-                /* A session of /mcp: the gateway initialized it with the client; now with the remote. */
-                r = session_new(h, c->session, &s);
-                if (r < 0)
-                        return r;
-                r = handshake_start(s, protocol_version, capabilities);
-                if (r < 0) {
-                        session_drop(s, BACKEND_UNAVAILABLE, NULL);
-                        return r;
-                }
+        if (c->session && protocol_version) {
+                hc->protocol_version = strdup(protocol_version);
+                hc->capabilities = json_object_get(capabilities);
+                if (!hc->protocol_version)
+                        return -ENOMEM;
         }
 
-        if (s && !s->ready) {
-                hc->waiting_on = s;
-                HttpCall **p = &s->waiting;
-                while (*p)
-                        p = &(*p)->wait_next;
-                *p = hc;
-                r = 0;
-        } else {
-                r = call_send(hc);
-                if (r == -ENOENT) {
-                        /* Gone at the remote (or never there): answered from the loop, not from within call(). */
-                        hc->pending = session_not_found_new(hc->id);
-                        r = sd_event_add_defer(event_of(h), &hc->timer, on_call_deferred, hc);
-                }
+        int r = call_route(hc);
+        if (r == -ENOENT) {
+                /* Gone at the remote (or never there): answered from the loop, not from within call(). */
+                hc->pending = session_not_found_new(hc->id);
+                r = sd_event_add_defer(event_of(h), &hc->timer, on_call_deferred, hc);
         }
         if (r < 0)
                 return r;
@@ -1613,6 +1648,7 @@ static int http_list_tools(Backend *b) {
         _cleanup_(listing_freep) Listing *l = new0(Listing, 1);
         if (!l)
                 return -ENOMEM;
+        h->was_down = false;
         l->owner = h;
         l->tools = json_object_new_array();
         if (!l->tools)
@@ -1638,9 +1674,10 @@ static void on_health_done(Transfer *t, CURLcode result) {
                         t->error[0] ? t->error : curl_easy_strerror(result));
         transfer_free(t);
 
-        bool was_up = b->up;
         backend_set_up(b, up);
-        if (up && !was_up && !h->listing)
+        if (!up)
+                h->was_down = true;
+        else if ((h->was_down || !b->tools) && !h->listing)
                 (void) http_list_tools(b); /* it may have come back with other tools */
 }
 

@@ -26,7 +26,7 @@ static uint64_t arg_exit_idle_usec = UINT64_MAX; /* unset: 5 minutes when socket
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
                "The aios MCP gateway: MCP over HTTP at /mcp (every server's tools) and /servers/NAME/mcp (one\n"
-               "server), bridged to the servers over D-Bus.\n\n"
+               "server), bridged to the servers over D-Bus and to remote MCP servers over HTTP.\n\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
                "     --config-dir=DIR    Read gateway.conf and backends.d/ here\n"

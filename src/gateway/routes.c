@@ -37,7 +37,8 @@ static int respond_ready(Gateway *g, struct MHD_Connection *c) {
         for (size_t i = 0; i < g->n_backends; i++) {
                 Backend *b = g->backends[i];
                 ready = ready && b->up;
-                (void) json_add_string(backends, b->config->name, b->up ? (b->owner ? "up" : "activatable") : "down");
+                (void) json_add_string(backends, b->config->name,
+                        !b->up ? "down" : b->config->type == BACKEND_DBUS && !b->owner ? "activatable" : "up");
         }
         (void) json_add_string(body, "status", ready ? "ready" : "not ready");
         (void) json_add(body, "backends", TAKE_PTR(backends));

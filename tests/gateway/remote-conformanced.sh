@@ -15,15 +15,18 @@ read -ra wrapper <<<"${AIOS_SERVER_WRAPPER:-}"
 export AIOS_SECCOMP_DIR=${AIOS_SECCOMP_DIR:-$top/seccomp}
 
 config=$(mktemp -d "${TMPDIR:-/tmp}/aios-remote-conformanced.XXXXXX")
-server= gateway=
+server='' gateway=''
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
         rm -rf "$config"
 }
 trap cleanup EXIT
 
+# shellcheck source=tools/npm-env.sh
+source "$top/tools/npm-env.sh" # the Node.js that run-conformance.sh set up
 free_port() {
-        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+        "$AIOS_NODE" -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => {
+                console.log(s.address().port); s.close(); })'
 }
 
 # The remote server: another process can take the port between free_port and the bind; then try another.
@@ -49,6 +52,7 @@ printf '[Backend]\nType=http\nURL=http://127.0.0.1:%s/mcp\n' "$port" >"$config/b
 "${wrapper[@]}" "$gatewayd" --config-dir="$config" --listen="$listen" &
 gateway=$!
 
+# shellcheck disable=SC2317 # called by the trap
 stop() {
         local status=0
         kill -TERM "$gateway" "$server" 2>/dev/null || true
