@@ -13,6 +13,7 @@
 #   gateway-server  POST /servers/conformance/mcp on the gateway: every message relayed as it is
 #   gateway-mcp     POST /mcp on the gateway: the aggregate endpoint, test_simple_text routed by name
 #   reference       server-everything's echo tool
+# and, with one connection (no queueing), direct and gateway-server again: the hop's own latency.
 # peak RSS of a bridged row is the gateway's plus the server's.
 #
 # Environment as for tools-call.sh: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
@@ -72,6 +73,14 @@ measure direct "http://127.0.0.1:$conformanced_port/mcp" test_simple_text '{}' "
 measure gateway-server "http://127.0.0.1:$gateway_port/servers/conformance/mcp" test_simple_text '{}' "$text" \
         "$gateway_pid" "$conformanced_pid"
 measure gateway-mcp "http://127.0.0.1:$gateway_port/mcp" test_simple_text '{}' "$text" "$gateway_pid" "$conformanced_pid"
+
+# The hop without queueing: one connection, one request at a time.
+saved_connections=$connections
+connections=1
+measure direct-1 "http://127.0.0.1:$conformanced_port/mcp" test_simple_text '{}' "$text" "$conformanced_pid"
+measure gateway-server-1 "http://127.0.0.1:$gateway_port/servers/conformance/mcp" test_simple_text '{}' "$text" \
+        "$gateway_pid" "$conformanced_pid"
+connections=$saved_connections
 stop_extra
 extra_pids=()
 
@@ -86,8 +95,12 @@ row direct "$result_direct"
 row gateway-server "$result_gateway_server"
 row gateway-mcp "$result_gateway_mcp"
 row server-everything "$result_reference"
+row "direct, 1 conn" "$result_direct_1"
+row "gateway-server, 1 conn" "$result_gateway_server_1"
 awk -v d50="$(field "$result_direct" p50_us)" -v g50="$(field "$result_gateway_server" p50_us)" \
         -v m50="$(field "$result_gateway_mcp" p50_us)" -v g="$(field "$result_gateway_server" rps)" \
-        -v m="$(field "$result_gateway_mcp" rps)" -v r="$(field "$result_reference" rps)" 'BEGIN {
-        printf "\nthe gateway hop at p50: %+.0f us (/servers/conformance/mcp), %+.0f us (/mcp)\n", g50 - d50, m50 - d50
+        -v m="$(field "$result_gateway_mcp" rps)" -v r="$(field "$result_reference" rps)" \
+        -v d1="$(field "$result_direct_1" p50_us)" -v g1="$(field "$result_gateway_server_1" p50_us)" 'BEGIN {
+        printf "\nthe gateway hop at p50, %d connections: %+.0f us (/servers/conformance/mcp), %+.0f us (/mcp)\n", '"$connections"', g50 - d50, m50 - d50
+        printf "the gateway hop at p50, 1 connection: %+.0f us\n", g1 - d1
         printf "bridged throughput over the reference server'"'"'s: %.1fx (/servers/conformance/mcp), %.1fx (/mcp)\n", g / r, m / r }'
