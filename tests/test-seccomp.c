@@ -222,6 +222,51 @@ START_TEST(test_include_loop_is_rejected) {
 }
 END_TEST
 
+/* Where the lists we install are: $AIOS_SECCOMP_DIR as meson's test setup sets it (saved before setup()
+ * unsets it), else the source tree next to this file, as seen from the build directory. */
+static char *shipped_dir = NULL;
+
+static char *shipped_list(const char *name) {
+        char *path;
+        const char *slash = strrchr(__FILE__, '/');
+        if (shipped_dir)
+                ck_assert_int_ge(asprintf(&path, "%s/%s.syscalls", shipped_dir, name), 0);
+        else
+                ck_assert_int_ge(asprintf(&path, "%.*s/../seccomp/%s.syscalls", slash ? (int) (slash - __FILE__) : 1,
+                                         slash ? __FILE__ : ".", name),
+                        0);
+        ck_assert_msg(access(path, R_OK) == 0, "%s not found (set AIOS_SECCOMP_DIR to the source tree's seccomp/)", path);
+        return path;
+}
+
+START_TEST(test_shipped_lists_parse) {
+        static const char *const names[] = { "base", "sanitizers", "aios-conformanced", "aios-gatewayd" };
+        FOREACH_ELEMENT(n, names) {
+                _cleanup_free_ char *path = shipped_list(*n);
+                _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+                ck_assert_msg(seccomp_policy_parse(path, &ctx) == 0, "%s does not parse", path);
+        }
+
+        _cleanup_free_ char *conformanced = shipped_list("aios-conformanced");
+        _cleanup_free_ char *gatewayd = shipped_list("aios-gatewayd");
+        _cleanup_(seccomp_releasep) scmp_filter_ctx c = NULL, g = NULL;
+        ck_assert_int_eq(seccomp_policy_parse(conformanced, &c), 0);
+        ck_assert_int_eq(seccomp_policy_parse(gatewayd, &g), 0);
+        /* Both get base: the event loop, and the kill-list. */
+        assert_action(c, "epoll_wait", "ALLOW");
+        assert_action(c, "ptrace", "KILL_PROCESS");
+        assert_action(g, "epoll_wait", "ALLOW");
+        assert_action(g, "kexec_load", "KILL_PROCESS");
+        /* Only the gateway, an HTTP client with a resolver thread, starts threads and reads directories. */
+        assert_action(g, "clone3", "ALLOW");
+        assert_action(g, "getdents64", "ALLOW");
+        assert_action(c, "clone3", NULL);
+        assert_action(c, "getdents64", NULL);
+        assert_action(c, "execve", NULL);
+        assert_action(g, "execve", NULL);
+}
+END_TEST
+
 /* Forks, runs fn in the child and returns its wait status. The child must not use Check's asserts: it
  * reports through its exit code. */
 static int run_in_child(int (*fn)(void)) {
@@ -386,6 +431,7 @@ static Suite *seccomp_suite(void) {
         tcase_add_test(tc, test_allowed_and_kill_listed_is_rejected);
         tcase_add_test(tc, test_missing_file_gives_enoent);
         tcase_add_test(tc, test_include_loop_is_rejected);
+        tcase_add_test(tc, test_shipped_lists_parse);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("load");
@@ -402,5 +448,9 @@ static Suite *seccomp_suite(void) {
 }
 
 int main(void) {
-        return test_run_suite(seccomp_suite());
+        const char *e = getenv("AIOS_SECCOMP_DIR");
+        shipped_dir = e ? strdup(e) : NULL;
+        int r = test_run_suite(seccomp_suite());
+        free(shipped_dir);
+        return r;
 }

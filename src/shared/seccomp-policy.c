@@ -113,8 +113,8 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
 
 static int parse_include(Policy *p, const char *arg, const char *path, unsigned line, const IncludeFrame *frame) {
         if (!list_name_is_valid(arg))
-                return log_error_errno(EINVAL, "%s:%u: @include wants the name of a list in the same directory, not \"%s\".",
-                        path, line, arg);
+                return log_error_errno(EINVAL,
+                        "%s:%u: @include wants the name of a list in the same directory, not \"%s\".", path, line, arg);
         if (frame->depth >= INCLUDE_DEPTH_MAX)
                 return log_error_errno(ELOOP, "%s:%u: @include nested more than %u deep.", path, line, INCLUDE_DEPTH_MAX);
 
@@ -136,15 +136,16 @@ static int parse_line(Policy *p, char *text, const char *path, unsigned line, co
         if (l[0] == '@') {
                 size_t n = strcspn(l, " \t");
                 if (n != strlen("@include") || strncmp(l, "@include", n) != 0 || !l[n])
-                        return log_error_errno(EINVAL, "%s:%u: Malformed line \"%s\": the only directive is \"@include NAME\".",
-                                path, line, l);
+                        return log_error_errno(EINVAL,
+                                "%s:%u: Malformed line \"%s\": the only directive is \"@include NAME\".", path, line, l);
                 return parse_include(p, strstrip(l + n), path, line, frame);
         }
 
         bool kill = l[0] == '!';
         if (!syscall_name_is_valid(l + kill))
-                return log_error_errno(EINVAL, "%s:%u: Malformed line \"%s\": expected a syscall name, \"!name\" or \"@include NAME\".",
-                        path, line, l);
+                return log_error_errno(EINVAL,
+                        "%s:%u: Malformed line \"%s\": expected a syscall name, \"!name\" or \"@include NAME\".", path,
+                        line, l);
         return policy_add(p, l + kill, kill, path, line);
 }
 
