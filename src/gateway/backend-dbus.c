@@ -281,7 +281,7 @@ static void set_owner(Backend *b, const char *owner) {
         else if (!b->activatable) {
                 /* Gone, and nothing will start it: its tools leave /mcp until it is back. */
                 backend_set_up(b, false);
-                backend_tools_listed(b, NULL);
+                backend_catalog_listed(b, NULL);
         }
         gateway_backend_changed(b->gateway, b);
 }
@@ -347,27 +347,27 @@ static void dbus_check_health(Backend *b) {
                 log_warning_errno(r, "Failed to check backend %s: %m", b->config->name);
 }
 
-static int on_tools(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+static int on_catalog(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Backend *b = userdata;
         DbusBackend *d = b->transport_data;
         d->list_slot = sd_bus_slot_unref(d->list_slot);
 
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e) {
-                log_warning("Failed to list the tools of %s: %s", b->config->name, strempty(e->message));
-                backend_tools_listed(b, NULL);
+                log_warning("Failed to list what %s offers: %s", b->config->name, strempty(e->message));
+                backend_catalog_listed(b, NULL);
                 return 0;
         }
         const char *text;
-        json_object *tools = NULL;
-        if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &tools, NULL) < 0 ||
-            !json_object_is_type(tools, json_type_array)) {
-                json_object_put(tools);
-                log_warning("Backend %s listed its tools in a form that is not a JSON array.", b->config->name);
-                backend_tools_listed(b, NULL);
+        json_object *catalog = NULL;
+        if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &catalog, NULL) < 0 ||
+            !json_get_array(catalog, "tools")) {
+                json_object_put(catalog);
+                log_warning("Backend %s described itself in a form that is not a catalog.", b->config->name);
+                backend_catalog_listed(b, NULL);
                 return 0;
         }
-        backend_tools_listed(b, tools);
+        backend_catalog_listed(b, catalog);
         return 0;
 }
 
@@ -375,7 +375,7 @@ static int dbus_list_tools(Backend *b) {
         DbusBackend *d = b->transport_data;
         d->list_slot = sd_bus_slot_unref(d->list_slot);
         return sd_bus_call_method_async(bus_of(b), &d->list_slot, b->config->bus_name, b->config->object_path,
-                MCP_BUS_INTERFACE, "ListTools", on_tools, b, NULL);
+                MCP_BUS_INTERFACE, "Describe", on_catalog, b, NULL);
 }
 
 static int dbus_init(Backend *b) {

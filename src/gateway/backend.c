@@ -106,17 +106,30 @@ void backend_set_up(Backend *b, bool up) {
         metrics_backend_up(b->gateway->metrics, b->config->name, up);
 }
 
-void backend_tools_listed(Backend *b, json_object *tools) {
-        if (!tools) {
-                /* Unreachable: its tools leave /mcp until it is back. */
-                json_object_put(b->tools);
-                b->tools = NULL;
-        } else {
-                json_object_put(b->tools);
-                b->tools = tools;
-                log_debug("Backend %s offers %zu tools.", b->config->name, json_object_array_length(tools));
+void backend_catalog_listed(Backend *b, json_object *catalog) {
+        json_object_put(b->catalog);
+        json_object_put(b->tools);
+        b->catalog = catalog;
+        b->tools = NULL;
+        if (catalog) {
+                /* Unreachable or not: what it offers is what it listed last, or nothing. */
+                json_object *tools = json_get_array(catalog, "tools");
+                b->tools = tools ? json_object_get(tools) : json_object_new_array();
+                log_debug("Backend %s offers %zu tools.", b->config->name, json_object_array_length(b->tools));
         }
         gateway_tools_listed(b->gateway, b);
+}
+
+void backend_tools_listed(Backend *b, json_object *tools) {
+        json_object *catalog = NULL;
+        if (tools) {
+                catalog = json_object_new_object();
+                if (!catalog || json_add(catalog, "tools", tools) < 0) {
+                        json_object_put(catalog);
+                        catalog = NULL;
+                }
+        }
+        backend_catalog_listed(b, catalog);
 }
 
 int backend_new(Gateway *g, const BackendConfig *config, Backend **ret) {
@@ -147,6 +160,7 @@ Backend *backend_free(Backend *b) {
         if (b->transport_data)
                 b->transport->done(b);
         json_object_put(b->tools);
+        json_object_put(b->catalog);
         free(b->owner);
         free(b->endpoint);
         free(b);

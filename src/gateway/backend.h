@@ -62,7 +62,7 @@ typedef struct BackendTransport {
         int (*end_session)(Backend *b, const char *session);
         /* Sets b->up through backend_set_up(), at once or later. */
         void (*check_health)(Backend *b);
-        /* Calls backend_tools_listed() with the server's tools/list entries (NULL on failure). */
+        /* Calls backend_catalog_listed() (or backend_tools_listed()) with what the server offers. */
         int (*list_tools)(Backend *b);
 } BackendTransport;
 
@@ -80,7 +80,8 @@ struct Backend {
         bool activatable;   /* D-Bus: the bus can start it */
         bool up;            /* answered the last health check */
         unsigned n_in_flight;
-        json_object *tools; /* its tools/list entries, for /mcp; NULL until listed */
+        json_object *tools;   /* its tools/list entries, for /mcp; NULL until listed */
+        json_object *catalog; /* also resources, resourceTemplates and prompts (mcp_server_catalog()) */
 };
 
 int backend_new(Gateway *g, const BackendConfig *config, Backend **ret);
@@ -106,6 +107,8 @@ int backend_list_tools(Backend *b);
 /* For transports: state changes they observe. */
 void backend_set_up(Backend *b, bool up);
 void backend_tools_listed(Backend *b, json_object *tools /* taken, NULL on failure */);
+/* The same with everything the backend offers: {"tools", "resources", "resourceTemplates", "prompts"}. */
+void backend_catalog_listed(Backend *b, json_object *catalog /* taken, NULL on failure */);
 
 /* Installed once per gateway: org.aios.MCPClient1 and the match for the servers' signals. */
 int backend_dbus_routing_install(Gateway *g);

@@ -71,6 +71,13 @@ static void on_reply(BackendCall *call, json_object *response, BackendFailure fa
 
 static void on_notify(BackendCall *call, json_object *notification, void *userdata) {
         Forward *f = userdata;
+        /* The client's log level, where the gateway keeps it (/mcp), applies to what backends log. */
+        if (streq_ptr(json_get_string(notification, "method"), "notifications/message")) {
+                McpLogLevel level = mcp_log_level_from_string(
+                        json_get_string(json_get_object(notification, "params"), "level"));
+                if (level >= 0 && !mcp_request_log_enabled(f->req, level))
+                        return;
+        }
         (void) mcp_request_forward(f->req, notification);
 }
 

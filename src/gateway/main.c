@@ -128,9 +128,18 @@ void gateway_session_notify(Gateway *g, Backend *b, const char *session, json_ob
                 (void) mcp_session_send(s, notification);
                 return;
         }
-        /* A session of /mcp: the gateway's own tool list follows the backend's, and tells its clients. */
-        if (streq_ptr(json_get_string(notification, "method"), "notifications/tools/list_changed"))
+
+        /* A session of /mcp: the gateway's lists follow the backend's and tell their clients themselves;
+         * resource updates go to the session that subscribed. */
+        s = mcp_server_find_session(aggregate_server(g->aggregate), session);
+        const char *method = json_get_string(notification, "method");
+        if (!s || !method)
+                return;
+        if (streq(method, "notifications/tools/list_changed") || streq(method, "notifications/resources/list_changed") ||
+            streq(method, "notifications/prompts/list_changed"))
                 (void) backend_list_tools(b);
+        else if (streq(method, "notifications/resources/updated"))
+                (void) mcp_session_send(s, notification);
 }
 
 static int on_health_tick(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -622,6 +622,14 @@ static int method_list_tools(sd_bus_message *m, void *userdata, sd_bus_error *er
         return sd_bus_reply_method_return(m, "s", json_to_string(tools));
 }
 
+static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        _cleanup_json_ json_object *catalog = mcp_server_catalog(b->server);
+        if (!catalog)
+                return -ENOMEM;
+        return sd_bus_reply_method_return(m, "s", json_to_string(catalog));
+}
+
 /* busctl's calls share one session per caller, made on first use. */
 static int local_session(McpBus *b, const char *sender, BusSession **ret) {
         CallContext ctx = { .session = "", .protocol_version = MCP_VERSION_LATEST_SESSION };
@@ -692,6 +700,8 @@ static const sd_bus_vtable mcp_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("EndSession", SD_BUS_ARGS("s", session), SD_BUS_NO_RESULT, method_end_session,
                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListTools", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", tools), method_list_tools,
+                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Describe", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", catalog), method_describe,
                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CallTool", SD_BUS_ARGS("s", name, "s", arguments), SD_BUS_RESULT("s", result),
                 method_call_tool, SD_BUS_VTABLE_UNPRIVILEGED),

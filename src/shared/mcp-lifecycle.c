@@ -4,6 +4,10 @@
 
 json_object *mcp_capabilities_new(McpServer *s) {
         const McpServerDefinition *def = s->def;
+        if (def->capabilities) {
+                json_object *caps = NULL;
+                return json_parse_strict(def->capabilities, strlen(def->capabilities), &caps, NULL) < 0 ? NULL : caps;
+        }
         _cleanup_json_ json_object *caps = json_object_new_object();
         _cleanup_json_ json_object *tools = json_object_new_object();
         if (!caps || !tools || json_add(tools, "listChanged", json_object_new_boolean(true)) < 0 ||

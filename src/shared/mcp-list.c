@@ -134,3 +134,7 @@ int mcp_reply_page(McpRequest *req, const char *key, json_object *all) {
         }
         return mcp_request_reply(req, TAKE_PTR(result));
 }
+
+int mcp_request_reply_page(McpRequest *req, const char *key, json_object *all) {
+        return mcp_reply_page(req, key, all);
+}

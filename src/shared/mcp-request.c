@@ -282,12 +282,16 @@ int mcp_request_progress(McpRequest *req, double progress, double total, const c
         return mcp_request_send(req, n);
 }
 
+bool mcp_request_log_enabled(McpRequest *req, McpLogLevel level) {
+        if (req->session && level < req->session->log_level)
+                return false;
+        return level >= req->log_level; /* stateless: the level the request asked for, if any */
+}
+
 int mcp_request_log(McpRequest *req, McpLogLevel level, const char *logger, json_object *data) {
         _cleanup_json_ json_object *d = data;
 
-        if (req->session && level < req->session->log_level)
-                return 0;
-        if (level < req->log_level) /* stateless: the level the request asked for, if any */
+        if (!mcp_request_log_enabled(req, level))
                 return 0;
 
         _cleanup_json_ json_object *params = json_object_new_object();

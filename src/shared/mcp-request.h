@@ -39,6 +39,8 @@ int mcp_request_reply_tool_error(McpRequest *req, const char *format, ...) _prin
 int mcp_request_progress(McpRequest *req, double progress, double total, const char *message);
 /* notifications/message at level, if the client's log level lets it through. data is taken. */
 int mcp_request_log(McpRequest *req, McpLogLevel level, const char *logger, json_object *data);
+/* Whether a message at level would reach the client (the session's or the request's log level). */
+bool mcp_request_log_enabled(McpRequest *req, McpLogLevel level);
 int mcp_request_logf(McpRequest *req, McpLogLevel level, const char *format, ...) _printf_(3, 4);
 
 /* Asks the client something: sampling/createMessage, elicitation/create or roots/list. answer is called
@@ -85,6 +87,11 @@ int mcp_request_forward(McpRequest *req, json_object *message);
 /* Asks the client as mcp_request_ask() does, without checking its capabilities: the far side checked. */
 int mcp_request_ask_raw(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
         void *userdata);
+/* Answers a list method with the page of all (an array, borrowed) that the request's cursor names, under
+ * key ("tools", "resources", ...), with nextCursor when more follow. */
+int mcp_request_reply_page(McpRequest *req, const char *key, json_object *all);
+/* Answers that uri names no resource, with the error code of the request's revision. */
+int mcp_request_reply_resource_not_found(McpRequest *req, const char *uri);
 /* The request's params (borrowed), and its JSON-RPC id as JSON text. */
 json_object *mcp_request_get_params(McpRequest *req);
 const char *mcp_request_get_id(McpRequest *req);

@@ -49,7 +49,7 @@ static int template_match(const char *template, const char *uri, json_object **r
         return 1;
 }
 
-static int resource_not_found(McpRequest *req, const char *uri) {
+int mcp_request_reply_resource_not_found(McpRequest *req, const char *uri) {
         _cleanup_json_ json_object *data = json_object_new_object();
         _cleanup_free_ char *message = NULL;
         if (!data || json_add_string(data, "uri", uri) < 0 || asprintf(&message, "Resource not found: %s", uri) < 0)
@@ -76,7 +76,7 @@ int mcp_method_resources_read(McpRequest *req) {
                         return t->read(req, uri, vars);
         }
 
-        return resource_not_found(req, uri);
+        return mcp_request_reply_resource_not_found(req, uri);
 }
 
 int mcp_method_resources_subscribe(McpRequest *req) {
@@ -106,4 +106,9 @@ int mcp_method_resources_unsubscribe(McpRequest *req) {
         if (req->session)
                 free(hashmap_remove(req->session->subscriptions, uri));
         return mcp_request_reply(req, json_object_new_object());
+}
+
+bool mcp_uri_template_matches(const char *uri_template, const char *uri) {
+        _cleanup_json_ json_object *vars = NULL;
+        return template_match(uri_template, uri, &vars) > 0;
 }

@@ -195,6 +195,16 @@ json_object *mcp_server_capabilities(McpServer *s) {
         return mcp_capabilities_new(s);
 }
 
+json_object *mcp_server_catalog(McpServer *s) {
+        _cleanup_json_ json_object *catalog = json_object_new_object();
+        if (!catalog || json_add(catalog, "tools", mcp_server_tool_descriptors(s)) < 0 ||
+            json_add(catalog, "resources", json_object_get(s->resource_descriptors)) < 0 ||
+            json_add(catalog, "resourceTemplates", json_object_get(s->template_descriptors)) < 0 ||
+            json_add(catalog, "prompts", json_object_get(s->prompt_descriptors)) < 0)
+                return NULL;
+        return TAKE_PTR(catalog);
+}
+
 json_object *mcp_server_tool_descriptors(McpServer *s) {
         json_object *all = json_object_new_array_ext((int) s->n_tools);
         if (!all)

@@ -87,6 +87,7 @@ typedef struct McpServerDefinition {
         const McpPrompt *prompts;
         unsigned page_size; /* list page size; 0 means the default */
         const char *bus_name; /* the well-known name owned on the system bus, or NULL */
+        const char *capabilities; /* JSON text replacing the capabilities derived from the tables, or NULL */
         const McpRelay *relay; /* NULL for a server of its own */
 } McpServerDefinition;
 
@@ -100,6 +101,11 @@ json_object *mcp_server_info(McpServer *s);
 json_object *mcp_server_capabilities(McpServer *s);
 /* Every tool's tools/list entry, one array, a new reference. */
 json_object *mcp_server_tool_descriptors(McpServer *s);
+/* Everything the server offers, in one object: {"tools": [...], "resources": [...],
+ * "resourceTemplates": [...], "prompts": [...]} with the entries of the list methods. */
+json_object *mcp_server_catalog(McpServer *s);
+/* Whether uri matches an RFC 6570 level 1 template ({var} takes one path segment). */
+bool mcp_uri_template_matches(const char *uri_template, const char *uri);
 void *mcp_server_get_userdata(McpServer *s);
 const McpServerDefinition *mcp_server_get_definition(McpServer *s);
 

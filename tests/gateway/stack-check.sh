@@ -91,6 +91,28 @@ code=$(head -c 5000000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/servers/nope/mcp" "${accept[@]}" -d "$init" || true)
 [[ $code == 404 ]] && pass "an unknown backend is 404" || fail "an unknown backend is 404" "got $code"
 
+out=$(mcp '{"jsonrpc":"2.0","id":20,"method":"resources/list"}')
+expect "/mcp lists the backends' resources" '"uri":"test://static-text"' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":21,"method":"resources/read","params":{"uri":"test://static-text"}}')
+expect "/mcp routes resources/read by URI" "This is the content of the static text resource." "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":22,"method":"resources/templates/list"}')
+expect "/mcp lists resource templates" '"uriTemplate":"test://template/{id}/data"' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":23,"method":"resources/read","params":{"uri":"test://template/42/data"}}')
+expect "/mcp routes a templated URI to the backend with the template" '42' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":24,"method":"resources/read","params":{"uri":"test://nowhere"}}')
+expect "an unknown resource on /mcp is resource-not-found" "Resource not found: test://nowhere" "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":25,"method":"prompts/list"}')
+expect "/mcp lists the first backend's prompts" '"name":"test_simple_prompt"' "$out"
+expect "/mcp lists the second backend's prompts under its prefix" '"name":"second_test_simple_prompt"' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":26,"method":"prompts/get","params":{"name":"second_test_prompt_with_arguments","arguments":{"arg1":"a","arg2":"b"}}}')
+expect "/mcp routes prompts/get by name, prefix taken off" '"messages"' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":27,"method":"prompts/get","params":{"name":"nope"}}')
+expect "an unknown prompt on /mcp is a clear error" "Unknown prompt: nope" "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":28,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"second_test_prompt_with_arguments"},"argument":{"name":"arg1","value":"p"}}}')
+expect "/mcp routes completion by prompt name" '"completion"' "$out"
+init_result=$(curl -s "$base/mcp" "${accept[@]}" -d "$init")
+expect "/mcp advertises resources and prompts" '"resources":{"subscribe":true' "$init_result"
+
 out=$(curl -s "$base/readyz")
 expect "/readyz is ready with both backends up" '"status":"ready"' "$out"
 out=$(curl -s "$base/healthz")
