@@ -228,7 +228,7 @@ static void assert_state_refused(const char *tool, const char *state, const char
 START_TEST(test_tampered_state_is_refused) {
         call("ask_name", "");
         _cleanup_free_ char *state = state_of(capture.reply);
-        for (size_t i = 0; state[i]; i += 7) {
+        for (size_t i = 0, n = strlen(state); i < n; i += 7) {
                 char saved = state[i];
                 state[i] = saved == 'A' ? 'B' : 'A';
                 assert_state_refused("ask_name", state, "{}", "integrity");

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* HTTP backends: the remote's tools for /mcp (a private session, or the wire without sessions, that reads
+ * tools/list page by page), and its health. */
+#include "backend-http-internal.h"
+#include "jsonrpc.h"
+#include "log.h"
+#include "mcp-protocol.h"
+
+#define HEALTH_TIMEOUT_USEC (10 * USEC_PER_SEC)
+#define LIST_PAGES_MAX 1000U
+
+/* --- the remote's tools, for /mcp ------------------------------------------------------------------ */
+
+typedef enum ListPhase {
+        LIST_INITIALIZE,
+        LIST_INITIALIZED,
+        LIST_PAGE,
+} ListPhase;
+
+/* A private session (or the wire without sessions) that reads tools/list to its end. */
+struct Listing {
+        HttpBackend *owner;
+        Transfer *transfer;
+        ListPhase phase;
+        bool stateless;
+        char *remote_id;
+        char *version;
+        json_object *tools;
+        unsigned n_pages;
+};
+
+Listing *listing_free(Listing *l) {
+        if (!l)
+                return NULL;
+        transfer_free(l->transfer);
+        free(l->remote_id);
+        free(l->version);
+        json_object_put(l->tools);
+        free(l);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Listing *, listing_free);
+
+/* Ends the listing: its session at the remote goes, /mcp gets the tools (NULL: none). why must outlive l. */
+static void listing_finish(Listing *l, bool ok, const char *why) {
+        HttpBackend *h = l->owner;
+        Backend *b = h->backend;
+        if (h->listing == l)
+                h->listing = NULL;
+        if (l->remote_id)
+                (void) post_delete(h, l->remote_id, l->version);
+        json_object *tools = ok ? TAKE_PTR(l->tools) : NULL;
+        if (!ok)
+                log_warning("Failed to list the tools of %s: %s", b->config->name, strempty(why));
+        listing_free(l);
+        backend_tools_listed(b, tools);
+}
+
+static const TransferOps listing_ops;
+
+static int listing_step(Listing *l, const char *cursor) {
+        HttpBackend *h = l->owner;
+        _cleanup_json_ json_object *message = NULL;
+        Request rq = {
+                .method = HTTP_POST,
+                .session_id = l->remote_id,
+                .protocol_version = l->version,
+                .timeout_usec = h->backend->config->timeout_usec,
+        };
+
+        switch (l->phase) {
+        case LIST_INITIALIZE:
+                message = initialize_new(h, MCP_VERSION_LATEST_SESSION, NULL);
+                break;
+        case LIST_INITIALIZED:
+                message = jsonrpc_notification_new("notifications/initialized", NULL);
+                break;
+        case LIST_PAGE: {
+                _cleanup_json_ json_object *params = json_object_new_object();
+                if (!params || (cursor && json_add_string(params, "cursor", cursor) < 0))
+                        return -ENOMEM;
+                if (l->stateless) {
+                        _cleanup_json_ json_object *meta = json_object_new_object();
+                        if (!meta || json_add_string(meta, MCP_META_PROTOCOL_VERSION, MCP_VERSION_STATELESS) < 0 ||
+                            json_add(meta, MCP_META_CLIENT_CAPABILITIES, json_object_new_object()) < 0 ||
+                            json_add(meta, MCP_META_CLIENT_INFO, client_info_new()) < 0 ||
+                            json_add(params, "_meta", TAKE_PTR(meta)) < 0)
+                                return -ENOMEM;
+                        rq.mcp_method = "tools/list";
+                }
+                message = jsonrpc_request_new(request_id_new(h), "tools/list", TAKE_PTR(params));
+                break;
+        }
+        }
+        if (!message)
+                return -ENOMEM;
+        json_object_object_get_ex(message, "id", &rq.expect_id);
+        rq.body = message;
+        return transfer_new(&h->remote, &rq, &listing_ops, l, &l->transfer);
+}
+
+/* Takes in what a step brought. Returns 1 to go on (*ret_cursor: the next page's), 0 when the list is
+ * complete, or -1 with *ret_why. */
+static int listing_advance(Listing *l, Transfer *t, Outcome o, json_object *response, const char *message,
+        const char **ret_cursor, const char **ret_why) {
+        json_object *res = json_get_object(response, "result");
+        const char *error = json_get_string(json_get_object(response, "error"), "message");
+
+        switch (l->phase) {
+        case LIST_INITIALIZE: {
+                const char *version = json_get_string(res, "protocolVersion");
+                if (o == OUTCOME_RESPONSE && version) {
+                        l->remote_id = TAKE_PTR(t->session_id);
+                        l->phase = LIST_INITIALIZED;
+                } else if ((o == OUTCOME_RESPONSE && error) || (o == OUTCOME_FAILED && t->status >= 400)) {
+                        /* No sessions there: perhaps the wire without them. */
+                        l->stateless = true;
+                        version = MCP_VERSION_STATELESS;
+                        l->phase = LIST_PAGE;
+                } else {
+                        *ret_why = message ?: "it did not answer initialize";
+                        return -1;
+                }
+                l->version = strdup(version);
+                if (!l->version) {
+                        *ret_why = "out of memory";
+                        return -1;
+                }
+                return 1;
+        }
+
+        case LIST_INITIALIZED:
+                l->phase = LIST_PAGE; /* tools/list tells whether the session works */
+                return 1;
+
+        case LIST_PAGE: {
+                json_object *tools = json_get_array(res, "tools");
+                if (o != OUTCOME_RESPONSE || !tools) {
+                        *ret_why = message ?: error ?: "its tools/list result has no tools";
+                        return -1;
+                }
+                for (size_t i = 0; i < json_object_array_length(tools); i++)
+                        if (json_object_array_add(l->tools, json_object_get(json_object_array_get_idx(tools, i))) < 0) {
+                                *ret_why = "out of memory";
+                                return -1;
+                        }
+                *ret_cursor = json_get_string(res, "nextCursor");
+                if (isempty(*ret_cursor))
+                        return 0;
+                if (++l->n_pages >= LIST_PAGES_MAX) {
+                        *ret_why = "its tool list does not end";
+                        return -1;
+                }
+                return 1;
+        }
+        }
+        return -1;
+}
+
+static void on_listing_done(Transfer *t, CURLcode result) {
+        _cleanup_(transfer_freep) Transfer *owned = t;
+        Listing *l = t->userdata;
+        l->transfer = NULL;
+
+        json_object *response;
+        BackendFailure failure;
+        const char *message, *cursor = NULL, *why = NULL;
+        Outcome o = transfer_outcome(t, result, &response, &failure, &message);
+        _cleanup_json_ json_object *owned_response = response;
+
+        int r = listing_advance(l, t, o, response, message, &cursor, &why);
+        if (r > 0 && listing_step(l, cursor) < 0) {
+                r = -1;
+                why = "the next request could not be sent";
+        }
+        if (r <= 0)
+                listing_finish(l, r == 0, why);
+}
+
+static const TransferOps listing_ops = {
+        .done = on_listing_done,
+};
+
+int http_list_tools(Backend *b) {
+        HttpBackend *h = b->transport_data;
+
+        if (h->listing) {
+                /* Start over: the list may have changed since that one began. */
+                if (h->listing->remote_id)
+                        (void) post_delete(h, h->listing->remote_id, h->listing->version);
+                h->listing = listing_free(h->listing);
+        }
+
+        _cleanup_(listing_freep) Listing *l = new0(Listing, 1);
+        if (!l)
+                return -ENOMEM;
+        h->was_down = false;
+        l->owner = h;
+        l->tools = json_object_new_array();
+        if (!l->tools)
+                return -ENOMEM;
+        int r = listing_step(l, NULL);
+        if (r < 0)
+                return r;
+        h->listing = TAKE_PTR(l);
+        return 0;
+}
+
+/* --- health ---------------------------------------------------------------------------------------- */
+
+static void on_health_done(Transfer *t, CURLcode result) {
+        HttpBackend *h = t->userdata;
+        Backend *b = h->backend;
+        h->health = NULL;
+
+        /* Any HTTP answer means the server is there; a GET without a session gets 400 or 405 from most. */
+        bool up = t->status > 0;
+        if (!up)
+                log_debug("Backend %s does not answer: %s", b->config->name,
+                        t->error[0] ? t->error : curl_easy_strerror(result));
+        transfer_free(t);
+
+        backend_set_up(b, up);
+        if (!up)
+                h->was_down = true;
+        else if ((h->was_down || !b->tools) && !h->listing)
+                (void) http_list_tools(b); /* it may have come back with other tools */
+}
+
+static const TransferOps health_ops = {
+        .done = on_health_done,
+};
+
+void http_check_health(Backend *b) {
+        HttpBackend *h = b->transport_data;
+        if (h->health)
+                return; /* the last check has not come back yet */
+
+        Request rq = {
+                .method = HTTP_GET,
+                .timeout_usec = HEALTH_TIMEOUT_USEC,
+                .headers_only = true,
+        };
+        int r = transfer_new(&h->remote, &rq, &health_ops, h, &h->health);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to check backend %s: %m", b->config->name);
+                backend_set_up(b, false);
+        }
+}
