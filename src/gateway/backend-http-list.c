@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* HTTP backends: the remote's tools for /mcp (a private session, or the wire without sessions, that reads
- * tools/list page by page), and its health. */
+/* HTTP backends: what the remote offers, for /mcp (a private session, or the wire without sessions, that
+ * reads tools/list, resources/list, resources/templates/list and prompts/list page by page), and its
+ * health. */
 #include "backend-http-internal.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -9,7 +10,19 @@
 #define HEALTH_TIMEOUT_USEC (10 * USEC_PER_SEC)
 #define LIST_PAGES_MAX 1000U
 
-/* --- the remote's tools, for /mcp ------------------------------------------------------------------ */
+/* --- what the remote offers, for /mcp -------------------------------------------------------------- */
+
+/* The lists, in the order they are read; key is the result's array and the catalog's. */
+static const struct {
+        const char *method;
+        const char *key;
+        const char *capability; /* NULL: always there */
+} lists[] = {
+        { "tools/list", "tools", NULL },
+        { "resources/list", "resources", "resources" },
+        { "resources/templates/list", "resourceTemplates", "resources" },
+        { "prompts/list", "prompts", "prompts" },
+};
 
 typedef enum ListPhase {
         LIST_INITIALIZE,
@@ -17,7 +30,7 @@ typedef enum ListPhase {
         LIST_PAGE,
 } ListPhase;
 
-/* A private session (or the wire without sessions) that reads tools/list to its end. */
+/* A private session (or the wire without sessions) that reads the lists to their ends. */
 struct Listing {
         HttpBackend *owner;
         Transfer *transfer;
@@ -25,7 +38,9 @@ struct Listing {
         bool stateless;
         char *remote_id;
         char *version;
-        json_object *tools;
+        json_object *capabilities; /* the remote's, from initialize; NULL: unknown, every list is tried */
+        size_t list;               /* the index in lists[] being read */
+        json_object *catalog;      /* {"tools": [...], "resources": [...], ...} */
         unsigned n_pages;
 };
 
@@ -35,13 +50,14 @@ Listing *listing_free(Listing *l) {
         transfer_free(l->transfer);
         free(l->remote_id);
         free(l->version);
-        json_object_put(l->tools);
+        json_object_put(l->capabilities);
+        json_object_put(l->catalog);
         free(l);
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Listing *, listing_free);
 
-/* Ends the listing: its session at the remote goes, /mcp gets the tools (NULL: none). why must outlive l. */
+/* Ends the listing: its session at the remote goes, /mcp gets the catalog (NULL: none). why must outlive l. */
 static void listing_finish(Listing *l, bool ok, const char *why) {
         HttpBackend *h = l->owner;
         Backend *b = h->backend;
@@ -49,11 +65,11 @@ static void listing_finish(Listing *l, bool ok, const char *why) {
                 h->listing = NULL;
         if (l->remote_id)
                 (void) post_delete(h, l->remote_id, l->version);
-        json_object *tools = ok ? TAKE_PTR(l->tools) : NULL;
+        json_object *catalog = ok ? TAKE_PTR(l->catalog) : NULL;
         if (!ok)
-                log_warning("Failed to list the tools of %s: %s", b->config->name, strempty(why));
+                log_warning("Failed to list what %s offers: %s", b->config->name, strempty(why));
         listing_free(l);
-        backend_tools_listed(b, tools);
+        backend_catalog_listed(b, catalog);
 }
 
 static const TransferOps listing_ops;
@@ -86,9 +102,9 @@ static int listing_step(Listing *l, const char *cursor) {
                             json_add(meta, MCP_META_CLIENT_INFO, client_info_new()) < 0 ||
                             json_add(params, "_meta", TAKE_PTR(meta)) < 0)
                                 return -ENOMEM;
-                        rq.mcp_method = "tools/list";
+                        rq.mcp_method = lists[l->list].method;
                 }
-                message = jsonrpc_request_new(request_id_new(h), "tools/list", TAKE_PTR(params));
+                message = jsonrpc_request_new(request_id_new(h), lists[l->list].method, TAKE_PTR(params));
                 break;
         }
         }
@@ -111,6 +127,7 @@ static int listing_advance(Listing *l, Transfer *t, Outcome o, json_object *resp
                 const char *version = json_get_string(res, "protocolVersion");
                 if (o == OUTCOME_RESPONSE && version) {
                         l->remote_id = TAKE_PTR(t->session_id);
+                        l->capabilities = json_object_get(json_get_object(res, "capabilities"));
                         l->phase = LIST_INITIALIZED;
                 } else if ((o == OUTCOME_RESPONSE && error) || (o == OUTCOME_FAILED && t->status >= 400)) {
                         /* No sessions there: perhaps the wire without them. */
@@ -134,24 +151,35 @@ static int listing_advance(Listing *l, Transfer *t, Outcome o, json_object *resp
                 return 1;
 
         case LIST_PAGE: {
-                json_object *tools = json_get_array(res, "tools");
-                if (o != OUTCOME_RESPONSE || !tools) {
-                        *ret_why = message ?: error ?: "its tools/list result has no tools";
+                const char *key = lists[l->list].key;
+                json_object *entries = json_get_array(res, key);
+                if (o == OUTCOME_RESPONSE && error && l->list > 0)
+                        entries = NULL; /* the remote has no such list after all: an empty one */
+                else if (o != OUTCOME_RESPONSE || !entries) {
+                        *ret_why = message ?: error ?: "a list result without its entries";
                         return -1;
                 }
-                for (size_t i = 0; i < json_object_array_length(tools); i++)
-                        if (json_object_array_add(l->tools, json_object_get(json_object_array_get_idx(tools, i))) < 0) {
+                json_object *all = json_get_array(l->catalog, key);
+                for (size_t i = 0; entries && i < json_object_array_length(entries); i++)
+                        if (json_object_array_add(all, json_object_get(json_object_array_get_idx(entries, i))) < 0) {
                                 *ret_why = "out of memory";
                                 return -1;
                         }
-                *ret_cursor = json_get_string(res, "nextCursor");
-                if (isempty(*ret_cursor))
-                        return 0;
-                if (++l->n_pages >= LIST_PAGES_MAX) {
-                        *ret_why = "its tool list does not end";
-                        return -1;
+                *ret_cursor = entries ? json_get_string(res, "nextCursor") : NULL;
+                if (!isempty(*ret_cursor)) {
+                        if (++l->n_pages >= LIST_PAGES_MAX) {
+                                *ret_why = "a list that does not end";
+                                return -1;
+                        }
+                        return 1;
                 }
-                return 1;
+                /* This list is complete: the next one the remote has, if any. */
+                *ret_cursor = NULL;
+                while (++l->list < ELEMENTSOF(lists))
+                        if (!l->capabilities || !lists[l->list].capability ||
+                            json_get_object(l->capabilities, lists[l->list].capability))
+                                return 1;
+                return 0;
         }
         }
         return -1;
@@ -196,9 +224,12 @@ int http_list_tools(Backend *b) {
                 return -ENOMEM;
         h->was_down = false;
         l->owner = h;
-        l->tools = json_object_new_array();
-        if (!l->tools)
+        l->catalog = json_object_new_object();
+        if (!l->catalog)
                 return -ENOMEM;
+        FOREACH_ELEMENT(list, lists)
+                if (json_add(l->catalog, list->key, json_object_new_array()) < 0)
+                        return -ENOMEM;
         int r = listing_step(l, NULL);
         if (r < 0)
                 return r;

@@ -70,12 +70,17 @@ mcp() { # mcp BODY: one request on the /mcp session
 
 for ((i = 0; i < 50; i++)); do # the tool lists arrive as the backends answer
         out=$(mcp '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
-        [[ $out == *second_test_simple_text* && $out == *'"test_simple_text"'* ]] && break
+        [[ $out == *second_test_simple_text* && $out == *'"test_simple_text"'* && $out == *remote_test_simple_text* ]] && break
         sleep 0.1
 done
 expect "/mcp lists the first backend's tools" '"name":"test_simple_text"' "$out"
 expect "/mcp lists the second backend's tools under its prefix" '"name":"second_test_simple_text"' "$out"
 
+expect "/mcp lists the http backend's tools under its prefix" '"name":"remote_test_simple_text"' "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":30,"method":"tools/call","params":{"name":"remote_test_simple_text","arguments":{}}}')
+expect "/mcp routes a call to the http backend" "simple text response" "$out"
+out=$(mcp '{"jsonrpc":"2.0","id":31,"method":"prompts/get","params":{"name":"remote_test_simple_prompt"}}')
+expect "/mcp routes prompts/get to the http backend" '"messages"' "$out"
 out=$(mcp '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"second_test_simple_text","arguments":{}}}')
 expect "/mcp routes a prefixed tool to its backend" "simple text response" "$out"
 out=$(mcp '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"test_tool_with_progress","arguments":{},"_meta":{"progressToken":"p"}}}')
@@ -157,7 +162,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/mcp" -H "Mcp-Sess
 [[ $code == 200 ]] && pass "DELETE ends the /mcp session" || fail "DELETE ends the /mcp session" "got $code"
 
 # --- seccomp: the allow-lists are in force, and stop what they do not list ------------------------------
-for pid in "$gateway" "$first" "$second"; do
+for pid in "$gateway" "$first" "$second" "$remote"; do
         out=$(grep '^Seccomp:' "/proc/$pid/status")
         expect "process $pid runs under a seccomp filter" "2" "$out"
 done
@@ -233,14 +238,14 @@ fi
 out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$((port + 1)) 2>&1 || true)
 expect "binding a non-loopback address without authentication is refused" "Refusing to listen on 0.0.0.0" "$out"
 
-kill -TERM "$gateway" "$first" "$second"
+kill -TERM "$gateway" "$first" "$second" "$remote"
 status=0
 wait "$gateway" || status=$?
 [[ $status == 0 ]] && pass "the gateway exits 0 on SIGTERM" || fail "the gateway exits 0 on SIGTERM" "status $status"
 
 echo "stack-check: $checks checks, $failures failed"
 if [[ $failures -gt 0 ]]; then
-        for log in gateway first second; do
+        for log in gateway first second remote; do
                 echo "--- $log.log"
                 tail -n 30 "$runtime/$log.log"
         done

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Sourced inside tools/dev-services.sh: two aios-conformanced on the private bus (org.aios.Conformance1,
-# and org.aios.Conformance1.Second with Prefix=second_) and aios-gatewayd in front of them.
-# stack_start sets $base (the gateway's URL), $first, $second and $gateway (pids); logs go to $runtime.
+# and org.aios.Conformance1.Second with Prefix=second_), a third on HTTP only (the backend "remote",
+# Type=http, Prefix=remote_), and aios-gatewayd in front of them.
+# stack_start sets $base (the gateway's URL), $first, $second, $remote and $gateway (pids); logs go to
+# $runtime.
 
 runtime=$AIOS_DEV_SERVICES_RUNTIME
 bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
@@ -28,8 +30,22 @@ stack_start() {
         second=$!
         stack_wait_for_name org.aios.Conformance1.Second
 
-        local config=$runtime/gateway i port
+        local config=$runtime/gateway i port remote_port
+        for ((i = 0; i < 20; i++)); do
+                remote_port=$((20000 + RANDOM % 20000))
+                "$AIOS_CONFORMANCED" --no-bus --listen="127.0.0.1:$remote_port" >>"$runtime/remote.log" 2>&1 &
+                remote=$!
+                local j
+                for ((j = 0; j < 50; j++)); do
+                        (exec 3<>"/dev/tcp/127.0.0.1/$remote_port") 2>/dev/null && break 2
+                        kill -0 "$remote" 2>/dev/null || break
+                        sleep 0.1
+                done
+        done
+
         mkdir -p "$config/backends.d"
+        printf '[Backend]\nType=http\nURL=http://127.0.0.1:%s/mcp\nPrefix=remote_\n' "$remote_port" \
+                >"$config/backends.d/remote.conf"
         printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
         printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Second\nPrefix=second_\n' >"$config/backends.d/second.conf"
         stack_config=$config
@@ -57,5 +73,5 @@ stack_start() {
 }
 
 stack_stop() {
-        kill -TERM "$gateway" "$first" "$second" 2>/dev/null || true
+        kill -TERM "$gateway" "$first" "$second" "$remote" 2>/dev/null || true
 }
