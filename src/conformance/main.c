@@ -77,18 +77,6 @@ static int add_allowed_host(const char *name) {
         return 0;
 }
 
-static int parse_log_level(const char *s) {
-        static const struct { const char *name; int level; } levels[] = {
-                { "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING }, { "err", LOG_ERR },
-        };
-        FOREACH_ELEMENT(l, levels)
-                if (streq(l->name, s)) {
-                        log_set_max_level(l->level);
-                        return 0;
-                }
-        return -EINVAL;
-}
-
 static int parse_unsigned(const char *s, unsigned long long max, unsigned long long *ret) {
         char *end;
         errno = 0;
@@ -134,7 +122,7 @@ static int parse_argv(int argc, char *argv[]) {
         };
 
         unsigned long long v;
-        int c;
+        int c, r;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -154,8 +142,10 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_stdio = true;
                         break;
                 case ARG_LOG_LEVEL:
-                        if (parse_log_level(optarg) < 0)
-                                return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
+                        r = log_level_from_string(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "Unknown log level \"%s\".", optarg);
+                        log_set_max_level(r);
                         break;
                 case ARG_MAX_BODY:
                         if (parse_unsigned(optarg, 1ULL << 30, &v) < 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "bus-context.h"
 #include "log.h"
 #include "mcp-bus.h"
 
@@ -156,27 +157,11 @@ static BackendCall *call_from(Gateway *g, const char *tag, const char *sender) {
 }
 
 static int read_context(sd_bus_message *m, const char **ret_tag, const char **ret_session) {
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                if (streq(key, "call"))
-                        r = sd_bus_message_read(m, "v", "s", ret_tag);
-                else if (streq(key, "session") && ret_session)
-                        r = sd_bus_message_read(m, "v", "s", ret_session);
-                else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        return r < 0 ? r : sd_bus_message_exit_container(m);
+        const BusContextField fields[] = {
+                { "call", ret_tag },
+                { "session", ret_session },
+        };
+        return bus_context_read(m, fields, ret_session ? 2 : 1);
 }
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {

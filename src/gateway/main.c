@@ -50,9 +50,6 @@ static int parse_argv(int argc, char *argv[]) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
         };
-        static const struct { const char *name; int level; } levels[] = {
-                { "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE }, { "warning", LOG_WARNING }, { "err", LOG_ERR },
-        };
 
         int c;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -79,14 +76,10 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 }
                 case ARG_LOG_LEVEL: {
-                        bool found = false;
-                        FOREACH_ELEMENT(l, levels)
-                                if (streq(l->name, optarg)) {
-                                        log_set_max_level(l->level);
-                                        found = true;
-                                }
-                        if (!found)
-                                return log_error_errno(EINVAL, "Unknown log level \"%s\".", optarg);
+                        int level = log_level_from_string(optarg);
+                        if (level < 0)
+                                return log_error_errno(level, "Unknown log level \"%s\".", optarg);
+                        log_set_max_level(level);
                         break;
                 }
                 default:

@@ -57,3 +57,18 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         errno = saved_errno;
         return -error;
 }
+
+int log_level_from_string(const char *s) {
+        static const struct {
+                const char *name;
+                int level;
+        } levels[] = {
+                { "debug", LOG_DEBUG }, { "info", LOG_INFO },   { "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
+                { "err", LOG_ERR },     { "error", LOG_ERR },   { "crit", LOG_CRIT },     { "alert", LOG_ALERT },
+                { "emerg", LOG_EMERG },
+        };
+        FOREACH_ELEMENT(l, levels)
+                if (streq_ptr(l->name, s))
+                        return l->level;
+        return -EINVAL;
+}

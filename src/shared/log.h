@@ -8,6 +8,9 @@
 #include "macro.h"
 
 void log_set_max_level(int level);
+/* "debug", "info", "notice", "warning", "err" (and "error", "crit", "alert", "emerg") to a syslog
+ * priority, or -EINVAL. */
+int log_level_from_string(const char *s);
 int log_get_max_level(void);
 void log_set_ident(const char *ident);
 

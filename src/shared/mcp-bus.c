@@ -2,6 +2,7 @@
 /* org.aios.MCP1: JSON-RPC messages in D-Bus calls, sessions per caller, polkit before tools, unicast signals. */
 #include <stdio.h>
 
+#include "bus-context.h"
 #include "hashmap.h"
 #include "jsonrpc.h"
 #include "log.h"
@@ -422,37 +423,23 @@ typedef struct CallContext {
 } CallContext;
 
 static int read_context(sd_bus_message *m, CallContext *ret) {
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
         *ret = (CallContext) {};
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key;
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                const char **field = streq(key, "session")             ? &ret->session :
-                                     streq(key, "call")                ? &ret->tag :
-                                     streq(key, "principal")           ? &ret->principal :
-                                     streq(key, "protocol_version")    ? &ret->protocol_version :
-                                     streq(key, "client_capabilities") ? &ret->client_capabilities :
-                                                                         NULL;
-                if (field) {
-                        r = sd_bus_message_read(m, "v", "s", field);
-                        if (r < 0)
-                                return r;
-                } else {
-                        r = sd_bus_message_skip(m, "v");
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
+        const BusContextField fields[] = {
+                { "session", &ret->session },
+                { "call", &ret->tag },
+                { "principal", &ret->principal },
+                { "protocol_version", &ret->protocol_version },
+                { "client_capabilities", &ret->client_capabilities },
+        };
+        return bus_context_read(m, fields, ELEMENTSOF(fields));
+}
+
+/* The arguments of Call and Notify: a JSON text and its context. */
+static int read_message(sd_bus_message *m, const char **ret_text, CallContext *ret_ctx) {
+        int r = sd_bus_message_read(m, "s", ret_text);
         if (r < 0)
                 return r;
-        return sd_bus_message_exit_container(m);
+        return read_context(m, ret_ctx);
 }
 
 /* The caller's session named in context: found, created by initialize, or created initialized when the
@@ -522,10 +509,7 @@ static int method_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         const char *text;
         CallContext ctx;
 
-        int r = sd_bus_message_read(m, "s", &text);
-        if (r < 0)
-                return r;
-        r = read_context(m, &ctx);
+        int r = read_message(m, &text, &ctx);
         if (r < 0)
                 return r;
 
@@ -574,10 +558,7 @@ static int method_notify(sd_bus_message *m, void *userdata, sd_bus_error *error)
         const char *text;
         CallContext ctx;
 
-        int r = sd_bus_message_read(m, "s", &text);
-        if (r < 0)
-                return r;
-        r = read_context(m, &ctx);
+        int r = read_message(m, &text, &ctx);
         if (r < 0)
                 return r;
 
