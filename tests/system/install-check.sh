@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# aios installed with `meson install` into a Debian 12 rootfs and booted with systemd-nspawn --boot: the
+# units verify and score well, sockets and the bus start what is stopped, idle servers exit, polkit and
+# the sandbox hold in the running services.
+# usage: install-check.sh SOURCE_DIR   (runs as root; exit 77 where systemd-nspawn cannot run)
+set -euo pipefail
+
+src=$(cd "${1:?usage: install-check.sh SOURCE_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [[ $(id -u) -ne 0 ]]; then
+        echo "install-check.sh: SKIP: needs root (systemd-nspawn)"
+        exit 77
+fi
+if ! command -v systemd-nspawn >/dev/null && [[ ${CI:-} != true ]]; then
+        echo "install-check.sh: SKIP: systemd-nspawn is not installed (apt-get install systemd-container)"
+        exit 77
+fi
+
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
+expect() { # expect DESCRIPTION NEEDLE TEXT
+        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:800}"; fi
+}
+
+# The install tree: the system's paths, as a distribution package would have them.
+work=$(mktemp -d "${TMPDIR:-/tmp}/aios-install.XXXXXX")
+destdir=$work/destdir
+trap 'boot_stop || true; rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "# building and installing into $destdir"
+meson setup "$work/build" "$src" --prefix=/usr --sysconfdir=/etc --localstatedir=/var -Dtests=false \
+        -Dbuildtype=release >/dev/null
+meson compile -C "$work/build" >/dev/null
+DESTDIR=$destdir meson install -C "$work/build" --no-rebuild --quiet
+
+# shellcheck source=tests/system/boot.sh
+. "$here/boot.sh"
+rootfs=$("$here/rootfs.sh" --print-path)
+boot_start --rootfs "$rootfs" --copy "$destdir"
+state=$(boot_wait) || true
+if [[ $state == running || $state == degraded ]]; then
+        pass "the container boots ($state)"
+else
+        fail "the container boots" "its state is \"$state\""
+fi
+
+# What a package's maintainer scripts would do.
+boot_sh 'systemd-sysusers && systemd-tmpfiles --create && systemctl daemon-reload && systemctl reload dbus'
+
+units=(aios-gatewayd.service aios-gatewayd.socket aios-conformanced.service aios-conformanced.socket aios.target)
+out=$(boot_exec systemd-analyze verify --man=no "${units[@]/#//usr/lib/systemd/system/}" 2>&1 || true)
+[[ -z $out ]] && pass "systemd-analyze verify reports nothing for the units" ||
+        fail "systemd-analyze verify reports nothing for the units" "$out"
+
+for unit in aios-conformanced.service aios-gatewayd.service systemd-hostnamed.service systemd-localed.service; do
+        score=$(boot_exec systemd-analyze security "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+        echo "# systemd-analyze security $unit: $score"
+        if [[ $unit == aios-* ]]; then
+                if awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 2.0) }'; then
+                        pass "$unit scores $score (2.0 or lower)"
+                else
+                        fail "$unit scores $score (2.0 or lower)"
+                fi
+        fi
+done
+
+# Socket activation: nothing runs, a request to port 9000 starts the gateway, which answers.
+boot_exec systemctl start aios-gatewayd.socket aios-conformanced.socket
+out=$(boot_exec systemctl is-active aios-gatewayd.service || true)
+expect "the gateway is not running before the first request" "inactive" "$out"
+out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:9000/healthz || true)
+expect "a request to port 9000 starts the gateway, which answers" "ok" "$out"
+out=$(boot_exec systemctl is-active aios-gatewayd.service || true)
+expect "the gateway runs now" "active" "$out"
+
+# D-Bus activation: a call to a stopped server starts it.
+boot_exec systemctl stop aios-conformanced.service || true
+out=$(boot_exec busctl call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 ListTools 2>&1 || true)
+expect "a busctl call to a stopped server starts it through D-Bus activation" "test_simple_text" "$out"
+out=$(boot_exec systemctl is-active aios-conformanced.service || true)
+expect "the server runs now" "active" "$out"
+
+# The gateway in front of the server, as its own user, allowed by the shipped polkit rules.
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"install-check","version":"1"}}}'
+call='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"install-check","version":"1"}}}}'
+for ((i = 0; i < 50; i++)); do
+        out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:9000/mcp -H 'Content-Type: application/json' \
+                -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: tools/call' -H 'Mcp-Name: test_simple_text' -d "$call" || true)
+        [[ $out == *"simple text response"* ]] && break
+        sleep 0.2
+done
+expect "a tools/call through the gateway on port 9000 reaches the server and polkit allows it" "simple text response" "$out"
+
+# polkit for real: an unprivileged user is refused, the gateway's user is allowed, as the rules say.
+out=$(boot_exec runuser -u nobody -- busctl call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss \
+        test_simple_text '{}' 2>&1 || true)
+expect "polkit refuses an unprivileged user" "Access denied" "$out"
+out=$(boot_exec runuser -u aios-gateway -- busctl call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss \
+        test_simple_text '{}' 2>&1 || true)
+expect "polkit allows the gateway's user" "simple text response" "$out"
+
+# Idle exit: an activated server with nothing to do goes away.
+boot_sh 'mkdir -p /run/systemd/system/aios-conformanced.service.d &&
+        printf "[Service]\nExecStart=\nExecStart=/usr/bin/aios-conformanced --exit-idle-time=2\n" \
+                >/run/systemd/system/aios-conformanced.service.d/50-test.conf &&
+        systemctl daemon-reload && systemctl restart aios-conformanced.service'
+for ((i = 0; i < 60; i++)); do
+        out=$(boot_exec systemctl is-active aios-conformanced.service || true)
+        [[ $out == inactive ]] && break
+        sleep 0.2
+done
+expect "an idle activated server exits by itself" "inactive" "$out"
+out=$(boot_exec systemctl show -P Result aios-conformanced.service || true)
+expect "cleanly" "success" "$out"
+
+# The sandbox in a running service: the unit's SystemCallFilter= and the server's own allow-list, stacked.
+boot_sh 'rm -f /run/systemd/system/aios-conformanced.service.d/50-test.conf && systemctl daemon-reload &&
+        systemctl start aios-conformanced.service'
+pid=$(boot_exec systemctl show -P MainPID aios-conformanced.service)
+status=$(boot_exec grep '^Seccomp_filters:' "/proc/$pid/status" || true)
+if [[ $status =~ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 2)); then
+        pass "the running server is under two seccomp filters: the unit's and its own ($status)"
+else
+        fail "the running server is under two seccomp filters: the unit's and its own" "$status"
+fi
+
+# Its own allow-list without getrandom (opening a session needs it, starting does not).
+boot_sh 'mkdir -p /run/aios-test-seccomp /run/systemd/system/aios-conformanced.service.d &&
+        cp /usr/share/aios/seccomp/*.syscalls /run/aios-test-seccomp/ &&
+        sed -i "/^getrandom\b/d" /run/aios-test-seccomp/*.syscalls &&
+        printf "[Service]\nEnvironment=AIOS_SECCOMP_DIR=/run/aios-test-seccomp\n" \
+                >/run/systemd/system/aios-conformanced.service.d/50-test.conf &&
+        systemctl daemon-reload && systemctl restart aios-conformanced.service'
+out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8099/mcp -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -d "$init" || true)
+expect "a syscall missing from the allow-list fails in the running service" \
+        "could not open a session: Operation not permitted" "$out"
+out=$(boot_exec systemctl is-active aios-conformanced.service || true)
+expect "and the service goes on" "active" "$out"
+
+# The unit's filter: accept4 forbidden, so the running service cannot take the connection.
+boot_sh 'printf "[Service]\nSystemCallFilter=~accept4\n" >/run/systemd/system/aios-conformanced.service.d/50-test.conf &&
+        systemctl daemon-reload && systemctl restart aios-conformanced.service'
+out=$(boot_exec curl -s --max-time 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:8099/mcp \
+        -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -d "$init" || true)
+expect "a syscall the unit's SystemCallFilter= forbids fails in the running service (no connection accepted)" "000" "$out"
+out=$(boot_exec systemctl is-active aios-conformanced.service || true)
+expect "and the service is still running" "active" "$out"
+
+boot_stop && pass "the container stops cleanly" || fail "the container stops cleanly"
+left=$(pgrep -f "systemd-nspawn.*$BOOT_NAME" || true)
+[[ -z $left ]] && pass "nothing is left running on the host" || fail "nothing is left running on the host" "$left"
+
+echo "install-check: $checks checks, $failures failed"
+[[ $failures -eq 0 ]]
