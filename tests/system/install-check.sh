@@ -108,6 +108,12 @@ out=$(boot_exec runuser -u aios-gateway -- busctl call org.aios.Conformance1 /or
         test_simple_text '{}' 2>&1 || true)
 expect "polkit allows the gateway's user" "simple text response" "$out"
 
+# Secrets through credentials: the requestState key from /etc/credstore.
+boot_sh 'mkdir -p /etc/credstore && head -c 32 /dev/urandom >/etc/credstore/request-state-key &&
+        chmod 0400 /etc/credstore/request-state-key && systemctl restart aios-conformanced.service'
+out=$(boot_exec journalctl -u aios-conformanced.service --no-pager -n 20 2>&1 || true)
+expect "the server seals requestState with the key from its credential" "sealed with the key from" "$out"
+
 # Idle exit: an activated server with nothing to do goes away.
 boot_sh 'mkdir -p /run/systemd/system/aios-conformanced.service.d &&
         printf "[Service]\nExecStart=\nExecStart=/usr/bin/aios-conformanced --exit-idle-time=2\n" \
