@@ -1,17 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-conformanced: the fixtures of the MCP conformance suite, over HTTP or stdio. */
-#include <getopt.h>
-#include <stdio.h>
-#include <systemd/sd-daemon.h>
-
+/* aios-conformanced: the fixtures of the MCP conformance suite, over D-Bus, HTTP or stdio. */
 #include "conformance.h"
-#include "daemon.h"
 #include "log.h"
-#include "mcp-bus.h"
-#include "mcp-http.h"
-#include "mcp-session.h"
-#include "mcp-stdio.h"
-#include "seccomp-policy.h"
+#include "server-main.h"
 
 static McpServerDefinition definition = {
         .name = "aios-conformanced",
@@ -25,317 +16,33 @@ static McpServerDefinition definition = {
         .bus_name = "org.aios.Conformance1",
 };
 
-static const char *arg_listen = NULL;
-static uint64_t arg_exit_idle_usec = UINT64_MAX; /* unset: 2 minutes when activated, else never */
-static bool arg_bus = true;
-static bool arg_stdio = false;
-static char **arg_allowed_hosts = NULL;
-static size_t arg_n_allowed_hosts = 0;
-static McpHttpOptions arg_http;
-static const char *arg_request_state_key = NULL;
-
-static void help(void) {
-        printf("%s [OPTIONS...]\n\n"
-               "Serves the MCP conformance suite's fixtures.\n\n"
-               "  -h --help              Show this help\n"
-               "     --version           Show the version\n"
-               "     --listen=ADDR:PORT  Serve HTTP here when no socket is passed in\n"
-               "     --no-bus            Stay off the system bus\n"
-               "     --bus-name=NAME     Own this bus name (default: %s)\n"
-               "     --exit-idle-time=SEC\n"
-               "                         Exit after this long without sessions or calls; 0 never\n"
-               "                         (default: 120 when socket-activated, else 0)\n"
-               "     --allow-host=NAME   Accept this Host/Origin name besides the loopback names\n"
-               "     --stdio             Speak MCP on stdin and stdout instead of HTTP\n"
-               "     --max-body=BYTES    Refuse larger request bodies with 413 (default: %zu)\n"
-               "     --max-connections=N Open HTTP connections at once (default: %u)\n"
-               "     --connection-timeout=SEC\n"
-               "                         Close HTTP connections idle this long (default: %u)\n"
-               "     --session-timeout=SEC\n"
-               "                         End sessions unused this long (default: %llu)\n"
-               "     --request-state-key=FILE\n"
-               "                         Seal requestState with this secret, shared by replicas\n"
-               "                         (default: the request-state-key credential, else random)\n"
-               "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
-               program_invocation_short_name, definition.bus_name, arg_http.max_body, arg_http.http.connection_limit,
-               arg_http.http.idle_timeout_sec, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
-}
-
-static int add_allowed_host(const char *name) {
-        /* Once any name is given the list replaces the default, so the loopback names go in first. */
-        static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
-        if (arg_n_allowed_hosts == 0)
-                FOREACH_ELEMENT(l, loopback)
-                        if (add_allowed_host(*l) < 0)
-                                return -ENOMEM;
-        char **a = reallocarray(arg_allowed_hosts, arg_n_allowed_hosts + 2, sizeof(char *));
-        if (!a)
-                return -ENOMEM;
-        arg_allowed_hosts = a;
-        a[arg_n_allowed_hosts++] = (char *) name;
-        a[arg_n_allowed_hosts] = NULL;
-        return 0;
-}
-
-static int parse_unsigned(const char *s, unsigned long long max, unsigned long long *ret) {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno != 0 || end == s || *end || v == 0 || v > max || s[0] == '-')
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
-static int parse_argv(int argc, char *argv[]) {
-        enum {
-                ARG_VERSION = 0x100,
-                ARG_LISTEN,
-                ARG_ALLOW_HOST,
-                ARG_STDIO,
-                ARG_LOG_LEVEL,
-                ARG_MAX_BODY,
-                ARG_MAX_CONNECTIONS,
-                ARG_CONNECTION_TIMEOUT,
-                ARG_SESSION_TIMEOUT,
-                ARG_REQUEST_STATE_KEY,
-                ARG_NO_BUS,
-                ARG_BUS_NAME,
-                ARG_EXIT_IDLE_TIME,
-        };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "listen", required_argument, NULL, ARG_LISTEN },
-                { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
-                { "stdio", no_argument, NULL, ARG_STDIO },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                { "max-body", required_argument, NULL, ARG_MAX_BODY },
-                { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
-                { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
-                { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
-                { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
-                { "no-bus", no_argument, NULL, ARG_NO_BUS },
-                { "bus-name", required_argument, NULL, ARG_BUS_NAME },
-                { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
-                {}
-        };
-
-        unsigned long long v;
-        int c, r;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
-                switch (c) {
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        puts(PROJECT_VERSION);
-                        return 0;
-                case ARG_LISTEN:
-                        arg_listen = optarg;
-                        break;
-                case ARG_ALLOW_HOST:
-                        if (add_allowed_host(optarg) < 0)
-                                return log_oom();
-                        break;
-                case ARG_STDIO:
-                        arg_stdio = true;
-                        break;
-                case ARG_LOG_LEVEL:
-                        r = log_level_from_string(optarg);
-                        if (r < 0)
-                                return log_error_errno(r, "Unknown log level \"%s\".", optarg);
-                        log_set_max_level(r);
-                        break;
-                case ARG_MAX_BODY:
-                        if (parse_unsigned(optarg, 1ULL << 30, &v) < 0)
-                                return log_error_errno(EINVAL, "--max-body= wants 1 to 1073741824 bytes, not \"%s\".", optarg);
-                        arg_http.max_body = v;
-                        break;
-                case ARG_MAX_CONNECTIONS:
-                        if (parse_unsigned(optarg, 65536, &v) < 0)
-                                return log_error_errno(EINVAL, "--max-connections= wants 1 to 65536, not \"%s\".", optarg);
-                        arg_http.http.connection_limit = v;
-                        break;
-                case ARG_CONNECTION_TIMEOUT:
-                        if (parse_unsigned(optarg, 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--connection-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
-                        arg_http.http.idle_timeout_sec = v;
-                        break;
-                case ARG_SESSION_TIMEOUT:
-                        if (parse_unsigned(optarg, 7 * 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--session-timeout= wants 1 to 604800 seconds, not \"%s\".", optarg);
-                        arg_http.session_idle_usec = v * USEC_PER_SEC;
-                        break;
-                case ARG_REQUEST_STATE_KEY:
-                        arg_request_state_key = optarg;
-                        break;
-                case ARG_NO_BUS:
-                        arg_bus = false;
-                        break;
-                case ARG_BUS_NAME:
-                        if (!sd_bus_service_name_is_valid(optarg) || optarg[0] == ':')
-                                return log_error_errno(EINVAL, "--bus-name= wants a well-known bus name, not \"%s\".", optarg);
-                        definition.bus_name = optarg;
-                        break;
-                case ARG_EXIT_IDLE_TIME:
-                        if (streq(optarg, "0"))
-                                arg_exit_idle_usec = 0;
-                        else if (parse_unsigned(optarg, 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
-                        else
-                                arg_exit_idle_usec = v * USEC_PER_SEC;
-                        break;
-                default:
-                        return -EINVAL;
-                }
-
-        if (optind < argc)
-                return log_error_errno(EINVAL, "%s takes no positional arguments.", program_invocation_short_name);
-        return 1;
-}
-
 static int on_watched_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         mcp_server_notify_resource_updated(userdata, "test://watched-resource");
         (void) sd_event_source_set_time_relative(s, 3 * USEC_PER_SEC);
         return 0;
 }
 
-typedef struct IdleState {
-        McpServer *server;
-        McpHttp *http;
-        McpBus *bus;
-} IdleState;
-
-static bool is_idle(void *userdata) {
-        IdleState *st = userdata;
-        return mcp_server_n_sessions(st->server) == 0 && (!st->http || mcp_http_is_idle(st->http)) &&
-               (!st->bus || mcp_bus_is_idle(st->bus));
-}
-
-/* HTTP when a socket is passed in or --listen is given; the system bus unless --no-bus. A server with
- * neither has nobody to serve. */
-static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus **ret_bus, char *where,
-        size_t size) {
-        int r, n_passed = sd_listen_fds(false);
-        bool want_http = n_passed > 0 || arg_listen;
-        where[0] = 0;
-
-        if (arg_exit_idle_usec == UINT64_MAX)
-                arg_exit_idle_usec = n_passed > 0 ? 120 * USEC_PER_SEC : 0;
-
-        _cleanup_(sd_bus_unrefp) sd_bus *system_bus = NULL;
-        if (arg_bus) {
-                r = bus_open_system_attached(event, &system_bus);
-                if (r < 0 && !want_http)
-                        return log_error_errno(r, "Failed to connect to the system bus, and no socket was passed in nor "
-                                "--listen= given: there is no way to reach this server. (%m)");
-                if (r < 0)
-                        log_warning_errno(r, "Failed to connect to the system bus, serving HTTP only: %m");
-        } else if (!want_http)
-                return log_error_errno(EINVAL, "--no-bus without a socket passed in or --listen=: there is no way "
-                        "to reach this server.");
-
-        if (system_bus) {
-                r = mcp_bus_new(ret_bus, server, system_bus, !want_http);
+static int setup(McpServer *server, void *userdata) {
+        /* The tools that ask the client for input are added at run time, as a server's dynamic tools are. */
+        for (const McpTool *t = conformance_input_tools; t->name; t++) {
+                int r = mcp_server_add_tool(server, t);
                 if (r < 0)
                         return r;
-                snprintf(where, size, "the system bus as %s", mcp_server_get_definition(server)->bus_name);
         }
 
-        if (want_http) {
-                int fd = http_listen_fd(arg_listen ?: "127.0.0.1:8080");
-                if (fd < 0)
-                        return fd;
-                char address[128] = "";
-                (void) http_socket_describe(fd, address, sizeof(address));
-
-                arg_http.allowed_hosts = arg_allowed_hosts;
-                r = mcp_http_new(ret_http, server, fd, &arg_http);
-                if (r < 0)
-                        return r;
-                log_info("Serving MCP on http://%s/mcp", address);
-                size_t l = strlen(where);
-                snprintf(where + l, size - l, "%shttp://%s/mcp", l > 0 ? " and " : "", address);
-        }
+        /* test://watched-resource changes every 3 seconds; the loop owns the timer. */
+        int r = sd_event_add_time_relative(mcp_server_get_event(server), NULL, CLOCK_MONOTONIC, 3 * USEC_PER_SEC,
+                USEC_PER_SEC, on_watched_tick, server);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add a timer: %m");
         return 0;
 }
 
-static int run(int argc, char *argv[]) {
-        log_set_ident(program_invocation_short_name);
-        arg_http = MCP_HTTP_OPTIONS_DEFAULT;
-
-        int r = parse_argv(argc, argv);
-        if (r <= 0)
-                return r;
-
-        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        r = daemon_event_new(&event);
-        if (r < 0)
-                return r;
-
-        _cleanup_(mcp_server_freep) McpServer *server = NULL;
-        r = mcp_server_new(&server, &definition, event, NULL);
-        if (r < 0)
-                return r;
-        r = mcp_server_load_state_secret(server, arg_request_state_key);
-        if (r < 0)
-                return r;
-        for (const McpTool *t = conformance_input_tools; t->name; t++) {
-                r = mcp_server_add_tool(server, t);
-                if (r < 0)
-                        return r;
-        }
-
-        _cleanup_(sd_event_source_unrefp) sd_event_source *watched = NULL;
-        r = sd_event_add_time_relative(event, &watched, CLOCK_MONOTONIC, 3 * USEC_PER_SEC, USEC_PER_SEC, on_watched_tick,
-                server);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add a timer: %m");
-        (void) sd_event_source_set_enabled(watched, SD_EVENT_ON);
-
-        _cleanup_(mcp_stdio_freep) McpStdio *stdio = NULL;
-        _cleanup_(mcp_http_freep) McpHttp *http = NULL;
-        _cleanup_(mcp_bus_freep) McpBus *bus = NULL;
-        char where[256] = "stdio";
-
-        if (arg_stdio) {
-                r = mcp_stdio_new(&stdio, server, STDIN_FILENO, STDOUT_FILENO, arg_http.max_body);
-                if (r < 0)
-                        return r;
-        } else {
-                r = serve(server, event, &http, &bus, where, sizeof(where));
-                if (r < 0)
-                        return r;
-        }
-
-        _cleanup_(sd_event_source_unrefp) sd_event_source *idle = NULL;
-        IdleState state = { .server = server, .http = http, .bus = bus };
-        if (arg_exit_idle_usec > 0 && arg_exit_idle_usec != UINT64_MAX) {
-                r = daemon_exit_when_idle(event, arg_exit_idle_usec, is_idle, &state, &idle);
-                if (r < 0)
-                        return r;
-        }
-
-        /* Set up: from here on only what serving needs may be called. */
-        r = seccomp_policy_load(program_invocation_short_name, NULL);
-        if (r < 0)
-                return r;
-
-        char status[300];
-        snprintf(status, sizeof(status), "Serving MCP on %s", where);
-        r = daemon_run(event, status);
-
-        /* Transports go before the server whose sessions they hold. */
-        idle = sd_event_source_disable_unref(idle);
-        stdio = mcp_stdio_free(stdio);
-        http = mcp_http_free(http);
-        bus = mcp_bus_free(bus);
-        free(arg_allowed_hosts);
-        return r;
-}
-
 int main(int argc, char *argv[]) {
-        int r = run(argc, argv);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        static const McpServerMain m = {
+                .definition = &definition,
+                .summary = "Serves the MCP conformance suite's fixtures.",
+                .setup = setup,
+        };
+        return mcp_server_main(argc, argv, &m);
 }

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The main() of every aios server: a server is its definition and, when it needs one, a setup step. */
+#pragma once
+
+#include "mcp-server.h"
+
+typedef struct McpServerMain {
+        McpServerDefinition *definition; /* --bus-name= may change its bus_name */
+        const char *summary;             /* one sentence for --help */
+        /* Optional: called once the engine exists, before the transports start: tools added at run time,
+         * timers. A negative errno stops the server. */
+        int (*setup)(McpServer *server, void *userdata);
+        void *userdata;                  /* the engine's userdata (mcp_server_get_userdata()) */
+} McpServerMain;
+
+/* Parses the options every server shares (--listen, --no-bus, --bus-name, --exit-idle-time, --stdio,
+ * --allow-host, --max-body, --max-connections, --connection-timeout, --session-timeout,
+ * --request-state-key, --log-level), serves on the system bus and/or HTTP (or stdio), loads the seccomp
+ * allow-list named after the binary once set up, and runs the loop. Returns main()'s exit status. */
+int mcp_server_main(int argc, char *argv[], const McpServerMain *m);
