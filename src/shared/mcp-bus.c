@@ -368,15 +368,24 @@ static void on_polkit_answer(int allowed, void *userdata) {
         free(a);
 }
 
-static int sink_authorize(void *userdata, McpRequest *req, const char *action, void (*done)(McpRequest *req, int allowed)) {
+static int sink_authorize(void *userdata, McpRequest *req, const char *action, const char *const *tool_details,
+        void (*done)(McpRequest *req, int allowed)) {
         BusCall *c = userdata;
         const char *principal = mcp_request_get_principal(req);
         const char *tool = mcp_request_get_tool_name(req);
-        const char *details[] = {
-                "tool", strempty(tool),
-                principal ? "principal" : NULL, principal,
-                NULL,
-        };
+        /* "tool" and "principal" are ours: a tool's own detail of either name is dropped, so that it cannot
+         * stand in for what the transport says. */
+        const char *details[2 * 4 + 1] = { "tool", strempty(tool) };
+        size_t n = 2;
+        if (principal) {
+                details[n++] = "principal";
+                details[n++] = principal;
+        }
+        for (const char *const *d = tool_details; d && d[0] && d[1] && n + 2 < ELEMENTSOF(details); d += 2)
+                if (!streq(d[0], "tool") && !streq(d[0], "principal")) {
+                        details[n++] = d[0];
+                        details[n++] = d[1];
+                }
 
         AuthorizeCheck *a = new0(AuthorizeCheck, 1);
         if (!a)

@@ -44,6 +44,12 @@ typedef struct McpTool {
         const char *annotations;   /* JSON text or NULL */
         const char *icons;         /* JSON text or NULL */
         const char *polkit_action; /* NULL: the tool needs no authorization */
+        /* Optional: the name of a string argument that polkit gets as a detail of the same name, beside
+         * "tool" and "principal", so that a rule can decide per object (e.g. "unit": which unit). */
+        const char *polkit_detail_argument;
+        /* Refuse the tool (access denied) on transports that cannot ask polkit about the caller (HTTP, stdio):
+         * for a tool whose effect, with the server's own privileges, no unchecked caller may have. */
+        bool polkit_required;
         McpToolHandler handler;
 } McpTool;
 
@@ -128,9 +134,11 @@ typedef struct McpSinkOps {
         void (*done)(void *userdata, json_object *reply);
         /* Optional: a handler asks the client to reconnect and resume the stream later (SSE polling). */
         int (*close_stream)(void *userdata, uint64_t retry_ms);
-        /* Optional: may the caller run a tool that declares polkit action? Calls done with 1 (yes), 0 (no) or
-         * a negative errno, at once or later. Without it, the transport authenticated its caller itself. */
-        int (*authorize)(void *userdata, McpRequest *req, const char *action,
+        /* Optional: may the caller run a tool that declares polkit action? details are the tool's own
+         * (NULL-terminated key, value pairs, or NULL), valid during the call only. Calls done with 1 (yes),
+         * 0 (no) or a negative errno, at once or later. Without it, the transport authenticated its caller
+         * itself. */
+        int (*authorize)(void *userdata, McpRequest *req, const char *action, const char *const *details,
                 void (*done)(McpRequest *req, int allowed));
         /* Optional: who the caller acts for (mcp_request_get_principal()), or NULL. */
         const char *(*principal)(void *userdata);

@@ -93,9 +93,21 @@ int mcp_method_tools_call(McpRequest *req) {
                         strempty(error));
 
         McpExchange *x = req->exchange;
+        if (e->tool->polkit_required && !(x && x->ops->authorize)) {
+                _cleanup_json_ json_object *data = json_object_new_object();
+                if (data && e->tool->polkit_action)
+                        (void) json_add_string(data, "action", e->tool->polkit_action);
+                return mcp_request_reply_error_data(req, MCP_ERROR_ACCESS_DENIED,
+                        "Access denied: this tool is served only where polkit checks the caller (over D-Bus, e.g. "
+                        "through aios-gatewayd).", TAKE_PTR(data));
+        }
         if (e->tool->polkit_action && x && x->ops->authorize) {
+                /* The schema was checked above; an argument that is absent or not a string is left out. */
+                const char *argument = e->tool->polkit_detail_argument;
+                const char *value = argument ? json_get_string(arguments, argument) : NULL;
+                const char *const details[] = { value ? argument : NULL, value, NULL };
                 /* The exchange may finish before polkit answers (cancellation): the request stays alive until then. */
-                r = x->ops->authorize(x->userdata, req, e->tool->polkit_action, on_authorized);
+                r = x->ops->authorize(x->userdata, req, e->tool->polkit_action, details, on_authorized);
                 if (r < 0)
                         return r;
                 return 0;

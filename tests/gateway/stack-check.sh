@@ -31,6 +31,12 @@ reject() { # reject DESCRIPTION NEEDLE TEXT
 stack_start
 config=$stack_config
 port=${base##*:}
+# Ports for the servers this test starts itself, all different (stack_free_port runs in a subshell
+# here, so it is told about the ones already given).
+for n in 1 2 3 4 5; do
+        printf -v "port$n" '%s' "$(stack_free_port)"
+        eval "stack_ports_given+=\"\$port$n \""
+done
 trap stack_stop EXIT
 
 # --- D-Bus straight to a server, and polkit ------------------------------------------------------------
@@ -181,16 +187,16 @@ seccomp_server() { # seccomp_server NAME: a server on HTTP only, with the lists 
 mkdir -p "$lists"
 cp "${AIOS_SECCOMP_DIR:-$top/seccomp}"/*.syscalls "$lists/"
 sed -i '/^getrandom\b/d' "$lists"/*.syscalls
-seccomp_server $((port + 2)) eperm
-code=$(curl -s -o "$runtime/seccomp.out" -w '%{http_code}' "http://127.0.0.1:$((port + 2))/mcp" "${accept[@]}" -d "$init" || true)
+seccomp_server $port2 eperm
+code=$(curl -s -o "$runtime/seccomp.out" -w '%{http_code}' "http://127.0.0.1:$port2/mcp" "${accept[@]}" -d "$init" || true)
 expect "a syscall missing from the allow-list fails with EPERM: no session, a clear 500" "500 {\"jsonrpc\"" "$code $(cat "$runtime/seccomp.out")"
 expect "the error names the refusal" "could not open a session: Operation not permitted" "$(cat "$runtime/seccomp.out")"
 kill -0 "$seccomp_pid" 2>/dev/null && pass "the server goes on after the refused syscall" || fail "the server goes on after the refused syscall"
 kill -TERM "$seccomp_pid"; wait "$seccomp_pid" || true
 
 echo '!getrandom' >>"$lists/base.syscalls"
-seccomp_server $((port + 3)) kill
-curl -s -o /dev/null "http://127.0.0.1:$((port + 3))/mcp" "${accept[@]}" -d "$init" || true
+seccomp_server $port3 kill
+curl -s -o /dev/null "http://127.0.0.1:$port3/mcp" "${accept[@]}" -d "$init" || true
 status=0
 wait "$seccomp_pid" || status=$?
 [[ $status == $((128 + 31)) ]] && pass "a kill-listed syscall kills the server with SIGSYS" ||
@@ -199,30 +205,30 @@ wait "$seccomp_pid" || status=$?
 # --- transports at start: no bus, no socket; socket activation and idle exit ----------------------------
 out=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=$runtime/no-such-bus timeout 5 "$AIOS_CONFORMANCED" 2>&1 || true)
 expect "a server with neither a bus nor a socket refuses to start, saying why" "there is no way to reach this server" "$out"
-DBUS_SYSTEM_BUS_ADDRESS=unix:path=$runtime/no-such-bus "$AIOS_CONFORMANCED" --listen=127.0.0.1:$((port + 4)) \
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=$runtime/no-such-bus "$AIOS_CONFORMANCED" --listen=127.0.0.1:$port4 \
         >"$runtime/nobus.log" 2>&1 &
 nobus=$!
 for ((i = 0; i < 50; i++)); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$((port + 4))") 2>/dev/null && break
+        (exec 3<>"/dev/tcp/127.0.0.1/$port4") 2>/dev/null && break
         sleep 0.1
 done
-code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((port + 4))/mcp" "${accept[@]}" -d "$init" || true)
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port4/mcp" "${accept[@]}" -d "$init" || true)
 [[ $code == 200 ]] && pass "a server without a bus keeps serving HTTP" || fail "a server without a bus keeps serving HTTP" "got $code"
 expect "and says so in its log" "serving HTTP only" "$(cat "$runtime/nobus.log")"
 kill -TERM "$nobus"; wait "$nobus" || true
 
 if command -v systemd-socket-activate >/dev/null; then
         # systemd-socket-activate passes on only the environment it is told to.
-        systemd-socket-activate -l 127.0.0.1:$((port + 5)) ${AIOS_SECCOMP_DIR:+-E AIOS_SECCOMP_DIR} \
+        systemd-socket-activate -l 127.0.0.1:$port5 ${AIOS_SECCOMP_DIR:+-E AIOS_SECCOMP_DIR} \
                 "$AIOS_CONFORMANCED" --no-bus --exit-idle-time=1 \
                 >"$runtime/activated.log" 2>&1 &
         activated=$!
         sleep 0.3
-        out=$(curl -s -D - -o /dev/null "http://127.0.0.1:$((port + 5))/mcp" "${accept[@]}" -d "$init" || true)
+        out=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port5/mcp" "${accept[@]}" -d "$init" || true)
         expect "a socket-activated server answers" "200" "$out"
         # The session keeps it busy until it is deleted; so delete it, then wait.
         sid=$(tr -d '\r' <<<"$out" | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
-        curl -s -o /dev/null -X DELETE "http://127.0.0.1:$((port + 5))/mcp" -H "Mcp-Session-Id: $sid" || true
+        curl -s -o /dev/null -X DELETE "http://127.0.0.1:$port5/mcp" -H "Mcp-Session-Id: $sid" || true
         for ((i = 0; i < 80; i++)); do
                 kill -0 "$activated" 2>/dev/null || break
                 sleep 0.1
@@ -235,7 +241,7 @@ if command -v systemd-socket-activate >/dev/null; then
 fi
 
 # --- a gateway that would be reachable from elsewhere without authentication refuses to start ---------
-out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$((port + 1)) 2>&1 || true)
+out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$port1 2>&1 || true)
 expect "binding a non-loopback address without authentication is refused" "Refusing to listen on 0.0.0.0" "$out"
 
 kill -TERM "$gateway" "$first" "$second" "$remote"

@@ -8,6 +8,20 @@
 runtime=$AIOS_DEV_SERVICES_RUNTIME
 bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
 
+# A loopback port nothing listens on, and that this run has not handed out before.
+stack_ports_given=" "
+stack_free_port() {
+        local p
+        while :; do
+                p=$((20000 + RANDOM % 20000))
+                [[ $stack_ports_given == *" $p "* ]] && continue
+                (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+                stack_ports_given+="$p "
+                echo "$p"
+                return 0
+        done
+}
+
 stack_wait_for_name() {
         local i
         for ((i = 0; i < 100; i++)); do
@@ -32,7 +46,7 @@ stack_start() {
 
         local config=$runtime/gateway i port remote_port
         for ((i = 0; i < 20; i++)); do
-                remote_port=$((20000 + RANDOM % 20000))
+                remote_port=$(stack_free_port)
                 "$AIOS_CONFORMANCED" --no-bus --listen="127.0.0.1:$remote_port" >>"$runtime/remote.log" 2>&1 &
                 remote=$!
                 local j
@@ -50,7 +64,7 @@ stack_start() {
         printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Second\nPrefix=second_\n' >"$config/backends.d/second.conf"
         stack_config=$config
         for ((i = 0; i < 20; i++)); do
-                port=$((20000 + RANDOM % 20000))
+                port=$(stack_free_port)
                 "${AIOS_GATEWAYD:?}" --config-dir="$config" --listen="127.0.0.1:$port" >>"$runtime/gateway.log" 2>&1 &
                 gateway=$!
                 local j
