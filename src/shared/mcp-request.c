@@ -75,6 +75,7 @@ static McpRequest *request_free(McpRequest *req) {
         json_object_put(req->input_requests);
         free(req->protocol_version);
         free(req->principal);
+        json_object_put(req->pending_variables);
         free(req->id_key);
         free(req);
         return NULL;

@@ -57,6 +57,42 @@ int mcp_request_reply_resource_not_found(McpRequest *req, const char *uri) {
         return mcp_request_reply_error_data(req, MCP_ERROR_RESOURCE_NOT_FOUND, message, TAKE_PTR(data));
 }
 
+static void on_read_authorized(McpRequest *req, int allowed) {
+        if (req->done)
+                return;
+        const char *uri = json_get_string(req->params, "uri");
+        if (allowed < 0)
+                mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR, "Could not check authorization for %s: %s", uri,
+                        strerror(-allowed));
+        else if (allowed == 0)
+                mcp_request_reply_error(req, MCP_ERROR_ACCESS_DENIED,
+                        "Access denied: polkit does not allow this caller to read %s.", uri);
+        else {
+                int r = req->pending_read(req, uri, req->pending_variables);
+                if (r < 0 && !req->done)
+                        mcp_request_reply_errno(req, r);
+        }
+}
+
+/* Reads uri with read, after polkit's answer when the resource declares an action. */
+static int read_authorized(McpRequest *req, const char *uri, json_object *variables, const char *action,
+        bool required, McpResourceReader read) {
+        McpExchange *x = req->exchange;
+        bool can_ask = x && x->ops->authorize;
+
+        if (required && !can_ask)
+                return mcp_request_reply_error(req, MCP_ERROR_ACCESS_DENIED,
+                        "Access denied: %s is served only where polkit checks the caller (over D-Bus, e.g. through "
+                        "aios-gatewayd).", uri);
+        if (!action || !can_ask)
+                return read(req, uri, variables);
+
+        req->pending_read = read;
+        req->pending_variables = json_object_get(variables);
+        const char *const details[] = { "uri", uri, NULL };
+        return x->ops->authorize(x->userdata, req, action, details, on_read_authorized);
+}
+
 int mcp_method_resources_read(McpRequest *req) {
         const McpServerDefinition *def = req->server->def;
         const char *uri = json_get_string(req->params, "uri");
@@ -65,7 +101,7 @@ int mcp_method_resources_read(McpRequest *req) {
 
         for (const McpResource *r = def->resources; r && r->uri; r++)
                 if (streq(r->uri, uri))
-                        return r->read(req, uri, NULL);
+                        return read_authorized(req, uri, NULL, r->polkit_action, r->polkit_required, r->read);
 
         for (const McpResourceTemplate *t = def->resource_templates; t && t->uri_template; t++) {
                 _cleanup_json_ json_object *vars = NULL;
@@ -73,7 +109,7 @@ int mcp_method_resources_read(McpRequest *req) {
                 if (r < 0)
                         return r;
                 if (r > 0)
-                        return t->read(req, uri, vars);
+                        return read_authorized(req, uri, vars, t->polkit_action, t->polkit_required, t->read);
         }
 
         return mcp_request_reply_resource_not_found(req, uri);

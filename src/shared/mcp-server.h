@@ -59,6 +59,8 @@ typedef struct McpResource {
         const char *title;
         const char *description;
         const char *mime_type;
+        const char *polkit_action; /* NULL: readable by anyone who can reach the server */
+        bool polkit_required;      /* refused where there is no polkit (HTTP, stdio) */
         McpResourceReader read;
 } McpResource;
 
@@ -68,6 +70,8 @@ typedef struct McpResourceTemplate {
         const char *title;
         const char *description;
         const char *mime_type;
+        const char *polkit_action; /* NULL: readable by anyone who can reach the server */
+        bool polkit_required;      /* refused where there is no polkit (HTTP, stdio) */
         McpResourceReader read;
         McpCompleter complete;
 } McpResourceTemplate;

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aios-sysopsd: system state, processes, systemd units and the journal, for agents. */
 #include "info.h"
+#include "journal.h"
 #include "server-main.h"
 #include "sysops.h"
 
-/* What any local user can read anyway (/proc, os-release): no polkit check, as for every resource. The
- * journal://unit/{name} template waits for resources with polkit actions, since the journal is not. */
 static const McpResource resources[] = {
         { .uri = "system://info", .name = "system-info", .title = "System information",
           .description = "What system_info reports, as JSON", .mime_type = "application/json",
-          .read = sysops_read_system_info },
+          .polkit_action = SYSOPS_ACTION_READ, .read = sysops_read_system_info },
+        {}
+};
+
+static const McpResourceTemplate resource_templates[] = {
+        { .uri_template = "journal://unit/{name}", .name = "journal-unit", .title = "A unit's journal",
+          .description = "The last 100 journal lines of a unit (\".service\" added to a name without a suffix)",
+          .mime_type = "text/plain",
+          /* The journal is for the systemd-journal group: only a caller polkit vouched for reads it. */
+          .polkit_action = SYSOPS_ACTION_READ, .polkit_required = true,
+          .read = sysops_read_journal_unit },
         {}
 };
 
@@ -20,6 +29,8 @@ static McpServerDefinition definition = {
         .instructions = "Reads this machine's state (system, processes, disks, network, systemd units, the journal) "
                         "and controls systemd units, through the interfaces systemd and the kernel provide.",
         .resources = resources,
+        .resource_templates = resource_templates,
+        .prompts = sysops_prompts,
         .bus_name = "org.aios.SystemOps1",
 };
 

@@ -64,6 +64,36 @@ expect "arguments that are not a JSON object are refused" "must be a JSON object
 out=$(busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' '{"jsonrpc":' 0 2>&1 || true)
 expect "malformed JSON in Call is a parse error" '\"code\":-32700' "$out"
 
+# --- aios-sysopsd: polkit on resources, and what needs polkit refused where there is none ---------------
+if [[ -n ${AIOS_SYSOPSD:-} ]]; then
+        sysops_port=$(stack_free_port)
+        "$AIOS_SYSOPSD" --listen="127.0.0.1:$sysops_port" >>"$runtime/sysops.log" 2>&1 &
+        sysops=$!
+        stack_wait_for_name org.aios.SystemOps1
+        meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
+        read_journal="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"journal://unit/x.service\",$meta}}"
+        out=$(busctl "${bus[@]}" call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' "$read_journal" 0 2>&1 || true)
+        expect "journal://unit/NAME is read for a caller polkit allows" 'journal://unit/x.service' "$out"
+        out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+                busctl "${bus[@]}" call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' "$read_journal" 0 2>&1 || true)
+        expect "and refused, by polkit, to one it does not" "polkit does not allow this caller to read" "$out"
+        out=$(curl -s "http://127.0.0.1:$sysops_port/mcp" -H 'Content-Type: application/json' \
+                -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: resources/read' -H 'Mcp-Name: journal://unit/x.service' -d "$read_journal" || true)
+        expect "and refused over HTTP, where no polkit asks" "is served only where polkit checks the caller" "$out"
+        out=$(curl -s "http://127.0.0.1:$sysops_port/mcp" -H 'Content-Type: application/json' \
+                -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: tools/call' -H 'Mcp-Name: system_unit_control' \
+                -d "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"system_unit_control\",\"arguments\":{\"action\":\"stop\",\"unit\":\"x.service\"},$meta}}" || true)
+        expect "system_unit_control is refused over HTTP" '"code":-32003' "$out"
+        out=$(curl -s "http://127.0.0.1:$sysops_port/mcp" -H 'Content-Type: application/json' \
+                -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: prompts/get' -H 'Mcp-Name: diagnose_failed_unit' \
+                -d "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"prompts/get\",\"params\":{\"name\":\"diagnose_failed_unit\",\"arguments\":{\"unit\":\"nginx.service\"},$meta}}" || true)
+        expect "the diagnosis prompt names the unit and the tools" "system_unit_status for nginx.service" "$out"
+        kill -TERM "$sysops"; wait "$sysops" || true
+fi
+
 # --- the gateway ---------------------------------------------------------------------------------------
 
 accept=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
