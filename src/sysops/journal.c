@@ -6,11 +6,11 @@
 #include <systemd/sd-journal.h>
 #include <time.h>
 
-#include "info.h"
 #include "journal.h"
 #include "jsonrpc.h"
 #include "mcp-content.h"
 #include "mcp-request.h"
+#include "sysops-util.h"
 #include "sysops.h"
 
 /* Bounds of one call: the answer's size, one message's length, how many entries are looked at and for how long

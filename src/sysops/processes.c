@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "info.h"
 #include "mcp-request.h"
+#include "sysops-util.h"
 #include "sysops.h"
 
 /* Bounds: /proc entries looked at, and the length of a command line in an answer. */

@@ -9,8 +9,8 @@
 #define SYSOPS_ACTION_MANAGE_UNITS "org.aios.system.manage-units"
 
 /* Each family's table ends with an entry whose name is NULL. */
-extern const McpTool sysops_info_tools[];    /* info.c: system_info, system_disk_usage, system_network */
+extern const McpTool sysops_info_tools[];    /* info-tools.c: system_info, system_disk_usage, system_network */
 extern const McpTool sysops_process_tools[]; /* processes.c: system_processes */
 extern const McpTool sysops_journal_tools[]; /* journal.c: system_journal */
-extern const McpTool sysops_unit_tools[];    /* units.c: system_units, system_unit_status, system_unit_control */
+extern const McpTool sysops_unit_tools[];    /* units-tools.c: system_units, system_unit_status, system_unit_control */
 extern const McpPrompt sysops_prompts[];     /* prompts.c: diagnose_failed_unit */

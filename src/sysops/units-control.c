@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-sysopsd: system_unit_control: start, stop, restart, reload through a job and wait for its end; enable, disable. */
+#include <stdio.h>
+
+#include "mcp-request.h"
+#include "units-internal.h"
+#include "units-protect.h"
+
+#define CONTROL_TIMEOUT_SEC_DEFAULT 60
+/* Reloading systemd (after enable, disable) can take long on a large system. */
+#define DAEMON_RELOAD_USEC (90 * USEC_PER_SEC)
+
+const UnitActionInfo unit_actions[] = {
+        [ACTION_START] = { "start", "StartUnit", .starts = true },
+        [ACTION_STOP] = { "stop", "StopUnit", .refused_when_protected = true, .stops_dependents = true },
+        [ACTION_RESTART] = { "restart", "RestartUnit", .refused_when_protected = true, .stops_dependents = true,
+                .starts = true },
+        [ACTION_RELOAD] = { "reload", "ReloadUnit" },
+        [ACTION_ENABLE] = { "enable", "EnableUnitFiles" },
+        [ACTION_DISABLE] = { "disable", "DisableUnitFiles", .refused_when_protected = true },
+};
+
+/* What system_unit_control checks before it acts: the unit's names (aliases such as sshd.service for
+ * ssh.service), and the units that stopping or starting it would stop too, one dependency deep. */
+static const Property control_properties[] = {
+        { "Id", "id" },
+        { "Names", "names" },
+        { "LoadState", "load_state" },
+        { "ActiveState", "active_state" },
+        { "SubState", "sub_state" },
+        { "RequiredBy", "required_by" },
+        { "RequisiteOf", "requisite_of" },
+        { "BoundBy", "bound_by" },
+        { "ConsistsOf", "consists_of" },
+        { "Conflicts", "conflicts" },
+        { "ConflictedBy", "conflicted_by" },
+        {}
+};
+
+static const Property state_properties[] = {
+        { "ActiveState", "active_state" },
+        { "SubState", "sub_state" },
+        {}
+};
+
+/* system_unit_control calls waiting for the end of their job. */
+UnitCall *units_waiting;
+
+static int on_control_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        /* The state after the job is a courtesy: the job's result is the answer. */
+        if (!sd_bus_message_is_method_error(m, NULL))
+                (void) properties_read(m, state_properties, c->result);
+
+        const char *result = json_get_string(c->result, "result");
+        bool done = streq_ptr(result, "done");
+        _cleanup_free_ char *note = NULL;
+        if (!done && asprintf(&note,
+                     "The %s job for %s ended with the result \"%s\"%s. system_unit_status shows its state and log.",
+                     unit_actions[c->action].name, c->unit, strempty(result),
+                     streq_ptr(result, "dependency") ? " (a unit it depends on failed)" : "") < 0)
+                note = NULL;
+        unit_call_finish(c, !done, note);
+        return 0;
+}
+
+static void on_job_done(UnitCall *c, const char *result) {
+        unit_call_unwait(c);
+        c->timeout = sd_event_source_disable_unref(c->timeout);
+        if (json_add_string(c->result, "result", result) < 0) {
+                unit_call_fail(c, "Out of memory.");
+                return;
+        }
+        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_state, 0, "s", SYSTEMD_UNIT));
+}
+
+int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *path, *unit, *result;
+        uint32_t id;
+        if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        for (UnitCall *c = units_waiting; c; c = c->waiting_next)
+                if (streq_ptr(c->job_path, path)) {
+                        on_job_done(c, result);
+                        break;
+                }
+        return 0;
+}
+
+static int on_control_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        UnitCall *c = userdata;
+        unsigned sec = (unsigned) (c->timeout_usec / USEC_PER_SEC);
+        if (c->job_path)
+                unit_call_fail(c,
+                        "The %s job for %s did not finish within %u s. It is still queued or running in systemd (%s): "
+                        "system_unit_status shows how it goes on.",
+                        unit_actions[c->action].name, c->unit, sec, c->job_path);
+        else
+                unit_call_fail(c, "systemd did not answer within %u s.", sec);
+        return 0;
+}
+
+static int on_job_queued(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e) {
+                char what[UNIT_NAME_MAX + 16];
+                snprintf(what, sizeof(what), "%s %s", unit_actions[c->action].name, c->unit);
+                unit_call_fail_bus(c, e, what);
+                return 0;
+        }
+        const char *path;
+        int r = sd_bus_message_read(m, "o", &path);
+        if (r < 0 || !(c->job_path = strdup(path))) {
+                unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(r < 0 ? -r : ENOMEM));
+                return 0;
+        }
+        if (json_add_string(c->result, "job", path) < 0) {
+                unit_call_fail(c, "Out of memory.");
+                return 0;
+        }
+        /* systemd answers before it runs the job, so JobRemoved comes after this. */
+        c->waiting_next = units_waiting;
+        if (units_waiting)
+                units_waiting->waiting_prev = c;
+        units_waiting = c;
+        c->waiting = true;
+        return 0;
+}
+
+static int changes_read(sd_bus_message *m, json_object *into) {
+        _cleanup_json_ json_object *changes = json_object_new_array();
+        if (!changes)
+                return -ENOMEM;
+        int r = sd_bus_message_enter_container(m, 'a', "(sss)");
+        if (r < 0)
+                return r;
+        const char *type, *file, *destination;
+        while ((r = sd_bus_message_read(m, "(sss)", &type, &file, &destination)) > 0) {
+                json_object *change = json_object_new_object();
+                if (json_add_item(changes, change) < 0)
+                        return -ENOMEM;
+                if (json_add_string(change, "type", type) < 0 || json_add_string(change, "file", file) < 0 ||
+                    (!isempty(destination) && json_add_string(change, "destination", destination) < 0))
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        return json_add(into, "changes", TAKE_PTR(changes));
+}
+
+static int on_daemon_reloaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e) {
+                unit_call_fail_bus(c, e, "reload systemd after changing the unit files (they are changed)");
+                return 0;
+        }
+        if (json_add_string(c->result, "result", "done") < 0) {
+                unit_call_fail(c, "Out of memory.");
+                return 0;
+        }
+        unit_call_finish(c, false, NULL);
+        return 0;
+}
+
+static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e) {
+                char what[UNIT_NAME_MAX + 16];
+                snprintf(what, sizeof(what), "%s %s", unit_actions[c->action].name, c->unit);
+                unit_call_fail_bus(c, e, what);
+                return 0;
+        }
+        int install_info = true, r = 0;
+        if (c->action == ACTION_ENABLE)
+                r = sd_bus_message_read(m, "b", &install_info);
+        if (r >= 0)
+                r = changes_read(m, c->result);
+        if (r < 0) {
+                unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
+                return 0;
+        }
+
+        if (json_object_array_length(json_get_array(c->result, "changes")) == 0) {
+                if (json_add_string(c->result, "result", "done") < 0) {
+                        unit_call_fail(c, "Out of memory.");
+                        return 0;
+                }
+                unit_call_finish(c, false,
+                        install_info ? "Nothing to change: the unit files were already so." :
+                                       "Nothing to change: the unit has no [Install] section, so it cannot be "
+                                       "enabled; it starts when another unit or a socket, timer or path pulls it in.");
+                return 0;
+        }
+        unit_call_check(c, systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", on_daemon_reloaded,
+                DAEMON_RELOAD_USEC, NULL));
+        return 0;
+}
+
+static int on_control_unit_properties(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e) {
+                unit_call_fail_bus(c, e, "read the unit's properties");
+                return 0;
+        }
+        _cleanup_json_ json_object *properties = json_object_new_object();
+        if (!properties) {
+                unit_call_fail(c, "Out of memory.");
+                return 0;
+        }
+        int r = properties_read(m, control_properties, properties);
+        if (r < 0) {
+                unit_call_fail(c, "Failed to read the properties of %s: %s", c->unit, strerror(-r));
+                return 0;
+        }
+        if (unit_is_unknown(properties)) {
+                unit_call_fail(c, "No unit %s is loaded or known.", c->unit);
+                return 0;
+        }
+
+        const char *in_the_way = NULL;
+        const char *why = control_refusal(c, properties, &in_the_way);
+        if (why) {
+                unit_call_fail(c,
+                        "Refused to %s %s: %s (%s). aios-sysopsd never stops, restarts or disables the units the host "
+                        "needs to be reached and administered, nor aios itself (the protected units; "
+                        "AIOS_SYSOPS_PROTECTED_UNITS replaces the list).",
+                        unit_actions[c->action].name, c->unit, why, in_the_way);
+                return 0;
+        }
+
+        if (json_add_string(c->result, "unit", c->unit) < 0 ||
+            json_add_string(c->result, "action", unit_actions[c->action].name) < 0) {
+                unit_call_fail(c, "Out of memory.");
+                return 0;
+        }
+
+        switch (c->action) {
+        case ACTION_ENABLE:
+                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0, "asbb",
+                        1, c->unit, false, false);
+                break;
+        case ACTION_DISABLE:
+                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0, "asb",
+                        1, c->unit, false);
+                break;
+        default:
+                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued, 0,
+                        "ss", c->unit, "replace");
+        }
+        unit_call_check(c, r);
+        return 0;
+}
+
+static int on_control_loaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e) {
+                unit_call_fail_bus(c, e, "look up the unit");
+                return 0;
+        }
+        int r = unit_path_read(c, m);
+        if (r < 0) {
+                unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
+                return 0;
+        }
+        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_unit_properties, 0, "s",
+                SYSTEMD_UNIT));
+        return 0;
+}
+
+int tool_unit_control(McpRequest *req, json_object *args) {
+        const char *unit = json_get_string(args, "unit");
+        const char *action = json_get_string(args, "action");
+        json_object *timeout = NULL;
+        json_object_object_get_ex(args, "timeout_sec", &timeout);
+
+        const char *why = unit_name_invalid(unit);
+        if (why)
+                return mcp_request_reply_tool_error(req, "Invalid unit name \"%s\": %s.", unit, why);
+
+        _cleanup_(unit_call_freep) UnitCall *c = NULL;
+        int r = unit_call_new(req, unit, &c);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(unit_actions); i++)
+                if (streq(action, unit_actions[i].name))
+                        c->action = (UnitAction) i;
+        c->timeout_usec = (timeout ? (uint64_t) json_object_get_int64(timeout) : CONTROL_TIMEOUT_SEC_DEFAULT) *
+                          USEC_PER_SEC;
+
+        /* The whole call, lookup and job, has timeout_sec. */
+        r = sd_event_add_time_relative(mcp_request_get_event(req), &c->timeout, CLOCK_MONOTONIC, c->timeout_usec, 0,
+                on_control_timeout, c);
+        if (r < 0)
+                return r;
+        r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "LoadUnit", on_control_loaded, 0, "s", unit);
+        if (r < 0)
+                return r;
+        TAKE_PTR(c);
+        return 0;
+}
