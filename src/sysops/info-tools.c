@@ -13,6 +13,8 @@
 static const char system_info_output[] =
         "{\"type\":\"object\",\"properties\":{"
         "\"hostname\":{\"type\":\"string\"},"
+        "\"source\":{\"enum\":[\"hostname1\",\"proc\"]},\"chassis\":{\"type\":\"string\"},"
+        "\"hardware\":{\"type\":\"object\",\"properties\":{\"vendor\":{\"type\":\"string\"},\"model\":{\"type\":\"string\"}}},"
         "\"os\":{\"type\":\"object\",\"description\":\"From /etc/os-release (or /usr/lib/os-release)\",\"properties\":{"
         "\"name\":" NULLABLE_STRING ",\"id\":" NULLABLE_STRING ",\"version_id\":" NULLABLE_STRING ",\"pretty_name\":" NULLABLE_STRING "},"
         "\"required\":[\"name\",\"id\",\"version_id\",\"pretty_name\"]},"

@@ -12,6 +12,7 @@
 
 #include "info-internal.h"
 #include "info.h"
+#include "systemd-bus.h"
 #include "mcp-content.h"
 #include "mcp-request.h"
 #include "sysops-util.h"
@@ -382,15 +383,99 @@ static char *system_info_summary(json_object *info) {
         return text;
 }
 
+static int system_info_reply(McpRequest *req, json_object *info) {
+        _cleanup_free_ char *summary = system_info_summary(info);
+        if (!summary)
+                return -ENOMEM;
+        return sysops_reply_structured(req, summary, json_object_get(info));
+}
+
+/* What systemd-hostnamed says wins where it runs: the pretty and static host names, chassis, hardware. */
+static void hostname1_merge(json_object *info, sd_bus_message *m) {
+        if (sd_bus_message_enter_container(m, 'a', "{sv}") < 0)
+                return;
+        json_object *hardware = json_object_new_object();
+        while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+                const char *key, *contents = NULL, *value = NULL;
+                if (sd_bus_message_read(m, "s", &key) < 0 || sd_bus_message_peek_type(m, NULL, &contents) < 0)
+                        break;
+                if (streq_ptr(contents, "s") && sd_bus_message_read(m, "v", "s", &value) >= 0) {
+                        if (isempty(value))
+                                ;
+                        else if (streq(key, "Hostname"))
+                                (void) json_add_string(info, "hostname", value);
+                        else if (streq(key, "Chassis"))
+                                (void) json_add_string(info, "chassis", value);
+                        else if (streq(key, "HardwareVendor") && hardware)
+                                (void) json_add_string(hardware, "vendor", value);
+                        else if (streq(key, "HardwareModel") && hardware)
+                                (void) json_add_string(hardware, "model", value);
+                } else if (sd_bus_message_skip(m, "v") < 0)
+                        break;
+                if (sd_bus_message_exit_container(m) < 0)
+                        break;
+        }
+        if (hardware && json_object_object_length(hardware) > 0)
+                (void) json_add(info, "hardware", hardware);
+        else
+                json_object_put(hardware);
+        (void) json_add_string(info, "source", "hostname1");
+}
+
+/* hostnamed answers at once, or is started in well under a second: beyond that, the files answer. */
+#define HOSTNAME1_TIMEOUT_USEC (2 * USEC_PER_SEC)
+
+typedef struct InfoCall {
+        McpRequest *req;
+        json_object *info;
+} InfoCall;
+
+static int on_hostname1(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        InfoCall *c = userdata;
+        if (!sd_bus_message_is_method_error(m, NULL))
+                hostname1_merge(c->info, m);
+        if (!mcp_request_is_done(c->req)) {
+                int r = system_info_reply(c->req, c->info);
+                if (r < 0)
+                        (void) mcp_request_reply_tool_error(c->req, "Could not answer: %s", strerror(-r));
+        }
+        mcp_request_unref(c->req);
+        json_object_put(c->info);
+        free(c);
+        return 0;
+}
+
 int tool_system_info(McpRequest *req, json_object *args) {
         _cleanup_json_ json_object *info = NULL;
         int r = system_info_build(&info);
         if (r < 0)
                 return mcp_request_reply_tool_error(req, "Could not read the system's state: %s", strerror(-r));
-        _cleanup_free_ char *summary = system_info_summary(info);
-        if (!summary)
+        if (json_add_string(info, "source", "proc") < 0)
                 return -ENOMEM;
-        return sysops_reply_structured(req, summary, TAKE_PTR(info));
+
+        /* Ask systemd-hostnamed briefly (it is started on demand where it is installed); without it, what the
+         * kernel and /etc say is the answer. */
+        sd_bus *bus = NULL;
+        if (units_bus_get(req, &bus) >= 0) {
+                InfoCall *c = new0(InfoCall, 1);
+                if (!c)
+                        return -ENOMEM;
+                c->req = mcp_request_ref(req);
+                c->info = json_object_get(info);
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.hostname1", "/org/freedesktop/hostname1",
+                        "org.freedesktop.DBus.Properties", "GetAll");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", "org.freedesktop.hostname1");
+                if (r >= 0)
+                        r = sd_bus_call_async(bus, NULL, m, on_hostname1, c, HOSTNAME1_TIMEOUT_USEC);
+                if (r >= 0)
+                        return 0;
+                mcp_request_unref(c->req);
+                json_object_put(c->info);
+                free(c);
+        }
+        return system_info_reply(req, info);
 }
 
 int sysops_read_system_info(McpRequest *req, const char *uri, json_object *variables) {

@@ -91,6 +91,8 @@ if [[ -n ${AIOS_SYSOPSD:-} ]]; then
                 -H 'Mcp-Method: prompts/get' -H 'Mcp-Name: diagnose_failed_unit' \
                 -d "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"prompts/get\",\"params\":{\"name\":\"diagnose_failed_unit\",\"arguments\":{\"unit\":\"nginx.service\"},$meta}}" || true)
         expect "the diagnosis prompt names the unit and the tools" "system_unit_status for nginx.service" "$out"
+        out=$(busctl "${bus[@]}" call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 CallTool ss system_info '{}' 2>&1 || true)
+        expect "system_info falls back to /proc and /etc where no systemd-hostnamed answers" '\"source\":\"proc\"' "$out"
         kill -TERM "$sysops"; wait "$sysops" || true
 fi
 

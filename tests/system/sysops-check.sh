@@ -106,6 +106,11 @@ if [[ $(boot_exec busctl call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 L
         expect "system_network sees the interfaces from within the sandbox (netlink allowed)" '\"name\":\"lo\"' "$out"
 fi
 
+# --- system_info: what systemd-hostnamed says where it runs --------------------------------------------
+out=$(call root system_info '{}')
+expect "system_info takes the host's details from systemd-hostnamed" '\"source\":\"hostname1\"' "$out"
+expect "with its host name" '\"hostname\":\"aios-test\"' "$out"
+
 # --- system_units ----------------------------------------------------------------------------------------
 
 out=$(call root system_units '{"pattern":"dbus*"}')
