@@ -7,60 +7,19 @@ set -euo pipefail
 
 src=$(cd "${1:?usage: install-check.sh SOURCE_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+name=install-check.sh
+# shellcheck source=tests/system/lib.sh
+. "$here/lib.sh"
+system_boot_installed
 
-skip() {
-        echo "install-check.sh: SKIP: $*"
-        exit 77
-}
-# What the harness needs; systemd-nspawn itself and the rootfs are set up by rootfs.sh.
-[[ $(id -u) -eq 0 ]] || skip "needs root (systemd-nspawn, mounts, namespaces)"
-for tool in unshare nsenter setpriv meson; do
-        command -v "$tool" >/dev/null || skip "$tool is not installed"
-done
-unshare --mount --pid --net --uts --ipc --fork --propagation private true 2>/dev/null ||
-        skip "cannot create mount/pid/net/uts/ipc namespaces here (no CAP_SYS_ADMIN, or a container that forbids it)"
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip "no overlayfs in this kernel"
-
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
-expect() { # expect DESCRIPTION NEEDLE TEXT
-        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:800}"; fi
-}
-
-# The install tree: the system's paths, as a distribution package would have them.
-work=$(mktemp -d "${TMPDIR:-/tmp}/aios-install.XXXXXX")
-destdir=$work/destdir
-trap 'boot_stop || true; rm -rf "$work"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-echo "# building and installing into $destdir"
-meson setup "$work/build" "$src" --prefix=/usr --sysconfdir=/etc --localstatedir=/var -Dtests=false \
-        -Dbuildtype=release >/dev/null
-meson compile -C "$work/build" >/dev/null
-DESTDIR=$destdir meson install -C "$work/build" --no-rebuild --quiet
-
-# shellcheck source=tests/system/boot.sh
-. "$here/boot.sh"
-rootfs=$("$here/rootfs.sh" --print-path)
-boot_start --rootfs "$rootfs" --copy "$destdir"
-state=$(boot_wait) || true
-if [[ $state == running || $state == degraded ]]; then
-        pass "the container boots ($state)"
-else
-        fail "the container boots" "its state is \"$state\""
-fi
-
-# What a package's maintainer scripts would do.
-boot_sh 'systemd-sysusers && systemd-tmpfiles --create && systemctl daemon-reload && systemctl reload dbus'
-
-units=(aios-gatewayd.service aios-gatewayd.socket aios-conformanced.service aios-conformanced.socket aios.target)
+units=(aios-gatewayd.service aios-gatewayd.socket aios-conformanced.service aios-conformanced.socket
+        aios-sysopsd.service aios-sysopsd.socket aios.target)
 out=$(boot_exec systemd-analyze verify --man=no "${units[@]/#//usr/lib/systemd/system/}" 2>&1 || true)
 [[ -z $out ]] && pass "systemd-analyze verify reports nothing for the units" ||
         fail "systemd-analyze verify reports nothing for the units" "$out"
 
-for unit in aios-conformanced.service aios-gatewayd.service systemd-hostnamed.service systemd-localed.service; do
+for unit in aios-conformanced.service aios-gatewayd.service aios-sysopsd.service systemd-hostnamed.service \
+        systemd-localed.service; do
         score=$(boot_exec systemd-analyze security "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
         echo "# systemd-analyze security $unit: $score"
         if [[ $unit == aios-* ]]; then
