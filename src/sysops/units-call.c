@@ -135,11 +135,25 @@ void unit_call_check(UnitCall *c, int r) {
 }
 
 /* LoadUnit's answer, for status and control: the unit's object path, then its properties. */
-int unit_path_read(UnitCall *c, sd_bus_message *m) {
+static int unit_path_read(UnitCall *c, sd_bus_message *m) {
         const char *path;
         int r = sd_bus_message_read(m, "o", &path);
         if (r < 0)
                 return r;
         c->unit_path = strdup(path);
         return c->unit_path ? 0 : -ENOMEM;
+}
+
+void unit_call_loaded(UnitCall *c, sd_bus_message *m, sd_bus_message_handler_t next) {
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        if (e) {
+                unit_call_fail_bus(c, e, "look up the unit");
+                return;
+        }
+        int r = unit_path_read(c, m);
+        if (r < 0) {
+                unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
+                return;
+        }
+        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", next, 0, "s", SYSTEMD_UNIT));
 }

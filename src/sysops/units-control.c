@@ -100,13 +100,18 @@ static int on_control_timeout(sd_event_source *s, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* systemd refused the action itself: the error names the action and the unit. */
+static void fail_action(UnitCall *c, const sd_bus_error *e) {
+        char what[UNIT_NAME_MAX + 16];
+        snprintf(what, sizeof(what), "%s %s", unit_actions[c->action].name, c->unit);
+        unit_call_fail_bus(c, e, what);
+}
+
 static int on_job_queued(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         UnitCall *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e) {
-                char what[UNIT_NAME_MAX + 16];
-                snprintf(what, sizeof(what), "%s %s", unit_actions[c->action].name, c->unit);
-                unit_call_fail_bus(c, e, what);
+                fail_action(c, e);
                 return 0;
         }
         const char *path;
@@ -171,9 +176,7 @@ static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error
         UnitCall *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e) {
-                char what[UNIT_NAME_MAX + 16];
-                snprintf(what, sizeof(what), "%s %s", unit_actions[c->action].name, c->unit);
-                unit_call_fail_bus(c, e, what);
+                fail_action(c, e);
                 return 0;
         }
         int install_info = true, r = 0;
@@ -259,19 +262,7 @@ static int on_control_unit_properties(sd_bus_message *m, void *userdata, sd_bus_
 }
 
 static int on_control_loaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        UnitCall *c = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        if (e) {
-                unit_call_fail_bus(c, e, "look up the unit");
-                return 0;
-        }
-        int r = unit_path_read(c, m);
-        if (r < 0) {
-                unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
-                return 0;
-        }
-        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_unit_properties, 0, "s",
-                SYSTEMD_UNIT));
+        unit_call_loaded(userdata, m, on_control_unit_properties);
         return 0;
 }
 

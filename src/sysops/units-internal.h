@@ -129,8 +129,9 @@ int systemd_call(UnitCall *c, const char *path, const char *interface, const cha
 /* Ends the call with a tool error when its next step, a call to systemd, could not be made. */
 void unit_call_check(UnitCall *c, int r);
 
-/* LoadUnit's answer, for status and control: the unit's object path, then its properties. */
-int unit_path_read(UnitCall *c, sd_bus_message *m);
+/* LoadUnit's answer m is in, for status and control: reads the unit's path and asks for its Unit properties, answered to next;
+ * or fails c with what went wrong. */
+void unit_call_loaded(UnitCall *c, sd_bus_message *m, sd_bus_message_handler_t next);
 
 /* --- the tools, for their table (units-tools.c) ---------------------------------------------------- */
 

@@ -186,19 +186,7 @@ static int on_status_unit_properties(sd_bus_message *m, void *userdata, sd_bus_e
 }
 
 static int on_status_loaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        UnitCall *c = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        if (e) {
-                unit_call_fail_bus(c, e, "look up the unit");
-                return 0;
-        }
-        int r = unit_path_read(c, m);
-        if (r < 0) {
-                unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
-                return 0;
-        }
-        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_status_unit_properties, 0, "s",
-                SYSTEMD_UNIT));
+        unit_call_loaded(userdata, m, on_status_unit_properties);
         return 0;
 }
 
