@@ -396,8 +396,15 @@ static void aggregate_session_closed(McpSession *session, void *userdata) {
                 (void) backend_end_session(a->gateway->backends[i], mcp_session_get_id(session));
 }
 
+/* Tools are the engine's own (proxies added per backend); these are merged or routed here. */
+static const char *const aggregate_methods[] = {
+        "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
+        "resources/unsubscribe", "prompts/list", "prompts/get", "completion/complete", NULL,
+};
+
 static const McpRelay aggregate_relay = {
         .request = aggregate_request,
+        .methods = aggregate_methods,
         .session_closed = aggregate_session_closed,
 };
 

@@ -361,8 +361,19 @@ static int dispatch_relayed(McpExchange *x, json_object *message, const JsonRpcM
         return 0;
 }
 
+static bool relay_wants(const McpRelay *relay, const char *method) {
+        if (!relay || !relay->request)
+                return false;
+        if (!relay->methods)
+                return true;
+        for (const char *const *name = relay->methods; *name; name++)
+                if (streq(*name, method))
+                        return true;
+        return false;
+}
+
 static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcMessage *m) {
-        if (x->server->def->relay && x->server->def->relay->request) {
+        if (relay_wants(x->server->def->relay, m->method)) {
                 bool taken;
                 int r = dispatch_relayed(x, message, m, &taken);
                 if (r < 0 || taken)

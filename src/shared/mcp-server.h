@@ -28,6 +28,9 @@ typedef struct McpRelay {
         /* A request from the client. Returns 1 when it was taken (finish it with mcp_request_reply_raw()), 0 to
          * let the engine's own method handle it, or a negative errno. */
         int (*request)(McpRequest *req, json_object *message, void *userdata);
+        /* The methods request() is asked about (NULL-terminated); NULL: every method. The others go straight
+         * to the engine's own methods. */
+        const char *const *methods;
         /* A notification from the client: initialized, cancelled, roots/list_changed, ... session is NULL on
          * the stateless wire. */
         void (*notify)(McpSession *session, json_object *message, void *userdata);
