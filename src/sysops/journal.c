@@ -14,11 +14,12 @@
 #include "sysops.h"
 
 /* Bounds of one call: the answer's size, one message's length, how many entries are looked at and for how long
- * (a rare grep on a large journal stops early and says where to continue), and the text given to the model. */
+ * (a rare grep on a large journal stops early and says where to continue), and the text given to the model.
+ * The journal is read on the event loop, so the time bound is what one call may hold up the others. */
 #define OUTPUT_MAX (1024U * 1024U)
 #define MESSAGE_MAX 4096U
 #define SCAN_MAX 200000U
-#define SCAN_USEC (500U * USEC_PER_MSEC)
+#define SCAN_USEC (100U * USEC_PER_MSEC)
 #define DATA_THRESHOLD (16U * 1024U)
 #define TEXT_MAX (32U * 1024U)
 #define UNIT_NAME_MAX 256U
