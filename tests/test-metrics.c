@@ -37,12 +37,21 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
 #define HEADER_HTTP                                                                                          \
         "# HELP aios_gateway_http_requests_total HTTP requests answered, by endpoint and status code.\n"      \
         "# TYPE aios_gateway_http_requests_total counter\n"
+#define HEADER_FILTERS_REDACTIONS                                                                            \
+        "# HELP aios_gateway_redactions_total Secrets replaced in tool results before they left the gateway, by pattern.\n" \
+        "# TYPE aios_gateway_redactions_total counter\n"
+#define HEADER_FILTERS                                                                                       \
+        HEADER_FILTERS_REDACTIONS                                                                            \
+        "# HELP aios_gateway_rate_limited_total Tool calls refused by a rate limit, by tool class.\n"          \
+        "# TYPE aios_gateway_rate_limited_total counter\n"                                                   \
+        "# HELP aios_gateway_results_cut_total Tool results cut down to the size limit, by tool.\n"          \
+        "# TYPE aios_gateway_results_cut_total counter\n"
 
 START_TEST(test_empty_metrics_render_help_and_type) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
         _cleanup_free_ char *text = render(m);
-        ck_assert_str_eq(text, HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP);
+        ck_assert_str_eq(text, HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP HEADER_FILTERS);
 }
 END_TEST
 
@@ -135,7 +144,25 @@ START_TEST(test_scenario_renders_exactly) {
                 HEADER_HTTP
                 "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"200\"} 2\n"
                 "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"401\"} 1\n"
-                "aios_gateway_http_requests_total{endpoint=\"/metrics\",code=\"200\"} 1\n");
+                "aios_gateway_http_requests_total{endpoint=\"/metrics\",code=\"200\"} 1\n"
+                HEADER_FILTERS);
+}
+END_TEST
+
+START_TEST(test_filter_counters) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        metrics_redactions(m, "jwt", 2);
+        metrics_redactions(m, "aws-access-key", 0);
+        metrics_redactions(m, "jwt", 1);
+        metrics_rate_limited(m, "destructive");
+        metrics_rate_limited(m, "destructive");
+        metrics_result_cut(m, "system_journal");
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert_ptr_nonnull(strstr(text, HEADER_FILTERS_REDACTIONS "aios_gateway_redactions_total{pattern=\"jwt\"} 3\n#"));
+        ck_assert_ptr_nonnull(strstr(text, "aios_gateway_rate_limited_total{class=\"destructive\"} 2\n"));
+        ck_assert_ptr_nonnull(strstr(text, "aios_gateway_results_cut_total{tool=\"system_journal\"} 1\n"));
 }
 END_TEST
 
@@ -244,6 +271,7 @@ static Suite *metrics_suite(void) {
         tcase_add_test(tc, test_overflowing_label_sets_count_as_other);
         tcase_add_test(tc, test_unusable_label_values_count_as_other);
         tcase_add_test(tc, test_outcome_names);
+        tcase_add_test(tc, test_filter_counters);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -28,6 +28,9 @@ typedef enum FamilyId {
         FAMILY_IN_FLIGHT,
         FAMILY_BACKEND_UP,
         FAMILY_HTTP_REQUESTS,
+        FAMILY_REDACTIONS,
+        FAMILY_RATE_LIMITED,
+        FAMILY_RESULTS_CUT,
         _FAMILY_MAX,
 } FamilyId;
 
@@ -65,6 +68,21 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
                 "aios_gateway_http_requests_total",
                 "HTTP requests answered, by endpoint and status code.",
                 METRIC_COUNTER, { "endpoint", "code" }, 2,
+        },
+        [FAMILY_REDACTIONS] = {
+                "aios_gateway_redactions_total",
+                "Secrets replaced in tool results before they left the gateway, by pattern.",
+                METRIC_COUNTER, { "pattern" }, 1,
+        },
+        [FAMILY_RATE_LIMITED] = {
+                "aios_gateway_rate_limited_total",
+                "Tool calls refused by a rate limit, by tool class.",
+                METRIC_COUNTER, { "class" }, 1,
+        },
+        [FAMILY_RESULTS_CUT] = {
+                "aios_gateway_results_cut_total",
+                "Tool results cut down to the size limit, by tool.",
+                METRIC_COUNTER, { "tool" }, 1,
         },
 };
 
@@ -298,6 +316,28 @@ void metrics_http_request(Metrics *m, const char *endpoint, unsigned code) {
         Series *s = family_get(&m->families[FAMILY_HTTP_REQUESTS], (const char *[]) { endpoint, c }, false);
         if (s)
                 s->counter++;
+}
+
+static void counter_add(Metrics *m, FamilyId id, const char *value, uint64_t n) {
+        Series *s = family_get(&m->families[id], (const char *[]) { value }, false);
+        if (s)
+                s->counter += n;
+}
+
+void metrics_redactions(Metrics *m, const char *pattern, uint64_t n) {
+        assert(m);
+        if (n > 0)
+                counter_add(m, FAMILY_REDACTIONS, pattern, n);
+}
+
+void metrics_rate_limited(Metrics *m, const char *class) {
+        assert(m);
+        counter_add(m, FAMILY_RATE_LIMITED, class, 1);
+}
+
+void metrics_result_cut(Metrics *m, const char *tool) {
+        assert(m);
+        counter_add(m, FAMILY_RESULTS_CUT, tool, 1);
 }
 
 /* Seconds in the shortest exact decimal form: 0.0005, 1, 2.5. */

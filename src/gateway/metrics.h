@@ -52,6 +52,12 @@ void metrics_in_flight_add(Metrics *m, const char *backend, int delta);
 void metrics_backend_up(Metrics *m, const char *backend, bool up);
 /* aios_gateway_http_requests_total{endpoint,code}: one HTTP request answered with the status code. */
 void metrics_http_request(Metrics *m, const char *endpoint, unsigned code);
+/* aios_gateway_redactions_total{pattern}: n secrets replaced by the pattern (nothing when n is 0). */
+void metrics_redactions(Metrics *m, const char *pattern, uint64_t n);
+/* aios_gateway_rate_limited_total{class}: one tool call of the class refused by a rate limit. */
+void metrics_rate_limited(Metrics *m, const char *class);
+/* aios_gateway_results_cut_total{tool}: one result of the tool cut down to the size limit. */
+void metrics_result_cut(Metrics *m, const char *tool);
 
 /* The text of all metric families (each with # HELP and # TYPE, even before it has series). Returns 0 or
  * -ENOMEM; *ret_size (optional) is strlen(*ret_text). */
