@@ -26,11 +26,29 @@ static void sink_done(void *userdata, json_object *reply) {
         c->done = true;
 }
 
-/* The test transport stands for a caller polkit allows everything: what polkit decides is tested on the
- * real stack (tests/gateway/stack-check.sh, tests/system/). */
+/* The test transport stands for a caller polkit allows everything, unless a test says which action polkit
+ * refuses; it remembers the last question. What polkit itself decides is tested on the real stack
+ * (tests/gateway/stack-check.sh, tests/system/). */
+static char *polkit_denied;
+static json_object *polkit_asked;
+
+void test_polkit_deny(const char *action) {
+        free(polkit_denied);
+        polkit_denied = action ? strdup(action) : NULL;
+}
+
+json_object *test_polkit_last_asked(void) {
+        return polkit_asked;
+}
+
 static int sink_authorize(void *userdata, McpRequest *req, const char *action, const char *const *details,
         void (*done)(McpRequest *req, int allowed)) {
-        done(req, 1);
+        json_object_put(polkit_asked);
+        polkit_asked = json_object_new_object();
+        (void) json_add_string(polkit_asked, "action", action);
+        for (const char *const *d = details; d && d[0] && d[1]; d += 2)
+                (void) json_add_string(polkit_asked, d[0], d[1]);
+        done(req, !(polkit_denied && (streq(polkit_denied, "*") || streq(polkit_denied, action))));
         return 0;
 }
 

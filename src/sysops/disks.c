@@ -89,14 +89,12 @@ static bool mountinfo_parse_line(char *line, MountEntry *ret) {
         return true;
 }
 
-/* Whether mount point m holds path p: m is p or a directory above it. */
-static size_t mount_point_covers(const char *m, const char *p) {
-        size_t n = strlen(m);
-        if (streq(m, "/"))
-                return 1;
-        if (strncmp(m, p, n) == 0 && (p[n] == 0 || p[n] == '/'))
-                return n;
-        return 0;
+/* A mount point as the caller wrote it, compared as mountinfo has it: without trailing slashes. Nothing on the
+ * file system is looked at, so that the answer says nothing about paths that are not mount points. */
+static void mount_point_normalize(char *path) {
+        size_t n = strlen(path);
+        while (n > 1 && path[n - 1] == '/')
+                path[--n] = 0;
 }
 
 static int filesystem_to_json(const MountEntry *m, json_object **ret) {
@@ -147,10 +145,13 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
         const char *path = json_get_string(args, "path");
         _cleanup_free_ char *resolved = NULL;
 
+        /* Only mount points, from mountinfo, never the file system itself: the service's user resolving any
+         * path a caller names would tell the caller whether it exists. */
         if (path) {
-                resolved = realpath(path, NULL);
+                resolved = strdup(path);
                 if (!resolved)
-                        return mcp_request_reply_tool_error(req, "Cannot resolve the path \"%s\": %s", path, strerror(errno));
+                        return -ENOMEM;
+                mount_point_normalize(resolved);
         }
 
         _cleanup_free_ char *text = NULL;
@@ -178,18 +179,16 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
                         n++;
         }
 
-        /* With a path: only the mount that holds it, the deepest (and, at the same point, the last) one. */
-        size_t only = SIZE_MAX, best = 0;
+        /* With a path: the file system mounted there, the last one when several are stacked (the one seen). */
+        size_t only = SIZE_MAX;
         if (resolved) {
-                for (size_t i = 0; i < n; i++) {
-                        size_t len = mount_point_covers(mounts[i].mount_point, resolved);
-                        if (len > 0 && len >= best) {
-                                best = len;
+                for (size_t i = 0; i < n; i++)
+                        if (streq(mounts[i].mount_point, resolved))
                                 only = i;
-                        }
-                }
                 if (only == SIZE_MAX)
-                        return mcp_request_reply_tool_error(req, "No mounted file system holds \"%s\".", resolved);
+                        return mcp_request_reply_tool_error(req,
+                                "\"%s\" is not a mount point. system_disk_usage answers for mount points only; without "
+                                "path it lists every mounted file system, with its mount point.", resolved);
         }
 
         _cleanup_json_ json_object *list = json_object_new_array();

@@ -46,7 +46,7 @@ static const char disk_usage_input[] =
         "\"include_pseudo\":{\"type\":\"boolean\",\"default\":false,"
         "\"description\":\"Also list kernel-internal file systems without storage (proc, sysfs, cgroup, devpts, ...)\"},"
         "\"path\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":4096,\"pattern\":\"^/\","
-        "\"description\":\"An absolute path: only the file system that holds it is reported\"}},"
+        "\"description\":\"A mount point, e.g. \\\"/\\\" or \\\"/home\\\": only the file system mounted there is reported\"}},"
         "\"additionalProperties\":false}";
 
 static const char disk_usage_output[] =
@@ -101,7 +101,7 @@ const McpTool sysops_info_tools[] = {
           .title = "Disk usage",
           .description = "Mounted file systems with their size, used and available bytes, inodes and percent used "
                          "(as df reports them). Pseudo file systems are left out unless include_pseudo is true; with path, "
-                         "only the file system holding that path. Remote, FUSE and automounted file systems are listed "
+                         "only the file system mounted there (path must be a mount point). Remote, FUSE and automounted file systems are listed "
                          "without usage, so that a server that is gone cannot stall the call. At most 256 entries.",
           .input_schema = disk_usage_input,
           .output_schema = disk_usage_output,

@@ -456,7 +456,7 @@ int tool_system_info(McpRequest *req, json_object *args) {
         /* Ask systemd-hostnamed briefly (it is started on demand where it is installed); without it, what the
          * kernel and /etc say is the answer. */
         sd_bus *bus = NULL;
-        if (units_bus_get(req, &bus) >= 0) {
+        if (sysops_bus_get(sysops_context_of(req), mcp_request_get_event(req), &bus) >= 0) {
                 InfoCall *c = new0(InfoCall, 1);
                 if (!c)
                         return -ENOMEM;

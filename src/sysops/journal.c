@@ -671,7 +671,10 @@ int sysops_read_journal_unit(McpRequest *req, const char *uri, json_object *vari
         if (!f)
                 return -ENOMEM;
         size_t n = json_object_array_length(res.entries);
-        if (n == 0)
+        if (n == 0 && res.journal_bytes == 0)
+                fprintf(f, "No journal entries for %s: no journal files are readable here (journald is not running, "
+                        "or this user may not read them).", q.unit);
+        else if (n == 0)
                 fprintf(f, "No journal entries for %s.", q.unit);
         for (size_t i = n; i > 0; i--) {
                 _cleanup_free_ char *line = entry_line(json_object_array_get_idx(res.entries, i - 1));

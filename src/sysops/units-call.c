@@ -6,6 +6,7 @@
 #include "mcp-content.h"
 #include "mcp-request.h"
 #include "units-internal.h"
+#include "units-walk.h"
 
 void unit_call_unwait(UnitCall *c) {
         if (!c->waiting)
@@ -13,7 +14,7 @@ void unit_call_unwait(UnitCall *c) {
         if (c->waiting_prev)
                 c->waiting_prev->waiting_next = c->waiting_next;
         else
-                units_waiting = c->waiting_next;
+                c->ctx->waiting = c->waiting_next;
         if (c->waiting_next)
                 c->waiting_next->waiting_prev = c->waiting_prev;
         c->waiting_next = c->waiting_prev = NULL;
@@ -26,6 +27,9 @@ void unit_call_free(UnitCall *c) {
         mcp_request_on_cancel(c->req, NULL, NULL);
         unit_call_unwait(c);
         sd_bus_slot_unref(c->slot);
+        FOREACH_ELEMENT(q, c->queries)
+                sd_bus_slot_unref(q->slot);
+        unit_walk_free(c->walk);
         sd_event_source_disable_unref(c->timeout);
         sd_bus_unref(c->bus);
         mcp_request_unref(c->req);
@@ -44,8 +48,9 @@ static void on_cancel(McpRequest *req, void *userdata) {
 
 /* Returns 1 with the call in *ret, 0 when the request was answered already (no bus), or a negative errno. */
 int unit_call_new(McpRequest *req, const char *unit, UnitCall **ret) {
+        SysopsContext *ctx = sysops_context_of(req);
         sd_bus *bus = NULL;
-        int r = units_bus_get(req, &bus);
+        int r = sysops_bus_get(ctx, mcp_request_get_event(req), &bus);
         if (r < 0)
                 return mcp_request_reply_tool_error(req,
                         "Cannot reach systemd: failed to connect to the system bus: %s", strerror(-r));
@@ -54,6 +59,7 @@ int unit_call_new(McpRequest *req, const char *unit, UnitCall **ret) {
         if (!c)
                 return -ENOMEM;
         c->req = mcp_request_ref(req);
+        c->ctx = ctx;
         c->bus = sd_bus_ref(bus);
         if (unit && !(c->unit = strdup(unit)))
                 return -ENOMEM;

@@ -4,7 +4,7 @@
 
 #include "mcp-request.h"
 #include "units-internal.h"
-#include "units-protect.h"
+#include "units-walk.h"
 
 #define CONTROL_TIMEOUT_SEC_DEFAULT 60
 /* Reloading systemd (after enable, disable) can take long on a large system. */
@@ -20,31 +20,11 @@ const UnitActionInfo unit_actions[] = {
         [ACTION_DISABLE] = { "disable", "DisableUnitFiles", .refused_when_protected = true },
 };
 
-/* What system_unit_control checks before it acts: the unit's names (aliases such as sshd.service for
- * ssh.service), and the units that stopping or starting it would stop too, one dependency deep. */
-static const Property control_properties[] = {
-        { "Id", "id" },
-        { "Names", "names" },
-        { "LoadState", "load_state" },
-        { "ActiveState", "active_state" },
-        { "SubState", "sub_state" },
-        { "RequiredBy", "required_by" },
-        { "RequisiteOf", "requisite_of" },
-        { "BoundBy", "bound_by" },
-        { "ConsistsOf", "consists_of" },
-        { "Conflicts", "conflicts" },
-        { "ConflictedBy", "conflicted_by" },
-        {}
-};
-
 static const Property state_properties[] = {
         { "ActiveState", "active_state" },
         { "SubState", "sub_state" },
         {}
 };
-
-/* system_unit_control calls waiting for the end of their job. */
-UnitCall *units_waiting;
 
 static int on_control_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         UnitCall *c = userdata;
@@ -74,12 +54,13 @@ static void on_job_done(UnitCall *c, const char *result) {
         unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_state, 0, "s", SYSTEMD_UNIT));
 }
 
-int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+int sysops_on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        SysopsContext *ctx = userdata;
         const char *path, *unit, *result;
         uint32_t id;
         if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
                 return 0;
-        for (UnitCall *c = units_waiting; c; c = c->waiting_next)
+        for (UnitCall *c = ctx->waiting; c; c = c->waiting_next)
                 if (streq_ptr(c->job_path, path)) {
                         on_job_done(c, result);
                         break;
@@ -125,10 +106,10 @@ static int on_job_queued(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 return 0;
         }
         /* systemd answers before it runs the job, so JobRemoved comes after this. */
-        c->waiting_next = units_waiting;
-        if (units_waiting)
-                units_waiting->waiting_prev = c;
-        units_waiting = c;
+        c->waiting_next = c->ctx->waiting;
+        if (c->ctx->waiting)
+                c->ctx->waiting->waiting_prev = c;
+        c->ctx->waiting = c;
         c->waiting = true;
         return 0;
 }
@@ -205,11 +186,96 @@ static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
-static int on_control_unit_properties(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        UnitCall *c = userdata;
+/* Every unit the action would change is allowed: act, on the unit's canonical name, which is what was checked. */
+static void control_act(UnitCall *c) {
+        const char *id = unit_walk_id(c->walk) ?: c->unit;
+        int r = sd_bus_path_encode(SYSTEMD_UNIT_PATH_PREFIX, id, &c->unit_path);
+        if (r < 0) {
+                unit_call_check(c, r);
+                return;
+        }
+        if (json_add_string(c->result, "unit", id) < 0 ||
+            json_add_string(c->result, "action", unit_actions[c->action].name) < 0) {
+                unit_call_fail(c, "Out of memory.");
+                return;
+        }
+        switch (c->action) {
+        case ACTION_ENABLE:
+                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0, "asbb",
+                        1, id, false, false);
+                break;
+        case ACTION_DISABLE:
+                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0, "asb",
+                        1, id, false);
+                break;
+        default:
+                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued, 0,
+                        "ss", id, "replace");
+        }
+        unit_call_check(c, r);
+}
+
+static void control_refuse(UnitCall *c) {
+        _cleanup_free_ char *why = unit_walk_refusal(c->walk);
+        unit_call_fail(c,
+                "Refused to %s %s: %s. aios-sysopsd never touches the units the host needs to be reached and "
+                "administered, nor those that end, suspend or isolate the system, nor aios itself, nor what an action "
+                "on another unit would change of them (the protected units; AIOS_SYSOPS_PROTECTED_UNITS adds to "
+                "them, AIOS_SYSOPS_CONTROLLABLE_UNITS limits what may be touched at all).",
+                unit_actions[c->action].name, c->unit, why ?: "out of memory");
+}
+
+static int on_walk_properties(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+
+/* Asks systemd for the properties of the units the walk still needs, a few at once; decides when it has all. */
+static void control_walk(UnitCall *c) {
+        FOREACH_ELEMENT(q, c->queries) {
+                if (q->slot)
+                        continue;
+                const char *name = unit_walk_next(c->walk);
+                if (!name)
+                        break;
+                _cleanup_free_ char *path = NULL;
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+                int r = sd_bus_path_encode(SYSTEMD_UNIT_PATH_PREFIX, name, &path);
+                if (r >= 0)
+                        r = sd_bus_message_new_method_call(c->bus, &m, SYSTEMD_SERVICE, path, PROPERTIES, "GetAll");
+                if (r >= 0)
+                        r = sd_bus_message_append(m, "s", SYSTEMD_UNIT);
+                if (r >= 0)
+                        r = sd_bus_call_async(c->bus, &q->slot, m, on_walk_properties, q, 0);
+                if (r < 0) {
+                        unit_call_check(c, r);
+                        return;
+                }
+                q->call = c;
+                q->name = name;
+        }
+        if (unit_walk_refused(c->walk)) {
+                control_refuse(c);
+                return;
+        }
+        FOREACH_ELEMENT(q, c->queries)
+                if (q->slot)
+                        return;
+        if (unit_walk_done(c->walk))
+                control_act(c);
+}
+
+static int on_walk_properties(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitQuery *q = userdata;
+        UnitCall *c = q->call;
+        const char *name = q->name;
+        q->slot = sd_bus_slot_unref(q->slot);
+        q->name = NULL;
+
+        /* Deciding on part of what would change is not deciding: a unit that cannot be read stops the action. */
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e) {
-                unit_call_fail_bus(c, e, "read the unit's properties");
+                char what[2 * UNIT_NAME_MAX + 64];
+                snprintf(what, sizeof(what), "read the properties of %s, which would %s %s", name,
+                        unit_actions[c->action].name, c->unit);
+                unit_call_fail_bus(c, e, what);
                 return 0;
         }
         _cleanup_json_ json_object *properties = json_object_new_object();
@@ -217,52 +283,29 @@ static int on_control_unit_properties(sd_bus_message *m, void *userdata, sd_bus_
                 unit_call_fail(c, "Out of memory.");
                 return 0;
         }
-        int r = properties_read(m, control_properties, properties);
+        int r = properties_read(m, unit_walk_properties, properties);
         if (r < 0) {
-                unit_call_fail(c, "Failed to read the properties of %s: %s", c->unit, strerror(-r));
+                unit_call_fail(c, "Failed to read the properties of %s: %s", name, strerror(-r));
                 return 0;
         }
-        if (unit_is_unknown(properties)) {
+        if (streq(name, c->unit) && unit_is_unknown(properties)) {
                 unit_call_fail(c, "No unit %s is loaded or known.", c->unit);
                 return 0;
         }
-
-        const char *in_the_way = NULL;
-        const char *why = control_refusal(c, properties, &in_the_way);
-        if (why) {
-                unit_call_fail(c,
-                        "Refused to %s %s: %s (%s). aios-sysopsd never stops, restarts or disables the units the host "
-                        "needs to be reached and administered, nor aios itself (the protected units; "
-                        "AIOS_SYSOPS_PROTECTED_UNITS replaces the list).",
-                        unit_actions[c->action].name, c->unit, why, in_the_way);
+        r = unit_walk_add(c->walk, name, properties);
+        if (r < 0) {
+                unit_call_check(c, r);
                 return 0;
         }
-
-        if (json_add_string(c->result, "unit", c->unit) < 0 ||
-            json_add_string(c->result, "action", unit_actions[c->action].name) < 0) {
-                unit_call_fail(c, "Out of memory.");
+        /* polkit was asked about the name as typed: only a unit's own name gets further, so that a rule that
+         * names a unit cannot be passed by one of its aliases. */
+        const char *id = json_get_string(properties, "id");
+        if (streq(name, c->unit) && !unit_walk_refused(c->walk) && id && !streq(id, c->unit)) {
+                unit_call_fail(c, "%s is another name of %s: system_unit_control acts on a unit by its own name, "
+                        "which polkit rules name. Call it with \"unit\": \"%s\".", c->unit, id, id);
                 return 0;
         }
-
-        switch (c->action) {
-        case ACTION_ENABLE:
-                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0, "asbb",
-                        1, c->unit, false, false);
-                break;
-        case ACTION_DISABLE:
-                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0, "asb",
-                        1, c->unit, false);
-                break;
-        default:
-                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued, 0,
-                        "ss", c->unit, "replace");
-        }
-        unit_call_check(c, r);
-        return 0;
-}
-
-static int on_control_loaded(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        unit_call_loaded(userdata, m, on_control_unit_properties);
+        control_walk(c);
         return 0;
 }
 
@@ -291,9 +334,9 @@ int tool_unit_control(McpRequest *req, json_object *args) {
                 on_control_timeout, c);
         if (r < 0)
                 return r;
-        r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "LoadUnit", on_control_loaded, 0, "s", unit);
+        r = unit_walk_new(c->ctx->policy, c->action, unit, &c->walk);
         if (r < 0)
                 return r;
-        TAKE_PTR(c);
+        control_walk(TAKE_PTR(c));
         return 0;
 }

@@ -81,8 +81,15 @@ typedef struct UnitActionInfo {
 } UnitActionInfo;
 extern const UnitActionInfo unit_actions[]; /* units-control.c, by UnitAction */
 
+/* One of the calls for a unit's properties a walk has in flight at once. */
+#define UNIT_QUERIES_MAX 16
+typedef struct UnitQuery {
+        UnitCall *call;
+        sd_bus_slot *slot; /* NULL: free */
+        const char *name;  /* the walk's */
+} UnitQuery;
+
 /* One tool call to systemd, from the handler to the answer. */
-typedef struct UnitCall UnitCall;
 struct UnitCall {
         McpRequest *req;
         sd_bus *bus;
@@ -93,17 +100,17 @@ struct UnitCall {
         /* system_units */
         const char *type; /* the type filter, or NULL */
         size_t limit;
+        SysopsContext *ctx;
         /* system_unit_control */
         UnitAction action;
+        struct UnitWalk *walk; /* the units the action would change, being asked for */
+        UnitQuery queries[UNIT_QUERIES_MAX];
         uint64_t timeout_usec;
         sd_event_source *timeout;
         char *job_path;
         UnitCall *waiting_next, *waiting_prev;
         bool waiting;
 };
-
-/* system_unit_control calls waiting for the end of their job (units-control.c). */
-extern UnitCall *units_waiting;
 
 void unit_call_unwait(UnitCall *c);
 void unit_call_free(UnitCall *c);

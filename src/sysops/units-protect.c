@@ -1,146 +1,187 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: the protected units, the units that end the system, and the check before system_unit_control acts. */
+/* aios-sysopsd: which units system_unit_control may touch: the protected units, the allow-list, and the test of one unit. */
+#include <errno.h>
 #include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "log.h"
 #include "units-internal.h"
 #include "units-protect.h"
 
-/* What may never be stopped, restarted or disabled through system_unit_control, by default: what the host
- * needs to be reached and administered (the bus, the journal, logind, polkit, sshd, the network), and aios
- * itself. $AIOS_SYSOPS_PROTECTED_UNITS, a space-separated list of unit names or globs, replaces this list
- * when it is set (empty: nothing is protected); an administrator who sets it lists aios's own units too. */
-static const char *const protected_units_default[] = {
-        "dbus.service",
-        "dbus.socket",
-        "dbus-broker.service",
-        "systemd-journald.service",
-        "systemd-journald.socket",
-        "systemd-logind.service",
-        "polkit.service",
-        "ssh.service",
-        "sshd.service",
-        "systemd-networkd.service",
-        "init.scope",
-        "-.slice",
-        "aios-*.service",
-        "aios-*.socket",
-        "aios.target",
+#define PATTERN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-_.\\@*?[]!"
+
+/* What system_unit_control never starts, stops, restarts, reloads, enables or disables, nor changes as a
+ * consequence of what it does to another unit: what the host needs to be reached and administered, what ends,
+ * suspends or isolates the running system or opens a console to it, and aios itself.
+ * $AIOS_SYSOPS_PROTECTED_UNITS adds to this list; nothing removes from it. */
+static const char *const protected_default[] = {
+        /* a root shell on tty9 */
+        "debug-shell.service",
+        /* the states of the machine: sleep, rescue, end, reboot, isolate */
+        "sleep.target", "suspend.target", "hibernate.target", "hybrid-sleep.target", "suspend-then-hibernate.target",
+        "systemd-suspend.service", "systemd-hibernate.service", "systemd-hybrid-sleep.service",
+        "systemd-suspend-then-hibernate.service",
+        "rescue.target", "rescue.service", "emergency.target", "emergency.service",
+        "halt.target", "poweroff.target", "reboot.target", "kexec.target", "soft-reboot.target", "shutdown.target",
+        "exit.target", "final.target", "factory-reset.target", "ctrl-alt-del.target", "default.target",
+        "graphical.target", "multi-user.target", "basic.target", "sysinit.target",
+        "systemd-halt.service", "systemd-poweroff.service", "systemd-reboot.service", "systemd-kexec.service",
+        "systemd-soft-reboot.service", "systemd-exit.service", "systemd-factory-reset.service",
+        /* reaching the machine: the network, ssh, logins and consoles */
+        "networking.service", "NetworkManager.service", "systemd-networkd.service", "systemd-networkd.socket",
+        "systemd-resolved.service",
+        "ssh.service", "ssh.socket", "ssh@*.service", "sshd.service", "sshd.socket", "sshd@*.service",
+        "systemd-user-sessions.service", "getty.target", "getty@*.service", "serial-getty@*.service",
+        "autovt@*.service", "console-getty.service", "container-getty@*.service",
+        /* the cgroup tree: stopping a slice stops everything in it */
+        "-.slice", "system.slice", "user.slice", "user-*.slice", "user@*.service", "user-runtime-dir@*.service",
+        "init.scope", "session-*.scope",
+        /* the services everything else needs */
+        "dbus.service", "dbus.socket", "dbus-broker.service",
+        "systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket",
+        "systemd-journald-audit.socket", "systemd-journald@*.service",
+        "systemd-logind.service", "polkit.service",
+        "systemd-udevd.service", "systemd-udevd-control.socket", "systemd-udevd-kernel.socket",
+        /* aios */
+        "aios-*.service", "aios-*.socket", "aios.target",
 };
 
-/* Units whose start ends or isolates the running system, stopping every protected unit with it: never
- * started, whatever the protected list says. */
-static const char *const system_state_units[] = {
-        "poweroff.target",
-        "reboot.target",
-        "halt.target",
-        "kexec.target",
-        "soft-reboot.target",
-        "shutdown.target",
-        "rescue.target",
-        "emergency.target",
-        "exit.target",
-        "final.target",
-        "ctrl-alt-del.target",
-        "systemd-poweroff.service",
-        "systemd-reboot.service",
-        "systemd-halt.service",
-        "systemd-kexec.service",
-        "systemd-soft-reboot.service",
-        "systemd-exit.service",
-        "rescue.service",
-        "emergency.service",
-};
-
-static bool name_in(const char *name, const char *const *patterns, size_t n) {
+static void patterns_free(char **patterns, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (fnmatch(patterns[i], name, 0) == 0)
+                free(patterns[i]);
+        free(patterns);
+}
+
+UnitPolicy *unit_policy_free(UnitPolicy *p) {
+        if (!p)
+                return NULL;
+        patterns_free(p->protected, p->n_protected);
+        patterns_free(p->controllable, p->n_controllable);
+        free(p);
+        return NULL;
+}
+
+static int pattern_add(char ***patterns, size_t *n, const char *p, size_t len) {
+        if (*n >= UNIT_PATTERNS_MAX)
+                return -E2BIG;
+        char **a = realloc(*patterns, (*n + 1) * sizeof(char *));
+        if (!a)
+                return -ENOMEM;
+        *patterns = a;
+        a[*n] = strndup(p, len);
+        if (!a[*n])
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+/* Splits a space-separated list into patterns, refusing what no unit name could match. */
+static int patterns_parse(const char *variable, const char *list, char ***patterns, size_t *n, char **ret_error) {
+        for (const char *p = strempty(list);;) {
+                p += strspn(p, " \t\n");
+                size_t len = strcspn(p, " \t\n");
+                if (len == 0)
+                        return 0;
+                const char *why = NULL;
+                if (len > UNIT_NAME_MAX)
+                        why = "it is longer than a unit name can be (255 characters)";
+                else if (strspn(p, PATTERN_CHARS) < len)
+                        why = "it has a character no unit name has (names have letters, digits and \":-_.\\@\"; "
+                              "globs add \"*?[]!\")";
+                if (why) {
+                        if (asprintf(ret_error, "%s: the pattern \"%.*s%s\" is refused: %s", variable,
+                                    (int) MIN(len, (size_t) 64), p, len > 64 ? "..." : "", why) < 0)
+                                *ret_error = NULL;
+                        return -EINVAL;
+                }
+                int r = pattern_add(patterns, n, p, len);
+                if (r == -E2BIG) {
+                        if (asprintf(ret_error, "%s: more than %u patterns", variable, UNIT_PATTERNS_MAX) < 0)
+                                *ret_error = NULL;
+                        return -EINVAL;
+                }
+                if (r < 0)
+                        return r;
+                p += len;
+        }
+}
+
+int unit_policy_new(const char *protected_list, const char *controllable_list, UnitPolicy **ret, char **ret_error) {
+        _cleanup_(unit_policy_freep) UnitPolicy *p = new0(UnitPolicy, 1);
+        if (!p)
+                return -ENOMEM;
+        *ret_error = NULL;
+        FOREACH_ELEMENT(d, protected_default) {
+                int r = pattern_add(&p->protected, &p->n_protected, *d, strlen(*d));
+                if (r < 0)
+                        return r;
+        }
+        int r = patterns_parse("AIOS_SYSOPS_PROTECTED_UNITS", protected_list, &p->protected, &p->n_protected,
+                ret_error);
+        if (r < 0)
+                return r;
+        r = patterns_parse("AIOS_SYSOPS_CONTROLLABLE_UNITS", controllable_list, &p->controllable,
+                &p->n_controllable, ret_error);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int unit_policy_from_environment(UnitPolicy **ret) {
+        _cleanup_free_ char *error = NULL;
+        int r = unit_policy_new(getenv("AIOS_SYSOPS_PROTECTED_UNITS"), getenv("AIOS_SYSOPS_CONTROLLABLE_UNITS"), ret,
+                &error);
+        if (r < 0 && error)
+                return log_error_errno(r, "%s. aios-sysopsd does not start with a list it cannot follow.", error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the protected units: %m");
+        return 0;
+}
+
+static bool name_matches(char *const *patterns, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (fnmatch(patterns[i], name, FNM_NOESCAPE) == 0)
                         return true;
         return false;
 }
 
-static bool unit_is_protected(const char *name) {
-        const char *list = getenv("AIOS_SYSOPS_PROTECTED_UNITS");
-        if (!list)
-                return name_in(name, protected_units_default, ELEMENTSOF(protected_units_default));
-
-        for (const char *p = list;;) {
-                p += strspn(p, " \t\n");
-                size_t n = strcspn(p, " \t\n");
-                if (n == 0)
-                        return false;
-                char pattern[UNIT_NAME_MAX + 1];
-                if (n < sizeof(pattern)) {
-                        memcpy(pattern, p, n);
-                        pattern[n] = 0;
-                        if (fnmatch(pattern, name, 0) == 0)
-                                return true;
-                }
-                p += n;
-        }
+bool unit_policy_is_protected(const UnitPolicy *p, const char *name) {
+        return name_matches(p->protected, p->n_protected, name);
 }
 
-/* The first of the unit names in the array (or NULL) that is protected, or NULL. */
-static const char *first_protected(json_object *names) {
+bool unit_policy_is_controllable(const UnitPolicy *p, const char *name) {
+        return !p->controllable || name_matches(p->controllable, p->n_controllable, name);
+}
+
+const char *unit_policy_refusal(const UnitPolicy *p, const char *typed, json_object *names, const char **ret_name) {
         size_t n = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+
+        /* Protected under any of its names: an alias must not get past a pattern that names the unit. */
+        if (typed && unit_policy_is_protected(p, typed)) {
+                *ret_name = typed;
+                return "is protected";
+        }
         for (size_t i = 0; i < n; i++) {
                 const char *name = json_object_get_string(json_object_array_get_idx(names, i));
-                if (name && unit_is_protected(name))
-                        return name;
+                if (name && unit_policy_is_protected(p, name)) {
+                        *ret_name = name;
+                        return "is protected";
+                }
         }
-        return NULL;
-}
 
-/* The first of the unit names in the array that ends or isolates the system, or NULL. */
-static const char *first_system_state(json_object *names) {
-        size_t n = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+        /* Controllable under one of its names: the administrator may list the unit by an alias. */
+        if (!p->controllable)
+                return NULL;
         for (size_t i = 0; i < n; i++) {
                 const char *name = json_object_get_string(json_object_array_get_idx(names, i));
-                if (name && name_in(name, system_state_units, ELEMENTSOF(system_state_units)))
-                        return name;
+                if (name && unit_policy_is_controllable(p, name))
+                        return NULL;
         }
-        return NULL;
-}
-
-/* Why the action may not be done to the unit with these properties (control_properties), or NULL; with
- * the unit in the way in *ret_unit. Dependencies are looked at one level deep: what needs the unit directly
- * (sysinit.target is required by every service), or conflicts with it directly (shutdown.target). */
-const char *control_refusal(UnitCall *c, json_object *properties, const char **ret_unit) {
-        static const char *const dependents[] = { "required_by", "requisite_of", "bound_by", "consists_of" };
-        static const char *const conflicts[] = { "conflicts", "conflicted_by" };
-        json_object *names = json_get_array(properties, "names");
-        const char *by;
-
-        if (unit_actions[c->action].starts) {
-                if (name_in(c->unit, system_state_units, ELEMENTSOF(system_state_units)))
-                        by = c->unit;
-                else
-                        by = first_system_state(names);
-                if (by) {
-                        *ret_unit = by;
-                        return "starting it would shut down, reboot or isolate the system";
-                }
-        }
-        if (unit_actions[c->action].refused_when_protected) {
-                if (unit_is_protected(c->unit))
-                        by = c->unit;
-                else
-                        by = first_protected(names);
-                if (by) {
-                        *ret_unit = by;
-                        return "it is protected";
-                }
-        }
-        if (unit_actions[c->action].stops_dependents)
-                FOREACH_ELEMENT(key, dependents)
-                        if ((by = first_protected(json_get_array(properties, *key)))) {
-                                *ret_unit = by;
-                                return "stopping it would stop a protected unit that depends on it";
-                        }
-        if (unit_actions[c->action].starts)
-                FOREACH_ELEMENT(key, conflicts)
-                        if ((by = first_protected(json_get_array(properties, *key)))) {
-                                *ret_unit = by;
-                                return "starting it would stop a protected unit that conflicts with it";
-                        }
-        return NULL;
+        if (n == 0 && typed && unit_policy_is_controllable(p, typed))
+                return NULL;
+        *ret_name = n > 0 ? json_object_get_string(json_object_array_get_idx(names, 0)) : typed;
+        return "is not among the units AIOS_SYSOPS_CONTROLLABLE_UNITS allows";
 }
