@@ -10,6 +10,8 @@
 # `unshare --mount --propagation private`). There it
 #   - creates a runtime directory, mktemp -d /tmp/aios-dev.XXXXXX, or $AIOS_DEV_RUNTIME (which must not
 #     exist or be empty),
+#   - bind-mounts, inside the namespace only, copies of /etc/passwd, /etc/group and their shadows with
+#     the project's users (sysusers.d/*.conf) added,
 #   - starts dbus-daemon as a system bus listening on unix:path=$RUNTIME/system_bus_socket, with the
 #     system bus's default policy plus the project's dbus/*.conf and the host's polkit bus policy,
 #   - bind-mounts, inside the namespace only, a copy of the host's /usr/share/polkit-1/actions and
@@ -168,6 +170,26 @@ else
 fi
 socket=$runtime/system_bus_socket
 address=unix:path=$socket
+
+# Step 2b: the project's users (sysusers.d/*.conf: aios-gateway, aios-sysops, ...), so that the servers
+# and the gateway can run as they do when installed, and the bus policy and polkit rules that name them
+# apply. In this namespace only: copies of the host's account files with the users added, bind-mounted
+# over the originals before the bus reads its policy.
+mkdir -m 0755 "$runtime/etc"
+account_files=()
+for f in passwd group shadow gshadow; do
+        [[ -e /etc/$f ]] || continue
+        cp -p -- "/etc/$f" "$runtime/etc/$f"
+        account_files+=("$f")
+done
+command -v systemd-sysusers >/dev/null || die "systemd-sysusers (systemd) not found"
+systemd-sysusers --root="$runtime" "$top"/sysusers.d/*.conf >/dev/null 2>"$runtime/sysusers.log" ||
+        { cat "$runtime/sysusers.log" >&2; die "systemd-sysusers could not add the project's users"; }
+for f in "${account_files[@]}"; do
+        mount --bind "$runtime/etc/$f" "/etc/$f"
+        mounts+=("/etc/$f")
+done
+phase "users"
 
 # Step 3: the system bus. The default policy of /usr/share/dbus-1/system.conf, less what needs the
 # real system: no <user>messagebus</user> (the daemon stays root, which it may; the user may not

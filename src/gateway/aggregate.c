@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+#include "auth.h"
 #include "json-value.h"
 #include "forward.h"
 #include "jsonrpc.h"
@@ -415,6 +416,7 @@ static const McpServerDefinition aggregate_definition = {
         .instructions = "The tools of this machine's aios servers. Each tool's name starts with its area "
                         "(system_, python_, browser_, ...).",
         .relay = &aggregate_relay,
+        .list_filter = gateway_auth_list_visible,
         .capabilities = "{\"tools\":{\"listChanged\":true},\"logging\":{},"
                         "\"resources\":{\"subscribe\":true,\"listChanged\":true},"
                         "\"prompts\":{\"listChanged\":true},\"completions\":{}}",
@@ -462,4 +464,32 @@ Aggregate *aggregate_free(Aggregate *a) {
         json_object_put(a->prompts);
         free(a);
         return NULL;
+}
+
+Backend *aggregate_target(Aggregate *a, const char *kind, const char *name, const char **ret_backend_name) {
+        *ret_backend_name = NULL;
+        if (!name)
+                return NULL;
+        if (streq(kind, "tools")) {
+                ProxyTool *t = hashmap_get(a->tools, name);
+                if (!t)
+                        return NULL;
+                *ret_backend_name = t->backend_name;
+                return t->backend;
+        }
+        if (streq(kind, "prompts")) {
+                Route *r = hashmap_get(a->prompt_routes, name);
+                if (!r)
+                        return NULL;
+                *ret_backend_name = r->backend_name;
+                return r->backend;
+        }
+        *ret_backend_name = name;
+        if (streq(kind, "resourceTemplates")) {
+                for (size_t i = 0; i < a->n_template_routes; i++)
+                        if (streq(a->template_routes[i].key, name))
+                                return a->template_routes[i].backend;
+                return NULL;
+        }
+        return backend_for_uri(a, name);
 }

@@ -11,3 +11,6 @@ McpServer *aggregate_server(Aggregate *a);
 /* Offers b's tools as b->tools has them now (NULL: none), or drops them. */
 void aggregate_refresh(Aggregate *a, Backend *b);
 void aggregate_drop(Aggregate *a, Backend *b);
+/* The backend that serves kind ("tools", "prompts", "resources" or "resourceTemplates") name on /mcp, and
+ * the name at that backend in *ret_backend_name; NULL when no backend offers it. */
+Backend *aggregate_target(Aggregate *a, const char *kind, const char *name, const char **ret_backend_name);

@@ -8,33 +8,150 @@
 #include "log.h"
 #include "mcp-bus.h"
 
+/* dbus-daemon lets one connection wait for at most this many replies (max_replies_per_connection on the
+ * system bus); past it every call fails with LimitsExceeded until replies come. The D-Bus backends share
+ * the gateway's connection, so they share this budget, and a reply stays owed until the server sends it,
+ * also after the gateway stopped waiting for it. */
+#define BUS_PENDING_REPLIES_MAX 128U
+/* Kept for the gateway's own calls: per backend at most one GetNameOwner, one Ping or
+ * ListActivatableNames and one Describe; and the gateway's matches and name. */
+#define BUS_PENDING_RESERVED_PER_BACKEND 3U
+#define BUS_PENDING_RESERVED 8U
+/* A running server answers Peer.Ping from its bus library at once; one that does not within this is down. */
+#define PING_TIMEOUT_USEC (2 * USEC_PER_SEC)
+/* What a server answers while it stops (mcp-bus.c): the call was not done. */
+#define BUS_ERROR_STOPPING "org.aios.MCP1.Error.Stopping"
+
 typedef struct DbusBackend {
+        Backend *backend;
         sd_bus_slot *owner_match;
         sd_bus_slot *owner_query;
         sd_bus_slot *health_slot;
+        sd_event_source *ping_timer;
+        bool recheck; /* check health again once the check in flight is answered */
         sd_bus_slot *list_slot;
+        bool relist;  /* Describe again once the one in flight is answered */
+        Hashmap *calls; /* tag -> DbusCall: every Call whose reply the bus still owes us */
+        unsigned n_long_lived;
 } DbusBackend;
+
+/* One org.aios.MCP1.Call on the bus. It lives until its reply comes, also when the gateway stopped waiting
+ * for it (call is NULL then): until then the bus counts it against the connection. */
+typedef struct DbusCall {
+        DbusBackend *owner;
+        BackendCall *call;
+        sd_bus_slot *slot;
+        sd_event_source *timer; /* TimeoutSec= */
+        char *sent_to;          /* the unique name that had the bus name when it was sent; NULL: activating */
+        char tag[32];
+        bool long_lived;
+} DbusCall;
 
 static sd_bus *bus_of(Backend *b) {
         return b->gateway->bus;
 }
 
+/* --- the bus's budget ------------------------------------------------------------------------------ */
+
+static unsigned n_dbus_backends(Gateway *g) {
+        unsigned n = 0;
+        for (size_t i = 0; i < g->n_backends; i++)
+                n += g->backends[i]->transport == &backend_dbus_transport;
+        return n;
+}
+
+static unsigned n_owed(Backend *b) {
+        DbusBackend *d = b->transport_data;
+        return d ? (unsigned) hashmap_size(d->calls) : 0;
+}
+
+/* Whether b may send one more Call: below MaxInFlightPerBackend= counting the replies still owed, with the
+ * shared budget keeping every other D-Bus backend a share of its own, and listen streams, which last, taking
+ * at most half of b's share. */
+static bool may_send(Backend *b, bool long_lived) {
+        Gateway *g = b->gateway;
+        DbusBackend *d = b->transport_data;
+        unsigned n = MAX(n_dbus_backends(g), 1U);
+        unsigned reserved = BUS_PENDING_RESERVED + BUS_PENDING_RESERVED_PER_BACKEND * n;
+        unsigned budget = BUS_PENDING_REPLIES_MAX > reserved + n ? BUS_PENDING_REPLIES_MAX - reserved : n;
+        unsigned share = MAX(budget / (2 * n), 1U);
+        unsigned mine = n_owed(b);
+
+        if (mine >= g->config->max_in_flight)
+                return false;
+        if (long_lived && d->n_long_lived >= MAX(MIN(share, g->config->max_in_flight) / 2, 1U))
+                return false;
+
+        unsigned used = 0, kept = 0;
+        for (size_t i = 0; i < g->n_backends; i++) {
+                Backend *o = g->backends[i];
+                if (o->transport != &backend_dbus_transport)
+                        continue;
+                unsigned owed = n_owed(o);
+                used += owed;
+                if (o != b && owed < share)
+                        kept += share - owed;
+        }
+        return used + kept < budget;
+}
+
 /* --- calls ----------------------------------------------------------------------------------------- */
 
-static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
-        BackendCall *c = userdata;
-        c->transport_data = sd_bus_slot_unref(c->transport_data);
+static DbusCall *dbus_call_free(DbusCall *dc) {
+        if (!dc)
+                return NULL;
+        hashmap_remove(dc->owner->calls, dc->tag);
+        if (dc->long_lived)
+                dc->owner->n_long_lived--;
+        if (dc->call)
+                dc->call->transport_data = NULL;
+        sd_bus_slot_unref(dc->slot);
+        sd_event_source_disable_unref(dc->timer);
+        free(dc->sent_to);
+        free(dc);
+        return NULL;
+}
 
+/* The gateway no longer waits for dc's reply; the bus still does, so dc stays until it comes. */
+static BackendCall *dbus_call_detach(DbusCall *dc) {
+        BackendCall *c = TAKE_PTR(dc->call);
+        if (c)
+                c->transport_data = NULL;
+        dc->timer = sd_event_source_disable_unref(dc->timer);
+        return c;
+}
+
+static BackendFailure failure_of(DbusCall *dc, const sd_bus_error *e) {
+        Backend *b = dc->owner->backend;
+        if (sd_bus_error_has_name(e, BUS_ERROR_STOPPING))
+                return BACKEND_GONE;
+        /* The bus answers NoReply for a server that left without answering (NameOwnerChanged told us it
+         * left), and for a call it expired itself. */
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
+                return dc->sent_to && !streq_ptr(dc->sent_to, b->owner) ? BACKEND_GONE : BACKEND_TIMEOUT;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
+                return BACKEND_TIMEOUT;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_LIMITS_EXCEEDED))
+                return BACKEND_BUSY;
+        /* ServiceUnknown, NameHasNoOwner, Spawn.*, AccessDenied, Disconnected, ...: not reachable. */
+        return BACKEND_UNAVAILABLE;
+}
+
+static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        DbusCall *dc = userdata;
+        BackendCall *c = dbus_call_detach(dc);
+        BackendFailure failure = BACKEND_OK;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
+        if (e)
+                failure = failure_of(dc, e);
+        dbus_call_free(dc); /* the bus owes nothing more */
+        if (!c)
+                return 0; /* the answer to a call the gateway gave up on: the server has stopped its work */
+
         if (e) {
-                BackendFailure failure =
-                        sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) && strstr(strempty(e->message), "disconnected") ? BACKEND_GONE :
-                        sd_bus_error_has_names(e, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT) ? BACKEND_TIMEOUT :
-                                                                                                 BACKEND_UNAVAILABLE;
                 backend_call_finish(c, NULL, failure, e->message ?: e->name);
                 return 0;
         }
-
         const char *text;
         json_object *response = NULL;
         if (sd_bus_message_read(reply, "s", &text) < 0)
@@ -46,7 +163,30 @@ static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *re
         return 0;
 }
 
-static int append_context(sd_bus_message *m, const BackendCall *c, const char *principal, const char *protocol_version,
+static int on_call_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        DbusCall *dc = userdata;
+        if (dc->call)
+                backend_call_time_out(dc->call); /* cancels it here, which detaches dc */
+        return 0;
+}
+
+/* The server that had b's name left: the calls it had not answered never will be. Their replies are still
+ * owed by the bus (it sends NoReply for each), so they stay counted until then. */
+static void calls_lost(Backend *b, const char *old_owner) {
+        DbusBackend *d = b->transport_data;
+        for (;;) {
+                DbusCall *dc, *found = NULL;
+                size_t i = 0;
+                while (!found && hashmap_iterate(d->calls, &i, (void **) &dc, NULL))
+                        if (dc->call && streq_ptr(dc->sent_to, old_owner))
+                                found = dc;
+                if (!found)
+                        return;
+                backend_call_finish(dbus_call_detach(found), NULL, BACKEND_GONE, NULL);
+        }
+}
+
+static int append_context(sd_bus_message *m, const BackendCall *c, const BackendCaller *caller, const char *protocol_version,
         json_object *capabilities) {
         int r = sd_bus_message_open_container(m, 'a', "{sv}");
         if (r < 0)
@@ -54,8 +194,13 @@ static int append_context(sd_bus_message *m, const BackendCall *c, const char *p
         r = sd_bus_message_append(m, "{sv}", "call", "s", c->tag);
         if (r >= 0 && c->session)
                 r = sd_bus_message_append(m, "{sv}", "session", "s", c->session);
-        if (r >= 0 && principal)
-                r = sd_bus_message_append(m, "{sv}", "principal", "s", principal);
+        /* The server takes these from the gateway's user only; the scopes name backends as configured here. */
+        if (r >= 0 && caller && caller->principal)
+                r = sd_bus_message_append(m, "{sv}", "principal", "s", caller->principal);
+        if (r >= 0 && caller && caller->scopes)
+                r = sd_bus_message_append(m, "{sv}", "scopes", "s", caller->scopes);
+        if (r >= 0 && caller && caller->principal)
+                r = sd_bus_message_append(m, "{sv}", "backend", "s", c->backend->config->name);
         if (r >= 0 && protocol_version)
                 r = sd_bus_message_append(m, "{sv}", "protocol_version", "s", protocol_version);
         if (r >= 0 && protocol_version && capabilities)
@@ -65,23 +210,49 @@ static int append_context(sd_bus_message *m, const BackendCall *c, const char *p
         return sd_bus_message_close_container(m);
 }
 
-static int dbus_call(BackendCall *c, json_object *message, const char *principal, const char *protocol_version,
+static int dbus_call(BackendCall *c, json_object *message, const BackendCaller *caller, const char *protocol_version,
         json_object *capabilities) {
         Backend *b = c->backend;
+        DbusBackend *d = b->transport_data;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus_slot *slot = NULL;
+
+        if (!may_send(b, c->long_lived))
+                return -EBUSY;
 
         int r = sd_bus_message_new_method_call(bus_of(b), &m, b->config->bus_name, b->config->object_path,
                 MCP_BUS_INTERFACE, "Call");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", json_to_string(message));
         if (r >= 0)
-                r = append_context(m, c, principal, protocol_version, capabilities);
-        if (r >= 0)
-                r = sd_bus_call_async(bus_of(b), &slot, m, on_call_reply, c, b->config->timeout_usec);
+                r = append_context(m, c, caller, protocol_version, capabilities);
         if (r < 0)
                 return r;
-        c->transport_data = slot;
+
+        DbusCall *dc = new0(DbusCall, 1);
+        if (!dc)
+                return -ENOMEM;
+        dc->owner = d;
+        memcpy(dc->tag, c->tag, sizeof(dc->tag));
+        if ((b->owner && !(dc->sent_to = strdup(b->owner))) || hashmap_put(d->calls, dc->tag, dc) < 0) {
+                free(dc->sent_to);
+                free(dc);
+                return -ENOMEM;
+        }
+        dc->long_lived = c->long_lived;
+        d->n_long_lived += dc->long_lived;
+
+        /* No timeout of sd-bus's: when the gateway gives up it tells the server, whose answer frees the
+         * bus's pending reply; a call sd-bus forgot would stay pending at the bus for good. */
+        r = sd_bus_call_async(bus_of(b), &dc->slot, m, on_call_reply, dc, UINT64_MAX);
+        if (r >= 0 && !c->long_lived)
+                r = sd_event_add_time_relative(b->gateway->event, &dc->timer, CLOCK_MONOTONIC,
+                        b->config->timeout_usec, 0, on_call_timeout, dc);
+        if (r < 0) {
+                dbus_call_free(dc);
+                return r;
+        }
+        dc->call = c;
+        c->transport_data = dc;
         return 0;
 }
 
@@ -104,15 +275,12 @@ static int send_notify(Backend *b, json_object *notification, const char *sessio
 }
 
 static void dbus_cancel(BackendCall *c, json_object *notification) {
-        c->transport_data = sd_bus_slot_unref(c->transport_data);
+        DbusCall *dc = c->transport_data;
+        if (dc)
+                (void) dbus_call_detach(dc); /* its reply is still owed, and comes once the server stopped */
+        /* Sessions name the request by its id; the stateless wire by the call's tag. */
         if (notification)
-                (void) send_notify(c->backend, notification, c->session, NULL);
-        else if (!c->session) {
-                /* The stateless wire: the server finds the call by its tag. */
-                _cleanup_json_ json_object *n = json_tokener_parse("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{}}");
-                if (n)
-                        (void) send_notify(c->backend, n, NULL, c->tag);
-        }
+                (void) send_notify(c->backend, notification, c->session, c->tag);
 }
 
 static int dbus_notify(Backend *b, const char *session, json_object *notification) {
@@ -255,18 +423,26 @@ int backend_dbus_routing_install(Gateway *g) {
 
 /* --- owner, health, tools -------------------------------------------------------------------------- */
 
+static void dbus_check_health(Backend *b);
+static int dbus_list_tools(Backend *b);
+
 static void set_owner(Backend *b, const char *owner) {
-        if (streq_ptr(b->owner, isempty(owner) ? NULL : owner))
+        DbusBackend *d = b->transport_data;
+        owner = isempty(owner) ? NULL : owner;
+        if (streq_ptr(b->owner, owner))
                 return;
-        free(b->owner);
-        b->owner = isempty(owner) ? NULL : strdup(owner);
+        _cleanup_free_ char *old = TAKE_PTR(b->owner);
+        b->owner = owner ? strdup(owner) : NULL;
         log_debug("Backend %s: %s is %s.", b->config->name, b->config->bus_name, b->owner ?: "not running");
+        if (old)
+                calls_lost(b, old);
         if (b->owner)
                 backend_set_up(b, true);
-        else if (!b->activatable) {
-                /* Gone, and nothing will start it: its tools leave /mcp until it is back. */
-                backend_set_up(b, false);
-                backend_catalog_listed(b, NULL);
+        else {
+                /* Whether the bus can start it again decides whether its tools stay on /mcp: a server that
+                 * exits when idle keeps them; one that is gone for good takes them away. */
+                d->recheck = true;
+                dbus_check_health(b);
         }
         gateway_backend_changed(b->gateway, b);
 }
@@ -288,21 +464,40 @@ static int on_get_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         return 0;
 }
 
-static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Backend *b = userdata;
+/* The check in flight is answered: another one was asked for meanwhile (the owner changed). */
+static void health_checked(Backend *b) {
         DbusBackend *d = b->transport_data;
         d->health_slot = sd_bus_slot_unref(d->health_slot);
+        d->ping_timer = sd_event_source_disable_unref(d->ping_timer);
+        if (d->recheck)
+                dbus_check_health(b);
+}
+
+static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Backend *b = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e)
                 log_debug("Backend %s does not answer: %s", b->config->name, strempty(e->message));
-        backend_set_up(b, !e);
+        if (b->owner) /* else it left meanwhile, and whether the bus can start it decides */
+                backend_set_up(b, !e);
+        health_checked(b);
+        return 0;
+}
+
+static int on_ping_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Backend *b = userdata;
+        DbusBackend *d = b->transport_data;
+        d->ping_timer = sd_event_source_disable_unref(d->ping_timer);
+        /* Down until it answers; the Ping stays pending (the bus counts it until then), so that a stopped
+         * server is not sent one more on every check. */
+        log_debug("Backend %s did not answer a Ping within %llu s.", b->config->name,
+                (unsigned long long) (PING_TIMEOUT_USEC / USEC_PER_SEC));
+        backend_set_up(b, false);
         return 0;
 }
 
 static int on_activatable(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Backend *b = userdata;
-        DbusBackend *d = b->transport_data;
-        d->health_slot = sd_bus_slot_unref(d->health_slot);
         bool found = false;
         if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_enter_container(m, 'a', "s") >= 0) {
                 const char *name;
@@ -310,21 +505,43 @@ static int on_activatable(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                         found = found || streq(name, b->config->bus_name);
         }
         b->activatable = found;
-        backend_set_up(b, found || b->owner); /* it may have started while we asked */
+        if (b->owner)
+                backend_set_up(b, true); /* it started while we asked */
+        else if (found) {
+                backend_set_up(b, true);
+                /* Nothing lists what it offers until it runs: a call to its name starts it. */
+                if (!b->catalog)
+                        (void) dbus_list_tools(b);
+        } else {
+                /* Gone, and nothing will start it: its tools leave /mcp until it is back. */
+                backend_set_up(b, false);
+                if (b->catalog || !b->listed)
+                        backend_catalog_listed(b, NULL);
+        }
+        health_checked(b);
         return 0;
 }
 
 static void dbus_check_health(Backend *b) {
         DbusBackend *d = b->transport_data;
-        if (d->health_slot)
+        if (d->health_slot) {
+                d->recheck = d->recheck || !b->owner;
                 return; /* the last check has not come back yet */
+        }
+        d->recheck = false;
 
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
-        if (b->owner)
-                /* A running server answers Peer.Ping from its bus library; no MCP work is done. */
-                r = sd_bus_call_method_async(bus_of(b), &d->health_slot, b->owner, "/", "org.freedesktop.DBus.Peer", "Ping",
-                        on_ping, b, NULL);
-        else
+        if (b->owner) {
+                /* A running server answers Peer.Ping from its bus library; no MCP work is done. Our own timer
+                 * says when it is late; sd-bus's would forget the call while the bus still counts it. */
+                r = sd_bus_message_new_method_call(bus_of(b), &m, b->owner, "/", "org.freedesktop.DBus.Peer", "Ping");
+                if (r >= 0)
+                        r = sd_bus_call_async(bus_of(b), &d->health_slot, m, on_ping, b, UINT64_MAX);
+                if (r >= 0)
+                        r = sd_event_add_time_relative(b->gateway->event, &d->ping_timer, CLOCK_MONOTONIC,
+                                PING_TIMEOUT_USEC, 0, on_ping_timeout, b);
+        } else
                 /* A stopped server is up when the bus can start it on the next call. */
                 r = sd_bus_call_method_async(bus_of(b), &d->health_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                         "org.freedesktop.DBus", "ListActivatableNames", on_activatable, b, NULL);
@@ -338,36 +555,55 @@ static int on_catalog(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         d->list_slot = sd_bus_slot_unref(d->list_slot);
 
         const sd_bus_error *e = sd_bus_message_get_error(m);
+        json_object *catalog = NULL;
+        const char *text;
         if (e) {
                 log_warning("Failed to list what %s offers: %s", b->config->name, strempty(e->message));
-                backend_catalog_listed(b, NULL);
-                return 0;
-        }
-        const char *text;
-        json_object *catalog = NULL;
-        if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &catalog, NULL) < 0 ||
-            !json_get_array(catalog, "tools")) {
+                /* A server that cannot be reached or started offers nothing; one that stopped or was busy
+                 * offers what it offered, and is asked again when it runs. */
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
+                    startswith_ptr(e->name, "org.freedesktop.DBus.Error.Spawn."))
+                        backend_catalog_listed(b, NULL);
+        } else if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &catalog, NULL) < 0 ||
+                   !json_get_array(catalog, "tools")) {
                 json_object_put(catalog);
                 log_warning("Backend %s described itself in a form that is not a catalog.", b->config->name);
                 backend_catalog_listed(b, NULL);
-                return 0;
+        } else
+                backend_catalog_listed(b, catalog);
+
+        if (d->relist) {
+                d->relist = false;
+                (void) dbus_list_tools(b);
         }
-        backend_catalog_listed(b, catalog);
         return 0;
 }
 
 static int dbus_list_tools(Backend *b) {
         DbusBackend *d = b->transport_data;
-        d->list_slot = sd_bus_slot_unref(d->list_slot);
-        return sd_bus_call_method_async(bus_of(b), &d->list_slot, b->config->bus_name, b->config->object_path,
-                MCP_BUS_INTERFACE, "Describe", on_catalog, b, NULL);
+        if (d->list_slot) {
+                d->relist = true; /* one Describe at a time: a stopped server is not sent one per change */
+                return 0;
+        }
+        /* To the bus name, so that an activatable server is started for it; no timeout of sd-bus's, as a
+         * forgotten call would stay pending at the bus. */
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_method_call(bus_of(b), &m, b->config->bus_name, b->config->object_path,
+                MCP_BUS_INTERFACE, "Describe");
+        if (r < 0)
+                return r;
+        return sd_bus_call_async(bus_of(b), &d->list_slot, m, on_catalog, b, UINT64_MAX);
 }
 
 static int dbus_init(Backend *b) {
         DbusBackend *d = new0(DbusBackend, 1);
         if (!d)
                 return log_oom();
+        d->backend = b;
         b->transport_data = d;
+        d->calls = hashmap_new();
+        if (!d->calls)
+                return log_oom();
 
         _cleanup_free_ char *match = NULL;
         if (asprintf(&match, "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
@@ -384,9 +620,15 @@ static int dbus_init(Backend *b) {
 
 static void dbus_done(Backend *b) {
         DbusBackend *d = b->transport_data;
+        DbusCall *dc;
+        size_t i = 0;
+        while (hashmap_iterate(d->calls, &i, (void **) &dc, NULL))
+                dbus_call_free(dc);
+        hashmap_free(d->calls);
         sd_bus_slot_unref(d->owner_match);
         sd_bus_slot_unref(d->owner_query);
         sd_bus_slot_unref(d->health_slot);
+        sd_event_source_disable_unref(d->ping_timer);
         sd_bus_slot_unref(d->list_slot);
         free(d);
         b->transport_data = NULL;

@@ -307,7 +307,7 @@ static int call_route(HttpCall *hc) {
         return 0;
 }
 
-static int http_call(BackendCall *c, json_object *message, const char *principal, const char *protocol_version,
+static int http_call(BackendCall *c, json_object *message, const BackendCaller *caller, const char *protocol_version,
         json_object *capabilities) {
         HttpBackend *h = c->backend->transport_data;
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "json-value.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "mcp-session.h" /* now_usec() */
@@ -16,6 +17,7 @@ static BackendCall *backend_call_free(BackendCall *c) {
         c->backend->n_in_flight--;
         metrics_in_flight_add(g->metrics, c->backend->config->name, -1);
         free(c->session);
+        free(c->request_id);
         free(c);
         return NULL;
 }
@@ -24,7 +26,7 @@ BackendCall *backend_call_find(Gateway *g, const char *tag) {
         return tag ? hashmap_get(g->calls, tag) : NULL;
 }
 
-int backend_call(Backend *b, json_object *message, const char *session, const char *principal,
+int backend_call(Backend *b, json_object *message, const char *session, const BackendCaller *caller,
         const char *protocol_version, json_object *capabilities, const BackendCallOps *ops, void *userdata,
         BackendCall **ret) {
         Gateway *g = b->gateway;
@@ -40,20 +42,29 @@ int backend_call(Backend *b, json_object *message, const char *session, const ch
         c->userdata = userdata;
         c->started = now_usec();
         snprintf(c->tag, sizeof(c->tag), "%" PRIu64, ++g->next_tag);
+        /* A listen stream lasts as long as its client wants it; everything else has TimeoutSec=. */
+        c->long_lived = streq_ptr(json_get_string(message, "method"), "subscriptions/listen");
+        json_object *id = NULL;
+        if (json_object_object_get_ex(message, "id", &id) && !(c->request_id = strdup(json_to_string(id)))) {
+                free(c);
+                return -ENOMEM;
+        }
         if (session && !(c->session = strdup(session))) {
+                free(c->request_id);
                 free(c);
                 return -ENOMEM;
         }
         int r = hashmap_put(g->calls, c->tag, c);
         if (r < 0) {
                 free(c->session);
+                free(c->request_id);
                 free(c);
                 return r;
         }
         b->n_in_flight++;
         metrics_in_flight_add(g->metrics, b->config->name, +1);
 
-        r = b->transport->call(c, message, principal, protocol_version, capabilities);
+        r = b->transport->call(c, message, caller, protocol_version, capabilities);
         if (r < 0) {
                 backend_call_free(c);
                 return r;
@@ -68,19 +79,33 @@ void backend_call_finish(BackendCall *c, json_object *response, BackendFailure f
         backend_call_free(c);
 }
 
-void backend_call_cancel(BackendCall *c, const char *request_id) {
+/* notifications/cancelled as the backend knows the call: on the session wire it names the request's id; the
+ * stateless wire has no ids to name, and the transport names the call its own way (its tag). */
+static json_object *cancel_notification_new(const BackendCall *c, const char *reason) {
+        _cleanup_json_ json_object *params = json_object_new_object(), *id = NULL;
+        if (!params || json_add_string(params, "reason", reason) < 0)
+                return NULL;
+        if (c->session) {
+                if (!c->request_id || json_parse_strict(c->request_id, strlen(c->request_id), &id, NULL) < 0 ||
+                    json_add(params, "requestId", TAKE_PTR(id)) < 0)
+                        return NULL;
+        }
+        return jsonrpc_notification_new("notifications/cancelled", TAKE_PTR(params));
+}
+
+void backend_call_cancel(BackendCall *c) {
         if (!c)
                 return;
-
-        /* Session wire: notifications/cancelled with the request's id; the stateless wire has no ids to
-         * name, and the transport names the call its own way. */
-        _cleanup_json_ json_object *params = json_object_new_object(), *id = NULL, *n = NULL;
-        if (c->session && params && request_id && json_parse_strict(request_id, strlen(request_id), &id, NULL) >= 0 &&
-            json_add(params, "requestId", TAKE_PTR(id)) >= 0 &&
-            json_add_string(params, "reason", "The client cancelled the request or went away.") >= 0)
-                n = jsonrpc_notification_new("notifications/cancelled", TAKE_PTR(params));
+        _cleanup_json_ json_object *n = cancel_notification_new(c, "The client cancelled the request or went away.");
         c->backend->transport->cancel(c, n);
         backend_call_free(c);
+}
+
+void backend_call_time_out(BackendCall *c) {
+        /* Timed-out work must not carry on unseen: the server is told to stop, as for a client that left. */
+        _cleanup_json_ json_object *n = cancel_notification_new(c, "The gateway stopped waiting for the answer.");
+        c->backend->transport->cancel(c, n);
+        backend_call_finish(c, NULL, BACKEND_TIMEOUT, NULL);
 }
 
 int backend_notify(Backend *b, const char *session, json_object *notification) {
@@ -107,6 +132,13 @@ void backend_set_up(Backend *b, bool up) {
 }
 
 void backend_catalog_listed(Backend *b, json_object *catalog) {
+        /* The same catalog again (a server started again after its idle exit) changes nothing for /mcp's
+         * clients: no list_changed for them. */
+        b->listed = true;
+        if (catalog && b->catalog && json_equal(catalog, b->catalog)) {
+                json_object_put(catalog);
+                return;
+        }
         json_object_put(b->catalog);
         json_object_put(b->tools);
         b->catalog = catalog;

@@ -11,6 +11,7 @@ typedef enum BackendFailure {
         BACKEND_GONE,        /* the server stopped (or crashed) before it answered */
         BACKEND_TIMEOUT,     /* no answer within the backend's TimeoutSec= */
         BACKEND_UNAVAILABLE, /* it could not be reached at all */
+        BACKEND_BUSY,        /* the bus refused one more call for now (LimitsExceeded) */
 } BackendFailure;
 
 /* A question the backend asks the client (sampling, elicitation, roots) for a call. */
@@ -36,11 +37,19 @@ typedef struct BackendCallOps {
         BackendCloseStream close_stream;
 } BackendCallOps;
 
+/* Who a forwarded request acts for, as the gateway authenticated it; the strings belong to the caller. */
+typedef struct BackendCaller {
+        const char *principal; /* NULL: nobody said */
+        const char *scopes;    /* space-separated, NULL: none */
+} BackendCaller;
+
 /* One forwarded request. The transport keeps its own state in transport_data. */
 struct BackendCall {
         Backend *backend;
         char tag[32];  /* unique in this gateway */
         char *session; /* the session id at the backend, NULL on the stateless wire */
+        char *request_id; /* the JSON text of the request's id, which notifications/cancelled names */
+        bool long_lived;  /* subscriptions/listen: open until the client leaves, never timed out */
         const BackendCallOps *ops;
         void *userdata;
         uint64_t started;
@@ -53,7 +62,7 @@ typedef struct BackendTransport {
         void (*done)(Backend *b);
         /* Sends c's message; the transport calls backend_call_finish() once with what came back, and
          * c->ops->notify/ask/close_stream for what comes before. */
-        int (*call)(BackendCall *c, json_object *message, const char *principal, const char *protocol_version,
+        int (*call)(BackendCall *c, json_object *message, const BackendCaller *caller, const char *protocol_version,
                 json_object *capabilities);
         /* The client gave up on c: stop waiting for it (backend_call_finish() is not called afterwards) and
          * tell the server, with notification (notifications/cancelled) when the wire has request ids. */
@@ -82,6 +91,7 @@ struct Backend {
         unsigned n_in_flight;
         json_object *tools;   /* its tools/list entries, for /mcp; NULL until listed */
         json_object *catalog; /* also resources, resourceTemplates and prompts (mcp_server_catalog()) */
+        bool listed;          /* it told what it offers, or that it offers nothing: /mcp waits for this at start */
 };
 
 int backend_new(Gateway *g, const BackendConfig *config, Backend **ret);
@@ -90,13 +100,16 @@ Backend *backend_free(Backend *b);
 /* Sends message (a request) to the backend with its context; ops tell what comes back. session is the
  * session id for the backend (NULL: the stateless wire); protocol_version and capabilities ask the backend
  * to take an unknown session as initialized (NULL otherwise). -EBUSY when MaxInFlightPerBackend= is hit. */
-int backend_call(Backend *b, json_object *message, const char *session, const char *principal,
+int backend_call(Backend *b, json_object *message, const char *session, const BackendCaller *caller,
         const char *protocol_version, json_object *capabilities, const BackendCallOps *ops, void *userdata,
         BackendCall **ret);
 /* The client no longer wants the answer: tells the backend and drops the call; reply is not called. */
-void backend_call_cancel(BackendCall *call, const char *request_id);
+void backend_call_cancel(BackendCall *call);
 /* For transports: the call is over; hands what came back to the caller and frees the call. */
 void backend_call_finish(BackendCall *call, json_object *response, BackendFailure failure, const char *message);
+/* For transports: the backend's TimeoutSec= passed. Cancels the work at the backend, so that it stops and
+ * answers, and finishes the call with BACKEND_TIMEOUT. */
+void backend_call_time_out(BackendCall *call);
 BackendCall *backend_call_find(Gateway *g, const char *tag);
 
 int backend_notify(Backend *b, const char *session, json_object *notification);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Forwarding: one McpRequest on the client's side, one BackendCall on the bus, tied until either ends. */
 #include "forward.h"
+#include "guard.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "mcp-request.h"
@@ -11,18 +12,23 @@ typedef struct Forward {
         Backend *backend;
         BackendCall *call;
         char *tool;
+        json_object *arguments; /* tools/call: digested into the audit record */
         uint64_t started;
 } Forward;
 
 static void forward_free(Forward *f) {
         mcp_request_unref(f->req);
         free(f->tool);
+        json_object_put(f->arguments);
         free(f);
 }
 
 static void record(Forward *f, MetricsOutcome outcome) {
         metrics_request_done(f->backend->gateway->metrics, mcp_request_get_method(f->req), f->tool,
                 f->backend->config->name, outcome, now_usec() - f->started);
+        if (f->tool && f->backend->gateway->guard)
+                guard_call_done(f->backend->gateway->guard, f->req, f->backend, f->tool, f->arguments, outcome,
+                        now_usec() - f->started);
 }
 
 static MetricsOutcome outcome_of(json_object *response) {
@@ -49,6 +55,11 @@ static void reply_failure(Forward *f, BackendFailure failure, const char *messag
                         (unsigned long long) (f->backend->config->timeout_usec / USEC_PER_SEC));
                 record(f, METRICS_OUTCOME_TIMEOUT);
                 break;
+        case BACKEND_BUSY:
+                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
+                        "The server %s has too many requests in progress; try again shortly.", name);
+                record(f, METRICS_OUTCOME_UNAVAILABLE);
+                break;
         default:
                 mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR, "The server %s is unavailable: %s", name,
                         strempty(message));
@@ -63,6 +74,8 @@ static void on_reply(BackendCall *call, json_object *response, BackendFailure fa
         if (failure != BACKEND_OK)
                 reply_failure(f, failure, message);
         else {
+                if (response && f->backend->gateway->guard)
+                        guard_filter_response(f->backend->gateway->guard, response, f->tool);
                 record(f, response ? outcome_of(response) : METRICS_OUTCOME_ERROR);
                 mcp_request_reply_raw(f->req, response);
         }
@@ -78,6 +91,8 @@ static void on_notify(BackendCall *call, json_object *notification, void *userda
                 if (level >= 0 && !mcp_request_log_enabled(f->req, level))
                         return;
         }
+        if (f->backend->gateway->guard)
+                guard_filter_notification(f->backend->gateway->guard, notification);
         (void) mcp_request_forward(f->req, notification);
 }
 
@@ -138,7 +153,7 @@ static const BackendCallOps forward_ops = {
 
 static void on_cancel(McpRequest *req, void *userdata) {
         Forward *f = userdata;
-        backend_call_cancel(TAKE_PTR(f->call), mcp_request_get_id(req));
+        backend_call_cancel(TAKE_PTR(f->call));
         record(f, METRICS_OUTCOME_ERROR);
         forward_free(f);
 }
@@ -157,8 +172,21 @@ int forward_request(McpRequest *req, Backend *b, json_object *message, const cha
                 const char *tool = json_get_string(mcp_request_get_params(req), "name");
                 f->tool = tool ? strdup(tool) : NULL;
         }
+        /* Rate limits before the call goes out: a refused call is answered and audited there. */
+        if (f->tool && b->gateway->guard) {
+                f->arguments = json_object_get(json_get_object(mcp_request_get_params(req), "arguments"));
+                int k = guard_admit(b->gateway->guard, req, b, message, f->tool);
+                if (k <= 0) {
+                        forward_free(f);
+                        return k;
+                }
+        }
 
-        int r = backend_call(b, message, session, mcp_request_get_principal(req), protocol_version, capabilities,
+        const BackendCaller caller = {
+                .principal = mcp_request_get_principal(req),
+                .scopes = mcp_request_get_scopes(req),
+        };
+        int r = backend_call(b, message, session, &caller, protocol_version, capabilities,
                 &forward_ops, f, &f->call);
         if (r == -EBUSY) {
                 record(f, METRICS_OUTCOME_UNAVAILABLE);

@@ -12,6 +12,7 @@
 
 #include "gateway-config.h"
 #include "log.h"
+#include "redact.h"
 
 #define EXPECTED_TIME_SPAN                                                                                  \
         "a positive time span: seconds, or a number followed by us, ms, s, min or h, such as 300 or 1.5min"
@@ -139,6 +140,25 @@ static int set_string(char **s, const char *value) {
                 return -ENOMEM;
         free(*s);
         *s = copy;
+        return 0;
+}
+
+static int config_parse_string(const char *value, void *data) {
+        return set_string(data, value);
+}
+
+static int config_parse_path(const char *value, void *data) {
+        if (!isempty(value) && value[0] != '/')
+                return -EINVAL;
+        return set_string(data, value);
+}
+
+/* TLS=off is the only value: the gateway has no TLS of its own, and saying so is a decision. */
+static int config_parse_tls(const char *value, void *data) {
+        int b = parse_boolean(value);
+        if (b != 0)
+                return -EINVAL;
+        *(bool *) data = true;
         return 0;
 }
 
@@ -286,6 +306,109 @@ static const ConfigItem gateway_items[] = {
                 "a positive integer" },
 };
 
+static const ConfigItem authentication_items[] = {
+        { "Anonymous", config_parse_bool, offsetof(AuthConfig, anonymous),
+                "a boolean: yes, no, true, false, on, off, 1 or 0" },
+        { "AnonymousScopes", config_parse_string, offsetof(AuthConfig, anonymous_scopes),
+                "scopes separated by spaces, such as tools:sysops:system_info" },
+        { "APIKeyFile", config_parse_path, offsetof(AuthConfig, api_key_file), "an absolute path" },
+        { "Audience", config_parse_string, offsetof(AuthConfig, audience),
+                "the gateway's canonical URI, such as https://aios.example.com/mcp" },
+        { "TLS", config_parse_tls, offsetof(AuthConfig, tls_off), "off (TLS is terminated in front of the gateway)" },
+};
+
+/* Rates as ratelimit_rule_parse() reads them ("100/s"); "" resets to no limit. */
+static int config_parse_rate(const char *value, void *data) {
+        return ratelimit_rule_parse(value, data);
+}
+
+static int config_parse_burst(const char *value, void *data) {
+        uint64_t v = 0;
+        const char *end;
+        if (!isempty(value) && (parse_digits(value, &v, &end) < 0 || *end || v == 0 || v > 1000000000))
+                return -EINVAL;
+        *(uint64_t *) data = v;
+        return 0;
+}
+
+/* RedactPattern= adds a pattern, RedactPattern= with nothing drops those before it. */
+static int config_parse_pattern(const char *value, void *data) {
+        char ***l = data;
+        if (isempty(value)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        char *const one[] = { (char *) value, NULL };
+        _cleanup_(redactor_freep) Redactor *r = NULL;
+        int k = redactor_new(false, one, &r, NULL);
+        if (k < 0)
+                return k;
+
+        size_t n = 0;
+        while (*l && (*l)[n])
+                n++;
+        char **grown = realloc(*l, (n + 2) * sizeof(char *));
+        if (!grown)
+                return -ENOMEM;
+        *l = grown;
+        grown[n + 1] = NULL;
+        return (grown[n] = strdup(value)) ? 0 : -ENOMEM;
+}
+
+/* ToolMaxResultSize=TOOL SIZE sets one tool's limit; with nothing, drops those before it. data: the FilterConfig. */
+static int config_parse_tool_size(const char *value, void *data) {
+        FilterConfig *f = data;
+        if (isempty(value)) {
+                for (size_t i = 0; i < f->n_tool_limits; i++)
+                        free(f->tool_limits[i].tool);
+                f->tool_limits = mfree(f->tool_limits);
+                f->n_tool_limits = 0;
+                return 0;
+        }
+        const char *space = strchr(value, ' ');
+        uint64_t max = 0;
+        if (!space || space == value || config_parse_size(space + strspn(space, " "), &max) < 0 || max == 0)
+                return -EINVAL;
+        _cleanup_free_ char *tool = strndup(value, space - value);
+        if (!tool)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->n_tool_limits; i++)
+                if (streq(f->tool_limits[i].tool, tool)) {
+                        f->tool_limits[i].max = max;
+                        return 0;
+                }
+        ToolResultLimit *grown = reallocarray(f->tool_limits, f->n_tool_limits + 1, sizeof(ToolResultLimit));
+        if (!grown)
+                return -ENOMEM;
+        f->tool_limits = grown;
+        f->tool_limits[f->n_tool_limits++] = (ToolResultLimit) { .tool = TAKE_PTR(tool), .max = max };
+        return 0;
+}
+
+#define EXPECTED_RATE "a rate such as 100/s, 20/min or 500/h, or infinity"
+#define EXPECTED_BURST "a positive number of calls"
+
+static const ConfigItem rate_limit_items[] = {
+        { "Read", config_parse_rate, offsetof(RateLimitConfig, rules[TOOL_CLASS_READ]), EXPECTED_RATE },
+        { "ReadBurst", config_parse_burst, offsetof(RateLimitConfig, rules[TOOL_CLASS_READ].burst), EXPECTED_BURST },
+        { "Write", config_parse_rate, offsetof(RateLimitConfig, rules[TOOL_CLASS_WRITE]), EXPECTED_RATE },
+        { "WriteBurst", config_parse_burst, offsetof(RateLimitConfig, rules[TOOL_CLASS_WRITE].burst), EXPECTED_BURST },
+        { "Destructive", config_parse_rate, offsetof(RateLimitConfig, rules[TOOL_CLASS_DESTRUCTIVE]), EXPECTED_RATE },
+        { "DestructiveBurst", config_parse_burst, offsetof(RateLimitConfig, rules[TOOL_CLASS_DESTRUCTIVE].burst),
+                EXPECTED_BURST },
+        { "MaxPrincipals", config_parse_unsigned, offsetof(RateLimitConfig, max_principals), "a positive integer" },
+};
+
+static const ConfigItem filter_items[] = {
+        { "RedactSecrets", config_parse_bool, offsetof(FilterConfig, redact_secrets),
+                "a boolean: yes, no, true, false, on, off, 1 or 0" },
+        { "RedactPattern", config_parse_pattern, offsetof(FilterConfig, redact_patterns),
+                "a PCRE2 regular expression that compiles" },
+        { "MaxResultSize", config_parse_size, offsetof(FilterConfig, max_result_size),
+                "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 1M" },
+        { "ToolMaxResultSize", config_parse_tool_size, 0, "a tool's name, a space and a size, such as system_journal 4M" },
+};
+
 static const ConfigItem backend_items[] = {
         { "Type", config_parse_backend_type, offsetof(BackendConfig, type), "dbus or http" },
         { "BusName", config_parse_bus_name, offsetof(BackendConfig, bus_name),
@@ -305,13 +428,24 @@ static const ConfigItem backend_items[] = {
 _Static_assert(ELEMENTSOF(gateway_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 _Static_assert(ELEMENTSOF(backend_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 
-/* One file being parsed: it may hold one section, whose keys are items, stored into target. */
+/* A further section a file may hold, whose keys are items, stored into target. */
+typedef struct ConfigSection {
+        const char *name;
+        const ConfigItem *items;
+        size_t n_items;
+        void *target;
+} ConfigSection;
+
+/* One file being parsed: it may hold one section, whose keys are items, stored into target, and the
+ * sections in more. */
 typedef struct ConfigFile {
         const char *path;
         const char *section;
         const ConfigItem *items;
         size_t n_items;
         void *target;
+        const ConfigSection *more;
+        size_t n_more;
 
         FILE *file;
         unsigned line;                         /* the line inih is working on */
@@ -367,6 +501,34 @@ static int config_file_fail(ConfigFile *f, int r) {
         return 0;
 }
 
+static int config_parse_item(ConfigFile *f, const ConfigItem *item, void *target, const char *key,
+        const char *value) {
+        int r = item->parse(value, (uint8_t *) target + item->offset);
+        if (r == -ENOMEM)
+                return config_file_fail(f, log_oom());
+        if (r < 0) {
+                log_error("%s:%u: Invalid value \"%s\" for %s=, expected %s.", f->path, f->line, value, key,
+                        item->expected);
+                return config_file_fail(f, -EINVAL);
+        }
+        return 1;
+}
+
+/* An assignment in one of the further sections; 0 when section is none of them. */
+static int config_handle_more(ConfigFile *f, const char *section, const char *key, const char *value) {
+        for (size_t s = 0; s < f->n_more; s++) {
+                const ConfigSection *m = &f->more[s];
+                if (!streq(section, m->name))
+                        continue;
+                for (size_t i = 0; i < m->n_items; i++)
+                        if (streq(key, m->items[i].key))
+                                return config_parse_item(f, &m->items[i], m->target, key, value);
+                log_warning("%s:%u: Unknown key %s= in section [%s], ignoring.", f->path, f->line, key, section);
+                return 1;
+        }
+        return 0;
+}
+
 static int config_handle_assignment(void *userdata, const char *section, const char *key, const char *value) {
         ConfigFile *f = userdata;
 
@@ -374,6 +536,8 @@ static int config_handle_assignment(void *userdata, const char *section, const c
                 log_warning("%s:%u: Assignment %s= outside of any section, ignoring.", f->path, f->line, key);
                 return 1;
         }
+        if (!streq(section, f->section) && config_handle_more(f, section, key, value) > 0)
+                return 1;
         if (!streq(section, f->section)) {
                 if (!streq(section, f->warned_section)) {
                         log_warning("%s:%u: Unknown section [%s], ignoring its assignments.", f->path, f->line,
@@ -507,6 +671,13 @@ GatewayConfig *gateway_config_free(GatewayConfig *c) {
         if (!c)
                 return NULL;
         free(c->listen);
+        free(c->auth.anonymous_scopes);
+        free(c->auth.api_key_file);
+        free(c->auth.audience);
+        strv_free(c->filter.redact_patterns);
+        for (size_t i = 0; i < c->filter.n_tool_limits; i++)
+                free(c->filter.tool_limits[i].tool);
+        free(c->filter.tool_limits);
         for (size_t i = 0; i < c->n_backends; i++)
                 backend_config_done(&c->backends[i]);
         free(c->backends);
@@ -515,12 +686,19 @@ GatewayConfig *gateway_config_free(GatewayConfig *c) {
 }
 
 static int gateway_config_parse(GatewayConfig *c, const char *path) {
+        const ConfigSection more[] = {
+                { "Authentication", authentication_items, ELEMENTSOF(authentication_items), &c->auth },
+                { "RateLimit", rate_limit_items, ELEMENTSOF(rate_limit_items), &c->rate_limit },
+                { "Filter", filter_items, ELEMENTSOF(filter_items), &c->filter },
+        };
         ConfigFile f = {
                 .path = path,
                 .section = "Gateway",
                 .items = gateway_items,
                 .n_items = ELEMENTSOF(gateway_items),
                 .target = c,
+                .more = more,
+                .n_more = ELEMENTSOF(more),
         };
         int r = config_file_parse(&f);
         return r < 0 ? r : 0;
@@ -535,6 +713,10 @@ static int gateway_config_finish(GatewayConfig *c) {
                 c->call_timeout_usec = GATEWAY_CALL_TIMEOUT_USEC_DEFAULT;
         if (c->max_in_flight == 0)
                 c->max_in_flight = GATEWAY_MAX_IN_FLIGHT_DEFAULT;
+        if (c->filter.max_result_size == 0)
+                c->filter.max_result_size = GATEWAY_MAX_RESULT_SIZE_DEFAULT;
+        if (!c->auth.anonymous_scopes && !(c->auth.anonymous_scopes = strdup(GATEWAY_ANONYMOUS_SCOPES_DEFAULT)))
+                return log_oom();
         return 0;
 }
 
@@ -631,6 +813,8 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
                             *backend_dir = path_join(dir, "backends.d");
         if (!c || !main_path || !dropin_dir || !backend_dir)
                 return log_oom();
+        c->auth.anonymous = true;
+        c->filter.redact_secrets = true;
 
         if ((r = fold_error(&invalid, gateway_config_parse(c, main_path))) < 0)
                 return r;

@@ -7,12 +7,14 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "ratelimit.h"
 
 #define GATEWAY_CONFIG_DIR_DEFAULT "/etc/aios"
 #define GATEWAY_LISTEN_DEFAULT "127.0.0.1:9000"
 #define GATEWAY_MAX_BODY_DEFAULT (UINT64_C(4) * 1024 * 1024)
 #define GATEWAY_CALL_TIMEOUT_USEC_DEFAULT (UINT64_C(300) * USEC_PER_SEC)
 #define GATEWAY_MAX_IN_FLIGHT_DEFAULT 256U
+#define GATEWAY_MAX_RESULT_SIZE_DEFAULT (UINT64_C(1) * 1024 * 1024)
 #define BACKEND_OBJECT_PATH_DEFAULT "/org/aios/MCP1"
 #define BACKEND_NAME_MAX 64
 #define BACKEND_PREFIX_MAX 32
@@ -38,11 +40,38 @@ typedef struct BackendConfig {
         bool enabled;
 } BackendConfig;
 
+/* [Authentication]: who may call, and how a request says who it is. */
+#define GATEWAY_ANONYMOUS_SCOPES_DEFAULT "tools:* resources:* prompts:*"
+typedef struct AuthConfig {
+        bool anonymous;         /* requests without credentials are served, as "anonymous"; default yes */
+        char *anonymous_scopes; /* what the gateway lets anonymous ask for; polkit decides on the servers */
+        char *api_key_file;     /* NULL: $STATE_DIRECTORY/api-keys, else /var/lib/aios-gateway/api-keys */
+        char *audience;         /* the canonical URI tokens must be issued for; NULL: http://LISTEN/mcp */
+        bool tls_off;           /* TLS=off: a non-loopback address is served in plain HTTP (behind a proxy) */
+} AuthConfig;
+
+/* [Filter]: what is done to results before they leave the gateway. */
+typedef struct ToolResultLimit {
+        char *tool; /* the name the client calls it by */
+        uint64_t max;
+} ToolResultLimit;
+
+typedef struct FilterConfig {
+        bool redact_secrets;           /* RedactSecrets=: the built-in patterns; default yes */
+        char **redact_patterns;        /* RedactPattern=, NULL-terminated; NULL when none */
+        uint64_t max_result_size;      /* MaxResultSize=, bytes of a tools/call result */
+        ToolResultLimit *tool_limits;  /* ToolMaxResultSize=TOOL SIZE */
+        size_t n_tool_limits;
+} FilterConfig;
+
 typedef struct GatewayConfig {
         char *listen;      /* ADDRESS:PORT, the IPv6 address in brackets */
         uint64_t max_body; /* bytes */
         uint64_t call_timeout_usec;
         unsigned max_in_flight;  /* per backend */
+        AuthConfig auth;
+        RateLimitConfig rate_limit; /* [RateLimit] */
+        FilterConfig filter;
         BackendConfig *backends; /* in the alphabetical order of their files; disabled ones included */
         size_t n_backends;
 } GatewayConfig;

@@ -14,12 +14,16 @@
 typedef struct Backend Backend;
 typedef struct BackendCall BackendCall;
 typedef struct Aggregate Aggregate;
+typedef struct Guard Guard;
+typedef struct GatewayAuth GatewayAuth;
 
 typedef struct Gateway {
         sd_event *event;
         sd_bus *bus;
         GatewayConfig *config;
         Metrics *metrics;
+        Guard *guard; /* rate limits, response filtering, audit (guard.c) */
+        GatewayAuth *auth;
 
         Backend **backends; /* the enabled ones, in configuration order */
         size_t n_backends;

@@ -7,8 +7,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "aggregate.h"
+#include "auth.h"
 #include "backend.h"
 #include "daemon.h"
+#include "guard.h"
 #include "log.h"
 #include "mcp-bus.h"
 #include "mcp-session.h"
@@ -18,6 +20,8 @@
 
 #define GATEWAY_BUS_NAME "org.aios.Gateway1"
 #define HEALTH_INTERVAL_USEC (10 * USEC_PER_SEC)
+/* How long the gateway waits at start for the backends' catalogs before it serves anyway. */
+#define CATALOG_WAIT_USEC (10 * USEC_PER_SEC)
 
 static const char *arg_config_dir = NULL;
 static const char *arg_listen = NULL;
@@ -142,6 +146,35 @@ static int on_health_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_time_relative(s, HEALTH_INTERVAL_USEC);
 }
 
+static bool catalogs_listed(Gateway *g) {
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (!g->backends[i]->listed)
+                        return false;
+        return true;
+}
+
+/* /mcp's first tools/list must have every backend's tools, also those of servers that are not running yet:
+ * the health check starts each activatable one for its catalog, and the loop runs until all have answered
+ * (or CATALOG_WAIT_USEC passed) before HTTP is served. Clients that connect meanwhile wait in the listening
+ * socket's backlog. Returns 0 when the gateway was told to stop meanwhile. */
+static int wait_for_catalogs(Gateway *g) {
+        uint64_t deadline = now_usec() + CATALOG_WAIT_USEC;
+        while (!catalogs_listed(g)) {
+                uint64_t now = now_usec();
+                if (now >= deadline) {
+                        log_warning("Not every backend said what it offers within %llu s; serving without their tools "
+                                "until they do.", (unsigned long long) (CATALOG_WAIT_USEC / USEC_PER_SEC));
+                        break;
+                }
+                int r = sd_event_run(g->event, deadline - now);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to run the event loop: %m");
+                if (sd_event_get_state(g->event) == SD_EVENT_FINISHED)
+                        return 0;
+        }
+        return 1;
+}
+
 static bool is_idle(void *userdata) {
         Gateway *g = userdata;
         if (hashmap_size(g->calls) > 0 || mcp_server_n_sessions(aggregate_server(g->aggregate)) > 0 ||
@@ -151,20 +184,6 @@ static bool is_idle(void *userdata) {
                 if (mcp_server_n_sessions(g->backends[i]->relay) > 0)
                         return false;
         return true;
-}
-
-static bool address_is_loopback(const char *listen) {
-        /* "127.x.y.z:port" or "[::1]:port" */
-        if (strncmp(listen, "[::1]:", 6) == 0)
-                return true;
-        char host[INET_ADDRSTRLEN];
-        size_t l = strcspn(listen, ":");
-        if (l >= sizeof(host))
-                return false;
-        memcpy(host, listen, l);
-        host[l] = 0;
-        struct in_addr a;
-        return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -188,7 +207,9 @@ static void gateway_done(Gateway *g) {
         sd_bus_slot_unref(g->client_object);
         sd_bus_slot_unref(g->signal_match);
         sd_bus_flush_close_unref(g->bus);
+        guard_free(g->guard);
         metrics_free(g->metrics);
+        gateway_auth_free(g->auth);
         gateway_config_free(g->config);
         sd_event_unref(g->event);
 }
@@ -232,9 +253,9 @@ static int run(int argc, char *argv[]) {
 
         const char *listen = arg_listen ?: g.config->listen;
         int n_passed = sd_listen_fds(false);
-        if (n_passed <= 0 && !address_is_loopback(listen))
-                return log_error_errno(EPERM, "Refusing to listen on %s: clients there would reach every tool without "
-                        "authentication, and this version of aios-gatewayd has none. Listen on 127.0.0.1 or [::1].", listen);
+        r = gateway_auth_new(&g.auth, &g.config->auth, listen);
+        if (r < 0)
+                return r;
         if (arg_exit_idle_usec == UINT64_MAX)
                 arg_exit_idle_usec = n_passed > 0 ? 300 * USEC_PER_SEC : 0;
 
@@ -244,6 +265,9 @@ static int run(int argc, char *argv[]) {
         r = metrics_new(&g.metrics);
         if (r < 0)
                 return log_oom();
+        r = guard_new(&g.guard, g.config, g.metrics);
+        if (r < 0)
+                return r;
         g.calls = hashmap_new();
         if (!g.calls)
                 return log_oom();
@@ -281,6 +305,33 @@ static int run(int argc, char *argv[]) {
                 return fd;
         char where[128] = "";
         (void) http_socket_describe(fd, where, sizeof(where));
+        /* The socket decides, not Listen=: systemd may have handed in one bound anywhere. */
+        r = http_socket_is_loopback(fd);
+        if (r < 0) {
+                safe_close(fd);
+                return log_error_errno(r, "Failed to check the listening socket's address: %m");
+        }
+        if (r == 0 && gateway_auth_allows_anonymous(g.auth)) {
+                safe_close(fd);
+                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and requests "
+                        "without credentials would be served there. Set [Authentication] Anonymous=no in "
+                        "gateway.conf, or listen on 127.0.0.1 or [::1].", where);
+        }
+        if (r == 0 && !g.config->auth.tls_off) {
+                safe_close(fd);
+                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and this "
+                        "gateway does not speak TLS itself. Put it behind a TLS-terminating proxy and set "
+                        "[Authentication] TLS=off to say so, or listen on 127.0.0.1 or [::1].", where);
+        }
+
+        r = sd_event_add_time_relative(g.event, &g.health_timer, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_health_tick, &g);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the health timer: %m");
+        (void) sd_event_source_set_enabled(g.health_timer, SD_EVENT_ON);
+
+        r = wait_for_catalogs(&g);
+        if (r <= 0)
+                return r;
 
         McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
         options.max_body = g.config->max_body;
@@ -288,11 +339,6 @@ static int run(int argc, char *argv[]) {
         r = mcp_http_new_routed(&g.http, g.event, fd, &options, routes_router(&g, &router));
         if (r < 0)
                 return r;
-
-        r = sd_event_add_time_relative(g.event, &g.health_timer, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_health_tick, &g);
-        if (r < 0)
-                return log_error_errno(r, "Failed to add the health timer: %m");
-        (void) sd_event_source_set_enabled(g.health_timer, SD_EVENT_ON);
 
         _cleanup_(sd_event_source_unrefp) sd_event_source *idle = NULL;
         if (arg_exit_idle_usec > 0) {

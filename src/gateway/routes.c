@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "aggregate.h"
+#include "auth.h"
 #include "backend.h"
 #include "json-util.h"
 #include "log.h"
@@ -51,7 +52,9 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
         Gateway *g = userdata;
         bool get = streq(method, MHD_HTTP_METHOD_GET) || streq(method, MHD_HTTP_METHOD_HEAD);
 
-        if (!streq(url, "/healthz") && !streq(url, "/readyz") && !streq(url, "/metrics"))
+        bool metadata = streq(url, "/.well-known/oauth-protected-resource") ||
+                        streq(url, "/.well-known/oauth-protected-resource/mcp");
+        if (!streq(url, "/healthz") && !streq(url, "/readyz") && !streq(url, "/metrics") && !metadata)
                 return -1;
         if (!get) {
                 struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
@@ -65,6 +68,13 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
 
         if (streq(url, "/healthz"))
                 return respond_text(c, MHD_HTTP_OK, "text/plain", "ok\n", 3);
+        if (metadata) {
+                _cleanup_json_ json_object *m = gateway_auth_resource_metadata(g->auth);
+                if (!m)
+                        return MHD_NO;
+                const char *text = json_to_string(m);
+                return respond_text(c, MHD_HTTP_OK, "application/json", text, strlen(text));
+        }
         if (streq(url, "/readyz")) {
                 for (size_t i = 0; i < g->n_backends; i++)
                         backend_check_health(g->backends[i]); /* for the next probe */
@@ -79,6 +89,12 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
 }
 
 const McpHttpRouter *routes_router(Gateway *g, McpHttpRouter *router) {
-        *router = (McpHttpRouter) { .find = route_find, .other = route_other, .userdata = g };
+        *router = (McpHttpRouter) {
+                .find = route_find,
+                .other = route_other,
+                .authenticate = gateway_auth_authenticate,
+                .authorize = gateway_auth_authorize,
+                .userdata = g,
+        };
         return router;
 }

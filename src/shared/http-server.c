@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libmicrohttpd on sd-event, the way systemd-journal-remote drives it, plus the listening socket. */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 
+#include "http-conn.h"
 #include "http-server.h"
 #include "log.h"
+
+/* Runs in a row that libmicrohttpd asks for at once with nothing come in: it is stuck on a connection. */
+#define SPINS_MAX 64U
+/* While stuck, it runs this often instead, and the next check comes sooner. */
+#define STALLED_RUN_USEC (10 * USEC_PER_MSEC)
+#define STALLED_SPINS_MAX 10U
 
 struct HttpServer {
         sd_event *event;
@@ -15,6 +23,15 @@ struct HttpServer {
         sd_event_source *io_source;
         sd_event_source *timer_source;
         sd_event_source *kick_source;
+        sd_event_source *head_timer;
+        HttpConnSet conns;
+        MHD_AccessHandlerCallback handler;
+        void *handler_cls;
+        MHD_RequestCompletedCallback completed;
+        void *completed_cls;
+        unsigned spins;   /* runs in a row asked for at once without io or a kick */
+        unsigned stalls;  /* checks in a row that found libmicrohttpd stuck */
+        bool kicked;
 };
 
 static void mhd_log(void *arg, const char *format, va_list ap) {
@@ -24,9 +41,26 @@ static void mhd_log(void *arg, const char *format, va_list ap) {
         log_debug("libmicrohttpd: %s", buf);
 }
 
-static void http_server_run(HttpServer *h) {
+static void arm_timer(HttpServer *h, uint64_t usec, uint64_t accuracy) {
+        uint64_t now;
+        (void) sd_event_now(h->event, CLOCK_MONOTONIC, &now);
+        (void) sd_event_source_set_time_accuracy(h->timer_source, accuracy);
+        (void) sd_event_source_set_time(h->timer_source, now + usec);
+        (void) sd_event_source_set_enabled(h->timer_source, SD_EVENT_ONESHOT);
+}
+
+static void http_server_run(HttpServer *h, bool woken) {
+        woken = woken || h->kicked;
+        h->kicked = false;
+
         if (MHD_run(h->daemon) != MHD_YES)
                 log_debug("MHD_run() failed.");
+
+        /* Request heads are checked every second while there are connections. */
+        if (h->conns.n > 0 && sd_event_source_get_enabled(h->head_timer, NULL) == 0) {
+                (void) sd_event_source_set_time_relative(h->head_timer, USEC_PER_SEC);
+                (void) sd_event_source_set_enabled(h->head_timer, SD_EVENT_ONESHOT);
+        }
 
         /* MHD_get_timeout() is relative milliseconds; sd-event wants absolute CLOCK_MONOTONIC microseconds. */
         MHD_UNSIGNED_LONG_LONG timeout_ms;
@@ -35,37 +69,86 @@ static void http_server_run(HttpServer *h) {
                 return;
         }
         if (timeout_ms == 0) {
-                /* Work is waiting (a resumed connection): run again as soon as the loop is free. */
+                /* Work is waiting (a resumed connection): run again as soon as the loop is free. But when it
+                 * keeps asking with nothing come in, a connection is stuck (a chunked body whose chunk line does
+                 * not fit the read buffer, which libmicrohttpd 0.9.75 neither reads on nor refuses): end it,
+                 * and meanwhile run at a pace that leaves the loop to everything else. */
+                h->spins = woken ? 0 : h->spins + 1;
+                if (h->spins >= (h->stalls > 0 ? STALLED_SPINS_MAX : SPINS_MAX)) {
+                        unsigned n = http_conn_end_stalled(&h->conns, h->stalls > 0);
+                        if (n > 0)
+                                log_info("Closed %u HTTP connection(s) whose chunked body could not be read on.", n);
+                        h->stalls++;
+                        h->spins = 0;
+                }
+                if (h->stalls > 0) {
+                        arm_timer(h, STALLED_RUN_USEC, USEC_PER_MSEC);
+                        return;
+                }
                 (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_ONESHOT);
                 return;
         }
+        h->spins = h->stalls = 0;
         /* Otherwise the timeout is a connection's idle limit, in seconds: the timer's default accuracy
          * (250 ms) is fine, and lets sd-event leave its timerfd alone while requests come and go. */
-        uint64_t now;
-        (void) sd_event_now(h->event, CLOCK_MONOTONIC, &now);
-        (void) sd_event_source_set_time(h->timer_source, now + (uint64_t) timeout_ms * USEC_PER_MSEC);
-        (void) sd_event_source_set_enabled(h->timer_source, SD_EVENT_ONESHOT);
+        arm_timer(h, (uint64_t) timeout_ms * USEC_PER_MSEC, USEC_PER_SEC / 4);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        http_server_run(userdata);
+        http_server_run(userdata, true);
         return 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        http_server_run(userdata);
+        http_server_run(userdata, false);
         return 0;
 }
 
 static int on_kick(sd_event_source *s, void *userdata) {
-        http_server_run(userdata);
+        http_server_run(userdata, false);
+        return 0;
+}
+
+static int on_head_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        HttpServer *h = userdata;
+        /* The shutdowns wake libmicrohttpd through its epoll fd; it closes the connections then. */
+        (void) http_conn_sweep(&h->conns, usec);
+        if (h->conns.n > 0) {
+                (void) sd_event_source_set_time_relative(s, USEC_PER_SEC);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
         return 0;
 }
 
 void http_server_kick(HttpServer *h) {
         /* Resuming signals MHD's own eventfd, which wakes the io source too; running soon from a defer
          * source spares one wake-up of the loop. */
+        h->kicked = true;
         (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_ONESHOT);
+}
+
+/* libmicrohttpd's callbacks pass through here first, for the limits of http-conn.c. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+        const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
+        HttpServer *h = cls;
+
+        if (!*con_cls && *upload_data_size == 0) {
+                /* Its head is in (the application sets *con_cls on this first call, or answers at once). */
+                int r = http_conn_request_start(&h->conns, c, url, method);
+                if (r >= 0)
+                        return (enum MHD_Result) r;
+        } else if (*upload_data_size > 0)
+                http_conn_body_progress(c);
+        return h->handler(h->handler_cls, c, url, method, version, upload_data, upload_data_size, con_cls);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+        HttpServer *h = cls;
+        if (h->completed)
+                h->completed(h->completed_cls, c, con_cls, toe);
+        uint64_t now;
+        (void) sd_event_now(h->event, CLOCK_MONOTONIC, &now);
+        http_conn_request_done(&h->conns, c, now);
 }
 
 int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const HttpServerOptions *o,
@@ -82,13 +165,27 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
         if (!h)
                 return log_oom();
         h->event = sd_event_ref(event);
+        h->handler = handler;
+        h->handler_cls = handler_cls;
+        h->completed = completed;
+        h->completed_cls = completed_cls;
+        unsigned reserve = o->reserved_paths ? o->reserve : 0;
+        unsigned idle = o->idle_timeout_sec > 0 ? o->idle_timeout_sec : UINT_MAX / 2;
+        h->conns = (HttpConnSet) {
+                .limit = o->connection_limit,
+                .head_usec = (uint64_t) MIN(o->head_timeout_sec > 0 ? o->head_timeout_sec : idle, idle) * USEC_PER_SEC,
+                .keepalive_usec = (uint64_t) idle * USEC_PER_SEC,
+                .reserved_paths = o->reserved_paths,
+        };
+        unsigned per_ip = o->per_ip_connection_limit > 0 ? MIN(o->per_ip_connection_limit, o->connection_limit) : 0;
 
         h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
-                0, NULL, NULL, handler, handler_cls,
+                0, NULL, NULL, on_request, h,
                 MHD_OPTION_LISTEN_SOCKET, fd,
-                MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
-                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit,
-                MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_ip_connection_limit,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                MHD_OPTION_NOTIFY_CONNECTION, http_conn_notify, &h->conns,
+                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit + reserve,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
                 MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_sec,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->connection_memory,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -112,6 +209,10 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
         if (r < 0)
                 return log_error_errno(r, "Failed to add the HTTP defer source: %m");
         (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_OFF);
+        r = sd_event_add_time(event, &h->head_timer, CLOCK_MONOTONIC, UINT64_MAX, USEC_PER_SEC / 4, on_head_timer, h);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the HTTP request head timer: %m");
+        (void) sd_event_source_set_enabled(h->head_timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(h->io_source, "http-io");
         (void) sd_event_source_set_description(h->timer_source, "http-timer");
 
@@ -125,6 +226,7 @@ HttpServer *http_server_free(HttpServer *h) {
         sd_event_source_disable_unref(h->io_source);
         sd_event_source_disable_unref(h->timer_source);
         sd_event_source_disable_unref(h->kick_source);
+        sd_event_source_disable_unref(h->head_timer);
         if (h->daemon)
                 MHD_stop_daemon(h->daemon);
         sd_event_unref(h->event);
@@ -218,5 +320,23 @@ int http_socket_describe(int fd, char *buf, size_t size) {
                 snprintf(buf, size, "%s:%u", host, ntohs(sa->sin_port));
         } else
                 return -EAFNOSUPPORT;
+        return 0;
+}
+
+int http_socket_is_loopback(int fd) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0)
+                return -errno;
+        if (ss.ss_family == AF_UNIX)
+                return 1;
+        if (ss.ss_family == AF_INET)
+                return (ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr) >> 24) == 127;
+        if (ss.ss_family == AF_INET6) {
+                const struct in6_addr *a = &((struct sockaddr_in6 *) &ss)->sin6_addr;
+                if (IN6_IS_ADDR_LOOPBACK(a))
+                        return 1;
+                return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+        }
         return 0;
 }

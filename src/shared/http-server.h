@@ -11,17 +11,22 @@ typedef struct HttpServer HttpServer;
 
 typedef struct HttpServerOptions {
         unsigned connection_limit;        /* open connections at once */
-        unsigned per_ip_connection_limit; /* 0: none */
+        unsigned per_ip_connection_limit; /* from one source address; 0: none (capped at connection_limit) */
         unsigned idle_timeout_sec;        /* a connection with no traffic is closed after this */
+        unsigned head_timeout_sec;        /* a new connection's first request head is complete within this */
         size_t connection_memory;         /* per connection, for headers and buffers */
+        unsigned reserve;                 /* connections beyond connection_limit kept for reserved_paths */
+        char **reserved_paths;            /* health checks (GET) answered on the reserve; NULL: no reserve */
 } HttpServerOptions;
 
 #define HTTP_SERVER_OPTIONS_DEFAULT                                                                          \
         ((HttpServerOptions) {                                                                               \
                 .connection_limit = 1024,                                                                    \
-                .per_ip_connection_limit = 0,                                                                \
+                .per_ip_connection_limit = 256,                                                              \
                 .idle_timeout_sec = 60,                                                                      \
+                .head_timeout_sec = 10,                                                                      \
                 .connection_memory = 32 * 1024,                                                              \
+                .reserve = 8,                                                                                \
         })
 
 /* Serves on listen_fd (taken) with handler and completed callbacks as libmicrohttpd has them. */
@@ -39,3 +44,6 @@ void http_server_kick(HttpServer *h);
 int http_listen_fd(const char *address);
 /* Formats the address a listening socket is bound to, for the log. */
 int http_socket_describe(int fd, char *buf, size_t size);
+/* Whether the socket is bound to a loopback address (127.0.0.0/8, ::1, or an IPv4-mapped 127.x) or is an
+ * AF_UNIX socket: 1 or 0, or a negative errno. */
+int http_socket_is_loopback(int fd);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.aios.MCP1: JSON-RPC messages in D-Bus calls, sessions per caller, polkit before tools, unicast signals. */
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "bus-context.h"
 #include "hashmap.h"
@@ -15,6 +17,19 @@
 #define CLIENT_CALL_TIMEOUT_USEC (30 * 60 * USEC_PER_SEC)
 #define BUS_ERROR_STOPPING "org.aios.MCP1.Error.Stopping"
 #define BUS_ERROR_FAILED "org.aios.MCP1.Error.Failed"
+#define BUS_ERROR_LIMITS_EXCEEDED "org.freedesktop.DBus.Error.LimitsExceeded"
+
+/* What one caller may hold. A front end (the gateway) carries many clients' sessions on one connection, so
+ * it gets the larger table; when a table is full, the caller's least recently used idle session ends. */
+#define SESSIONS_PER_PEER_MAX 64U
+#define SESSIONS_PER_FRONT_END_MAX 4096U
+/* Bus sessions nobody used for this long end; the sweep runs every tenth of it. */
+#define SESSION_IDLE_USEC (30 * 60 * USEC_PER_SEC)
+/* The longest string each context field may be; client_capabilities is a JSON object. */
+#define CONTEXT_FIELD_MAX 256U
+#define CONTEXT_CAPABILITIES_MAX (64U * 1024U)
+/* Who may speak for others when $AIOS_FRONT_END_USERS is not set. */
+#define FRONT_END_USERS_DEFAULT "aios-gateway"
 
 typedef struct BusPeer BusPeer;
 typedef struct BusSession BusSession;
@@ -31,14 +46,19 @@ struct McpBus {
         Hashmap *sessions; /* "sender\x1fsession" -> BusSession */
         BusCall *calls;    /* in flight */
         uint64_t next_local_id;
+        uid_t *front_ends; /* uids whose calls may name the principal they act for */
+        size_t n_front_ends;
+        sd_event_source *sweep_timer;
 };
 
-/* A caller with sessions: when it leaves the bus, its sessions end. */
+/* A caller: who it is (read once from the bus), and its sessions, which end when it leaves the bus. */
 struct BusPeer {
         McpBus *owner;
         char *name;
         sd_bus_track *track;
         unsigned n_sessions;
+        bool front_end;
+        char *identity; /* "unix-user:NAME": the principal of a caller that is no front end */
 };
 
 struct BusSession {
@@ -61,7 +81,9 @@ struct BusCall {
         sd_bus_message *message;
         BusSession *session; /* NULL on the stateless wire */
         char *tag;
-        char *principal;
+        char *principal; /* who the call acts for: the front end's word, or the caller itself */
+        char *scopes;    /* what a front end granted the principal, space-separated; NULL otherwise */
+        char *backend;   /* the front end's name for this server, which its scopes use; NULL otherwise */
         McpExchange *exchange;
 };
 
@@ -75,26 +97,69 @@ static BusPeer *bus_peer_free(BusPeer *p) {
         hashmap_remove(p->owner->peers, p->name);
         sd_bus_track_unref(p->track);
         free(p->name);
+        free(p->identity);
         free(p);
         return NULL;
 }
 
-static void peer_sessions_end(McpBus *b, const char *name) {
-        BusSession *bs;
-        size_t i = 0;
-        while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
-                if (streq(bs->peer->name, name))
-                        bus_session_free(bs);
+/* Ends every session of a peer. Sessions are collected first: ending one changes the table. */
+static void peer_sessions_end(McpBus *b, BusPeer *p) {
+        while (p->n_sessions > 0) {
+                BusSession *bs, *found = NULL;
+                size_t i = 0;
+                while (!found && hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                        if (bs->peer == p)
+                                found = bs;
+                if (!found)
+                        break;
+                bus_session_free(found);
+        }
 }
 
 static int on_peer_gone(sd_bus_track *track, void *userdata) {
         BusPeer *p = userdata;
         log_debug("%s left the bus: ending its sessions.", p->name);
-        peer_sessions_end(p->owner, p->name); /* frees p with its last session */
+        peer_sessions_end(p->owner, p);
+        bus_peer_free(p);
         return 0;
 }
 
-static int bus_peer_get(McpBus *b, const char *name, BusPeer **ret) {
+static bool uid_is_front_end(McpBus *b, uid_t uid) {
+        if (uid == 0)
+                return true; /* root could act as any front end anyway */
+        for (size_t i = 0; i < b->n_front_ends; i++)
+                if (b->front_ends[i] == uid)
+                        return true;
+        return false;
+}
+
+/* Who the caller is, from the bus: the broker vouches for the uid of a connection. */
+static int bus_peer_identify(BusPeer *p, sd_bus_message *m) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+        int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                r = sd_bus_creds_get_uid(creds, &uid);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to learn who %s is: %m", p->name);
+
+        p->front_end = uid_is_front_end(p->owner, uid);
+        char buf[4096];
+        struct passwd pw, *found = NULL;
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found)
+                r = asprintf(&p->identity, "unix-user:%s", found->pw_name);
+        else
+                r = asprintf(&p->identity, "unix-user:%u", (unsigned) uid);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+/* The peer that sent m, known from now until it leaves the bus. */
+static int bus_peer_get(McpBus *b, sd_bus_message *m, BusPeer **ret) {
+        const char *name = sd_bus_message_get_sender(m);
+        if (!name)
+                return -EPROTO;
         BusPeer *p = hashmap_get(b->peers, name);
         if (p) {
                 *ret = p;
@@ -116,7 +181,9 @@ static int bus_peer_get(McpBus *b, const char *name, BusPeer **ret) {
                 free(p);
                 return r;
         }
-        r = sd_bus_track_new(b->bus, &p->track, on_peer_gone, p);
+        r = bus_peer_identify(p, m);
+        if (r >= 0)
+                r = sd_bus_track_new(b->bus, &p->track, on_peer_gone, p);
         if (r >= 0)
                 r = sd_bus_track_add_name(p->track, name);
         if (r < 0) {
@@ -137,11 +204,49 @@ static void bus_session_free(BusSession *bs) {
                 mcp_session_close(bs->session);
                 mcp_session_unref(bs->session);
         }
-        if (bs->peer && --bs->peer->n_sessions == 0)
-                bus_peer_free(bs->peer);
+        if (bs->peer)
+                bs->peer->n_sessions--;
         free(bs->key);
         free(bs->id);
         free(bs);
+}
+
+/* Makes room for one more session of p: ends its least recently used idle session when its table is full.
+ * Returns -EBUSY when every one of them is busy. */
+static int peer_make_room(McpBus *b, BusPeer *p) {
+        unsigned max = p->front_end ? SESSIONS_PER_FRONT_END_MAX : SESSIONS_PER_PEER_MAX;
+        if (p->n_sessions < max)
+                return 0;
+
+        BusSession *bs, *oldest = NULL;
+        size_t i = 0;
+        while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                if (bs->peer == p && !mcp_session_is_busy(bs->session) &&
+                    (!oldest || mcp_session_get_last_used(bs->session) < mcp_session_get_last_used(oldest->session)))
+                        oldest = bs;
+        if (!oldest)
+                return -EBUSY;
+        log_info("%s holds %u sessions: ending its least recently used idle one.", p->name, p->n_sessions);
+        bus_session_free(oldest);
+        return 0;
+}
+
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
+        McpBus *b = userdata;
+        uint64_t now = now_usec();
+        BusSession *bs;
+        for (bool again = true; again;) {
+                again = false;
+                size_t i = 0;
+                while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                        if (!mcp_session_is_busy(bs->session) &&
+                            mcp_session_get_last_used(bs->session) + SESSION_IDLE_USEC < now) {
+                                bus_session_free(bs);
+                                again = true;
+                                break;
+                        }
+        }
+        return sd_event_source_set_time_relative(s, SESSION_IDLE_USEC / 10);
 }
 
 static char *session_key(const char *sender, const char *id) {
@@ -172,23 +277,26 @@ static int standalone_send(void *userdata, json_object *message) {
         return emit_notification(bs->owner, bs->peer->name, bs->id, message, NULL);
 }
 
-static int bus_session_new(McpBus *b, const char *sender, const char *id, BusSession **ret) {
+static int bus_session_new(McpBus *b, BusPeer *peer, const char *id, BusSession **ret) {
+        int r = peer_make_room(b, peer);
+        if (r < 0)
+                return r;
+
         BusSession *bs = new0(BusSession, 1);
         if (!bs)
                 return -ENOMEM;
         bs->owner = b;
         bs->id = strdup(id);
-        bs->key = session_key(sender, id);
-        int r = bs->id && bs->key ? mcp_session_new(b->server, &bs->session) : -ENOMEM;
+        bs->key = session_key(peer->name, id);
+        r = bs->id && bs->key ? mcp_session_new(b->server, &bs->session) : -ENOMEM;
         if (r >= 0)
                 r = hashmap_put(b->sessions, bs->key, bs);
-        if (r >= 0)
-                r = bus_peer_get(b, sender, &bs->peer);
         if (r < 0) {
                 bus_session_free(bs);
                 return r;
         }
-        bs->peer->n_sessions++;
+        bs->peer = peer;
+        peer->n_sessions++;
         mcp_session_set_standalone(bs->session, standalone_send, bs);
         *ret = bs;
         return 0;
@@ -209,6 +317,8 @@ static BusCall *bus_call_free(BusCall *c) {
         sd_bus_message_unref(c->message);
         free(c->tag);
         free(c->principal);
+        free(c->scopes);
+        free(c->backend);
         free(c);
         return NULL;
 }
@@ -356,16 +466,23 @@ typedef struct AuthorizeCheck {
         void (*done)(McpRequest *req, int allowed);
 } AuthorizeCheck;
 
-static void on_polkit_answer(int allowed, void *userdata) {
-        AuthorizeCheck *a = userdata;
-        if (allowed == 0)
-                log_info("polkit refused tool %s to %s%s%s.", strempty(mcp_request_get_tool_name(a->req)), a->sender,
-                        mcp_request_get_principal(a->req) ? " acting for " : "",
-                        strempty(mcp_request_get_principal(a->req)));
-        a->done(a->req, allowed);
+static AuthorizeCheck *authorize_check_free(AuthorizeCheck *a) {
+        if (!a)
+                return NULL;
         mcp_request_unref(a->req);
         free(a->sender);
         free(a);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(AuthorizeCheck *, authorize_check_free);
+
+static void on_polkit_answer(int allowed, void *userdata) {
+        _cleanup_(authorize_check_freep) AuthorizeCheck *a = userdata;
+        /* The principal was checked to be printable when it came in: it cannot forge log lines. */
+        if (allowed == 0)
+                log_info("polkit refused tool %s to %s acting for %s.", strempty(mcp_request_get_tool_name(a->req)),
+                        a->sender, strempty(mcp_request_get_principal(a->req)));
+        a->done(a->req, allowed);
 }
 
 static int sink_authorize(void *userdata, McpRequest *req, const char *action, const char *const *tool_details,
@@ -373,38 +490,47 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, c
         BusCall *c = userdata;
         const char *principal = mcp_request_get_principal(req);
         const char *tool = mcp_request_get_tool_name(req);
-        /* "tool" and "principal" are ours: a tool's own detail of either name is dropped, so that it cannot
-         * stand in for what the transport says. */
-        const char *details[2 * 4 + 1] = { "tool", strempty(tool) };
+        /* "tool", "principal", "scopes" and "backend" are the transport's: a tool's own detail of one of
+         * those names is dropped, so that it cannot stand in for what the transport says. */
+        static const char *const reserved[] = { "tool", "principal", "scopes", "backend" };
+        const char *details[2 * 8 + 1] = { "tool", strempty(tool) };
         size_t n = 2;
         if (principal) {
                 details[n++] = "principal";
                 details[n++] = principal;
         }
-        for (const char *const *d = tool_details; d && d[0] && d[1] && n + 2 < ELEMENTSOF(details); d += 2)
-                if (!streq(d[0], "tool") && !streq(d[0], "principal")) {
+        if (c->scopes) {
+                details[n++] = "scopes";
+                details[n++] = c->scopes;
+        }
+        if (c->backend) {
+                details[n++] = "backend";
+                details[n++] = c->backend;
+        }
+        for (const char *const *d = tool_details; d && d[0] && d[1] && n + 2 < ELEMENTSOF(details); d += 2) {
+                bool ours = false;
+                for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
+                        ours = ours || streq(d[0], reserved[i]);
+                if (!ours) {
                         details[n++] = d[0];
                         details[n++] = d[1];
                 }
+        }
 
-        AuthorizeCheck *a = new0(AuthorizeCheck, 1);
+        _cleanup_(authorize_check_freep) AuthorizeCheck *a = new0(AuthorizeCheck, 1);
         if (!a)
                 return -ENOMEM;
         a->req = mcp_request_ref(req);
         a->done = done;
         a->sender = strdup(sd_bus_message_get_sender(c->message));
-        if (!a->sender) {
-                mcp_request_unref(a->req);
-                free(a);
+        if (!a->sender)
                 return -ENOMEM;
-        }
-        int r = polkit_check(c->owner->polkit, sd_bus_message_get_sender(c->message), action, details,
-                sd_bus_message_get_allow_interactive_authorization(c->message) > 0, on_polkit_answer, a);
-        if (r < 0) {
-                mcp_request_unref(a->req);
-                free(a->sender);
-                free(a);
-        }
+        /* A remembered answer calls on_polkit_answer() before polkit_check() returns, and that frees it. */
+        AuthorizeCheck *check = TAKE_PTR(a);
+        int r = polkit_check(c->owner->polkit, check->sender, action, details,
+                sd_bus_message_get_allow_interactive_authorization(c->message) > 0, on_polkit_answer, check);
+        if (r < 0)
+                authorize_check_free(check);
         return r;
 }
 
@@ -413,8 +539,14 @@ static const char *sink_principal(void *userdata) {
         return c->principal;
 }
 
+static const char *sink_scopes(void *userdata) {
+        BusCall *c = userdata;
+        return c->scopes;
+}
+
 static const McpSinkOps bus_sink_ops = {
         .principal = sink_principal,
+        .scopes = sink_scopes,
         .send = sink_send,
         .done = sink_done,
         .close_stream = sink_close_stream,
@@ -427,36 +559,67 @@ typedef struct CallContext {
         const char *session;
         const char *tag;
         const char *principal;
+        const char *scopes;
+        const char *backend;
         const char *protocol_version;
         const char *client_capabilities;
 } CallContext;
 
-static int read_context(sd_bus_message *m, CallContext *ret) {
+/* Printable ASCII only (spaces where they separate words): what a caller names reaches logs and polkit
+ * rules, where a newline or a NUL could forge a line or a match. */
+static bool context_string_ok(const char *v, size_t max, bool spaces) {
+        if (!v)
+                return true;
+        size_t n = 0;
+        for (const char *p = v; *p; p++, n++)
+                if (n >= max || (unsigned char) *p < (spaces ? 0x20 : 0x21) || (unsigned char) *p > 0x7e)
+                        return false;
+        return true;
+}
+
+static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error) {
         *ret = (CallContext) {};
         const BusContextField fields[] = {
                 { "session", &ret->session },
                 { "call", &ret->tag },
                 { "principal", &ret->principal },
+                { "scopes", &ret->scopes },
+                { "backend", &ret->backend },
                 { "protocol_version", &ret->protocol_version },
                 { "client_capabilities", &ret->client_capabilities },
         };
-        return bus_context_read(m, fields, ELEMENTSOF(fields));
+        int r = bus_context_read(m, fields, ELEMENTSOF(fields));
+        if (r < 0)
+                return r;
+
+        if (!context_string_ok(ret->session, CONTEXT_FIELD_MAX, false) ||
+            !context_string_ok(ret->tag, CONTEXT_FIELD_MAX, false) ||
+            !context_string_ok(ret->principal, CONTEXT_FIELD_MAX, false) || (ret->principal && !*ret->principal) ||
+            !context_string_ok(ret->scopes, 16 * CONTEXT_FIELD_MAX, true) ||
+            !context_string_ok(ret->backend, CONTEXT_FIELD_MAX, false) ||
+            !context_string_ok(ret->protocol_version, 32, false) ||
+            (ret->client_capabilities && strlen(ret->client_capabilities) > CONTEXT_CAPABILITIES_MAX))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                        "A context field is too long or has characters other than printable ASCII "
+                        "(session, call, principal and backend: up to %u; client_capabilities: up to %u bytes).",
+                        CONTEXT_FIELD_MAX, CONTEXT_CAPABILITIES_MAX);
+        return 0;
 }
 
 /* The arguments of Call and Notify: a JSON text and its context. */
-static int read_message(sd_bus_message *m, const char **ret_text, CallContext *ret_ctx) {
+static int read_message(sd_bus_message *m, const char **ret_text, CallContext *ret_ctx, sd_bus_error *error) {
         int r = sd_bus_message_read(m, "s", ret_text);
         if (r < 0)
                 return r;
-        return read_context(m, ret_ctx);
+        return read_context(m, ret_ctx, error);
 }
 
 /* The caller's session named in context: found, created by initialize, or created initialized when the
  * caller says what its client negotiated. Returns 1 with *ret, or 0 with an error response in *ret_error. */
-static int find_session(McpBus *b, const char *sender, const CallContext *ctx, json_object *message,
+static int find_session(McpBus *b, BusPeer *peer, const CallContext *ctx, json_object *message,
         BusSession **ret, json_object **ret_error) {
 
-        _cleanup_free_ char *key = session_key(sender, ctx->session);
+        _cleanup_free_ char *key = session_key(peer->name, ctx->session);
         if (!key)
                 return -ENOMEM;
         BusSession *bs = hashmap_get(b->sessions, key);
@@ -465,16 +628,22 @@ static int find_session(McpBus *b, const char *sender, const CallContext *ctx, j
                 return 1;
         }
 
+        json_object *id = NULL;
+        if (json_object_is_type(message, json_type_object))
+                json_object_object_get_ex(message, "id", &id);
         bool initialize = mcp_message_is_initialize(message);
         if (!initialize && !ctx->protocol_version) {
-                json_object *id = NULL;
-                if (json_object_is_type(message, json_type_object))
-                        json_object_object_get_ex(message, "id", &id);
                 *ret_error = jsonrpc_errorf_new(id, -32001, "Session not found");
                 return 0;
         }
 
-        int r = bus_session_new(b, sender, ctx->session, &bs);
+        int r = bus_session_new(b, peer, ctx->session, &bs);
+        if (r == -EBUSY) {
+                *ret_error = jsonrpc_errorf_new(id, -32000,
+                        "Too many sessions: every one of the %s sessions of this caller is busy",
+                        peer->front_end ? "front end's" : "caller's");
+                return 0;
+        }
         if (r < 0)
                 return r;
         if (!initialize) {
@@ -513,12 +682,33 @@ static int call_dispatch(BusCall *c, json_object *message) {
         return 1;
 }
 
+/* Who a call acts for: a front end says so in the context (its client, as it authenticated it); anyone else
+ * acts for itself, whatever its context claims. */
+static int bus_call_set_principal(BusCall *c, BusPeer *peer, const CallContext *ctx) {
+        const char *principal = peer->front_end && ctx->principal ? ctx->principal : peer->identity;
+        c->principal = strdup(principal);
+        if (!c->principal)
+                return -ENOMEM;
+        if (!peer->front_end)
+                return 0;
+        if (ctx->scopes && !(c->scopes = strdup(ctx->scopes)))
+                return -ENOMEM;
+        if (ctx->backend && !(c->backend = strdup(ctx->backend)))
+                return -ENOMEM;
+        return 0;
+}
+
 static int method_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         McpBus *b = userdata;
         const char *text;
         CallContext ctx;
 
-        int r = read_message(m, &text, &ctx);
+        int r = read_message(m, &text, &ctx, error);
+        if (r < 0)
+                return r;
+
+        BusPeer *peer;
+        r = bus_peer_get(b, m, &peer);
         if (r < 0)
                 return r;
 
@@ -532,7 +722,7 @@ static int method_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         BusSession *bs = NULL;
         if (ctx.session) {
                 _cleanup_json_ json_object *e = NULL;
-                r = find_session(b, sd_bus_message_get_sender(m), &ctx, message, &bs, &e);
+                r = find_session(b, peer, &ctx, message, &bs, &e);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -545,9 +735,11 @@ static int method_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 return r;
         c->session = bs;
         c->tag = ctx.tag ? strdup(ctx.tag) : NULL;
-        c->principal = ctx.principal ? strdup(ctx.principal) : NULL;
-        if ((ctx.tag && !c->tag) || (ctx.principal && !c->principal))
+        if (ctx.tag && !c->tag)
                 return -ENOMEM;
+        r = bus_call_set_principal(c, peer, &ctx);
+        if (r < 0)
+                return r;
         return call_dispatch(TAKE_PTR(c), message);
 }
 
@@ -567,7 +759,7 @@ static int method_notify(sd_bus_message *m, void *userdata, sd_bus_error *error)
         const char *text;
         CallContext ctx;
 
-        int r = read_message(m, &text, &ctx);
+        int r = read_message(m, &text, &ctx, error);
         if (r < 0)
                 return r;
 
@@ -621,13 +813,15 @@ static int method_describe(sd_bus_message *m, void *userdata, sd_bus_error *erro
 }
 
 /* busctl's calls share one session per caller, made on first use. */
-static int local_session(McpBus *b, const char *sender, BusSession **ret) {
+static int local_session(McpBus *b, BusPeer *peer, BusSession **ret) {
         CallContext ctx = { .session = "", .protocol_version = MCP_VERSION_LATEST_SESSION };
         _cleanup_json_ json_object *e = NULL, *none = json_object_new_object();
         if (!none)
                 return -ENOMEM;
-        int r = find_session(b, sender, &ctx, none, ret, &e);
-        return r < 0 ? r : 0;
+        int r = find_session(b, peer, &ctx, none, ret, &e);
+        if (r < 0)
+                return r;
+        return r == 0 ? -EBUSY : 0;
 }
 
 static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -645,8 +839,13 @@ static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *err
                  !json_object_is_type(arguments, json_type_object))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The arguments must be a JSON object.");
 
+        BusPeer *peer;
         BusSession *bs;
-        r = local_session(b, sd_bus_message_get_sender(m), &bs);
+        r = bus_peer_get(b, m, &peer);
+        if (r >= 0)
+                r = local_session(b, peer, &bs);
+        if (r == -EBUSY)
+                return sd_bus_error_set(error, BUS_ERROR_LIMITS_EXCEEDED, "Every session of this caller is busy.");
         if (r < 0)
                 return r;
 
@@ -664,6 +863,10 @@ static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (r < 0)
                 return r;
         c->session = bs;
+        CallContext ctx = {};
+        r = bus_call_set_principal(c, peer, &ctx);
+        if (r < 0)
+                return r;
         return call_dispatch(TAKE_PTR(c), request);
 }
 
@@ -733,6 +936,30 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+/* The users whose calls may name the principal they act for: $AIOS_FRONT_END_USERS (names separated by
+ * spaces), or the gateway's user. A name that does not exist is skipped. */
+static int front_ends_read(McpBus *b) {
+        const char *e = getenv("AIOS_FRONT_END_USERS");
+        _cleanup_free_ char *names = strdup(e ?: FRONT_END_USERS_DEFAULT);
+        if (!names)
+                return -ENOMEM;
+        char *save = NULL;
+        for (char *name = strtok_r(names, " \t,", &save); name; name = strtok_r(NULL, " \t,", &save)) {
+                char buf[4096];
+                struct passwd pw, *found = NULL;
+                if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0 || !found) {
+                        log_debug("Front end user %s does not exist: skipping it.", name);
+                        continue;
+                }
+                uid_t *n = reallocarray(b->front_ends, b->n_front_ends + 1, sizeof(uid_t));
+                if (!n)
+                        return -ENOMEM;
+                b->front_ends = n;
+                b->front_ends[b->n_front_ends++] = found->pw_uid;
+        }
+        return 0;
+}
+
 int mcp_bus_new(McpBus **ret, McpServer *server, sd_bus *bus, bool required) {
         const char *name = mcp_server_get_definition(server)->bus_name;
         assert(name);
@@ -748,7 +975,16 @@ int mcp_bus_new(McpBus **ret, McpServer *server, sd_bus *bus, bool required) {
         if (!b->peers || !b->sessions)
                 return log_oom();
 
-        int r = polkit_authority_new(&b->polkit, bus);
+        int r = front_ends_read(b);
+        if (r < 0)
+                return log_oom();
+        r = sd_event_add_time_relative(mcp_server_get_event(server), &b->sweep_timer, CLOCK_MONOTONIC,
+                SESSION_IDLE_USEC / 10, USEC_PER_SEC, on_sweep, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the bus session timer: %m");
+        (void) sd_event_source_set_enabled(b->sweep_timer, SD_EVENT_ON);
+
+        r = polkit_authority_new(&b->polkit, bus);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_vtable(bus, &b->object, MCP_BUS_PATH, MCP_BUS_INTERFACE, mcp_vtable, b);
@@ -775,12 +1011,17 @@ McpBus *mcp_bus_free(McpBus *b) {
                 bus_call_free(c);
         }
 
-        BusSession *bs;
+        BusPeer *p;
         size_t i = 0;
-        while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
-                bus_session_free(bs);
+        while (hashmap_iterate(b->peers, &i, (void **) &p, NULL)) {
+                peer_sessions_end(b, p);
+                bus_peer_free(p);
+                i = 0;
+        }
         hashmap_free(b->sessions);
         hashmap_free(b->peers);
+        free(b->front_ends);
+        sd_event_source_disable_unref(b->sweep_timer);
 
         sd_bus_slot_unref(b->name_request);
         sd_bus_slot_unref(b->object);

@@ -67,6 +67,7 @@ HttpStream *http_stream_unref(HttpStream *st) {
                 mcp_exchange_abort(TAKE_PTR(st->exchange));
         events_free(st);
         json_object_put(st->reply);
+        mcp_identity_unref(st->identity);
         free(st);
         return NULL;
 }
@@ -245,10 +246,22 @@ static int sink_close_stream(void *userdata, uint64_t retry_ms) {
         return 0;
 }
 
+static const char *sink_principal(void *userdata) {
+        HttpStream *st = userdata;
+        return st->identity ? st->identity->principal : NULL;
+}
+
+static const char *sink_scopes(void *userdata) {
+        HttpStream *st = userdata;
+        return st->identity ? st->identity->scopes : NULL;
+}
+
 const McpSinkOps http_stream_sink_ops = {
         .send = sink_send,
         .done = sink_done,
         .close_stream = sink_close_stream,
+        .principal = sink_principal,
+        .scopes = sink_scopes,
 };
 
 int http_stream_parse_event_id(const char *id, unsigned *ret_index, uint64_t *ret_seq) {

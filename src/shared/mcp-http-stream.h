@@ -6,6 +6,7 @@
 
 #include "http-server.h"
 #include "json-util.h"
+#include "mcp-identity.h"
 #include "mcp-server.h"
 
 typedef struct HttpStream HttpStream;
@@ -45,6 +46,8 @@ struct HttpStream {
 
         struct MHD_Connection *connection; /* attached connection, if any */
         bool suspended;
+
+        McpIdentity *identity; /* who the requests of this stream come from, or NULL */
 };
 
 struct StreamSet {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Streamable HTTP: checks in the order of the request path (Host/Origin, endpoint, method, headers, size,
  * session), then the engine; answers as JSON or SSE depending on what the engine produces first. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -37,7 +38,9 @@ struct HttpSession {
         McpHttp *owner;
         McpSession *session; /* weak: this struct is freed with the session */
         HttpSession *next, *prev;
+        char source[INET6_ADDRSTRLEN]; /* the address that opened it: its owner when it has no principal */
         StreamSet streams;
+        char *principal; /* who opened it: nobody else may use it */
 };
 
 typedef struct HttpRequest {
@@ -54,6 +57,7 @@ typedef struct HttpRequest {
         bool new_session;
         bool stateless; /* the 2026-07-28 wire */
         HttpStream *stream; /* referenced; attached to this connection */
+        McpIdentity *identity; /* who sent it, when the router authenticates */
 } HttpRequest;
 
 static const char *const loopback_names[] = { "localhost", "127.0.0.1", "[::1]", NULL };
@@ -128,6 +132,51 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, 
         return respond_json(c, status, body, NULL);
 }
 
+void mcp_http_refusal_done(McpHttpRefusal *r) {
+        free(r->message);
+        free(r->header_value);
+        *r = (McpHttpRefusal) {};
+}
+
+static enum MHD_Result respond_refusal(struct MHD_Connection *c, McpHttpRefusal *refusal, json_object *message) {
+        json_object *id = NULL;
+        if (json_object_is_type(message, json_type_object))
+                json_object_object_get_ex(message, "id", &id);
+        _cleanup_json_ json_object *body =
+                jsonrpc_error_new(id, refusal->code ?: JSONRPC_INVALID_REQUEST, refusal->message ?: "Refused", NULL);
+        const char *text = body ? json_to_string(body) : "";
+        struct MHD_Response *response =
+                MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_MUST_COPY);
+        enum MHD_Result r = MHD_NO;
+        if (response) {
+                MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+                if (refusal->header && refusal->header_value)
+                        MHD_add_response_header(response, refusal->header, refusal->header_value);
+                r = MHD_queue_response(c, refusal->status ?: MHD_HTTP_FORBIDDEN, response);
+                MHD_destroy_response(response);
+        }
+        mcp_http_refusal_done(refusal);
+        return r;
+}
+
+/* The router's word on whether this request's identity may send message; 1 to go on, 0 after answering. */
+static int authorize_message(McpHttp *h, HttpRequest *req, json_object *message, enum MHD_Result *ret_result) {
+        if (!h->router.authorize)
+                return 1;
+        McpHttpRefusal refusal = {};
+        int r = h->router.authorize(h->router.userdata, req->server, req->identity, message, &refusal);
+        if (r > 0)
+                return 1;
+        if (r < 0) {
+                mcp_http_refusal_done(&refusal);
+                *ret_result = respond_error(req->connection, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR,
+                        "Internal error: %s", strerror(-r));
+                return 0;
+        }
+        *ret_result = respond_refusal(req->connection, &refusal, message);
+        return 0;
+}
+
 static enum MHD_Result respond_empty(struct MHD_Connection *c, unsigned status, const char *allow) {
         struct MHD_Response *response = MHD_create_response_from_buffer(0, (void *) "", MHD_RESPMEM_PERSISTENT);
         if (!response)
@@ -154,6 +203,7 @@ static void http_session_free(void *p) {
                 if (hs->next)
                         hs->next->prev = hs->prev;
         }
+        free(hs->principal);
         free(hs);
 }
 
@@ -191,6 +241,40 @@ static bool http_session_idle(HttpSession *hs, uint64_t now, uint64_t max_idle) 
                 if (st->connection)
                         return false;
         return now - mcp_session_get_last_used(hs->session) > max_idle;
+}
+
+static const char *session_owner(McpSession *session, void *userdata) {
+        HttpSession *hs = mcp_session_get_transport_data_of(session, http_session_free);
+        if (!hs || hs->owner != userdata)
+                return NULL; /* not one of ours (a D-Bus session, or another listener's) */
+        return hs->principal ?: hs->source;
+}
+
+static bool session_unwatched(McpSession *session, void *userdata) {
+        HttpSession *hs = mcp_session_get_transport_data_of(session, http_session_free);
+        return hs && http_session_idle(hs, UINT64_MAX, 0);
+}
+
+static void session_set_source(HttpSession *hs, struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = info ? info->client_addr : NULL;
+        if (sa && sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, hs->source, sizeof(hs->source));
+        else if (sa && sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, hs->source, sizeof(hs->source));
+}
+
+/* A new session: when the table is full (or holds --max-sessions), the oldest idle session of whoever holds
+ * the most makes room, instead of every newcomer being refused until sessions expire. */
+static int session_new(McpHttp *h, McpServer *server, McpSession **ret) {
+        for (unsigned attempt = 0;; attempt++) {
+                int r = mcp_server_n_sessions(server) >= h->options.max_sessions ? -EBUSY : mcp_session_new(server, ret);
+                if (r != -EBUSY || attempt > 0)
+                        return r;
+                r = mcp_server_end_lru_session(server, session_owner, session_unwatched, h);
+                if (r <= 0)
+                        return r < 0 ? r : -EBUSY;
+        }
 }
 
 static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -284,6 +368,7 @@ static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) 
         if (req->session && req->new_session && !mcp_session_is_initialized(req->session))
                 mcp_session_close(req->session); /* initialize failed: the session never was */
         mcp_session_unref(req->session);
+        mcp_identity_unref(req->identity);
         free(req->body);
         free(req);
 }
@@ -392,6 +477,10 @@ static int lookup_session(HttpRequest *req, struct MHD_Connection *c, McpSession
                 return 0;
         }
         McpSession *session = mcp_server_find_session(req->server, id);
+        HttpSession *hs = session ? mcp_session_get_transport_data(session) : NULL;
+        /* A session belongs to whoever opened it: to anyone else it does not exist. */
+        if (session && req->identity && hs && hs->principal && !streq(hs->principal, req->identity->principal))
+                session = NULL;
         if (!session) {
                 /* Unknown or ended: the client starts a new session with initialize. */
                 *ret_result = respond_error(c, MHD_HTTP_NOT_FOUND, -32001, "Session not found");
@@ -425,6 +514,7 @@ static int stream_start(McpHttp *h, HttpRequest *req, StreamSet *set, bool prime
         st->json_allowed = accepts(accept, "application/json");
         st->sse_allowed = accepts(accept, "text/event-stream");
         st->prime = prime;
+        st->identity = mcp_identity_ref(req->identity);
         http_stream_attach(st, c);
         return 0;
 }
@@ -443,6 +533,9 @@ static enum MHD_Result handle_post_stateless(McpHttp *h, HttpRequest *req, json_
         _cleanup_json_ json_object *error = NULL;
         if (mcp_stateless_check(message, &headers, &error) > 0)
                 return error ? respond_json(c, stateless_status(error), error, NULL) : MHD_NO;
+        enum MHD_Result result;
+        if (!authorize_message(h, req, message, &result))
+                return result;
 
         if (stream_start(h, req, NULL, false) < 0)
                 return MHD_NO;
@@ -477,10 +570,12 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         enum MHD_Result result;
         if (!check_protocol_version(c, &result))
                 return result;
+        if (!authorize_message(h, req, message, &result))
+                return result;
 
         if (mcp_message_is_initialize(message) &&
             !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
-                int r = mcp_session_new(req->server, &req->session);
+                int r = session_new(h, req->server, &req->session);
                 if (r == -EBUSY)
                         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
                                 "Too many sessions; try again later");
@@ -495,6 +590,11 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
 
         HttpSession *hs = http_session_get(h, req->session);
         if (!hs)
+                return MHD_NO;
+        if (req->new_session)
+                session_set_source(hs, c);
+        if (req->new_session && req->identity && !hs->principal &&
+            !(hs->principal = strdup(req->identity->principal)))
                 return MHD_NO;
 
         stream_set_prune(&hs->streams, MAX_KEPT_STREAMS);
@@ -617,6 +717,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (!server)
                         return respond_error(c, MHD_HTTP_NOT_FOUND, JSONRPC_INVALID_REQUEST, "Not Found: %s", url);
 
+                _cleanup_(mcp_identity_unrefp) McpIdentity *identity = NULL;
+                if (h->router.authenticate) {
+                        McpHttpRefusal refusal = {};
+                        int r = h->router.authenticate(h->router.userdata, c, &identity, &refusal);
+                        if (r == 0)
+                                return respond_refusal(c, &refusal, NULL);
+                        if (r < 0) {
+                                mcp_http_refusal_done(&refusal);
+                                return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR,
+                                        "Internal error: %s", strerror(-r));
+                        }
+                }
+
                 bool post = streq(method, MHD_HTTP_METHOD_POST);
                 if (!post && !streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_DELETE))
                         return respond_empty(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET, POST, DELETE");
@@ -644,6 +757,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 if (!req)
                         return MHD_NO;
                 req->server = server;
+                req->identity = TAKE_PTR(identity);
                 *con_cls = req;
                 return MHD_YES;
         }

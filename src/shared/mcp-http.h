@@ -3,6 +3,7 @@
 #pragma once
 
 #include "http-server.h"
+#include "mcp-identity.h"
 #include "mcp-server.h"
 
 typedef struct McpHttp McpHttp;
@@ -14,6 +15,8 @@ typedef struct McpHttpOptions {
         uint64_t session_idle_usec;   /* a session unused this long is ended */
         uint64_t keepalive_usec;      /* comment lines on idle SSE streams, which also notice gone clients */
         size_t stream_buffer_max;     /* bytes kept per SSE stream for replay */
+        size_t max_sessions;          /* when this many are open, a new one ends the least recently used idle one
+                                       * of the client holding the most */
         HttpServerOptions http;
 } McpHttpOptions;
 
@@ -24,8 +27,20 @@ typedef struct McpHttpOptions {
                 .session_idle_usec = 30 * 60 * USEC_PER_SEC,                                                 \
                 .keepalive_usec = 15 * USEC_PER_SEC,                                                         \
                 .stream_buffer_max = 4 * 1024 * 1024,                                                        \
+                .max_sessions = 4096,                                                                        \
                 .http = HTTP_SERVER_OPTIONS_DEFAULT,                                                         \
         })
+
+/* Why a request is refused at the edge: the HTTP status, the JSON-RPC error, and the one header that tells
+ * the client what to do (WWW-Authenticate for 401 and 403, Retry-After for 429). */
+typedef struct McpHttpRefusal {
+        unsigned status;
+        int code;
+        char *message;
+        const char *header; /* a static header name, or NULL */
+        char *header_value;
+} McpHttpRefusal;
+void mcp_http_refusal_done(McpHttpRefusal *r);
 
 /* Several endpoints on one listener (the gateway). */
 typedef struct McpHttpRouter {
@@ -34,6 +49,15 @@ typedef struct McpHttpRouter {
         /* Optional: answers a URL that is no MCP endpoint (/healthz, /metrics) and returns the MHD_Result, or
          * returns -1 for 404. Called when the headers are in; the body, if any, is not read. */
         int (*other)(void *userdata, struct MHD_Connection *c, const char *url, const char *method);
+        /* Optional: who sent a request to an MCP endpoint, from its headers, before anything else is done with
+         * it. Returns 1 with a reference in *ret_identity, 0 with *ret_refusal filled (401), or a negative
+         * errno. Without it requests have no identity. */
+        int (*authenticate)(void *userdata, struct MHD_Connection *c, McpIdentity **ret_identity,
+                McpHttpRefusal *ret_refusal);
+        /* Optional: whether identity may send message (a request, notification or batch) to server. Returns 1,
+         * 0 with *ret_refusal filled (403, 429), or a negative errno. */
+        int (*authorize)(void *userdata, McpServer *server, const McpIdentity *identity, json_object *message,
+                McpHttpRefusal *ret_refusal);
         void *userdata;
 } McpHttpRouter;
 

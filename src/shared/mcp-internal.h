@@ -103,6 +103,7 @@ struct McpRequest {
         json_object *progress_token;
         const McpTool *tool;
         char *principal; /* who the transport says the caller acts for, or NULL */
+        char *scopes;    /* what the transport says the principal was granted, or NULL */
         /* resources/read waiting for polkit: what to read once allowed */
         McpResourceReader pending_read;
         json_object *pending_variables;

@@ -98,7 +98,26 @@ static int cursor_parse(json_object *params, size_t n, size_t *ret) {
         return 0;
 }
 
-int mcp_reply_page(McpRequest *req, const char *key, json_object *all) {
+/* The entries of all that req may see, a new reference. */
+static json_object *list_filtered(McpRequest *req, const char *key, json_object *all) {
+        if (!req->server->def->list_filter)
+                return json_object_get(all);
+        _cleanup_json_ json_object *visible = json_object_new_array();
+        if (!visible)
+                return NULL;
+        for (size_t i = 0; i < json_object_array_length(all); i++) {
+                json_object *entry = json_object_array_get_idx(all, i);
+                if (req->server->def->list_filter(req, key, entry) &&
+                    json_object_array_add(visible, json_object_get(entry)) < 0)
+                        return NULL;
+        }
+        return TAKE_PTR(visible);
+}
+
+int mcp_reply_page(McpRequest *req, const char *key, json_object *unfiltered) {
+        _cleanup_json_ json_object *all = list_filtered(req, key, unfiltered);
+        if (!all)
+                return -ENOMEM;
         size_t n = json_object_array_length(all);
         size_t page = req->server->def->page_size ?: MCP_DEFAULT_PAGE_SIZE;
         size_t offset;

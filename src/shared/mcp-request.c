@@ -31,6 +31,9 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
         const char *principal = x->ops->principal ? x->ops->principal(x->userdata) : NULL;
         if (principal && !(req->principal = strdup(principal)))
                 return -ENOMEM;
+        const char *scopes = x->ops->scopes ? x->ops->scopes(x->userdata) : NULL;
+        if (scopes && !(req->scopes = strdup(scopes)))
+                return -ENOMEM;
 
         json_object *meta = json_get_object(m->params, "_meta");
         json_object *token;
@@ -75,6 +78,7 @@ static McpRequest *request_free(McpRequest *req) {
         json_object_put(req->input_requests);
         free(req->protocol_version);
         free(req->principal);
+        free(req->scopes);
         json_object_put(req->pending_variables);
         free(req->id_key);
         free(req);
@@ -560,6 +564,10 @@ const char *mcp_request_get_id(McpRequest *req) {
 
 const char *mcp_request_get_principal(McpRequest *req) {
         return req->principal;
+}
+
+const char *mcp_request_get_scopes(McpRequest *req) {
+        return req->scopes;
 }
 
 void mcp_request_set_principal(McpRequest *req, const char *principal) {

@@ -97,4 +97,6 @@ json_object *mcp_request_get_params(McpRequest *req);
 const char *mcp_request_get_id(McpRequest *req);
 /* What the transport knows of the caller, passed to polkit as details (NULL when unknown). */
 const char *mcp_request_get_principal(McpRequest *req);
+/* What the principal was granted (space-separated scopes), as the transport says, or NULL. */
+const char *mcp_request_get_scopes(McpRequest *req);
 void mcp_request_set_principal(McpRequest *req, const char *principal);

@@ -102,6 +102,9 @@ typedef struct McpServerDefinition {
         const char *bus_name; /* the well-known name owned on the system bus, or NULL */
         const char *capabilities; /* JSON text replacing the capabilities derived from the tables, or NULL */
         const McpRelay *relay; /* NULL for a server of its own */
+        /* Optional: whether req may see entry of the list key ("tools", "resources", "resourceTemplates" or
+         * "prompts"); entries it may not see are left out of the list. */
+        bool (*list_filter)(McpRequest *req, const char *key, json_object *entry);
 } McpServerDefinition;
 
 int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *event, void *userdata);
@@ -149,6 +152,8 @@ typedef struct McpSinkOps {
                 void (*done)(McpRequest *req, int allowed));
         /* Optional: who the caller acts for (mcp_request_get_principal()), or NULL. */
         const char *(*principal)(void *userdata);
+        /* Optional: what the principal was granted, space-separated (mcp_request_get_scopes()), or NULL. */
+        const char *(*scopes)(void *userdata);
 } McpSinkOps;
 
 /* Feeds one parsed message (or batch array) into the engine. session is NULL only for transports without

@@ -33,7 +33,7 @@ config=$stack_config
 port=${base##*:}
 # Ports for the servers this test starts itself, all different (stack_free_port runs in a subshell
 # here, so it is told about the ones already given).
-for n in 1 2 3 4 5; do
+for n in 1 2 3 4 5 6; do
         printf -v "port$n" '%s' "$(stack_free_port)"
         eval "stack_ports_given+=\"\$port$n \""
 done
@@ -177,8 +177,11 @@ wait "$inflight" || true
 expect "the call whose server died gets a clear error" "stopped before it answered" "$(cat "$runtime/inflight.out")"
 out=$(mcp '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"second_test_simple_text","arguments":{}}}')
 expect "calls to the other backend go on" "simple text response" "$out"
-sleep 0.3
-out=$(mcp '{"jsonrpc":"2.0","id":12,"method":"tools/list"}')
+for ((i = 0; i < 50; i++)); do # once the bus said that nothing will start it again
+        out=$(mcp '{"jsonrpc":"2.0","id":12,"method":"tools/list"}')
+        [[ $out != *'"name":"test_simple_text"'* ]] && break
+        sleep 0.1
+done
 reject "the dead backend's tools leave /mcp" '"name":"test_simple_text"' "$out"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/readyz" || true)
 [[ $code == 503 ]] && pass "/readyz is 503 while a backend is down" || fail "/readyz is 503 while a backend is down" "got $code"
@@ -198,6 +201,25 @@ expect "/metrics shows backends up" 'aios_gateway_backend_up{backend="conformanc
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/mcp" -H "Mcp-Session-Id: $session" || true)
 [[ $code == 200 ]] && pass "DELETE ends the /mcp session" || fail "DELETE ends the /mcp session" "got $code"
+
+# --- a stopped backend is reported down at once, and up again when it goes on ------------------------------
+kill -STOP "$second"
+for ((i = 0; i < 50; i++)); do
+        out=$(curl -s "$base/readyz")
+        [[ $out == *'"second":"down"'* ]] && break
+        sleep 0.1
+done
+expect "/readyz reports a stopped (SIGSTOP) backend down within 5 s" '"second":"down"' "$out"
+kill -CONT "$second"
+for ((i = 0; i < 50; i++)); do
+        out=$(curl -s "$base/readyz")
+        [[ $out == *'"status":"ready"'* ]] && break
+        sleep 0.1
+done
+expect "and ready again once it goes on (SIGCONT)" '"status":"ready"' "$out"
+
+# --- a second gateway: a short CallTimeoutSec, and a backend that D-Bus activation starts ----------------
+source "$top/tests/gateway/stack-activation.sh"
 
 # --- seccomp: the allow-lists are in force, and stop what they do not list ------------------------------
 for pid in "$gateway" "$first" "$second" "$remote"; do
@@ -274,7 +296,7 @@ fi
 
 # --- a gateway that would be reachable from elsewhere without authentication refuses to start ---------
 out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$port1 2>&1 || true)
-expect "binding a non-loopback address without authentication is refused" "Refusing to listen on 0.0.0.0" "$out"
+expect "binding a non-loopback address without authentication is refused" "Refusing to serve on 0.0.0.0" "$out"
 
 kill -TERM "$gateway" "$first" "$second" "$remote"
 status=0

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Authentication at the gateway's edge (API keys as bearer tokens; anonymous when allowed) and the scope
+ * check before a request is routed, with the 401 and 403 answers MCP's authorization asks of a resource
+ * server (RFC 6750, RFC 9728). */
+#include <stdio.h>
+#include <strings.h>
+#include <time.h>
+
+#include "aggregate.h"
+#include "auth.h"
+#include "gateway.h"
+#include "json-util.h"
+#include "log.h"
+#include "mcp-protocol.h"
+#include "mcp-request.h"
+#include "strv.h"
+
+/* Longer Authorization headers are refused before anything looks at them. */
+#define BEARER_MAX 8192
+
+struct GatewayAuth {
+        bool anonymous;
+        char *anonymous_scopes;
+        ApiKeyStore *keys;
+        char *resource;     /* the canonical URI of /mcp */
+        char *metadata_url; /* where its RFC 9728 metadata is */
+};
+
+GatewayAuth *gateway_auth_free(GatewayAuth *a) {
+        if (!a)
+                return NULL;
+        apikey_store_free(a->keys);
+        free(a->anonymous_scopes);
+        free(a->resource);
+        free(a->metadata_url);
+        free(a);
+        return NULL;
+}
+
+/* RFC 9728 puts the well-known path between the resource's authority and its path. */
+static char *metadata_url_of(const char *resource) {
+        const char *scheme_end = strstr(resource, "://");
+        const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+        char *url = NULL;
+        if (!path)
+                return asprintf(&url, "%s/.well-known/oauth-protected-resource", resource) < 0 ? NULL : url;
+        return asprintf(&url, "%.*s/.well-known/oauth-protected-resource%s", (int) (path - resource), resource, path) < 0 ?
+                       NULL :
+                       url;
+}
+
+int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *listen) {
+        _cleanup_(gateway_auth_freep) GatewayAuth *a = new0(GatewayAuth, 1);
+        if (!a)
+                return log_oom();
+        a->anonymous = config->anonymous;
+        a->anonymous_scopes = strdup(strempty(config->anonymous_scopes));
+        if (config->audience)
+                a->resource = strdup(config->audience);
+        else if (asprintf(&a->resource, "http://%s/mcp", listen) < 0)
+                a->resource = NULL;
+        if (!a->anonymous_scopes || !a->resource || !(a->metadata_url = metadata_url_of(a->resource)))
+                return log_oom();
+
+        _cleanup_free_ void *pepper = NULL;
+        size_t pepper_size = 0;
+        int r = apikey_pepper_load(NULL, &pepper, &pepper_size);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the credential %s: %m", APIKEY_PEPPER_CREDENTIAL);
+        const char *path = config->api_key_file ?: apikey_store_default_path();
+        r = apikey_store_open(path, pepper, pepper_size, &a->keys);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the API key store %s: %m", path);
+        log_info("API keys from %s%s; requests without credentials are %s.", path, pepper ? " (with a pepper)" : "",
+                a->anonymous ? "served as \"anonymous\"" : "refused");
+
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+const char *gateway_auth_resource(GatewayAuth *a) {
+        return a->resource;
+}
+
+bool gateway_auth_allows_anonymous(GatewayAuth *a) {
+        return a->anonymous;
+}
+
+/* Fills refusal with a 401 or 403 and its WWW-Authenticate challenge. error is an RFC 6750 error code or NULL
+ * (no credentials at all); scope, when given, is what the request needs. */
+static int refuse(GatewayAuth *a, McpHttpRefusal *refusal, unsigned status, const char *error, const char *scope,
+        const char *message) {
+        _cleanup_free_ char *challenge = NULL;
+        int k;
+        if (error)
+                k = asprintf(&challenge, "Bearer error=\"%s\", error_description=\"%s\"%s%s%s, resource_metadata=\"%s\"",
+                        error, message, scope ? ", scope=\"" : "", strempty(scope), scope ? "\"" : "", a->metadata_url);
+        else
+                k = asprintf(&challenge, "Bearer resource_metadata=\"%s\"", a->metadata_url);
+        if (k < 0)
+                return -ENOMEM;
+        *refusal = (McpHttpRefusal) {
+                .status = status,
+                .code = status == MHD_HTTP_FORBIDDEN ? MCP_ERROR_ACCESS_DENIED : -32001,
+                .message = strdup(message),
+                .header = MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                .header_value = TAKE_PTR(challenge),
+        };
+        return refusal->message ? 0 : -ENOMEM;
+}
+
+static char *scopes_join(char **scopes) {
+        size_t n = 1;
+        for (char **s = scopes; s && *s; s++)
+                n += strlen(*s) + 1;
+        char *text = new0(char, n);
+        if (!text)
+                return NULL;
+        for (char **s = scopes; s && *s; s++) {
+                if (s != scopes)
+                        strcat(text, " ");
+                strcat(text, *s);
+        }
+        return text;
+}
+
+static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret_identity, McpHttpRefusal *ret_refusal) {
+        _cleanup_free_ char *principal = NULL;
+        _cleanup_strv_free_ char **scopes = NULL;
+        const char *why = NULL;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t now = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+
+        int r = apikey_store_verify(a->keys, token, now, &principal, &scopes, &why);
+        if (r < 0) {
+                log_error_errno(r, "Failed to check an API key against %s: %m", apikey_store_path(a->keys));
+                return refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
+                        "The API key store cannot be read; no key is accepted until it is repaired");
+        }
+        if (r == 0)
+                return refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
+                        why ?: "The API key is not valid");
+
+        _cleanup_free_ char *text = scopes_join(scopes);
+        if (!text)
+                return -ENOMEM;
+        r = mcp_identity_new(ret_identity, principal, text);
+        return r < 0 ? r : 1;
+}
+
+int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdentity **ret_identity,
+        McpHttpRefusal *ret_refusal) {
+        Gateway *g = userdata;
+        GatewayAuth *a = g->auth;
+
+        const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!header) {
+                if (!a->anonymous) {
+                        int r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, NULL, NULL,
+                                "Unauthorized: this gateway needs a bearer token (Authorization: Bearer ...)");
+                        return r < 0 ? r : 0;
+                }
+                int r = mcp_identity_new(ret_identity, MCP_PRINCIPAL_ANONYMOUS, a->anonymous_scopes);
+                return r < 0 ? r : 1;
+        }
+
+        int r;
+        if (strncasecmp(header, "Bearer ", 7) != 0)
+                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_request", NULL,
+                        "Only bearer tokens are accepted (Authorization: Bearer ...)");
+        else {
+                const char *token = header + 7;
+                token += strspn(token, " ");
+                if (strlen(token) > BEARER_MAX || strcspn(token, " \t\r\n\"\\") != strlen(token) || !*token)
+                        r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
+                                "The bearer token is malformed or too long");
+                else if (apikey_text_is_key(token))
+                        return authenticate_key(a, token, ret_identity, ret_refusal);
+                else
+                        r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
+                                "The bearer token is not an API key of this gateway");
+        }
+        return r < 0 ? r : 0;
+}
+
+/* What a request asks for, as a scope names it: kind ("tools", "resources", "prompts") and the object's name
+ * or URI. Returns false for requests that name no such object (lists, ping, initialize, notifications). */
+static bool request_target(json_object *m, const char **ret_kind, const char **ret_name) {
+        const char *method = json_get_string(m, "method");
+        json_object *params = json_get_object(m, "params");
+        if (!method || !params)
+                return false;
+        if (streq(method, "tools/call")) {
+                *ret_kind = "tools";
+                *ret_name = json_get_string(params, "name");
+        } else if (streq(method, "prompts/get")) {
+                *ret_kind = "prompts";
+                *ret_name = json_get_string(params, "name");
+        } else if (streq(method, "resources/read") || streq(method, "resources/subscribe") ||
+                   streq(method, "resources/unsubscribe")) {
+                *ret_kind = "resources";
+                *ret_name = json_get_string(params, "uri");
+        } else if (streq(method, "completion/complete")) {
+                json_object *ref = json_get_object(params, "ref");
+                const char *type = json_get_string(ref, "type");
+                if (streq_ptr(type, "ref/prompt")) {
+                        *ret_kind = "prompts";
+                        *ret_name = json_get_string(ref, "name");
+                } else if (streq_ptr(type, "ref/resource")) {
+                        *ret_kind = "resources";
+                        *ret_name = json_get_string(ref, "uri");
+                } else
+                        return false;
+        } else
+                return false;
+        return *ret_name != NULL;
+}
+
+static Backend *relay_backend(Gateway *g, McpServer *server) {
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (g->backends[i]->relay == server)
+                        return g->backends[i];
+        return NULL;
+}
+
+/* 1 when identity may send m (one message) to server; 0 with the refusal filled. */
+static int authorize_one(Gateway *g, McpServer *server, const McpIdentity *identity, json_object *m,
+        McpHttpRefusal *ret_refusal) {
+        const char *kind, *name;
+        if (!json_object_is_type(m, json_type_object) || !request_target(m, &kind, &name))
+                return 1;
+
+        Backend *b;
+        const char *backend_name = name;
+        if (server == aggregate_server(g->aggregate))
+                b = aggregate_target(g->aggregate, kind, name, &backend_name);
+        else
+                b = relay_backend(g, server);
+        if (!b)
+                return 1; /* nobody offers it: the engine answers that it is unknown */
+        if (mcp_scopes_allow(identity->scopes, kind, b->config->name, backend_name))
+                return 1;
+
+        _cleanup_free_ char *scope = NULL, *message = NULL;
+        if (asprintf(&scope, "%s:%s:%s", kind, b->config->name, backend_name) < 0 ||
+            asprintf(&message, "Forbidden: %s may not use %s (the scope %s or %s:%s is needed)", identity->principal,
+                    name, scope, kind, b->config->name) < 0)
+                return -ENOMEM;
+        log_info("Refused %s %s to %s: insufficient scope.", kind, name, identity->principal);
+        int r = refuse(g->auth, ret_refusal, MHD_HTTP_FORBIDDEN, "insufficient_scope", scope, message);
+        return r < 0 ? r : 0;
+}
+
+int gateway_auth_authorize(void *userdata, McpServer *server, const McpIdentity *identity, json_object *message,
+        McpHttpRefusal *ret_refusal) {
+        Gateway *g = userdata;
+        if (!identity)
+                return 1;
+        if (!json_object_is_type(message, json_type_array))
+                return authorize_one(g, server, identity, message, ret_refusal);
+        for (size_t i = 0; i < json_object_array_length(message); i++) {
+                int r = authorize_one(g, server, identity, json_object_array_get_idx(message, i), ret_refusal);
+                if (r <= 0)
+                        return r;
+        }
+        return 1;
+}
+
+bool gateway_auth_list_visible(McpRequest *req, const char *key, json_object *entry) {
+        const char *scopes = mcp_request_get_scopes(req);
+        if (!scopes)
+                return true; /* a transport that authenticates nobody */
+        Aggregate *a = mcp_server_get_userdata(mcp_request_get_server(req));
+        bool tool = streq(key, "tools"), prompt = streq(key, "prompts"), template = streq(key, "resourceTemplates");
+        const char *name = json_get_string(entry, tool || prompt ? "name" : template ? "uriTemplate" : "uri");
+        const char *backend_name;
+        Backend *b = aggregate_target(a, key, name, &backend_name);
+        if (!b)
+                return false;
+        const char *kind = tool ? "tools" : prompt ? "prompts" : "resources";
+        if (template)
+                return mcp_scopes_allow_any(scopes, kind, b->config->name);
+        return mcp_scopes_allow(scopes, kind, b->config->name, backend_name);
+}
+
+json_object *gateway_auth_resource_metadata(GatewayAuth *a) {
+        _cleanup_json_ json_object *m = json_object_new_object(), *methods = json_object_new_array(),
+                                   *scopes = json_object_new_array(), *servers = json_object_new_array();
+        if (!m || !methods || !scopes || !servers)
+                return NULL;
+        if (json_object_array_add(methods, json_object_new_string("header")) < 0)
+                return NULL;
+        static const char *const supported[] = { "tools:*", "resources:*", "prompts:*", "admin" };
+        for (size_t i = 0; i < ELEMENTSOF(supported); i++)
+                if (json_object_array_add(scopes, json_object_new_string(supported[i])) < 0)
+                        return NULL;
+        if (json_add_string(m, "resource", a->resource) < 0 || json_add(m, "authorization_servers", TAKE_PTR(servers)) < 0 ||
+            json_add(m, "scopes_supported", TAKE_PTR(scopes)) < 0 ||
+            json_add(m, "bearer_methods_supported", TAKE_PTR(methods)) < 0 ||
+            json_add_string(m, "resource_name", "aios") < 0)
+                return NULL;
+        return TAKE_PTR(m);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Who a request to the gateway comes from (API keys, anonymous) and whether its scopes let it ask for what it
+ * asks: the edge of the gateway's security chain. */
+#pragma once
+
+#include <microhttpd.h>
+
+#include "apikey.h"
+#include "gateway-config.h"
+#include "mcp-http.h"
+
+typedef struct GatewayAuth GatewayAuth;
+typedef struct Gateway Gateway;
+
+int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *listen);
+GatewayAuth *gateway_auth_free(GatewayAuth *a);
+DEFINE_TRIVIAL_CLEANUP_FUNC(GatewayAuth *, gateway_auth_free);
+
+/* The canonical URI of /mcp (RFC 8707): what tokens must be issued for. */
+const char *gateway_auth_resource(GatewayAuth *a);
+/* Whether requests without credentials are served. */
+bool gateway_auth_allows_anonymous(GatewayAuth *a);
+
+/* McpHttpRouter's authenticate and authorize, for a router whose userdata is the Gateway. */
+int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdentity **ret_identity,
+        McpHttpRefusal *ret_refusal);
+int gateway_auth_authorize(void *userdata, McpServer *server, const McpIdentity *identity, json_object *message,
+        McpHttpRefusal *ret_refusal);
+
+/* /mcp's list filter: a principal sees the tools, resources, templates and prompts its scopes let it use. */
+bool gateway_auth_list_visible(McpRequest *req, const char *key, json_object *entry);
+
+/* /.well-known/oauth-protected-resource (RFC 9728), a new reference. */
+json_object *gateway_auth_resource_metadata(GatewayAuth *a);

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# The gateway's security chain, end to end on the development stack: the gateway runs as its own user
+# (aios-gateway, a front end), aios-conformanced and aios-sysopsd on a private bus with polkitd and the
+# project's rules. Anonymous callers get only what polkit allows any user; API keys get what their scopes
+# and the rules grant; a local user on the bus cannot claim to be someone else.
+# usage: security-check.sh   (AIOS_CONFORMANCED, AIOS_SYSOPSD, AIOS_GATEWAYD and AIOS_AIOSCTL name the
+# binaries; runs as root)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ $(id -u) -ne 0 ]]; then
+        echo "security-check.sh: SKIP: needs root (a private mount namespace, polkitd and other users)"
+        exit 77
+fi
+if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
+        exec "$top/tools/dev-services.sh" -- "$0" "$@"
+fi
+
+# shellcheck source=tests/gateway/stack-lib.sh
+source "$top/tests/gateway/stack-lib.sh"
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
+expect() { # expect DESCRIPTION NEEDLE TEXT
+        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:600}"; fi
+}
+reject() { # reject DESCRIPTION NEEDLE TEXT
+        if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
+}
+as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
+
+getent passwd aios-gateway >/dev/null || { echo "security-check.sh: the stack has no user aios-gateway" >&2; exit 1; }
+
+# The servers, as root (polkitd lets root pass details and check other subjects, as it lets their users).
+stack_start_first
+"${AIOS_SYSOPSD:?}" >>"$runtime/sysops.log" 2>&1 &
+sysops=$!
+stack_wait_for_name org.aios.SystemOps1
+
+# The gateway's configuration and key store, readable by its user.
+config=$runtime/secure
+state=$runtime/secure-state
+mkdir -p "$config/backends.d" "$state"
+chown aios-gateway:aios-gateway "$state"
+chmod 0700 "$state"
+printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
+printf '[Backend]\nType=dbus\nBusName=org.aios.SystemOps1\n' >"$config/backends.d/sysops.conf"
+printf '[Authentication]\nAPIKeyFile=%s/api-keys\n' "$state" >"$config/gateway.conf"
+
+aiosctl=(as_user aios-gateway "${AIOS_AIOSCTL:?}" --store="$state/api-keys")
+key_all=$("${aiosctl[@]}" key create ops --scope tools:conformance --scope tools:sysops 2>/dev/null)
+key_one=$("${aiosctl[@]}" key create reader --scope tools:conformance:test_simple_text 2>/dev/null)
+key_gone=$("${aiosctl[@]}" key create leaving --scope tools:conformance 2>/dev/null)
+expect "aiosctl key create prints the key once" "aios_" "$key_all"
+
+start_gateway() { # CONFIG_DIR: sets $base and $gateway
+        local port i
+        port=$(stack_free_port)
+        as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" \
+                >>"$runtime/secure-gateway.log" 2>&1 &
+        gateway=$!
+        base=http://127.0.0.1:$port
+        for ((i = 0; i < 200; i++)); do
+                curl -s "$base/readyz" | grep -q '"ready"' && return 0
+                kill -0 "$gateway" 2>/dev/null || break
+                sleep 0.05
+        done
+        echo "security-check: the gateway did not start" >&2
+        cat "$runtime/secure-gateway.log" >&2
+        return 1
+}
+start_gateway "$config"
+trap 'kill -TERM "$gateway" "$first" "$sysops" 2>/dev/null || true' EXIT
+
+hdr=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+stateless() { # PATH KEY METHOD PARAMS: one stateless request; prints status and body
+        local auth=()
+        [[ -z $2 ]] || auth=(-H "Authorization: Bearer $2")
+        local meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
+        local params=${4%\}}
+        [[ $params == "{" ]] && params="{$meta}" || params="$params,$meta}"
+        local name
+        name=$(sed -n 's/^{"name":"\([^"]*\)".*/\1/p' <<<"$4")
+        [[ -z $name ]] || auth+=(-H "Mcp-Name: $name")
+        curl -s -D - "${hdr[@]}" "${auth[@]}" -H 'MCP-Protocol-Version: 2026-07-28' -H "Mcp-Method: $3" "$base$1" \
+                -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$3\",\"params\":$params}"
+}
+session_open() { # PATH KEY: prints the session id
+        local auth=()
+        [[ -z $2 ]] || auth=(-H "Authorization: Bearer $2")
+        curl -s -D - -o /dev/null "${hdr[@]}" "${auth[@]}" "$base$1" \
+                -d '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' |
+                tr -d '\r' | sed -n 's/^mcp-session-id: //Ip'
+}
+in_session() { # PATH KEY SESSION BODY
+        local auth=()
+        [[ -z $2 ]] || auth=(-H "Authorization: Bearer $2")
+        curl -s -D - "${hdr[@]}" "${auth[@]}" -H "Mcp-Session-Id: $3" -H 'MCP-Protocol-Version: 2025-11-25' "$base$1" -d "$4"
+}
+
+# --- anonymous is nobody ---------------------------------------------------------------------------------
+
+for path in /mcp /servers/conformance/mcp; do
+        out=$(stateless "$path" "" tools/call '{"name":"test_simple_text","arguments":{}}')
+        expect "anonymous on $path (stateless): a tool whose action allows nobody is refused by polkit" '"code":-32003' "$out"
+        sid=$(session_open "$path" "")
+        out=$(in_session "$path" "" "$sid" '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}')
+        expect "anonymous on $path (session): refused the same way" '"code":-32003' "$out"
+done
+out=$(stateless /servers/sysops/mcp "" tools/call '{"name":"system_unit_control","arguments":{"unit":"dbus.service","action":"restart"}}')
+expect "anonymous cannot control units" '"code":-32003' "$out"
+out=$(stateless /servers/sysops/mcp "" tools/call '{"name":"system_journal","arguments":{}}')
+expect "anonymous cannot read the journal" '"code":-32003' "$out"
+expect "the refusal is logged with the principal anonymous" "acting for anonymous" "$(cat "$runtime/first.log")"
+
+# --- API keys ------------------------------------------------------------------------------------------
+
+out=$(stateless /mcp "$key_all" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "a key with tools:conformance runs the tool (the shipped rule grants its scopes)" "simple text response" "$out"
+
+out=$(stateless /mcp "$key_one" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "a key limited to one tool runs that tool" "simple text response" "$out"
+out=$(stateless /mcp "$key_one" tools/call '{"name":"test_error_handling","arguments":{}}')
+expect "a key limited to one tool gets 403 for another" "HTTP/1.1 403" "$out"
+expect "with insufficient_scope and the scope it needs" 'error="insufficient_scope", error_description=' "$out"
+expect "naming the scope" 'scope="tools:conformance:test_error_handling"' "$out"
+out=$(stateless /servers/conformance/mcp "$key_one" tools/call '{"name":"test_error_handling","arguments":{}}')
+expect "the same on /servers/conformance/mcp" "HTTP/1.1 403" "$out"
+out=$(stateless /mcp "$key_one" tools/list '{}')
+expect "tools/list shows a key the tool it may call" '"test_simple_text"' "$out"
+reject "and not the others" '"test_error_handling"' "$out"
+reject "nor another backend's" '"system_info"' "$out"
+
+out=$(stateless /mcp "aios_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" tools/list '{}')
+expect "an unknown key gets 401" "HTTP/1.1 401" "$out"
+expect "with a Bearer challenge naming the resource metadata" 'WWW-Authenticate: Bearer error="invalid_token"' "$out"
+expect "and where the metadata is" 'resource_metadata="http://127.0.0.1:' "$out"
+out=$(curl -s -D - "${hdr[@]}" -H 'Authorization: Basic dXNlcjpwYXNz' "$base/mcp" -d '{"jsonrpc":"2.0","id":1,"method":"ping"}')
+expect "another scheme gets 401" "HTTP/1.1 401" "$out"
+
+gone_id=$("${aiosctl[@]}" key list | awk '$2 == "leaving" { print $1 }')
+out=$(stateless /mcp "$key_gone" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "a key works before it is revoked" "simple text response" "$out"
+"${aiosctl[@]}" key revoke "$gone_id" 2>/dev/null
+out=$(stateless /mcp "$key_gone" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "and is refused on the next request after" "HTTP/1.1 401" "$out"
+
+sid=$(session_open /mcp "$key_all")
+out=$(in_session /mcp "$key_one" "$sid" '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}')
+expect "a session belongs to whoever opened it: another key gets 404" "HTTP/1.1 404" "$out"
+out=$(in_session /mcp "" "$sid" '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}')
+expect "and so does anonymous" "HTTP/1.1 404" "$out"
+out=$(in_session /mcp "$key_all" "$sid" '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}')
+expect "its owner goes on using it" '"test_simple_text"' "$out"
+
+out=$(curl -s "$base/.well-known/oauth-protected-resource/mcp")
+expect "RFC 9728 metadata names the resource" '"resource":"http://127.0.0.1:' "$out"
+expect "and the bearer method" '"bearer_methods_supported":["header"]' "$out"
+
+# --- a caller on the bus is who the bus says it is -----------------------------------------------------
+
+request='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}'
+out=$(as_user nobody busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' "$request" \
+        4 principal s key:ops scopes s "admin tools:*" backend s conformance call s forged 2>&1 || true)
+expect "nobody claiming another principal with every scope is still refused" '\"code\":-32003' "$out"
+expect "and the server logs who it really is" "acting for unix-user:nobody" "$(cat "$runtime/first.log")"
+out=$(as_user nobody busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' "$request" \
+        1 principal s "$(printf 'x\nforged line')" 2>&1 || true)
+expect "a principal with a newline is refused before anything logs it" "printable ASCII" "$out"
+
+# --- anonymous switched off ----------------------------------------------------------------------------
+
+kill -TERM "$gateway"
+wait "$gateway" 2>/dev/null || true
+printf '[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\n' "$state" >"$config/gateway.conf"
+start_gateway "$config"
+out=$(stateless /mcp "" tools/list '{}')
+expect "with Anonymous=no a request without credentials gets 401" "HTTP/1.1 401" "$out"
+expect "and a challenge without an error code" 'WWW-Authenticate: Bearer resource_metadata=' "$out"
+out=$(stateless /mcp "$key_all" tools/list '{}')
+expect "a key still works" '"test_simple_text"' "$out"
+
+out=$(as_user aios-gateway "$AIOS_GATEWAYD" --config-dir="$config" --listen=0.0.0.0:$(stack_free_port) 2>&1 || true)
+expect "a non-loopback address without TLS=off is refused, saying why" "does not speak TLS itself" "$out"
+
+echo "security-check: $checks checks, $failures failed"
+[[ $failures -eq 0 ]]
