@@ -99,8 +99,8 @@ static void mount_point_normalize(char *path) {
 
 static int filesystem_to_json(const MountEntry *m, json_object **ret) {
         _cleanup_json_ json_object *fs = json_object_new_object();
-        if (!fs || add_string_or_null(fs, "mount_point", m->mount_point) < 0 ||
-            add_string_or_null(fs, "device", m->source) < 0 || add_string_or_null(fs, "fs_type", m->fs_type) < 0 ||
+        if (!fs || sysops_add_string_or_null(fs, "mount_point", m->mount_point) < 0 ||
+            sysops_add_string_or_null(fs, "device", m->source) < 0 || sysops_add_string_or_null(fs, "fs_type", m->fs_type) < 0 ||
             json_add(fs, "read_only", json_object_new_boolean(m->read_only)) < 0)
                 return -ENOMEM;
 
@@ -155,7 +155,7 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
         }
 
         _cleanup_free_ char *text = NULL;
-        int r = read_small_file("/proc/self/mountinfo", MOUNTINFO_MAX, &text, NULL);
+        int r = sysops_read_small_file("/proc/self/mountinfo", MOUNTINFO_MAX, &text, NULL);
         if (r < 0)
                 return mcp_request_reply_tool_error(req, "Cannot read /proc/self/mountinfo: %s", strerror(-r));
 
@@ -235,8 +235,8 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
                 json_object_object_get_ex(usage, "total_bytes", &t);
                 r = asprintf(&summary, "%s is on %s (%s, %s): %s used of %s (%.1f%%)", resolved,
                         json_get_string(first, "mount_point"), json_get_string(first, "device"),
-                        json_get_string(first, "fs_type"), format_bytes(used, sizeof(used), json_object_get_uint64(u)),
-                        format_bytes(total, sizeof(total), json_object_get_uint64(t)), json_object_get_double(v));
+                        json_get_string(first, "fs_type"), sysops_format_bytes(used, sizeof(used), json_object_get_uint64(u)),
+                        sysops_format_bytes(total, sizeof(total), json_object_get_uint64(t)), json_object_get_double(v));
         } else if (resolved)
                 r = asprintf(&summary, "%s is on %s (%s, %s); its usage was not queried", resolved,
                         json_get_string(first, "mount_point"), json_get_string(first, "device"),

@@ -74,9 +74,9 @@ static int os_release_add(json_object *info) {
         const char *found[ELEMENTSOF(wanted)] = {};
 
         /* The absence of both files is not an error: the fields are null then. */
-        int r = read_small_file("/etc/os-release", SMALL_FILE_MAX, &text, NULL);
+        int r = sysops_read_small_file("/etc/os-release", SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
-                r = read_small_file("/usr/lib/os-release", SMALL_FILE_MAX, &text, NULL);
+                r = sysops_read_small_file("/usr/lib/os-release", SMALL_FILE_MAX, &text, NULL);
         if (r >= 0)
                 for (char *line = text, *next; line; line = next) {
                         next = strchr(line, '\n');
@@ -96,7 +96,7 @@ static int os_release_add(json_object *info) {
         if (!os)
                 return -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(wanted); i++)
-                if (add_string_or_null(os, wanted[i].field, found[i]) < 0)
+                if (sysops_add_string_or_null(os, wanted[i].field, found[i]) < 0)
                         return -ENOMEM;
         return json_add(info, "os", TAKE_PTR(os));
 }
@@ -106,19 +106,19 @@ static int kernel_add(json_object *info) {
         if (uname(&u) < 0)
                 return -errno;
         _cleanup_json_ json_object *kernel = json_object_new_object();
-        if (!kernel || add_string_or_null(kernel, "sysname", u.sysname) < 0 ||
-            add_string_or_null(kernel, "release", u.release) < 0 || add_string_or_null(kernel, "version", u.version) < 0 ||
-            add_string_or_null(kernel, "machine", u.machine) < 0)
+        if (!kernel || sysops_add_string_or_null(kernel, "sysname", u.sysname) < 0 ||
+            sysops_add_string_or_null(kernel, "release", u.release) < 0 || sysops_add_string_or_null(kernel, "version", u.version) < 0 ||
+            sysops_add_string_or_null(kernel, "machine", u.machine) < 0)
                 return -ENOMEM;
         return json_add(info, "kernel", TAKE_PTR(kernel));
 }
 
 static int uptime_add(json_object *info) {
         uint64_t uptime;
-        int r = read_uptime_usec(&uptime);
+        int r = sysops_read_uptime_usec(&uptime);
         if (r < 0)
                 return r;
-        uint64_t now = realtime_usec();
+        uint64_t now = sysops_realtime_usec();
         char ts[SYSOPS_TIMESTAMP_MAX];
         if (json_add_string(info, "boot_time", sysops_format_timestamp(ts, now > uptime ? now - uptime : 0, false)) < 0 ||
             json_add(info, "uptime_seconds", sysops_json_number((double) uptime / USEC_PER_SEC, 2)) < 0)
@@ -128,7 +128,7 @@ static int uptime_add(json_object *info) {
 
 static int loadavg_add(json_object *info) {
         _cleanup_free_ char *text = NULL;
-        int r = read_small_file("/proc/loadavg", SMALL_FILE_MAX, &text, NULL);
+        int r = sysops_read_small_file("/proc/loadavg", SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
         double l1, l5, l15;
@@ -148,7 +148,7 @@ static int loadavg_add(json_object *info) {
 
 static int meminfo_add(json_object *info) {
         _cleanup_free_ char *text = NULL;
-        int r = read_small_file("/proc/meminfo", SMALL_FILE_MAX, &text, NULL);
+        int r = sysops_read_small_file("/proc/meminfo", SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
 
@@ -196,7 +196,7 @@ static const char *container_name(char **buf) {
         static const char *const files[] = { "/run/systemd/container", "/run/host/container-manager" };
         FOREACH_ELEMENT(f, files) {
                 _cleanup_free_ char *name = NULL;
-                if (read_one_line(*f, &name) >= 0 && !isempty(name))
+                if (sysops_read_one_line(*f, &name) >= 0 && !isempty(name))
                         return *buf = TAKE_PTR(name);
         }
 
@@ -208,13 +208,13 @@ static const char *container_name(char **buf) {
                 return "openvz";
 
         _cleanup_free_ char *osrelease = NULL;
-        if (read_one_line("/proc/sys/kernel/osrelease", &osrelease) >= 0 &&
+        if (sysops_read_one_line("/proc/sys/kernel/osrelease", &osrelease) >= 0 &&
             (strstr(osrelease, "Microsoft") || strstr(osrelease, "WSL")))
                 return "wsl";
 
         /* Hints in PID 1's cgroup, readable by anyone: a container manager's scope around the whole system. */
         _cleanup_free_ char *cgroup = NULL;
-        if (read_small_file("/proc/1/cgroup", SMALL_FILE_MAX, &cgroup, NULL) >= 0) {
+        if (sysops_read_small_file("/proc/1/cgroup", SMALL_FILE_MAX, &cgroup, NULL) >= 0) {
                 if (strstr(cgroup, "/docker/") || strstr(cgroup, "/docker-"))
                         return "docker";
                 if (strstr(cgroup, "/libpod-") || strstr(cgroup, "/machine.slice/libpod"))
@@ -246,7 +246,7 @@ static const char *vm_from_dmi(void) {
         };
         FOREACH_ELEMENT(f, files) {
                 _cleanup_free_ char *s = NULL;
-                if (read_one_line(*f, &s) < 0)
+                if (sysops_read_one_line(*f, &s) < 0)
                         continue;
                 FOREACH_ELEMENT(v, vendors)
                         if (startswith_ptr(s, v->prefix))
@@ -309,7 +309,7 @@ static const char *vm_name(char **buf) {
         const char *name = vm_from_dmi();
         if (name || (name = vm_from_cpuid()))
                 return name;
-        if (read_one_line("/sys/hypervisor/type", buf) >= 0 && streq(*buf, "xen"))
+        if (sysops_read_one_line("/sys/hypervisor/type", buf) >= 0 && streq(*buf, "xen"))
                 return "xen";
         return cpuinfo_has_hypervisor_flag() ? "vm-other" : NULL;
 }
@@ -320,8 +320,8 @@ static int virtualization_add(json_object *info) {
 
         _cleanup_json_ json_object *virt = json_object_new_object();
         if (!virt || json_add_string(virt, "type", container ? "container" : vm ? "vm" : "none") < 0 ||
-            add_string_or_null(virt, "name", container ?: vm) < 0 || add_string_or_null(virt, "vm", vm) < 0 ||
-            add_string_or_null(virt, "container", container) < 0)
+            sysops_add_string_or_null(virt, "name", container ?: vm) < 0 || sysops_add_string_or_null(virt, "vm", vm) < 0 ||
+            sysops_add_string_or_null(virt, "container", container) < 0)
                 return -ENOMEM;
         return json_add(info, "virtualization", TAKE_PTR(virt));
 }
@@ -333,7 +333,7 @@ static int system_info_build(json_object **ret) {
                 return -ENOMEM;
         if (gethostname(hostname, sizeof(hostname) - 1) < 0)
                 return -errno;
-        if (add_string_or_null(info, "hostname", hostname) < 0)
+        if (sysops_add_string_or_null(info, "hostname", hostname) < 0)
                 return -ENOMEM;
 
         int (*const parts[])(json_object *) = {
@@ -378,7 +378,7 @@ static char *system_info_summary(json_object *info) {
                     json_get_string(virt, "name") ? " (" : "", strempty(json_get_string(virt, "name")),
                     json_get_string(virt, "name") ? ")" : "", format_duration(up, sizeof(up), uptime),
                     strempty(json_get_string(info, "boot_time")), l[0], l[1], l[2], json_object_get_int(online),
-                    format_bytes(avail, sizeof(avail), mem_avail), format_bytes(total, sizeof(total), mem_total)) < 0)
+                    sysops_format_bytes(avail, sizeof(avail), mem_avail), sysops_format_bytes(total, sizeof(total), mem_total)) < 0)
                 return NULL;
         return text;
 }

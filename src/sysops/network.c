@@ -19,7 +19,7 @@
 static int sysfs_net_read(const char *ifname, const char *attribute, char **ret) {
         char path[128];
         snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attribute);
-        return read_one_line(path, ret);
+        return sysops_read_one_line(path, ret);
 }
 
 static int interface_add_sysfs(json_object *iface, const char *ifname) {
@@ -29,8 +29,8 @@ static int interface_add_sysfs(json_object *iface, const char *ifname) {
         (void) sysfs_net_read(ifname, "mtu", &mtu);
         (void) sysfs_net_read(ifname, "ifindex", &ifindex);
 
-        if (add_string_or_null(iface, "mac", isempty(mac) ? NULL : mac) < 0 ||
-            add_string_or_null(iface, "operstate", operstate) < 0)
+        if (sysops_add_string_or_null(iface, "mac", isempty(mac) ? NULL : mac) < 0 ||
+            sysops_add_string_or_null(iface, "operstate", operstate) < 0)
                 return -ENOMEM;
         if (json_object_object_add(iface, "mtu", mtu ? json_object_new_int64(strtoll(mtu, NULL, 10)) : NULL) < 0 ||
             json_object_object_add(iface, "index", ifindex ? json_object_new_int64(strtoll(ifindex, NULL, 10)) : NULL) < 0)

@@ -86,7 +86,7 @@ json_object *sysops_json_number(double value, int decimals) {
 
 /* Reads a small file (a /proc or /sys attribute, os-release) whole, NUL-terminated. Files longer than max are
  * refused with -EFBIG rather than cut, so that nothing parses half a table. */
-int read_small_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+int sysops_read_small_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
@@ -123,9 +123,9 @@ int read_small_file(const char *path, size_t max, char **ret, size_t *ret_size) 
 }
 
 /* The first line of a small file, without its newline and trailing blanks. */
-int read_one_line(const char *path, char **ret) {
+int sysops_read_one_line(const char *path, char **ret) {
         _cleanup_free_ char *text = NULL;
-        int r = read_small_file(path, SMALL_FILE_MAX, &text, NULL);
+        int r = sysops_read_small_file(path, SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
         text[strcspn(text, "\n")] = 0;
@@ -135,9 +135,9 @@ int read_one_line(const char *path, char **ret) {
         return 0;
 }
 
-int read_uptime_usec(uint64_t *ret) {
+int sysops_read_uptime_usec(uint64_t *ret) {
         _cleanup_free_ char *text = NULL;
-        int r = read_small_file("/proc/uptime", SMALL_FILE_MAX, &text, NULL);
+        int r = sysops_read_small_file("/proc/uptime", SMALL_FILE_MAX, &text, NULL);
         if (r < 0)
                 return r;
         double uptime;
@@ -147,7 +147,7 @@ int read_uptime_usec(uint64_t *ret) {
         return 0;
 }
 
-uint64_t realtime_usec(void) {
+uint64_t sysops_realtime_usec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000U;
@@ -155,23 +155,23 @@ uint64_t realtime_usec(void) {
 
 int sysops_boot_time_usec(uint64_t *ret) {
         uint64_t uptime;
-        int r = read_uptime_usec(&uptime);
+        int r = sysops_read_uptime_usec(&uptime);
         if (r < 0)
                 return r;
-        uint64_t now = realtime_usec();
+        uint64_t now = sysops_realtime_usec();
         *ret = now > uptime ? now - uptime : 0;
         return 0;
 }
 
 /* json_add for a string that may be missing: JSON null then. */
-int add_string_or_null(json_object *o, const char *key, const char *value) {
+int sysops_add_string_or_null(json_object *o, const char *key, const char *value) {
         if (!value)
                 return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
         return json_add(o, key, sysops_json_string_clean(value, strlen(value)));
 }
 
 /* "1.5 GiB": for the text summaries. */
-const char *format_bytes(char *buf, size_t size, uint64_t bytes) {
+const char *sysops_format_bytes(char *buf, size_t size, uint64_t bytes) {
         static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
         double v = (double) bytes;
         size_t u = 0;

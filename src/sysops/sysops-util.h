@@ -30,17 +30,17 @@ json_object *sysops_json_string_clean(const char *s, size_t n);
 
 /* Reads a small file (a /proc or /sys attribute, os-release) whole, NUL-terminated. Files longer than max are
  * refused with -EFBIG rather than cut, so that nothing parses half a table. */
-int read_small_file(const char *path, size_t max, char **ret, size_t *ret_size);
+int sysops_read_small_file(const char *path, size_t max, char **ret, size_t *ret_size);
 
 /* The first line of a small file, without its newline and trailing blanks. */
-int read_one_line(const char *path, char **ret);
+int sysops_read_one_line(const char *path, char **ret);
 
 /* /proc/uptime in µs, and CLOCK_REALTIME now in µs since the epoch. */
-int read_uptime_usec(uint64_t *ret);
-uint64_t realtime_usec(void);
+int sysops_read_uptime_usec(uint64_t *ret);
+uint64_t sysops_realtime_usec(void);
 
 /* json_add for a string that may be missing: JSON null then. */
-int add_string_or_null(json_object *o, const char *key, const char *value);
+int sysops_add_string_or_null(json_object *o, const char *key, const char *value);
 
 /* "1.5 GiB": for the text summaries. */
-const char *format_bytes(char *buf, size_t size, uint64_t bytes);
+const char *sysops_format_bytes(char *buf, size_t size, uint64_t bytes);

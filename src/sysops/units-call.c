@@ -113,7 +113,7 @@ void unit_call_fail_bus(UnitCall *c, const sd_bus_error *e, const char *what) {
 
 /* Calls a method of systemd. Interactive authorization stays off: systemd's polkit check is for the
  * server's user, for whom nobody can type a password; the caller's own check came before the tool ran. */
-int systemd_call(UnitCall *c, const char *path, const char *interface, const char *method,
+int sysops_systemd_call(UnitCall *c, const char *path, const char *interface, const char *method,
         sd_bus_message_handler_t callback, uint64_t usec, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r = sd_bus_message_new_method_call(c->bus, &m, SYSTEMD_SERVICE, path, interface, method);
@@ -161,5 +161,5 @@ void unit_call_loaded(UnitCall *c, sd_bus_message *m, sd_bus_message_handler_t n
                 unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
                 return;
         }
-        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", next, 0, "s", SYSTEMD_UNIT));
+        unit_call_check(c, sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", next, 0, "s", SYSTEMD_UNIT));
 }

@@ -30,7 +30,7 @@ static int on_control_state(sd_bus_message *m, void *userdata, sd_bus_error *ret
         UnitCall *c = userdata;
         /* The state after the job is a courtesy: the job's result is the answer. */
         if (!sd_bus_message_is_method_error(m, NULL))
-                (void) properties_read(m, state_properties, c->result);
+                (void) sysops_properties_read(m, state_properties, c->result);
 
         const char *result = json_get_string(c->result, "result");
         bool done = streq_ptr(result, "done");
@@ -51,7 +51,7 @@ static void on_job_done(UnitCall *c, const char *result) {
                 unit_call_fail(c, "Out of memory.");
                 return;
         }
-        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_state, 0, "s", SYSTEMD_UNIT));
+        unit_call_check(c, sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_state, 0, "s", SYSTEMD_UNIT));
 }
 
 int sysops_on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -124,7 +124,7 @@ static int changes_read(sd_bus_message *m, json_object *into) {
         const char *type, *file, *destination;
         while ((r = sd_bus_message_read(m, "(sss)", &type, &file, &destination)) > 0) {
                 json_object *change = json_object_new_object();
-                if (json_add_item(changes, change) < 0)
+                if (sysops_json_add_item(changes, change) < 0)
                         return -ENOMEM;
                 if (json_add_string(change, "type", type) < 0 || json_add_string(change, "file", file) < 0 ||
                     (!isempty(destination) && json_add_string(change, "destination", destination) < 0))
@@ -181,7 +181,7 @@ static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error
                                        "enabled; it starts when another unit or a socket, timer or path pulls it in.");
                 return 0;
         }
-        unit_call_check(c, systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", on_daemon_reloaded,
+        unit_call_check(c, sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", on_daemon_reloaded,
                 DAEMON_RELOAD_USEC, NULL));
         return 0;
 }
@@ -201,15 +201,15 @@ static void control_act(UnitCall *c) {
         }
         switch (c->action) {
         case ACTION_ENABLE:
-                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0, "asbb",
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0, "asbb",
                         1, id, false, false);
                 break;
         case ACTION_DISABLE:
-                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0, "asb",
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0, "asb",
                         1, id, false);
                 break;
         default:
-                r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued, 0,
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued, 0,
                         "ss", id, "replace");
         }
         unit_call_check(c, r);
@@ -283,7 +283,7 @@ static int on_walk_properties(sd_bus_message *m, void *userdata, sd_bus_error *r
                 unit_call_fail(c, "Out of memory.");
                 return 0;
         }
-        int r = properties_read(m, unit_walk_properties, properties);
+        int r = sysops_properties_read(m, unit_walk_properties, properties);
         if (r < 0) {
                 unit_call_fail(c, "Failed to read the properties of %s: %s", name, strerror(-r));
                 return 0;

@@ -27,19 +27,19 @@ int unit_type_of(const char *name);
 const char *unit_name_invalid(const char *name);
 
 /* Why pattern is not a glob for unit names, or NULL. Its characters were checked by the schema. */
-const char *pattern_invalid(const char *pattern);
+const char *unit_pattern_invalid(const char *pattern);
 
 /* --- values (units-properties.c) ------------------------------------------------------------------- */
 
 /* Microseconds since the epoch as RFC 3339 UTC text. */
-json_object *timestamp_new(uint64_t usec);
+json_object *sysops_timestamp_new(uint64_t usec);
 
 /* A journal field is bytes: JSON and D-Bus need UTF-8. Invalid bytes become U+FFFD; at most max bytes of
  * the input are taken, and a cut is marked with an ellipsis. */
-json_object *text_new(const char *s, size_t n, size_t max);
+json_object *sysops_text_new(const char *s, size_t n, size_t max);
 
 /* Appends item (taken) to array. */
-int json_add_item(json_object *array, json_object *item);
+int sysops_json_add_item(json_object *array, json_object *item);
 
 /* Properties systemd reports, under the names the tools answer with. */
 typedef enum PropertyKind {
@@ -55,7 +55,7 @@ typedef struct Property {
 } Property;
 
 /* Properties.GetAll's answer: the properties of table, added to into under their keys. */
-int properties_read(sd_bus_message *m, const Property *table, json_object *into);
+int sysops_properties_read(sd_bus_message *m, const Property *table, json_object *into);
 
 /* Loaded units and units systemd only made up because they were asked for. */
 bool unit_is_unknown(json_object *properties);
@@ -130,7 +130,7 @@ void unit_call_fail_bus(UnitCall *c, const sd_bus_error *e, const char *what);
 
 /* Calls a method of systemd. Interactive authorization stays off: systemd's polkit check is for the
  * server's user, for whom nobody can type a password; the caller's own check came before the tool ran. */
-int systemd_call(UnitCall *c, const char *path, const char *interface, const char *method,
+int sysops_systemd_call(UnitCall *c, const char *path, const char *interface, const char *method,
         sd_bus_message_handler_t callback, uint64_t usec, const char *types, ...);
 
 /* Ends the call with a tool error when its next step, a call to systemd, could not be made. */

@@ -29,7 +29,7 @@ static int list_read(UnitCall *c, sd_bus_message *m, json_object *all) {
                                 continue;
                 }
                 json_object *u = json_object_new_object();
-                if (json_add_item(all, u) < 0)
+                if (sysops_json_add_item(all, u) < 0)
                         return -ENOMEM;
                 if (json_add_string(u, "name", name) < 0 || json_add_string(u, "description", description) < 0 ||
                     json_add_string(u, "load_state", load) < 0 || json_add_string(u, "active_state", active) < 0 ||
@@ -63,7 +63,7 @@ static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         _cleanup_json_ json_object *units = json_object_new_array_ext((int) n);
         bool ok = units;
         for (size_t i = 0; ok && i < n; i++)
-                ok = json_add_item(units, json_object_get(json_object_array_get_idx(all, i))) >= 0;
+                ok = sysops_json_add_item(units, json_object_get(json_object_array_get_idx(all, i))) >= 0;
         if (!ok || json_add(c->result, "units", TAKE_PTR(units)) < 0 ||
             json_add(c->result, "total", json_object_new_uint64(total)) < 0 ||
             json_add(c->result, "truncated", json_object_new_boolean(total > c->limit)) < 0) {
@@ -81,7 +81,7 @@ int tool_units(McpRequest *req, json_object *args) {
         json_object *limit = NULL;
         json_object_object_get_ex(args, "limit", &limit);
 
-        const char *why = pattern ? pattern_invalid(pattern) : NULL;
+        const char *why = pattern ? unit_pattern_invalid(pattern) : NULL;
         if (why)
                 return mcp_request_reply_tool_error(req, "Invalid pattern \"%s\": %s.", pattern, why);
 

@@ -49,7 +49,7 @@ const char *unit_name_invalid(const char *name) {
 }
 
 /* Why pattern is not a glob for unit names, or NULL. Its characters were checked by the schema. */
-const char *pattern_invalid(const char *pattern) {
+const char *unit_pattern_invalid(const char *pattern) {
         if (strspn(pattern, PATTERN_CHARS) != strlen(pattern))
                 return "a pattern has only letters, digits and \"@._:-\", and the glob characters \"*?[]\"";
         bool open = false;

@@ -6,7 +6,7 @@
 #include "units-internal.h"
 
 /* Microseconds since the epoch as RFC 3339 UTC text. */
-json_object *timestamp_new(uint64_t usec) {
+json_object *sysops_timestamp_new(uint64_t usec) {
         time_t sec = (time_t) (usec / USEC_PER_SEC);
         struct tm tm;
         char text[64];
@@ -50,7 +50,7 @@ static size_t utf8_sequence_length(const unsigned char *p, size_t n) {
 
 /* A journal field is bytes: JSON and D-Bus need UTF-8. Invalid bytes become U+FFFD; at most max bytes of
  * the input are taken, and a cut is marked with an ellipsis. */
-json_object *text_new(const char *s, size_t n, size_t max) {
+json_object *sysops_text_new(const char *s, size_t n, size_t max) {
         bool cut = n > max;
         n = MIN(n, max);
         _cleanup_free_ char *out = malloc(n * 3 + 4);
@@ -77,7 +77,7 @@ json_object *text_new(const char *s, size_t n, size_t max) {
 }
 
 /* Appends item (taken) to array. */
-int json_add_item(json_object *array, json_object *item) {
+int sysops_json_add_item(json_object *array, json_object *item) {
         if (!item || json_object_array_add(array, item) < 0) {
                 json_object_put(item);
                 return -ENOMEM;
@@ -130,14 +130,14 @@ static int variant_read(sd_bus_message *m, const Property *p, json_object **ret)
                 r = sd_bus_message_read_basic(m, 't', &t);
                 if (r >= 0 && !(p->kind == PROPERTY_TIMESTAMP && t == 0) &&
                     !(p->kind == PROPERTY_COUNTER && t == UINT64_MAX) &&
-                    !(v = p->kind == PROPERTY_TIMESTAMP ? timestamp_new(t) : json_object_new_uint64(t)))
+                    !(v = p->kind == PROPERTY_TIMESTAMP ? sysops_timestamp_new(t) : json_object_new_uint64(t)))
                         r = -ENOMEM;
         } else if (streq(contents, "as")) {
                 r = sd_bus_message_read_strv(m, &strv);
                 if (r >= 0 && !(v = json_object_new_array()))
                         r = -ENOMEM;
                 for (char **x = strv; x && *x; x++) {
-                        if (r >= 0 && json_add_item(v, json_object_new_string(*x)) < 0)
+                        if (r >= 0 && sysops_json_add_item(v, json_object_new_string(*x)) < 0)
                                 r = -ENOMEM;
                         free(*x);
                 }
@@ -159,7 +159,7 @@ static int variant_read(sd_bus_message *m, const Property *p, json_object **ret)
 }
 
 /* Properties.GetAll's answer: the properties of table, added to into under their keys. */
-int properties_read(sd_bus_message *m, const Property *table, json_object *into) {
+int sysops_properties_read(sd_bus_message *m, const Property *table, json_object *into) {
         int r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;

@@ -68,7 +68,7 @@ static int journal_field_add(sd_journal *j, const char *field, json_object *entr
                 long long n = strtoll(text, &end, 10);
                 return *end ? 0 : json_add(entry, key, json_object_new_int64(n));
         }
-        return json_add(entry, key, text_new(value, length, LOG_MESSAGE_MAX));
+        return json_add(entry, key, sysops_text_new(value, length, LOG_MESSAGE_MAX));
 }
 
 /* The unit's last lines in the journal, oldest first, as `journalctl -u` finds them: the unit's own output,
@@ -107,10 +107,10 @@ static int unit_log_read(const char *unit, unsigned max, json_object **ret) {
                         break;
                 uint64_t usec;
                 json_object *entry = json_object_new_object();
-                if (json_add_item(newest_first, entry) < 0)
+                if (sysops_json_add_item(newest_first, entry) < 0)
                         return -ENOMEM;
                 if (sd_journal_get_realtime_usec(j, &usec) >= 0 &&
-                    json_add(entry, "timestamp", timestamp_new(usec)) < 0)
+                    json_add(entry, "timestamp", sysops_timestamp_new(usec)) < 0)
                         return -ENOMEM;
                 if ((r = journal_field_add(j, "PRIORITY", entry, "priority", true)) < 0 ||
                     (r = journal_field_add(j, "_PID", entry, "pid", true)) < 0 ||
@@ -123,7 +123,7 @@ static int unit_log_read(const char *unit, unsigned max, json_object **ret) {
         if (!lines)
                 return -ENOMEM;
         for (size_t i = n; i > 0; i--)
-                if (json_add_item(lines, json_object_get(json_object_array_get_idx(newest_first, i - 1))) < 0)
+                if (sysops_json_add_item(lines, json_object_get(json_object_array_get_idx(newest_first, i - 1))) < 0)
                         return -ENOMEM;
         *ret = TAKE_PTR(lines);
         return 0;
@@ -137,7 +137,7 @@ static int on_status_type_properties(sd_bus_message *m, void *userdata, sd_bus_e
         const sd_bus_error *e = m ? sd_bus_message_get_error(m) : NULL;
         if (e)
                 log_debug("Failed to read the properties of %s's type: %s", c->unit, strempty(e->message));
-        else if (m && (r = properties_read(m, status_properties, c->result)) < 0)
+        else if (m && (r = sysops_properties_read(m, status_properties, c->result)) < 0)
                 log_debug_errno(r, "Failed to read the properties of %s's type: %m", c->unit);
 
         const char *id = json_get_string(c->result, "id") ?: c->unit;
@@ -166,7 +166,7 @@ static int on_status_unit_properties(sd_bus_message *m, void *userdata, sd_bus_e
                 unit_call_fail_bus(c, e, "read the unit's properties");
                 return 0;
         }
-        int r = properties_read(m, status_properties, c->result);
+        int r = sysops_properties_read(m, status_properties, c->result);
         if (r < 0) {
                 unit_call_fail(c, "Failed to read the properties of %s: %s", c->unit, strerror(-r));
                 return 0;
@@ -180,7 +180,7 @@ static int on_status_unit_properties(sd_bus_message *m, void *userdata, sd_bus_e
         int type = unit_type_of(id);
         if (type < 0 || !unit_types[type].interface)
                 return on_status_type_properties(NULL, c, NULL);
-        unit_call_check(c, systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_status_type_properties, 0, "s",
+        unit_call_check(c, sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_status_type_properties, 0, "s",
                 unit_types[type].interface));
         return 0;
 }
@@ -202,7 +202,7 @@ int tool_unit_status(McpRequest *req, json_object *args) {
                 return r;
         /* LoadUnit rather than GetUnit: a unit that is not loaded right now (a stopped service nothing
          * refers to) is loaded from its file, as systemctl status does. */
-        r = systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "LoadUnit", on_status_loaded, 0, "s", unit);
+        r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "LoadUnit", on_status_loaded, 0, "s", unit);
         if (r < 0)
                 return r;
         TAKE_PTR(c);

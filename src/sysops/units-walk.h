@@ -18,7 +18,7 @@ typedef enum UnitRole {
 } UnitRole;
 
 /* The Unit properties a walk needs (Properties.GetAll on org.freedesktop.systemd1.Unit, read by
- * properties_read()): names, state, and the dependencies systemd follows. */
+ * sysops_properties_read()): names, state, and the dependencies systemd follows. */
 extern const Property unit_walk_properties[];
 
 typedef struct UnitWalk UnitWalk;
@@ -32,7 +32,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(UnitWalk *, unit_walk_free);
  * be asked for. Each name is given once. */
 const char *unit_walk_next(UnitWalk *w);
 
-/* The properties of a unit unit_walk_next() gave, as properties_read() made them from unit_walk_properties
+/* The properties of a unit unit_walk_next() gave, as sysops_properties_read() made them from unit_walk_properties
  * (borrowed; a reference is kept). Returns 0, or a negative errno. */
 int unit_walk_add(UnitWalk *w, const char *name, json_object *properties);
 
