@@ -227,6 +227,36 @@ START_TEST(test_huge_id_is_refused_not_mangled) {
 }
 END_TEST
 
+START_TEST(test_ids_at_the_int64_edges_are_echoed_or_refused) {
+        /* json-c saturates integers beyond 64 bits: what it could not read exactly is refused, the rest is
+         * echoed digit for digit. */
+        static const char *const exact[] = { "9223372036854775807", "-9223372036854775807", "9007199254740993", "0" };
+        FOREACH_ELEMENT(id, exact) {
+                char text[256], expected[256];
+                snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\"}", *id);
+                snprintf(expected, sizeof(expected), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{}}", *id);
+                ck_assert_str_eq(json_to_string(send_text(text)), expected);
+        }
+        static const char *const beyond[] = { "9223372036854775808", "18446744073709551615", "18446744073709551616",
+                "-9223372036854775808", "-9223372036854775809", "1e3" };
+        FOREACH_ELEMENT(id, beyond) {
+                char text[256];
+                snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\"}", *id);
+                json_object *r = send_text(text);
+                ck_assert_int_eq(error_code(r), -32600);
+                /* and the refusal does not carry an altered id either */
+                ck_assert(json_object_is_type(json_object_object_get(r, "id"), json_type_null));
+        }
+}
+END_TEST
+
+START_TEST(test_method_with_nul_is_invalid_request) {
+        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\\u0000x\"}");
+        ck_assert_int_eq(error_code(r), -32600);
+        ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "NUL"));
+}
+END_TEST
+
 START_TEST(test_params_must_be_an_object) {
         ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}")), -32600);
 }
@@ -346,6 +376,126 @@ START_TEST(test_unknown_tool_is_invalid_params) {
         ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}")), -32602);
         ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":5}}")), -32602);
         ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}")), -32602);
+}
+END_TEST
+
+static void assert_invalid_params(const char *text, const char *why) {
+        json_object *r = send_text(text);
+        ck_assert_int_eq(error_code(r), -32602);
+        const char *message = json_get_string(json_get_object(r, "error"), "message");
+        ck_assert_msg(strstr(message, why), "\"%s\" does not say \"%s\"", message, why);
+}
+
+START_TEST(test_names_with_nul_are_refused_not_cut_short) {
+        initialize("2025-11-25");
+        /* "echo\u0000x" would run "echo" if read as a C string. */
+        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\\u0000x\","
+                              "\"arguments\":{\"text\":\"hi\"}}}", "\"name\" must not contain NUL");
+        ck_assert_int_eq(json_object_array_length(capture.messages), 0);
+        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\\u0000\","
+                              "\"arguments\":{\"color\":\"red\"}}}", "NUL");
+        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://fixed\\u0000.x\"}}",
+                "\"uri\" must not contain NUL");
+        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://fixed\\u0000\"}}",
+                "NUL");
+        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":"
+                              "\"ref/prompt\",\"name\":\"greet\\u0000\"},\"argument\":{\"name\":\"color\",\"value\":\"r\"}}}", "NUL");
+        /* The name without the NUL still runs. */
+        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+                                   "\"arguments\":{\"text\":\"hi\"}}}");
+        ck_assert_str_eq(first_text(r), "hi");
+}
+END_TEST
+
+/* A request with a string of n bytes where "%s" is in format. */
+static json_object *send_with_long_string(const char *format, size_t n) {
+        const char *at = strstr(format, "%s");
+        ck_assert_ptr_nonnull(at);
+        _cleanup_free_ char *filler = malloc(n + 1), *text = NULL;
+        ck_assert_ptr_nonnull(filler);
+        memset(filler, 'a', n);
+        filler[n] = 0;
+        ck_assert_int_ge(asprintf(&text, "%.*s%s%s", (int) (at - format), format, filler, at + 2), 0);
+        return send_text(text);
+}
+
+START_TEST(test_long_uris_cursors_and_tokens_are_refused) {
+        initialize("2025-11-25");
+        /* 1 MB URIs: not read, not kept as a subscription. */
+        json_object *r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/%s\"}}",
+                1024 * 1024);
+        ck_assert_int_eq(error_code(r), -32602);
+        ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "longer than 8192 bytes"));
+        r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/%s\"}}",
+                1024 * 1024);
+        ck_assert_int_eq(error_code(r), -32602);
+        /* Up to the limit is fine. */
+        r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/%s\"}}",
+                8192 - strlen("test://items/"));
+        ck_assert_ptr_nonnull(json_get_object(r, "result"));
+
+        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"%s\"}}", 5000);
+        ck_assert_int_eq(error_code(r), -32602);
+        ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "\"cursor\""));
+        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+                                  "\"arguments\":{\"text\":\"x\"},\"_meta\":{\"progressToken\":\"%s\"}}}", 2000);
+        ck_assert_int_eq(error_code(r), -32602);
+        ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "progressToken"));
+        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\"}}", 2000);
+        ck_assert_int_eq(error_code(r), -32602);
+}
+END_TEST
+
+START_TEST(test_subscriptions_per_session_are_bounded) {
+        initialize("2025-11-25");
+        char text[256];
+        for (int i = 0; i < 1000; i++) {
+                snprintf(text, sizeof(text),
+                        "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/%d\"}}", i, i);
+                ck_assert_ptr_nonnull(json_get_object(send_text(text), "result"));
+        }
+        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/new\"}}",
+                "this session holds 1000 resource subscriptions");
+        /* One already held may be asked for again; after an unsubscribe there is room for one more. */
+        ck_assert_ptr_nonnull(json_get_object(send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/7\"}}"), "result"));
+        send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://items/7\"}}");
+        ck_assert_ptr_nonnull(json_get_object(send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/new\"}}"), "result"));
+}
+END_TEST
+
+START_TEST(test_initialize_with_huge_client_info_is_refused) {
+        json_object *r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"%s\",\"version\":\"1\"}}}", 100 * 1024);
+        ck_assert_int_eq(error_code(r), -32602);
+        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                "\"2025-11-25\",\"capabilities\":{\"x\":\"%s\"},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}", 100 * 1024);
+        ck_assert_int_eq(error_code(r), -32602);
+        ck_assert(!mcp_session_is_initialized(session));
+}
+END_TEST
+
+START_TEST(test_canonical_text_sorts_keys_and_keeps_numbers) {
+        static const struct { const char *in, *out; } cases[] = {
+                { "{\"b\":[1,2.50,\"x\"],\"a\":{\"d\":null,\"c\":true}}", "{\"a\":{\"c\":true,\"d\":null},\"b\":[1,2.50,\"x\"]}" },
+                { "{\"n\":9007199254740992}", "{\"n\":9007199254740992}" },
+                { "{\"n\":9007199254740993}", "{\"n\":9007199254740993}" },
+                { "{\"n\":1.0}", "{\"n\":1.0}" },
+                { "{\"s\":\"a\\u0000b\\\"\"}", "{\"s\":\"a\\u0000b\\\"\"}" },
+                { "[]", "[]" },
+                { "{}", "{}" },
+        };
+        FOREACH_ELEMENT(c, cases) {
+                _cleanup_json_ json_object *o = NULL;
+                _cleanup_free_ char *text = NULL;
+                ck_assert_int_eq(json_parse_strict(c->in, strlen(c->in), &o, NULL), 0);
+                ck_assert_int_eq(json_canonical_text(o, &text), 0);
+                ck_assert_str_eq(text, c->out);
+        }
 }
 END_TEST
 
@@ -572,6 +722,9 @@ static Suite *engine_suite(void) {
         tcase_add_test(tc, test_wrong_jsonrpc_version_is_invalid_request);
         tcase_add_test(tc, test_bad_id_types_are_invalid_request);
         tcase_add_test(tc, test_huge_id_is_refused_not_mangled);
+        tcase_add_test(tc, test_ids_at_the_int64_edges_are_echoed_or_refused);
+        tcase_add_test(tc, test_method_with_nul_is_invalid_request);
+        tcase_add_test(tc, test_canonical_text_sorts_keys_and_keeps_numbers);
         tcase_add_test(tc, test_params_must_be_an_object);
         tcase_add_test(tc, test_unknown_method_is_method_not_found);
         tcase_add_test(tc, test_notification_gets_no_reply);
@@ -597,6 +750,10 @@ static Suite *engine_suite(void) {
         tcase_add_test(tc, test_tools_list_paginates_with_cursor);
         tcase_add_test(tc, test_tools_list_unknown_cursor_is_invalid_params);
         tcase_add_test(tc, test_unknown_tool_is_invalid_params);
+        tcase_add_test(tc, test_names_with_nul_are_refused_not_cut_short);
+        tcase_add_test(tc, test_long_uris_cursors_and_tokens_are_refused);
+        tcase_add_test(tc, test_subscriptions_per_session_are_bounded);
+        tcase_add_test(tc, test_initialize_with_huge_client_info_is_refused);
         tcase_add_test(tc, test_arguments_of_wrong_type_are_invalid_params);
         tcase_add_test(tc, test_arguments_failing_schema_give_tool_error);
         tcase_add_test(tc, test_tool_call_returns_text);

@@ -93,6 +93,16 @@ START_TEST(test_derived_keys_agree_per_purpose) {
 }
 END_TEST
 
+START_TEST(test_wiped_key_is_all_zero) {
+        SealKey k, zero = {};
+        ck_assert_int_eq(seal_key_generate(&k), 0);
+        ck_assert(memcmp(&k, &zero, sizeof(k)) != 0);
+        seal_key_wipe(&k);
+        ck_assert(memcmp(&k, &zero, sizeof(k)) == 0);
+        seal_key_wipe(NULL);
+}
+END_TEST
+
 static Suite *seal_suite(void) {
         Suite *s = suite_create("seal");
         TCase *tc = tcase_create("seal");
@@ -105,6 +115,7 @@ static Suite *seal_suite(void) {
         tcase_add_test(tc, test_foreign_key_or_context_is_refused);
         tcase_add_test(tc, test_garbage_is_refused);
         tcase_add_test(tc, test_derived_keys_agree_per_purpose);
+        tcase_add_test(tc, test_wiped_key_is_all_zero);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -283,6 +283,128 @@ START_TEST(test_foreign_state_is_refused) {
 }
 END_TEST
 
+/* Calls ask_name with arguments (JSON text) and the extra params text, as principal (NULL: none). */
+static const char *current_principal;
+static const char *principal_of(void *userdata) {
+        return current_principal;
+}
+
+static json_object *call_as(const char *principal, const char *arguments, const char *extra) {
+        McpSinkOps ops = *test_capture_ops;
+        ops.principal = principal_of;
+        current_principal = principal;
+
+        _cleanup_free_ char *text = NULL;
+        ck_assert_int_ge(asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
+                                         "\"ask_name\",\"arguments\":%s%s," META "}}", arguments, extra), 0);
+        _cleanup_json_ json_object *m = NULL;
+        ck_assert_int_eq(json_parse_strict(text, strlen(text), &m, NULL), 0);
+        capture_reset(&capture);
+        capture.messages = json_object_new_array();
+        if (mcp_server_dispatch_stateless(server, m, &ops, &capture, NULL) == 0)
+                capture.done = true;
+        capture_run(&capture, event);
+        return capture.reply;
+}
+
+/* The reply's error message, or its first text. */
+static const char *outcome(json_object *reply) {
+        const char *message = json_get_string(json_get_object(reply, "error"), "message");
+        if (message)
+                return message;
+        return json_get_string(json_object_array_get_idx(json_get_array(result_of(reply), "content"), 0), "text");
+}
+
+static const char *resume_as(const char *principal, const char *arguments, const char *state) {
+        _cleanup_free_ char *extra = NULL;
+        ck_assert_int_ge(asprintf(&extra, ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
+                                          "\"content\":{\"name\":\"Di\"}}}", state), 0);
+        return outcome(call_as(principal, arguments, extra));
+}
+
+START_TEST(test_state_is_bound_to_exact_arguments) {
+        /* Equal as doubles, different as integers: a state for one must not open for the other. */
+        call_as(NULL, "{\"n\":9007199254740992}", "");
+        _cleanup_free_ char *state = state_of(capture.reply);
+        ck_assert_ptr_nonnull(strstr(resume_as(NULL, "{\"n\":9007199254740993}", state), "another request"));
+        ck_assert_ptr_nonnull(strstr(resume_as(NULL, "{\"n\":9007199254740992.0}", state), "another request"));
+        ck_assert_ptr_nonnull(strstr(resume_as(NULL, "{\"n\":\"9007199254740992\"}", state), "another request"));
+        ck_assert_str_eq(resume_as(NULL, "{\"n\":9007199254740992}", state), "Hello, Di (resumed)");
+
+        /* The order of members is not part of the arguments; strings are compared whole, past a NUL. */
+        call_as(NULL, "{\"a\":1,\"b\":\"x\\u0000y\"}", "");
+        _cleanup_free_ char *ordered = state_of(capture.reply);
+        ck_assert_str_eq(resume_as(NULL, "{\"b\":\"x\\u0000y\",\"a\":1}", ordered), "Hello, Di (resumed)");
+        ck_assert_ptr_nonnull(strstr(resume_as(NULL, "{\"a\":1,\"b\":\"x\\u0000z\"}", ordered), "another request"));
+}
+END_TEST
+
+START_TEST(test_state_is_bound_to_the_principal) {
+        call_as("alice", "{}", "");
+        _cleanup_free_ char *state = state_of(capture.reply);
+        ck_assert_ptr_nonnull(strstr(resume_as("bob", "{}", state), "another request"));
+        ck_assert_ptr_nonnull(strstr(resume_as(NULL, "{}", state), "another request"));
+        ck_assert_ptr_nonnull(strstr(resume_as("", "{}", state), "another request"));
+        ck_assert_str_eq(resume_as("alice", "{}", state), "Hello, Di (resumed)");
+
+        call_as(NULL, "{}", "");
+        _cleanup_free_ char *anonymous = state_of(capture.reply);
+        ck_assert_ptr_nonnull(strstr(resume_as("alice", "{}", anonymous), "another request"));
+        ck_assert_str_eq(resume_as(NULL, "{}", anonymous), "Hello, Di (resumed)");
+}
+END_TEST
+
+/* A relay's tool (the gateway's /mcp): it sees requestState as the client sent it. */
+static int tool_show_state(McpRequest *req, json_object *args) {
+        const char *state = json_get_string(mcp_request_get_params(req), "requestState");
+        return mcp_request_reply_text(req, "state: %s", state ?: "(none)");
+}
+
+static int relay_nothing(McpRequest *req, json_object *message, void *userdata) {
+        return 0;
+}
+
+START_TEST(test_relay_passes_state_on_to_its_tools) {
+        static const char *const no_methods[] = { NULL };
+        static const McpRelay relay = { .request = relay_nothing, .methods = no_methods };
+        static const McpTool relayed[] = { { .name = "far", .handler = tool_show_state }, {} };
+        static const McpServerDefinition relay_definition = { .name = "relay", .version = "1", .tools = relayed,
+                                                              .relay = &relay };
+        _cleanup_(mcp_server_freep) McpServer *front = NULL;
+        ck_assert_int_ge(mcp_server_new(&front, &relay_definition, event, NULL), 0);
+
+        static const char text[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"far\","
+                                   "\"arguments\":{},\"requestState\":\"sealed-by-the-backend\",\"inputResponses\":{}," META "}}";
+        json_object *reply = capture_dispatch_stateless(&capture, front, event, text);
+        ck_assert_str_eq(outcome(reply), "state: sealed-by-the-backend");
+
+        /* A server of its own still opens (and here refuses) what it did not seal. */
+        static const char own[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"plain\","
+                                  "\"arguments\":{},\"requestState\":\"sealed-by-the-backend\"," META "}}";
+        ck_assert_int_eq(error_code(send(own)), -32602);
+}
+END_TEST
+
+START_TEST(test_listen_subscriptions_are_bounded) {
+        _cleanup_free_ char *uris = NULL, *text = NULL;
+        size_t n = 1001;
+        uris = malloc(n * 24 + 1);
+        ck_assert_ptr_nonnull(uris);
+        char *p = uris;
+        for (size_t i = 0; i < n; i++)
+                p += sprintf(p, "%s\"test://r/%zu\"", i ? "," : "", i);
+        ck_assert_int_ge(asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscriptions/listen\",\"params\":{"
+                                         "\"notifications\":{\"resourceSubscriptions\":[%s]}," META "}}", uris), 0);
+        json_object *reply = send(text);
+        ck_assert_int_eq(error_code(reply), -32602);
+        ck_assert_ptr_nonnull(strstr(outcome(reply), "at most 1000 URIs"));
+
+        static const char nul[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscriptions/listen\",\"params\":{"
+                                  "\"notifications\":{\"resourceSubscriptions\":[\"test://a\\u0000b\"]}," META "}}";
+        ck_assert_int_eq(error_code(send(nul)), -32602);
+}
+END_TEST
+
 START_TEST(test_replayed_state_is_idempotent_until_it_expires) {
         call("ask_name", "");
         _cleanup_free_ char *state = state_of(capture.reply);
@@ -415,6 +537,10 @@ static Suite *stateless_suite(void) {
         tcase_add_test(tc, test_truncated_state_is_refused);
         tcase_add_test(tc, test_foreign_state_is_refused);
         tcase_add_test(tc, test_replayed_state_is_idempotent_until_it_expires);
+        tcase_add_test(tc, test_state_is_bound_to_exact_arguments);
+        tcase_add_test(tc, test_state_is_bound_to_the_principal);
+        tcase_add_test(tc, test_relay_passes_state_on_to_its_tools);
+        tcase_add_test(tc, test_listen_subscriptions_are_bounded);
         tcase_add_test(tc, test_missing_capability_is_refused);
         tcase_add_test(tc, test_headers_are_checked_against_the_body);
         tcase_add_test(tc, test_log_level_from_meta);

@@ -2,6 +2,7 @@
 /* json-c helpers: strict parsing with limits and typed getters. */
 #include <errno.h>
 
+#include "buffer.h"
 #include "json-util.h"
 
 static int invalid(const char **ret_reason, const char *reason) {
@@ -120,4 +121,120 @@ int json_add(json_object *obj, const char *key, json_object *value) {
 
 int json_add_string(json_object *obj, const char *key, const char *value) {
         return json_add(obj, key, json_object_new_string(value));
+}
+
+static int canonical_append(Buffer *b, json_object *o);
+
+static int append_text(Buffer *b, const char *text) {
+        return buffer_append(b, text, strlen(text), SIZE_MAX - 1);
+}
+
+static int compare_keys(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static int canonical_append_object(Buffer *b, json_object *o) {
+        size_t n = (size_t) json_object_object_length(o), i = 0;
+        _cleanup_free_ const char **keys = new0(const char *, n ?: 1);
+        if (!keys)
+                return -ENOMEM;
+        json_object_object_foreach(o, key, value) {
+                (void) value;
+                keys[i++] = key;
+        }
+        qsort(keys, n, sizeof(*keys), compare_keys);
+
+        int r = append_text(b, "{");
+        for (i = 0; r >= 0 && i < n; i++) {
+                _cleanup_json_ json_object *k = json_object_new_string(keys[i]);
+                if (!k)
+                        return -ENOMEM;
+                if (i > 0)
+                        r = append_text(b, ",");
+                if (r >= 0)
+                        r = append_text(b, json_to_string(k));
+                if (r >= 0)
+                        r = append_text(b, ":");
+                if (r >= 0)
+                        r = canonical_append(b, json_object_object_get(o, keys[i]));
+        }
+        return r < 0 ? r : append_text(b, "}");
+}
+
+static int canonical_append(Buffer *b, json_object *o) {
+        switch (json_object_get_type(o)) {
+        case json_type_object:
+                return canonical_append_object(b, o);
+        case json_type_array: {
+                int r = append_text(b, "[");
+                for (size_t i = 0, n = json_object_array_length(o); r >= 0 && i < n; i++) {
+                        if (i > 0)
+                                r = append_text(b, ",");
+                        if (r >= 0)
+                                r = canonical_append(b, json_object_array_get_idx(o, i));
+                }
+                return r < 0 ? r : append_text(b, "]");
+        }
+        default:
+                /* Scalars as json-c writes them: exact integers, a parsed double's own text, escaped strings. */
+                return append_text(b, json_to_string(o));
+        }
+}
+
+int json_canonical_text(json_object *o, char **ret) {
+        assert(ret);
+
+        Buffer b = {};
+        int r = canonical_append(&b, o);
+        if (r < 0) {
+                buffer_done(&b);
+                return r;
+        }
+        *ret = b.data ?: strdup("null");
+        return *ret ? 0 : -ENOMEM;
+}
+
+bool json_string_has_nul(json_object *s) {
+        if (!json_object_is_type(s, json_type_string))
+                return false;
+        return strlen(json_object_get_string(s)) != (size_t) json_object_get_string_len(s);
+}
+
+/* Takes o's size from *left; false once that would go below zero. Strings count their bytes, not their
+ * escapes, and other scalars 8 bytes each: an estimate of the serialized size, never far below it. */
+static bool size_within(json_object *o, size_t *left) {
+        size_t n;
+        switch (json_object_get_type(o)) {
+        case json_type_string:
+                n = (size_t) json_object_get_string_len(o) + 2;
+                break;
+        case json_type_object:
+                n = 2;
+                json_object_object_foreach(o, key, value) {
+                        size_t k = strlen(key) + 4;
+                        if (k > *left)
+                                return false;
+                        *left -= k;
+                        if (!size_within(value, left))
+                                return false;
+                }
+                break;
+        case json_type_array:
+                n = 2;
+                for (size_t i = 0, m = json_object_array_length(o); i < m; i++)
+                        if (!size_within(json_object_array_get_idx(o, i), left))
+                                return false;
+                break;
+        default:
+                n = 8;
+        }
+        if (n > *left)
+                return false;
+        *left -= n;
+        return true;
+}
+
+bool json_size_exceeds(json_object *o, size_t max) {
+        size_t left = max;
+        return !size_within(o, &left);
 }

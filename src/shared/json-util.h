@@ -26,6 +26,18 @@ bool json_get_bool(json_object *o, const char *key, bool def);
 /* Serializes compactly, without escaping '/'. The string belongs to o. */
 const char *json_to_string(json_object *o);
 
+/* The canonical text of o, for hashing: members of objects sorted by key (bytewise), no whitespace, strings
+ * escaped as json-c escapes them, numbers as their JSON text (json-c keeps a parsed double's text as it
+ * came; integers are exact within 64 bits). Two values with the same canonical text are the same value to
+ * every handler. *ret is a new string. */
+int json_canonical_text(json_object *o, char **ret);
+
+/* Whether a string value holds a NUL (json-c keeps "\u0000"; C string functions would stop at it). */
+bool json_string_has_nul(json_object *s);
+
+/* Whether o's serialized size could exceed max bytes (counted without serializing, stopping early). */
+bool json_size_exceeds(json_object *o, size_t max);
+
 /* Adds key to obj, taking the reference of value. Returns 0 or -ENOMEM. */
 int json_add(json_object *obj, const char *key, json_object *value);
 int json_add_string(json_object *obj, const char *key, const char *value);

@@ -6,9 +6,9 @@
 
 #include "jsonrpc.h"
 
-static bool id_is_valid(json_object *id) {
-        /* MCP: ids are strings or integers, never null. json-c keeps integers beyond int64 as doubles,
-         * which cannot be echoed back exactly, so they are refused too. */
+bool jsonrpc_id_is_valid(json_object *id) {
+        /* MCP: ids are strings or integers, never null. An id must go back exactly as it came, and json-c
+         * saturates integers beyond 64 bits, so what it could not read exactly is refused. */
         switch (json_object_get_type(id)) {
         case json_type_string:
                 return true;
@@ -45,7 +45,7 @@ int jsonrpc_classify(json_object *m, JsonRpcMessage *ret, const char **ret_reaso
         bool has_result = json_object_object_get_ex(m, "result", &result);
         bool has_error = json_object_object_get_ex(m, "error", &error);
 
-        if (has_id && !id_is_valid(id)) {
+        if (has_id && !jsonrpc_id_is_valid(id)) {
                 *ret_reason = "\"id\" must be a string or an integer";
                 return -EINVAL;
         }
@@ -53,6 +53,11 @@ int jsonrpc_classify(json_object *m, JsonRpcMessage *ret, const char **ret_reaso
         if (has_method) {
                 if (!json_object_is_type(method, json_type_string)) {
                         *ret_reason = "\"method\" must be a string";
+                        return -EINVAL;
+                }
+                if (json_string_has_nul(method)) {
+                        /* C would read "ping\u0000x" as "ping". */
+                        *ret_reason = "\"method\" must not contain NUL (\\u0000)";
                         return -EINVAL;
                 }
                 if (has_result || has_error) {

@@ -30,6 +30,10 @@ typedef struct JsonRpcMessage {
         json_object *error;  /* responses */
 } JsonRpcMessage;
 
+/* Whether id can be a request's id and be echoed exactly: a string, or an integer json-c read without
+ * saturating it (within int64, INT64_MIN excluded). */
+bool jsonrpc_id_is_valid(json_object *id);
+
 /* Classifies a parsed message. Returns 0, or -EINVAL with *ret_reason set to a sentence that says what is
  * wrong (for a -32600 answer). The fields of *ret borrow from m. */
 int jsonrpc_classify(json_object *m, JsonRpcMessage *ret, const char **ret_reason);

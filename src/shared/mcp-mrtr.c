@@ -3,14 +3,16 @@
  * input_required result, and the retry that carries the answers runs the handler again, which finds
  * them waiting. What earlier rounds answered travels in requestState, sealed, so any replica can go on. */
 #include <inttypes.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "json-value.h"
 #include "log.h"
 #include "mcp-internal.h"
 
-#define MCP_REQUEST_STATE_CONTEXT "aios-mcp-requestState-v1"
+/* v2: bound by SHA-256 (v1 states, bound by a weaker hash, no longer open) */
+#define MCP_REQUEST_STATE_CONTEXT "aios-mcp-requestState-v2"
 
 struct McpDeferredAnswer {
         McpDeferredAnswer *next;
@@ -46,16 +48,36 @@ static int on_deferred_answer(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-/* What identifies the request a state belongs to: method and target, and the arguments' hash. */
-static int request_target(McpRequest *req, char **ret_target, char **ret_hash) {
-        const char *name = json_get_string(req->params, "name") ?: json_get_string(req->params, "uri");
-        json_object *arguments = json_get_object(req->params, "arguments");
-        if (asprintf(ret_target, "%s %s", req->method, strempty(name)) < 0)
+/* What a state is bound to: the method, its target (tool or prompt name, resource URI), the arguments and
+ * the caller the transport vouches for, as the SHA-256 of their canonical JSON (keys sorted, numbers and
+ * strings exact), in hex. A state issued for one of these opens for no other. */
+static int request_binding(McpRequest *req, char **ret) {
+        json_object *name = NULL, *arguments = NULL;
+        if (!json_object_object_get_ex(req->params, "name", &name))
+                json_object_object_get_ex(req->params, "uri", &name);
+        json_object_object_get_ex(req->params, "arguments", &arguments);
+
+        _cleanup_json_ json_object *bound = json_object_new_array();
+        if (!bound || json_object_array_add(bound, json_object_new_string(req->method)) < 0 ||
+            json_object_array_add(bound, json_object_get(name)) < 0 ||
+            json_object_array_add(bound, req->principal ? json_object_new_string(req->principal) : NULL) < 0 ||
+            json_object_array_add(bound, json_object_get(arguments)) < 0)
                 return -ENOMEM;
-        if (asprintf(ret_hash, "%016" PRIx64, arguments ? json_hash(arguments) : UINT64_C(0)) < 0) {
-                *ret_target = mfree(*ret_target);
+
+        _cleanup_free_ char *text = NULL;
+        int r = json_canonical_text(bound, &text);
+        if (r < 0)
+                return r;
+
+        uint8_t digest[SHA256_DIGEST_LENGTH];
+        if (EVP_Digest(text, strlen(text), digest, NULL, EVP_sha256(), NULL) != 1)
+                return -EIO;
+        char *hex = new0(char, sizeof(digest) * 2 + 1);
+        if (!hex)
                 return -ENOMEM;
-        }
+        for (size_t i = 0; i < sizeof(digest); i++)
+                sprintf(hex + 2 * i, "%02x", digest[i]);
+        *ret = hex;
         return 0;
 }
 
@@ -66,13 +88,13 @@ static int64_t now_realtime_sec(void) {
 }
 
 static int state_seal(McpRequest *req, char **ret) {
-        _cleanup_free_ char *target = NULL, *hash = NULL;
-        int r = request_target(req, &target, &hash);
+        _cleanup_free_ char *binding = NULL;
+        int r = request_binding(req, &binding);
         if (r < 0)
                 return r;
 
         _cleanup_json_ json_object *state = json_object_new_object();
-        if (!state || json_add_string(state, "t", target) < 0 || json_add_string(state, "h", hash) < 0 ||
+        if (!state || json_add_string(state, "b", binding) < 0 ||
             json_add(state, "x", json_object_new_int64(now_realtime_sec() + (int64_t) req->server->state_ttl_sec)) < 0 ||
             json_add(state, "a", json_object_get(req->used_answers) ?: json_object_new_object()) < 0)
                 return -ENOMEM;
@@ -99,12 +121,12 @@ int mcp_mrtr_state_open(McpRequest *req, const char *token) {
         if (json_parse_strict(data, size, &state, NULL) < 0 || !json_object_is_type(state, json_type_object))
                 return state_refuse(req, "failed its integrity check");
 
-        _cleanup_free_ char *target = NULL, *hash = NULL;
-        r = request_target(req, &target, &hash);
+        _cleanup_free_ char *binding = NULL;
+        r = request_binding(req, &binding);
         if (r < 0)
                 return r;
-        if (!streq_ptr(json_get_string(state, "t"), target) || !streq_ptr(json_get_string(state, "h"), hash))
-                return state_refuse(req, "belongs to another request (a different method, target or arguments)");
+        if (!streq_ptr(json_get_string(state, "b"), binding))
+                return state_refuse(req, "belongs to another request (a different method, target, arguments or caller)");
 
         json_object *expiry;
         if (!json_object_object_get_ex(state, "x", &expiry) || json_object_get_int64(expiry) <= now_realtime_sec())

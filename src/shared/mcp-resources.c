@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "mcp-internal.h"
+#include "mcp-limits.h"
 
 int mcp_method_resources_list(McpRequest *req) {
         return mcp_reply_page(req, "resources", req->server->resource_descriptors);
@@ -123,6 +124,10 @@ int mcp_method_resources_subscribe(McpRequest *req) {
                 return mcp_request_reply_error(req, JSONRPC_INVALID_REQUEST, "Subscriptions need a session.");
 
         if (!hashmap_get(req->session->subscriptions, uri)) {
+                if (hashmap_size(req->session->subscriptions) >= MCP_MAX_SUBSCRIPTIONS)
+                        return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                                "Invalid params: this session holds %u resource subscriptions, the most it may; "
+                                "unsubscribe from one first.", MCP_MAX_SUBSCRIPTIONS);
                 char *copy = strdup(uri);
                 if (!copy)
                         return -ENOMEM;

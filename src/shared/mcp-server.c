@@ -6,6 +6,7 @@
 #include "jsonschema.h"
 #include "log.h"
 #include "mcp-internal.h"
+#include "mcp-limits.h"
 
 typedef enum Wire {
         WIRE_SESSION = 1 << 0,   /* 2025-11-25 and earlier: initialize, then a session */
@@ -179,6 +180,7 @@ McpServer *mcp_server_free(McpServer *s) {
         json_object_put(s->prompt_descriptors);
         json_object_put(s->server_info);
         sd_event_unref(s->event);
+        seal_key_wipe(&s->state_key);
         free(s);
         return NULL;
 }
@@ -373,6 +375,17 @@ static bool relay_wants(const McpRelay *relay, const char *method) {
 }
 
 static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcMessage *m) {
+        /* Over-long names and URIs, or ones a NUL would cut short, go no further: not to a method, not on to a
+         * backend. */
+        _cleanup_free_ char *problem = NULL;
+        int k = mcp_params_check(m->method, m->params, &problem);
+        if (k == -EINVAL) {
+                mcp_exchange_add_reply(x, jsonrpc_error_new(m->id, JSONRPC_INVALID_PARAMS, problem, NULL));
+                return 0;
+        }
+        if (k < 0)
+                return k;
+
         if (relay_wants(x->server->def->relay, m->method)) {
                 bool taken;
                 int r = dispatch_relayed(x, message, m, &taken);
@@ -430,8 +443,8 @@ static int dispatch_one(McpExchange *x, json_object *message) {
                 json_object *id = NULL;
                 if (json_object_is_type(message, json_type_object))
                         json_object_object_get_ex(message, "id", &id);
-                if (id && !json_object_is_type(id, json_type_string) && !json_object_is_type(id, json_type_int))
-                        id = NULL;
+                if (id && !jsonrpc_id_is_valid(id))
+                        id = NULL; /* null rather than an id altered on the way in */
                 mcp_exchange_add_reply(x, jsonrpc_errorf_new(id, JSONRPC_INVALID_REQUEST, "Invalid request: %s", reason));
                 return 0;
         }

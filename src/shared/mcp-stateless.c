@@ -183,6 +183,9 @@ int mcp_stateless_request_init(McpRequest *req) {
                 if (!json_object_is_type(state, json_type_string))
                         return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
                                 "Invalid params: \"requestState\" must be a string") ?: 0;
+                /* A relay's tools are another server's: that server sealed the state, and it opens it. */
+                if (req->server->def->relay)
+                        return 1;
                 int r = mcp_mrtr_state_open(req, json_object_get_string(state));
                 if (r <= 0)
                         return r;

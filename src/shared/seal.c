@@ -5,6 +5,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 
 #include "seal.h"
 
@@ -34,6 +35,11 @@ int seal_key_derive(SealKey *ret, const void *secret, size_t size, const char *p
                 OSSL_PARAM_construct_end(),
         };
         return EVP_KDF_derive(ctx, ret->bytes, sizeof(ret->bytes), params) == 1 ? 0 : -EINVAL;
+}
+
+void seal_key_wipe(SealKey *key) {
+        if (key)
+                OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
 }
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -19,6 +19,9 @@ int seal_key_generate(SealKey *ret);
 /* Derives the key from secret material (a file's contents, a credential) with HKDF-SHA256. */
 int seal_key_derive(SealKey *ret, const void *secret, size_t size, const char *purpose);
 
+/* Overwrites the key (OPENSSL_cleanse, which the compiler does not drop) before its memory is freed. */
+void seal_key_wipe(SealKey *key);
+
 /* Seals data; the context (e.g. "requestState") is authenticated too, so a token sealed for one purpose
  * does not open for another. *ret is a NUL-terminated base64url string. */
 int seal(const SealKey *key, const char *context, const void *data, size_t size, char **ret);

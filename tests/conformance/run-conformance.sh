@@ -17,6 +17,9 @@
 # AIOS_CONFORMANCE_PATH is the endpoint's path (default /mcp): /servers/conformance/mcp runs the suite
 # through the gateway (SERVER_BINARY is then tests/gateway/bridged-conformanced.sh).
 #
+# AIOS_CONFORMANCE_SCENARIOS (names separated by blanks) runs only these scenarios of the suite, one by
+# one, each judged.
+#
 # Logs (the CLI's output, the server's output, each scenario's checks.json) go to AIOS_TEST_LOG_DIR when
 # set, else to a temporary folder that is kept only when the run fails.
 set -euo pipefail
@@ -54,6 +57,12 @@ case "$suite" in
         exit 2
         ;;
 esac
+
+run_suite=1
+if [[ -n ${AIOS_CONFORMANCE_SCENARIOS:-} ]]; then
+        read -ra extra_scenarios <<<"$AIOS_CONFORMANCE_SCENARIOS"
+        run_suite=0
+fi
 
 [[ -x $server_bin ]] || { echo "run-conformance.sh: $server_bin is not an executable" >&2; exit 2; }
 read -ra wrapper <<<"${AIOS_SERVER_WRAPPER:-}"
@@ -143,8 +152,11 @@ echo "conformance $suite: $(basename "$server_bin") on $url, logs in $logdir"
 
 # The whole suite runs in one CLI process (sequentially); bound it in case a scenario hangs.
 cli_status=0
-timeout --kill-after=10 480 "$AIOS_NODE" "$cli" server --url "$url" "${cli_args[@]}" -o "$results" \
-        >"$logdir/conformance.log" 2>&1 || cli_status=$?
+: >"$logdir/conformance.log"
+if [[ $run_suite -eq 1 ]]; then
+        timeout --kill-after=10 480 "$AIOS_NODE" "$cli" server --url "$url" "${cli_args[@]}" -o "$results" \
+                >"$logdir/conformance.log" 2>&1 || cli_status=$?
+fi
 
 for scenario in "${extra_scenarios[@]}"; do
         grep -qxF "=== Running scenario: $scenario ===" "$logdir/conformance.log" && continue
