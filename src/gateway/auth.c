@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aggregate.h"
 #include "auth.h"
 #include "gateway.h"
 #include "json-util.h"
+#include "jwt.h"
 #include "log.h"
 #include "mcp-protocol.h"
 #include "mcp-request.h"
@@ -22,6 +24,7 @@ struct GatewayAuth {
         bool anonymous;
         char *anonymous_scopes;
         ApiKeyStore *keys;
+        JwtVerifier *jwt;   /* NULL: no token keys configured */
         char *resource;     /* the canonical URI of /mcp */
         char *metadata_url; /* where its RFC 9728 metadata is */
 };
@@ -30,6 +33,7 @@ GatewayAuth *gateway_auth_free(GatewayAuth *a) {
         if (!a)
                 return NULL;
         apikey_store_free(a->keys);
+        jwt_verifier_free(a->jwt);
         free(a->anonymous_scopes);
         free(a->resource);
         free(a->metadata_url);
@@ -47,6 +51,39 @@ static char *metadata_url_of(const char *resource) {
         return asprintf(&url, "%.*s/.well-known/oauth-protected-resource%s", (int) (path - resource), resource, path) < 0 ?
                        NULL :
                        url;
+}
+
+/* The JWT verifier, when the configuration names keys: a secret in the credential jwt-secret (HS*), a PEM
+ * public key, or a JWKS file. Tokens must be issued for this gateway (aud) and, when set, by JWTIssuer=. */
+static int auth_setup_jwt(GatewayAuth *a, const AuthConfig *config) {
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        _cleanup_free_ char *secret = NULL;
+        if (creds && *creds == '/' && asprintf(&secret, "%s/" GATEWAY_JWT_SECRET_CREDENTIAL, creds) < 0)
+                return log_oom();
+        if (secret && access(secret, F_OK) < 0)
+                secret = mfree(secret);
+        if (!secret && !config->jwt_public_key && !config->jwks_file)
+                return 0;
+
+        JwtPolicy policy = {
+                .issuer = config->jwt_issuer,
+                .audience = a->resource,
+                .leeway_usec = JWT_LEEWAY_USEC_DEFAULT,
+        };
+        int r = jwt_verifier_new(&policy, &a->jwt);
+        if (r < 0)
+                return log_oom();
+        const char *why = NULL;
+        if (secret && (r = jwt_verifier_add_secret_file(a->jwt, NULL, secret, &why)) < 0)
+                return log_error_errno(r, "Failed to use the credential %s: %s", GATEWAY_JWT_SECRET_CREDENTIAL,
+                        why ?: strerror(-r));
+        if (config->jwt_public_key && (r = jwt_verifier_add_pem_file(a->jwt, NULL, config->jwt_public_key, &why)) < 0)
+                return log_error_errno(r, "Failed to use the key %s: %s", config->jwt_public_key, why ?: strerror(-r));
+        if (config->jwks_file && (r = jwt_verifier_set_jwks_file(a->jwt, config->jwks_file, &why)) < 0)
+                return log_error_errno(r, "Failed to use the JWKS file %s: %s", config->jwks_file, why ?: strerror(-r));
+        log_info("JWT bearer tokens are accepted for %s%s%s.", a->resource, config->jwt_issuer ? " from " : "",
+                strempty(config->jwt_issuer));
+        return 0;
 }
 
 int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *listen) {
@@ -73,6 +110,9 @@ int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *li
                 return log_error_errno(r, "Failed to open the API key store %s: %m", path);
         log_info("API keys from %s%s; requests without credentials are %s.", path, pepper ? " (with a pepper)" : "",
                 a->anonymous ? "served as \"anonymous\"" : "refused");
+        r = auth_setup_jwt(a, config);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(a);
         return 0;
@@ -124,15 +164,17 @@ static char *scopes_join(char **scopes) {
         return text;
 }
 
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret_identity, McpHttpRefusal *ret_refusal) {
         _cleanup_free_ char *principal = NULL;
         _cleanup_strv_free_ char **scopes = NULL;
         const char *why = NULL;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t now = (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-
-        int r = apikey_store_verify(a->keys, token, now, &principal, &scopes, &why);
+        int r = apikey_store_verify(a->keys, token, realtime_usec(), &principal, &scopes, &why);
         if (r < 0) {
                 log_error_errno(r, "Failed to check an API key against %s: %m", apikey_store_path(a->keys));
                 return refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
@@ -146,6 +188,28 @@ static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret
         if (!text)
                 return -ENOMEM;
         r = mcp_identity_new(ret_identity, principal, text);
+        return r < 0 ? r : 1;
+}
+
+static int authenticate_jwt(GatewayAuth *a, const char *token, McpIdentity **ret_identity, McpHttpRefusal *ret_refusal) {
+        const char *why = NULL;
+        int r = jwt_verifier_reload(a->jwt, false, &why);
+        if (r < 0)
+                log_warning_errno(r, "Failed to reload the JWKS file, keeping the keys in use: %s", why ?: strerror(-r));
+
+        _cleanup_(jwt_claims_done) JwtClaims claims = {};
+        r = jwt_verify(a->jwt, token, realtime_usec(), &claims, &why);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL, why ?: "The token is not valid");
+                return r < 0 ? r : 0;
+        }
+
+        _cleanup_free_ char *principal = NULL, *scopes = scopes_join(claims.scopes);
+        if (!scopes || asprintf(&principal, "jwt:%s", claims.subject) < 0)
+                return -ENOMEM;
+        r = mcp_identity_new(ret_identity, principal, scopes);
         return r < 0 ? r : 1;
 }
 
@@ -177,9 +241,11 @@ int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdent
                                 "The bearer token is malformed or too long");
                 else if (apikey_text_is_key(token))
                         return authenticate_key(a, token, ret_identity, ret_refusal);
+                else if (a->jwt)
+                        return authenticate_jwt(a, token, ret_identity, ret_refusal);
                 else
                         r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
-                                "The bearer token is not an API key of this gateway");
+                                "The bearer token is not an API key of this gateway, which takes no other tokens");
         }
         return r < 0 ? r : 0;
 }

@@ -9,6 +9,9 @@
 #include "gateway-config.h"
 #include "mcp-http.h"
 
+/* The systemd credential holding the HS256/384/512 secret of JWT bearer tokens. */
+#define GATEWAY_JWT_SECRET_CREDENTIAL "jwt-secret"
+
 typedef struct GatewayAuth GatewayAuth;
 typedef struct Gateway Gateway;
 

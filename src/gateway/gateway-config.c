@@ -314,6 +314,9 @@ static const ConfigItem authentication_items[] = {
         { "APIKeyFile", config_parse_path, offsetof(AuthConfig, api_key_file), "an absolute path" },
         { "Audience", config_parse_string, offsetof(AuthConfig, audience),
                 "the gateway's canonical URI, such as https://aios.example.com/mcp" },
+        { "JWTIssuer", config_parse_string, offsetof(AuthConfig, jwt_issuer), "the issuer URI tokens name in iss" },
+        { "JWTPublicKeyFile", config_parse_path, offsetof(AuthConfig, jwt_public_key), "an absolute path" },
+        { "JWKSFile", config_parse_path, offsetof(AuthConfig, jwks_file), "an absolute path" },
         { "TLS", config_parse_tls, offsetof(AuthConfig, tls_off), "off (TLS is terminated in front of the gateway)" },
 };
 
@@ -674,6 +677,9 @@ GatewayConfig *gateway_config_free(GatewayConfig *c) {
         free(c->auth.anonymous_scopes);
         free(c->auth.api_key_file);
         free(c->auth.audience);
+        free(c->auth.jwt_issuer);
+        free(c->auth.jwt_public_key);
+        free(c->auth.jwks_file);
         strv_free(c->filter.redact_patterns);
         for (size_t i = 0; i < c->filter.n_tool_limits; i++)
                 free(c->filter.tool_limits[i].tool);

@@ -48,6 +48,9 @@ typedef struct AuthConfig {
         char *api_key_file;     /* NULL: $STATE_DIRECTORY/api-keys, else /var/lib/aios-gateway/api-keys */
         char *audience;         /* the canonical URI tokens must be issued for; NULL: http://LISTEN/mcp */
         bool tls_off;           /* TLS=off: a non-loopback address is served in plain HTTP (behind a proxy) */
+        char *jwt_issuer;       /* JWTIssuer=: tokens' iss must equal it; NULL: not checked */
+        char *jwt_public_key;   /* JWTPublicKeyFile=: a PEM public key that signs tokens */
+        char *jwks_file;        /* JWKSFile=: the identity provider's keys, reloaded when the file changes */
 } AuthConfig;
 
 /* [Filter]: what is done to results before they leave the gateway. */

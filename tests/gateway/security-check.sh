@@ -171,10 +171,43 @@ expect "a principal with a newline is refused before anything logs it" "printabl
 
 # --- anonymous switched off ----------------------------------------------------------------------------
 
+# And JWT bearer tokens (HS256, the secret in the credential jwt-secret), made here with openssl.
 kill -TERM "$gateway"
 wait "$gateway" 2>/dev/null || true
-printf '[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\n' "$state" >"$config/gateway.conf"
+printf '[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\nJWTIssuer=https://idp.example\n' "$state" >"$config/gateway.conf"
+creds=$runtime/secure-credentials
+mkdir -p "$creds"
+secret=$(head -c 48 /dev/urandom | base64 -w0 | tr -d '/+=' | head -c 48)
+printf '%s' "$secret" >"$creds/jwt-secret"
+chown -R aios-gateway "$creds"
+chmod -R go-rwx "$creds"
+export CREDENTIALS_DIRECTORY=$creds
 start_gateway "$config"
+unset CREDENTIALS_DIRECTORY
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+jwt() { # PAYLOAD: an HS256 token
+        local h p
+        h=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
+        p=$(printf '%s' "$1" | b64url)
+        printf '%s.%s.%s' "$h" "$p" "$(printf '%s.%s' "$h" "$p" | openssl dgst -sha256 -mac HMAC -macopt key:"$secret" -binary | b64url)"
+}
+now=$(date +%s)
+aud="${base}/mcp"
+good=$(jwt "{\"sub\":\"alice\",\"iss\":\"https://idp.example\",\"aud\":\"$aud\",\"exp\":$((now + 600)),\"scope\":\"tools:conformance\"}")
+out=$(stateless /mcp "$good" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "a JWT for this gateway with tools:conformance runs the tool" "simple text response" "$out"
+narrow=$(jwt "{\"sub\":\"alice\",\"iss\":\"https://idp.example\",\"aud\":\"$aud\",\"exp\":$((now + 600)),\"scp\":[\"tools:conformance:test_simple_text\"]}")
+out=$(stateless /mcp "$narrow" tools/call '{"name":"test_error_handling","arguments":{}}')
+expect "scopes come from scp too, and the principal is jwt:SUB" "jwt:alice may not use test_error_handling" "$out"
+other=$(jwt "{\"sub\":\"alice\",\"iss\":\"https://idp.example\",\"aud\":\"https://elsewhere.example/mcp\",\"exp\":$((now + 600)),\"scope\":\"tools:conformance\"}")
+out=$(stateless /mcp "$other" tools/list '{}')
+expect "a JWT issued for another resource is refused (RFC 8707)" "HTTP/1.1 401" "$out"
+expired=$(jwt "{\"sub\":\"alice\",\"iss\":\"https://idp.example\",\"aud\":\"$aud\",\"exp\":$((now - 3600)),\"scope\":\"tools:conformance\"}")
+out=$(stateless /mcp "$expired" tools/list '{}')
+expect "an expired JWT is refused" "HTTP/1.1 401" "$out"
+none=$(printf '%s.%s.' "$(printf '{"alg":"none"}' | b64url)" "$(printf '{"sub":"alice","aud":"%s","exp":%d,"scope":"admin"}' "$aud" $((now + 600)) | b64url)")
+out=$(stateless /mcp "$none" tools/list '{}')
+expect "alg none is refused" "HTTP/1.1 401" "$out"
 out=$(stateless /mcp "" tools/list '{}')
 expect "with Anonymous=no a request without credentials gets 401" "HTTP/1.1 401" "$out"
 expect "and a challenge without an error code" 'WWW-Authenticate: Bearer resource_metadata=' "$out"
