@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The gateway's checks around forwarded calls: a token from the principal's bucket before a tools/call, the
+ * response filtered and the call audited after. */
+#include <stdio.h>
+
+#include "guard.h"
+#include "log.h"
+#include "mcp-request.h"
+#include "mcp-session.h" /* now_usec() */
+#include "ratelimit.h"
+#include "redact.h"
+#include "result-cap.h"
+
+struct Guard {
+        const FilterConfig *filter;
+        Metrics *metrics;
+        RateLimit *rate_limit; /* NULL: no limits */
+        RateLimitRule rules[_TOOL_CLASS_MAX];
+        Redactor *redactor;    /* NULL: nothing to redact */
+        uint64_t *counts;      /* per pattern, for one response */
+        bool audit_failed;     /* logged once */
+};
+
+static const char *period_name(uint64_t usec) {
+        return usec == USEC_PER_SEC ? "second" : usec == 60 * USEC_PER_SEC ? "minute" : "hour";
+}
+
+Guard *guard_free(Guard *g) {
+        if (!g)
+                return NULL;
+        ratelimit_free(g->rate_limit);
+        redactor_free(g->redactor);
+        free(g->counts);
+        free(g);
+        return NULL;
+}
+
+int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics) {
+        assert(ret);
+        assert(config);
+
+        _cleanup_(guard_freep) Guard *g = new0(Guard, 1);
+        if (!g)
+                return log_oom();
+        g->filter = &config->filter;
+        g->metrics = metrics;
+
+        if (ratelimit_config_enabled(&config->rate_limit)) {
+                int r = ratelimit_new(&config->rate_limit, &g->rate_limit);
+                if (r < 0)
+                        return log_oom();
+                memcpy(g->rules, config->rate_limit.rules, sizeof(g->rules));
+                for (ToolClass c = 0; c < _TOOL_CLASS_MAX; c++)
+                        if (g->rules[c].count > 0)
+                                log_info("Rate limit for %s tools: %llu per %s and principal, bursts of %llu.",
+                                        tool_class_to_string(c), (unsigned long long) g->rules[c].count,
+                                        period_name(g->rules[c].period_usec),
+                                        (unsigned long long) (g->rules[c].burst ?: g->rules[c].count));
+        }
+
+        if (config->filter.redact_secrets || config->filter.redact_patterns) {
+                _cleanup_free_ char *error = NULL;
+                int r = redactor_new(config->filter.redact_secrets, config->filter.redact_patterns, &g->redactor, &error);
+                if (r == -EINVAL)
+                        return log_error_errno(r, "[Filter] RedactPattern=: %s", strempty(error));
+                if (r < 0)
+                        return log_oom();
+                g->counts = new0(uint64_t, MAX(redactor_n_patterns(g->redactor), 1u));
+                if (!g->counts)
+                        return log_oom();
+        }
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+/* The annotations of the tool the backend calls name, from the backend's own list. */
+static json_object *tool_annotations(Backend *b, const char *name) {
+        size_t n = b->tools && name ? json_object_array_length(b->tools) : 0;
+        for (size_t i = 0; i < n; i++) {
+                json_object *t = json_object_array_get_idx(b->tools, i);
+                if (streq_ptr(json_get_string(t, "name"), name))
+                        return json_get_object(t, "annotations");
+        }
+        return NULL;
+}
+
+int guard_admit(Guard *g, McpRequest *req, Backend *b, json_object *message, const char *tool) {
+        assert(g);
+        if (!g->rate_limit)
+                return 1;
+
+        const char *backend_name = json_get_string(json_get_object(message, "params"), "name");
+        ToolClass class = tool_class_from_annotations(tool_annotations(b, backend_name));
+        const char *principal = mcp_request_get_principal(req) ?: "anonymous";
+        uint64_t retry_usec = 0;
+        int r = ratelimit_take(g->rate_limit, principal, class, now_usec(), &retry_usec);
+        if (r != 0)
+                return r;
+
+        const char *class_name = tool_class_to_string(class);
+        const RateLimitRule *rule = &g->rules[class];
+        uint64_t retry_sec = ratelimit_retry_after_sec(retry_usec);
+        metrics_rate_limited(g->metrics, class_name);
+
+        _cleanup_free_ char *text = NULL, *reason = NULL;
+        if (asprintf(&text, "Rate limit reached: %s may call %s tools %llu times per %s (bursts of %llu); retry in %llu s.",
+                    principal, class_name, (unsigned long long) rule->count, period_name(rule->period_usec),
+                    (unsigned long long) (rule->burst ?: rule->count), (unsigned long long) retry_sec) < 0 ||
+            asprintf(&reason, "rate limit %s", class_name) < 0)
+                return -ENOMEM;
+        _cleanup_json_ json_object *data = json_object_new_object();
+        if (!data || json_add_string(data, "limit", class_name) < 0 || json_add_string(data, "principal", principal) < 0 ||
+            json_add(data, "retryAfter", json_object_new_uint64(retry_sec)) < 0 ||
+            json_add(data, "retryAfterMs", json_object_new_uint64((retry_usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) < 0)
+                return -ENOMEM;
+
+        guard_audit(g, req, b, tool, json_get_object(mcp_request_get_params(req), "arguments"), AUDIT_RESULT_REFUSED, 0,
+                reason);
+        (void) mcp_request_reply_error_data(req, RATELIMIT_ERROR_CODE, text, TAKE_PTR(data));
+        return 0;
+}
+
+/* Redacts v in place; without memory to do so, nothing of it may leave: returns -ENOMEM. */
+static int redact(Guard *g, json_object *v) {
+        if (!g->redactor || !v)
+                return 0;
+        size_t n = redactor_n_patterns(g->redactor);
+        memset(g->counts, 0, n * sizeof(uint64_t));
+        int r = redactor_redact_json(g->redactor, v, g->counts);
+        for (size_t i = 0; i < n; i++)
+                metrics_redactions(g->metrics, redactor_pattern_name(g->redactor, i), g->counts[i]);
+        return r;
+}
+
+static uint64_t max_result_size(Guard *g, const char *tool) {
+        for (size_t i = 0; i < g->filter->n_tool_limits; i++)
+                if (streq(g->filter->tool_limits[i].tool, tool))
+                        return g->filter->tool_limits[i].max;
+        return g->filter->max_result_size;
+}
+
+void guard_filter_response(Guard *g, json_object *response, const char *tool) {
+        assert(g);
+
+        json_object *result = json_get_object(response, "result"), *error = json_get_object(response, "error");
+        if ((result && redact(g, result) < 0) || (error && redact(g, error) < 0)) {
+                /* Fail closed: the response becomes an error that carries nothing of the backend's. */
+                log_oom();
+                json_object_object_del(response, "result");
+                json_object *e = json_object_new_object();
+                if (e && json_add(e, "code", json_object_new_int(-32603)) >= 0)
+                        (void) json_add_string(e, "message", "The gateway could not check this answer for secrets.");
+                (void) json_add(response, "error", e);
+                return;
+        }
+
+        uint64_t max = tool ? max_result_size(g, tool) : 0;
+        if (result && max > 0) {
+                int r = result_cap(result, max, tool);
+                if (r < 0)
+                        log_oom();
+                else if (r > 0) {
+                        metrics_result_cut(g->metrics, tool);
+                        log_debug("Cut the result of %s to %llu bytes.", tool, (unsigned long long) max);
+                }
+        }
+}
+
+void guard_filter_notification(Guard *g, json_object *notification) {
+        assert(g);
+        json_object *params = json_get_object(notification, "params");
+        if (params && redact(g, params) < 0) {
+                log_oom();
+                json_object_object_del(notification, "params");
+        }
+}
+
+void guard_audit(Guard *g, McpRequest *req, Backend *b, const char *tool, json_object *arguments,
+        AuditResult result, uint64_t duration_usec, const char *reason) {
+        assert(g);
+
+        AuditRecord record = {
+                .principal = mcp_request_get_principal(req),
+                .tool = tool,
+                .backend = b->config->name,
+                .result = result,
+                .duration_usec = duration_usec,
+                .arguments = arguments,
+                .reason = reason,
+        };
+        int r = audit_send(&record);
+        if (r < 0 && !g->audit_failed) {
+                log_warning_errno(r, "Failed to write an audit record to the journal, going on without: %m");
+                g->audit_failed = true;
+        } else if (r >= 0)
+                g->audit_failed = false;
+}
+
+void guard_call_done(Guard *g, McpRequest *req, Backend *b, const char *tool, json_object *arguments,
+        MetricsOutcome outcome, uint64_t duration_usec) {
+        static const struct {
+                AuditResult result;
+                const char *reason;
+        } table[_METRICS_OUTCOME_MAX] = {
+                [METRICS_OUTCOME_OK] = { AUDIT_RESULT_OK, NULL },
+                [METRICS_OUTCOME_TOOL_ERROR] = { AUDIT_RESULT_OK, "the tool reported an error" },
+                [METRICS_OUTCOME_ERROR] = { AUDIT_RESULT_ERROR, NULL },
+                [METRICS_OUTCOME_DENIED] = { AUDIT_RESULT_REFUSED, "access denied by the server" },
+                [METRICS_OUTCOME_UNAVAILABLE] = { AUDIT_RESULT_ERROR, "the server was unavailable" },
+                [METRICS_OUTCOME_TIMEOUT] = { AUDIT_RESULT_TIMEOUT, NULL },
+        };
+        assert(outcome >= 0 && outcome < _METRICS_OUTCOME_MAX);
+        guard_audit(g, req, b, tool, arguments, table[outcome].result, duration_usec, table[outcome].reason);
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The gateway's quotas and response filtering on the development stack: a burst of tool calls beyond the
+# principal's bucket is refused with the limit and the wait, shared by all of the principal's sessions, and
+# the next call after the wait goes through; secrets in what a server answers are redacted before the
+# answer leaves the gateway, and counted in /metrics; a result over its size limit arrives cut, as JSON.
+# usage: filter-check.sh   (AIOS_CONFORMANCED and AIOS_GATEWAYD name the binaries; runs as root)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if [[ $(id -u) -ne 0 ]]; then
+        echo "filter-check.sh: SKIP: needs root (a private mount namespace and polkitd)"
+        exit 77
+fi
+if ! command -v jq >/dev/null; then
+        echo "filter-check.sh: SKIP: needs jq"
+        exit 77
+fi
+if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
+        exec "$top/tools/dev-services.sh" -- "$0" "$@"
+fi
+
+# shellcheck source=tests/gateway/stack-lib.sh
+source "$top/tests/gateway/stack-lib.sh"
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
+expect() { # expect DESCRIPTION NEEDLE TEXT
+        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:600}"; fi
+}
+reject() { # reject DESCRIPTION NEEDLE TEXT
+        if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
+}
+
+# Read-only tools: 1 a second, 2 saved up. Results of test_input_required_result_elicitation: at most 1K.
+mkdir -p "$runtime/gateway"
+cat >"$runtime/gateway/gateway.conf" <<'CONF'
+[RateLimit]
+Read=1/s
+ReadBurst=2
+
+[Filter]
+RedactPattern=\bACME-[0-9]{6}\b
+ToolMaxResultSize=test_input_required_result_elicitation 1K
+CONF
+stack_start
+trap stack_stop EXIT
+
+accept=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"filter-check","version":"1"}}}'
+new_session() {
+        curl -s -D - -o /dev/null "$base/mcp" "${accept[@]}" -d "$init" | tr -d '\r' | sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p'
+}
+mcp() { # mcp SESSION BODY
+        curl -s --max-time 20 "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $1" -H 'MCP-Protocol-Version: 2025-11-25' -d "$2"
+}
+one=$(new_session)
+two=$(new_session)
+[[ -n $one && -n $two ]] && pass "two sessions on /mcp" || fail "two sessions on /mcp"
+for ((i = 0; i < 50; i++)); do
+        out=$(mcp "$one" '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
+        [[ $out == *'"test_simple_text"'* ]] && break
+        sleep 0.1
+done
+
+# --- rate limits --------------------------------------------------------------------------------------
+
+call='{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}'
+# A burst of 5, alternating sessions: the bucket may refill by a token meanwhile, and still runs dry.
+outs=()
+started=$(date +%s%N)
+for s in "$one" "$two" "$one" "$two" "$one"; do
+        outs+=("$(mcp "$s" "$call")")
+done
+echo "# the burst took $((($(date +%s%N) - started) / 1000000)) ms"
+expect "the first call of the burst goes through" "simple text response" "${outs[0]}"
+expect "the second goes through, on another session" "simple text response" "${outs[1]}"
+refused=${outs[4]}
+expect "a burst beyond the bucket is refused with the rate-limit error" '"code":-32029' "$refused"
+expect "the refusal says which limit" '"limit":"read"' "$refused"
+expect "the refusal says in words when to retry" "retry in 1 s" "$refused"
+retry_ms=$(jq -r '.error.data.retryAfterMs' <<<"$refused" 2>/dev/null || echo "")
+retry_s=$(jq -r '.error.data.retryAfter' <<<"$refused" 2>/dev/null || echo "")
+if [[ $retry_ms =~ ^[0-9]+$ && $retry_ms -ge 1 && $retry_ms -le 1000 && $retry_s == 1 ]]; then
+        pass "retryAfter is 1 s and retryAfterMs at most one token's time ($retry_ms ms)"
+else
+        fail "retryAfter is 1 s and retryAfterMs at most one token's time" "retryAfter=$retry_s retryAfterMs=$retry_ms"
+fi
+# The other session shares the principal's bucket: refused as well, right away.
+out=$(mcp "$one" "$call")
+expect "the principal's other session is refused too" '"code":-32029' "$out"
+# After the wait the next call succeeds.
+[[ $retry_ms =~ ^[0-9]+$ ]] || retry_ms=1000
+sleep "$(printf '%d.%03d' "$(((retry_ms + 20) / 1000))" "$(((retry_ms + 20) % 1000))")"
+out=$(mcp "$two" "$call")
+expect "the call after the wait goes through" "simple text response" "$out"
+# Write-class tools have no limit here.
+out=$(mcp "$one" '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"test_image_content","arguments":{}}}')
+expect "another class is not limited by the read bucket" '"type":"image"' "$out"
+
+metrics=$(curl -s "$base/metrics")
+expect "refusals are counted in /metrics" 'aios_gateway_rate_limited_total{class="read"}' "$metrics"
+
+# --- redaction ----------------------------------------------------------------------------------------
+
+akia=AKIA$(printf 'IOSFODNN7EXAMPLE')
+out=$(mcp "$one" '{"jsonrpc":"2.0","id":5,"method":"prompts/get","params":{"name":"test_prompt_with_arguments","arguments":{"arg1":"key '"$akia"'","arg2":"ticket ACME-123456 at https://bob:hunter2@example.com/"}}}')
+expect "the answer arrives" '"messages"' "$out"
+reject "an AWS access key id does not leave the gateway" "$akia" "$out"
+expect "it is replaced by a mark" "[REDACTED:aws-access-key]" "$out"
+reject "a password in a URL does not leave the gateway" "hunter2" "$out"
+expect "the URL keeps its user and host" "https://bob:[REDACTED:url-password]@example.com/" "$out"
+expect "a configured pattern is redacted" "ticket [REDACTED:pattern]" "$out"
+metrics=$(curl -s "$base/metrics")
+expect "redactions are counted in /metrics" 'aios_gateway_redactions_total{pattern="aws-access-key"} 1' "$metrics"
+expect "each pattern has its own count" 'aios_gateway_redactions_total{pattern="url-password"} 1' "$metrics"
+
+# --- size caps, and a tool's own result ----------------------------------------------------------------
+
+# test_input_required_result_elicitation greets the name the client gives: on the stateless wire the answer
+# travels with the call, so the tool's result holds what this test chose, a secret and 3000 bytes.
+name="ghp_16C7e42F292c6912E7710c838347Ae178B4a $(head -c 3000 /dev/zero | tr '\0' x)"
+meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"elicitation":{}},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
+greet() { # greet TOOL-NAME-AS-CALLED
+        curl -s --max-time 20 "$base/mcp" "${accept[@]}" -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: tools/call' -H "Mcp-Name: $1" \
+                -d "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":{},\"inputResponses\":{\"user_name\":{\"action\":\"accept\",\"content\":{\"name\":\"$name\"}}},$meta}}"
+}
+out=$(greet test_input_required_result_elicitation)
+if jq -e '.result.content[0].text' <<<"$out" >/dev/null 2>&1; then
+        pass "a capped result is valid JSON with its content"
+else
+        fail "a capped result is valid JSON with its content" "$out"
+fi
+size=$(jq -c '.result' <<<"$out" | wc -c)
+[[ $size -le 1024 ]] && pass "the result fits its tool's limit ($size bytes)" || fail "the result fits its tool's limit" "$size bytes"
+expect "the text starts as the tool wrote it" "Hello, [REDACTED:github-token] xxx" "$out"
+expect "and ends with a notice of what was cut" "[The gateway cut this text: " "$out"
+reject "a token in a tool's result does not leave the gateway" "ghp_16C7e42F" "$out"
+# Another tool's limit is the global one (1M by default): the same answer arrives whole.
+out=$(greet second_test_input_required_result_elicitation)
+expect "a tool without a limit of its own is not cut" "Hello, [REDACTED:github-token] $(head -c 3000 /dev/zero | tr '\0' x)!" "$out"
+metrics=$(curl -s "$base/metrics")
+expect "cut results are counted in /metrics" 'aios_gateway_results_cut_total{tool="test_input_required_result_elicitation"} 1' "$metrics"
+
+echo "filter-check: $checks checks, $failures failed"
+if [[ $failures -gt 0 ]]; then
+        cat "$runtime/gateway/gateway.conf"
+        tail -n 30 "$runtime/gateway.log"
+        exit 1
+fi
