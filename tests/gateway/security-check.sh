@@ -169,6 +169,21 @@ out=$(as_user nobody busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP
         1 principal s "$(printf 'x\nforged line')" 2>&1 || true)
 expect "a principal with a newline is refused before anything logs it" "printable ASCII" "$out"
 
+# --- what one caller on the bus may hold ------------------------------------------------------------------
+
+out=$(as_user nobody "${AIOS_BUS_SESSIONS:?}" org.aios.Conformance1 fill 70)
+expect "a caller opening more than 64 sessions loses its least recently used idle one" "s1 gone" "$out"
+expect "and keeps its newest" "s70 ok" "$out"
+reject "nobody is refused a session for it" "refused" "$out"
+out=$(as_user nobody "$AIOS_BUS_SESSIONS" org.aios.Conformance1 oversized)
+expect "1 MiB of client_capabilities in a context is refused" "org.freedesktop.DBus.Error.InvalidArgs" "$out"
+for i in 1 2 3; do
+        as_user nobody "$AIOS_BUS_SESSIONS" org.aios.Conformance1 leave 10 >/dev/null
+done
+out=$(busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 ListTools 2>&1 || true)
+expect "callers that left the bus holding ten sessions each leave the server serving" "test_simple_text" "$out"
+if kill -0 "$first" 2>/dev/null; then pass "and running"; else fail "and running" "aios-conformanced is gone"; fi
+
 # --- anonymous switched off ----------------------------------------------------------------------------
 
 # And JWT bearer tokens (HS256, the secret in the credential jwt-secret), made here with openssl.
