@@ -488,6 +488,23 @@ static void unlock_close(int *fd) {
         }
 }
 
+/* aiosctl runs as root; the gateway that reads the store runs as the owner of its directory, and must be
+ * able to read what root wrote (and take the lock after it). */
+static int chown_like_dir(ApiKeyStore *s, int fd) {
+        if (geteuid() != 0)
+                return 0;
+        _cleanup_free_ char *dir = strdup(s->path);
+        if (!dir)
+                return -ENOMEM;
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *(slash == dir ? slash + 1 : slash) = 0;
+        struct stat st;
+        if (stat(slash ? dir : ".", &st) < 0)
+                return -errno;
+        return fchown(fd, st.st_uid, st.st_gid) < 0 ? -errno : 0;
+}
+
 /* Editors take an exclusive lock on PATH.lock: the file itself is replaced by rename, so it cannot carry
  * the lock. Readers need no lock: they only ever see a complete file. */
 static int store_lock(ApiKeyStore *s, int *ret_fd) {
@@ -497,8 +514,10 @@ static int store_lock(ApiKeyStore *s, int *ret_fd) {
         int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
         if (fd < 0)
                 return -errno;
-        if (flock(fd, LOCK_EX) < 0) {
-                int r = -errno;
+        int r = chown_like_dir(s, fd);
+        if (r >= 0 && flock(fd, LOCK_EX) < 0)
+                r = -errno;
+        if (r < 0) {
                 close(fd);
                 return r;
         }
@@ -537,20 +556,9 @@ static int store_write(ApiKeyStore *s, const Entry *entries, size_t n, size_t sk
         }
         if (fchmod(fd, 0600) < 0)
                 return -errno;
-        if (geteuid() == 0) {
-                /* aiosctl runs as root; the gateway reading the file runs as the owner of its directory. */
-                _cleanup_free_ char *dir = strdup(s->path);
-                if (!dir)
-                        return -ENOMEM;
-                char *slash = strrchr(dir, '/');
-                if (slash)
-                        *(slash == dir ? slash + 1 : slash) = 0;
-                struct stat st;
-                if (stat(slash ? dir : ".", &st) < 0)
-                        return -errno;
-                if (fchown(fd, st.st_uid, st.st_gid) < 0)
-                        return -errno;
-        }
+        int r = chown_like_dir(s, fd);
+        if (r < 0)
+                return r;
 
         FILE *f = fdopen(fd, "we");
         if (!f)
@@ -564,7 +572,7 @@ static int store_write(ApiKeyStore *s, const Entry *entries, size_t n, size_t sk
                         write_entry(f, &entries[i]);
         if (extra)
                 write_entry(f, extra);
-        int r = 0;
+        r = 0;
         if (fflush(f) != 0 || ferror(f) || fsync(dupfd) < 0)
                 r = errno > 0 ? -errno : -EIO;
         if (fclose(f) != 0 && r == 0)
