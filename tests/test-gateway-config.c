@@ -424,6 +424,56 @@ START_TEST(test_sizes_and_time_spans) {
 }
 END_TEST
 
+START_TEST(test_rate_limits_and_filters) {
+        _cleanup_(gateway_config_freep) GatewayConfig *d = load_gateway_conf("");
+        ck_assert(!ratelimit_config_enabled(&d->rate_limit));
+        ck_assert(d->filter.redact_secrets);
+        ck_assert_ptr_null(d->filter.redact_patterns);
+        ck_assert_uint_eq(d->filter.max_result_size, GATEWAY_MAX_RESULT_SIZE_DEFAULT);
+
+        _cleanup_(gateway_config_freep) GatewayConfig *c = load_gateway_conf(
+                "[RateLimit]\nRead=100/s\nReadBurst=200\nDestructive=5/min\nWrite=infinity\nMaxPrincipals=10\n"
+                "[Filter]\nRedactSecrets=no\nRedactPattern=dropped\nRedactPattern=\nRedactPattern=\\bACME-[0-9]+\n"
+                "RedactPattern=x{2}\nMaxResultSize=64K\nToolMaxResultSize=system_journal 4M\n"
+                "ToolMaxResultSize=ide_read_file 1M\nToolMaxResultSize=system_journal 2M\n");
+        const RateLimitRule *read = &c->rate_limit.rules[TOOL_CLASS_READ], *destructive = &c->rate_limit.rules[TOOL_CLASS_DESTRUCTIVE];
+        ck_assert_uint_eq(read->count, 100);
+        ck_assert_uint_eq(read->period_usec, USEC_PER_SEC);
+        ck_assert_uint_eq(read->burst, 200);
+        ck_assert_uint_eq(destructive->count, 5);
+        ck_assert_uint_eq(destructive->period_usec, 60 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->rate_limit.rules[TOOL_CLASS_WRITE].count, 0);
+        ck_assert_uint_eq(c->rate_limit.max_principals, 10);
+        ck_assert(!c->filter.redact_secrets);
+        ck_assert_str_eq(c->filter.redact_patterns[0], "\\bACME-[0-9]+");
+        ck_assert_str_eq(c->filter.redact_patterns[1], "x{2}");
+        ck_assert_ptr_null(c->filter.redact_patterns[2]);
+        ck_assert_uint_eq(c->filter.max_result_size, 64 * 1024);
+        ck_assert_uint_eq(c->filter.n_tool_limits, 2);
+        ck_assert_str_eq(c->filter.tool_limits[0].tool, "system_journal");
+        ck_assert_uint_eq(c->filter.tool_limits[0].max, 2 * 1024 * 1024);
+        ck_assert_str_eq(c->filter.tool_limits[1].tool, "ide_read_file");
+
+        static const struct {
+                const char *text, *logged;
+        } bad[] = {
+                { "[RateLimit]\nRead=100\n", "Invalid value \"100\" for Read=, expected a rate such as 100/s" },
+                { "[RateLimit]\nDestructive=1/day\n", "Invalid value \"1/day\" for Destructive=" },
+                { "[RateLimit]\nWriteBurst=0\n", "Invalid value \"0\" for WriteBurst=, expected a positive number" },
+                { "[Filter]\nRedactPattern=([a-z\n", "Invalid value \"([a-z\" for RedactPattern=, expected a PCRE2 regular expression" },
+                { "[Filter]\nToolMaxResultSize=system_journal\n", "Invalid value \"system_journal\" for ToolMaxResultSize=" },
+                { "[Filter]\nToolMaxResultSize=system_journal lots\n", "for ToolMaxResultSize=, expected a tool's name, a space and a size" },
+        };
+        FOREACH_ELEMENT(b, bad) {
+                write_file("gateway.conf", b->text);
+                GatewayConfig *x = NULL;
+                _cleanup_free_ char *log = NULL;
+                ck_assert_int_eq(load_logged(&x, &log), -EINVAL);
+                ck_assert_msg(strstr(log, b->logged), "expected \"%s\" in the log, got \"%s\"", b->logged, log);
+        }
+}
+END_TEST
+
 START_TEST(test_booleans) {
         static const struct {
                 const char *value;
@@ -493,6 +543,7 @@ static Suite *gateway_config_suite(void) {
         tcase_add_test(tc, test_settings_of_the_other_type_are_dropped);
         tcase_add_test(tc, test_comments_blank_lines_and_indentation);
         tcase_add_test(tc, test_sizes_and_time_spans);
+        tcase_add_test(tc, test_rate_limits_and_filters);
         tcase_add_test(tc, test_booleans);
         tcase_add_test(tc, test_configuration_directory);
         tcase_add_test(tc, test_backend_type_names);
