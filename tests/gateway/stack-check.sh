@@ -127,6 +127,12 @@ out=$(mcp '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"nope"
 expect "an unknown tool on /mcp is a clear error" "Unknown tool: nope" "$out"
 out=$(mcp '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"test_simple_text","arguments":[]}}')
 expect "arguments of the wrong type are refused" "must be an object" "$out"
+# A 1 MB URI that a backend's template matches is refused at the gateway: no backend keeps it.
+printf '{"jsonrpc":"2.0","id":7,"method":"resources/subscribe","params":{"uri":"test://template/%s/data"}}' \
+        "$(head -c 1048576 /dev/zero | tr '\0' a)" >"$runtime/long-uri.json"
+out=$(curl -s --max-time 20 "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -H 'MCP-Protocol-Version: 2025-11-25' \
+        --data-binary @"$runtime/long-uri.json")
+expect "a 1 MB resource URI on /mcp is refused, not forwarded" "longer than 8192 bytes" "$out"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" -H "Mcp-Session-Id: $session" -d '{"jsonrpc":' || true)
 [[ $code == 400 ]] && pass "malformed JSON is 400" || fail "malformed JSON is 400" "got $code"
 code=$(head -c 5000000 /dev/zero | tr '\0' ' ' | curl -s -o /dev/null -w '%{http_code}' "$base/mcp" "${accept[@]}" --data-binary @-)
