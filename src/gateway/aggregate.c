@@ -279,7 +279,7 @@ static void merge_catalogs(Aggregate *a) {
                 return;
         }
         for (size_t i = 0; i < a->gateway->n_backends; i++)
-                if (merge_backend(a, a->gateway->backends[i]) < 0) {
+                if (a->gateway->backends[i]->config->aggregate && merge_backend(a, a->gateway->backends[i]) < 0) {
                         log_oom();
                         break;
                 }
@@ -386,7 +386,7 @@ static int aggregate_request(McpRequest *req, json_object *message, void *userda
 
 void aggregate_refresh(Aggregate *a, Backend *b) {
         aggregate_drop(a, b);
-        if (b->tools)
+        if (b->tools && b->config->aggregate)
                 aggregate_add(a, b, b->tools);
         merge_catalogs(a);
 }

@@ -423,11 +423,13 @@ static const ConfigItem backend_items[] = {
         { "Prefix", config_parse_prefix, offsetof(BackendConfig, prefix),
                 "at most 32 letters, digits, '_', '.' or '-'" },
         { "TimeoutSec", config_parse_sec, offsetof(BackendConfig, timeout_usec), EXPECTED_TIME_SPAN },
+        { "Aggregate", config_parse_bool, offsetof(BackendConfig, aggregate),
+                "a boolean: yes, no, true, false, on, off, 1 or 0" },
         { "Enabled", config_parse_bool, offsetof(BackendConfig, enabled),
                 "a boolean: yes, no, true, false, on, off, 1 or 0" },
 };
 
-#define CONFIG_ITEMS_MAX 8
+#define CONFIG_ITEMS_MAX 12
 _Static_assert(ELEMENTSOF(gateway_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 _Static_assert(ELEMENTSOF(backend_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 
@@ -772,6 +774,7 @@ static int backend_config_load(GatewayConfig *c, const char *path, const char *n
         _cleanup_(backend_config_done) BackendConfig b = {
                 .type = _BACKEND_TYPE_INVALID,
                 .enabled = true,
+                .aggregate = true,
         };
         ConfigFile f = {
                 .path = path,

@@ -38,6 +38,7 @@ typedef struct BackendConfig {
         char *prefix;      /* never NULL: "" when the backend's names are not prefixed */
         uint64_t timeout_usec; /* the gateway's call_timeout_usec unless TimeoutSec= is set */
         bool enabled;
+        bool aggregate; /* Aggregate=: on /mcp too (default), or only on /servers/NAME/mcp */
 } BackendConfig;
 
 /* [Authentication]: who may call, and how a request says who it is. */

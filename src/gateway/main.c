@@ -231,10 +231,11 @@ static int gateway_setup_backends(Gateway *g) {
                 r = relay_new(b);
                 if (r < 0)
                         return r;
+                const char *where = bc->aggregate ? "and in /mcp" : "only (Aggregate=no)";
                 if (bc->type == BACKEND_HTTP)
-                        log_info("Backend %s: %s, at %s and in /mcp.", bc->name, bc->url, b->endpoint);
+                        log_info("Backend %s: %s, at %s %s.", bc->name, bc->url, b->endpoint, where);
                 else
-                        log_info("Backend %s: %s on the system bus, at %s and in /mcp.", bc->name, bc->bus_name, b->endpoint);
+                        log_info("Backend %s: %s on the system bus, at %s %s.", bc->name, bc->bus_name, b->endpoint, where);
         }
         return 0;
 }
