@@ -8,9 +8,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "apikey.h"
@@ -29,12 +29,14 @@ typedef struct Entry {
         ApiKeyInfo info;
         uint8_t salt[SALT_SIZE];
         uint8_t hash[HASH_SIZE];
+        EVP_MAC_CTX *mac; /* keyed with salt || pepper on first use, then re-initialized for each check */
 } Entry;
 
 struct ApiKeyStore {
         char *path;
         uint8_t *pepper;
         size_t pepper_size;
+        EVP_MAC *hmac; /* fetched once: OpenSSL's one-shot HMAC() fetches it on every call */
 
         Entry *entries;
         size_t n_entries;
@@ -57,11 +59,13 @@ void apikey_info_array_free(ApiKeyInfo *a, size_t n) {
 
 static void entry_done(Entry *e) {
         apikey_info_done(&e->info);
+        EVP_MAC_CTX_free(e->mac);
+        e->mac = NULL;
 }
 
 static void entries_free(Entry *e, size_t n) {
         for (size_t i = 0; i < n; i++)
-                apikey_info_done(&e[i].info);
+                entry_done(&e[i]);
         free(e);
 }
 
@@ -126,12 +130,16 @@ int apikey_store_open(const char *path, const void *pepper, size_t pepper_size, 
         _cleanup_(apikey_store_freep) ApiKeyStore *s = new0(ApiKeyStore, 1);
         if (!s || !(s->path = strdup(path)))
                 return -ENOMEM;
+        if (pepper_size > APIKEY_PEPPER_MAX)
+                return -EINVAL;
         if (pepper_size > 0) {
                 if (!(s->pepper = malloc(pepper_size)))
                         return -ENOMEM;
                 memcpy(s->pepper, pepper, pepper_size);
                 s->pepper_size = pepper_size;
         }
+        if (!(s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
+                return -EOPNOTSUPP;
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -143,6 +151,7 @@ ApiKeyStore *apikey_store_free(ApiKeyStore *s) {
         if (s->pepper)
                 OPENSSL_cleanse(s->pepper, s->pepper_size);
         free(s->pepper);
+        EVP_MAC_free(s->hmac);
         free(s->path);
         return mfree(s);
 }
@@ -285,6 +294,7 @@ static int parse_file(FILE *f, Entry **ret, size_t *ret_n) {
                         break;
                 }
                 entries = ne;
+                entries[n] = (Entry) {};
                 r = parse_line(line, &entries[n]);
                 if (r < 0)
                         break;
@@ -364,15 +374,35 @@ static int store_refresh(ApiKeyStore *s) {
         return 0;
 }
 
-static int key_hash(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], const char *text, uint8_t out[HASH_SIZE]) {
+/* An HMAC-SHA-256 context keyed with salt || pepper. */
+static int mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **ret) {
         uint8_t k[SALT_SIZE + APIKEY_PEPPER_MAX];
+        size_t n = SALT_SIZE + s->pepper_size;
         memcpy(k, salt, SALT_SIZE);
         if (s->pepper_size > 0)
                 memcpy(k + SALT_SIZE, s->pepper, s->pepper_size);
-        unsigned len = 0;
-        uint8_t *p = HMAC(EVP_sha256(), k, (int) (SALT_SIZE + s->pepper_size), (const uint8_t *) text, strlen(text), out, &len);
-        OPENSSL_cleanse(k, sizeof(k));
-        return p && len == HASH_SIZE ? 0 : -EIO;
+        OSSL_PARAM params[] = {
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
+                OSSL_PARAM_construct_end(),
+        };
+        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(s->hmac);
+        int r = !ctx ? -ENOMEM : EVP_MAC_init(ctx, k, n, params) == 1 ? 0 : -EIO;
+        OPENSSL_cleanse(k, n);
+        if (r < 0) {
+                EVP_MAC_CTX_free(ctx);
+                return r;
+        }
+        *ret = ctx;
+        return 0;
+}
+
+/* HMAC of the key text; the context is re-initialized with the key it holds, so it can be used again. */
+static int mac_compute(EVP_MAC_CTX *ctx, const char *text, uint8_t out[HASH_SIZE]) {
+        size_t len = 0;
+        if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(ctx, (const uint8_t *) text, strlen(text)) != 1 ||
+            EVP_MAC_final(ctx, out, &len, HASH_SIZE) != 1 || len != HASH_SIZE)
+                return -EIO;
+        return 0;
 }
 
 bool apikey_text_is_key(const char *text) {
@@ -426,7 +456,12 @@ int apikey_store_verify(
                 set_error(ret_error, "The API key is unknown or revoked.");
                 return 0;
         }
-        r = key_hash(s, e->salt, text, hash);
+        if (!e->mac) {
+                r = mac_new(s, e->salt, &e->mac);
+                if (r < 0)
+                        return r;
+        }
+        r = mac_compute(e->mac, text, hash);
         if (r < 0)
                 return r;
         if (CRYPTO_memcmp(hash, e->hash, HASH_SIZE) != 0) {
@@ -640,7 +675,10 @@ int apikey_create(
                 return -ENOMEM;
         info->created = now_usec / USEC_PER_SEC;
         info->expires = expires_usec == 0 ? 0 : (expires_usec + USEC_PER_SEC - 1) / USEC_PER_SEC;
-        r = key_hash(s, e.salt, key, e.hash);
+        r = mac_new(s, e.salt, &e.mac);
+        if (r < 0)
+                return r;
+        r = mac_compute(e.mac, key, e.hash);
         if (r < 0)
                 return r;
 
