@@ -631,6 +631,14 @@ START_TEST(test_jwks_entries_are_checked) {
         ck_assert_int_eq(jwt_verifier_set_jwks(v, mismdoc, strlen(mismdoc), &reason), -EINVAL);
         ck_assert_str_eq(reason, "A JWKS entry's alg does not fit its kty.");
 
+        /* Keys of curves without an algorithm here are skipped, and the others still load. */
+        _cleanup_free_ char *mixed = NULL;
+        ck_assert_int_ge(asprintf(&mixed, "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"p521\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":\"AA\"},"
+                                          "{\"kty\":\"OKP\",\"kid\":\"ed448\",\"crv\":\"Ed448\",\"x\":\"AA\"},%s]}", sig), 0);
+        ck_assert_int_eq(jwt_verifier_set_jwks(v, mixed, strlen(mixed), &reason), 0);
+        ck_assert_int_eq(verify(v, tsig, NOW, &error), 1);
+        ck_assert_int_eq(jwt_verifier_set_jwks(v, "{\"keys\":[{\"kty\":\"EC\",\"x\":\"AA\",\"y\":\"AA\"}]}", 41, &reason), -EINVAL);
+
         ck_assert_int_eq(jwt_verifier_set_jwks(v, "{}", 2, &reason), -EINVAL);
         ck_assert_int_eq(jwt_verifier_set_jwks(v, "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}", 56, &reason), -EINVAL);
 

@@ -154,6 +154,10 @@ int jwt_key_from_pem(JwtKey *k, const char *kid, const char *pem, size_t size, c
         return 0;
 }
 
+/* A key this verifier has no algorithm for (another curve, another key type): skipped, not an error, so that
+ * an identity provider's JWKS with such keys beside usable ones still loads. */
+#define JWK_UNSUPPORTED 1
+
 /* A base64url member of a JWK, decoded; -EINVAL when absent or malformed. */
 static int jwk_bytes(json_object *jwk, const char *name, uint8_t **ret, size_t *ret_size) {
         const char *s = json_get_string(jwk, name);
@@ -207,7 +211,7 @@ static int jwk_ec(json_object *jwk, EVP_PKEY **ret) {
         else if (streq_ptr(crv, "P-384"))
                 size = 48, group = "secp384r1";
         else
-                return -EINVAL;
+                return crv ? JWK_UNSUPPORTED : -EINVAL;
 
         _cleanup_free_ uint8_t *x = NULL, *y = NULL;
         size_t nx, ny;
@@ -239,8 +243,9 @@ static int jwk_ec(json_object *jwk, EVP_PKEY **ret) {
 }
 
 static int jwk_okp(json_object *jwk, EVP_PKEY **ret) {
-        if (!streq_ptr(json_get_string(jwk, "crv"), "Ed25519"))
-                return -EINVAL;
+        const char *crv = json_get_string(jwk, "crv");
+        if (!streq_ptr(crv, "Ed25519"))
+                return crv ? JWK_UNSUPPORTED : -EINVAL;
         _cleanup_free_ uint8_t *x = NULL;
         size_t n;
         if (jwk_bytes(jwk, "x", &x, &n) < 0 || n != 32)
@@ -289,6 +294,8 @@ static int jwk_parse(json_object *jwk, JwtKey *k, const char **ret_reason) {
                         return r;
                 if (r < 0)
                         return set_reason(ret_reason, "A JWKS entry's key parameters are malformed.");
+                if (r == JWK_UNSUPPORTED)
+                        return 0;
                 r = pkey_type(pkey, &n.type, ret_reason);
                 if (r < 0)
                         return r;
