@@ -26,6 +26,12 @@ START_TEST(test_digest_is_canonical) {
         ck_assert_str_eq(da, "278ce3971035487a35626502e8cc490b5eec89ba2ab39fe3a810fcd4dc70f70f");
         ck_assert_str_eq(da, db);
         ck_assert_str_ne(da, dc);
+        /* Controls escaped as RFC 8785 does: sha256 of {"k":"a\nb\u0001\"/"} */
+        _cleanup_json_ json_object *e = json_object_new_object();
+        json_object_object_add(e, "k", json_object_new_string("a\nb\001\"/"));
+        char de[65];
+        ck_assert_int_eq(audit_arguments_digest(e, de), 0);
+        ck_assert_str_eq(de, "35ab56117508f232d85e2de333bf92b04abfe53abc7689a860793a719c7e1011");
         /* sha256 of null */
         ck_assert_str_eq(dn, "74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b");
 }

@@ -142,6 +142,18 @@ START_TEST(test_catastrophic_pattern_withholds_the_string) {
 }
 END_TEST
 
+START_TEST(test_invalid_utf8_is_withheld) {
+        _cleanup_(redactor_freep) Redactor *r = builtin();
+        const char s[] = "AKIA\xff\xfe not UTF-8";
+        _cleanup_free_ char *out = NULL;
+        ck_assert_int_eq(redactor_redact_string(r, s, strlen(s), &out, NULL, NULL), 1);
+        ck_assert_ptr_nonnull(strstr(out, "[REDACTED:unchecked]"));
+        /* Valid multi-byte text around a secret stays as it was. */
+        check_redacted(r, "Schl\xc3\xbcssel: AKIA" "IOSFODNN7EXAMPLE \xe2\x82\xac", "IOSFODNN7EXAMPLE",
+                "Schl\xc3\xbcssel: [REDACTED:aws-access-key] \xe2\x82\xac");
+}
+END_TEST
+
 START_TEST(test_large_text_with_unterminated_key_is_redacted_quickly) {
         size_t n = 1024 * 1024;
         _cleanup_free_ char *s = malloc(n + 64);
@@ -259,6 +271,7 @@ static Suite *redact_suite(void) {
         tcase_add_test(tc, test_passwords_in_urls);
         tcase_add_test(tc, test_configured_patterns);
         tcase_add_test(tc, test_catastrophic_pattern_withholds_the_string);
+        tcase_add_test(tc, test_invalid_utf8_is_withheld);
         tcase_add_test(tc, test_large_text_with_unterminated_key_is_redacted_quickly);
         tcase_add_test(tc, test_result_text_and_structured_content_are_redacted);
         tcase_add_test(tc, test_cap_cuts_text_with_notice_and_keeps_json_valid);

@@ -8,9 +8,8 @@
 #include <systemd/sd-journal.h>
 
 #include "audit.h"
+#include "buffer.h"
 #include "json-util.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
 
 static const char *const audit_result_table[_AUDIT_RESULT_MAX] = {
         [AUDIT_RESULT_OK] = "ok",
@@ -30,85 +29,111 @@ AuditResult audit_result_from_string(const char *s) {
         return _AUDIT_RESULT_INVALID;
 }
 
-static int digest_text(EVP_MD_CTX *ctx, const char *s) {
-        return EVP_DigestUpdate(ctx, s, strlen(s)) == 1 ? 0 : -ENOMEM;
+/* Arguments are bounded by the request body (MaxBodySize=); this only keeps a runaway from growing without end. */
+#define CANONICAL_MAX (UINT64_C(64) * 1024 * 1024)
+
+static int put(Buffer *b, const char *s, size_t n) {
+        return buffer_append(b, s, n, CANONICAL_MAX);
 }
 
-/* A string as json-c escapes it, quotes included. */
-static int digest_string(EVP_MD_CTX *ctx, const char *s, size_t len) {
-        _cleanup_json_ json_object *o = json_object_new_string_len(s, (int) len);
-        return o ? digest_text(ctx, json_to_string(o)) : -ENOMEM;
+static int put_str(Buffer *b, const char *s) {
+        return put(b, s, strlen(s));
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, everything else as it is. */
+static int put_string(Buffer *b, const char *s, size_t len) {
+        int r = put(b, "\"", 1);
+        size_t start = 0;
+        for (size_t i = 0; r >= 0 && i < len; i++) {
+                unsigned char c = s[i];
+                if (c >= 0x20 && c != '"' && c != '\\')
+                        continue;
+                /* As RFC 8785 has it: the short forms where JSON has one, \u00XX for the other controls. */
+                static const char short_form[0x20] = { ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
+                char esc[8];
+                int n = c == '"' || c == '\\' ? snprintf(esc, sizeof(esc), "\\%c", c) :
+                        short_form[c] ? snprintf(esc, sizeof(esc), "\\%c", short_form[c]) :
+                                        snprintf(esc, sizeof(esc), "\\u%04x", c);
+                if ((r = put(b, s + start, i - start)) >= 0)
+                        r = put(b, esc, n);
+                start = i + 1;
+        }
+        if (r >= 0)
+                r = put(b, s + start, len - start);
+        return r < 0 ? r : put(b, "\"", 1);
 }
 
 static int compare_keys(const void *a, const void *b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-static int digest_value(EVP_MD_CTX *ctx, json_object *v) {
-        char buf[64];
+static int put_value(Buffer *b, json_object *v) {
+        char num[64];
         int r;
 
         switch (json_object_get_type(v)) {
         case json_type_null:
-                return digest_text(ctx, "null");
+                return put_str(b, "null");
         case json_type_boolean:
-                return digest_text(ctx, json_object_get_boolean(v) ? "true" : "false");
+                return put_str(b, json_object_get_boolean(v) ? "true" : "false");
         case json_type_int:
                 if (json_object_get_int64(v) == INT64_MAX)
-                        snprintf(buf, sizeof(buf), "%" PRIu64, json_object_get_uint64(v));
+                        snprintf(num, sizeof(num), "%" PRIu64, json_object_get_uint64(v));
                 else
-                        snprintf(buf, sizeof(buf), "%" PRIi64, json_object_get_int64(v));
-                return digest_text(ctx, buf);
+                        snprintf(num, sizeof(num), "%" PRIi64, json_object_get_int64(v));
+                return put_str(b, num);
         case json_type_double:
-                snprintf(buf, sizeof(buf), "%.17g", json_object_get_double(v));
-                return digest_text(ctx, buf);
+                snprintf(num, sizeof(num), "%.17g", json_object_get_double(v));
+                return put_str(b, num);
         case json_type_string:
-                return digest_string(ctx, json_object_get_string(v), json_object_get_string_len(v));
+                return put_string(b, json_object_get_string(v), json_object_get_string_len(v));
         case json_type_array:
-                if ((r = digest_text(ctx, "[")) < 0)
+                if ((r = put(b, "[", 1)) < 0)
                         return r;
                 for (size_t i = 0; i < json_object_array_length(v); i++)
-                        if ((i > 0 && (r = digest_text(ctx, ",")) < 0) ||
-                            (r = digest_value(ctx, json_object_array_get_idx(v, i))) < 0)
+                        if ((i > 0 && (r = put(b, ",", 1)) < 0) || (r = put_value(b, json_object_array_get_idx(v, i))) < 0)
                                 return r;
-                return digest_text(ctx, "]");
+                return put(b, "]", 1);
         case json_type_object: {
                 size_t n = json_object_object_length(v), i = 0;
-                _cleanup_free_ const char **keys = new0(const char *, MAX(n, 1u));
-                if (!keys)
+                const char *stack[16];
+                _cleanup_free_ const char **heap = n > ELEMENTSOF(stack) ? new0(const char *, n) : NULL;
+                const char **keys = heap ?: stack;
+                if (n > ELEMENTSOF(stack) && !heap)
                         return -ENOMEM;
                 json_object_object_foreach(v, key, value) {
                         (void) value;
                         keys[i++] = key;
                 }
                 qsort(keys, n, sizeof(char *), compare_keys);
-                if ((r = digest_text(ctx, "{")) < 0)
+                if ((r = put(b, "{", 1)) < 0)
                         return r;
                 for (i = 0; i < n; i++)
-                        if ((i > 0 && (r = digest_text(ctx, ",")) < 0) ||
-                            (r = digest_string(ctx, keys[i], strlen(keys[i]))) < 0 || (r = digest_text(ctx, ":")) < 0 ||
-                            (r = digest_value(ctx, json_object_object_get(v, keys[i]))) < 0)
+                        if ((i > 0 && (r = put(b, ",", 1)) < 0) || (r = put_string(b, keys[i], strlen(keys[i]))) < 0 ||
+                            (r = put(b, ":", 1)) < 0 || (r = put_value(b, json_object_object_get(v, keys[i]))) < 0)
                                 return r;
-                return digest_text(ctx, "}");
+                return put(b, "}", 1);
         }
         }
         return -EINVAL;
 }
 
 int audit_arguments_digest(json_object *v, char ret[static 65]) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-                return -ENOMEM;
-        int r = digest_value(ctx, v);
+        _cleanup_(buffer_done) Buffer b = {};
+        int r = put_value(&b, v);
         if (r < 0)
-                return r;
+                return r == -E2BIG ? r : -ENOMEM;
 
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned n = 0;
-        if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
+        if (EVP_Digest(b.data, b.size, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
                 return -ENOMEM;
-        for (unsigned i = 0; i < n; i++)
-                sprintf(ret + 2 * i, "%02x", md[i]);
+        static const char hex[] = "0123456789abcdef";
+        for (unsigned i = 0; i < n; i++) {
+                ret[2 * i] = hex[md[i] >> 4];
+                ret[2 * i + 1] = hex[md[i] & 15];
+        }
+        ret[2 * n] = 0;
         return 0;
 }
 

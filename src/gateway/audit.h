@@ -33,8 +33,10 @@ typedef struct AuditRecord {
         const char *reason;     /* optional: why it was refused or failed, in a few words */
 } AuditRecord;
 
-/* SHA-256 of the canonical JSON text of v (object members sorted by key, compact, integers as integers,
- * other numbers as %.17g), as 64 lowercase hex digits in ret. NULL digests as "null". Returns 0 or -ENOMEM. */
+/* SHA-256 of the canonical JSON text of v, as 64 lowercase hex digits in ret: object members sorted by key
+ * (bytewise), no whitespace, strings escaped as RFC 8785 does (\", \\, \b \f \n \r \t, \u00XX for the
+ * other controls, everything else as it is), integers as integers, other numbers as %.17g. NULL digests as
+ * "null". Returns 0, -E2BIG for more than 64 MiB of text, or -ENOMEM. */
 int audit_arguments_digest(json_object *v, char ret[static 65]);
 
 #define AUDIT_FIELDS_MAX 10

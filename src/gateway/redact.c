@@ -123,9 +123,11 @@ const char *redactor_pattern_name(Redactor *r, size_t i) {
 }
 
 /* One pattern over s: 0 and *ret NULL without a match, the number of replacements with the new string, or
- * -E2BIG when the pattern could not decide within its limits. */
-static int pattern_apply(Redactor *r, const Pattern *p, const char *s, size_t len, char **ret, size_t *ret_len) {
-        int k = pcre2_match(p->code, (PCRE2_SPTR) s, len, 0, 0, r->match_data, r->match_context);
+ * -E2BIG when the pattern could not decide within its limits (or s is not UTF-8). options: 0 the first
+ * time, PCRE2_NO_UTF_CHECK once PCRE2 has seen that s is valid (checking costs more than matching). */
+static int pattern_apply(Redactor *r, const Pattern *p, const char *s, size_t len, uint32_t options, char **ret,
+        size_t *ret_len) {
+        int k = pcre2_match(p->code, (PCRE2_SPTR) s, len, 0, options, r->match_data, r->match_context);
         if (k == PCRE2_ERROR_NOMATCH) {
                 *ret = NULL;
                 return 0;
@@ -140,7 +142,7 @@ static int pattern_apply(Redactor *r, const Pattern *p, const char *s, size_t le
                         return -ENOMEM;
                 PCRE2_SIZE n = size;
                 k = pcre2_substitute(p->code, (PCRE2_SPTR) s, len, 0,
-                        PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, r->match_data, r->match_context,
+                        options | PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, r->match_data, r->match_context,
                         (PCRE2_SPTR) p->replacement, PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *) out, &n);
                 if (k == PCRE2_ERROR_NOMEMORY) {
                         size = n; /* what it needs, with the terminating NUL */
@@ -167,7 +169,9 @@ int redactor_redact_string(Redactor *r, const char *s, size_t len, char **ret, s
         for (size_t i = 0; i < r->n_patterns; i++) {
                 char *next = NULL;
                 size_t next_len = 0;
-                int k = pattern_apply(r, &r->patterns[i], current ?: s, current_len, &next, &next_len);
+                /* What the patterns put in is ASCII, so a string found valid stays valid. */
+                int k = pattern_apply(r, &r->patterns[i], current ?: s, current_len, i > 0 ? PCRE2_NO_UTF_CHECK : 0,
+                        &next, &next_len);
                 if (k == -ENOMEM)
                         return k;
                 if (k == -E2BIG) {
