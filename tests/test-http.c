@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test-server.h"
@@ -35,6 +36,53 @@ static int post_with_session(const char *session, const char *body, HttpReply *r
         char extra[512];
         snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: 2025-11-25\r\n", session);
         return http_call(&server, "POST", extra, body, r);
+}
+
+static uint64_t now_msec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* The client connections the server holds: those to its port that a process accepted (a connection still in
+ * the listen backlog has no inode yet) and has not closed. */
+static unsigned server_connections(void) {
+        FILE *f = fopen("/proc/net/tcp", "re");
+        ck_assert_ptr_nonnull(f);
+        char line[512];
+        unsigned n = 0;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned local_port, state;
+                unsigned long inode;
+                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state, &inode) != 3)
+                        continue;
+                n += local_port == (unsigned) server.port && state != 0x0A /* LISTEN */ && inode != 0;
+        }
+        fclose(f);
+        return n;
+}
+
+/* Waits until the server holds at most n connections: it noticed that the clients of the others went away. */
+static bool wait_server_connections_at_most(unsigned n, int timeout_ms) {
+        for (uint64_t deadline = now_msec() + timeout_ms; now_msec() < deadline; usleep(10000))
+                if (server_connections() <= n)
+                        return true;
+        return false;
+}
+
+/* Reads a status line from fd for at most timeout_ms: the status, 0 when the server closed first, -1 when
+ * nothing came. */
+static int read_status(int fd, int timeout_ms) {
+        char buf[1024];
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, timeout_ms) <= 0)
+                return -1;
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        int status = 0;
+        return sscanf(buf, "HTTP/1.1 %d", &status) == 1 ? status : 0;
 }
 
 START_TEST(test_initialize_creates_session) {
@@ -77,10 +125,24 @@ START_TEST(test_deleted_session_gives_404) {
 END_TEST
 
 START_TEST(test_idle_session_is_ended) {
-        char id[256];
+        char id[256], extra[512];
         snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
-        sleep(5); /* --session-timeout=3, swept at least every 0.75 s */
+        uint64_t start = now_msec();
+        /* Asking for an unknown event finds the session without using it (a request would keep it alive):
+         * 404 for the event while the session lives, 404 "Session not found" once it is ended. */
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: 99-1\r\n", id);
         HttpReply r = {};
+        bool ended = false;
+        while (!ended && now_msec() < start + 8000) {
+                ck_assert_int_eq(http_call(&server, "GET", extra, NULL, &r), 404);
+                ended = strstr(r.body, "Session not found") != NULL;
+                http_reply_clear(&r);
+                if (!ended)
+                        usleep(100000);
+        }
+        ck_assert(ended);
+        /* --session-timeout=3, swept at least every 0.75 s */
+        ck_assert_uint_ge(now_msec() - start, 2900);
         ck_assert_int_eq(post_with_session(id, PING, &r), 404);
         http_reply_clear(&r);
 }
@@ -290,24 +352,45 @@ START_TEST(test_progress_streams_as_sse_with_priming_event) {
 END_TEST
 
 START_TEST(test_slow_client_is_disconnected) {
-        /* Half a request line, then nothing: the connection timeout (2 s) ends it. */
+        /* Half a request head, then nothing: the connection timeout (2 s), or the deadline for a request head
+         * (which is never longer), ends it. */
         int fd = test_connect(&server);
         ck_assert_int_gt(send(fd, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n", 37, 0), 0);
-        char buf[256];
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        ck_assert_int_eq(poll(&p, 1, 6000), 1);
-        ck_assert_int_le(recv(fd, buf, sizeof(buf), 0), 0);
+        int status = read_status(fd, 6000);
+        ck_assert_msg(status == 0 || status == 408, "a stalled request head got %d", status);
         close(fd);
 }
 END_TEST
 
 START_TEST(test_connection_limit_holds_and_recovers) {
-        int fds[20];
-        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
-                fds[i] = test_connect(&server);
-        /* Over --max-connections=16 the rest are closed at once, and the server still serves afterwards. */
-        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
-                close(fds[i]);
+        /* --max-connections=16: sixteen idle connections take every place... */
+        ck_assert(wait_server_connections_at_most(0, 2000));
+        int held[16], extra[4];
+        for (size_t i = 0; i < ELEMENTSOF(held); i++)
+                held[i] = test_connect(&server);
+        for (uint64_t deadline = now_msec() + 2000; server_connections() < 16 && now_msec() < deadline;)
+                usleep(10000);
+        ck_assert_uint_eq(server_connections(), 16);
+
+        /* ...so that more connections get nothing: neither accepted nor answered while those are held. */
+        char raw[256];
+        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                "Content-Length: %zu\r\n\r\n%s", strlen(PING), PING);
+        for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
+                extra[i] = test_connect(&server);
+                ck_assert_int_gt(send(extra[i], raw, strlen(raw), MSG_NOSIGNAL), 0);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(extra); i++)
+                ck_assert_int_le(read_status(extra[i], i == 0 ? 500 : 10), 0);
+        ck_assert_uint_eq(server_connections(), 16);
+
+        /* Once the held ones go, the waiting ones are served, and so is everyone after them. */
+        for (size_t i = 0; i < ELEMENTSOF(held); i++)
+                close(held[i]);
+        for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
+                ck_assert_int_eq(read_status(extra[i], 5000), 400);
+                close(extra[i]);
+        }
         HttpReply r = {};
         ck_assert_int_eq(http_call(&server, "POST", NULL, PING, &r), 400);
         http_reply_clear(&r);
@@ -331,10 +414,12 @@ START_TEST(test_client_gone_mid_call_leaves_server_serving) {
         const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"test_tool_with_logging\"}}";
         snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
                 "Content-Type: application/json\r\nMcp-Session-Id: %s\r\nContent-Length: %zu\r\n\r\n%s", id, strlen(body), body);
+        ck_assert(wait_server_connections_at_most(0, 2000));
         int fd = test_connect(&server);
         ck_assert_int_gt(send(fd, raw, strlen(raw), 0), 0);
         close(fd);
-        usleep(300000);
+        /* The server noticed and let the connection go (at the tool's first message, 50 ms in). */
+        ck_assert(wait_server_connections_at_most(0, 5000));
         HttpReply r = {};
         ck_assert_int_eq(post_with_session(id, PING, &r), 200);
         http_reply_clear(&r);
@@ -454,8 +539,10 @@ START_TEST(test_closed_listen_stream_is_forgotten) {
         ck_assert_ptr_nonnull(strstr(buf, "text/event-stream"));
         ck_assert_ptr_nonnull(strstr(buf, "notifications/subscriptions/acknowledged"));
         ck_assert_ptr_nonnull(strstr(buf, "\"io.modelcontextprotocol/subscriptionId\":7"));
+        unsigned with_listener = server_connections();
         close(fd);
-        usleep(200000);
+        /* The server noticed at the stream's next keep-alive (--session-timeout=3: every 0.75 s). */
+        ck_assert(wait_server_connections_at_most(with_listener - 1, 5000));
 
         /* A tool list change now has no listener to reach; the server goes on. */
         HttpReply r = {};

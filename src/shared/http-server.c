@@ -53,8 +53,13 @@ static void http_server_run(HttpServer *h, bool woken) {
         woken = woken || h->kicked;
         h->kicked = false;
 
+        unsigned open = h->conns.n;
         if (MHD_run(h->daemon) != MHD_YES)
                 log_debug("MHD_run() failed.");
+        /* At its connection limit libmicrohttpd stops watching the listening socket, and takes it back only
+         * at the start of a run: after connections closed, one more run, or waiting clients wait forever. */
+        if (h->conns.n < open)
+                (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_ONESHOT);
 
         /* Request heads are checked every second while there are connections. */
         if (h->conns.n > 0 && sd_event_source_get_enabled(h->head_timer, NULL) == 0) {

@@ -144,6 +144,68 @@ size_t mcp_server_n_sessions(McpServer *s) {
         return hashmap_size(s->sessions);
 }
 
+typedef struct OwnerTally {
+        const char *owner;
+        size_t n;
+        McpSession *oldest_idle;
+} OwnerTally;
+
+int mcp_server_end_lru_session(McpServer *s, const char *(*owner)(McpSession *session, void *userdata),
+        bool (*idle)(McpSession *session, void *userdata), void *userdata) {
+        assert(owner);
+        assert(idle);
+
+        /* One pass counts each owner's sessions and finds its least recently used idle one. Only run when the
+         * table is full, so the walk over it is paid by the client that fills it. */
+        _cleanup_(hashmap_freep) Hashmap *tallies = hashmap_new();
+        if (!tallies)
+                return -ENOMEM;
+        OwnerTally *best = NULL;
+        McpSession *session;
+        size_t i = 0;
+        int r = 0;
+        while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL)) {
+                const char *o = owner(session, userdata);
+                if (!o)
+                        continue;
+                OwnerTally *t = hashmap_get(tallies, o);
+                if (!t) {
+                        t = new0(OwnerTally, 1);
+                        if (!t || hashmap_put(tallies, o, t) < 0) {
+                                free(t);
+                                r = -ENOMEM;
+                                break;
+                        }
+                        t->owner = o;
+                }
+                t->n++;
+                if (!mcp_session_is_busy(session) && idle(session, userdata) &&
+                    (!t->oldest_idle || session->last_used < t->oldest_idle->last_used))
+                        t->oldest_idle = session;
+        }
+
+        OwnerTally *t;
+        i = 0;
+        while (hashmap_iterate(tallies, &i, (void **) &t, NULL)) {
+                if (r == 0 && t->oldest_idle && (!best || t->n > best->n))
+                        best = t;
+        }
+        McpSession *victim = best ? best->oldest_idle : NULL;
+        if (victim)
+                log_info("The session table is full: ending session %s, the least recently used idle one of the "
+                         "client holding the most (%zu).", victim->id, best->n);
+
+        i = 0;
+        while (hashmap_iterate(tallies, &i, (void **) &t, NULL))
+                free(t);
+        if (r < 0)
+                return r;
+        if (!victim)
+                return 0;
+        mcp_session_close(victim);
+        return 1;
+}
+
 const char *mcp_session_get_id(McpSession *session) {
         return session->id;
 }
@@ -211,6 +273,10 @@ void mcp_session_set_transport_data(McpSession *session, void *data, void (*free
 
 void *mcp_session_get_transport_data(McpSession *session) {
         return session->transport_data;
+}
+
+void *mcp_session_get_transport_data_of(McpSession *session, void (*free_func)(void *)) {
+        return session->transport_data_free == free_func ? session->transport_data : NULL;
 }
 
 void mcp_session_handle_response(McpSession *session, const JsonRpcMessage *m) {

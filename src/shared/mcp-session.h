@@ -14,6 +14,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(McpSession *, mcp_session_unref);
 
 McpSession *mcp_server_find_session(McpServer *s, const char *id);
 size_t mcp_server_n_sessions(McpServer *s);
+/* Makes room in a full table: ends the least recently used idle session of the owner holding the most
+ * sessions, so that one client filling the table costs its own oldest session and not everyone else's new one.
+ * owner() names a session's owner (its principal, else its source address), or NULL for a session the caller
+ * does not manage; idle() says whether the transport sees nothing open on it. Returns 1 when a session was
+ * ended (its client gets 404 and starts a new one), 0 when none could be. */
+int mcp_server_end_lru_session(McpServer *s, const char *(*owner)(McpSession *session, void *userdata),
+        bool (*idle)(McpSession *session, void *userdata), void *userdata);
 
 const char *mcp_session_get_id(McpSession *session);
 bool mcp_session_is_initialized(McpSession *session);
@@ -40,3 +47,5 @@ int mcp_session_send(McpSession *session, json_object *message);
 /* Opaque per-session state of a transport, freed with the session. */
 void mcp_session_set_transport_data(McpSession *session, void *data, void (*free_func)(void *));
 void *mcp_session_get_transport_data(McpSession *session);
+/* The same, but only when it was set with free_func: the data of that transport, NULL for other sessions. */
+void *mcp_session_get_transport_data_of(McpSession *session, void (*free_func)(void *));

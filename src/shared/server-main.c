@@ -38,8 +38,14 @@ static void help(void) {
                "     --stdio             Speak MCP on stdin and stdout instead of HTTP\n"
                "     --max-body=BYTES    Refuse larger request bodies with 413 (default: %zu)\n"
                "     --max-connections=N Open HTTP connections at once (default: %u)\n"
+               "     --max-connections-per-source=N\n"
+               "                         Open HTTP connections from one address (default: %u)\n"
                "     --connection-timeout=SEC\n"
                "                         Close HTTP connections idle this long (default: %u)\n"
+               "     --request-head-timeout=SEC\n"
+               "                         Close connections whose request head takes longer (default: %u)\n"
+               "     --max-sessions=N    Sessions at once; when full, the least recently used idle\n"
+               "                         session of the client holding the most ends (default: %zu)\n"
                "     --session-timeout=SEC\n"
                "                         End sessions unused this long (default: %llu)\n"
                "     --request-state-key=FILE\n"
@@ -47,7 +53,8 @@ static void help(void) {
                "                         (default: the request-state-key credential, else random)\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
                program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body, arg_http.http.connection_limit,
-               arg_http.http.idle_timeout_sec, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
+               arg_http.http.per_ip_connection_limit, arg_http.http.idle_timeout_sec, arg_http.http.head_timeout_sec,
+               arg_http.max_sessions, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
 }
 
 static int add_allowed_host(const char *name) {
@@ -86,6 +93,9 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MAX_BODY,
                 ARG_MAX_CONNECTIONS,
                 ARG_CONNECTION_TIMEOUT,
+                ARG_MAX_CONNECTIONS_PER_SOURCE,
+                ARG_REQUEST_HEAD_TIMEOUT,
+                ARG_MAX_SESSIONS,
                 ARG_SESSION_TIMEOUT,
                 ARG_REQUEST_STATE_KEY,
                 ARG_NO_BUS,
@@ -102,6 +112,9 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-body", required_argument, NULL, ARG_MAX_BODY },
                 { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
                 { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
+                { "max-connections-per-source", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_SOURCE },
+                { "request-head-timeout", required_argument, NULL, ARG_REQUEST_HEAD_TIMEOUT },
+                { "max-sessions", required_argument, NULL, ARG_MAX_SESSIONS },
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
@@ -150,6 +163,21 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_unsigned(optarg, 86400, &v) < 0)
                                 return log_error_errno(EINVAL, "--connection-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
                         arg_http.http.idle_timeout_sec = v;
+                        break;
+                case ARG_MAX_CONNECTIONS_PER_SOURCE:
+                        if (parse_unsigned(optarg, 65536, &v) < 0)
+                                return log_error_errno(EINVAL, "--max-connections-per-source= wants 1 to 65536, not \"%s\".", optarg);
+                        arg_http.http.per_ip_connection_limit = v;
+                        break;
+                case ARG_REQUEST_HEAD_TIMEOUT:
+                        if (parse_unsigned(optarg, 86400, &v) < 0)
+                                return log_error_errno(EINVAL, "--request-head-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
+                        arg_http.http.head_timeout_sec = v;
+                        break;
+                case ARG_MAX_SESSIONS:
+                        if (parse_unsigned(optarg, 4096, &v) < 0)
+                                return log_error_errno(EINVAL, "--max-sessions= wants 1 to 4096, not \"%s\".", optarg);
+                        arg_http.max_sessions = v;
                         break;
                 case ARG_SESSION_TIMEOUT:
                         if (parse_unsigned(optarg, 7 * 86400, &v) < 0)
