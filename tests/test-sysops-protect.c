@@ -440,6 +440,54 @@ START_TEST(test_nothing_outside_the_allow_list_is_touched) {
 }
 END_TEST
 
+/* --- enable and disable: what the [Install] section reached -------------------------------------------------- */
+
+static json_object *changes(const char *type, const char *file, const char *destination) {
+        json_object *a = json_object_new_array(), *c = json_object_new_object();
+        json_add_string(c, "type", type);
+        json_add_string(c, "file", file);
+        if (destination)
+                json_add_string(c, "destination", destination);
+        json_object_array_add(a, c);
+        return a;
+}
+
+START_TEST(test_enable_reaching_a_protected_unit_is_refused) {
+        _cleanup_(unit_policy_freep) UnitPolicy *p = NULL;
+        _cleanup_free_ char *error = NULL;
+        ck_assert_int_eq(unit_policy_new(NULL, NULL, &p, &error), 0);
+        const char *why = NULL;
+
+        /* The unit's own link in a target's .wants: fine, even for a protected target. */
+        _cleanup_json_ json_object *own = changes("symlink", "/etc/systemd/system/multi-user.target.wants/app.service",
+                "/etc/systemd/system/app.service");
+        ck_assert_ptr_null(unit_policy_changes_refusal(p, own, &why));
+        /* Also=debug-shell.service in its [Install]. */
+        _cleanup_json_ json_object *also = changes("symlink", "/etc/systemd/system/getty.target.wants/debug-shell.service",
+                "/lib/systemd/system/debug-shell.service");
+        ck_assert_str_eq(unit_policy_changes_refusal(p, also, &why), "debug-shell.service");
+        ck_assert_str_eq(why, "is protected");
+        /* Alias=dbus.service in its [Install]: the unit would take dbus.service's name. */
+        _cleanup_json_ json_object *alias = changes("symlink", "/etc/systemd/system/dbus.service",
+                "/etc/systemd/system/app.service");
+        ck_assert_str_eq(unit_policy_changes_refusal(p, alias, &why), "dbus.service");
+        /* Disable with Also=ssh.service. */
+        _cleanup_json_ json_object *unlink = changes("unlink", "/etc/systemd/system/multi-user.target.wants/ssh.service",
+                NULL);
+        ck_assert_str_eq(unit_policy_changes_refusal(p, unlink, &why), "ssh.service");
+
+        /* And with an allow-list, a unit outside it. */
+        _cleanup_(unit_policy_freep) UnitPolicy *allow = NULL;
+        free(error);
+        error = NULL;
+        ck_assert_int_eq(unit_policy_new(NULL, "app.service", &allow, &error), 0);
+        ck_assert_ptr_null(unit_policy_changes_refusal(allow, own, &why));
+        _cleanup_json_ json_object *other = changes("symlink", "/etc/systemd/system/timers.target.wants/other.timer",
+                "/lib/systemd/system/other.timer");
+        ck_assert_str_eq(unit_policy_changes_refusal(allow, other, &why), "other.timer");
+}
+END_TEST
+
 static Suite *protect_suite(void) {
         Suite *s = suite_create("sysops-protect");
         TCase *tc = tcase_create("names");
@@ -472,6 +520,7 @@ static Suite *protect_suite(void) {
         tcase_add_test(tc, test_cycles_end);
         tcase_add_test(tc, test_a_walk_too_large_is_refused);
         tcase_add_test(tc, test_nothing_outside_the_allow_list_is_touched);
+        tcase_add_test(tc, test_enable_reaching_a_protected_unit_is_refused);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -2,6 +2,7 @@
 /* aios-sysopsd: system_unit_control: start, stop, restart, reload through a job and wait for its end; enable, disable. */
 #include <stdio.h>
 
+#include "log.h"
 #include "mcp-request.h"
 #include "units-internal.h"
 #include "units-walk.h"
@@ -153,6 +154,35 @@ static int on_daemon_reloaded(sd_bus_message *m, void *userdata, sd_bus_error *r
         return 0;
 }
 
+static int on_refused_change_undone(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitCall *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        const char *why = json_get_string(c->result, "refused");
+        unit_call_fail(c, "Refused to %s %s: it changed the links of another unit, %s%s, and %s", unit_actions[c->action].name,
+                c->unit, strempty(why), e ? "" : "; the change was undone",
+                e ? "undoing it failed: the unit files need an administrator (systemctl list-unit-files)." :
+                    "systemd was not reloaded, so nothing else changed.");
+        return 0;
+}
+
+/* Enable reached a unit it may not (an Also= unit, an Alias= name): disable the unit again; disable did: enable
+ * the other unit again. systemd is not reloaded in between, so nothing ran with the change. */
+static void undo_refused_change(UnitCall *c, const char *other, const char *why) {
+        _cleanup_free_ char *text = NULL;
+        if (asprintf(&text, "%s, which %s", other, why) < 0 || json_add_string(c->result, "refused", text) < 0) {
+                unit_call_fail(c, "Out of memory.");
+                return;
+        }
+        int r;
+        if (c->action == ACTION_ENABLE)
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_refused_change_undone,
+                        0, "asb", 1, c->unit, false);
+        else
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_refused_change_undone,
+                        0, "asbb", 1, other, false, false);
+        unit_call_check(c, r);
+}
+
 static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         UnitCall *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
@@ -167,6 +197,15 @@ static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error
                 r = changes_read(m, c->result);
         if (r < 0) {
                 unit_call_fail(c, "Failed to read systemd's answer: %s", strerror(-r));
+                return 0;
+        }
+
+        /* systemd cannot be asked what enable or disable would do before it does it: what it did is checked,
+         * and undone when it reached a unit the policy refuses (an Also= or Alias= in the unit's [Install]). */
+        const char *why = NULL;
+        const char *other = unit_policy_changes_refusal(c->ctx->policy, json_get_array(c->result, "changes"), &why);
+        if (other) {
+                undo_refused_change(c, other, why);
                 return 0;
         }
 
@@ -189,6 +228,8 @@ static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error
 /* Every unit the action would change is allowed: act, on the unit's canonical name, which is what was checked. */
 static void control_act(UnitCall *c) {
         const char *id = unit_walk_id(c->walk) ?: c->unit;
+        log_debug("%s %s: none of the %zu units it reaches is refused.", unit_actions[c->action].name, id,
+                unit_walk_size(c->walk));
         int r = sd_bus_path_encode(SYSTEMD_UNIT_PATH_PREFIX, id, &c->unit_path);
         if (r < 0) {
                 unit_call_check(c, r);

@@ -185,3 +185,22 @@ const char *unit_policy_refusal(const UnitPolicy *p, const char *typed, json_obj
         *ret_name = n > 0 ? json_object_get_string(json_object_array_get_idx(names, 0)) : typed;
         return "is not among the units AIOS_SYSOPS_CONTROLLABLE_UNITS allows";
 }
+
+const char *unit_policy_changes_refusal(const UnitPolicy *p, json_object *changes, const char **ret_why) {
+        size_t n = changes && json_object_is_type(changes, json_type_array) ? json_object_array_length(changes) : 0;
+        for (size_t i = 0; i < n; i++) {
+                json_object *change = json_object_array_get_idx(changes, i);
+                const char *type = json_get_string(change, "type"), *file = json_get_string(change, "file");
+                if (!file || !(streq_ptr(type, "symlink") || streq_ptr(type, "unlink")))
+                        continue;
+                const char *slash = strrchr(file, '/');
+                const char *unit = slash ? slash + 1 : file;
+                const char *name = NULL;
+                const char *why = unit_policy_refusal(p, unit, NULL, &name);
+                if (why) {
+                        *ret_why = why;
+                        return unit;
+                }
+        }
+        return NULL;
+}

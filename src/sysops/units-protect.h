@@ -35,3 +35,8 @@ bool unit_policy_is_controllable(const UnitPolicy *p, const char *name);
  * which holds its Id and its aliases) or the name typed (may be NULL), or NULL when it may. The name that
  * decided goes to *ret_name. */
 const char *unit_policy_refusal(const UnitPolicy *p, const char *typed, json_object *names, const char **ret_name);
+
+/* What enable or disable changed (systemd's changes: an array of {type, file, destination}): the first unit
+ * whose link was made or removed that the policy refuses (a link is for the unit its file is named after:
+ * an Also= unit's, an Alias= name), or NULL; why in *ret_why. */
+const char *unit_policy_changes_refusal(const UnitPolicy *p, json_object *changes, const char **ret_why);

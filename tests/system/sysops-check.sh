@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # aios-sysopsd's unit tools in a booted Debian 12 (aios installed with `meson install`, booted with
 # systemd-nspawn --boot): list, status, start, stop, restart, enable and disable a test unit through
-# org.aios.SystemOps1, with systemd agreeing; protected units refused; polkit refusing a principal
+# org.aios.SystemOps1, with systemd agreeing; protected units refused, also where an action on another unit
+# would change them, and the allow-list; polkit refusing a principal
 # without the grant, and a rule that names one unit allowing exactly that unit; bad input as tool errors.
 # usage: sysops-check.sh SOURCE_DIR   (runs as root; exit 77 where systemd-nspawn cannot run)
 set -euo pipefail
@@ -59,10 +60,8 @@ init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":
 out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8002/mcp -H 'Content-Type: application/json' \
         -H 'Accept: application/json, text/event-stream' -d "$init" || true)
 expect "it serves MCP on 127.0.0.1:8002 (socket activation, IPAddressAllow=localhost)" '"name":"aios-sysopsd"' "$out"
-if [[ $(boot_exec busctl call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 ListTools 2>&1) == *system_network* ]]; then
-        out=$(call root system_network '{}')
-        expect "system_network sees the interfaces from within the sandbox (netlink allowed)" '\"name\":\"lo\"' "$out"
-fi
+out=$(call root system_network '{}')
+expect "system_network sees the interfaces from within the sandbox (netlink allowed)" '\"name\":\"lo\"' "$out"
 
 # --- system_info: what systemd-hostnamed says where it runs --------------------------------------------
 out=$(call root system_info '{}')
@@ -74,8 +73,10 @@ expect "with its host name" '\"hostname\":\"aios-test\"' "$out"
 out=$(call root system_units '{"pattern":"dbus*"}')
 expect "system_units as root finds dbus.service" '\"name\":\"dbus.service\"' "$out"
 expect "with its states" '\"active_state\":\"active\",\"sub_state\":\"running\"' "$out"
-out=$(call aios-gateway system_units '{"type":"socket","state":"listening"}')
-expect "system_units as aios-gateway (the shipped rule allows it) lists listening sockets" '.socket\"' "$out"
+out=$(call aios-gateway system_units '{}')
+expect "the gateway's user has no blanket grant: system_units acting for itself is refused" "Access denied" "$out"
+out=$(call root system_units '{"type":"socket","state":"listening"}')
+expect "system_units lists listening sockets" '.socket\"' "$out"
 reject "filtered by type" '.service\"' "$out"
 reject "and by state" '\"sub_state\":\"running\"' "$out"
 out=$(call root system_units '{"type":"socket","limit":2}')
@@ -122,7 +123,9 @@ expect "system_unit_status shows a stopped unit" '\"active_state\":\"inactive\"'
 expect "its description" 'aios sysops test service' "$out"
 expect "its unit file" '\"fragment_path\":\"/run/systemd/system/sysops-test.service\"' "$out"
 
+t0=$(date +%s%N)
 out=$(call root system_unit_control '{"unit":"sysops-test.service","action":"start"}')
+echo "# a start, with the walk through what it would change, took $((($(date +%s%N) - t0) / 1000000)) ms"
 expect "system_unit_control starts the unit and reports the job's result" '\"result\":\"done\"' "$out"
 expect "and the state it ended in" '\"active_state\":\"active\",\"sub_state\":\"running\"' "$out"
 state_is "systemctl agrees" sysops-test.service active
@@ -138,10 +141,13 @@ fi
 expect "and its log lines from the journal" 'sysops-test says hello' "$out"
 expect "including systemd's own about it" 'Started' "$out"
 
-out=$(call aios-gateway system_unit_control '{"unit":"sysops-test.service","action":"restart"}')
-expect "restart as aios-gateway: done" '\"result\":\"done\"' "$out"
 out=$(call aios-gateway system_unit_control '{"unit":"sysops-test.service","action":"stop"}')
-expect "stop as aios-gateway: done" '\"result\":\"done\"' "$out"
+expect "the gateway's user acting for itself may not stop it" "Access denied" "$out"
+state_is "and the unit still runs" sysops-test.service active
+out=$(call root system_unit_control '{"unit":"sysops-test.service","action":"restart"}')
+expect "restart: done" '\"result\":\"done\"' "$out"
+out=$(call root system_unit_control '{"unit":"sysops-test.service","action":"stop"}')
+expect "stop: done" '\"result\":\"done\"' "$out"
 state_is "systemctl agrees that it stopped" sysops-test.service inactive
 
 out=$(call root system_unit_control '{"unit":"sysops-test.service","action":"enable"}')
@@ -164,17 +170,106 @@ boot_exec systemctl stop sysops-slow.service
 # --- what may not be done --------------------------------------------------------------------------------
 
 out=$(call root system_unit_control '{"unit":"dbus.service","action":"stop"}')
-expect "stopping dbus.service is refused as a protected unit" 'Refused to stop dbus.service: it is protected' "$out"
+expect "stopping dbus.service is refused as a protected unit" 'Refused to stop dbus.service: dbus.service is protected' "$out"
 state_is "dbus.service still runs" dbus.service active
 out=$(call root system_unit_control '{"unit":"aios-sysopsd.service","action":"restart"}')
-expect "restarting aios itself is refused" 'it is protected' "$out"
+expect "restarting aios itself is refused" 'aios-sysopsd.service is protected' "$out"
 out=$(call root system_unit_control '{"unit":"dbus.socket","action":"disable"}')
-expect "disabling dbus.socket is refused" 'Refused to disable dbus.socket: it is protected' "$out"
-out=$(call root system_unit_control '{"unit":"sysinit.target","action":"stop"}')
-expect "stopping a unit that protected units require is refused" 'would stop a protected unit that depends on it' "$out"
-out=$(call root system_unit_control '{"unit":"poweroff.target","action":"start"}')
-expect "starting poweroff.target is refused" 'would shut down, reboot or isolate the system' "$out"
+expect "disabling dbus.socket is refused" 'Refused to disable dbus.socket: dbus.socket is protected' "$out"
+for action in start enable; do
+        out=$(call root system_unit_control "{\"unit\":\"debug-shell.service\",\"action\":\"$action\"}")
+        expect "debug-shell.service: $action is refused" "Refused to $action debug-shell.service: debug-shell.service is protected" "$out"
+done
+state_is "debug-shell.service did not start" debug-shell.service inactive
+enabled_is "nor was it enabled" debug-shell.service disabled
+for target in poweroff reboot halt kexec rescue emergency suspend hibernate hybrid-sleep suspend-then-hibernate factory-reset; do
+        out=$(call root system_unit_control "{\"unit\":\"$target.target\",\"action\":\"start\"}")
+        expect "starting $target.target is refused" "$target.target is protected" "$out"
+done
 state_is "the system still runs" multi-user.target active
+for unit in system.slice user.slice -.slice systemd-user-sessions.service console-getty.service sysinit.target; do
+        out=$(call root system_unit_control "{\"unit\":\"$unit\",\"action\":\"stop\"}")
+        expect "stopping $unit is refused" "$unit is protected" "$out"
+done
+
+# What an action would change, as systemd's transaction would: units that pull in, conflict with, require
+# or take the stop of a protected unit.
+boot_sh 'cat >/run/systemd/system/sysops-pull.service <<END
+[Unit]
+Wants=debug-shell.service
+[Service]
+ExecStart=/bin/sleep infinity
+END
+cat >/run/systemd/system/sysops-conflict.service <<END
+[Unit]
+Conflicts=dbus.service
+[Service]
+ExecStart=/bin/sleep infinity
+END
+cat >/run/systemd/system/sysops-propagate.service <<END
+[Unit]
+PropagatesStopTo=dbus.service
+[Service]
+ExecStart=/bin/sleep infinity
+END
+cat >/run/systemd/system/sysops-needed.service <<END
+[Service]
+ExecStart=/bin/sleep infinity
+END
+mkdir -p /run/systemd/system/systemd-logind.service.d
+printf "[Unit]\nRequires=sysops-needed.service\n" >/run/systemd/system/systemd-logind.service.d/sysops-test.conf
+ln -sf /run/systemd/system/sysops-other.service /run/systemd/system/sysops-alias.service
+ln -sf /lib/systemd/system/dbus.service /run/systemd/system/sysops-bus.service
+systemctl daemon-reload
+systemctl start sysops-propagate.service sysops-needed.service'
+out=$(call root system_unit_control '{"unit":"sysops-pull.service","action":"start"}')
+expect "starting a unit that wants debug-shell.service is refused" 'would start debug-shell.service' "$out"
+state_is "it did not start" sysops-pull.service inactive
+state_is "nor did debug-shell.service" debug-shell.service inactive
+out=$(call root system_unit_control '{"unit":"sysops-conflict.service","action":"start"}')
+expect "starting a unit that conflicts with dbus.service is refused" 'would stop dbus.service' "$out"
+out=$(call root system_unit_control '{"unit":"sysops-propagate.service","action":"stop"}')
+expect "stopping a unit with PropagatesStopTo=dbus.service is refused" 'would stop dbus.service' "$out"
+state_is "it still runs" sysops-propagate.service active
+out=$(call root system_unit_control '{"unit":"sysops-needed.service","action":"restart"}')
+expect "restarting a unit systemd-logind requires is refused" 'would stop systemd-logind.service' "$out"
+out=$(call root system_unit_control '{"unit":"sysops-bus.service","action":"stop"}')
+expect "an alias of dbus.service is refused as dbus.service" 'dbus.service is protected' "$out"
+out=$(call root system_unit_control '{"unit":"sysops-alias.service","action":"start"}')
+expect "an alias of an ordinary unit is refused with the unit's own name" 'is another name of sysops-other.service' "$out"
+state_is "which was not started" sysops-other.service inactive
+# (Its PropagatesStopTo= goes before it is stopped, or the stop would take dbus.service with it.)
+boot_sh 'rm -f /run/systemd/system/systemd-logind.service.d/sysops-test.conf /run/systemd/system/sysops-bus.service
+printf "[Service]\nExecStart=/bin/sleep infinity\n" >/run/systemd/system/sysops-propagate.service
+systemctl daemon-reload; systemctl stop sysops-propagate.service sysops-needed.service'
+state_is "dbus.service still runs after the test units are gone" dbus.service active
+
+# enable cannot be asked beforehand: what it did is checked and undone when it reached a protected unit.
+boot_sh 'cat >/run/systemd/system/sysops-also.service <<END
+[Service]
+ExecStart=/bin/sleep infinity
+[Install]
+WantedBy=multi-user.target
+Also=debug-shell.service
+END
+systemctl daemon-reload'
+out=$(call root system_unit_control '{"unit":"sysops-also.service","action":"enable"}')
+expect "enabling a unit with Also=debug-shell.service is refused" 'it changed the links of another unit, debug-shell.service, which is protected; the change was undone' "$out"
+enabled_is "debug-shell.service is not enabled" debug-shell.service disabled
+enabled_is "nor is the unit" sysops-also.service disabled
+
+# The allow-list: with AIOS_SYSOPS_CONTROLLABLE_UNITS nothing else is touched.
+boot_sh 'mkdir -p /run/systemd/system/aios-sysopsd.service.d
+printf "[Service]\nEnvironment=AIOS_SYSOPS_CONTROLLABLE_UNITS=sysops-test.service\n" >/run/systemd/system/aios-sysopsd.service.d/allow.conf
+systemctl daemon-reload; systemctl restart aios-sysopsd.service'
+out=$(call root system_unit_control '{"unit":"sysops-other.service","action":"start"}')
+expect "with an allow-list, a unit outside it is refused" 'sysops-other.service is not among the units AIOS_SYSOPS_CONTROLLABLE_UNITS allows' "$out"
+state_is "and not started" sysops-other.service inactive
+out=$(call root system_unit_control '{"unit":"sysops-test.service","action":"start"}')
+expect "a unit on it may be started" '\"result\":\"done\"' "$out"
+out=$(call root system_unit_control '{"unit":"sysops-test.service","action":"stop"}')
+expect "and stopped" '\"result\":\"done\"' "$out"
+boot_sh 'rm -f /run/systemd/system/aios-sysopsd.service.d/allow.conf; systemctl daemon-reload; systemctl restart aios-sysopsd.service'
 
 out=$(call root system_unit_status '{"unit":"no-such-unit.service"}')
 expect "status of an unknown unit is a tool error" 'No unit no-such-unit.service is loaded or known.' "$out"
@@ -223,18 +318,16 @@ state_is "and the unit still runs" sysops-test.service active
 out=$(call nobody system_unit_control '{"unit":"sysops-test.service","action":"stop"}')
 expect "and nobody may stop it again through the bus" '\"result\":\"done\"' "$out"
 
-# --- the journal, if system_journal is there -------------------------------------------------------------
+# --- the journal -------------------------------------------------------------------------
 
-if [[ $(boot_exec busctl call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 ListTools 2>&1) == *system_journal* ]]; then
-        marker="sysops-check-$RANDOM$RANDOM"
-        boot_exec systemd-cat -t sysops-check echo "$marker"
-        for ((i = 0; i < 25; i++)); do
-                out=$(call root system_journal "{\"grep\":\"$marker\",\"limit\":5}")
-                [[ $out == *"$marker"* ]] && break
-                sleep 0.2
-        done
-        expect "system_journal finds a line the test wrote with systemd-cat" "$marker" "$out"
-fi
+marker="sysops-check-$RANDOM$RANDOM"
+boot_exec systemd-cat -t sysops-check echo "$marker"
+for ((i = 0; i < 25; i++)); do
+        out=$(call root system_journal "{\"grep\":\"$marker\",\"limit\":5}")
+        [[ $out == *"$marker"* ]] && break
+        sleep 0.2
+done
+expect "system_journal finds a line the test wrote with systemd-cat" "$marker" "$out"
 
 out=$(boot_exec journalctl -u aios-sysopsd.service --no-pager -q -o short -p warning 2>&1 || true)
 [[ -z $out ]] && pass "the server logged no warnings or errors" ||
