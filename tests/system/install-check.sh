@@ -47,25 +47,34 @@ expect "a busctl call to a stopped server starts it through D-Bus activation" "t
 out=$(boot_exec systemctl is-active aios-conformanced.service || true)
 expect "the server runs now" "active" "$out"
 
-# The gateway in front of the server, as its own user, allowed by the shipped polkit rules.
+# The gateway in front of the server, as its own user: anonymous gets what polkit allows any user (here
+# nothing), an API key what its scopes and the shipped rule grant.
 init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"install-check","version":"1"}}}'
 call='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"install-check","version":"1"}}}}'
 for ((i = 0; i < 50; i++)); do
         out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:9000/mcp -H 'Content-Type: application/json' \
                 -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
                 -H 'Mcp-Method: tools/call' -H 'Mcp-Name: test_simple_text' -d "$call" || true)
-        [[ $out == *"simple text response"* ]] && break
+        [[ $out == *'"code":-32003'* || $out == *"simple text response"* ]] && break
         sleep 0.2
 done
-expect "a tools/call through the gateway on port 9000 reaches the server and polkit allows it" "simple text response" "$out"
+expect "an anonymous tools/call through the gateway on port 9000 reaches the server, and polkit refuses it" \
+        '"code":-32003' "$out"
+key=$(boot_exec aiosctl key create install-check --scope tools:conformance 2>/dev/null || true)
+expect "aiosctl key create, as root, makes a key in the gateway's store" "aios_" "$key"
+out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:9000/mcp -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+        -H 'Mcp-Method: tools/call' -H 'Mcp-Name: test_simple_text' -H "Authorization: Bearer $key" -d "$call" || true)
+expect "with a key of scope tools:conformance the call runs" "simple text response" "$out"
 
-# polkit for real: an unprivileged user is refused, the gateway's user is allowed, as the rules say.
+# polkit for real: an unprivileged user is refused, and so is the gateway's user acting for nobody: the
+# rules grant it only what an authenticated principal's scopes cover.
 out=$(boot_exec runuser -u nobody -- busctl call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss \
         test_simple_text '{}' 2>&1 || true)
 expect "polkit refuses an unprivileged user" "Access denied" "$out"
 out=$(boot_exec runuser -u aios-gateway -- busctl call org.aios.Conformance1 /org/aios/MCP1 org.aios.MCP1 CallTool ss \
         test_simple_text '{}' 2>&1 || true)
-expect "polkit allows the gateway's user" "simple text response" "$out"
+expect "the gateway's user acting for nobody in particular is refused too" "Access denied" "$out"
 
 # Secrets through credentials: the requestState key from /etc/credstore.
 boot_sh 'mkdir -p /etc/credstore && head -c 32 /dev/urandom >/etc/credstore/request-state-key &&
