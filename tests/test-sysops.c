@@ -329,6 +329,33 @@ START_TEST(test_virtualization_agrees_with_systemd_detect_virt) {
 }
 END_TEST
 
+/* Without a system bus (a container, --no-bus on a laptop) the failure to reach one is logged once, not on
+ * every call. */
+START_TEST(test_a_missing_system_bus_is_logged_once) {
+        char path[] = "/tmp/test-sysops-log-XXXXXX";
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        unlink(path);
+        fflush(stderr);
+        int saved = dup(STDERR_FILENO);
+        ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+        for (int i = 0; i < 3; i++)
+                structured_of(call("system_info", "{}"));
+        fflush(stderr);
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        close(saved);
+
+        char log[8192] = "";
+        ssize_t n = pread(fd, log, sizeof(log) - 1, 0);
+        close(fd);
+        ck_assert_int_ge(n, 0);
+        unsigned times = 0;
+        for (const char *p = log; (p = strstr(p, "Failed to connect to the system bus")); p++)
+                times++;
+        ck_assert_msg(times <= 1, "logged %u times:\n%s", times, log);
+}
+END_TEST
+
 START_TEST(test_system_info_resource_is_the_same_json) {
         json_object *contents = json_get_array(request("resources/read", "{\"uri\":\"system://info\"}"), "contents");
         json_object *c = json_object_array_get_idx(contents, 0);
@@ -848,6 +875,7 @@ static Suite *sysops_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_system_info_matches_the_machine);
         tcase_add_test(tc, test_system_info_resource_is_the_same_json);
+        tcase_add_test(tc, test_a_missing_system_bus_is_logged_once);
         tcase_add_test(tc, test_disk_usage_of_root_matches_statvfs);
         tcase_add_test(tc, test_disk_usage_path_is_a_mount_point);
         tcase_add_test(tc, test_disk_usage_does_not_tell_whether_a_path_exists);
