@@ -182,7 +182,12 @@ START_TEST(test_pepper_file) {
         ck_assert_int_eq(run(&out, NULL, "--pepper", pepper, "key", "create", "p", "--scope", "a", NULL), 0);
         out[strcspn(out, "\n")] = 0;
         ck_assert_int_eq(verify(out, "a pepper of the gateway", NULL, NULL), 1);
-        ck_assert_int_eq(verify(out, NULL, NULL, NULL), 0);
+        ck_assert_int_eq(verify(out, NULL, NULL, NULL), -EKEYREJECTED);
+
+        /* A second key without the pepper would never verify: refused, saying why. */
+        _cleanup_free_ char *perr = NULL;
+        ck_assert_int_eq(run(NULL, &perr, "key", "create", "q", "--scope", "a", NULL), 1);
+        ck_assert_ptr_nonnull(strstr(perr, "another pepper"));
 
         _cleanup_free_ char *err = NULL;
         char missing[160];

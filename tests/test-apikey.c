@@ -180,8 +180,54 @@ START_TEST(test_pepper_is_part_of_the_hash) {
         _cleanup_(apikey_store_freep) ApiKeyStore *other = store_new("other pepper");
         _cleanup_free_ char *key = create(peppered, "a", NULL, 0);
         ck_assert_int_eq(apikey_store_verify(peppered, key, NOW, NULL, NULL, NULL), 1);
+
+        /* The file says which pepper made its keys: a gateway with another one (or none) is told so
+         * rather than refusing every key as if it were wrong. */
+        ck_assert_int_eq(apikey_store_verify(plain, key, NOW, NULL, NULL, NULL), -EKEYREJECTED);
+        ck_assert_int_eq(apikey_store_verify(other, key, NOW, NULL, NULL, NULL), -EKEYREJECTED);
+        char *k = NULL;
+        ck_assert_int_eq(apikey_create(other, "b", NULL, NOW, 0, &k, NULL), -EKEYREJECTED);
+        ck_assert_int_eq(apikey_create(plain, "b", NULL, NOW, 0, &k, NULL), -EKEYREJECTED);
+        ck_assert_ptr_null(k);
+
+        /* Listing and revoking need no pepper, and keep the file's. */
+        _cleanup_free_ char *key2 = create(peppered, "b", NULL, 0);
+        char id[13];
+        memcpy(id, key + 5, 12);
+        id[12] = 0;
+        ck_assert_int_eq(apikey_revoke(plain, id), 0);
+        ck_assert_int_eq(apikey_store_verify(peppered, key, NOW, NULL, NULL, NULL), 0);
+        ck_assert_int_eq(apikey_store_verify(peppered, key2, NOW, NULL, NULL, NULL), 1);
+        ck_assert_int_eq(apikey_store_verify(plain, key2, NOW, NULL, NULL, NULL), -EKEYREJECTED);
+}
+END_TEST
+
+START_TEST(test_store_without_pepper_record_takes_any_pepper) {
+        /* Keys written before the store recorded its pepper: each key's hash alone decides. */
+        _cleanup_(apikey_store_freep) ApiKeyStore *peppered = store_new("server pepper");
+        _cleanup_(apikey_store_freep) ApiKeyStore *plain = store_new(NULL);
+        _cleanup_free_ char *key = create(peppered, "a", NULL, 0);
+        FILE *f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        char buf[4096] = {}, out[4096] = {};
+        fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+                if (!startswith_ptr(line, "pepper\t")) {
+                        strcat(out, line);
+                        strcat(out, "\n");
+                }
+        f = fopen(path, "we");
+        fputs(out, f);
+        ck_assert_int_eq(fclose(f), 0);
+
+        ck_assert_int_eq(apikey_store_verify(peppered, key, NOW, NULL, NULL, NULL), 1);
         ck_assert_int_eq(apikey_store_verify(plain, key, NOW, NULL, NULL, NULL), 0);
-        ck_assert_int_eq(apikey_store_verify(other, key, NOW, NULL, NULL, NULL), 0);
+        /* A second pepper record, or a malformed one, is a corrupt file. */
+        f = fopen(path, "ae");
+        fputs("pepper\tnone\npepper\tnone\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(apikey_store_verify(peppered, key, NOW, NULL, NULL, NULL), -EBADMSG);
 }
 END_TEST
 
@@ -294,6 +340,7 @@ static Suite *apikey_suite(void) {
         tcase_add_test(tc, test_missing_file_means_no_keys);
         tcase_add_test(tc, test_file_is_private_and_holds_no_secret);
         tcase_add_test(tc, test_pepper_is_part_of_the_hash);
+        tcase_add_test(tc, test_store_without_pepper_record_takes_any_pepper);
         tcase_add_test(tc, test_pepper_comes_from_the_credential);
         tcase_add_test(tc, test_corrupt_file_verifies_nothing);
         tcase_add_test(tc, test_invalid_names_and_scopes_are_refused);

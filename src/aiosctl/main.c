@@ -171,6 +171,9 @@ static int store_open(bool with_pepper, ApiKeyStore **ret) {
 static int store_error(ApiKeyStore *s, int r, const char *what) {
         if (r == -EBADMSG)
                 return log_error_errno(r, "The key store %s is corrupt; no key verifies until it is repaired.", apikey_store_path(s));
+        if (r == -EKEYREJECTED)
+                return log_error_errno(r, "The keys in %s were made with another pepper than the one given here (or with none, or with one where none is given): pass the gateway's pepper with --pepper.",
+                                       apikey_store_path(s));
         if (r == -EACCES || r == -EPERM)
                 return log_error_errno(r, "Failed to %s %s: %m (run as root or as the gateway's user).", what, apikey_store_path(s));
         return log_error_errno(r, "Failed to %s %s: %m", what, apikey_store_path(s));

@@ -24,6 +24,10 @@
 #define KEY_PREFIX "aios_"
 #define KEY_LEN (sizeof(KEY_PREFIX) - 1 + APIKEY_ID_LEN + 1 + SECRET_LEN)
 #define LINE_MAX_LEN 16384
+/* "pepper\tCHECK": the first 8 bytes of HMAC-SHA-256(pepper, PEPPER_CHECK_TEXT) in hex, or "none", so that
+ * a key made with another pepper than the gateway's is told apart from a wrong key. */
+#define PEPPER_CHECK_SIZE 17
+#define PEPPER_CHECK_TEXT "aios API key pepper check"
 
 typedef struct Entry {
         ApiKeyInfo info;
@@ -37,6 +41,8 @@ struct ApiKeyStore {
         uint8_t *pepper;
         size_t pepper_size;
         EVP_MAC *hmac; /* fetched once: OpenSSL's one-shot HMAC() fetches it on every call */
+        char pepper_check[PEPPER_CHECK_SIZE];      /* ours */
+        char file_pepper_check[PEPPER_CHECK_SIZE]; /* the file's, "" when it has none */
 
         Entry *entries;
         size_t n_entries;
@@ -124,6 +130,30 @@ int apikey_pepper_load(const char *path, void **ret, size_t *ret_size) {
         return 1;
 }
 
+static void hex_encode(const uint8_t *in, size_t size, char *out);
+
+static int pepper_check(ApiKeyStore *s) {
+        if (s->pepper_size == 0) {
+                strcpy(s->pepper_check, "none");
+                return 0;
+        }
+        uint8_t mac[HASH_SIZE];
+        size_t len = 0;
+        OSSL_PARAM params[] = {
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
+                OSSL_PARAM_construct_end(),
+        };
+        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(s->hmac);
+        bool ok = ctx && EVP_MAC_init(ctx, s->pepper, s->pepper_size, params) == 1 &&
+                EVP_MAC_update(ctx, (const uint8_t *) PEPPER_CHECK_TEXT, strlen(PEPPER_CHECK_TEXT)) == 1 &&
+                EVP_MAC_final(ctx, mac, &len, sizeof(mac)) == 1;
+        EVP_MAC_CTX_free(ctx);
+        if (!ok)
+                return -EIO;
+        hex_encode(mac, (PEPPER_CHECK_SIZE - 1) / 2, s->pepper_check);
+        return 0;
+}
+
 int apikey_store_open(const char *path, const void *pepper, size_t pepper_size, ApiKeyStore **ret) {
         if (isempty(path) || (pepper_size > 0 && !pepper))
                 return -EINVAL;
@@ -140,6 +170,9 @@ int apikey_store_open(const char *path, const void *pepper, size_t pepper_size, 
         }
         if (!(s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
                 return -EOPNOTSUPP;
+        int r = pepper_check(s);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -266,7 +299,18 @@ static int parse_line(char *line, Entry *ret) {
         return 0;
 }
 
-static int parse_file(FILE *f, Entry **ret, size_t *ret_n) {
+static bool pepper_check_is_valid(const char *v) {
+        if (streq(v, "none"))
+                return true;
+        if (strlen(v) != PEPPER_CHECK_SIZE - 1)
+                return false;
+        for (size_t i = 0; v[i]; i++)
+                if (!char_is_hex(v[i]))
+                        return false;
+        return true;
+}
+
+static int parse_file(FILE *f, Entry **ret, size_t *ret_n, char check[PEPPER_CHECK_SIZE]) {
         Entry *entries = NULL;
         size_t n = 0;
         _cleanup_free_ char *line = NULL;
@@ -288,6 +332,14 @@ static int parse_file(FILE *f, Entry **ret, size_t *ret_n) {
                         line[--l] = 0;
                 if (l == 0 || line[0] == '#')
                         continue;
+                if (startswith_ptr(line, "pepper\t")) {
+                        if (check[0] || !pepper_check_is_valid(line + 7)) {
+                                r = -EBADMSG;
+                                break;
+                        }
+                        strcpy(check, line + 7);
+                        continue;
+                }
                 Entry *ne = realloc(entries, (n + 1) * sizeof(Entry));
                 if (!ne) {
                         r = -ENOMEM;
@@ -319,6 +371,12 @@ static void store_clear(ApiKeyStore *s) {
         entries_free(s->entries, s->n_entries);
         s->entries = NULL;
         s->n_entries = 0;
+        s->file_pepper_check[0] = 0;
+}
+
+/* -EKEYREJECTED when the file's keys were made with another pepper (or none, or one) than ours. */
+static int store_check_pepper(ApiKeyStore *s) {
+        return s->file_pepper_check[0] && !streq(s->file_pepper_check, s->pepper_check) ? -EKEYREJECTED : 0;
 }
 
 /* Reads the file again when it is not what the entries came from. A missing file is no keys; a corrupt
@@ -358,9 +416,11 @@ static int store_refresh(ApiKeyStore *s) {
 
         Entry *entries = NULL;
         size_t n = 0;
-        int r = parse_file(f, &entries, &n);
+        char check[PEPPER_CHECK_SIZE] = "";
+        int r = parse_file(f, &entries, &n, check);
         fclose(f);
         store_clear(s);
+        strcpy(s->file_pepper_check, check);
         s->loaded = true;
         s->st = st;
         s->corrupt = r == -EBADMSG;
@@ -444,6 +504,9 @@ int apikey_store_verify(
                 return 0;
         }
         int r = store_refresh(s);
+        if (r < 0)
+                return r;
+        r = store_check_pepper(s);
         if (r < 0)
                 return r;
 
@@ -602,6 +665,8 @@ static int store_write(ApiKeyStore *s, const Entry *entries, size_t n, size_t sk
         fputs("# aios API keys: id, name, scopes, created, expires (0: never), salt, HMAC-SHA-256 of the key.\n"
               "# Edited with aiosctl key create|list|revoke.\n",
               f);
+        if (s->file_pepper_check[0])
+                fprintf(f, "pepper\t%s\n", s->file_pepper_check);
         for (size_t i = 0; i < n; i++)
                 if (i != skip)
                         write_entry(f, &entries[i]);
@@ -645,6 +710,12 @@ int apikey_create(
         r = store_refresh(s);
         if (r < 0)
                 return r;
+        r = store_check_pepper(s);
+        if (r < 0)
+                return r;
+        /* A new store records our pepper; one with keys of an unknown pepper is left as it is. */
+        if (s->n_entries == 0)
+                strcpy(s->file_pepper_check, s->pepper_check);
 
         _cleanup_(entry_done) Entry e = {};
         ApiKeyInfo *info = &e.info;

@@ -54,8 +54,9 @@ bool apikey_text_is_key(const char *text);
 /* Checks a key (the text after "Bearer "). 1: valid, with *ret_principal ("key:NAME") and *ret_scopes
  * (NULL-terminated) when asked for; 0: refused (malformed, unknown, wrong secret, expired), with a
  * sentence for error_description in *ret_error (static storage) when asked for; -errno when the store
- * cannot be read or is corrupt (-EBADMSG): then no key verifies until it is repaired. now_usec is
- * CLOCK_REALTIME in µs. A missing file means no keys. */
+ * cannot be read or is corrupt (-EBADMSG), or when its keys were made with another pepper than this
+ * store's, or without one, or with one where this store has none (-EKEYREJECTED): then no key verifies
+ * until it is repaired. now_usec is CLOCK_REALTIME in µs. A missing file means no keys. */
 int apikey_store_verify(
                 ApiKeyStore *s,
                 const char *text,
@@ -66,7 +67,8 @@ int apikey_store_verify(
 
 /* Makes a key, adds it to the file (locked against concurrent editors, replaced atomically, mode 0600,
  * owned like its directory when run as root) and returns its text, the only time it is shown.
- * expires_usec: CLOCK_REALTIME in µs, 0 for never. -EINVAL for an invalid name, scope or expiry. */
+ * expires_usec: CLOCK_REALTIME in µs, 0 for never. -EINVAL for an invalid name, scope or expiry;
+ * -EKEYREJECTED when the file's keys were made with another pepper (a new file records this store's). */
 int apikey_create(
                 ApiKeyStore *s,
                 const char *name,
