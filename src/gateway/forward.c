@@ -7,6 +7,8 @@
 #include "mcp-request.h"
 #include "mcp-session.h" /* now_usec() */
 
+typedef struct Question Question;
+
 typedef struct Forward {
         McpRequest *req;
         Backend *backend;
@@ -14,9 +16,39 @@ typedef struct Forward {
         char *tool;
         json_object *arguments; /* tools/call: digested into the audit record */
         uint64_t started;
+        Question *questions; /* the backend's questions the client has not answered yet */
 } Forward;
 
+/* A backend's question to the client. It outlives its Forward when the client answers after the request
+ * ended (or never does: the engine answers it when the session ends). */
+struct Question {
+        Forward *forward; /* NULL once the request ended */
+        Question *next;
+        BackendQuestion *question; /* NULL once answered */
+        json_object *id; /* the backend's id for it */
+};
+
+static void question_unlink(Question *q) {
+        if (!q->forward)
+                return;
+        for (Question **p = &q->forward->questions; *p; p = &(*p)->next)
+                if (*p == q) {
+                        *p = q->next;
+                        break;
+                }
+        q->forward = NULL;
+        q->next = NULL;
+}
+
 static void forward_free(Forward *f) {
+        /* The request ended: the server's open questions get an answer now, so that it does not wait for
+         * them (each holds a reply the bus counts against the server's connection) until the session ends. */
+        while (f->questions) {
+                Question *q = f->questions;
+                question_unlink(q);
+                q->question->answer(TAKE_PTR(q->question), jsonrpc_error_new(q->id, JSONRPC_INTERNAL_ERROR,
+                        "The request ended before the client answered.", NULL));
+        }
         mcp_request_unref(f->req);
         free(f->tool);
         json_object_put(f->arguments);
@@ -96,14 +128,16 @@ static void on_notify(BackendCall *call, json_object *notification, void *userda
         (void) mcp_request_forward(f->req, notification);
 }
 
-typedef struct Question {
-        BackendQuestion *question;
-        json_object *id; /* the backend's id for it */
-} Question;
-
 static void on_answer(McpRequest *req, json_object *result, json_object *error, void *userdata) {
         Question *q = userdata;
         json_object *response;
+
+        question_unlink(q);
+        if (!q->question) { /* answered when the request ended */
+                json_object_put(q->id);
+                free(q);
+                return;
+        }
 
         if (error) {
                 json_object *code = NULL, *data = NULL;
@@ -135,8 +169,12 @@ static int on_ask(BackendCall *call, BackendQuestion *question, json_object *req
         if (r < 0) {
                 json_object_put(q->id);
                 free(q);
+                return r;
         }
-        return r;
+        q->forward = f;
+        q->next = f->questions;
+        f->questions = q;
+        return 0;
 }
 
 static void on_close_stream(BackendCall *call, uint64_t retry_ms, void *userdata) {
