@@ -468,6 +468,34 @@ START_TEST(test_subscriptions_per_session_are_bounded) {
 }
 END_TEST
 
+START_TEST(test_requests_in_flight_per_session_are_bounded) {
+        initialize("2025-11-25");
+        static Capture slow[257];
+        char text[256];
+        for (int i = 0; i < 256; i++) {
+                snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}", i);
+                ck_assert_int_eq(capture_start(&slow[i], server, session, text), 1);
+                ck_assert(!slow[i].done);
+        }
+        /* The 257th is refused at once; the others finish, and then there is room again. */
+        capture_start(&slow[256], server, session,
+                "{\"jsonrpc\":\"2.0\",\"id\":\"one-more\",\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
+        ck_assert(slow[256].done);
+        ck_assert_int_eq(error_code(slow[256].reply), -32600);
+        ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(slow[256].reply, "error"), "message"),
+                "256 requests in flight"));
+        ck_assert_str_eq(json_get_string(slow[256].reply, "id"), "one-more");
+        for (int i = 0; i < 256; i++) {
+                capture_run(&slow[i], event);
+                ck_assert_str_eq(first_text(slow[i].reply), "slow done");
+        }
+        ck_assert_str_eq(first_text(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}")),
+                "slow done");
+        for (int i = 0; i < 257; i++)
+                capture_reset(&slow[i]);
+}
+END_TEST
+
 START_TEST(test_initialize_with_huge_client_info_is_refused) {
         json_object *r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
                 "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"%s\",\"version\":\"1\"}}}", 100 * 1024);
@@ -754,6 +782,7 @@ static Suite *engine_suite(void) {
         tcase_add_test(tc, test_long_uris_cursors_and_tokens_are_refused);
         tcase_add_test(tc, test_subscriptions_per_session_are_bounded);
         tcase_add_test(tc, test_initialize_with_huge_client_info_is_refused);
+        tcase_add_test(tc, test_requests_in_flight_per_session_are_bounded);
         tcase_add_test(tc, test_arguments_of_wrong_type_are_invalid_params);
         tcase_add_test(tc, test_arguments_failing_schema_give_tool_error);
         tcase_add_test(tc, test_tool_call_returns_text);

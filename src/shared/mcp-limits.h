@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bounds on what a request may carry into the engine: names and URIs it looks up or keeps, cursors,
- * progress tokens, subscriptions, what initialize stores for the session's lifetime. */
+ * progress tokens, subscriptions, requests in flight, what initialize stores for the session's lifetime. */
 #pragma once
 
 #include "json-util.h"
@@ -10,6 +10,7 @@
 #define MCP_MAX_CURSOR_LENGTH (4U * 1024U)         /* a list cursor, in bytes */
 #define MCP_MAX_PROGRESS_TOKEN_LENGTH 1024U        /* a string progressToken, in bytes */
 #define MCP_MAX_SUBSCRIPTIONS 1000U                /* per session (resources/subscribe), per listen request */
+#define MCP_MAX_REQUESTS_IN_FLIGHT 256U            /* per session: each holds its message until answered */
 #define MCP_MAX_CLIENT_INFO_SIZE (16U * 1024U)     /* initialize's clientInfo, serialized */
 #define MCP_MAX_CLIENT_CAPABILITIES_SIZE (64U * 1024U) /* initialize's capabilities, serialized */
 

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mcp-content.h"
 #include "mcp-internal.h"
+#include "mcp-limits.h"
 
 int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *m, McpRequest **ret) {
         assert(x);
@@ -43,6 +44,8 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
 
         if (x->session) {
                 McpSession *session = x->session;
+                if (hashmap_size(session->requests) >= MCP_MAX_REQUESTS_IN_FLIGHT)
+                        return -EBUSY;
                 int r = hashmap_put(session->requests, req->id_key, req);
                 if (r < 0)
                         return r;

@@ -333,15 +333,28 @@ static void handle_notification(McpServer *s, McpSession *session, json_object *
         /* notifications/initialized, notifications/roots/list_changed and the rest need nothing from us. */
 }
 
+/* Answers a request that mcp_request_new() refused for the client's sake (an id in use, too many in flight);
+ * other errors are the caller's. */
+static bool request_refused(McpExchange *x, const JsonRpcMessage *m, int r) {
+        if (r == -EEXIST)
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                        "A request with id %s is already in progress.", json_to_string(m->id)));
+        else if (r == -EBUSY)
+                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                        "This session has %u requests in flight, the most it may: wait for one to finish.",
+                        MCP_MAX_REQUESTS_IN_FLIGHT));
+        else
+                return false;
+        return true;
+}
+
 /* A relay forwards a request as it is; the far side checks it. */
 static int dispatch_relayed(McpExchange *x, json_object *message, const JsonRpcMessage *m, bool *ret_taken) {
         const McpRelay *relay = x->server->def->relay;
 
         _cleanup_(mcp_request_unrefp) McpRequest *req = NULL;
         int r = mcp_request_new(x, message, m, &req);
-        if (r == -EEXIST) {
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
-                        "A request with id %s is already in progress.", json_to_string(m->id)));
+        if (request_refused(x, m, r)) {
                 *ret_taken = true;
                 return 0;
         }
@@ -408,11 +421,8 @@ static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcM
 
         _cleanup_(mcp_request_unrefp) McpRequest *req = NULL;
         int r = mcp_request_new(x, message, m, &req);
-        if (r == -EEXIST) {
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
-                        "A request with id %s is already in progress.", json_to_string(m->id)));
+        if (request_refused(x, m, r))
                 return 0;
-        }
         if (r < 0)
                 return r;
 
