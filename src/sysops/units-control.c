@@ -12,13 +12,12 @@
 #define DAEMON_RELOAD_USEC (90 * USEC_PER_SEC)
 
 const UnitActionInfo unit_actions[] = {
-        [ACTION_START] = { "start", "StartUnit", .starts = true },
-        [ACTION_STOP] = { "stop", "StopUnit", .refused_when_protected = true, .stops_dependents = true },
-        [ACTION_RESTART] = { "restart", "RestartUnit", .refused_when_protected = true, .stops_dependents = true,
-                .starts = true },
+        [ACTION_START] = { "start", "StartUnit" },
+        [ACTION_STOP] = { "stop", "StopUnit" },
+        [ACTION_RESTART] = { "restart", "RestartUnit" },
         [ACTION_RELOAD] = { "reload", "ReloadUnit" },
         [ACTION_ENABLE] = { "enable", "EnableUnitFiles" },
-        [ACTION_DISABLE] = { "disable", "DisableUnitFiles", .refused_when_protected = true },
+        [ACTION_DISABLE] = { "disable", "DisableUnitFiles" },
 };
 
 static const Property state_properties[] = {
@@ -314,7 +313,7 @@ static int on_walk_properties(sd_bus_message *m, void *userdata, sd_bus_error *r
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e) {
                 char what[2 * UNIT_NAME_MAX + 64];
-                snprintf(what, sizeof(what), "read the properties of %s, which would %s %s", name,
+                snprintf(what, sizeof(what), "read the properties of %s, which to %s %s would reach", name,
                         unit_actions[c->action].name, c->unit);
                 unit_call_fail_bus(c, e, what);
                 return 0;

@@ -71,13 +71,11 @@ typedef enum UnitAction {
         ACTION_DISABLE,
 } UnitAction;
 
-/* What each action is: its name in the tool's arguments, systemd's method, and what it does to other units. */
+/* What each action is: its name in the tool's arguments and systemd's method. What it does to other units is
+ * units-walk.c's. */
 typedef struct UnitActionInfo {
         const char *name;
         const char *method;
-        bool refused_when_protected; /* stops or disables the unit */
-        bool stops_dependents;       /* stops what requires the unit */
-        bool starts;                 /* stops what conflicts with the unit */
 } UnitActionInfo;
 extern const UnitActionInfo unit_actions[]; /* units-control.c, by UnitAction */
 
