@@ -260,6 +260,21 @@ START_TEST(test_cap_drops_binary_and_falls_back_to_error) {
 }
 END_TEST
 
+START_TEST(test_cap_counts_long_number_literals) {
+        /* json-c writes a parsed number as it came: 2000 digits are 2000 bytes of the result. */
+        size_t n = 2000;
+        _cleanup_free_ char *text = malloc(n + 64);
+        int k = sprintf(text, "{\"content\":[],\"structuredContent\":{\"x\":1.");
+        memset(text + k, '1', n);
+        strcpy(text + k + n, "}}");
+        _cleanup_json_ json_object *result = NULL;
+        ck_assert_int_eq(json_parse_strict(text, strlen(text), &result, NULL), 0);
+        ck_assert_uint_gt(strlen(json_to_string(result)), 1024);
+        ck_assert_int_eq(result_cap(result, 1024, "t"), 1);
+        ck_assert(json_get_bool(result, "isError", false));
+}
+END_TEST
+
 static Suite *redact_suite(void) {
         Suite *s = suite_create("redact");
         TCase *tc = tcase_create("redact");
@@ -276,6 +291,7 @@ static Suite *redact_suite(void) {
         tcase_add_test(tc, test_result_text_and_structured_content_are_redacted);
         tcase_add_test(tc, test_cap_cuts_text_with_notice_and_keeps_json_valid);
         tcase_add_test(tc, test_cap_drops_binary_and_falls_back_to_error);
+        tcase_add_test(tc, test_cap_counts_long_number_literals);
         suite_add_tcase(s, tc);
         return s;
 }

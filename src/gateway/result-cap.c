@@ -12,6 +12,33 @@ static size_t json_size(json_object *o) {
         return strlen(json_to_string(o));
 }
 
+/* At least json_size(o), without writing it out: every byte of a string may take 6 when escaped. Stops
+ * counting past limit. */
+static size_t json_size_bound(json_object *o, size_t limit) {
+        size_t n = 0;
+        switch (json_object_get_type(o)) {
+        case json_type_string:
+                return 2 + 6 * (size_t) json_object_get_string_len(o);
+        case json_type_array:
+                n = 2;
+                for (size_t i = 0; i < json_object_array_length(o) && n <= limit; i++)
+                        n += 1 + json_size_bound(json_object_array_get_idx(o, i), limit);
+                return n;
+        case json_type_object:
+                n = 2;
+                json_object_object_foreach(o, key, value) {
+                        n += 4 + 6 * strlen(key) + json_size_bound(value, limit);
+                        if (n > limit)
+                                break;
+                }
+                return n;
+        case json_type_double:
+                return json_size(o); /* json-c writes a parsed number as it came, however long */
+        default:
+                return 32; /* null, true, false, and integers */
+        }
+}
+
 /* Where an item keeps the bytes that can be cut: its text, or its base64 data (binary). */
 static json_object *item_payload(json_object *item, bool *ret_binary) {
         const char *type = json_get_string(item, "type");
@@ -103,6 +130,8 @@ int result_cap(json_object *result, size_t max, const char *tool) {
 
         tool = strempty(tool);
         max = MAX(max, (size_t) RESULT_CAP_MIN);
+        if (json_size_bound(result, max) <= max)
+                return 0;
         size_t size = json_size(result), first_size = size;
         if (size <= max)
                 return 0;
