@@ -57,10 +57,13 @@ static int request_binding(McpRequest *req, char **ret) {
                 json_object_object_get_ex(req->params, "uri", &name);
         json_object_object_get_ex(req->params, "arguments", &arguments);
 
-        _cleanup_json_ json_object *bound = json_object_new_array();
-        if (!bound || json_object_array_add(bound, json_object_new_string(req->method)) < 0 ||
+        /* An object that failed to be made must not become a null that another request could match. */
+        _cleanup_json_ json_object *bound = json_object_new_array(), *method = json_object_new_string(req->method),
+                                   *principal = req->principal ? json_object_new_string(req->principal) : NULL;
+        if (!bound || !method || (req->principal && !principal) ||
+            json_object_array_add(bound, TAKE_PTR(method)) < 0 ||
             json_object_array_add(bound, json_object_get(name)) < 0 ||
-            json_object_array_add(bound, req->principal ? json_object_new_string(req->principal) : NULL) < 0 ||
+            json_object_array_add(bound, TAKE_PTR(principal)) < 0 ||
             json_object_array_add(bound, json_object_get(arguments)) < 0)
                 return -ENOMEM;
 
