@@ -2,7 +2,9 @@
 # The gateway's quotas and response filtering on the development stack: a burst of tool calls beyond the
 # principal's bucket is refused with the limit and the wait, shared by all of the principal's sessions, and
 # the next call after the wait goes through; secrets in what a server answers are redacted before the
-# answer leaves the gateway, and counted in /metrics; a result over its size limit arrives cut, as JSON.
+# answer leaves the gateway, and counted in /metrics; a result over its size limit arrives cut, as JSON;
+# every tool call leaves one audit record on the journal's socket (a listener of the test's own, in the
+# private mount namespace), with a digest of the arguments and nothing of them.
 # usage: filter-check.sh   (AIOS_CONFORMANCED and AIOS_GATEWAYD name the binaries; runs as root)
 set -euo pipefail
 
@@ -43,8 +45,29 @@ ReadBurst=2
 RedactPattern=\bACME-[0-9]{6}\b
 ToolMaxResultSize=test_input_required_result_elicitation 1K
 CONF
+# The journal's socket, in this mount namespace only: the audit records the gateway sends, one datagram
+# each, are appended to $records, an empty line after each.
+records=$runtime/journal-records
+mount -t tmpfs -o mode=0755 tmpfs /run/systemd
+mkdir /run/systemd/journal
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/run/systemd/journal/socket")
+print("ready", flush=True)
+with open(sys.argv[1], "ab") as f:
+    while True:
+        f.write(s.recv(1 << 20) + b"\n")
+        f.flush()
+' "$records" >"$runtime/journal.ready" &
+journal=$!
+for ((i = 0; i < 50; i++)); do
+        grep -q ready "$runtime/journal.ready" 2>/dev/null && break
+        sleep 0.1
+done
+
 stack_start
-trap stack_stop EXIT
+trap 'stack_stop; kill $journal 2>/dev/null || true' EXIT
 
 accept=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
 init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"filter-check","version":"1"}}}'
@@ -142,6 +165,31 @@ out=$(greet second_test_input_required_result_elicitation)
 expect "a tool without a limit of its own is not cut" "Hello, [REDACTED:github-token] $(head -c 3000 /dev/zero | tr '\0' x)!" "$out"
 metrics=$(curl -s "$base/metrics")
 expect "cut results are counted in /metrics" 'aios_gateway_results_cut_total{tool="test_input_required_result_elicitation"} 1' "$metrics"
+
+# --- audit --------------------------------------------------------------------------------------------
+
+# One record per tool call: the refused ones, the ones that went through, never the arguments.
+audit() { # audit FIELD=VALUE...: the records that have all of them
+        awk -v RS= -v want="$*" 'BEGIN { n = split(want, w, " ") }
+                { ok = 1; for (i = 1; i <= n; i++) if (index("\n" $0 "\n", "\n" w[i] "\n") == 0) ok = 0; if (ok) print $0 "\n" }' "$records"
+}
+for ((i = 0; i < 50; i++)); do # the last call's record
+        [[ -n $(audit AIOS_TOOL=second_test_input_required_result_elicitation) ]] && break
+        sleep 0.1
+done
+id=MESSAGE_ID=e75ce78dabd24f088b8a72cca4803dc4
+empty=AIOS_ARGUMENTS_SHA256=$(printf '{}' | sha256sum | cut -d' ' -f1)
+out=$(audit $id AIOS_PRINCIPAL=anonymous AIOS_TOOL=test_simple_text AIOS_BACKEND=conformance AIOS_RESULT=refused "$empty")
+expect "a refused call has its audit record" "AIOS_REASON=rate limit read" "$out"
+n=$(audit $id AIOS_TOOL=test_simple_text AIOS_RESULT=ok | grep -c '^AIOS_DURATION_USEC=[0-9]')
+[[ $n -ge 3 ]] && pass "each call that went through has its record with its duration ($n)" || fail "each call that went through has its record" "$n records"
+out=$(audit $id AIOS_TOOL=test_input_required_result_elicitation AIOS_RESULT=ok)
+expect "a call on the stateless wire has its record" "AIOS_ARGUMENTS_SHA256=" "$out"
+out=$(cat "$records")
+reject "no record holds a secret from the arguments or the answers" "ghp_16C7e42F" "$out"
+reject "nor the answer's text" "xxxxxxxxxx" "$out"
+n=$(grep -c "^$id\$" "$records")
+[[ $n -eq 10 ]] && pass "one record for each of the 10 tool calls, no more" || fail "one record per tool call, no more" "$n records"
 
 echo "filter-check: $checks checks, $failures failed"
 if [[ $failures -gt 0 ]]; then
