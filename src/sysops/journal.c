@@ -10,6 +10,7 @@
 #include "jsonrpc.h"
 #include "mcp-content.h"
 #include "mcp-request.h"
+#include "schemas.h"
 #include "sysops-util.h"
 #include "sysops.h"
 
@@ -56,7 +57,6 @@ static void journal_result_done(JournalResult *r) {
         r->entries = NULL;
         r->next_cursor = mfree(r->next_cursor);
 }
-
 
 static uint64_t clock_usec(clockid_t clock) {
         struct timespec ts;
@@ -694,53 +694,14 @@ int sysops_read_journal_unit(McpRequest *req, const char *uri, json_object *vari
 
 /* --- the table ---------------------------------------------------------------------------------------- */
 
-static const char journal_input[] =
-        "{\"type\":\"object\",\"properties\":{"
-        "\"unit\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,"
-        "\"description\":\"Only this systemd unit's entries and systemd's own about it; \\\".service\\\" is added to a name without a suffix\"},"
-        "\"priority\":{\"description\":\"Only entries at this level or more important\",\"anyOf\":["
-        "{\"type\":\"integer\",\"minimum\":0,\"maximum\":7},"
-        "{\"enum\":[\"emerg\",\"alert\",\"crit\",\"err\",\"error\",\"warning\",\"warn\",\"notice\",\"info\",\"debug\"]}]},"
-        "\"since\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,"
-        "\"description\":\"Start of the window: ISO 8601 (2025-01-02T03:04:05Z; UTC when no zone is given), \\\"now\\\", or relative to now (-1h, -30min, -2d)\"},"
-        "\"until\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64,\"description\":\"End of the window, in the same forms\"},"
-        "\"boot\":{\"type\":\"string\",\"pattern\":\"^(current|[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$\","
-        "\"description\":\"Only this boot: \\\"current\\\" or a boot id (32 hexadecimal digits); all boots when absent\"},"
-        "\"grep\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"Only entries whose message contains this text, ignoring case\"},"
-        "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":100},"
-        "\"cursor\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2048,"
-        "\"description\":\"Continue after this entry: next_cursor (or an entry's cursor) from an earlier answer\"},"
-        "\"reverse\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Newest first (the default); false: oldest first\"}},"
-        "\"additionalProperties\":false}";
-
-static const char journal_output[] =
-        "{\"type\":\"object\",\"properties\":{"
-        "\"entries\":{\"type\":\"array\",\"maxItems\":1000,\"items\":{\"type\":\"object\",\"properties\":{"
-        "\"timestamp\":{\"type\":\"string\",\"format\":\"date-time\",\"description\":\"ISO 8601 UTC with microseconds\"},"
-        "\"priority\":{\"type\":[\"integer\",\"null\"],\"minimum\":0,\"maximum\":7},"
-        "\"unit\":{\"type\":[\"string\",\"null\"]},\"identifier\":{\"type\":[\"string\",\"null\"]},"
-        "\"pid\":{\"type\":[\"integer\",\"null\"]},"
-        "\"message\":{\"type\":[\"string\",\"null\"],\"description\":\"At most 4096 bytes\"},"
-        "\"message_truncated\":{\"type\":\"boolean\"},"
-        "\"cursor\":{\"type\":\"string\"}},"
-        "\"required\":[\"timestamp\",\"priority\",\"unit\",\"identifier\",\"pid\",\"message\",\"message_truncated\",\"cursor\"]}},"
-        "\"returned\":{\"type\":\"integer\",\"minimum\":0},"
-        "\"next_cursor\":{\"type\":[\"string\",\"null\"],\"description\":\"Pass as cursor (with the same filters and direction) to continue\"},"
-        "\"more\":{\"type\":\"boolean\",\"description\":\"Entries remain after next_cursor\"},"
-        "\"truncated\":{\"type\":\"boolean\",\"description\":\"Stopped at the 1 MiB answer size\"},"
-        "\"scan_limited\":{\"type\":\"boolean\",\"description\":\"Stopped after examining many entries (a grep on a large journal)\"},"
-        "\"scanned\":{\"type\":\"integer\",\"minimum\":0},"
-        "\"journal_available\":{\"type\":\"boolean\",\"description\":\"Whether any journal file was readable\"}},"
-        "\"required\":[\"entries\",\"returned\",\"next_cursor\",\"more\",\"truncated\",\"scan_limited\",\"scanned\",\"journal_available\"]}";
-
 const McpTool sysops_journal_tools[] = {
         { .name = "system_journal",
           .title = "Journal",
           .description = "Entries of the systemd journal, newest first unless reverse is false, filtered by unit, priority, "
                          "time window, boot and text, each with time, priority, unit, identifier, pid, message and cursor. "
                          "At most limit entries and 1 MiB; next_cursor continues where an answer stopped.",
-          .input_schema = journal_input,
-          .output_schema = journal_output,
+          .input_schema = sysops_schema_system_journal_input,
+          .output_schema = sysops_schema_system_journal_output,
           .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
           .polkit_action = SYSOPS_ACTION_READ,
           /* The journal is for the systemd-journal group: only a caller polkit vouched for reads it. */

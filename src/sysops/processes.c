@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "mcp-request.h"
+#include "schemas.h"
 #include "sysops-util.h"
 #include "sysops.h"
 
@@ -565,51 +566,14 @@ static int tool_system_processes(McpRequest *req, json_object *args) {
         return sysops_reply_structured(req, summary, TAKE_PTR(result));
 }
 
-#define COUNT "{\"type\":\"integer\",\"minimum\":0}"
-
-static const char processes_input[] =
-        "{\"type\":\"object\",\"properties\":{"
-        "\"sort\":{\"enum\":[\"cpu\",\"memory\",\"pid\",\"name\"],\"default\":\"cpu\","
-        "\"description\":\"cpu: highest average CPU use over the process's life first (as ps %CPU); memory: largest "
-        "resident set first; pid: ascending; name: by command name\"},"
-        "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":50,\"description\":\"How many processes to return\"},"
-        "\"user\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"Only processes running as this user "
-        "(exact name, or a numeric uid)\"},"
-        "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256,\"description\":\"Only processes whose command name "
-        "(or the file name of their first argument) contains this text, or matches it as a glob when it has *, ? or [\"},"
-        "\"state\":{\"enum\":[\"running\",\"sleeping\",\"stopped\",\"zombie\",\"any\"],\"default\":\"any\","
-        "\"description\":\"sleeping includes uninterruptible (disk) sleep and idle kernel threads\"}},"
-        "\"additionalProperties\":false}";
-
-static const char processes_output[] =
-        "{\"type\":\"object\",\"properties\":{"
-        "\"processes\":{\"type\":\"array\",\"maxItems\":1000,\"items\":{\"type\":\"object\",\"properties\":{"
-        "\"pid\":{\"type\":\"integer\",\"minimum\":1},\"ppid\":" COUNT ",\"uid\":" COUNT ","
-        "\"user\":{\"type\":[\"string\",\"null\"]},\"name\":{\"type\":\"string\",\"description\":\"The kernel's command name (comm)\"},"
-        "\"command\":{\"type\":\"string\",\"description\":\"The command line, at most 1024 bytes; [name] for kernel threads\"},"
-        "\"command_truncated\":{\"type\":\"boolean\"},"
-        "\"state\":{\"enum\":[\"running\",\"sleeping\",\"disk-sleep\",\"idle\",\"stopped\",\"tracing-stop\",\"zombie\",\"dead\",\"parked\",\"unknown\"]},"
-        "\"state_code\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1},"
-        "\"threads\":" COUNT ",\"rss_bytes\":" COUNT ","
-        "\"cpu_seconds\":{\"type\":\"number\",\"minimum\":0,\"description\":\"User plus system CPU time\"},"
-        "\"cpu_percent\":{\"type\":\"number\",\"minimum\":0,\"description\":\"CPU time over the time since the process started\"},"
-        "\"start_time\":{\"type\":\"string\",\"format\":\"date-time\"},\"kernel_thread\":{\"type\":\"boolean\"}},"
-        "\"required\":[\"pid\",\"ppid\",\"uid\",\"user\",\"name\",\"command\",\"command_truncated\",\"state\",\"state_code\","
-        "\"threads\",\"rss_bytes\",\"cpu_seconds\",\"cpu_percent\",\"start_time\",\"kernel_thread\"]}},"
-        "\"total\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Processes on the system\"},"
-        "\"matched\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"Processes that pass the filters\"},"
-        "\"returned\":" COUNT ","
-        "\"scan_truncated\":{\"type\":\"boolean\",\"description\":\"More than 65536 /proc entries: the rest were not read\"}},"
-        "\"required\":[\"processes\",\"total\",\"matched\",\"returned\",\"scan_truncated\"]}";
-
 const McpTool sysops_process_tools[] = {
         { .name = "system_processes",
           .title = "Processes",
           .description = "Running processes with pid, parent, user, command line, state, threads, resident memory, CPU time "
                          "and start time, sorted by CPU use, memory, pid or name, filtered by user, command name (substring "
                          "or glob) and state. Reports how many processes exist and how many match besides the ones returned.",
-          .input_schema = processes_input,
-          .output_schema = processes_output,
+          .input_schema = sysops_schema_system_processes_input,
+          .output_schema = sysops_schema_system_processes_output,
           .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
           .polkit_action = SYSOPS_ACTION_READ,
           .handler = tool_system_processes },
