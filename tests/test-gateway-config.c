@@ -80,6 +80,8 @@ START_TEST(test_no_files_give_defaults) {
         ck_assert_uint_eq(c->max_body, 4 * 1024 * 1024);
         ck_assert_uint_eq(c->call_timeout_usec, 300 * USEC_PER_SEC);
         ck_assert_uint_eq(c->max_in_flight, 256);
+        ck_assert_uint_eq(c->max_connections, 0); /* 0: the HTTP transport's defaults */
+        ck_assert_uint_eq(c->max_sessions, 0);
         ck_assert_uint_eq(c->n_backends, 0);
         ck_assert_ptr_null(c->backends);
 
@@ -99,7 +101,12 @@ START_TEST(test_full_settings) {
                 "Listen=[::1]:8443\n"
                 "MaxBodySize=16M\n"
                 "CallTimeoutSec=45\n"
-                "MaxInFlightPerBackend=32\n");
+                "MaxInFlightPerBackend=32\n"
+                "MaxConnections=100\n"
+                "MaxConnectionsPerSource=10\n"
+                "ConnectionTimeoutSec=2min\n"
+                "RequestHeadTimeoutSec=5\n"
+                "MaxSessions=64\n");
         write_file("backends.d/conformance.conf",
                 "[Backend]\n"
                 "Type=dbus\n"
@@ -123,6 +130,11 @@ START_TEST(test_full_settings) {
         ck_assert_uint_eq(c->max_body, 16 * 1024 * 1024);
         ck_assert_uint_eq(c->call_timeout_usec, 45 * USEC_PER_SEC);
         ck_assert_uint_eq(c->max_in_flight, 32);
+        ck_assert_uint_eq(c->max_connections, 100);
+        ck_assert_uint_eq(c->max_connections_per_source, 10);
+        ck_assert_uint_eq(c->connection_timeout_usec, 120 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->request_head_timeout_usec, 5 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->max_sessions, 64);
         ck_assert_uint_eq(c->n_backends, 3);
 
         const BackendConfig *b = &c->backends[0];
@@ -262,6 +274,8 @@ static const struct {
         { "gateway.conf", "[Gateway]\nCallTimeoutSec=1.\n", "gateway.conf:2: Invalid value \"1.\" for CallTimeoutSec=" },
         { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=many\n", "gateway.conf:2: Invalid value \"many\" for MaxInFlightPerBackend=, expected a positive integer" },
         { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=0\n", "gateway.conf:2: Invalid value \"0\" for MaxInFlightPerBackend=" },
+        { "gateway.conf", "[Gateway]\nMaxConnectionsPerSource=0\n", "gateway.conf:2: Invalid value \"0\" for MaxConnectionsPerSource=" },
+        { "gateway.conf", "[Gateway]\nRequestHeadTimeoutSec=soon\n", "gateway.conf:2: Invalid value \"soon\" for RequestHeadTimeoutSec=" },
         { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=4294967296\n", "gateway.conf:2: Invalid value \"4294967296\" for MaxInFlightPerBackend=" },
         { "gateway.conf.d/50-x.conf", "[Gateway]\n\nMaxInFlightPerBackend=-3\n", "gateway.conf.d/50-x.conf:3: Invalid value \"-3\" for MaxInFlightPerBackend=" },
         { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nEnabled=maybe\n", "backends.d/b.conf:4: Invalid value \"maybe\" for Enabled=, expected a boolean" },

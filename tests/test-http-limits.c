@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The HTTP transport's limits against the real aios-conformanced: malformed chunked bodies are refused at once
  * instead of spinning the loop, slow request heads are cut off, one source address cannot take every
- * connection, and a full session table makes room for a newcomer at the expense of its biggest holder. */
+ * connection, health checks get through when the connections are spent (aios-gatewayd), and a full session
+ * table makes room for a newcomer at the expense of its biggest holder. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -259,6 +261,91 @@ START_TEST(test_one_source_cannot_take_every_connection) {
 }
 END_TEST
 
+/* --- the reserve for health checks (the gateway names them) --------------------------------------------- */
+
+static char config_dir[] = "/tmp/test-http-limits-XXXXXX";
+
+static void setup_reserve(void) {
+        const char *gatewayd = getenv("AIOS_GATEWAYD");
+        ck_assert_msg(gatewayd, "$AIOS_GATEWAYD names the gateway to test");
+        ck_assert_ptr_nonnull(mkdtemp(config_dir));
+        char path[PATH_MAX], arg[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/gateway.conf", config_dir);
+        FILE *f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs("[Gateway]\nMaxConnections=4\n", f);
+        fclose(f);
+        snprintf(arg, sizeof(arg), "--config-dir=%s", config_dir);
+        const char *const args[] = { arg, NULL };
+        test_server_start(&server, gatewayd, args);
+        HttpReply r = {};
+        for (int i = 0; i < 100 && http_call(&server, "GET", NULL, NULL, &r) == 0; i++)
+                usleep(20000);
+        http_reply_clear(&r);
+}
+
+static void teardown_reserve(void) {
+        test_server_stop(&server);
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/gateway.conf", config_dir);
+        (void) unlink(path);
+        (void) rmdir(config_dir);
+}
+
+/* The client connections the server holds: those to its port that a process accepted (one still in the
+ * listen backlog has no inode yet) and has not closed. */
+static unsigned server_connections(void) {
+        FILE *f = fopen("/proc/net/tcp", "re");
+        ck_assert_ptr_nonnull(f);
+        char line[512];
+        unsigned n = 0;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned local_port, state;
+                unsigned long inode;
+                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state, &inode) != 3)
+                        continue;
+                n += local_port == (unsigned) server.port && state != 0x0A /* LISTEN */ && inode != 0;
+        }
+        fclose(f);
+        return n;
+}
+
+START_TEST(test_health_checks_get_through_when_connections_are_spent) {
+        /* MaxConnections=4, all of them held by idle clients... */
+        int held[4];
+        for (size_t i = 0; i < ELEMENTSOF(held); i++)
+                held[i] = connect_from("127.0.0.1");
+        for (uint64_t deadline = now_msec() + 2000; server_connections() < 4 && now_msec() < deadline;)
+                usleep(10000);
+        ck_assert_uint_eq(server_connections(), 4);
+
+        /* ...and still /healthz and /readyz answer, on a connection of the reserve that is closed after... */
+        char buf[4096];
+        for (int i = 0; i < 3; i++) {
+                int fd = connect_from("127.0.0.1");
+                const char raw[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+                send_all(fd, raw, strlen(raw));
+                ck_assert_int_eq(read_status(fd, 5000, buf, sizeof(buf)), 200);
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                bool closed = false;
+                for (uint64_t deadline = now_msec() + 3000; !closed && now_msec() < deadline;)
+                        closed = poll(&p, 1, 100) == 1 && recv(fd, buf, sizeof(buf), 0) <= 0;
+                ck_assert(closed);
+                close(fd);
+        }
+        int fd = connect_from("127.0.0.1");
+        const char raw[] = "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        send_all(fd, raw, strlen(raw));
+        ck_assert_int_eq(read_status(fd, 5000, buf, sizeof(buf)), 200);
+        close(fd);
+
+        /* ...while anything else there is refused. */
+        ck_assert_int_eq(request_from("127.0.0.1", "", INITIALIZE, buf, sizeof(buf)), 503);
+        for (size_t i = 0; i < ELEMENTSOF(held); i++)
+                close(held[i]);
+}
+END_TEST
+
 /* --- the session table -------------------------------------------------------------------------------- */
 
 static void setup_sessions(void) {
@@ -344,6 +431,12 @@ static Suite *limits_suite(void) {
         tcase_add_checked_fixture(tc, setup_connections, teardown);
         tcase_add_test(tc, test_slow_request_head_is_cut_off);
         tcase_add_test(tc, test_one_source_cannot_take_every_connection);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("reserve");
+        tcase_set_timeout(tc, 30);
+        tcase_add_checked_fixture(tc, setup_reserve, teardown_reserve);
+        tcase_add_test(tc, test_health_checks_get_through_when_connections_are_spent);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("sessions");

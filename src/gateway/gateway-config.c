@@ -304,6 +304,13 @@ static const ConfigItem gateway_items[] = {
         { "CallTimeoutSec", config_parse_sec, offsetof(GatewayConfig, call_timeout_usec), EXPECTED_TIME_SPAN },
         { "MaxInFlightPerBackend", config_parse_unsigned, offsetof(GatewayConfig, max_in_flight),
                 "a positive integer" },
+        { "MaxConnections", config_parse_unsigned, offsetof(GatewayConfig, max_connections), "a positive integer" },
+        { "MaxConnectionsPerSource", config_parse_unsigned, offsetof(GatewayConfig, max_connections_per_source),
+                "a positive integer" },
+        { "ConnectionTimeoutSec", config_parse_sec, offsetof(GatewayConfig, connection_timeout_usec), EXPECTED_TIME_SPAN },
+        { "RequestHeadTimeoutSec", config_parse_sec, offsetof(GatewayConfig, request_head_timeout_usec),
+                EXPECTED_TIME_SPAN },
+        { "MaxSessions", config_parse_unsigned, offsetof(GatewayConfig, max_sessions), "a positive integer" },
 };
 
 static const ConfigItem authentication_items[] = {

@@ -73,6 +73,12 @@ typedef struct GatewayConfig {
         uint64_t max_body; /* bytes */
         uint64_t call_timeout_usec;
         unsigned max_in_flight;  /* per backend */
+        /* The HTTP transport's limits; 0: its default. */
+        unsigned max_connections;
+        unsigned max_connections_per_source;
+        uint64_t connection_timeout_usec;
+        uint64_t request_head_timeout_usec;
+        unsigned max_sessions;
         AuthConfig auth;
         RateLimitConfig rate_limit; /* [RateLimit] */
         FilterConfig filter;

@@ -240,6 +240,23 @@ static int gateway_setup_backends(Gateway *g) {
         return 0;
 }
 
+/* gateway.conf's HTTP limits over the transport's defaults; the health checks keep connections of their own,
+ * so that monitoring still gets through when clients hold every other one. */
+static void gateway_http_limits(const GatewayConfig *c, McpHttpOptions *o) {
+        static char *health_paths[] = { (char *) "/healthz", (char *) "/readyz", NULL };
+        o->http.reserved_paths = health_paths;
+        if (c->max_connections > 0)
+                o->http.connection_limit = c->max_connections;
+        if (c->max_connections_per_source > 0)
+                o->http.per_ip_connection_limit = c->max_connections_per_source;
+        if (c->connection_timeout_usec > 0)
+                o->http.idle_timeout_sec = MAX((c->connection_timeout_usec + USEC_PER_SEC - 1) / USEC_PER_SEC, 1U);
+        if (c->request_head_timeout_usec > 0)
+                o->http.head_timeout_sec = MAX((c->request_head_timeout_usec + USEC_PER_SEC - 1) / USEC_PER_SEC, 1U);
+        if (c->max_sessions > 0)
+                o->max_sessions = c->max_sessions;
+}
+
 static int run(int argc, char *argv[]) {
         log_set_ident(program_invocation_short_name);
         int r = parse_argv(argc, argv);
@@ -336,6 +353,7 @@ static int run(int argc, char *argv[]) {
 
         McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
         options.max_body = g.config->max_body;
+        gateway_http_limits(g.config, &options);
         McpHttpRouter router;
         r = mcp_http_new_routed(&g.http, g.event, fd, &options, routes_router(&g, &router));
         if (r < 0)

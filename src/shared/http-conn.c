@@ -173,6 +173,13 @@ void http_conn_request_done(HttpConnSet *set, struct MHD_Connection *c, uint64_t
                 return;
         conn->chunked = false;
         conn->head_deadline = now + set->keepalive_usec;
+        /* A reserve connection serves one health check and goes, so that the reserve is there for the next. */
+        if (conn->reserve) {
+                int fd = conn_fd(conn);
+                conn->ended = true;
+                if (fd >= 0)
+                        (void) shutdown(fd, SHUT_RDWR);
+        }
 }
 
 unsigned http_conn_sweep(HttpConnSet *set, uint64_t now) {

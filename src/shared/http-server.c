@@ -182,7 +182,9 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
                 .keepalive_usec = (uint64_t) idle * USEC_PER_SEC,
                 .reserved_paths = o->reserved_paths,
         };
-        unsigned per_ip = o->per_ip_connection_limit > 0 ? MIN(o->per_ip_connection_limit, o->connection_limit) : 0;
+        /* The reserve is open to every source: a client holding its share must not shut out the health checks
+         * that come from the same address (all of them, on loopback). */
+        unsigned per_ip = o->per_ip_connection_limit > 0 ? MIN(o->per_ip_connection_limit, o->connection_limit) + reserve : 0;
 
         h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
                 0, NULL, NULL, on_request, h,
