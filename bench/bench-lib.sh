@@ -78,6 +78,7 @@ stop_server() {
 mcp_post() {
         local session=$1 body=$2 extra=()
         [[ -z $session ]] || extra=(-H "Mcp-Session-Id: $session")
+        [[ -z ${bench_authorization:-} ]] || extra+=(-H "Authorization: $bench_authorization")
         curl -sS --max-time 10 -o "$work/body" -D "$work/headers" -w '%{http_code}' \
                 -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
                 -H 'MCP-Protocol-Version: 2025-11-25' "${extra[@]}" --data "$body" "$url"
@@ -91,6 +92,7 @@ field() { # field LINE KEY
 run_wrk() {
         local duration=$1 id_base=$2
         MCP_SESSION_ID=$session MCP_TOOL=$tool MCP_ARGUMENTS=$arguments MCP_ID_BASE=$id_base \
+                MCP_AUTHORIZATION=${bench_authorization:-} \
                 timeout --kill-after=5 $((duration + 30)) "${wrk_cpu[@]}" wrk -t "$threads" -c "$connections" \
                 -d "${duration}s" --timeout 5s --latency -s "$here/tools-call.lua" "$url" >"$work/wrk.out" 2>&1 ||
                 die "wrk failed: $(cat "$work/wrk.out")"

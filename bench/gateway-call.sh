@@ -13,7 +13,9 @@
 #   gateway-server  POST /servers/conformance/mcp on the gateway: every message relayed as it is
 #   gateway-mcp     POST /mcp on the gateway: the aggregate endpoint, test_simple_text routed by name
 #   reference       server-everything's echo tool
-# and, with one connection (no queueing), direct and gateway-server again: the hop's own latency.
+# and, with one connection (no queueing), direct and gateway-server again: the hop's own latency, and
+# gateway-server with an API key (Authorization: Bearer, checked against the key store, scopes checked
+# before routing) beside the same without credentials (anonymous): the cost of authentication.
 # peak RSS of a bridged row is the gateway's plus the server's.
 #
 # Environment as for tools-call.sh: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
@@ -59,6 +61,9 @@ done
 config=$work/gateway
 mkdir -p "$config/backends.d"
 printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"
+printf '[Authentication]\nAPIKeyFile=%s/api-keys\n' "$work" >"$config/gateway.conf"
+bench_key=$("$build/src/aiosctl/aiosctl" --store="$work/api-keys" key create bench --scope tools:conformance 2>/dev/null) ||
+        die "aiosctl could not make a key"
 start_server gatewayd "$build/src/gateway/aios-gatewayd" --config-dir="$config" --listen=127.0.0.1:@PORT@
 gateway_pid=$server_pid
 gateway_port=$port
@@ -80,6 +85,10 @@ connections=1
 measure direct-1 "http://127.0.0.1:$conformanced_port/mcp" test_simple_text '{}' "$text" "$conformanced_pid"
 measure gateway-server-1 "http://127.0.0.1:$gateway_port/servers/conformance/mcp" test_simple_text '{}' "$text" \
         "$gateway_pid" "$conformanced_pid"
+bench_authorization="Bearer $bench_key"
+measure gateway-key-1 "http://127.0.0.1:$gateway_port/servers/conformance/mcp" test_simple_text '{}' "$text" \
+        "$gateway_pid" "$conformanced_pid"
+bench_authorization=
 connections=$saved_connections
 stop_extra
 extra_pids=()
@@ -97,10 +106,13 @@ row gateway-mcp "$result_gateway_mcp"
 row server-everything "$result_reference"
 row "direct, 1 conn" "$result_direct_1"
 row "gateway-server, 1 conn" "$result_gateway_server_1"
+row "  with an API key" "$result_gateway_key_1"
 awk -v d50="$(field "$result_direct" p50_us)" -v g50="$(field "$result_gateway_server" p50_us)" \
         -v m50="$(field "$result_gateway_mcp" p50_us)" -v g="$(field "$result_gateway_server" rps)" \
         -v m="$(field "$result_gateway_mcp" rps)" -v r="$(field "$result_reference" rps)" \
-        -v d1="$(field "$result_direct_1" p50_us)" -v g1="$(field "$result_gateway_server_1" p50_us)" 'BEGIN {
+        -v d1="$(field "$result_direct_1" p50_us)" -v g1="$(field "$result_gateway_server_1" p50_us)" \
+        -v k1="$(field "$result_gateway_key_1" p50_us)" 'BEGIN {
         printf "\nthe gateway hop at p50, %d connections: %+.0f us (/servers/conformance/mcp), %+.0f us (/mcp)\n", '"$connections"', g50 - d50, m50 - d50
         printf "the gateway hop at p50, 1 connection: %+.0f us\n", g1 - d1
+        printf "API-key authentication at p50, 1 connection: %+.0f us over anonymous\n", k1 - g1
         printf "bridged throughput over the reference server'"'"'s: %.1fx (/servers/conformance/mcp), %.1fx (/mcp)\n", g / r, m / r }'

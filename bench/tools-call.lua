@@ -16,6 +16,11 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
 wrk.headers["Mcp-Session-Id"] = session
+-- MCP_AUTHORIZATION: an Authorization header value (a bearer API key), when the endpoint wants one.
+local authorization = os.getenv("MCP_AUTHORIZATION")
+if authorization and authorization ~= "" then
+        wrk.headers["Authorization"] = authorization
+end
 
 local threads = 0
 function setup(thread)

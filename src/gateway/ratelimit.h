@@ -6,10 +6,11 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "mcp-protocol.h"
 
-/* The JSON-RPC error code of a call refused by a rate limit (in the implementation-defined server range).
- * Its data: {"limit": CLASS, "principal": ..., "retryAfter": SECONDS, "retryAfterMs": MS}. */
-#define RATELIMIT_ERROR_CODE -32029
+/* The JSON-RPC error code of a call refused by a rate limit (in the implementation-defined server range),
+ * sent with HTTP status 429 and Retry-After. */
+#define RATELIMIT_ERROR_CODE MCP_ERROR_RATE_LIMITED
 
 /* Principals whose buckets are kept at once unless [RateLimit] MaxPrincipals= says otherwise. */
 #define RATELIMIT_MAX_PRINCIPALS_DEFAULT 4096U

@@ -2,6 +2,7 @@
 /* Streamable HTTP: checks in the order of the request path (Host/Origin, endpoint, method, headers, size,
  * session), then the engine; answers as JSON or SSE depending on what the engine produces first. */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -113,6 +114,26 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
         if (session)
                 MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
         enum MHD_Result r = MHD_queue_response(c, status, response);
+        MHD_destroy_response(response);
+        return r;
+}
+
+/* A request a rate limit refused: 429, and Retry-After from the error's data (RFC 6585, RFC 9110). */
+static enum MHD_Result respond_rate_limited(struct MHD_Connection *c, json_object *reply, McpSession *session) {
+        const char *text = json_to_string(reply);
+        struct MHD_Response *response =
+                MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_MUST_COPY);
+        if (!response)
+                return MHD_NO;
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        if (session)
+                MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
+        json_object *retry = NULL;
+        json_object_object_get_ex(json_get_object(json_get_object(reply, "error"), "data"), "retryAfter", &retry);
+        char seconds[32];
+        snprintf(seconds, sizeof(seconds), "%" PRId64, MAX(json_object_get_int64(retry), (int64_t) 1));
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+        enum MHD_Result r = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, response);
         MHD_destroy_response(response);
         return r;
 }
@@ -438,6 +459,9 @@ static enum MHD_Result answer_from_stream(HttpRequest *req) {
                         status = stateless_status(st->reply);
                 if (!st->reply)
                         return respond_empty(req->connection, MHD_HTTP_ACCEPTED, NULL);
+                json_object *error = json_get_object(st->reply, "error");
+                if (error && json_object_get_int(json_object_object_get(error, "code")) == MCP_ERROR_RATE_LIMITED)
+                        return respond_rate_limited(req->connection, st->reply, session);
                 return respond_json(req->connection, status, st->reply, session);
         }
         case STREAM_SSE: {

@@ -18,6 +18,9 @@
 #define MCP_ERROR_UNSUPPORTED_VERSION -32022
 /* aios: polkit (or the gateway's scopes) refused the caller. In the implementation-defined server range. */
 #define MCP_ERROR_ACCESS_DENIED -32003
+/* A request refused by a rate limit; its data carries "retryAfter" (seconds). Over HTTP: 429 with
+ * Retry-After. */
+#define MCP_ERROR_RATE_LIMITED -32029
 
 /* The _meta keys of the stateless wire. */
 #define MCP_META_PROTOCOL_VERSION "io.modelcontextprotocol/protocolVersion"

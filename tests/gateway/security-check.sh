@@ -189,7 +189,8 @@ if kill -0 "$first" 2>/dev/null; then pass "and running"; else fail "and running
 # And JWT bearer tokens (HS256, the secret in the credential jwt-secret), made here with openssl.
 kill -TERM "$gateway"
 wait "$gateway" 2>/dev/null || true
-printf '[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\nJWTIssuer=https://idp.example\n' "$state" >"$config/gateway.conf"
+printf '[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\nJWTIssuer=https://idp.example\n\n[RateLimit]\nWrite=3/min\n' \
+        "$state" >"$config/gateway.conf"
 creds=$runtime/secure-credentials
 mkdir -p "$creds"
 secret=$(head -c 48 /dev/urandom | base64 -w0 | tr -d '/+=' | head -c 48)
@@ -228,6 +229,19 @@ expect "with Anonymous=no a request without credentials gets 401" "HTTP/1.1 401"
 expect "and a challenge without an error code" 'WWW-Authenticate: Bearer resource_metadata=' "$out"
 out=$(stateless /mcp "$key_all" tools/list '{}')
 expect "a key still works" '"test_simple_text"' "$out"
+
+# Rate limits: this gateway lets a principal make 3 calls a minute of tools that write (test_error_handling
+# has no annotations); the JWT calls above were alice's, so key:ops starts with a full bucket.
+for i in 1 2 3; do
+        out=$(stateless /mcp "$key_all" tools/call '{"name":"test_error_handling","arguments":{}}')
+done
+expect "calls within the bucket go through" '"isError":true' "$out"
+out=$(stateless /mcp "$key_all" tools/call '{"name":"test_error_handling","arguments":{}}')
+expect "a call beyond the bucket gets 429" "HTTP/1.1 429" "$out"
+expect "with Retry-After" "Retry-After: " "$out"
+expect "and a JSON-RPC error that says which limit" '"code":-32029' "$out"
+out=$(stateless /mcp "$key_one" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "another principal's bucket is its own" "simple text response" "$out"
 
 out=$(as_user aios-gateway "$AIOS_GATEWAYD" --config-dir="$config" --listen=0.0.0.0:$(stack_free_port) 2>&1 || true)
 expect "a non-loopback address without TLS=off is refused, saying why" "does not speak TLS itself" "$out"
