@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reads *.syscalls allow-lists into a libseccomp filter and installs it. */
+/* Reads *.syscalls allow-lists into a libseccomp filter, with the rules every filter has whatever it lists. */
 #include <ctype.h>
+#include <sched.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "log.h"
@@ -10,13 +12,37 @@
 /* Past this many nested @include lines something is wrong even without a loop. */
 #define INCLUDE_DEPTH_MAX 16
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
+/* Namespaces are never an aios daemon's to make or join: clone with any of these flags kills the process, as
+ * unshare and setns do. (CLONE_NEWTIME is clone3's and unshare's only; in clone's flags its bit would be an
+ * exit signal above 64, which is no signal.) */
+#define CLONE_NAMESPACE_FLAGS                                                                                \
+        (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |            \
+         CLONE_NEWCGROUP | CLONE_NEWTIME)
+
+/* clone's flags are its first argument, except on s390, where the stack comes first. */
+#if defined(__s390__) || defined(__s390x__)
+#define SCMP_CLONE_FLAGS SCMP_A1
+#else
+#define SCMP_CLONE_FLAGS SCMP_A0
 #endif
-#endif
+
+/* Address families as @socket names them; a bit each in Policy.families. */
+static const struct {
+        const char *name;
+        int family;
+} address_families[] = {
+        { "AF_UNIX", AF_UNIX },
+        { "AF_INET", AF_INET },
+        { "AF_INET6", AF_INET6 },
+        { "AF_NETLINK", AF_NETLINK },
+        { "AF_PACKET", AF_PACKET },
+        { "AF_VSOCK", AF_VSOCK },
+        { "AF_ALG", AF_ALG },
+        { "AF_BLUETOOTH", AF_BLUETOOTH },
+        { "AF_CAN", AF_CAN },
+};
+#define FAMILY_BITS 64
+_Static_assert(AF_MAX <= FAMILY_BITS, "address families fit in a uint64_t");
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 
@@ -31,13 +57,21 @@ typedef struct Policy {
         scmp_filter_ctx ctx;
         Entry *entries;
         size_t n_entries;
-        bool pinning; /* entries added now are pinned */
+        uint64_t families; /* what @socket allows, a bit per address family */
+        bool pinning;      /* entries added now are pinned */
 } Policy;
 
 static void policy_done(Policy *p) {
         if (p->ctx)
                 seccomp_release(p->ctx);
         free(p->entries);
+}
+
+static Entry *policy_find(Policy *p, int nr) {
+        for (size_t i = 0; i < p->n_entries; i++)
+                if (p->entries[i].nr == nr)
+                        return &p->entries[i];
+        return NULL;
 }
 
 /* The files being read, innermost first: an @include of one of them is a loop. */
@@ -60,7 +94,7 @@ static bool syscall_name_is_valid(const char *s) {
 }
 
 /* An included list is named, not given as a path: it is always <dir>/<name>.syscalls. */
-static bool list_name_is_valid(const char *s) {
+bool seccomp_policy_name_is_valid(const char *s) {
         if (isempty(s) || s[0] == '.')
                 return false;
         for (; *s; s++)
@@ -77,7 +111,27 @@ static char *strstrip(char *s) {
         return s;
 }
 
+/* The calls every filter decides the same way, whatever a list says: refused here with the reason. */
+static int check_fixed(const char *name, bool kill, const char *path, unsigned line) {
+        if (streq(name, "clone3"))
+                return log_error_errno(EINVAL,
+                        "%s:%u: clone3 cannot be listed: a filter cannot see its flags, so every filter answers it "
+                        "with ENOSYS and callers fall back to clone, which can be listed.", path, line);
+        if (streq(name, "socket"))
+                return log_error_errno(EINVAL,
+                        "%s:%u: socket cannot be listed: \"@socket AF_...\" allows it for the address families named.",
+                        path, line);
+        if (!kill && (streq(name, "unshare") || streq(name, "setns")))
+                return log_error_errno(EINVAL, "%s:%u: %s cannot be allowed: it kills the process in every filter.",
+                        path, line, name);
+        return 0;
+}
+
 static int policy_add(Policy *p, const char *name, bool kill, const char *path, unsigned line) {
+        int r = check_fixed(name, kill, path, line);
+        if (r < 0)
+                return r;
+
         int nr = seccomp_syscall_resolve_name(name);
         if (nr < 0) {
                 /* __NR_SCMP_ERROR for names libseccomp does not know, a negative pseudo-number for those that
@@ -86,33 +140,45 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
                 return 0;
         }
 
-        for (size_t i = 0; i < p->n_entries; i++) {
-                if (p->entries[i].nr != nr)
-                        continue;
-                if (p->entries[i].pinned && p->entries[i].kill != kill) {
+        Entry *e = policy_find(p, nr);
+        if (e) {
+                if (e->pinned && e->kill != kill) {
                         log_debug("%s:%u: %s stays %s for the sanitizers.", path, line, name,
-                                p->entries[i].kill ? "kill-listed" : "allowed");
+                                e->kill ? "kill-listed" : "allowed");
                         return 0;
                 }
-                if (p->entries[i].kill != kill)
+                if (e->kill != kill)
                         return log_error_errno(EINVAL, "%s:%u: %s is both allowed and kill-listed.", path, line, name);
                 return 0; /* listed twice the same way, e.g. in base and again in a daemon's list */
         }
 
-        Entry *e = reallocarray(p->entries, p->n_entries + 1, sizeof(Entry));
+        e = reallocarray(p->entries, p->n_entries + 1, sizeof(Entry));
         if (!e)
                 return log_oom();
         p->entries = e;
         p->entries[p->n_entries++] = (Entry) { .nr = nr, .kill = kill, .pinned = p->pinning };
+        return 0;
+}
 
-        int r = seccomp_rule_add(p->ctx, kill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW, nr, 0);
-        if (r < 0)
-                return log_error_errno(r, "%s:%u: Failed to add a rule for %s: %m", path, line, name);
+static int parse_socket(Policy *p, char *args, const char *path, unsigned line) {
+        if (!args[0])
+                return log_error_errno(EINVAL, "%s:%u: @socket wants the address families it allows, e.g. AF_UNIX.",
+                        path, line);
+        for (char *save = NULL, *w = strtok_r(args, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                int family = -1;
+                FOREACH_ELEMENT(f, address_families)
+                        if (streq(f->name, w))
+                                family = f->family;
+                if (family < 0)
+                        return log_error_errno(EINVAL, "%s:%u: @socket: \"%s\" is no address family known here.", path,
+                                line, w);
+                p->families |= UINT64_C(1) << family;
+        }
         return 0;
 }
 
 static int parse_include(Policy *p, const char *arg, const char *path, unsigned line, const IncludeFrame *frame) {
-        if (!list_name_is_valid(arg))
+        if (!seccomp_policy_name_is_valid(arg))
                 return log_error_errno(EINVAL,
                         "%s:%u: @include wants the name of a list in the same directory, not \"%s\".", path, line, arg);
         if (frame->depth >= INCLUDE_DEPTH_MAX)
@@ -135,16 +201,19 @@ static int parse_line(Policy *p, char *text, const char *path, unsigned line, co
 
         if (l[0] == '@') {
                 size_t n = strcspn(l, " \t");
-                if (n != strlen("@include") || strncmp(l, "@include", n) != 0 || !l[n])
-                        return log_error_errno(EINVAL,
-                                "%s:%u: Malformed line \"%s\": the only directive is \"@include NAME\".", path, line, l);
-                return parse_include(p, strstrip(l + n), path, line, frame);
+                if (n == strlen("@include") && strncmp(l, "@include", n) == 0 && l[n])
+                        return parse_include(p, strstrip(l + n), path, line, frame);
+                if (n == strlen("@socket") && strncmp(l, "@socket", n) == 0)
+                        return parse_socket(p, strstrip(l + n), path, line);
+                return log_error_errno(EINVAL,
+                        "%s:%u: Malformed line \"%s\": the directives are \"@include NAME\" and \"@socket AF_...\".",
+                        path, line, l);
         }
 
         bool kill = l[0] == '!';
         if (!syscall_name_is_valid(l + kill))
                 return log_error_errno(EINVAL,
-                        "%s:%u: Malformed line \"%s\": expected a syscall name, \"!name\" or \"@include NAME\".", path,
+                        "%s:%u: Malformed line \"%s\": expected a syscall name, \"!name\" or a directive.", path,
                         line, l);
         return policy_add(p, l + kill, kill, path, line);
 }
@@ -203,10 +272,100 @@ static int policy_init(Policy *p) {
         int r = seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_NNP, 1);
         if (r < 0)
                 return log_error_errno(r, "Failed to enable NO_NEW_PRIVS for the seccomp filter: %m");
+
+        /* A system call of another ABI (i386's int 0x80 or x32 numbers on x86-64) would get past every rule,
+         * which names the native ABI's numbers: it kills the process, not just the thread (the default). */
+        r = seccomp_attr_set(p->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+        if (r < 0)
+                return log_error_errno(r, "Failed to make the seccomp filter kill on foreign system calls: %m");
+
+        /* unshare and setns kill in every filter, as if each list kill-listed them (check_fixed() refuses a
+         * list that allows them). */
+        static const char *const always_killed[] = { "unshare", "setns" };
+        FOREACH_ELEMENT(name, always_killed) {
+                r = policy_add(p, *name, true, "(fixed)", 0);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
-int seccomp_policy_parse(const char *path, scmp_filter_ctx *ret) {
+/* socket() for the families @socket allows; any other family fails with EAFNOSUPPORT, which is what the
+ * kernel says of a family it lacks and what systemd's RestrictAddressFamilies= answers, so that libraries
+ * take their fallback (glibc's getaddrinfo() asks netlink for the local addresses and does without). */
+static int add_socket_rules(Policy *p) {
+        if (p->families == 0)
+                return 0; /* socket() is not allowed at all: EPERM, as for any call not listed */
+
+        for (int family = 0; family < FAMILY_BITS; family++) {
+                bool allowed = p->families & (UINT64_C(1) << family);
+                int r = seccomp_rule_add(p->ctx, allowed ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EAFNOSUPPORT),
+                        SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, family));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add a rule for socket(%d): %m", family);
+        }
+        int r = seccomp_rule_add(p->ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+                SCMP_A0(SCMP_CMP_GE, FAMILY_BITS));
+        if (r < 0)
+                return log_error_errno(r, "Failed to add a rule for socket(): %m");
+        return 0;
+}
+
+/* clone without namespace flags where the lists allow clone, and death with any of them, listed or not. */
+static int add_clone_rules(Policy *p) {
+        Entry *e = policy_find(p, SCMP_SYS(clone));
+        if (e && e->kill)
+                return 0; /* kill-listed as a whole, rule added with the others */
+
+        int r;
+        if (e) {
+                r = seccomp_rule_add(p->ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                        SCMP_CLONE_FLAGS(SCMP_CMP_MASKED_EQ, CLONE_NAMESPACE_FLAGS, 0));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add a rule for clone: %m");
+        }
+        for (unsigned bit = 0; bit < 32; bit++) {
+                uint64_t flag = UINT64_C(1) << bit;
+                if (!(CLONE_NAMESPACE_FLAGS & flag))
+                        continue;
+                r = seccomp_rule_add(p->ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+                        SCMP_CLONE_FLAGS(SCMP_CMP_MASKED_EQ, flag, flag));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add a rule for clone with namespace flags: %m");
+        }
+        return 0;
+}
+
+/* Turns what the lists said into the filter's rules. */
+static int policy_build(Policy *p) {
+        int r;
+        for (size_t i = 0; i < p->n_entries; i++) {
+                const Entry *e = &p->entries[i];
+                if (e->nr == SCMP_SYS(clone) && !e->kill)
+                        continue; /* by its flags, below */
+                r = seccomp_rule_add(p->ctx, e->kill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ALLOW, e->nr, 0);
+                if (r < 0) {
+                        _cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, e->nr);
+                        return log_error_errno(r, "Failed to add a rule for %s: %m", strempty(name));
+                }
+        }
+
+        r = add_clone_rules(p);
+        if (r < 0)
+                return r;
+        r = add_socket_rules(p);
+        if (r < 0)
+                return r;
+
+        /* clone3 passes its flags in memory, out of a filter's sight: ENOSYS, as under systemd's
+         * SystemCallFilter=, and glibc and others fall back to clone. */
+        r = seccomp_rule_add(p->ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add a rule for clone3: %m");
+        return 0;
+}
+
+int seccomp_policy_parse_pinned(const char *pinned, const char *path, scmp_filter_ctx *ret) {
         assert(path);
         assert(ret);
 
@@ -214,7 +373,18 @@ int seccomp_policy_parse(const char *path, scmp_filter_ctx *ret) {
         int r = policy_init(&p);
         if (r < 0)
                 return r;
+
+        if (pinned) {
+                p.pinning = true;
+                r = parse_file(&p, pinned, NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+                p.pinning = false;
+        }
         r = parse_file(&p, path, NULL, NULL, 0);
+        if (r < 0)
+                return r;
+        r = policy_build(&p);
         if (r < 0)
                 return r;
 
@@ -222,56 +392,6 @@ int seccomp_policy_parse(const char *path, scmp_filter_ctx *ret) {
         return 0;
 }
 
-int seccomp_policy_load(const char *name, const char *dir) {
-        assert(name);
-
-        if (streq_ptr(getenv("AIOS_SECCOMP"), "off")) {
-                log_warning("AIOS_SECCOMP=off: not installing the seccomp allow-list %s. For debugging only.", name);
-                return 0;
-        }
-
-        if (!list_name_is_valid(name))
-                return log_error_errno(EINVAL, "\"%s\" is not a valid seccomp allow-list name.", name);
-        if (!dir)
-                dir = getenv("AIOS_SECCOMP_DIR");
-        if (isempty(dir))
-                dir = SECCOMP_DIR;
-
-        _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/%s.syscalls", dir, name) < 0)
-                return log_oom();
-
-        _cleanup_(policy_done) Policy p = {};
-        int r = policy_init(&p);
-        if (r < 0)
-                return r;
-
-#ifdef HAVE_ASAN
-        /* LeakSanitizer looks for leaks at exit from a thread that stops the others with ptrace, which the
-         * lists kill-list; what the sanitizers need goes first, and stays as it says. */
-        _cleanup_free_ char *sanitizers = NULL;
-        if (asprintf(&sanitizers, "%s/sanitizers.syscalls", dir) < 0)
-                return log_oom();
-        p.pinning = true;
-        r = parse_file(&p, sanitizers, NULL, NULL, 0);
-        if (r < 0)
-                return r;
-        p.pinning = false;
-#endif
-
-        r = parse_file(&p, path, NULL, NULL, 0);
-        if (r < 0)
-                return r;
-
-        /* Threads started before us (libraries may have some) get the filter too, or loading fails. */
-        r = seccomp_attr_set(p.ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-        if (r < 0)
-                return log_error_errno(r, "Failed to ask for the seccomp filter on all threads: %m");
-
-        r = seccomp_load(p.ctx);
-        if (r < 0)
-                return log_error_errno(r, "Failed to install the seccomp allow-list %s: %m", path);
-
-        log_debug("Installed the seccomp allow-list %s.", path);
-        return 0;
+int seccomp_policy_parse(const char *path, scmp_filter_ctx *ret) {
+        return seccomp_policy_parse_pinned(NULL, path, ret);
 }

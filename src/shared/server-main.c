@@ -51,10 +51,14 @@ static void help(void) {
                "     --request-state-key=FILE\n"
                "                         Seal requestState with this secret, shared by replicas\n"
                "                         (default: the request-state-key credential, else random)\n"
-               "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
+               "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n"
+               "\nEnvironment:\n"
+               "  AIOS_SECCOMP_DIR        Where %s.syscalls, the seccomp allow-list, is read\n"
+               "                          (default: %s)\n",
                program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body, arg_http.http.connection_limit,
                arg_http.http.per_ip_connection_limit, arg_http.http.idle_timeout_sec, arg_http.http.head_timeout_sec,
-               arg_http.max_sessions, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC));
+               arg_http.max_sessions, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC),
+               program_invocation_short_name, seccomp_policy_default_dir());
 }
 
 static int add_allowed_host(const char *name) {
