@@ -210,15 +210,9 @@ int forward_request(McpRequest *req, Backend *b, json_object *message, const cha
                 const char *tool = json_get_string(mcp_request_get_params(req), "name");
                 f->tool = tool ? strdup(tool) : NULL;
         }
-        /* Rate limits before the call goes out: a refused call is answered and audited there. */
-        if (f->tool && b->gateway->guard) {
+        /* For the audit record (rate limits were taken at the HTTP edge, guard_authorize()). */
+        if (f->tool)
                 f->arguments = json_object_get(json_get_object(mcp_request_get_params(req), "arguments"));
-                int k = guard_admit(b->gateway->guard, req, b, message, f->tool);
-                if (k <= 0) {
-                        forward_free(f);
-                        return k;
-                }
-        }
 
         const BackendCaller caller = {
                 .principal = mcp_request_get_principal(req),

@@ -3,6 +3,8 @@
  * response filtered and the call audited after. */
 #include <stdio.h>
 
+#include "aggregate.h"
+#include "auth.h"
 #include "guard.h"
 #include "log.h"
 #include "mcp-request.h"
@@ -84,14 +86,30 @@ static json_object *tool_annotations(Backend *b, const char *name) {
         return NULL;
 }
 
-int guard_admit(Guard *g, McpRequest *req, Backend *b, json_object *message, const char *tool) {
-        assert(g);
-        if (!g->rate_limit)
+/* The backend that serves a tools/call on server (/mcp or a /servers/NAME/mcp), and the tool's name there. */
+static Backend *tool_target(Gateway *gw, McpServer *server, const char *tool, const char **ret_name) {
+        *ret_name = tool;
+        if (gw->aggregate && server == aggregate_server(gw->aggregate))
+                return aggregate_target(gw->aggregate, "tools", tool, ret_name);
+        for (size_t i = 0; i < gw->n_backends; i++)
+                if (gw->backends[i]->relay == server)
+                        return gw->backends[i];
+        return NULL;
+}
+
+/* A token for one message, when it is a tools/call; 0 with ret_refusal filled (429) when there is none. */
+static int rate_limit_one(Gateway *gw, McpServer *server, const char *principal, json_object *message,
+        McpHttpRefusal *ret_refusal) {
+        Guard *g = gw->guard;
+        json_object *params = json_get_object(message, "params");
+        const char *tool = json_get_string(params, "name");
+        if (!streq_ptr(json_get_string(message, "method"), "tools/call") || !tool)
                 return 1;
 
-        const char *backend_name = json_get_string(json_get_object(message, "params"), "name");
-        ToolClass class = tool_class_from_annotations(tool_annotations(b, backend_name));
-        const char *principal = mcp_request_get_principal(req) ?: "anonymous";
+        const char *backend_name = NULL;
+        Backend *b = tool_target(gw, server, tool, &backend_name);
+        /* A tool no backend offers is refused further on; it costs a write token meanwhile. */
+        ToolClass class = tool_class_from_annotations(b ? tool_annotations(b, backend_name) : NULL);
         uint64_t retry_usec = 0;
         int r = ratelimit_take(g->rate_limit, principal, class, now_usec(), &retry_usec);
         if (r != 0)
@@ -102,22 +120,39 @@ int guard_admit(Guard *g, McpRequest *req, Backend *b, json_object *message, con
         uint64_t retry_sec = ratelimit_retry_after_sec(retry_usec);
         metrics_rate_limited(g->metrics, class_name);
 
-        _cleanup_free_ char *text = NULL, *reason = NULL;
-        if (asprintf(&text, "Rate limit reached: %s may call %s tools %llu times per %s (bursts of %llu); retry in %llu s.",
+        _cleanup_free_ char *reason = NULL;
+        if (asprintf(&ret_refusal->message,
+                    "Rate limit reached: %s may call %s tools %llu times per %s (bursts of %llu); retry in %llu s.",
                     principal, class_name, (unsigned long long) rule->count, period_name(rule->period_usec),
                     (unsigned long long) (rule->burst ?: rule->count), (unsigned long long) retry_sec) < 0 ||
-            asprintf(&reason, "rate limit %s", class_name) < 0)
+            asprintf(&ret_refusal->header_value, "%llu", (unsigned long long) retry_sec) < 0 ||
+            asprintf(&reason, "rate limit %s", class_name) < 0) {
+                mcp_http_refusal_done(ret_refusal);
                 return -ENOMEM;
-        _cleanup_json_ json_object *data = json_object_new_object();
-        if (!data || json_add_string(data, "limit", class_name) < 0 || json_add_string(data, "principal", principal) < 0 ||
-            json_add(data, "retryAfter", json_object_new_uint64(retry_sec)) < 0 ||
-            json_add(data, "retryAfterMs", json_object_new_uint64((retry_usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) < 0)
-                return -ENOMEM;
-
-        guard_audit(g, req, b, tool, json_get_object(mcp_request_get_params(req), "arguments"), AUDIT_RESULT_REFUSED, 0,
-                reason);
-        (void) mcp_request_reply_error_data(req, RATELIMIT_ERROR_CODE, text, TAKE_PTR(data));
+        }
+        ret_refusal->status = 429;
+        ret_refusal->code = RATELIMIT_ERROR_CODE;
+        ret_refusal->header = "Retry-After";
+        guard_audit(g, principal, tool, b ? b->config->name : NULL, json_get_object(params, "arguments"),
+                AUDIT_RESULT_REFUSED, 0, reason);
         return 0;
+}
+
+int guard_authorize(void *userdata, McpServer *server, const McpIdentity *identity, json_object *message,
+        McpHttpRefusal *ret_refusal) {
+        Gateway *gw = userdata;
+        int r = gateway_auth_authorize(userdata, server, identity, message, ret_refusal);
+        if (r <= 0 || !gw->guard || !gw->guard->rate_limit)
+                return r;
+
+        const char *principal = identity ? identity->principal : MCP_PRINCIPAL_ANONYMOUS;
+        if (!json_object_is_type(message, json_type_array))
+                return rate_limit_one(gw, server, principal, message, ret_refusal);
+        /* A batch (2025-03-26) takes a token per call, and is refused at the first that finds none. */
+        for (size_t i = 0; i < json_object_array_length(message); i++)
+                if ((r = rate_limit_one(gw, server, principal, json_object_array_get_idx(message, i), ret_refusal)) <= 0)
+                        return r;
+        return 1;
 }
 
 /* Redacts v in place; without memory to do so, nothing of it may leave: returns -ENOMEM. */
@@ -175,14 +210,14 @@ void guard_filter_notification(Guard *g, json_object *notification) {
         }
 }
 
-void guard_audit(Guard *g, McpRequest *req, Backend *b, const char *tool, json_object *arguments,
+void guard_audit(Guard *g, const char *principal, const char *tool, const char *backend, json_object *arguments,
         AuditResult result, uint64_t duration_usec, const char *reason) {
         assert(g);
 
         AuditRecord record = {
-                .principal = mcp_request_get_principal(req),
+                .principal = principal,
                 .tool = tool,
-                .backend = b->config->name,
+                .backend = backend,
                 .result = result,
                 .duration_usec = duration_usec,
                 .arguments = arguments,
@@ -210,5 +245,6 @@ void guard_call_done(Guard *g, McpRequest *req, Backend *b, const char *tool, js
                 [METRICS_OUTCOME_TIMEOUT] = { AUDIT_RESULT_TIMEOUT, NULL },
         };
         assert(outcome >= 0 && outcome < _METRICS_OUTCOME_MAX);
-        guard_audit(g, req, b, tool, arguments, table[outcome].result, duration_usec, table[outcome].reason);
+        guard_audit(g, mcp_request_get_principal(req), tool, b->config->name, arguments, table[outcome].result,
+                duration_usec, table[outcome].reason);
 }

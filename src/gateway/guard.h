@@ -5,6 +5,8 @@
 
 #include "audit.h"
 #include "backend.h"
+#include "mcp-http.h"
+#include "mcp-identity.h"
 
 typedef struct Guard Guard;
 
@@ -13,10 +15,12 @@ int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics);
 Guard *guard_free(Guard *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Guard *, guard_free);
 
-/* Before a tools/call goes to backend b (message: as the backend gets it; tool: the name the client used).
- * Returns 1 when it may go, 0 when a rate limit refused it (req is answered with RATELIMIT_ERROR_CODE and
- * the refusal is audited), or -ENOMEM. */
-int guard_admit(Guard *g, McpRequest *req, Backend *b, json_object *message, const char *tool);
+/* McpHttpRouter's authorize for the gateway (userdata: the Gateway): gateway_auth_authorize(), then a token
+ * from the principal's bucket for each tools/call in message. Without one: 0 with a 429 refusal whose
+ * Retry-After (seconds, rounded up) and JSON-RPC error (RATELIMIT_ERROR_CODE) say which limit and when to
+ * retry; the refusal is counted and audited. */
+int guard_authorize(void *userdata, McpServer *server, const McpIdentity *identity, json_object *message,
+        McpHttpRefusal *ret_refusal);
 
 /* Secrets in a response's result or error, or in a notification's params, replaced in place (counted in
  * the metrics); for a tools/call result (tool not NULL) also the size cap. */
@@ -27,6 +31,6 @@ void guard_filter_notification(Guard *g, json_object *notification);
 void guard_call_done(Guard *g, McpRequest *req, Backend *b, const char *tool, json_object *arguments,
         MetricsOutcome outcome, uint64_t duration_usec);
 
-/* The audit record of a tools/call that ended. */
-void guard_audit(Guard *g, McpRequest *req, Backend *b, const char *tool, json_object *arguments,
+/* The audit record of a tools/call (principal NULL: anonymous; backend NULL: none offers the tool). */
+void guard_audit(Guard *g, const char *principal, const char *tool, const char *backend, json_object *arguments,
         AuditResult result, uint64_t duration_usec, const char *reason);

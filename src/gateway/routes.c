@@ -5,6 +5,7 @@
 #include "aggregate.h"
 #include "auth.h"
 #include "backend.h"
+#include "guard.h"
 #include "json-util.h"
 #include "log.h"
 #include "routes.h"
@@ -93,7 +94,7 @@ const McpHttpRouter *routes_router(Gateway *g, McpHttpRouter *router) {
                 .find = route_find,
                 .other = route_other,
                 .authenticate = gateway_auth_authenticate,
-                .authorize = gateway_auth_authorize,
+                .authorize = guard_authorize, /* gateway_auth_authorize(), then rate limits */
                 .userdata = g,
         };
         return router;
