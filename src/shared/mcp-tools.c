@@ -5,12 +5,16 @@
 
 int mcp_method_tools_list(McpRequest *req) {
         McpServer *s = req->server;
+        /* A tool that needs polkit is refused on a transport without it (HTTP, stdio): it is not listed
+         * there either, so that a client does not offer its model a tool that can never run. */
+        bool polkit = req->exchange && req->exchange->ops->authorize;
 
         _cleanup_json_ json_object *all = json_object_new_array_ext((int) s->n_tools);
         if (!all)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_tools; i++)
-                if (json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
+                if ((polkit || !s->tools[i]->tool->polkit_required) &&
+                    json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
                         return -ENOMEM;
 
         return mcp_reply_page(req, "tools", all);

@@ -169,6 +169,25 @@ out=$(as_user nobody busctl "${bus[@]}" call org.aios.Conformance1 /org/aios/MCP
         1 principal s "$(printf 'x\nforged line')" 2>&1 || true)
 expect "a principal with a newline is refused before anything logs it" "printable ASCII" "$out"
 
+# --- a server over HTTP, where there is no polkit -------------------------------------------------------
+
+http_port=$(stack_free_port)
+"$AIOS_SYSOPSD" --no-bus --listen="127.0.0.1:$http_port" >>"$runtime/sysops-http.log" 2>&1 &
+sysops_http=$!
+for ((i = 0; i < 100; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break
+        sleep 0.05
+done
+base_saved=$base
+base=http://127.0.0.1:$http_port
+out=$(stateless /mcp "" tools/list '{}')
+expect "over its own HTTP port a server lists the tools that need no polkit" '"system_info"' "$out"
+reject "and not those that need it, which could never run there" '"system_unit_control"' "$out"
+out=$(stateless /mcp "" tools/call '{"name":"system_unit_control","arguments":{"unit":"dbus.service","action":"restart"}}')
+expect "calling one anyway is refused" '"code":-32003' "$out"
+base=$base_saved
+kill -TERM "$sysops_http"
+
 # --- what one caller on the bus may hold ------------------------------------------------------------------
 
 out=$(as_user nobody "${AIOS_BUS_SESSIONS:?}" org.aios.Conformance1 fill 70)
