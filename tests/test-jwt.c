@@ -666,6 +666,34 @@ START_TEST(test_key_requirements) {
 }
 END_TEST
 
+START_TEST(test_verified_tokens_are_remembered_until_the_keys_change) {
+        _cleanup_(jwt_verifier_freep) JwtVerifier *v = verifier_new();
+        verifier_add(v, NULL, &p384);
+        _cleanup_free_ char *h = header_for("ES384", NULL), *p = claims("\"scp\":[\"a\"]"), *t = token(h, p, "ES384", &p384);
+        const char *error;
+        ck_assert_int_eq(verify(v, t, NOW, &error), 1);
+        ck_assert_int_eq(jwt_verifier_cache_hits(v), 0);
+
+        JwtClaims c = {};
+        ck_assert_int_eq(jwt_verify(v, t, NOW, &c, &error), 1);
+        ck_assert_int_eq(jwt_verifier_cache_hits(v), 1);
+        ck_assert_str_eq(c.subject, "alice");
+        ck_assert_str_eq(c.alg, "ES384");
+        ck_assert_str_eq(c.scopes[0], "a");
+        jwt_claims_done(&c);
+
+        /* A new key forgets every verified token; a refused token is never remembered. */
+        verifier_add(v, NULL, &ed);
+        ck_assert_int_eq(verify(v, t, NOW, &error), 1);
+        ck_assert_int_eq(jwt_verifier_cache_hits(v), 1);
+        _cleanup_free_ char *bad = strdup(t);
+        bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+        assert_refused(v, bad, "The token's signature does not verify.");
+        assert_refused(v, bad, "The token's signature does not verify.");
+        ck_assert_int_eq(jwt_verifier_cache_hits(v), 1);
+}
+END_TEST
+
 static Suite *jwt_suite(void) {
         Suite *s = suite_create("jwt");
         TCase *tc = tcase_create("jwt");
@@ -682,6 +710,7 @@ static Suite *jwt_suite(void) {
         tcase_add_test(tc, test_jwks_rotation);
         tcase_add_test(tc, test_jwks_entries_are_checked);
         tcase_add_test(tc, test_key_requirements);
+        tcase_add_test(tc, test_verified_tokens_are_remembered_until_the_keys_change);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -52,3 +52,27 @@ int jwt_jwks_parse(const char *json, size_t size, JwtKeyList *ret, const char **
 
 /* Whether sig is alg's signature of data under k (k's type must be alg's). 1 yes, 0 no, -ENOMEM. */
 int jwt_key_verify(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig, size_t sig_size);
+
+/* Verified tokens, by SHA-256 of their text, with their claims; cleared whenever the keys change. */
+#define JWT_CACHE_SLOTS 256
+#define JWT_CACHE_DIGEST_SIZE 32
+
+typedef struct JwtCacheSlot {
+        uint8_t digest[JWT_CACHE_DIGEST_SIZE];
+        bool used;
+        JwtClaims claims;
+} JwtCacheSlot;
+
+typedef struct JwtCache {
+        JwtCacheSlot slots[JWT_CACHE_SLOTS];
+        uint64_t hits, misses;
+} JwtCache;
+
+int jwt_claims_copy(const JwtClaims *from, JwtClaims *to);
+void jwt_cache_clear(JwtCache *c);
+void jwt_cache_digest(const char *token, size_t len, uint8_t digest[JWT_CACHE_DIGEST_SIZE]);
+/* The claims of a token verified before, or NULL; they belong to the cache. */
+const JwtClaims *jwt_cache_find(JwtCache *c, const uint8_t digest[JWT_CACHE_DIGEST_SIZE]);
+void jwt_cache_forget(JwtCache *c, const uint8_t digest[JWT_CACHE_DIGEST_SIZE]);
+/* Remembers a copy of claims, in place of whatever shared the slot. */
+int jwt_cache_put(JwtCache *c, const uint8_t digest[JWT_CACHE_DIGEST_SIZE], const JwtClaims *claims);

@@ -21,6 +21,7 @@ struct JwtVerifier {
 
         JwtKeyList keys; /* secrets and PEM keys */
         JwtKeyList jwks; /* from the JWKS file */
+        JwtCache *cache; /* made with the first token that verifies */
         char *jwks_path;
         struct stat jwks_st;
 };
@@ -51,6 +52,9 @@ JwtVerifier *jwt_verifier_free(JwtVerifier *v) {
                 return NULL;
         jwt_key_list_done(&v->keys);
         jwt_key_list_done(&v->jwks);
+        if (v->cache)
+                jwt_cache_clear(v->cache);
+        free(v->cache);
         free(v->jwks_path);
         free(v->issuer);
         free(v->audience);
@@ -62,6 +66,8 @@ static int add_key(JwtVerifier *v, JwtKey *k, int r) {
                 return r;
         r = jwt_key_list_add(&v->keys, k);
         jwt_key_done(k);
+        if (v->cache)
+                jwt_cache_clear(v->cache);
         return r;
 }
 
@@ -126,7 +132,13 @@ int jwt_verifier_add_secret_file(JwtVerifier *v, const char *kid, const char *pa
 }
 
 int jwt_verifier_set_jwks(JwtVerifier *v, const char *json, size_t size, const char **ret_reason) {
-        return jwt_jwks_parse(json, size, &v->jwks, ret_reason);
+        int r = jwt_jwks_parse(json, size, &v->jwks, ret_reason);
+        if (r < 0)
+                return r;
+        /* A token verified with a key that has left must not verify from memory. */
+        if (v->cache)
+                jwt_cache_clear(v->cache);
+        return 0;
 }
 
 static bool stat_same(const struct stat *a, const struct stat *b) {
@@ -142,7 +154,7 @@ static int jwks_load(JwtVerifier *v, const char *path, const char **ret_reason) 
         int r = read_file(path, &buf, &n, &st);
         if (r < 0)
                 return r;
-        r = jwt_jwks_parse(buf, n, &v->jwks, ret_reason);
+        r = jwt_verifier_set_jwks(v, buf, n, ret_reason);
         if (r < 0)
                 return r;
         v->jwks_st = st;
@@ -373,6 +385,24 @@ int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *
         if (len > v->max_size)
                 return refuse(ret_error, "The token is too large.");
 
+        uint8_t digest[JWT_CACHE_DIGEST_SIZE];
+        jwt_cache_digest(token, len, digest);
+        const JwtClaims *cached = v->cache ? jwt_cache_find(v->cache, digest) : NULL;
+        if (cached) {
+                /* Signature, iss, aud, nbf and iat were checked with these keys; only time moves on. */
+                int64_t now = (int64_t) (now_usec / USEC_PER_SEC), leeway = (int64_t) (v->leeway_usec / USEC_PER_SEC);
+                if (now >= (int64_t) (cached->expires_usec / USEC_PER_SEC) + leeway) {
+                        jwt_cache_forget(v->cache, digest);
+                        return refuse(ret_error, "The token has expired.");
+                }
+                if (ret) {
+                        int r = jwt_claims_copy(cached, ret);
+                        if (r < 0)
+                                return r;
+                }
+                return 1;
+        }
+
         const char *dot1 = memchr(token, '.', len);
         const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t) (dot1 + 1 - token)) : NULL;
         if (!dot2 || memchr(dot2 + 1, '.', len - (size_t) (dot2 + 1 - token)))
@@ -424,9 +454,18 @@ int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *
         if (kid && !(c.kid = strdup(kid)))
                 return -ENOMEM;
         c.alg = alg->name;
+        if (!v->cache && !(v->cache = new0(JwtCache, 1)))
+                return -ENOMEM;
+        r = jwt_cache_put(v->cache, digest, &c);
+        if (r < 0)
+                return r;
         if (ret) {
                 *ret = c;
                 c = (JwtClaims) {};
         }
         return 1;
+}
+
+uint64_t jwt_verifier_cache_hits(JwtVerifier *v) {
+        return v->cache ? v->cache->hits : 0;
 }

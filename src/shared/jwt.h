@@ -69,3 +69,7 @@ int jwt_verifier_set_jwks(JwtVerifier *v, const char *json, size_t size, const c
  * key of the algorithm's type, a bad signature, no sub, no exp, exp passed, nbf or iat in the future (each
  * with the leeway), iss or aud not as configured, malformed claims. now_usec is CLOCK_REALTIME in µs. */
 int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *ret, const char **ret_error);
+
+/* How many jwt_verify() calls were answered from the verifier's memory of tokens it verified before (256 of
+ * them, forgotten whenever a key is added or the JWKS changes); only exp is checked again then. */
+uint64_t jwt_verifier_cache_hits(JwtVerifier *v);

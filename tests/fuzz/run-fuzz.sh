@@ -7,7 +7,7 @@ set -euo pipefail
 src=$1 build=$2 target=$3 seconds=${4:-20}
 shared=$src/src/shared
 case $target in
-jwt) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-key.c" "$shared/json-util.c" "$shared/buffer.c") ;;
+jwt) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c" "$shared/buffer.c") ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
