@@ -728,6 +728,30 @@ START_TEST(test_completion_filters_by_prefix) {
 }
 END_TEST
 
+/* A server whose tables complete nothing neither declares completions nor has the method. */
+START_TEST(test_completion_without_the_capability_is_method_not_found) {
+        static const McpServerDefinition plain = { .name = "plain", .version = "1", .tools = tools };
+        McpServer *s = NULL;
+        McpSession *ss = NULL;
+        Capture c = {};
+        ck_assert_int_ge(mcp_server_new(&s, &plain, event, NULL), 0);
+        ck_assert_int_ge(mcp_session_new(s, &ss), 0);
+        json_object *r = capture_dispatch(&c, s, ss, event,
+                "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+                "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+        ck_assert_ptr_null(json_get_object(json_get_object(json_get_object(r, "result"), "capabilities"), "completions"));
+        capture_reset(&c);
+        r = capture_dispatch(&c, s, ss, event,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":"
+                "\"ref/prompt\",\"name\":\"greet\"},\"argument\":{\"name\":\"color\",\"value\":\"gr\"}}}");
+        ck_assert_int_eq(error_code(r), -32601);
+        capture_reset(&c);
+        mcp_session_close(ss);
+        mcp_session_unref(ss);
+        mcp_server_free(s);
+}
+END_TEST
+
 START_TEST(test_initialize_declares_capabilities) {
         json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}");
         json_object *caps = json_get_object(json_get_object(r, "result"), "capabilities");
@@ -805,6 +829,7 @@ static Suite *engine_suite(void) {
         tcase_add_test(tc, test_subscribed_session_is_told_of_updates);
         tcase_add_test(tc, test_prompt_missing_required_argument_is_invalid_params);
         tcase_add_test(tc, test_completion_filters_by_prefix);
+        tcase_add_test(tc, test_completion_without_the_capability_is_method_not_found);
         suite_add_tcase(s, tc);
         return s;
 }

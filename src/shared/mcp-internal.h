@@ -88,6 +88,9 @@ struct McpExchange {
 typedef struct Sleep Sleep;
 typedef struct McpDeferredAnswer McpDeferredAnswer;
 
+/* Whether a server's tables complete anything (the completions capability). */
+bool mcp_definition_has_completions(const McpServerDefinition *def);
+
 struct McpRequest {
         unsigned n_ref;
         McpServer *server;

@@ -2,6 +2,17 @@
 /* initialize and logging/setLevel: what a session is. */
 #include "mcp-internal.h"
 
+
+bool mcp_definition_has_completions(const McpServerDefinition *def) {
+        for (const McpPrompt *prompt = def->prompts; prompt && prompt->name; prompt++)
+                if (prompt->complete)
+                        return true;
+        for (const McpResourceTemplate *t = def->resource_templates; t && t->uri_template; t++)
+                if (t->complete)
+                        return true;
+        return false;
+}
+
 json_object *mcp_capabilities_new(McpServer *s) {
         const McpServerDefinition *def = s->def;
         if (def->capabilities) {
@@ -28,18 +39,13 @@ json_object *mcp_capabilities_new(McpServer *s) {
                         return NULL;
         }
 
-        bool has_completions = false;
         if (def->prompts && def->prompts->name) {
                 _cleanup_json_ json_object *p = json_object_new_object();
                 if (!p || json_add(p, "listChanged", json_object_new_boolean(false)) < 0 ||
                     json_add(caps, "prompts", TAKE_PTR(p)) < 0)
                         return NULL;
-                for (const McpPrompt *prompt = def->prompts; prompt->name; prompt++)
-                        has_completions = has_completions || prompt->complete;
         }
-        for (const McpResourceTemplate *t = def->resource_templates; t && t->uri_template; t++)
-                has_completions = has_completions || t->complete;
-        if (has_completions && json_add(caps, "completions", json_object_new_object()) < 0)
+        if (mcp_definition_has_completions(def) && json_add(caps, "completions", json_object_new_object()) < 0)
                 return NULL;
 
         return TAKE_PTR(caps);

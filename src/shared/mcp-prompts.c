@@ -80,6 +80,12 @@ static McpCompleter completer_find(McpServer *s, json_object *ref) {
 }
 
 int mcp_method_completion_complete(McpRequest *req) {
+        /* A server that does not declare completions does not have the method (and a client that sends it
+         * anyway learns so), rather than answering every argument with nothing. */
+        if (!mcp_definition_has_completions(req->server->def))
+                return mcp_request_reply_error(req, JSONRPC_METHOD_NOT_FOUND,
+                        "Method not found: completion/complete (this server does not offer completions)");
+
         json_object *ref = json_get_object(req->params, "ref");
         json_object *argument = json_get_object(req->params, "argument");
         const char *arg_name = json_get_string(argument, "name");
