@@ -142,6 +142,15 @@ int guard_authorize(void *userdata, McpServer *server, const McpIdentity *identi
         McpHttpRefusal *ret_refusal) {
         Gateway *gw = userdata;
         int r = gateway_auth_authorize(userdata, server, identity, message, ret_refusal);
+        if (r == 0 && gw->guard && streq_ptr(json_get_string(message, "method"), "tools/call")) {
+                /* Refused by the principal's scopes: audited as any refused call. */
+                json_object *params = json_get_object(message, "params");
+                const char *tool = json_get_string(params, "name"), *backend_name = NULL;
+                Backend *b = tool_target(gw, server, tool, &backend_name);
+                guard_audit(gw->guard, identity ? identity->principal : NULL, tool, b ? b->config->name : NULL,
+                        json_get_object(params, "arguments"), AUDIT_RESULT_REFUSED, 0,
+                        "the principal's scopes do not allow it");
+        }
         if (r <= 0 || !gw->guard || !gw->guard->rate_limit)
                 return r;
 

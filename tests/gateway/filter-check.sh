@@ -34,9 +34,12 @@ reject() { # reject DESCRIPTION NEEDLE TEXT
         if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
 }
 
-# Read-only tools: 1 a second, 2 saved up. Results of test_input_required_result_elicitation: at most 1K.
+# Anonymous may call the tools of two backends of three. Read-only tools: 1 a second, 2 saved up. Results of test_input_required_result_elicitation: at most 1K.
 mkdir -p "$runtime/gateway"
 cat >"$runtime/gateway/gateway.conf" <<'CONF'
+[Authentication]
+AnonymousScopes=tools:conformance tools:second prompts:* resources:*
+
 [RateLimit]
 Read=1/s
 ReadBurst=2
@@ -173,6 +176,10 @@ expect "a tool without a limit of its own is not cut" "Hello, [REDACTED:github-t
 metrics=$(curl -s "$base/metrics")
 expect "cut results are counted in /metrics" 'aios_gateway_results_cut_total{tool="test_input_required_result_elicitation"} 1' "$metrics"
 
+# A call the principal's scopes do not allow is refused before it reaches a backend, and audited too.
+out=$(mcp "$one" '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"remote_test_simple_text","arguments":{}}}')
+expect "a call outside the principal's scopes is refused" "Forbidden: anonymous may not use remote_test_simple_text" "$out"
+
 # --- audit --------------------------------------------------------------------------------------------
 
 # One record per tool call: the refused ones, the ones that went through, never the arguments.
@@ -195,8 +202,10 @@ expect "a call on the stateless wire has its record" "AIOS_ARGUMENTS_SHA256=" "$
 out=$(cat "$records")
 reject "no record holds a secret from the arguments or the answers" "ghp_16C7e42F" "$out"
 reject "nor the answer's text" "xxxxxxxxxx" "$out"
+out=$(audit $id AIOS_TOOL=remote_test_simple_text AIOS_BACKEND=remote AIOS_RESULT=refused "$empty")
+expect "a call the scopes refuse has its record" "AIOS_REASON=the principal's scopes do not allow it" "$out"
 n=$(grep -c "^$id\$" "$records")
-[[ $n -eq 13 ]] && pass "one record for each of the 13 tool calls, no more" || fail "one record per tool call, no more" "$n records"
+[[ $n -eq 14 ]] && pass "one record for each of the 14 tool calls, no more" || fail "one record per tool call, no more" "$n records"
 
 echo "filter-check: $checks checks, $failures failed"
 if [[ $failures -gt 0 ]]; then
