@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "aggregate.h"
 #include "auth.h"
@@ -27,6 +30,7 @@ struct GatewayAuth {
         JwtVerifier *jwt;   /* NULL: no token keys configured */
         char *resource;     /* the canonical URI of /mcp */
         char *metadata_url; /* where its RFC 9728 metadata is */
+        char *tls_cert, *tls_key; /* PEM, from the credentials tls-cert and tls-key; NULL: plain HTTP */
 };
 
 GatewayAuth *gateway_auth_free(GatewayAuth *a) {
@@ -37,6 +41,10 @@ GatewayAuth *gateway_auth_free(GatewayAuth *a) {
         free(a->anonymous_scopes);
         free(a->resource);
         free(a->metadata_url);
+        free(a->tls_cert);
+        if (a->tls_key)
+                OPENSSL_cleanse(a->tls_key, strlen(a->tls_key));
+        free(a->tls_key);
         free(a);
         return NULL;
 }
@@ -86,22 +94,80 @@ static int auth_setup_jwt(GatewayAuth *a, const AuthConfig *config) {
         return 0;
 }
 
+#define CREDENTIAL_SIZE_MAX (256U * 1024U)
+
+/* Reads the credential name into *ret, NUL-terminated (NULL when there is none). */
+static int credential_read(const char *name, char **ret) {
+        *ret = NULL;
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        if (!dir || *dir != '/')
+                return 0;
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        _cleanup_free_ char *text = new0(char, CREDENTIAL_SIZE_MAX + 1);
+        if (!text)
+                return -ENOMEM;
+        size_t size = 0;
+        for (;;) {
+                ssize_t n = read(fd, text + size, CREDENTIAL_SIZE_MAX + 1 - size);
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > CREDENTIAL_SIZE_MAX)
+                        return -EFBIG;
+        }
+        text[size] = 0;
+        *ret = TAKE_PTR(text);
+        return 1;
+}
+
+static int auth_setup_tls(GatewayAuth *a) {
+        int r = credential_read(GATEWAY_TLS_CERT_CREDENTIAL, &a->tls_cert);
+        if (r >= 0)
+                r = credential_read(GATEWAY_TLS_KEY_CREDENTIAL, &a->tls_key);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the TLS credentials: %m");
+        if (!a->tls_cert != !a->tls_key)
+                return log_error_errno(EINVAL, "Only one of the credentials %s and %s is there: HTTPS needs both.",
+                        GATEWAY_TLS_CERT_CREDENTIAL, GATEWAY_TLS_KEY_CREDENTIAL);
+        if (a->tls_cert)
+                log_info("Serving HTTPS with the certificate of the credential %s.", GATEWAY_TLS_CERT_CREDENTIAL);
+        return 0;
+}
+
+bool gateway_auth_tls(GatewayAuth *a, const char **ret_cert, const char **ret_key) {
+        if (ret_cert)
+                *ret_cert = a->tls_cert;
+        if (ret_key)
+                *ret_key = a->tls_key;
+        return a->tls_cert;
+}
+
 int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *listen) {
         _cleanup_(gateway_auth_freep) GatewayAuth *a = new0(GatewayAuth, 1);
         if (!a)
                 return log_oom();
         a->anonymous = config->anonymous;
         a->anonymous_scopes = strdup(strempty(config->anonymous_scopes));
+        int r = auth_setup_tls(a);
+        if (r < 0)
+                return r;
         if (config->audience)
                 a->resource = strdup(config->audience);
-        else if (asprintf(&a->resource, "http://%s/mcp", listen) < 0)
+        else if (asprintf(&a->resource, "%s://%s/mcp", a->tls_cert ? "https" : "http", listen) < 0)
                 a->resource = NULL;
         if (!a->anonymous_scopes || !a->resource || !(a->metadata_url = metadata_url_of(a->resource)))
                 return log_oom();
 
         _cleanup_free_ void *pepper = NULL;
         size_t pepper_size = 0;
-        int r = apikey_pepper_load(NULL, &pepper, &pepper_size);
+        r = apikey_pepper_load(NULL, &pepper, &pepper_size);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the credential %s: %m", APIKEY_PEPPER_CREDENTIAL);
         const char *path = config->api_key_file ?: apikey_store_default_path();

@@ -21,6 +21,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(GatewayAuth *, gateway_auth_free);
 
 /* The canonical URI of /mcp (RFC 8707): what tokens must be issued for. */
 const char *gateway_auth_resource(GatewayAuth *a);
+#define GATEWAY_TLS_CERT_CREDENTIAL "tls-cert"
+#define GATEWAY_TLS_KEY_CREDENTIAL "tls-key"
+/* Whether the gateway serves HTTPS (the credentials tls-cert and tls-key), and their PEM texts. */
+bool gateway_auth_tls(GatewayAuth *a, const char **ret_cert, const char **ret_key);
+
 /* Whether requests without credentials are served. */
 bool gateway_auth_allows_anonymous(GatewayAuth *a);
 

@@ -186,6 +186,25 @@ static bool is_idle(void *userdata) {
         return true;
 }
 
+/* Whether the gateway may serve where it listens: on an address other than loopback only with
+ * authentication required and TLS (its own, or TLS=off for one in front of it). loopback: 1, 0, or -errno. */
+static int check_exposure(Gateway *g, int loopback, const char *where) {
+        if (loopback < 0)
+                return log_error_errno(loopback, "Failed to check the address %s: %m", where);
+        if (loopback > 0)
+                return 0;
+        if (gateway_auth_allows_anonymous(g->auth))
+                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and requests "
+                        "without credentials would be served there. Set [Authentication] Anonymous=no in "
+                        "gateway.conf, or listen on 127.0.0.1 or [::1].", where);
+        if (!gateway_auth_tls(g->auth, NULL, NULL) && !g->config->auth.tls_off)
+                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and clients "
+                        "would send their credentials there in plain text. Give the gateway the credentials tls-cert "
+                        "and tls-key, or put it behind a TLS-terminating proxy and set [Authentication] TLS=off, or "
+                        "listen on 127.0.0.1 or [::1].", where);
+        return 0;
+}
+
 static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         const sd_bus_error *e = sd_bus_message_get_error(m);
         if (e)
@@ -283,7 +302,7 @@ static int run(int argc, char *argv[]) {
         r = metrics_new(&g.metrics);
         if (r < 0)
                 return log_oom();
-        r = guard_new(&g.guard, g.config, g.metrics);
+        r = guard_new(&g.guard, g.config, g.metrics, g.event);
         if (r < 0)
                 return r;
         g.calls = hashmap_new();
@@ -318,28 +337,19 @@ static int run(int argc, char *argv[]) {
                 log_warning("No backends are configured in %s/backends.d: /mcp offers no tools.",
                         arg_config_dir ?: gateway_config_dir());
 
+        /* Listen= is checked before it is bound, and the socket itself after (systemd may have handed in one
+         * bound anywhere). */
+        if (n_passed <= 0 && (r = check_exposure(&g, http_address_is_loopback(listen), listen)) < 0)
+                return r;
         int fd = http_listen_fd(listen);
         if (fd < 0)
                 return fd;
         char where[128] = "";
         (void) http_socket_describe(fd, where, sizeof(where));
-        /* The socket decides, not Listen=: systemd may have handed in one bound anywhere. */
-        r = http_socket_is_loopback(fd);
+        r = check_exposure(&g, http_socket_is_loopback(fd), where);
         if (r < 0) {
                 safe_close(fd);
-                return log_error_errno(r, "Failed to check the listening socket's address: %m");
-        }
-        if (r == 0 && gateway_auth_allows_anonymous(g.auth)) {
-                safe_close(fd);
-                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and requests "
-                        "without credentials would be served there. Set [Authentication] Anonymous=no in "
-                        "gateway.conf, or listen on 127.0.0.1 or [::1].", where);
-        }
-        if (r == 0 && !g.config->auth.tls_off) {
-                safe_close(fd);
-                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and this "
-                        "gateway does not speak TLS itself. Put it behind a TLS-terminating proxy and set "
-                        "[Authentication] TLS=off to say so, or listen on 127.0.0.1 or [::1].", where);
+                return r;
         }
 
         r = sd_event_add_time_relative(g.event, &g.health_timer, CLOCK_MONOTONIC, 0, USEC_PER_SEC, on_health_tick, &g);
@@ -354,6 +364,7 @@ static int run(int argc, char *argv[]) {
         McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
         options.max_body = g.config->max_body;
         gateway_http_limits(g.config, &options);
+        gateway_auth_tls(g.auth, &options.http.tls_cert_pem, &options.http.tls_key_pem);
         McpHttpRouter router;
         r = mcp_http_new_routed(&g.http, g.event, fd, &options, routes_router(&g, &router));
         if (r < 0)

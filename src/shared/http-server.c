@@ -186,8 +186,18 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
          * that come from the same address (all of them, on loopback). */
         unsigned per_ip = o->per_ip_connection_limit > 0 ? MIN(o->per_ip_connection_limit, o->connection_limit) + reserve : 0;
 
-        h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO,
+        bool tls = o->tls_cert_pem && o->tls_key_pem;
+        if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error_errno(EOPNOTSUPP, "This libmicrohttpd has no TLS support.");
+        struct MHD_OptionItem tls_options[] = {
+                { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *) o->tls_key_pem },
+                { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *) o->tls_cert_pem },
+                { MHD_OPTION_END, 0, NULL },
+        };
+
+        h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | (tls ? MHD_USE_TLS : 0),
                 0, NULL, NULL, on_request, h,
+                MHD_OPTION_ARRAY, tls ? tls_options : tls_options + 2,
                 MHD_OPTION_LISTEN_SOCKET, fd,
                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
                 MHD_OPTION_NOTIFY_CONNECTION, http_conn_notify, &h->conns,
@@ -199,7 +209,8 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
                 MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
                 MHD_OPTION_END);
         if (!h->daemon)
-                return log_error_errno(EINVAL, "Failed to start the HTTP server.");
+                return log_error_errno(EINVAL, "Failed to start the HTTP server%s.",
+                        tls ? " (is the TLS certificate and key a matching PEM pair?)" : "");
         TAKE_FD(fd); /* MHD closes it when it stops */
 
         const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -346,4 +357,28 @@ int http_socket_is_loopback(int fd) {
                 return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
         }
         return 0;
+}
+
+int http_address_is_loopback(const char *address) {
+        const char *colon = strrchr(address, ':');
+        if (!colon)
+                return -EINVAL;
+        size_t n = (size_t) (colon - address);
+        char host[INET6_ADDRSTRLEN + 2];
+        if (n >= sizeof(host))
+                return -EINVAL;
+        memcpy(host, address, n);
+        host[n] = 0;
+        if (n == 0)
+                return 0; /* every address */
+        struct in_addr a4;
+        struct in6_addr a6;
+        if (inet_pton(AF_INET, host, &a4) == 1)
+                return (ntohl(a4.s_addr) >> 24) == 127;
+        if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+                host[n - 1] = 0;
+                if (inet_pton(AF_INET6, host + 1, &a6) == 1)
+                        return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+        }
+        return -EINVAL;
 }

@@ -17,6 +17,8 @@ typedef struct HttpServerOptions {
         size_t connection_memory;         /* per connection, for headers and buffers */
         unsigned reserve;                 /* connections beyond connection_limit kept for reserved_paths */
         char **reserved_paths;            /* health checks (GET) answered on the reserve; NULL: no reserve */
+        const char *tls_cert_pem;         /* HTTPS with this certificate (chain) and key; NULL: plain HTTP. */
+        const char *tls_key_pem;          /* Both must outlive the server. */
 } HttpServerOptions;
 
 #define HTTP_SERVER_OPTIONS_DEFAULT                                                                          \
@@ -44,6 +46,9 @@ void http_server_kick(HttpServer *h);
 int http_listen_fd(const char *address);
 /* Formats the address a listening socket is bound to, for the log. */
 int http_socket_describe(int fd, char *buf, size_t size);
+/* Whether an address as http_listen_fd() takes it names a loopback address: 1 or 0 (also for ":PORT", all
+ * addresses), or -EINVAL when it does not parse. */
+int http_address_is_loopback(const char *address);
 /* Whether the socket is bound to a loopback address (127.0.0.0/8, ::1, or an IPv4-mapped 127.x) or is an
  * AF_UNIX socket: 1 or 0, or a negative errno. */
 int http_socket_is_loopback(int fd);

@@ -60,9 +60,9 @@ start_gateway() { # CONFIG_DIR: sets $base and $gateway
         as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" \
                 >>"$runtime/secure-gateway.log" 2>&1 &
         gateway=$!
-        base=http://127.0.0.1:$port
+        base=${scheme:-http}://127.0.0.1:$port
         for ((i = 0; i < 200; i++)); do
-                curl -s "$base/readyz" | grep -q '"ready"' && return 0
+                curl -s "${curl_tls[@]}" "$base/readyz" | grep -q '"ready"' && return 0
                 kill -0 "$gateway" 2>/dev/null || break
                 sleep 0.05
         done
@@ -70,6 +70,7 @@ start_gateway() { # CONFIG_DIR: sets $base and $gateway
         cat "$runtime/secure-gateway.log" >&2
         return 1
 }
+curl_tls=()
 start_gateway "$config"
 trap 'kill -TERM "$gateway" "$first" "$sysops" 2>/dev/null || true' EXIT
 
@@ -83,7 +84,7 @@ stateless() { # PATH KEY METHOD PARAMS: one stateless request; prints status and
         local name
         name=$(sed -n 's/^{"name":"\([^"]*\)".*/\1/p' <<<"$4")
         [[ -z $name ]] || auth+=(-H "Mcp-Name: $name")
-        curl -s -D - "${hdr[@]}" "${auth[@]}" -H 'MCP-Protocol-Version: 2026-07-28' -H "Mcp-Method: $3" "$base$1" \
+        curl -s -D - "${curl_tls[@]}" "${hdr[@]}" "${auth[@]}" -H 'MCP-Protocol-Version: 2026-07-28' -H "Mcp-Method: $3" "$base$1" \
                 -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$3\",\"params\":$params}"
 }
 session_open() { # PATH KEY: prints the session id
@@ -263,7 +264,26 @@ out=$(stateless /mcp "$key_one" tools/call '{"name":"test_simple_text","argument
 expect "another principal's bucket is its own" "simple text response" "$out"
 
 out=$(as_user aios-gateway "$AIOS_GATEWAYD" --config-dir="$config" --listen=0.0.0.0:$(stack_free_port) 2>&1 || true)
-expect "a non-loopback address without TLS=off is refused, saying why" "does not speak TLS itself" "$out"
+expect "a non-loopback address without TLS is refused before it is bound, saying why" "in plain text" "$out"
+
+# HTTPS with the credentials tls-cert and tls-key (a certificate made here for 127.0.0.1).
+kill -TERM "$gateway"
+wait "$gateway" 2>/dev/null || true
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 -keyout "$creds/tls-key" -out "$creds/tls-cert" 2>/dev/null
+chown aios-gateway "$creds/tls-key" "$creds/tls-cert"
+chmod 0400 "$creds/tls-key"
+cp "$creds/tls-cert" "$runtime/ca.pem"
+export CREDENTIALS_DIRECTORY=$creds
+scheme=https curl_tls=(--cacert "$runtime/ca.pem")
+start_gateway "$config"
+unset CREDENTIALS_DIRECTORY
+out=$(stateless /mcp "$key_all" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "with tls-cert and tls-key the gateway serves HTTPS, verified against its certificate" "simple text response" "$out"
+out=$(curl -s "${curl_tls[@]}" "$base/.well-known/oauth-protected-resource")
+expect "and names its resource https://" '"resource":"https://127.0.0.1:' "$out"
+out=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://${base#https://}/healthz" 2>&1 || true)
+reject "plain HTTP gets no answer there" "200" "$out"
 
 echo "security-check: $checks checks, $failures failed"
 [[ $failures -eq 0 ]]
