@@ -387,6 +387,39 @@ START_TEST(test_start_stops_what_conflicts) {
 }
 END_TEST
 
+START_TEST(test_what_a_unit_does_when_it_ends_is_followed) {
+        /* OnFailure=rescue.target: the unit's failure would isolate the system. */
+        unit("a.service", "inactive", "on_failure", "rescue.target", NULL);
+        unit("rescue.target", "inactive", NULL);
+        refused(ACTION_START, "a.service", "would start rescue.target");
+        unit("b.service", "active", "on_success", "b-report.service", NULL);
+        unit("b-report.service", "inactive", "wants", "debug-shell.service", NULL);
+        unit("debug-shell.service", "inactive", NULL);
+        refused(ACTION_STOP, "b.service", "would start debug-shell.service", "b-report.service");
+
+        /* Emergency actions reboot or power off without any target. */
+        json_object *c = unit("c.service", "inactive", NULL);
+        json_add_string(c, "failure_action", "reboot");
+        refused(ACTION_START, "c.service", "c.service has a FailureAction=");
+        json_object *d = unit("d.service", "active", NULL);
+        json_add_string(d, "success_action", "poweroff-force");
+        refused(ACTION_STOP, "d.service", "has a SuccessAction=");
+        unit("e.service", "inactive", "requires", "f.service", NULL);
+        json_object *f = unit("f.service", "inactive", NULL);
+        json_add_string(f, "start_limit_action", "reboot-force");
+        refused(ACTION_START, "e.service", "would start f.service", "StartLimitAction=");
+
+        /* "none", and a unit that stays as it is, are no reason. */
+        json_object *g = unit("g.service", "inactive", "on_failure", "rescue.target", NULL);
+        json_add_string(g, "failure_action", "none");
+        json_add_string(g, "job_timeout_action", "none");
+        unit("h.service", "inactive", "wants", "g.service", NULL);
+        json_add_string(json_get_object(graph, "g.service"), "active_state", "active");
+        allowed(ACTION_START, "h.service");
+        allowed(ACTION_RELOAD, "g.service");
+}
+END_TEST
+
 START_TEST(test_reload_follows_propagates_reload_to) {
         unit("a.service", "active", "propagates_reload_to", "sshd.service", NULL);
         unit("ssh.service", "active", "names", "sshd.service", NULL);
@@ -516,6 +549,7 @@ static Suite *protect_suite(void) {
         tcase_add_test(tc, test_start_goes_through_units_already_running);
         tcase_add_test(tc, test_start_leaves_alone_what_runs_or_cannot_start);
         tcase_add_test(tc, test_start_stops_what_conflicts);
+        tcase_add_test(tc, test_what_a_unit_does_when_it_ends_is_followed);
         tcase_add_test(tc, test_reload_follows_propagates_reload_to);
         tcase_add_test(tc, test_cycles_end);
         tcase_add_test(tc, test_a_walk_too_large_is_refused);

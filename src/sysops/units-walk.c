@@ -25,6 +25,12 @@ const Property unit_walk_properties[] = {
         { "ConsistsOf", "consists_of" },
         { "PropagatesStopTo", "propagates_stop_to" },
         { "PropagatesReloadTo", "propagates_reload_to" },
+        { "OnFailure", "on_failure" },
+        { "OnSuccess", "on_success" },
+        { "FailureAction", "failure_action" },
+        { "SuccessAction", "success_action" },
+        { "StartLimitAction", "start_limit_action" },
+        { "JobTimeoutAction", "job_timeout_action" },
         {}
 };
 
@@ -48,6 +54,8 @@ static const Edge stop_edges[] = {
         { "consists_of", UNIT_ROLE_STOP }, { "propagates_stop_to", UNIT_ROLE_STOP }, {},
 };
 static const Edge reload_edges[] = { { "propagates_reload_to", UNIT_ROLE_RELOAD }, {} };
+/* A unit that starts or stops runs, and ends: what it starts when it fails or succeeds comes with it. */
+static const Edge ending_edges[] = { { "on_failure", UNIT_ROLE_START }, { "on_success", UNIT_ROLE_START }, {} };
 static const Edge file_edges[] = { {} };
 static const Edge *const edges_of[_UNIT_ROLE_MAX] = {
         [UNIT_ROLE_START] = start_edges,
@@ -98,6 +106,25 @@ UnitWalk *unit_walk_free(UnitWalk *w) {
         free(w->nodes);
         hashmap_free(w->by_name);
         free(w);
+        return NULL;
+}
+
+/* The emergency actions a unit can take when it ends, fails, restarts too often or its job times out
+ * (reboot, poweroff, exit, kexec, ...): what the protected targets are protected from, without a target. */
+static const char *emergency_action(json_object *properties) {
+        static const struct {
+                const char *key, *why;
+        } actions[] = {
+                { "failure_action", "has a FailureAction=, which reboots, powers off or exits the system" },
+                { "success_action", "has a SuccessAction=, which reboots, powers off or exits the system" },
+                { "start_limit_action", "has a StartLimitAction=, which reboots, powers off or exits the system" },
+                { "job_timeout_action", "has a JobTimeoutAction=, which reboots, powers off or exits the system" },
+        };
+        FOREACH_ELEMENT(a, actions) {
+                const char *value = json_get_string(properties, a->key);
+                if (!isempty(value) && !streq(value, "none"))
+                        return a->why;
+        }
         return NULL;
 }
 
@@ -185,7 +212,8 @@ static int apply(UnitWalk *w, WalkNode *node) {
                 node->applied |= 1U << role;
 
                 bool root = node == w->nodes[0];
-                if (root || role_changes(role, node->properties)) {
+                bool changes = role_changes(role, node->properties);
+                if (root || changes) {
                         const char *name = NULL;
                         const char *why = unit_policy_refusal(w->policy, root ? node->name : NULL,
                                 json_get_array(node->properties, "names"), &name);
@@ -194,21 +222,30 @@ static int apply(UnitWalk *w, WalkNode *node) {
                                 return 0;
                         }
                 }
+                bool ends = changes && (role == UNIT_ROLE_START || role == UNIT_ROLE_STOP);
+                const char *action = ends ? emergency_action(node->properties) : NULL;
+                if (action) {
+                        refuse(w, node, role, action, node->name);
+                        return 0;
+                }
 
-                for (const Edge *e = edges_of[role]; e->key; e++) {
-                        json_object *deps = json_get_array(node->properties, e->key);
-                        size_t n = deps ? json_object_array_length(deps) : 0;
-                        for (size_t i = 0; i < n && !w->why; i++) {
-                                const char *dep = json_object_get_string(json_object_array_get_idx(deps, i));
-                                if (!dep)
-                                        continue;
-                                WalkNode *d = NULL;
-                                int r = reach(w, dep, e->role, node, &d);
-                                if (r < 0)
-                                        return r;
-                                /* Already known: decide on it in its new role now. */
-                                if (d && d->properties && (r = apply(w, d)) < 0)
-                                        return r;
+                const Edge *const lists[] = { edges_of[role], ends ? ending_edges : file_edges };
+                FOREACH_ELEMENT(list, lists) {
+                        for (const Edge *e = *list; e->key; e++) {
+                                json_object *deps = json_get_array(node->properties, e->key);
+                                size_t n = deps ? json_object_array_length(deps) : 0;
+                                for (size_t i = 0; i < n && !w->why; i++) {
+                                        const char *dep = json_object_get_string(json_object_array_get_idx(deps, i));
+                                        if (!dep)
+                                                continue;
+                                        WalkNode *d = NULL;
+                                        int r = reach(w, dep, e->role, node, &d);
+                                        if (r < 0)
+                                                return r;
+                                        /* Already known: decide on it in its new role now. */
+                                        if (d && d->properties && (r = apply(w, d)) < 0)
+                                                return r;
+                                }
                         }
                 }
         }

@@ -244,6 +244,26 @@ printf "[Service]\nExecStart=/bin/sleep infinity\n" >/run/systemd/system/sysops-
 systemctl daemon-reload; systemctl stop sysops-propagate.service sysops-needed.service'
 state_is "dbus.service still runs after the test units are gone" dbus.service active
 
+# What a unit does when it ends: OnFailure= units, and emergency actions that need no target.
+boot_sh 'cat >/run/systemd/system/sysops-onfailure.service <<END
+[Unit]
+OnFailure=rescue.target
+[Service]
+ExecStart=/bin/false
+END
+cat >/run/systemd/system/sysops-action.service <<END
+[Unit]
+FailureAction=reboot
+[Service]
+ExecStart=/bin/false
+END
+systemctl daemon-reload'
+out=$(call root system_unit_control '{"unit":"sysops-onfailure.service","action":"start"}')
+expect "starting a unit with OnFailure=rescue.target is refused" 'would start rescue.target' "$out"
+out=$(call root system_unit_control '{"unit":"sysops-action.service","action":"start"}')
+expect "starting a unit with FailureAction=reboot is refused" 'sysops-action.service has a FailureAction=' "$out"
+state_is "the system still runs, not rescued nor rebooted" multi-user.target active
+
 # enable cannot be asked beforehand: what it did is checked and undone when it reached a protected unit.
 boot_sh 'cat >/run/systemd/system/sysops-also.service <<END
 [Service]
