@@ -374,7 +374,7 @@ int tool_unit_control(McpRequest *req, json_object *args) {
                 on_control_timeout, c);
         if (r < 0)
                 return r;
-        r = unit_walk_new(c->ctx->policy, c->action, unit, &c->walk);
+        r = unit_walk_new(c->ctx->policy, c->action, c->unit, &c->walk);
         if (r < 0)
                 return r;
         control_walk(TAKE_PTR(c));

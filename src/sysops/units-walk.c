@@ -280,7 +280,7 @@ int unit_walk_new(const UnitPolicy *policy, UnitAction action, const char *unit,
         /* A protected name as typed is refused before systemd is asked anything. (The allow-list waits for the
          * unit's names: an administrator may list it by an alias.) */
         if (unit_policy_is_protected(policy, unit))
-                refuse(w, w->nodes[0], (UnitRole) __builtin_ctz(w->nodes[0]->roles), "is protected", unit);
+                refuse(w, w->nodes[0], (UnitRole) __builtin_ctz(w->nodes[0]->roles), "is protected", w->nodes[0]->name);
         *ret = TAKE_PTR(w);
         return 0;
 }
