@@ -197,7 +197,11 @@ int audit_send(const AuditRecord *r) {
         int k = audit_fields(r, fields, &n);
         if (k < 0)
                 return k;
-        k = sd_journal_sendv(fields, (int) n);
+        return audit_send_fields(fields, n);
+}
+
+int audit_send_fields(struct iovec *fields, size_t n) {
+        int k = sd_journal_sendv(fields, (int) n);
         audit_fields_free(fields, n);
         return k;
 }

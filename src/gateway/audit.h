@@ -50,3 +50,5 @@ void audit_fields_free(struct iovec *fields, size_t n);
 
 /* Writes the record to the journal. Returns 0 or the negative errno of sd_journal_sendv(). */
 int audit_send(const AuditRecord *r);
+/* Writes fields made by audit_fields() to the journal, and frees them. */
+int audit_send_fields(struct iovec *fields, size_t n);

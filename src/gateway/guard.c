@@ -13,6 +13,14 @@
 #include "redact.h"
 #include "result-cap.h"
 
+/* Audit records waiting for the loop to be idle; beyond this many they are written at once. */
+#define AUDIT_PENDING_MAX 256U
+
+typedef struct PendingRecord {
+        struct iovec fields[AUDIT_FIELDS_MAX];
+        size_t n;
+} PendingRecord;
+
 struct Guard {
         const FilterConfig *filter;
         Metrics *metrics;
@@ -21,7 +29,29 @@ struct Guard {
         Redactor *redactor;    /* NULL: nothing to redact */
         uint64_t *counts;      /* per pattern, for one response */
         bool audit_failed;     /* logged once */
+        sd_event_source *audit_flush;
+        PendingRecord *pending; /* AUDIT_PENDING_MAX of them */
+        size_t n_pending;
 };
+
+static void audit_sent(Guard *g, int r) {
+        if (r < 0 && !g->audit_failed) {
+                log_warning_errno(r, "Failed to write an audit record to the journal, going on without: %m");
+                g->audit_failed = true;
+        } else if (r >= 0)
+                g->audit_failed = false;
+}
+
+static void audit_flush_pending(Guard *g) {
+        for (size_t i = 0; i < g->n_pending; i++)
+                audit_sent(g, audit_send_fields(g->pending[i].fields, g->pending[i].n));
+        g->n_pending = 0;
+}
+
+static int on_audit_flush(sd_event_source *s, void *userdata) {
+        audit_flush_pending(userdata);
+        return 0;
+}
 
 static const char *period_name(uint64_t usec) {
         return usec == USEC_PER_SEC ? "second" : usec == 60 * USEC_PER_SEC ? "minute" : "hour";
@@ -30,6 +60,9 @@ static const char *period_name(uint64_t usec) {
 Guard *guard_free(Guard *g) {
         if (!g)
                 return NULL;
+        audit_flush_pending(g);
+        free(g->pending);
+        sd_event_source_disable_unref(g->audit_flush);
         ratelimit_free(g->rate_limit);
         redactor_free(g->redactor);
         free(g->counts);
@@ -37,7 +70,7 @@ Guard *guard_free(Guard *g) {
         return NULL;
 }
 
-int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics) {
+int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics, sd_event *event) {
         assert(ret);
         assert(config);
 
@@ -46,6 +79,16 @@ int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics) {
                 return log_oom();
         g->filter = &config->filter;
         g->metrics = metrics;
+        if (event) {
+                if (!(g->pending = new0(PendingRecord, AUDIT_PENDING_MAX)))
+                        return log_oom();
+                int r = sd_event_add_defer(event, &g->audit_flush, on_audit_flush, g);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add the audit event source: %m");
+                (void) sd_event_source_set_priority(g->audit_flush, SD_EVENT_PRIORITY_IDLE);
+                (void) sd_event_source_set_enabled(g->audit_flush, SD_EVENT_OFF);
+                (void) sd_event_source_set_description(g->audit_flush, "audit-flush");
+        }
 
         if (ratelimit_config_enabled(&config->rate_limit)) {
                 int r = ratelimit_new(&config->rate_limit, &g->rate_limit);
@@ -232,12 +275,18 @@ void guard_audit(Guard *g, const char *principal, const char *tool, const char *
                 .arguments = arguments,
                 .reason = reason,
         };
-        int r = audit_send(&record);
-        if (r < 0 && !g->audit_failed) {
-                log_warning_errno(r, "Failed to write an audit record to the journal, going on without: %m");
-                g->audit_failed = true;
-        } else if (r >= 0)
-                g->audit_failed = false;
+        if (!g->audit_flush || g->n_pending >= AUDIT_PENDING_MAX) {
+                audit_sent(g, audit_send(&record));
+                return;
+        }
+        PendingRecord *p = &g->pending[g->n_pending];
+        int r = audit_fields(&record, p->fields, &p->n);
+        if (r < 0) {
+                audit_sent(g, r);
+                return;
+        }
+        g->n_pending++;
+        (void) sd_event_source_set_enabled(g->audit_flush, SD_EVENT_ONESHOT);
 }
 
 void guard_call_done(Guard *g, McpRequest *req, Backend *b, const char *tool, json_object *arguments,

@@ -10,8 +10,10 @@
 
 typedef struct Guard Guard;
 
-/* From the configuration's [RateLimit] and [Filter]; both stay referenced (they live as long as the gateway). */
-int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics);
+/* From the configuration's [RateLimit] and [Filter]; both stay referenced (they live as long as the gateway).
+ * Audit records are written from a defer source of the lowest priority on event, after the answer they are
+ * about has gone out; NULL event: at once. */
+int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics, sd_event *event);
 Guard *guard_free(Guard *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Guard *, guard_free);
 
