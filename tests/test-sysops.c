@@ -391,6 +391,8 @@ START_TEST(test_disk_usage_path_is_a_mount_point) {
         ck_assert_int_eq(json_object_array_length(fs), 1);
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(fs, 0), "fs_type"), "proc");
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(fs, 0), "mount_point"), "/proc");
+        ck_assert_msg(strstr(text_of(call("system_disk_usage", "{\"path\":\"/\"}")), "The file system mounted on / ("),
+                "the summary names the mount point");
 }
 END_TEST
 

@@ -233,12 +233,12 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
                 json_object *u, *t;
                 json_object_object_get_ex(usage, "used_bytes", &u);
                 json_object_object_get_ex(usage, "total_bytes", &t);
-                r = asprintf(&summary, "%s is on %s (%s, %s): %s used of %s (%.1f%%)", resolved,
+                r = asprintf(&summary, "The file system mounted on %s (%s, %s): %s used of %s (%.1f%%)",
                         json_get_string(first, "mount_point"), json_get_string(first, "device"),
                         json_get_string(first, "fs_type"), sysops_format_bytes(used, sizeof(used), json_object_get_uint64(u)),
                         sysops_format_bytes(total, sizeof(total), json_object_get_uint64(t)), json_object_get_double(v));
         } else if (resolved)
-                r = asprintf(&summary, "%s is on %s (%s, %s); its usage was not queried", resolved,
+                r = asprintf(&summary, "The file system mounted on %s (%s, %s): its usage was not queried",
                         json_get_string(first, "mount_point"), json_get_string(first, "device"),
                         json_get_string(first, "fs_type"));
         else
