@@ -446,7 +446,17 @@ START_TEST(test_issuer_audience_and_subject) {
                 { "{\"iss\":[\"" ISS "\"],\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}", "The token's iss is not a string." },
                 { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1900000000}", "The token has no subject (sub)." },
                 { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"\",\"exp\":1900000000}", "The token has no subject (sub)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"alice\\nadmin\",\"exp\":1900000000}", "The token's subject (sub) is longer than 256 bytes or has control characters." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"admin\\u0000x\",\"exp\":1900000000}", "The token has no subject (sub)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\\u0000x\",\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":[\"" AUD "\\u0000x\"],\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\\u0000x\",\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}", "The token's iss is not a string." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"J\u00f6rg M\u00fcller\",\"exp\":1900000000}", NULL },
         };
+        char longsub[512];
+        snprintf(longsub, sizeof(longsub), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"%0257d\",\"exp\":1900000000}", 7);
+        _cleanup_free_ char *tl = token(h, longsub, "RS256", &rsa);
+        assert_refused(v, tl, "The token's subject (sub) is longer than 256 bytes or has control characters.");
         FOREACH_ELEMENT(c, cases) {
                 _cleanup_free_ char *t = token(h, c->payload, "RS256", &rsa);
                 if (c->why)
@@ -474,6 +484,11 @@ START_TEST(test_scopes_from_scope_and_scp) {
                 { "\"scp\":[\"a\",1]", NULL },
                 { "\"scp\":[\"a b\"]", NULL },
                 { "\"scp\":{}", NULL },
+                { "\"scope\":\"a\\nb\"", NULL },
+                { "\"scope\":\"admin\\u0000 x\"", NULL },
+                { "\"scope\":\"a\\\"b\"", NULL },
+                { "\"scp\":[\"caf\u00e9\"]", NULL },
+                { "\"scope\":\"a!#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~\"", "a!#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~" },
         };
         FOREACH_ELEMENT(c, cases) {
                 _cleanup_free_ char *p = claims(c->extra), *t = token(h, p, "HS512", &hmac);
@@ -493,6 +508,17 @@ START_TEST(test_scopes_from_scope_and_scp) {
                 }
                 ck_assert_str_eq(joined, c->want);
                 jwt_claims_done(&cl);
+        }
+
+        /* At most 256 distinct scopes; repeats do not count. */
+        for (int count = 256; count <= 257; count++) {
+                char extra[4096] = "\"scope\":\"a a a";
+                for (int i = 1; i < count; i++)
+                        snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " s%d", i);
+                strcat(extra, "\"");
+                _cleanup_free_ char *p = claims(extra), *t = token(h, p, "HS512", &hmac);
+                const char *error;
+                ck_assert_int_eq(verify(v, t, NOW, &error), count <= 256 ? 1 : 0);
         }
 }
 END_TEST

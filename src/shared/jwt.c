@@ -230,17 +230,48 @@ static int claim_time(json_object *payload, const char *name, int64_t *ret) {
         return -EINVAL;
 }
 
+/* The text of a JSON string with no NUL inside, which C would cut short ("admin\u0000x" must not read as
+ * "admin"), or NULL. */
+static const char *string_of(json_object *o) {
+        if (!json_object_is_type(o, json_type_string))
+                return NULL;
+        const char *s = json_object_get_string(o);
+        return strlen(s) == (size_t) json_object_get_string_len(o) ? s : NULL;
+}
+
+static const char *member_string(json_object *obj, const char *key) {
+        json_object *o;
+        return json_object_object_get_ex(obj, key, &o) ? string_of(o) : NULL;
+}
+
 static bool audience_matches(json_object *aud, const char *want) {
         if (json_object_is_type(aud, json_type_string))
-                return streq(json_object_get_string(aud), want);
+                return streq_ptr(string_of(aud), want);
         if (!json_object_is_type(aud, json_type_array))
                 return false;
-        for (size_t i = 0; i < json_object_array_length(aud); i++) {
-                json_object *a = json_object_array_get_idx(aud, i);
-                if (json_object_is_type(a, json_type_string) && streq(json_object_get_string(a), want))
+        for (size_t i = 0; i < json_object_array_length(aud); i++)
+                if (streq_ptr(string_of(json_object_array_get_idx(aud, i)), want))
                         return true;
-        }
         return false;
+}
+
+/* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+static bool scope_token_is_valid(const char *w) {
+        for (const unsigned char *c = (const unsigned char *) w; *c; c++)
+                if (*c < 0x21 || *c == 0x22 || *c == 0x5c || *c > 0x7e)
+                        return false;
+        return *w;
+}
+
+/* A principal's name: printable, bounded, so that it reads safely in logs, polkit rules and the journal. */
+static bool subject_is_valid(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > JWT_SUBJECT_MAX)
+                return false;
+        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+                if (*c < 0x20 || *c == 0x7f)
+                        return false;
+        return true;
 }
 
 static int scopes_add_words(char ***l, size_t *n, const char *s) {
@@ -253,8 +284,12 @@ static int scopes_add_words(char ***l, size_t *n, const char *s) {
                 if (!w)
                         return -ENOMEM;
                 s += k;
+                if (!scope_token_is_valid(w))
+                        return -EINVAL;
                 if (strv_contains(*l, w))
                         continue;
+                if (*n >= JWT_SCOPES_MAX)
+                        return -EINVAL;
                 char **nl = realloc(*l, (*n + 2) * sizeof(char *));
                 if (!nl)
                         return -ENOMEM;
@@ -274,23 +309,27 @@ static int claim_scopes(json_object *payload, char ***ret) {
         json_object *o;
         int r;
         if (json_object_object_get_ex(payload, "scope", &o)) {
-                if (!json_object_is_type(o, json_type_string))
+                const char *t = string_of(o);
+                if (!t)
                         return -EINVAL;
-                r = scopes_add_words(&l, &n, json_object_get_string(o));
+                r = scopes_add_words(&l, &n, t);
                 if (r < 0)
                         return r;
         }
         if (json_object_object_get_ex(payload, "scp", &o)) {
                 if (json_object_is_type(o, json_type_string)) {
-                        r = scopes_add_words(&l, &n, json_object_get_string(o));
+                        const char *t = string_of(o);
+                        if (!t)
+                                return -EINVAL;
+                        r = scopes_add_words(&l, &n, t);
                         if (r < 0)
                                 return r;
                 } else if (json_object_is_type(o, json_type_array)) {
                         for (size_t i = 0; i < json_object_array_length(o); i++) {
-                                json_object *s = json_object_array_get_idx(o, i);
-                                if (!json_object_is_type(s, json_type_string) || strchr(json_object_get_string(s), ' '))
+                                const char *t = string_of(json_object_array_get_idx(o, i));
+                                if (!t || strchr(t, ' '))
                                         return -EINVAL;
-                                r = scopes_add_words(&l, &n, json_object_get_string(s));
+                                r = scopes_add_words(&l, &n, t);
                                 if (r < 0)
                                         return r;
                         }
@@ -326,18 +365,20 @@ static int check_claims(JwtVerifier *v, json_object *payload, uint64_t now_usec,
         json_object *o;
         const char *iss = NULL;
         if (json_object_object_get_ex(payload, "iss", &o)) {
-                if (!json_object_is_type(o, json_type_string))
+                iss = string_of(o);
+                if (!iss)
                         return refuse(ret_error, "The token's iss is not a string.");
-                iss = json_object_get_string(o);
         }
         if (v->issuer && !streq_ptr(iss, v->issuer))
                 return refuse(ret_error, "The token was issued by another issuer (iss).");
         if (v->audience && (!json_object_object_get_ex(payload, "aud", &o) || !audience_matches(o, v->audience)))
                 return refuse(ret_error, "The token was issued for another audience (aud).");
 
-        const char *sub = json_get_string(payload, "sub");
+        const char *sub = member_string(payload, "sub");
         if (isempty(sub))
                 return refuse(ret_error, "The token has no subject (sub).");
+        if (!subject_is_valid(sub))
+                return refuse(ret_error, "The token's subject (sub) is longer than 256 bytes or has control characters.");
 
         _cleanup_strv_free_ char **scopes = NULL;
         r = claim_scopes(payload, &scopes);
@@ -415,7 +456,7 @@ int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *
         if (r < 0)
                 return refuse(ret_error, "The token's header is not base64url-encoded JSON.");
 
-        const char *alg_name = json_get_string(header, "alg");
+        const char *alg_name = member_string(header, "alg");
         if (!alg_name)
                 return refuse(ret_error, "The token's header has no alg.");
         const JwtAlg *alg = jwt_alg_find(alg_name);
@@ -425,9 +466,9 @@ int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *
         if (json_object_object_get_ex(header, "crit", NULL))
                 return refuse(ret_error, "The token's header has crit extensions, which are not supported.");
         json_object *kid_o = NULL;
-        if (json_object_object_get_ex(header, "kid", &kid_o) && !json_object_is_type(kid_o, json_type_string))
+        if (json_object_object_get_ex(header, "kid", &kid_o) && !string_of(kid_o))
                 return refuse(ret_error, "The token's key id (kid) is not a string.");
-        const char *kid = kid_o ? json_object_get_string(kid_o) : NULL;
+        const char *kid = kid_o ? string_of(kid_o) : NULL;
 
         r = decode_json_part(dot1 + 1, (size_t) (dot2 - dot1 - 1), &payload);
         if (r == -ENOMEM)

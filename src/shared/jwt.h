@@ -13,6 +13,8 @@
 #define JWT_LEEWAY_USEC_DEFAULT (UINT64_C(60) * USEC_PER_SEC)
 #define JWT_SECRET_MIN 32 /* bytes; HS384 and HS512 need 48 and 64 (RFC 7518 §3.2) */
 #define JWT_RSA_BITS_MIN 2048
+#define JWT_SUBJECT_MAX 256 /* bytes of sub */
+#define JWT_SCOPES_MAX 256  /* distinct scopes */
 
 typedef struct JwtVerifier JwtVerifier;
 
@@ -67,7 +69,8 @@ int jwt_verifier_set_jwks(JwtVerifier *v, const char *json, size_t size, const c
  * Refused: a token over the size limit, anything but three base64url (unpadded, canonical) parts, a header
  * or payload that is not a JSON object, alg "none" or an unknown alg, a crit header, a kid no key has, no
  * key of the algorithm's type, a bad signature, no sub, no exp, exp passed, nbf or iat in the future (each
- * with the leeway), iss or aud not as configured, malformed claims. now_usec is CLOCK_REALTIME in µs. */
+ * with the leeway), iss or aud not as configured, malformed claims: a sub over JWT_SUBJECT_MAX bytes or with
+ * control characters, scopes outside RFC 6749's scope-token characters or more than JWT_SCOPES_MAX. now_usec is CLOCK_REALTIME in µs. */
 int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *ret, const char **ret_error);
 
 /* How many jwt_verify() calls were answered from the verifier's memory of tokens it verified before (256 of
