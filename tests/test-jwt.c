@@ -617,11 +617,23 @@ START_TEST(test_jwks_rotation) {
         ck_assert_int_eq(jwt_verifier_reload(v, false, &reason), 0);
         ck_assert_int_eq(jwt_verifier_reload(v, true, &reason), 1);
 
-        /* A broken file leaves the keys in use as they were. */
+        /* A broken file leaves the keys in use as they were, and is reported once. */
         write_jwks("{\"keys\": [");
         ck_assert_int_eq(jwt_verifier_reload(v, false, &reason), -EINVAL);
         ck_assert_str_eq(reason, "The JWKS file is not a JSON object.");
+        ck_assert_int_eq(jwt_verifier_reload(v, false, &reason), 0);
         ck_assert_int_eq(verify(v, tr2, NOW, &error), 1);
+        ck_assert_int_eq(jwt_verifier_reload(v, true, &reason), -EINVAL);
+
+        /* So is a file that is gone; it is read again when it is back. */
+        ck_assert_int_eq(unlink(jwks_path), 0);
+        ck_assert_int_eq(jwt_verifier_reload(v, false, &reason), -ENOENT);
+        ck_assert_int_eq(jwt_verifier_reload(v, false, &reason), 0);
+        ck_assert_int_eq(verify(v, tr2, NOW, &error), 1);
+        write_jwks(first);
+        ck_assert_int_eq(jwt_verifier_reload(v, false, &reason), 1);
+        ck_assert_int_eq(verify(v, tr1, NOW, &error), 1);
+        assert_refused(v, tr2, "The token's key id (kid) names no known key.");
 }
 END_TEST
 

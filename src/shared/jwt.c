@@ -24,6 +24,9 @@ struct JwtVerifier {
         JwtCache *cache; /* made with the first token that verifies */
         char *jwks_path;
         struct stat jwks_st;
+        /* The version of the file that failed to load (st_ino 0: it was missing), reported once. */
+        struct stat jwks_failed_st;
+        bool jwks_failed;
 };
 
 void jwt_claims_done(JwtClaims *c) {
@@ -150,13 +153,16 @@ static bool stat_same(const struct stat *a, const struct stat *b) {
 static int jwks_load(JwtVerifier *v, const char *path, const char **ret_reason) {
         _cleanup_free_ char *buf = NULL;
         size_t n;
-        struct stat st;
+        struct stat st = {};
         int r = read_file(path, &buf, &n, &st);
-        if (r < 0)
+        if (r >= 0)
+                r = jwt_verifier_set_jwks(v, buf, n, ret_reason);
+        if (r < 0) {
+                v->jwks_failed = true;
+                v->jwks_failed_st = st;
                 return r;
-        r = jwt_verifier_set_jwks(v, buf, n, ret_reason);
-        if (r < 0)
-                return r;
+        }
+        v->jwks_failed = false;
         v->jwks_st = st;
         return 0;
 }
@@ -177,12 +183,20 @@ int jwt_verifier_reload(JwtVerifier *v, bool force, const char **ret_reason) {
         if (!v->jwks_path)
                 return 0;
         struct stat st;
-        if (stat(v->jwks_path, &st) < 0)
-                return -errno;
-        if (!force && stat_same(&st, &v->jwks_st))
+        if (stat(v->jwks_path, &st) < 0) {
+                if (errno != ENOENT)
+                        return -errno;
+                st = (struct stat) {};
+        }
+        /* Unchanged since it loaded, or since it failed to (which was reported then). */
+        if (!force && (stat_same(&st, &v->jwks_st) || (v->jwks_failed && stat_same(&st, &v->jwks_failed_st))))
                 return 0;
         int r = jwks_load(v, v->jwks_path, ret_reason);
-        return r < 0 ? r : 1;
+        if (r < 0) {
+                v->jwks_failed_st = st; /* also when it could not be opened at all */
+                return r;
+        }
+        return 1;
 }
 
 static int refuse(const char **ret_error, const char *error) {

@@ -59,7 +59,8 @@ int jwt_verifier_add_secret_file(JwtVerifier *v, const char *kid, const char *pa
 int jwt_verifier_set_jwks_file(JwtVerifier *v, const char *path, const char **ret_reason);
 /* Reads the JWKS file again when it changed (inode, size, mtime, ctime), or always when force is set
  * (SIGHUP). 1: reloaded, 0: unchanged or no JWKS file, -errno (with *ret_reason for a file that does not
- * parse): the previous keys stay in use. */
+ * parse; -ENOENT when it is gone): the previous keys stay in use. A failure is returned once, not again
+ * until the file changes, so that a caller on every request can log each failure once. */
 int jwt_verifier_reload(JwtVerifier *v, bool force, const char **ret_reason);
 /* Parses JWKS text into the verifier's JWKS keys, replacing them (for tests and callers with the text). */
 int jwt_verifier_set_jwks(JwtVerifier *v, const char *json, size_t size, const char **ret_reason);
