@@ -75,6 +75,11 @@ void http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context
         *socket_context = NULL;
 }
 
+/* The JSON-RPC error body of a refusal, as the MCP endpoints answer theirs; message is one of ours. */
+static int error_body(char *buf, size_t size, const char *message) {
+        return snprintf(buf, size, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}", message);
+}
+
 /* Ends a connection from outside libmicrohttpd's handler: the answer goes straight to the socket (nothing of
  * this request was answered yet), and the shutdown makes libmicrohttpd close it at its next run. */
 static void conn_end(HttpConn *conn, const char *status, const char *message) {
@@ -85,21 +90,19 @@ static void conn_end(HttpConn *conn, const char *status, const char *message) {
         int fd = conn_fd(conn);
         if (fd < 0)
                 return;
-        char buf[512];
-        int body = snprintf(NULL, 0, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}", message);
+        char body[256], buf[512];
+        int b = error_body(body, sizeof(body), message);
         int l = snprintf(buf, sizeof(buf),
-                "HTTP/1.1 %s\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
-                "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}",
-                status, body, message);
-        if (l > 0 && (size_t) l < sizeof(buf))
+                "HTTP/1.1 %s\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                status, b, body);
+        if (b > 0 && (size_t) b < sizeof(body) && l > 0 && (size_t) l < sizeof(buf))
                 (void) send(fd, buf, l, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void) shutdown(fd, SHUT_RDWR);
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *message) {
         char body[256];
-        snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}",
-                message);
+        (void) error_body(body, sizeof(body), message);
         struct MHD_Response *response = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_COPY);
         if (!response)
                 return MHD_NO;
