@@ -1,56 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The API key store: one line per key (id, name, scopes, created, expires, salt, HMAC-SHA-256 of the key),
- * reloaded when the file changes so that a revocation reaches every replica sharing it on its next request. */
+/* The API key store, reading side: one line per key (id, name, scopes, created, expires, salt, HMAC-SHA-256
+ * of the key), reloaded when the file changes so that a revocation reaches every replica sharing it on its
+ * next request. */
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
-#include "apikey.h"
+#include "apikey-internal.h"
 #include "base64url.h"
 #include "strv.h"
 
-#define SALT_SIZE 16
-#define HASH_SIZE 32
-#define SECRET_SIZE 32
-#define SECRET_LEN 43 /* base64url of 32 bytes, unpadded */
-#define KEY_PREFIX "aios_"
-#define KEY_LEN (sizeof(KEY_PREFIX) - 1 + APIKEY_ID_LEN + 1 + SECRET_LEN)
 #define LINE_MAX_LEN 16384
-/* "pepper\tCHECK": the first 8 bytes of HMAC-SHA-256(pepper, PEPPER_CHECK_TEXT) in hex, or "none", so that
- * a key made with another pepper than the gateway's is told apart from a wrong key. */
-#define PEPPER_CHECK_SIZE 17
-#define PEPPER_CHECK_TEXT "aios API key pepper check"
-
-typedef struct Entry {
-        ApiKeyInfo info;
-        uint8_t salt[SALT_SIZE];
-        uint8_t hash[HASH_SIZE];
-        EVP_MAC_CTX *mac; /* keyed with salt || pepper on first use, then re-initialized for each check */
-} Entry;
-
-struct ApiKeyStore {
-        char *path;
-        uint8_t *pepper;
-        size_t pepper_size;
-        EVP_MAC *hmac; /* fetched once: OpenSSL's one-shot HMAC() fetches it on every call */
-        char pepper_check[PEPPER_CHECK_SIZE];      /* ours */
-        char file_pepper_check[PEPPER_CHECK_SIZE]; /* the file's, "" when it has none */
-
-        Entry *entries;
-        size_t n_entries;
-        /* What the entries were read from; loaded false means read again on next use. */
-        bool loaded;
-        bool corrupt;
-        struct stat st;
-};
 
 void apikey_info_done(ApiKeyInfo *info) {
         info->name = mfree(info->name);
@@ -63,7 +28,7 @@ void apikey_info_array_free(ApiKeyInfo *a, size_t n) {
         free(a);
 }
 
-static void entry_done(Entry *e) {
+void apikey_entry_done(Entry *e) {
         apikey_info_done(&e->info);
         EVP_MAC_CTX_free(e->mac);
         e->mac = NULL;
@@ -71,7 +36,7 @@ static void entry_done(Entry *e) {
 
 static void entries_free(Entry *e, size_t n) {
         for (size_t i = 0; i < n; i++)
-                entry_done(&e[i]);
+                apikey_entry_done(&e[i]);
         free(e);
 }
 
@@ -130,8 +95,6 @@ int apikey_pepper_load(const char *path, void **ret, size_t *ret_size) {
         return 1;
 }
 
-static void hex_encode(const uint8_t *in, size_t size, char *out);
-
 static int pepper_check(ApiKeyStore *s) {
         if (s->pepper_size == 0) {
                 strcpy(s->pepper_check, "none");
@@ -150,7 +113,7 @@ static int pepper_check(ApiKeyStore *s) {
         EVP_MAC_CTX_free(ctx);
         if (!ok)
                 return -EIO;
-        hex_encode(mac, (PEPPER_CHECK_SIZE - 1) / 2, s->pepper_check);
+        apikey_hex_encode(mac, (PEPPER_CHECK_SIZE - 1) / 2, s->pepper_check);
         return 0;
 }
 
@@ -197,7 +160,7 @@ static bool char_is_hex(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-static bool id_is_valid(const char *id) {
+bool apikey_id_is_valid(const char *id) {
         if (strlen(id) != APIKEY_ID_LEN)
                 return false;
         for (size_t i = 0; i < APIKEY_ID_LEN; i++)
@@ -206,13 +169,13 @@ static bool id_is_valid(const char *id) {
         return true;
 }
 
-static bool name_is_valid(const char *name) {
+bool apikey_name_is_valid(const char *name) {
         size_t n = strlen(name);
         return n > 0 && n <= APIKEY_NAME_MAX &&
                 strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") == n;
 }
 
-static bool scope_is_valid(const char *scope) {
+bool apikey_scope_is_valid(const char *scope) {
         size_t n = strlen(scope);
         return n > 0 && n <= APIKEY_SCOPE_MAX &&
                 strspn(scope, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:_.*/-") == n;
@@ -230,7 +193,7 @@ static int hex_decode(const char *s, uint8_t *out, size_t size) {
         return 0;
 }
 
-static void hex_encode(const uint8_t *in, size_t size, char *out) {
+void apikey_hex_encode(const uint8_t *in, size_t size, char *out) {
         for (size_t i = 0; i < size; i++)
                 sprintf(out + 2 * i, "%02x", in[i]);
 }
@@ -252,7 +215,7 @@ static int parse_scopes(const char *s, char ***ret) {
                 _cleanup_free_ char *scope = strndup(s, k);
                 if (!scope)
                         return -ENOMEM;
-                if (!scope_is_valid(scope) || n >= APIKEY_SCOPES_MAX)
+                if (!apikey_scope_is_valid(scope) || n >= APIKEY_SCOPES_MAX)
                         return -EBADMSG;
                 char **nl = realloc(l, (n + 2) * sizeof(char *));
                 if (!nl)
@@ -281,7 +244,7 @@ static int parse_line(char *line, Entry *ret) {
                         break;
                 *p = 0;
         }
-        if (n != ELEMENTSOF(f) || !id_is_valid(f[0]) || !name_is_valid(f[1]))
+        if (n != ELEMENTSOF(f) || !apikey_id_is_valid(f[0]) || !apikey_name_is_valid(f[1]))
                 return -EBADMSG;
 
         _cleanup_(apikey_info_done) ApiKeyInfo info = {};
@@ -375,13 +338,13 @@ static void store_clear(ApiKeyStore *s) {
 }
 
 /* -EKEYREJECTED when the file's keys were made with another pepper (or none, or one) than ours. */
-static int store_check_pepper(ApiKeyStore *s) {
+int apikey_store_check_pepper(ApiKeyStore *s) {
         return s->file_pepper_check[0] && !streq(s->file_pepper_check, s->pepper_check) ? -EKEYREJECTED : 0;
 }
 
 /* Reads the file again when it is not what the entries came from. A missing file is no keys; a corrupt
  * one is no keys too, and an error for every caller until it changes. */
-static int store_refresh(ApiKeyStore *s) {
+int apikey_store_refresh(ApiKeyStore *s) {
         struct stat st;
         if (stat(s->path, &st) < 0) {
                 if (errno != ENOENT)
@@ -435,7 +398,7 @@ static int store_refresh(ApiKeyStore *s) {
 }
 
 /* An HMAC-SHA-256 context keyed with salt || pepper. */
-static int mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **ret) {
+int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **ret) {
         uint8_t k[SALT_SIZE + APIKEY_PEPPER_MAX];
         size_t n = SALT_SIZE + s->pepper_size;
         memcpy(k, salt, SALT_SIZE);
@@ -457,7 +420,7 @@ static int mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **
 }
 
 /* HMAC of the key text; the context is re-initialized with the key it holds, so it can be used again. */
-static int mac_compute(EVP_MAC_CTX *ctx, const char *text, uint8_t out[HASH_SIZE]) {
+int apikey_mac_compute(EVP_MAC_CTX *ctx, const char *text, uint8_t out[HASH_SIZE]) {
         size_t len = 0;
         if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(ctx, (const uint8_t *) text, strlen(text)) != 1 ||
             EVP_MAC_final(ctx, out, &len, HASH_SIZE) != 1 || len != HASH_SIZE)
@@ -475,7 +438,7 @@ static bool key_text_is_valid(const char *text, char id[APIKEY_ID_LEN + 1]) {
         const char *p = text + strlen(KEY_PREFIX);
         memcpy(id, p, APIKEY_ID_LEN);
         id[APIKEY_ID_LEN] = 0;
-        if (!id_is_valid(id) || p[APIKEY_ID_LEN] != '_')
+        if (!apikey_id_is_valid(id) || p[APIKEY_ID_LEN] != '_')
                 return false;
         p += APIKEY_ID_LEN + 1;
         _cleanup_free_ uint8_t *secret = NULL;
@@ -503,10 +466,10 @@ int apikey_store_verify(
                 set_error(ret_error, "The API key is malformed.");
                 return 0;
         }
-        int r = store_refresh(s);
+        int r = apikey_store_refresh(s);
         if (r < 0)
                 return r;
-        r = store_check_pepper(s);
+        r = apikey_store_check_pepper(s);
         if (r < 0)
                 return r;
 
@@ -520,11 +483,11 @@ int apikey_store_verify(
                 return 0;
         }
         if (!e->mac) {
-                r = mac_new(s, e->salt, &e->mac);
+                r = apikey_mac_new(s, e->salt, &e->mac);
                 if (r < 0)
                         return r;
         }
-        r = mac_compute(e->mac, text, hash);
+        r = apikey_mac_compute(e->mac, text, hash);
         if (r < 0)
                 return r;
         if (CRYPTO_memcmp(hash, e->hash, HASH_SIZE) != 0) {
@@ -549,7 +512,7 @@ int apikey_store_verify(
         return 1;
 }
 
-static int info_copy(const ApiKeyInfo *from, ApiKeyInfo *to) {
+int apikey_info_copy(const ApiKeyInfo *from, ApiKeyInfo *to) {
         _cleanup_(apikey_info_done) ApiKeyInfo c = *from;
         c.name = strdup(from->name);
         c.scopes = strv_copy(from->scopes);
@@ -561,14 +524,14 @@ static int info_copy(const ApiKeyInfo *from, ApiKeyInfo *to) {
 }
 
 int apikey_list(ApiKeyStore *s, ApiKeyInfo **ret, size_t *ret_n) {
-        int r = store_refresh(s);
+        int r = apikey_store_refresh(s);
         if (r < 0)
                 return r;
         ApiKeyInfo *a = new0(ApiKeyInfo, s->n_entries + 1);
         if (!a)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_entries; i++) {
-                r = info_copy(&s->entries[i].info, &a[i]);
+                r = apikey_info_copy(&s->entries[i].info, &a[i]);
                 if (r < 0) {
                         apikey_info_array_free(a, i);
                         return r;
@@ -577,207 +540,4 @@ int apikey_list(ApiKeyStore *s, ApiKeyInfo **ret, size_t *ret_n) {
         *ret = a;
         *ret_n = s->n_entries;
         return 0;
-}
-
-static void unlock_close(int *fd) {
-        if (*fd >= 0) {
-                (void) flock(*fd, LOCK_UN);
-                close(*fd);
-        }
-}
-
-/* aiosctl runs as root; the gateway that reads the store runs as the owner of its directory, and must be
- * able to read what root wrote (and take the lock after it). */
-static int chown_like_dir(ApiKeyStore *s, int fd) {
-        if (geteuid() != 0)
-                return 0;
-        _cleanup_free_ char *dir = strdup(s->path);
-        if (!dir)
-                return -ENOMEM;
-        char *slash = strrchr(dir, '/');
-        if (slash)
-                *(slash == dir ? slash + 1 : slash) = 0;
-        struct stat st;
-        if (stat(slash ? dir : ".", &st) < 0)
-                return -errno;
-        return fchown(fd, st.st_uid, st.st_gid) < 0 ? -errno : 0;
-}
-
-/* Editors take an exclusive lock on PATH.lock: the file itself is replaced by rename, so it cannot carry
- * the lock. Readers need no lock: they only ever see a complete file. */
-static int store_lock(ApiKeyStore *s, int *ret_fd) {
-        _cleanup_free_ char *p = NULL;
-        if (asprintf(&p, "%s.lock", s->path) < 0)
-                return -ENOMEM;
-        int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0)
-                return -errno;
-        int r = chown_like_dir(s, fd);
-        if (r >= 0 && flock(fd, LOCK_EX) < 0)
-                r = -errno;
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        *ret_fd = fd;
-        return 0;
-}
-
-static int write_entry(FILE *f, const Entry *e) {
-        char salt[SALT_SIZE * 2 + 1], hash[HASH_SIZE * 2 + 1];
-        hex_encode(e->salt, SALT_SIZE, salt);
-        hex_encode(e->hash, HASH_SIZE, hash);
-        fprintf(f, "%s\t%s\t", e->info.id, e->info.name);
-        for (size_t i = 0; e->info.scopes[i]; i++)
-                fprintf(f, "%s%s", i > 0 ? "," : "", e->info.scopes[i]);
-        fprintf(f, "\t%" PRIu64 "\t%" PRIu64 "\t%s\t%s\n", e->info.created, e->info.expires, salt, hash);
-        return 0;
-}
-
-static void unlink_tmp(char **p) {
-        if (*p) {
-                (void) unlink(*p);
-                free(*p);
-        }
-}
-
-/* Writes entries (skipping the one at index skip, if any) to a temporary file beside the store and renames
- * it over the store. */
-static int store_write(ApiKeyStore *s, const Entry *entries, size_t n, size_t skip, const Entry *extra) {
-        _cleanup_(unlink_tmp) char *tmp = NULL;
-        if (asprintf(&tmp, "%s.XXXXXX", s->path) < 0)
-                return -ENOMEM;
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                tmp = mfree(tmp);
-                return -errno;
-        }
-        if (fchmod(fd, 0600) < 0)
-                return -errno;
-        int r = chown_like_dir(s, fd);
-        if (r < 0)
-                return r;
-
-        FILE *f = fdopen(fd, "we");
-        if (!f)
-                return -errno;
-        int dupfd = TAKE_FD(fd);
-        fputs("# aios API keys: id, name, scopes, created, expires (0: never), salt, HMAC-SHA-256 of the key.\n"
-              "# Edited with aiosctl key create|list|revoke.\n",
-              f);
-        if (s->file_pepper_check[0])
-                fprintf(f, "pepper\t%s\n", s->file_pepper_check);
-        for (size_t i = 0; i < n; i++)
-                if (i != skip)
-                        write_entry(f, &entries[i]);
-        if (extra)
-                write_entry(f, extra);
-        r = 0;
-        if (fflush(f) != 0 || ferror(f) || fsync(dupfd) < 0)
-                r = errno > 0 ? -errno : -EIO;
-        if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        if (r < 0)
-                return r;
-        if (rename(tmp, s->path) < 0)
-                return -errno;
-        tmp = mfree(tmp);
-        s->loaded = false;
-        return 0;
-}
-
-int apikey_create(
-                ApiKeyStore *s,
-                const char *name,
-                char *const *scopes,
-                uint64_t now_usec,
-                uint64_t expires_usec,
-                char **ret_key,
-                ApiKeyInfo *ret_info) {
-        if (!name || !name_is_valid(name) || strv_length(scopes) > APIKEY_SCOPES_MAX)
-                return -EINVAL;
-        for (size_t i = 0; scopes && scopes[i]; i++)
-                if (!scope_is_valid(scopes[i]))
-                        return -EINVAL;
-        if (expires_usec != 0 && expires_usec <= now_usec)
-                return -EINVAL;
-
-        _cleanup_(unlock_close) int lock = -EBADF;
-        int r = store_lock(s, &lock);
-        if (r < 0)
-                return r;
-        s->loaded = false; /* read what other editors wrote, whatever the timestamps say */
-        r = store_refresh(s);
-        if (r < 0)
-                return r;
-        r = store_check_pepper(s);
-        if (r < 0)
-                return r;
-        /* A new store records our pepper; one with keys of an unknown pepper is left as it is. */
-        if (s->n_entries == 0)
-                strcpy(s->file_pepper_check, s->pepper_check);
-
-        _cleanup_(entry_done) Entry e = {};
-        ApiKeyInfo *info = &e.info;
-        uint8_t idb[APIKEY_ID_LEN / 2], secret[SECRET_SIZE];
-        for (bool unique = false; !unique;) {
-                if (RAND_bytes(idb, sizeof(idb)) != 1)
-                        return -EIO;
-                hex_encode(idb, sizeof(idb), info->id);
-                unique = true;
-                for (size_t i = 0; i < s->n_entries; i++)
-                        if (streq(s->entries[i].info.id, info->id))
-                                unique = false;
-        }
-        if (RAND_bytes(secret, sizeof(secret)) != 1 || RAND_bytes(e.salt, sizeof(e.salt)) != 1)
-                return -EIO;
-        _cleanup_free_ char *secret_text = base64url_encode(secret, sizeof(secret));
-        OPENSSL_cleanse(secret, sizeof(secret));
-        if (!secret_text)
-                return -ENOMEM;
-        _cleanup_free_ char *key = NULL;
-        if (asprintf(&key, KEY_PREFIX "%s_%s", info->id, secret_text) < 0)
-                return -ENOMEM;
-        OPENSSL_cleanse(secret_text, strlen(secret_text));
-
-        info->name = strdup(name);
-        info->scopes = strv_copy(scopes);
-        if (!info->name || !info->scopes)
-                return -ENOMEM;
-        info->created = now_usec / USEC_PER_SEC;
-        info->expires = expires_usec == 0 ? 0 : (expires_usec + USEC_PER_SEC - 1) / USEC_PER_SEC;
-        r = mac_new(s, e.salt, &e.mac);
-        if (r < 0)
-                return r;
-        r = mac_compute(e.mac, key, e.hash);
-        if (r < 0)
-                return r;
-
-        r = store_write(s, s->entries, s->n_entries, SIZE_MAX, &e);
-        if (r < 0)
-                return r;
-        if (ret_info) {
-                r = info_copy(info, ret_info);
-                if (r < 0)
-                        return r;
-        }
-        *ret_key = TAKE_PTR(key);
-        return 0;
-}
-
-int apikey_revoke(ApiKeyStore *s, const char *id) {
-        if (!id || !id_is_valid(id))
-                return -ENOENT;
-        _cleanup_(unlock_close) int lock = -EBADF;
-        int r = store_lock(s, &lock);
-        if (r < 0)
-                return r;
-        s->loaded = false;
-        r = store_refresh(s);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < s->n_entries; i++)
-                if (streq(s->entries[i].info.id, id))
-                        return store_write(s, s->entries, s->n_entries, i, NULL);
-        return -ENOENT;
 }
