@@ -1,10 +1,10 @@
 # shellcheck shell=bash
-# Sourced by stack-check.sh, with its helpers (expect, reject, pass, fail, mcp's headers in $accept): a
-# second gateway with CallTimeoutSec=2 and MaxInFlightPerBackend=16 in front of the two running servers and
-# a third one that the bus starts by D-Bus activation and that exits after 2 s idle. Checks that its tools
-# are on /mcp from the first tools/list and stay there across its idle exits, that listen streams outlive
-# CallTimeoutSec without starving ordinary calls, and that calls the gateway gives up on are cancelled at
-# the server.
+# Sourced by stack-check.sh once its gateway has gone, with its helpers (expect, reject, pass, fail, and
+# $accept, $init): a second gateway with CallTimeoutSec=2 and MaxInFlightPerBackend=16 in front of the two
+# running servers and a third one that the bus starts by D-Bus activation and that exits after 2 s idle.
+# Checks that the third's tools are on /mcp from the first tools/list and stay there across its idle exits,
+# that listen streams outlive CallTimeoutSec without starving ordinary calls, and that calls the gateway
+# gives up on are cancelled at the server and their questions answered.
 
 # D-Bus activation on the private bus: a service directory of our own, read once the bus reloads.
 services=$runtime/services
@@ -46,6 +46,7 @@ for ((i = 0; i < 100; i++)); do # bound at once; requests wait in the backlog un
         sleep 0.1
 done
 
+stack_wait_for_name org.aios.Gateway1 # the servers' questions go to the gateway that owns it
 session2=$(curl -s -D - -o /dev/null --max-time 20 "$base2/mcp" "${accept[@]}" -d "$init" | tr -d '\r' |
         sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: //p')
 mcp2() { # mcp2 BODY: one request on the second gateway's /mcp session
@@ -88,6 +89,7 @@ for ((n = 0; n < 16; n++)); do
 done
 wait "${pids[@]}" || true
 timed_out=$(grep -l 'did not answer within 2 s' "$runtime"/timeout-*.out | wc -l)
+expect "the server's question reached the client" "elicitation/create" "$(cat "$runtime/timeout-0.out")"
 ((timed_out == 16)) && pass "16 calls the client does not answer end after CallTimeoutSec" ||
         fail "16 calls the client does not answer end after CallTimeoutSec" "$timed_out did; $(cat "$runtime/timeout-0.out")"
 for ((i = 0; i < 50; i++)); do
@@ -96,6 +98,19 @@ for ((i = 0; i < 50; i++)); do
         sleep 0.1
 done
 expect "then the backend takes calls again: the server stopped the timed-out work and answered" "simple text response" "$out"
+# Each of those questions holds a reply that the bus counts against the server's connection (128 at most)
+# until the gateway answers it: the gateway answers them when their request ends, so after 144 such calls
+# the server can still ask.
+for ((round = 1; round < 9; round++)); do
+        pids=()
+        for ((n = 0; n < 16; n++)); do
+                mcp2 "${ask/\"id\":7/\"id\":$((1000 + 16 * round + n))}" >/dev/null &
+                pids+=($!)
+        done
+        wait "${pids[@]}" || true
+done
+out=$(mcp2 "${ask/\"id\":7/\"id\":9}")
+expect "after 144 unanswered questions the server still asks the client" "elicitation/create" "$out"
 
 # Listen streams (the stateless wire's subscriptions/listen) last as long as their client wants, past
 # CallTimeoutSec; each holds a reply the bus counts (at most 128 for the gateway's connection), so the

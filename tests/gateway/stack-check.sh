@@ -224,9 +224,6 @@ for ((i = 0; i < 50; i++)); do
 done
 expect "and ready again once it goes on (SIGCONT)" '"status":"ready"' "$out"
 
-# --- a second gateway: a short CallTimeoutSec, and a backend that D-Bus activation starts ----------------
-source "$top/tests/gateway/stack-activation.sh"
-
 # --- seccomp: the allow-lists are in force, and stop what they do not list ------------------------------
 for pid in "$gateway" "$first" "$second" "$remote"; do
         out=$(grep '^Seccomp:' "/proc/$pid/status")
@@ -304,10 +301,15 @@ fi
 out=$("$gatewayd" --config-dir="$config" --listen=0.0.0.0:$port1 2>&1 || true)
 expect "binding a non-loopback address without authentication is refused" "Refusing to serve on 0.0.0.0" "$out"
 
-kill -TERM "$gateway" "$first" "$second" "$remote"
+kill -TERM "$gateway"
 status=0
 wait "$gateway" || status=$?
 [[ $status == 0 ]] && pass "the gateway exits 0 on SIGTERM" || fail "the gateway exits 0 on SIGTERM" "status $status"
+
+# --- a second gateway (org.aios.Gateway1 now, so that servers may ask it questions): a short CallTimeoutSec,
+# and a backend that D-Bus activation starts -------------------------------------------------------------
+source "$top/tests/gateway/stack-activation.sh"
+kill -TERM "$first" "$second" "$remote"
 
 echo "stack-check: $checks checks, $failures failed"
 if [[ $failures -gt 0 ]]; then
