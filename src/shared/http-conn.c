@@ -81,7 +81,8 @@ static int error_body(char *buf, size_t size, const char *message) {
 }
 
 /* Ends a connection from outside libmicrohttpd's handler: the answer goes straight to the socket (nothing of
- * this request was answered yet), and the shutdown makes libmicrohttpd close it at its next run. */
+ * this request was answered yet; over TLS there is no answer), and the shutdown makes libmicrohttpd close it
+ * at its next run. */
 static void conn_end(HttpConn *conn, const char *status, const char *message) {
         if (conn->ended)
                 return;
@@ -95,7 +96,7 @@ static void conn_end(HttpConn *conn, const char *status, const char *message) {
         int l = snprintf(buf, sizeof(buf),
                 "HTTP/1.1 %s\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
                 status, b, body);
-        if (b > 0 && (size_t) b < sizeof(body) && l > 0 && (size_t) l < sizeof(buf))
+        if (!conn->set->tls && b > 0 && (size_t) b < sizeof(body) && l > 0 && (size_t) l < sizeof(buf))
                 (void) send(fd, buf, l, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void) shutdown(fd, SHUT_RDWR);
 }

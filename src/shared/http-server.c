@@ -181,6 +181,7 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
                 .head_usec = (uint64_t) MIN(o->head_timeout_sec > 0 ? o->head_timeout_sec : idle, idle) * USEC_PER_SEC,
                 .keepalive_usec = (uint64_t) idle * USEC_PER_SEC,
                 .reserved_paths = o->reserved_paths,
+                .tls = o->tls_cert_pem && o->tls_key_pem,
         };
         /* The reserve is open to every source: a client holding its share must not shut out the health checks
          * that come from the same address (all of them, on loopback). */
