@@ -284,10 +284,11 @@ overlay_dir /usr/share/polkit-1/rules.d "$runtime/polkit-rules.d" "$top"/polkit/
 phase "polkit files"
 
 # Step 5: polkitd. Started as root, it switches to the user polkitd itself; the bus policy
-# org.freedesktop.PolicyKit1.conf lets only that user own the name.
+# org.freedesktop.PolicyKit1.conf lets only that user own the name. Without MALLOC_PERTURB_ (which meson
+# test sets at random): with it, polkitd now and then fails to read its bus address.
 polkit_env=(DBUS_SYSTEM_BUS_ADDRESS="$bus_address")
 [[ ${AIOS_DEV_POLKIT_DEBUG:-0} == 1 ]] && polkit_env+=(G_MESSAGES_DEBUG=all)
-env "${polkit_env[@]}" setsid "$polkitd" </dev/null >"$runtime/polkitd.log" 2>&1 &
+env -u MALLOC_PERTURB_ "${polkit_env[@]}" setsid "$polkitd" </dev/null >"$runtime/polkitd.log" 2>&1 &
 polkit_pid=$!
 deadline=$((${EPOCHREALTIME%.*} + timeout_s))
 until busctl --address="$bus_address" call org.freedesktop.DBus /org/freedesktop/DBus \
