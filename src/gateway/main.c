@@ -120,6 +120,9 @@ void gateway_tools_listed(Gateway *g, Backend *b) {
 }
 
 void gateway_session_notify(Gateway *g, Backend *b, const char *session, json_object *notification) {
+        /* What a backend says outside a call leaves the gateway filtered like what it answers. */
+        if (g->guard)
+                guard_filter_notification(g->guard, notification);
         McpSession *s = mcp_server_find_session(b->relay, session);
         if (s) {
                 (void) mcp_session_send(s, notification);
