@@ -6,8 +6,11 @@ set -euo pipefail
 
 src=$1 build=$2 target=$3 seconds=${4:-20}
 shared=$src/src/shared
+includes=()
 case $target in
 jwt) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c" "$shared/buffer.c") ;;
+apikey) sources=("$shared/base64url.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$shared/log.c")
+        includes=(-I"$src/src/gateway") ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
@@ -25,7 +28,7 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
 fi
 
 # shellcheck disable=SC2046
-clang "${flags[@]}" -I"$shared" "$src/tests/fuzz/fuzz-$target.c" "${sources[@]}" \
+clang "${flags[@]}" -I"$shared" "${includes[@]}" "$src/tests/fuzz/fuzz-$target.c" "${sources[@]}" \
         $(pkg-config --cflags --libs json-c openssl) -lm -o "$out/fuzz-$target"
 
 # The corpus stays in the build directory, so later runs go on from where this one stopped.
