@@ -392,11 +392,14 @@ START_TEST(test_time_claims_with_leeway) {
                 { "\"exp\":%lld", NOW_SEC - 60, "The token has expired." },
                 { "\"exp\":%lld", NOW_SEC - 59, NULL },
                 { "\"exp\":%lld.5", NOW_SEC + 5, NULL },
-                { "\"exp\":\"%lld\"", NOW_SEC + 600, "The token's exp is not a number." },
-                { "\"exp\":-%lld", 1, "The token's exp is not a number." },
+                { "\"exp\":\"%lld\"", NOW_SEC + 600, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":-%lld", 1, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":%lld", 253402300800LL, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":%lld", 253402300799LL, NULL },
+                { "\"exp\":%lld0000000", 1900000000LL, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
                 { "\"exp\":%lld,\"nbf\":%lld", NOW_SEC + 600, "The token is not valid yet (nbf)." },
                 { "\"exp\":%lld,\"iat\":%lld", NOW_SEC + 600, "The token was issued in the future (iat)." },
-                { "\"exp\":%lld,\"nbf\":true", NOW_SEC + 600, "The token's nbf is not a number." },
+                { "\"exp\":%lld,\"nbf\":true", NOW_SEC + 600, "The token's nbf is not a time (seconds since 1970, up to the year 9999)." },
                 { "\"nbf\":%lld", NOW_SEC, "The token has no expiry (exp)." },
         };
         FOREACH_ELEMENT(c, cases) {

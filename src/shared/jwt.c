@@ -12,6 +12,8 @@
 #include "strv.h"
 
 #define FILE_SIZE_MAX (1024 * 1024)
+/* 9999-12-31T23:59:59Z: later times are nonsense, and in µs would overflow. */
+#define NUMERIC_DATE_MAX INT64_C(253402300799)
 
 struct JwtVerifier {
         char *issuer;
@@ -229,14 +231,14 @@ static int claim_time(json_object *payload, const char *name, int64_t *ret) {
                 return 0;
         if (json_object_is_type(o, json_type_int)) {
                 int64_t t = json_object_get_int64(o);
-                if (t < 0 || t > INT64_MAX / 2)
+                if (t < 0 || t > NUMERIC_DATE_MAX)
                         return -EINVAL;
                 *ret = t;
                 return 1;
         }
         if (json_object_is_type(o, json_type_double)) {
                 double d = json_object_get_double(o);
-                if (!isfinite(d) || d < 0 || d > 1e15)
+                if (!isfinite(d) || d < 0 || d > (double) NUMERIC_DATE_MAX)
                         return -EINVAL;
                 *ret = (int64_t) floor(d);
                 return 1;
@@ -360,19 +362,19 @@ static int check_claims(JwtVerifier *v, json_object *payload, uint64_t now_usec,
 
         int r = claim_time(payload, "exp", &exp);
         if (r < 0)
-                return refuse(ret_error, "The token's exp is not a number.");
+                return refuse(ret_error, "The token's exp is not a time (seconds since 1970, up to the year 9999).");
         if (r == 0)
                 return refuse(ret_error, "The token has no expiry (exp).");
         if (now >= exp + leeway)
                 return refuse(ret_error, "The token has expired.");
         r = claim_time(payload, "nbf", &nbf);
         if (r < 0)
-                return refuse(ret_error, "The token's nbf is not a number.");
+                return refuse(ret_error, "The token's nbf is not a time (seconds since 1970, up to the year 9999).");
         if (r > 0 && now + leeway < nbf)
                 return refuse(ret_error, "The token is not valid yet (nbf).");
         r = claim_time(payload, "iat", &iat);
         if (r < 0)
-                return refuse(ret_error, "The token's iat is not a number.");
+                return refuse(ret_error, "The token's iat is not a time (seconds since 1970, up to the year 9999).");
         if (r > 0 && now + leeway < iat)
                 return refuse(ret_error, "The token was issued in the future (iat).");
 
