@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* D-Bus backends: org.aios.MCP1.Call with the call's context, and what comes back on the side (unicast
- * signals, org.aios.MCPClient1 calls), routed to the call it belongs to by its tag. */
+/* D-Bus backends: org.aios.MCP1.Call with the call's context within the bus's budget of pending replies, and
+ * what comes back on the side (unicast signals, org.aios.MCPClient1 calls), routed to the call it belongs to
+ * by its tag. The server's name, health and catalog are watched in backend-dbus-watch.c. */
 #include <stdio.h>
 
-#include "backend.h"
+#include "backend-dbus-internal.h"
 #include "bus-context.h"
 #include "log.h"
 #include "mcp-bus.h"
@@ -17,23 +18,8 @@
  * ListActivatableNames and one Describe; and the gateway's matches and name. */
 #define BUS_PENDING_RESERVED_PER_BACKEND 3U
 #define BUS_PENDING_RESERVED 8U
-/* A running server answers Peer.Ping from its bus library at once; one that does not within this is down. */
-#define PING_TIMEOUT_USEC (2 * USEC_PER_SEC)
 /* What a server answers while it stops (mcp-bus.c): the call was not done. */
 #define BUS_ERROR_STOPPING "org.aios.MCP1.Error.Stopping"
-
-typedef struct DbusBackend {
-        Backend *backend;
-        sd_bus_slot *owner_match;
-        sd_bus_slot *owner_query;
-        sd_bus_slot *health_slot;
-        sd_event_source *ping_timer;
-        bool recheck; /* check health again once the check in flight is answered */
-        sd_bus_slot *list_slot;
-        bool relist;  /* Describe again once the one in flight is answered */
-        Hashmap *calls; /* tag -> DbusCall: every Call whose reply the bus still owes us */
-        unsigned n_long_lived;
-} DbusBackend;
 
 /* One org.aios.MCP1.Call on the bus. It lives until its reply comes, also when the gateway stopped waiting
  * for it (call is NULL then): until then the bus counts it against the connection. */
@@ -46,10 +32,6 @@ typedef struct DbusCall {
         char tag[32];
         bool long_lived;
 } DbusCall;
-
-static sd_bus *bus_of(Backend *b) {
-        return b->gateway->bus;
-}
 
 /* --- the bus's budget ------------------------------------------------------------------------------ */
 
@@ -172,7 +154,7 @@ static int on_call_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The server that had b's name left: the calls it had not answered never will be. Their replies are still
  * owed by the bus (it sends NoReply for each), so they stay counted until then. */
-static void calls_lost(Backend *b, const char *old_owner) {
+void dbus_calls_lost(Backend *b, const char *old_owner) {
         DbusBackend *d = b->transport_data;
         for (;;) {
                 DbusCall *dc, *found = NULL;
@@ -421,180 +403,6 @@ int backend_dbus_routing_install(Gateway *g) {
         return 0;
 }
 
-/* --- owner, health, tools -------------------------------------------------------------------------- */
-
-static void dbus_check_health(Backend *b);
-static int dbus_list_tools(Backend *b);
-
-static void set_owner(Backend *b, const char *owner) {
-        DbusBackend *d = b->transport_data;
-        owner = isempty(owner) ? NULL : owner;
-        if (streq_ptr(b->owner, owner))
-                return;
-        _cleanup_free_ char *old = TAKE_PTR(b->owner);
-        b->owner = owner ? strdup(owner) : NULL;
-        log_debug("Backend %s: %s is %s.", b->config->name, b->config->bus_name, b->owner ?: "not running");
-        if (old)
-                calls_lost(b, old);
-        if (b->owner)
-                backend_set_up(b, true);
-        else {
-                /* Whether the bus can start it again decides whether its tools stay on /mcp: a server that
-                 * exits when idle keeps them; one that is gone for good takes them away. */
-                d->recheck = true;
-                dbus_check_health(b);
-        }
-        gateway_backend_changed(b->gateway, b);
-}
-
-static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        const char *name, *old_owner, *new_owner;
-        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0)
-                set_owner(userdata, new_owner);
-        return 0;
-}
-
-static int on_get_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Backend *b = userdata;
-        DbusBackend *d = b->transport_data;
-        d->owner_query = sd_bus_slot_unref(d->owner_query);
-        const char *owner;
-        if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "s", &owner) >= 0)
-                set_owner(b, owner);
-        return 0;
-}
-
-/* The check in flight is answered: another one was asked for meanwhile (the owner changed). */
-static void health_checked(Backend *b) {
-        DbusBackend *d = b->transport_data;
-        d->health_slot = sd_bus_slot_unref(d->health_slot);
-        d->ping_timer = sd_event_source_disable_unref(d->ping_timer);
-        if (d->recheck)
-                dbus_check_health(b);
-}
-
-static int on_ping(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Backend *b = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        if (e)
-                log_debug("Backend %s does not answer: %s", b->config->name, strempty(e->message));
-        if (b->owner) /* else it left meanwhile, and whether the bus can start it decides */
-                backend_set_up(b, !e);
-        health_checked(b);
-        return 0;
-}
-
-static int on_ping_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        Backend *b = userdata;
-        DbusBackend *d = b->transport_data;
-        d->ping_timer = sd_event_source_disable_unref(d->ping_timer);
-        /* Down until it answers; the Ping stays pending (the bus counts it until then), so that a stopped
-         * server is not sent one more on every check. */
-        log_debug("Backend %s did not answer a Ping within %llu s.", b->config->name,
-                (unsigned long long) (PING_TIMEOUT_USEC / USEC_PER_SEC));
-        backend_set_up(b, false);
-        return 0;
-}
-
-static int on_activatable(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Backend *b = userdata;
-        bool found = false;
-        if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_enter_container(m, 'a', "s") >= 0) {
-                const char *name;
-                while (sd_bus_message_read(m, "s", &name) > 0)
-                        found = found || streq(name, b->config->bus_name);
-        }
-        b->activatable = found;
-        if (b->owner)
-                backend_set_up(b, true); /* it started while we asked */
-        else if (found) {
-                backend_set_up(b, true);
-                /* Nothing lists what it offers until it runs: a call to its name starts it. */
-                if (!b->catalog)
-                        (void) dbus_list_tools(b);
-        } else {
-                /* Gone, and nothing will start it: its tools leave /mcp until it is back. */
-                backend_set_up(b, false);
-                if (b->catalog || !b->listed)
-                        backend_catalog_listed(b, NULL);
-        }
-        health_checked(b);
-        return 0;
-}
-
-static void dbus_check_health(Backend *b) {
-        DbusBackend *d = b->transport_data;
-        if (d->health_slot) {
-                d->recheck = d->recheck || !b->owner;
-                return; /* the last check has not come back yet */
-        }
-        d->recheck = false;
-
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-        if (b->owner) {
-                /* A running server answers Peer.Ping from its bus library; no MCP work is done. Our own timer
-                 * says when it is late; sd-bus's would forget the call while the bus still counts it. */
-                r = sd_bus_message_new_method_call(bus_of(b), &m, b->owner, "/", "org.freedesktop.DBus.Peer", "Ping");
-                if (r >= 0)
-                        r = sd_bus_call_async(bus_of(b), &d->health_slot, m, on_ping, b, UINT64_MAX);
-                if (r >= 0)
-                        r = sd_event_add_time_relative(b->gateway->event, &d->ping_timer, CLOCK_MONOTONIC,
-                                PING_TIMEOUT_USEC, 0, on_ping_timeout, b);
-        } else
-                /* A stopped server is up when the bus can start it on the next call. */
-                r = sd_bus_call_method_async(bus_of(b), &d->health_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                        "org.freedesktop.DBus", "ListActivatableNames", on_activatable, b, NULL);
-        if (r < 0)
-                log_warning_errno(r, "Failed to check backend %s: %m", b->config->name);
-}
-
-static int on_catalog(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Backend *b = userdata;
-        DbusBackend *d = b->transport_data;
-        d->list_slot = sd_bus_slot_unref(d->list_slot);
-
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        json_object *catalog = NULL;
-        const char *text;
-        if (e) {
-                log_warning("Failed to list what %s offers: %s", b->config->name, strempty(e->message));
-                /* A server that cannot be reached or started offers nothing; one that stopped or was busy
-                 * offers what it offered, and is asked again when it runs. */
-                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
-                    startswith_ptr(e->name, "org.freedesktop.DBus.Error.Spawn."))
-                        backend_catalog_listed(b, NULL);
-        } else if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &catalog, NULL) < 0 ||
-                   !json_get_array(catalog, "tools")) {
-                json_object_put(catalog);
-                log_warning("Backend %s described itself in a form that is not a catalog.", b->config->name);
-                backend_catalog_listed(b, NULL);
-        } else
-                backend_catalog_listed(b, catalog);
-
-        if (d->relist) {
-                d->relist = false;
-                (void) dbus_list_tools(b);
-        }
-        return 0;
-}
-
-static int dbus_list_tools(Backend *b) {
-        DbusBackend *d = b->transport_data;
-        if (d->list_slot) {
-                d->relist = true; /* one Describe at a time: a stopped server is not sent one per change */
-                return 0;
-        }
-        /* To the bus name, so that an activatable server is started for it; no timeout of sd-bus's, as a
-         * forgotten call would stay pending at the bus. */
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_method_call(bus_of(b), &m, b->config->bus_name, b->config->object_path,
-                MCP_BUS_INTERFACE, "Describe");
-        if (r < 0)
-                return r;
-        return sd_bus_call_async(bus_of(b), &d->list_slot, m, on_catalog, b, UINT64_MAX);
-}
-
 static int dbus_init(Backend *b) {
         DbusBackend *d = new0(DbusBackend, 1);
         if (!d)
@@ -604,18 +412,7 @@ static int dbus_init(Backend *b) {
         d->calls = hashmap_new();
         if (!d->calls)
                 return log_oom();
-
-        _cleanup_free_ char *match = NULL;
-        if (asprintf(&match, "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'", b->config->bus_name) < 0)
-                return log_oom();
-        int r = sd_bus_add_match_async(bus_of(b), &d->owner_match, match, on_owner_changed, NULL, b);
-        if (r >= 0)
-                r = sd_bus_call_method_async(bus_of(b), &d->owner_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                        "org.freedesktop.DBus", "GetNameOwner", on_get_owner, b, "s", b->config->bus_name);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch %s: %m", b->config->bus_name);
-        return 0;
+        return dbus_watch_start(b);
 }
 
 static void dbus_done(Backend *b) {
@@ -625,11 +422,7 @@ static void dbus_done(Backend *b) {
         while (hashmap_iterate(d->calls, &i, (void **) &dc, NULL))
                 dbus_call_free(dc);
         hashmap_free(d->calls);
-        sd_bus_slot_unref(d->owner_match);
-        sd_bus_slot_unref(d->owner_query);
-        sd_bus_slot_unref(d->health_slot);
-        sd_event_source_disable_unref(d->ping_timer);
-        sd_bus_slot_unref(d->list_slot);
+        dbus_watch_stop(d);
         free(d);
         b->transport_data = NULL;
 }
