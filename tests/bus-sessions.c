@@ -7,12 +7,14 @@
  *   fill N        opens sessions s1..sN, then says which of s1 and sN still answer ("s1 gone", "sN ok")
  *   oversized     sends a context with 1 MiB of client_capabilities and prints the error's name
  *   leave N       opens N sessions and exits without ending them
+ *   hold N        opens N sessions, prints "holding", and keeps them until it is killed
  * Prints what it saw on stdout; exits 0 unless the bus could not be used. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 static const char *const initialize =
         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
@@ -112,6 +114,12 @@ int main(int argc, char *argv[]) {
         } else if (strcmp(command, "leave") == 0) {
                 r = open_sessions(bus, name, n);
                 printf("opened %u\n", n);
+        } else if (strcmp(command, "hold") == 0) {
+                r = open_sessions(bus, name, n);
+                printf("holding\n");
+                fflush(stdout);
+                if (r >= 0)
+                        pause();
         } else {
                 fprintf(stderr, "Unknown command %s\n", command);
                 r = -EINVAL;

@@ -32,6 +32,11 @@ if [[ $(id -u) -eq 0 ]]; then
                 AIOS_CONFORMANCE_PATH=/servers/conformance/mcp \
                         "$here/run-conformance.sh" "$here/../gateway/bridged-conformanced.sh" "$suite" || status=1
         done
+        if [[ -n ${AIOS_BUS_SESSIONS:-} ]]; then
+                echo "== callers leaving the bus with sessions, under sanitizers"
+                "$here/../gateway/peers-leaving.sh" "$build/src/conformance/aios-conformanced" "$AIOS_BUS_SESSIONS" ||
+                        status=1
+        fi
 else
         echo "== the runs through the gateway need root (a private bus and polkitd): not run"
 fi
