@@ -9,12 +9,13 @@
 #include <time.h>
 
 #include "http-conn.h"
+#include "list.h"
 #include "log.h"
 #include "macro.h"
 
 struct HttpConn {
         HttpConnSet *set;
-        HttpConn *next, *prev;
+        LIST_FIELDS(HttpConn);
         struct MHD_Connection *connection;
         uint64_t head_deadline; /* CLOCK_MONOTONIC µs; UINT64_MAX while a request is handled */
         bool reserve;           /* beyond the limit: health checks only */
@@ -52,10 +53,7 @@ void http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context
                 conn->connection = c;
                 conn->reserve = set->n >= set->limit;
                 conn->head_deadline = monotonic_usec() + set->head_usec;
-                conn->next = set->conns;
-                if (set->conns)
-                        set->conns->prev = conn;
-                set->conns = conn;
+                LIST_PREPEND(set->conns, conn);
                 set->n++;
                 *socket_context = conn;
                 return;
@@ -64,12 +62,7 @@ void http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context
         HttpConn *conn = *socket_context;
         if (!conn)
                 return;
-        if (conn->prev)
-                conn->prev->next = conn->next;
-        else
-                set->conns = conn->next;
-        if (conn->next)
-                conn->next->prev = conn->prev;
+        LIST_REMOVE(set->conns, conn);
         set->n--;
         free(conn);
         *socket_context = NULL;

@@ -7,6 +7,7 @@
 #include "bus-context.h"
 #include "hashmap.h"
 #include "jsonrpc.h"
+#include "list.h"
 #include "log.h"
 #include "mcp-bus.h"
 #include "mcp-request.h"
@@ -76,7 +77,7 @@ typedef enum CallKind {
 
 struct BusCall {
         McpBus *owner;
-        BusCall *next, *prev;
+        LIST_FIELDS(BusCall);
         CallKind kind;
         sd_bus_message *message;
         BusSession *session; /* NULL on the stateless wire */
@@ -307,13 +308,7 @@ static int bus_session_new(McpBus *b, BusPeer *peer, const char *id, BusSession 
 static BusCall *bus_call_free(BusCall *c) {
         if (!c)
                 return NULL;
-        McpBus *b = c->owner;
-        if (c->prev)
-                c->prev->next = c->next;
-        else if (b->calls == c)
-                b->calls = c->next;
-        if (c->next)
-                c->next->prev = c->prev;
+        LIST_REMOVE(c->owner->calls, c);
         sd_bus_message_unref(c->message);
         free(c->tag);
         free(c->principal);
@@ -331,10 +326,7 @@ static int bus_call_new(McpBus *b, sd_bus_message *m, CallKind kind, BusCall **r
         c->owner = b;
         c->kind = kind;
         c->message = sd_bus_message_ref(m);
-        c->next = b->calls;
-        if (b->calls)
-                b->calls->prev = c;
-        b->calls = c;
+        LIST_PREPEND(b->calls, c);
         *ret = c;
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "list.h"
 #include "log.h"
 #include "jsonrpc.h"
 #include "mcp-http-stream.h"
@@ -38,7 +39,7 @@ struct McpHttp {
 struct HttpSession {
         McpHttp *owner;
         McpSession *session; /* weak: this struct is freed with the session */
-        HttpSession *next, *prev;
+        LIST_FIELDS(HttpSession);
         char source[INET6_ADDRSTRLEN]; /* the address that opened it: its owner when it has no principal */
         StreamSet streams;
         char *principal; /* who opened it: nobody else may use it */
@@ -47,7 +48,7 @@ struct HttpSession {
 typedef struct HttpRequest {
         McpHttp *owner;
         McpServer *server; /* the engine of the request's endpoint */
-        struct HttpRequest *next, *prev;
+        LIST_FIELDS(struct HttpRequest);
         struct MHD_Connection *connection;
         char *body;
         size_t size;
@@ -216,14 +217,8 @@ static void http_session_free(void *p) {
         if (!hs)
                 return;
         stream_set_clear(&hs->streams);
-        if (hs->owner) {
-                if (hs->prev)
-                        hs->prev->next = hs->next;
-                else
-                        hs->owner->sessions = hs->next;
-                if (hs->next)
-                        hs->next->prev = hs->prev;
-        }
+        if (hs->owner)
+                LIST_REMOVE(hs->owner->sessions, hs);
         free(hs->principal);
         free(hs);
 }
@@ -246,10 +241,7 @@ static HttpSession *http_session_get(McpHttp *h, McpSession *session) {
                 return NULL;
         hs->owner = h;
         hs->session = session;
-        hs->next = h->sessions;
-        if (h->sessions)
-                h->sessions->prev = hs;
-        h->sessions = hs;
+        LIST_PREPEND(h->sessions, hs);
         mcp_session_set_transport_data(session, hs, http_session_free);
         mcp_session_set_standalone(session, standalone_send, hs);
         return hs;
@@ -360,21 +352,12 @@ static HttpRequest *request_new(McpHttp *h, struct MHD_Connection *c) {
                 return NULL;
         req->owner = h;
         req->connection = c;
-        req->next = h->requests;
-        if (h->requests)
-                h->requests->prev = req;
-        h->requests = req;
+        LIST_PREPEND(h->requests, req);
         return req;
 }
 
 static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) {
-        McpHttp *h = req->owner;
-        if (req->prev)
-                req->prev->next = req->next;
-        else
-                h->requests = req->next;
-        if (req->next)
-                req->next->prev = req->prev;
+        LIST_REMOVE(req->owner->requests, req);
 
         HttpStream *st = req->stream;
         if (st) {
@@ -862,7 +845,7 @@ McpHttp *mcp_http_free(McpHttp *h) {
         /* The sessions stay with the server, but without this transport. */
         while (h->sessions) {
                 HttpSession *hs = h->sessions;
-                h->sessions = hs->next;
+                LIST_REMOVE(h->sessions, hs);
                 hs->owner = NULL;
                 mcp_session_set_standalone(hs->session, NULL, NULL);
                 stream_set_clear(&hs->streams);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "hashmap.h"
+#include "list.h"
 #include "log.h"
 #include "mcp-session.h" /* now_usec() */
 #include "polkit.h"
@@ -28,7 +29,7 @@ struct PolkitAuthority {
 
 typedef struct Pending {
         PolkitAuthority *authority;
-        struct Pending *next, *prev;
+        LIST_FIELDS(struct Pending);
         sd_bus_slot *slot;
         char *key;
         PolkitDone done;
@@ -77,13 +78,7 @@ int polkit_authority_new(PolkitAuthority **ret, sd_bus *bus) {
 }
 
 static void pending_free(Pending *p) {
-        PolkitAuthority *a = p->authority;
-        if (p->prev)
-                p->prev->next = p->next;
-        else
-                a->pending = p->next;
-        if (p->next)
-                p->next->prev = p->prev;
+        LIST_REMOVE(p->authority->pending, p);
         sd_bus_slot_unref(p->slot);
         free(p->key);
         free(p);
@@ -235,10 +230,7 @@ int polkit_check(PolkitAuthority *a, const char *sender, const char *action, con
         *p = (Pending) { .authority = a, .key = TAKE_PTR(key), .done = done, .userdata = userdata };
 
         /* Interactive authentication waits for a person: longer than the default 25 s. */
-        p->next = a->pending;
-        if (a->pending)
-                a->pending->prev = p;
-        a->pending = p;
+        LIST_PREPEND(a->pending, p);
 
         r = sd_bus_call_async(a->bus, &p->slot, m, on_reply, p, interactive ? 5 * 60 * USEC_PER_SEC : 0);
         if (r < 0) {
