@@ -9,10 +9,12 @@
 #   - org.freedesktop.PolicyKit1 is on the private bus, and DBUS_SYSTEM_BUS_ADDRESS points there;
 #   - pkcheck as root: authorized for org.aios.conformance.call (polkitd authorizes uid 0 itself);
 #   - pkcheck as nobody: not authorized (exit 1: allow_any is "no", and nobody is in no session);
-#   - with the service users added to /etc/passwd inside the stack's mount namespace only:
-#     pkcheck as aios-gateway is authorized, which only polkit/50-aios.rules grants, and aios-conformance
+#   - with the service users in /etc/passwd inside the stack's mount namespace only:
+#     pkcheck as aios-gateway without details is not authorized (no blanket grant); aios-conformance
 #     may check a nobody process with details (exit 1, "not authorized") where nobody may not (exit 127,
-#     "Only trusted callers ..."), which only the owner annotation in polkit/org.aios.policy grants.
+#     "Only trusted callers ..."), which only the owner annotation in polkit/org.aios.policy grants; and
+#     polkit/50-aios.rules authorizes a gateway process for a principal whose scopes cover the tool, not
+#     for another backend's scope, nor for anonymous.
 # Afterwards: dbus-daemon and polkitd of the stack are gone, the runtime directory is gone, and no
 # mount of it is visible here.
 set -euo pipefail
@@ -80,6 +82,7 @@ for db in passwd group; do
 done
 uid=900
 for user in aios-gateway aios-conformance; do
+        getent passwd "$user" >/dev/null && continue # the stack has added it already
         while getent passwd "$uid" >/dev/null || getent group "$uid" >/dev/null; do uid=$((uid + 1)); done
         echo "$user:x:$uid:$uid::/nonexistent:/usr/sbin/nologin" >>"$work/passwd"
         echo "$user:x:$uid:" >>"$work/group"
@@ -87,7 +90,7 @@ for user in aios-gateway aios-conformance; do
 done
 mount --bind "$work/passwd" /etc/passwd && mount --bind "$work/group" /etc/group || bad "cannot mount over /etc/passwd"
 
-rc=$(pkcheck_as aios-gateway); [[ $rc == 0 ]] || bad "pkcheck as aios-gateway: exit $rc, want 0 (50-aios.rules)"
+rc=$(pkcheck_as aios-gateway); [[ $rc == 1 ]] || bad "pkcheck as aios-gateway without details: exit $rc, want 1 (no blanket grant)"
 rc=$(pkcheck_as aios-conformance); [[ $rc == 1 ]] || bad "pkcheck as aios-conformance: exit $rc, want 1"
 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- sleep 30 </dev/null >/dev/null 2>&1 &
 subject=$!
@@ -100,6 +103,26 @@ rc=0; as aios-conformance pkcheck --action-id "$action" --process "$subject" --d
 [[ $rc == 1 ]] || bad "aios-conformance checking a nobody process with details: exit $rc, want 1 (owner annotation)"
 rc=0; as nobody pkcheck --action-id "$action" --process "$$" --detail tool test_simple_text >/dev/null 2>&1 || rc=$?
 [[ $rc == 127 ]] || bad "nobody checking a root process with details: exit $rc, want 127 (not a trusted caller)"
+
+# 50-aios.rules: the gateway's user gets what an authenticated principal's scopes cover, nothing for
+# anonymous. Asked as the server would: by aios-conformance (the action's owner), about a gateway process.
+setpriv --reuid=aios-gateway --regid="$(id -g aios-gateway)" --clear-groups -- sleep 30 </dev/null >/dev/null 2>&1 &
+gateway=$!
+trap 'kill "$subject" "$gateway" 2>/dev/null' EXIT
+for ((i = 0; i < 500; i++)); do
+        [[ $(stat -c %u "/proc/$gateway") == "$(id -u aios-gateway)" ]] && break
+        sleep 0.01
+done
+gateway_check() { # PRINCIPAL SCOPES: pkcheck's exit status
+        local rc=0
+        as aios-conformance pkcheck --action-id "$action" --process "$gateway" --detail tool test_simple_text \
+                --detail principal "$1" --detail scopes "$2" --detail backend conformance >/dev/null 2>&1 || rc=$?
+        echo "$rc"
+}
+rc=$(gateway_check key:ops tools:conformance); [[ $rc == 0 ]] || bad "a key with tools:conformance: exit $rc, want 0"
+rc=$(gateway_check key:ops tools:conformance:test_simple_text); [[ $rc == 0 ]] || bad "a key with the tool's scope: exit $rc, want 0"
+rc=$(gateway_check key:ops tools:other); [[ $rc == 1 ]] || bad "a key with another backend's scope: exit $rc, want 1"
+rc=$(gateway_check anonymous "tools:* admin"); [[ $rc == 1 ]] || bad "anonymous, whatever its scopes: exit $rc, want 1"
 echo ok >"$work/result"
 EOF
 
