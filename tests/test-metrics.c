@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The metrics render as exact Prometheus text, with escaped labels, cumulative buckets and bounded series. */
+/* The metrics render as Prometheus text: each family declared once, the values of each series, escaped
+ * labels, cumulative buckets and bounded series. */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "metrics.h"
 #include "test-util.h"
@@ -55,7 +58,31 @@ START_TEST(test_empty_metrics_render_help_and_type) {
 }
 END_TEST
 
-START_TEST(test_scenario_renders_exactly) {
+/* The value of one series (its name and labels exactly as rendered), wherever its line is; NAN when absent
+ * or when it appears more than once. */
+static double sample(const char *text, const char *series) {
+        double value = NAN;
+        size_t n = strlen(series), found = 0;
+        for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+                if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+                        value = strtod(line + n + 1, NULL);
+                        found++;
+                }
+        return found == 1 ? value : NAN;
+}
+
+/* Whether family is declared once with HELP and with TYPE type. */
+static bool family_is(const char *text, const char *family, const char *type) {
+        char help[256], type_line[256];
+        snprintf(help, sizeof(help), "# HELP %s ", family);
+        snprintf(type_line, sizeof(type_line), "# TYPE %s %s\n", family, type);
+        return count_lines_starting(text, help) == 1 && strstr(text, type_line);
+}
+
+#define ECHO_BUCKET(le) "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"" le "\"}"
+#define WEIRD "we\\\"ird\\\\name\\nx"
+
+START_TEST(test_scenario_renders_its_values) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
 
@@ -77,75 +104,38 @@ START_TEST(test_scenario_renders_exactly) {
         metrics_http_request(m, "/metrics", 200);
 
         _cleanup_free_ char *text = render(m);
-        ck_assert_str_eq(text,
-                HEADER_REQUESTS
-                "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"ok\"} 2\n"
-                "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"tool_error\"} 1\n"
-                "aios_gateway_requests_total{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",backend=\"conformance\",outcome=\"timeout\"} 1\n"
-                "aios_gateway_requests_total{method=\"initialize\",tool=\"\",backend=\"\",outcome=\"ok\"} 1\n"
-                HEADER_DURATION
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.0005\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.001\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.0025\"} 2\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.005\"} 2\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.01\"} 2\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.025\"} 2\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.05\"} 2\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.1\"} 2\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.25\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"0.5\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"1\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"2.5\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"5\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"10\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"+Inf\"} 3\n"
-                "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"echo\"} 0.2525\n"
-                "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"echo\"} 3\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.0005\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.001\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.0025\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.005\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.01\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.025\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.05\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.1\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.25\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"0.5\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"1\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"2.5\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"5\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"10\"} 0\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\",le=\"+Inf\"} 1\n"
-                "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\"} 12\n"
-                "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"we\\\"ird\\\\name\\nx\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.0005\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.001\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.0025\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.005\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.01\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.025\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.05\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.1\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.25\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"0.5\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"1\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"2.5\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"5\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"10\"} 1\n"
-                "aios_gateway_request_duration_seconds_bucket{method=\"initialize\",tool=\"\",le=\"+Inf\"} 1\n"
-                "aios_gateway_request_duration_seconds_sum{method=\"initialize\",tool=\"\"} 0.0003\n"
-                "aios_gateway_request_duration_seconds_count{method=\"initialize\",tool=\"\"} 1\n"
-                HEADER_IN_FLIGHT
-                "aios_gateway_in_flight{backend=\"conformance\"} 1\n"
-                "aios_gateway_in_flight{backend=\"web\"} 1\n"
-                HEADER_BACKEND_UP
-                "aios_gateway_backend_up{backend=\"conformance\"} 1\n"
-                "aios_gateway_backend_up{backend=\"web\"} 0\n"
-                HEADER_HTTP
-                "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"200\"} 2\n"
-                "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"401\"} 1\n"
-                "aios_gateway_http_requests_total{endpoint=\"/metrics\",code=\"200\"} 1\n"
-                HEADER_FILTERS);
+        ck_assert(family_is(text, "aios_gateway_requests_total", "counter"));
+        ck_assert(family_is(text, "aios_gateway_request_duration_seconds", "histogram"));
+        ck_assert(family_is(text, "aios_gateway_in_flight", "gauge"));
+        ck_assert(family_is(text, "aios_gateway_backend_up", "gauge"));
+        ck_assert(family_is(text, "aios_gateway_http_requests_total", "counter"));
+
+        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"ok\"}"), 2);
+        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"tool_error\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"tools/call\",tool=\"" WEIRD "\",backend=\"conformance\",outcome=\"timeout\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"initialize\",tool=\"\",backend=\"\",outcome=\"ok\"}"), 1);
+
+        /* Buckets are cumulative and end with +Inf, which equals the count; the sum is in seconds. */
+        ck_assert_double_eq(sample(text, ECHO_BUCKET("0.0005")), 0);
+        ck_assert_double_eq(sample(text, ECHO_BUCKET("0.001")), 1);
+        ck_assert_double_eq(sample(text, ECHO_BUCKET("0.0025")), 2);
+        ck_assert_double_eq(sample(text, ECHO_BUCKET("0.1")), 2);
+        ck_assert_double_eq(sample(text, ECHO_BUCKET("0.25")), 3);
+        ck_assert_double_eq(sample(text, ECHO_BUCKET("+Inf")), 3);
+        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"echo\"}"), 3);
+        ck_assert_double_eq_tol(sample(text, "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"echo\"}"), 0.2525, 1e-9);
+        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"" WEIRD "\",le=\"10\"}"), 0);
+        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"" WEIRD "\",le=\"+Inf\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_sum{method=\"initialize\",tool=\"\"}"), 0.0003);
+        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\","), 15);
+
+        ck_assert_double_eq(sample(text, "aios_gateway_in_flight{backend=\"conformance\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_in_flight{backend=\"web\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_backend_up{backend=\"conformance\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_backend_up{backend=\"web\"}"), 0);
+        ck_assert_double_eq(sample(text, "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"200\"}"), 2);
+        ck_assert_double_eq(sample(text, "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"401\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_http_requests_total{endpoint=\"/metrics\",code=\"200\"}"), 1);
 }
 END_TEST
 
@@ -266,7 +256,7 @@ static Suite *metrics_suite(void) {
         Suite *s = suite_create("metrics");
         TCase *tc = tcase_create("metrics");
         tcase_add_test(tc, test_empty_metrics_render_help_and_type);
-        tcase_add_test(tc, test_scenario_renders_exactly);
+        tcase_add_test(tc, test_scenario_renders_its_values);
         tcase_add_test(tc, test_bucket_bounds_are_inclusive);
         tcase_add_test(tc, test_overflowing_label_sets_count_as_other);
         tcase_add_test(tc, test_unusable_label_values_count_as_other);
