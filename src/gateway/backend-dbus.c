@@ -5,19 +5,11 @@
 #include <stdio.h>
 
 #include "backend-dbus-internal.h"
+#include "bus-budget.h"
 #include "bus-context.h"
 #include "log.h"
 #include "mcp-bus.h"
 
-/* dbus-daemon lets one connection wait for at most this many replies (max_replies_per_connection on the
- * system bus); past it every call fails with LimitsExceeded until replies come. The D-Bus backends share
- * the gateway's connection, so they share this budget, and a reply stays owed until the server sends it,
- * also after the gateway stopped waiting for it. */
-#define BUS_PENDING_REPLIES_MAX 128U
-/* Kept for the gateway's own calls: per backend at most one GetNameOwner, one Ping or
- * ListActivatableNames and one Describe; and the gateway's matches and name. */
-#define BUS_PENDING_RESERVED_PER_BACKEND 3U
-#define BUS_PENDING_RESERVED 8U
 /* What a server answers while it stops (mcp-bus.c): the call was not done. */
 #define BUS_ERROR_STOPPING "org.aios.MCP1.Error.Stopping"
 
@@ -35,46 +27,30 @@ typedef struct DbusCall {
 
 /* --- the bus's budget ------------------------------------------------------------------------------ */
 
-static unsigned n_dbus_backends(Gateway *g) {
-        unsigned n = 0;
-        for (size_t i = 0; i < g->n_backends; i++)
-                n += g->backends[i]->transport == &backend_dbus_transport;
-        return n;
-}
-
 static unsigned n_owed(Backend *b) {
         DbusBackend *d = b->transport_data;
         return d ? (unsigned) hashmap_size(d->calls) : 0;
 }
 
-/* Whether b may send one more Call: below MaxInFlightPerBackend= counting the replies still owed, with the
- * shared budget keeping every other D-Bus backend a share of its own, and listen streams, which last, taking
- * at most half of b's share. */
+/* Whether b may send one more Call, counting the replies the bus still owes each D-Bus backend. */
 static bool may_send(Backend *b, bool long_lived) {
         Gateway *g = b->gateway;
         DbusBackend *d = b->transport_data;
-        unsigned n = MAX(n_dbus_backends(g), 1U);
-        unsigned reserved = BUS_PENDING_RESERVED + BUS_PENDING_RESERVED_PER_BACKEND * n;
-        unsigned budget = BUS_PENDING_REPLIES_MAX > reserved + n ? BUS_PENDING_REPLIES_MAX - reserved : n;
-        unsigned share = MAX(budget / (2 * n), 1U);
-        unsigned mine = n_owed(b);
-
-        if (mine >= g->config->max_in_flight)
+        _cleanup_free_ unsigned *owed = new0(unsigned, MAX(g->n_backends, 1U));
+        if (!owed)
                 return false;
-        if (long_lived && d->n_long_lived >= MAX(MIN(share, g->config->max_in_flight) / 2, 1U))
-                return false;
-
-        unsigned used = 0, kept = 0;
+        size_t n = 0, self = 0;
         for (size_t i = 0; i < g->n_backends; i++) {
                 Backend *o = g->backends[i];
                 if (o->transport != &backend_dbus_transport)
                         continue;
-                unsigned owed = n_owed(o);
-                used += owed;
-                if (o != b && owed < share)
-                        kept += share - owed;
+                if (o == b)
+                        self = n;
+                owed[n++] = n_owed(o);
         }
-        return used + kept < budget;
+        if (n == 0) /* b is not among them yet (being set up): it alone */
+                owed[n++] = n_owed(b);
+        return bus_budget_allows(owed, n, self, d->n_long_lived, g->config->max_in_flight, long_lived);
 }
 
 /* --- calls ----------------------------------------------------------------------------------------- */
