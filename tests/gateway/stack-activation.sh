@@ -38,6 +38,11 @@ mkdir -p "$config2/backends.d"
 printf '[Gateway]\nCallTimeoutSec=2\nMaxInFlightPerBackend=16\n' >"$config2/gateway.conf"
 cp "$config/backends.d/conformance.conf" "$config/backends.d/second.conf" "$config2/backends.d/"
 printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Activated\nPrefix=act_\n' >"$config2/backends.d/activated.conf"
+# And a backend that answers with D-Bus errors by name (tests/gateway/bus-errors.c).
+"${AIOS_BUS_ERRORS:?}" org.aios.Conformance1.Errors >>"$runtime/bus-errors.log" 2>&1 &
+errors=$!
+stack_wait_for_name org.aios.Conformance1.Errors
+printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1.Errors\n' >"$config2/backends.d/errors.conf"
 "$gatewayd" --config-dir="$config2" --listen="127.0.0.1:$port6" >>"$runtime/gateway2.log" 2>&1 &
 gateway2=$!
 base2=http://127.0.0.1:$port6
@@ -56,6 +61,16 @@ first_list=$(mcp2 '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
 expect "the first tools/list on /mcp has the tools of the server D-Bus activation started for it" \
         '"name":"act_test_simple_text"' "$first_list"
 expect "and those of the running servers" '"name":"second_test_simple_text"' "$first_list"
+
+# Failures are told apart by the D-Bus error's name (and NameOwnerChanged); the messages of these errors
+# say otherwise, and must not matter.
+errcall() { mcp2 "{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":{}}}"; }
+expect "org.aios.MCP1.Error.Stopping: the server stopped before it answered" "stopped before it answered" "$(errcall err_stopping)"
+expect "LimitsExceeded: too many requests, try again" "too many requests in progress" "$(errcall err_limits)"
+expect "Timeout: the server did not answer in time" "did not answer within 2 s" "$(errcall err_timeout)"
+expect "NoReply from a server that is still on the bus: a timeout, not a stop" "did not answer within 2 s" "$(errcall err_noreply)"
+expect "any other error: the server is unavailable, with the error's message" "is unavailable: Method call timed out" \
+        "$(errcall err_other)"
 
 # Its idle exit must not take its tools away, nor tell the clients that the list changed.
 curl -s -N --max-time 30 "$base2/mcp" -H 'Accept: text/event-stream' -H "Mcp-Session-Id: $session2" \
@@ -173,6 +188,6 @@ again=$(listen_count)
 kill "${listeners[@]}" 2>/dev/null || true
 wait "${listeners[@]}" 2>/dev/null || true
 
-kill -TERM "$gateway2"
+kill -TERM "$gateway2" "$errors"
 wait "$gateway2" || true
 activated_stop
