@@ -245,23 +245,25 @@ cat >"$runtime/system.conf" <<EOF
 </busconfig>
 EOF
 
-# The daemon tells its address on a pipe once it listens. The FIFO is opened read-write, so that
-# opening it does not block if the daemon dies first; read -t lets the loop notice that.
+# The daemon writes its address, a whole line, into a file once it listens; the loop waits for that line
+# (a read with a timeout on a pipe could lose the start of a line that arrived in two parts).
 # setsid: the daemons are stopped by this script, not by a Ctrl-C meant for CMD. --pdeathsig: if this
 # script is killed outright (SIGKILL), the bus dies with it, and polkitd exits when it loses the bus.
-mkfifo -m 0600 "$runtime/.address"
-exec {addr_fd}<>"$runtime/.address"
+: >"$runtime/.address"
+exec {addr_fd}>"$runtime/.address"
 setsid setpriv --pdeathsig KILL -- "$dbus_daemon" --config-file="$runtime/system.conf" --nofork \
         --print-address="$addr_fd" </dev/null >"$runtime/dbus-daemon.log" 2>&1 &
 dbus_pid=$!
+exec {addr_fd}>&-
 deadline=$((${EPOCHREALTIME%.*} + timeout_s))
-until read -r -t 0.05 -u "$addr_fd" bus_address; do
+until [[ $(tail -c 1 "$runtime/.address" | od -An -c | tr -d ' ') == '\n' ]]; do
         if ! kill -0 "$dbus_pid" 2>/dev/null || ((${EPOCHREALTIME%.*} > deadline)); then
                 cat "$runtime/dbus-daemon.log" >&2
                 die "dbus-daemon did not start"
         fi
+        sleep 0.01
 done
-exec {addr_fd}<&-
+bus_address=$(head -n 1 "$runtime/.address")
 rm -f "$runtime/.address"
 phase "dbus-daemon"
 
@@ -284,8 +286,8 @@ overlay_dir /usr/share/polkit-1/rules.d "$runtime/polkit-rules.d" "$top"/polkit/
 phase "polkit files"
 
 # Step 5: polkitd. Started as root, it switches to the user polkitd itself; the bus policy
-# org.freedesktop.PolicyKit1.conf lets only that user own the name. Without MALLOC_PERTURB_ (which meson
-# test sets at random): with it, polkitd now and then fails to read its bus address.
+# org.freedesktop.PolicyKit1.conf lets only that user own the name. Without MALLOC_PERTURB_, which meson
+# test sets at random for the code under test, not for the system's daemons.
 polkit_env=(DBUS_SYSTEM_BUS_ADDRESS="$bus_address")
 [[ ${AIOS_DEV_POLKIT_DEBUG:-0} == 1 ]] && polkit_env+=(G_MESSAGES_DEBUG=all)
 env -u MALLOC_PERTURB_ "${polkit_env[@]}" setsid "$polkitd" </dev/null >"$runtime/polkitd.log" 2>&1 &
