@@ -85,7 +85,7 @@ stateless() { # PATH KEY METHOD PARAMS: one stateless request; prints status and
         name=$(sed -n 's/^{"name":"\([^"]*\)".*/\1/p' <<<"$4")
         [[ -z $name ]] || auth+=(-H "Mcp-Name: $name")
         curl -s -D - "${curl_tls[@]}" "${hdr[@]}" "${auth[@]}" -H 'MCP-Protocol-Version: 2026-07-28' -H "Mcp-Method: $3" "$base$1" \
-                -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$3\",\"params\":$params}"
+                -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$3\",\"params\":$params}" || true
 }
 session_open() { # PATH KEY: prints the session id
         local auth=()
@@ -97,7 +97,7 @@ session_open() { # PATH KEY: prints the session id
 in_session() { # PATH KEY SESSION BODY
         local auth=()
         [[ -z $2 ]] || auth=(-H "Authorization: Bearer $2")
-        curl -s -D - "${hdr[@]}" "${auth[@]}" -H "Mcp-Session-Id: $3" -H 'MCP-Protocol-Version: 2025-11-25' "$base$1" -d "$4"
+        curl -s -D - "${hdr[@]}" "${auth[@]}" -H "Mcp-Session-Id: $3" -H 'MCP-Protocol-Version: 2025-11-25' "$base$1" -d "$4" || true
 }
 
 # --- anonymous is nobody ---------------------------------------------------------------------------------
@@ -175,10 +175,12 @@ expect "a principal with a newline is refused before anything logs it" "printabl
 http_port=$(stack_free_port)
 "$AIOS_SYSOPSD" --no-bus --listen="127.0.0.1:$http_port" >>"$runtime/sysops-http.log" 2>&1 &
 sysops_http=$!
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 400; i++)); do
         (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break
+        kill -0 "$sysops_http" 2>/dev/null || break
         sleep 0.05
 done
+(exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null || fail "aios-sysopsd serves HTTP on its port" "$(cat "$runtime/sysops-http.log")"
 base_saved=$base
 base=http://127.0.0.1:$http_port
 out=$(stateless /mcp "" tools/list '{}')
