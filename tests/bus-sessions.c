@@ -22,8 +22,8 @@ static const char *const initialize =
 static const char *const ping = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}";
 
 /* Calls Call(request, {session, client_capabilities?}); returns the response text (static) or the error. */
-static int call(sd_bus *bus, const char *name, const char *request, const char *session, const char *caps,
-        char *out, size_t size) {
+static int call(sd_bus *bus, const char *name, const char *request, const char *session, const char *caps, char *out,
+        size_t size) {
         sd_bus_message *m = NULL, *reply = NULL;
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = sd_bus_message_new_method_call(bus, &m, name, "/org/aios/MCP1", "org.aios.MCP1", "Call");

@@ -111,8 +111,9 @@ static int verify(const char *key, const char *pepper_text, char **ret_principal
 
 START_TEST(test_create_verify_revoke) {
         _cleanup_free_ char *out = NULL, *err = NULL;
-        ck_assert_int_eq(run(&out, &err, "key", "create", "ci-bot", "--scope", "tools:sysops", "-s", "tools:conformance,admin",
-                             "--expires", "30d", NULL), 0);
+        ck_assert_int_eq(run(&out, &err, "key", "create", "ci-bot", "--scope", "tools:sysops", "-s",
+                                 "tools:conformance,admin", "--expires", "30d", NULL),
+                0);
         /* stdout is the key alone, for scripts; stderr says what it is. */
         ck_assert(apikey_text_is_key(out));
         char *nl = strchr(out, '\n');

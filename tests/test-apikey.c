@@ -88,7 +88,7 @@ START_TEST(test_altered_unknown_and_malformed_keys_are_refused) {
         ck_assert_str_eq(error, "The API key is unknown or revoked.");
 
         const char *malformed[] = { "", "aios_", "Bearer x", "aios_0123456789ab", "eyJhbGciOiJub25lIn0.e30.",
-                                    "aios_0123456789AB_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
+                "aios_0123456789AB_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" };
         FOREACH_ELEMENT(m, malformed) {
                 ck_assert_int_eq(apikey_store_verify(s, *m, NOW, NULL, NULL, &error), 0);
                 ck_assert_str_eq(error, "The API key is malformed.");
@@ -142,7 +142,9 @@ END_TEST
 
 START_TEST(test_missing_file_means_no_keys) {
         _cleanup_(apikey_store_freep) ApiKeyStore *s = store_new(NULL);
-        ck_assert_int_eq(apikey_store_verify(s, "aios_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW, NULL, NULL, NULL), 0);
+        ck_assert_int_eq(apikey_store_verify(s, "aios_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW,
+                                 NULL, NULL, NULL),
+                0);
         ApiKeyInfo *l = NULL;
         size_t n = 99;
         ck_assert_int_eq(apikey_list(s, &l, &n), 0);
@@ -275,12 +277,12 @@ START_TEST(test_invalid_names_and_scopes_are_refused) {
         _cleanup_(apikey_store_freep) ApiKeyStore *s = store_new(NULL);
         char *k = NULL;
         const char *names[] = { "", "has space", "tab\there", "new\nline", "comma,name",
-                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
         FOREACH_ELEMENT(n, names)
-                ck_assert_int_eq(apikey_create(s, *n, NULL, NOW, 0, &k, NULL), -EINVAL);
+        ck_assert_int_eq(apikey_create(s, *n, NULL, NOW, 0, &k, NULL), -EINVAL);
         char *bad[][2] = { { (char *) "tools:a,b", NULL }, { (char *) "", NULL }, { (char *) "a b", NULL } };
         FOREACH_ELEMENT(b, bad)
-                ck_assert_int_eq(apikey_create(s, "ok", *b, NOW, 0, &k, NULL), -EINVAL);
+        ck_assert_int_eq(apikey_create(s, "ok", *b, NOW, 0, &k, NULL), -EINVAL);
         ck_assert_int_eq(access(path, F_OK), -1);
 }
 END_TEST

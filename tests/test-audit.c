@@ -81,7 +81,7 @@ START_TEST(test_fields_name_the_call_and_never_the_arguments) {
         audit_fields_free(fields, n);
 
         /* No principal is anonymous; no reason, no AIOS_REASON=. */
-        r = (AuditRecord) { .tool = "system_info", .backend = "sysops", .result = AUDIT_RESULT_OK };
+        r = (AuditRecord){ .tool = "system_info", .backend = "sysops", .result = AUDIT_RESULT_OK };
         ck_assert_int_eq(audit_fields(&r, fields, &n), 0);
         ck_assert_uint_eq(n, 9);
         ck_assert_str_eq(field(fields, n, "AIOS_PRINCIPAL"), "anonymous");
@@ -98,7 +98,7 @@ END_TEST
  * each test in a child) the test listens there itself and reads the datagram journald would get. */
 START_TEST(test_record_reaches_the_journal_socket) {
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0) {
+                mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") < 0) {
                 fprintf(stderr, "Not checking the journal socket: no mount namespace (%m); needs root.\n");
                 return;
         }

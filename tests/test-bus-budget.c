@@ -42,7 +42,8 @@ START_TEST(test_a_full_backend_leaves_the_others_their_share) {
         unsigned third = fill(owed, 3, 2, 256, false);
         ck_assert_uint_gt(second, 0);
         ck_assert_uint_gt(third, 0);
-        ck_assert_uint_ge(third, (BUS_PENDING_REPLIES_MAX - BUS_PENDING_RESERVED - 3 * BUS_PENDING_RESERVED_PER_BACKEND) / 6);
+        ck_assert_uint_ge(third,
+                (BUS_PENDING_REPLIES_MAX - BUS_PENDING_RESERVED - 3 * BUS_PENDING_RESERVED_PER_BACKEND) / 6);
         /* All together never more than the bus allows, less what the gateway keeps for itself. */
         ck_assert_uint_le(first + second + third + BUS_PENDING_RESERVED + 3 * BUS_PENDING_RESERVED_PER_BACKEND,
                 BUS_PENDING_REPLIES_MAX);
@@ -64,7 +65,8 @@ START_TEST(test_listen_streams_take_at_most_half_a_share) {
         unsigned owed[2] = {};
         unsigned streams = fill(owed, 2, 0, 256, true);
         ck_assert_uint_gt(streams, 0);
-        ck_assert_uint_le(streams, (BUS_PENDING_REPLIES_MAX - BUS_PENDING_RESERVED - 2 * BUS_PENDING_RESERVED_PER_BACKEND) / 8);
+        ck_assert_uint_le(streams,
+                (BUS_PENDING_REPLIES_MAX - BUS_PENDING_RESERVED - 2 * BUS_PENDING_RESERVED_PER_BACKEND) / 8);
         /* Ordinary calls to the same backend still go, and to the other one. */
         ck_assert(bus_budget_allows(owed, 2, 0, streams, 256, false));
         ck_assert(bus_budget_allows(owed, 2, 1, 0, 256, false));

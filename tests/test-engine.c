@@ -68,37 +68,32 @@ static int complete_colors(const char *argument, const char *value, json_object 
         static const char *const colors[] = { "red", "green", "grey", "blue" };
         json_object *a = json_object_new_array();
         FOREACH_ELEMENT(c, colors)
-                if (startswith_ptr(*c, value))
-                        json_object_array_add(a, json_object_new_string(*c));
+        if (startswith_ptr(*c, value))
+                json_object_array_add(a, json_object_new_string(*c));
         *ret = a;
         return 0;
 }
 
 static const McpTool tools[] = {
-        { .name = "echo", .input_schema = "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},\"required\":[\"text\"]}",
-          .handler = tool_echo },
-        { .name = "fail", .handler = tool_fail },
-        { .name = "slow", .handler = tool_slow },
-        { .name = "ask", .handler = tool_ask },
-        { .name = "t5", .handler = tool_fail },
-        {}
+        { .name = "echo",
+                .input_schema =
+                        "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},\"required\":[\"text\"]}",
+                .handler = tool_echo },
+        { .name = "fail", .handler = tool_fail }, { .name = "slow", .handler = tool_slow },
+        { .name = "ask", .handler = tool_ask }, { .name = "t5", .handler = tool_fail }, {}
 };
 
-static const McpResource resources[] = {
-        { .uri = "test://fixed", .name = "fixed", .read = read_fixed },
-        {}
-};
+static const McpResource resources[] = { { .uri = "test://fixed", .name = "fixed", .read = read_fixed }, {} };
 
 static const McpResourceTemplate templates[] = {
-        { .uri_template = "test://items/{id}", .name = "item", .read = read_item },
-        {}
+        { .uri_template = "test://items/{id}", .name = "item", .read = read_item }, {}
 };
 
-static const McpPrompt prompts[] = {
-        { .name = "greet", .arguments = "[{\"name\":\"color\",\"required\":true}]", .get = get_prompt,
-          .complete = complete_colors },
-        {}
-};
+static const McpPrompt prompts[] = { { .name = "greet",
+                                             .arguments = "[{\"name\":\"color\",\"required\":true}]",
+                                             .get = get_prompt,
+                                             .complete = complete_colors },
+        {} };
 
 static const McpServerDefinition definition = {
         .name = "test",
@@ -258,7 +253,8 @@ START_TEST(test_method_with_nul_is_invalid_request) {
 END_TEST
 
 START_TEST(test_params_must_be_an_object) {
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}")), -32600);
+        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}")),
+                -32600);
 }
 END_TEST
 
@@ -270,7 +266,8 @@ END_TEST
 
 START_TEST(test_notification_gets_no_reply) {
         ck_assert_int_eq(capture_dispatch_count(&capture, server, session, event,
-                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"), 0);
+                                 "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
+                0);
 }
 END_TEST
 
@@ -283,7 +280,8 @@ END_TEST
 /* --- lifecycle ------------------------------------------------------------------------------------- */
 
 START_TEST(test_initialize_negotiates_known_version) {
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{}}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{}}}");
         ck_assert_str_eq(json_get_string(json_get_object(r, "result"), "protocolVersion"), "2025-06-18");
         ck_assert_str_eq(mcp_session_get_version(session), "2025-06-18");
         ck_assert_str_eq(json_get_string(json_get_object(json_get_object(r, "result"), "serverInfo"), "name"), "test");
@@ -291,33 +289,46 @@ START_TEST(test_initialize_negotiates_known_version) {
 END_TEST
 
 START_TEST(test_initialize_unknown_version_gets_latest) {
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"1999-01-01\",\"capabilities\":{}}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"1999-01-01\",\"capabilities\":{}}}");
         ck_assert_str_eq(json_get_string(json_get_object(r, "result"), "protocolVersion"), "2025-11-25");
 }
 END_TEST
 
 START_TEST(test_initialize_without_version_is_invalid_params) {
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}")), -32602);
+        ck_assert_int_eq(error_code(
+                                 send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}")),
+                -32602);
         ck_assert(!mcp_session_is_initialized(session));
 }
 END_TEST
 
 START_TEST(test_initialize_twice_is_refused) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}")), -32600);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}")),
+                -32600);
 }
 END_TEST
 
 START_TEST(test_requests_before_initialize_are_refused_but_ping_works) {
         ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")), -32600);
-        ck_assert_ptr_nonnull(json_get_object(send_text("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"), "result"));
+        ck_assert_ptr_nonnull(
+                json_get_object(send_text("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}"), "result"));
 }
 END_TEST
 
 START_TEST(test_set_level_rejects_unknown_level) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"loud\"}}")), -32602);
-        ck_assert_ptr_nonnull(json_get_object(send_text("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"error\"}}"), "result"));
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"loud\"}}")),
+                -32602);
+        ck_assert_ptr_nonnull(json_get_object(
+                send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"error\"}}"),
+                "result"));
 }
 END_TEST
 
@@ -325,7 +336,8 @@ END_TEST
 
 START_TEST(test_batch_answered_as_array_on_2025_03_26) {
         initialize("2025-03-26");
-        json_object *r = send_text("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"nope\"}]");
+        json_object *r = send_text(
+                "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"},{\"jsonrpc\":\"2.0\",\"method\":\"notifications/x\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"nope\"}]");
         ck_assert(json_object_is_type(r, json_type_array));
         ck_assert_int_eq(json_object_array_length(r), 2);
 }
@@ -355,7 +367,9 @@ START_TEST(test_tools_list_paginates_with_cursor) {
         size_t seen = 2;
         char buf[256];
         while (cursor) {
-                snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{\"cursor\":\"%s\"}}", cursor);
+                snprintf(buf, sizeof(buf),
+                        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{\"cursor\":\"%s\"}}",
+                        cursor);
                 result = json_get_object(send_text(buf), "result");
                 seen += json_object_array_length(json_get_array(result, "tools"));
                 cursor = json_get_string(result, "nextCursor");
@@ -366,15 +380,26 @@ END_TEST
 
 START_TEST(test_tools_list_unknown_cursor_is_invalid_params) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"bogus\"}}")), -32602);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"o999\"}}")), -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"bogus\"}}")),
+                -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"o999\"}}")),
+                -32602);
 }
 END_TEST
 
 START_TEST(test_unknown_tool_is_invalid_params) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}")), -32602);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":5}}")), -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}")),
+                -32602);
+        ck_assert_int_eq(error_code(send_text(
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":5}}")),
+                -32602);
         ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\"}")), -32602);
 }
 END_TEST
@@ -389,20 +414,29 @@ static void assert_invalid_params(const char *text, const char *why) {
 START_TEST(test_names_with_nul_are_refused_not_cut_short) {
         initialize("2025-11-25");
         /* "echo\u0000x" would run "echo" if read as a C string. */
-        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\\u0000x\","
-                              "\"arguments\":{\"text\":\"hi\"}}}", "\"name\" must not contain NUL");
+        assert_invalid_params(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\\u0000x\","
+                "\"arguments\":{\"text\":\"hi\"}}}",
+                "\"name\" must not contain NUL");
         ck_assert_int_eq(json_object_array_length(capture.messages), 0);
-        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\\u0000\","
-                              "\"arguments\":{\"color\":\"red\"}}}", "NUL");
-        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://fixed\\u0000.x\"}}",
-                "\"uri\" must not contain NUL");
-        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://fixed\\u0000\"}}",
+        assert_invalid_params(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\\u0000\","
+                "\"arguments\":{\"color\":\"red\"}}}",
                 "NUL");
-        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":"
-                              "\"ref/prompt\",\"name\":\"greet\\u0000\"},\"argument\":{\"name\":\"color\",\"value\":\"r\"}}}", "NUL");
+        assert_invalid_params(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://fixed\\u0000.x\"}}",
+                "\"uri\" must not contain NUL");
+        assert_invalid_params(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://fixed\\u0000\"}}",
+                "NUL");
+        assert_invalid_params(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":"
+                "\"ref/prompt\",\"name\":\"greet\\u0000\"},\"argument\":{\"name\":\"color\",\"value\":\"r\"}}}",
+                "NUL");
         /* The name without the NUL still runs. */
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
-                                   "\"arguments\":{\"text\":\"hi\"}}}");
+        json_object *r =
+                send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+                          "\"arguments\":{\"text\":\"hi\"}}}");
         ck_assert_str_eq(first_text(r), "hi");
 }
 END_TEST
@@ -426,7 +460,8 @@ START_TEST(test_long_uris_cursors_and_tokens_are_refused) {
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/%s\"}}",
                 1024 * 1024);
         ck_assert_int_eq(error_code(r), -32602);
-        ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "longer than 8192 bytes"));
+        ck_assert_ptr_nonnull(
+                strstr(json_get_string(json_get_object(r, "error"), "message"), "longer than 8192 bytes"));
         r = send_with_long_string(
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/%s\"}}",
                 1024 * 1024);
@@ -437,14 +472,18 @@ START_TEST(test_long_uris_cursors_and_tokens_are_refused) {
                 8192 - strlen("test://items/"));
         ck_assert_ptr_nonnull(json_get_object(r, "result"));
 
-        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"%s\"}}", 5000);
+        r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"cursor\":\"%s\"}}", 5000);
         ck_assert_int_eq(error_code(r), -32602);
         ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "\"cursor\""));
-        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
-                                  "\"arguments\":{\"text\":\"x\"},\"_meta\":{\"progressToken\":\"%s\"}}}", 2000);
+        r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\","
+                "\"arguments\":{\"text\":\"x\"},\"_meta\":{\"progressToken\":\"%s\"}}}",
+                2000);
         ck_assert_int_eq(error_code(r), -32602);
         ck_assert_ptr_nonnull(strstr(json_get_string(json_get_object(r, "error"), "message"), "progressToken"));
-        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\"}}", 2000);
+        r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\"}}", 2000);
         ck_assert_int_eq(error_code(r), -32602);
 }
 END_TEST
@@ -454,17 +493,24 @@ START_TEST(test_subscriptions_per_session_are_bounded) {
         char text[256];
         for (int i = 0; i < 1000; i++) {
                 snprintf(text, sizeof(text),
-                        "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/%d\"}}", i, i);
+                        "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/%d\"}}",
+                        i, i);
                 ck_assert_ptr_nonnull(json_get_object(send_text(text), "result"));
         }
-        assert_invalid_params("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/new\"}}",
+        assert_invalid_params(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/new\"}}",
                 "this session holds 1000 resource subscriptions");
         /* One already held may be asked for again; after an unsubscribe there is room for one more. */
-        ck_assert_ptr_nonnull(json_get_object(send_text(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/7\"}}"), "result"));
-        send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://items/7\"}}");
-        ck_assert_ptr_nonnull(json_get_object(send_text(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/new\"}}"), "result"));
+        ck_assert_ptr_nonnull(json_get_object(
+                send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/7\"}}"),
+                "result"));
+        send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://items/7\"}}");
+        ck_assert_ptr_nonnull(json_get_object(
+                send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://items/new\"}}"),
+                "result"));
 }
 END_TEST
 
@@ -473,7 +519,8 @@ START_TEST(test_requests_in_flight_per_session_are_bounded) {
         static Capture slow[257];
         char text[256];
         for (int i = 0; i < 256; i++) {
-                snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}", i);
+                snprintf(text, sizeof(text),
+                        "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}", i);
                 ck_assert_int_eq(capture_start(&slow[i], server, session, text), 1);
                 ck_assert(!slow[i].done);
         }
@@ -489,7 +536,9 @@ START_TEST(test_requests_in_flight_per_session_are_bounded) {
                 capture_run(&slow[i], event);
                 ck_assert_str_eq(first_text(slow[i].reply), "slow done");
         }
-        ck_assert_str_eq(first_text(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}")),
+        ck_assert_str_eq(
+                first_text(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}")),
                 "slow done");
         for (int i = 0; i < 257; i++)
                 capture_reset(&slow[i]);
@@ -497,19 +546,26 @@ START_TEST(test_requests_in_flight_per_session_are_bounded) {
 END_TEST
 
 START_TEST(test_initialize_with_huge_client_info_is_refused) {
-        json_object *r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-                "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"%s\",\"version\":\"1\"}}}", 100 * 1024);
+        json_object *r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"%s\",\"version\":\"1\"}}}",
+                100 * 1024);
         ck_assert_int_eq(error_code(r), -32602);
-        r = send_with_long_string("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-                "\"2025-11-25\",\"capabilities\":{\"x\":\"%s\"},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}", 100 * 1024);
+        r = send_with_long_string(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                "\"2025-11-25\",\"capabilities\":{\"x\":\"%s\"},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}",
+                100 * 1024);
         ck_assert_int_eq(error_code(r), -32602);
         ck_assert(!mcp_session_is_initialized(session));
 }
 END_TEST
 
 START_TEST(test_canonical_text_sorts_keys_and_keeps_numbers) {
-        static const struct { const char *in, *out; } cases[] = {
-                { "{\"b\":[1,2.50,\"x\"],\"a\":{\"d\":null,\"c\":true}}", "{\"a\":{\"c\":true,\"d\":null},\"b\":[1,2.50,\"x\"]}" },
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "{\"b\":[1,2.50,\"x\"],\"a\":{\"d\":null,\"c\":true}}",
+                        "{\"a\":{\"c\":true,\"d\":null},\"b\":[1,2.50,\"x\"]}" },
                 { "{\"n\":9007199254740992}", "{\"n\":9007199254740992}" },
                 { "{\"n\":9007199254740993}", "{\"n\":9007199254740993}" },
                 { "{\"n\":1.0}", "{\"n\":1.0}" },
@@ -529,24 +585,30 @@ END_TEST
 
 START_TEST(test_arguments_of_wrong_type_are_invalid_params) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":[1]}}")), -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":[1]}}")),
+                -32602);
 }
 END_TEST
 
 START_TEST(test_arguments_failing_schema_give_tool_error) {
         initialize("2025-11-25");
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":5}}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":5}}}");
         ck_assert(json_get_bool(json_get_object(r, "result"), "isError", false));
         ck_assert_ptr_nonnull(strstr(first_text(r), "Invalid arguments"));
 
-        r = send_text("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
+        r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{}}}");
         ck_assert(json_get_bool(json_get_object(r, "result"), "isError", false));
 }
 END_TEST
 
 START_TEST(test_tool_call_returns_text) {
         initialize("2025-11-25");
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"héllo\"}}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"text\":\"héllo\"}}}");
         ck_assert_str_eq(first_text(r), "héllo");
         ck_assert(!json_get_bool(json_get_object(r, "result"), "isError", false));
 }
@@ -554,7 +616,8 @@ END_TEST
 
 START_TEST(test_failing_handler_gives_tool_error) {
         initialize("2025-11-25");
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"fail\"}}");
+        json_object *r =
+                send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"fail\"}}");
         ck_assert(json_get_bool(json_get_object(r, "result"), "isError", true));
         ck_assert_ptr_nonnull(strstr(first_text(r), "Input/output error"));
 }
@@ -564,7 +627,8 @@ START_TEST(test_progress_and_logging_travel_before_the_reply) {
         initialize("2025-11-25");
         send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/setLevel\",\"params\":{\"level\":\"info\"}}");
         capture_reset(&capture);
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\",\"_meta\":{\"progressToken\":\"p1\"}}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\",\"_meta\":{\"progressToken\":\"p1\"}}}");
         ck_assert_str_eq(first_text(r), "slow done");
         /* progress, then the error log line; the debug line is below the level set */
         ck_assert_int_eq(json_object_array_length(capture.messages), 2);
@@ -580,7 +644,8 @@ START_TEST(test_no_progress_without_token) {
         initialize("2025-11-25");
         send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
         for (size_t i = 0; i < json_object_array_length(capture.messages); i++)
-                ck_assert_str_ne(json_get_string(json_object_array_get_idx(capture.messages, i), "method"), "notifications/progress");
+                ck_assert_str_ne(json_get_string(json_object_array_get_idx(capture.messages, i), "method"),
+                        "notifications/progress");
 }
 END_TEST
 
@@ -591,8 +656,10 @@ START_TEST(test_cancelled_request_gets_no_reply) {
                 "{\"jsonrpc\":\"2.0\",\"id\":\"c1\",\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
         ck_assert(!capture.done);
         Capture other = {};
-        ck_assert_int_eq(capture_dispatch_count(&other, server, session, event,
-                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"c1\",\"reason\":\"test\"}}"), 0);
+        ck_assert_int_eq(
+                capture_dispatch_count(&other, server, session, event,
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"c1\",\"reason\":\"test\"}}"),
+                0);
         ck_assert(slow_cancelled);
         ck_assert(capture.done);
         ck_assert_ptr_null(capture.reply);
@@ -602,16 +669,20 @@ END_TEST
 
 START_TEST(test_cancelling_unknown_request_is_ignored) {
         initialize("2025-11-25");
-        ck_assert_int_eq(capture_dispatch_count(&capture, server, session, event,
-                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"nope\"}}"), 0);
+        ck_assert_int_eq(
+                capture_dispatch_count(&capture, server, session, event,
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"nope\"}}"),
+                0);
 }
 END_TEST
 
 START_TEST(test_duplicate_request_id_in_flight_is_refused) {
         initialize("2025-11-25");
-        capture_start(&capture, server, session, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
+        capture_start(&capture, server, session,
+                "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}");
         Capture other = {};
-        json_object *r = capture_dispatch(&other, server, session, event, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}");
+        json_object *r =
+                capture_dispatch(&other, server, session, event, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\"}");
         ck_assert_int_eq(error_code(r), -32600);
         capture_run(&capture, event);
         ck_assert_str_eq(first_text(capture.reply), "slow done");
@@ -621,7 +692,8 @@ END_TEST
 
 START_TEST(test_answer_to_server_request_resumes_tool) {
         initialize("2025-11-25");
-        capture_start(&capture, server, session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}");
+        capture_start(&capture, server, session,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}");
         ck_assert_int_eq(json_object_array_length(capture.messages), 1);
         json_object *ask = json_object_array_get_idx(capture.messages, 0);
         ck_assert_str_eq(json_get_string(ask, "method"), "elicitation/create");
@@ -629,7 +701,8 @@ START_TEST(test_answer_to_server_request_resumes_tool) {
         char buf[256];
         json_object *id;
         ck_assert(json_object_object_get_ex(ask, "id", &id));
-        snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"action\":\"accept\"}}", json_to_string(id));
+        snprintf(buf, sizeof(buf), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"action\":\"accept\"}}",
+                json_to_string(id));
         Capture other = {};
         ck_assert_int_eq(capture_dispatch_count(&other, server, session, event, buf), 0);
         ck_assert(capture.done);
@@ -640,7 +713,8 @@ END_TEST
 
 START_TEST(test_session_end_answers_pending_server_request) {
         initialize("2025-11-25");
-        capture_start(&capture, server, session, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}");
+        capture_start(&capture, server, session,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"ask\"}}");
         mcp_session_close(session);
         ck_assert(capture.done);
         ck_assert_ptr_null(capture.reply); /* the request was cancelled with its session */
@@ -650,7 +724,8 @@ END_TEST
 START_TEST(test_response_to_unknown_request_is_ignored) {
         initialize("2025-11-25");
         ck_assert_int_eq(capture_dispatch_count(&capture, server, session, event,
-                "{\"jsonrpc\":\"2.0\",\"id\":4242,\"result\":{}}"), 0);
+                                 "{\"jsonrpc\":\"2.0\",\"id\":4242,\"result\":{}}"),
+                0);
 }
 END_TEST
 
@@ -658,11 +733,13 @@ END_TEST
 
 START_TEST(test_resource_read_fixed_and_template) {
         initialize("2025-11-25");
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://fixed\"}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://fixed\"}}");
         json_object *contents = json_get_array(json_get_object(r, "result"), "contents");
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(contents, 0), "text"), "fixed");
 
-        r = send_text("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/42\"}}");
+        r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/42\"}}");
         contents = json_get_array(json_get_object(r, "result"), "contents");
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(contents, 0), "text"), "42");
 }
@@ -670,9 +747,17 @@ END_TEST
 
 START_TEST(test_unknown_resource_is_resource_not_found) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/\"}}")), -32002);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/1/2\"}}")), -32002);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{}}")), -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/\"}}")),
+                -32002);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"test://items/1/2\"}}")),
+                -32002);
+        ck_assert_int_eq(error_code(send_text(
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{}}")),
+                -32602);
 }
 END_TEST
 
@@ -680,12 +765,14 @@ START_TEST(test_subscribed_session_is_told_of_updates) {
         initialize("2025-11-25");
         Capture standalone = {};
         mcp_session_set_standalone(session, capture_standalone_send, &standalone);
-        send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://fixed\"}}");
+        send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"test://fixed\"}}");
         mcp_server_notify_resource_updated(server, "test://fixed");
         mcp_server_notify_resource_updated(server, "test://other");
         ck_assert_int_eq(json_object_array_length(standalone.messages), 1);
 
-        send_text("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://fixed\"}}");
+        send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"test://fixed\"}}");
         mcp_server_notify_resource_updated(server, "test://fixed");
         ck_assert_int_eq(json_object_array_length(standalone.messages), 1);
         mcp_session_set_standalone(session, NULL, NULL);
@@ -712,19 +799,35 @@ END_TEST
 
 START_TEST(test_prompt_missing_required_argument_is_invalid_params) {
         initialize("2025-11-25");
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\"}}")), -32602);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\",\"arguments\":{\"color\":3}}}")), -32602);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"nope\"}}")), -32602);
-        ck_assert_ptr_nonnull(json_get_object(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\",\"arguments\":{\"color\":\"red\"}}}"), "result"));
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\"}}")),
+                -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\",\"arguments\":{\"color\":3}}}")),
+                -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"nope\"}}")),
+                -32602);
+        ck_assert_ptr_nonnull(json_get_object(
+                send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"greet\",\"arguments\":{\"color\":\"red\"}}}"),
+                "result"));
 }
 END_TEST
 
 START_TEST(test_completion_filters_by_prefix) {
         initialize("2025-11-25");
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"greet\"},\"argument\":{\"name\":\"color\",\"value\":\"gr\"}}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"greet\"},\"argument\":{\"name\":\"color\",\"value\":\"gr\"}}}");
         json_object *completion = json_get_object(json_get_object(r, "result"), "completion");
         ck_assert_int_eq(json_object_array_length(json_get_array(completion, "values")), 2);
-        ck_assert_int_eq(error_code(send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{}}}")), -32602);
+        ck_assert_int_eq(
+                error_code(send_text(
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{}}}")),
+                -32602);
 }
 END_TEST
 
@@ -739,7 +842,8 @@ START_TEST(test_completion_without_the_capability_is_method_not_found) {
         json_object *r = capture_dispatch(&c, s, ss, event,
                 "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
                 "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
-        ck_assert_ptr_null(json_get_object(json_get_object(json_get_object(r, "result"), "capabilities"), "completions"));
+        ck_assert_ptr_null(
+                json_get_object(json_get_object(json_get_object(r, "result"), "capabilities"), "completions"));
         capture_reset(&c);
         r = capture_dispatch(&c, s, ss, event,
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"completion/complete\",\"params\":{\"ref\":{\"type\":"
@@ -753,7 +857,8 @@ START_TEST(test_completion_without_the_capability_is_method_not_found) {
 END_TEST
 
 START_TEST(test_initialize_declares_capabilities) {
-        json_object *r = send_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}");
+        json_object *r = send_text(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}");
         json_object *caps = json_get_object(json_get_object(r, "result"), "capabilities");
         ck_assert_ptr_nonnull(json_get_object(caps, "tools"));
         ck_assert_ptr_nonnull(json_get_object(caps, "resources"));

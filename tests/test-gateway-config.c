@@ -252,49 +252,79 @@ START_TEST(test_bad_backend_name_is_skipped_with_a_warning) {
         ck_assert_str_eq(c->backends[0].name, "good");
         ck_assert_str_eq(c->backends[1].name, longest);
         ck_assert_uint_eq(count_occurrences(log, "is not a valid backend name"), ELEMENTSOF(bad) + 1);
-        ck_assert_ptr_nonnull(strstr(log, "has space.conf: \"has space\" is not a valid backend name, expected 1 to 64"));
+        ck_assert_ptr_nonnull(
+                strstr(log, "has space.conf: \"has space\" is not a valid backend name, expected 1 to 64"));
 }
 END_TEST
 
 static const struct {
         const char *path, *text, *logged;
 } invalid_cases[] = {
-        { "gateway.conf", "[Gateway]\nListen=localhost:9000\n", "gateway.conf:2: Invalid value \"localhost:9000\" for Listen=, expected ADDRESS:PORT" },
+        { "gateway.conf", "[Gateway]\nListen=localhost:9000\n",
+                "gateway.conf:2: Invalid value \"localhost:9000\" for Listen=, expected ADDRESS:PORT" },
         { "gateway.conf", "[Gateway]\nListen=127.0.0.1\n", "gateway.conf:2: Invalid value \"127.0.0.1\" for Listen=" },
-        { "gateway.conf", "[Gateway]\nListen=127.0.0.1:70000\n", "gateway.conf:2: Invalid value \"127.0.0.1:70000\" for Listen=" },
+        { "gateway.conf", "[Gateway]\nListen=127.0.0.1:70000\n",
+                "gateway.conf:2: Invalid value \"127.0.0.1:70000\" for Listen=" },
         { "gateway.conf", "[Gateway]\nListen=::1:9000\n", "gateway.conf:2: Invalid value \"::1:9000\" for Listen=" },
-        { "gateway.conf", "[Gateway]\nMaxBodySize=4X\n", "gateway.conf:2: Invalid value \"4X\" for MaxBodySize=, expected a positive number of bytes" },
+        { "gateway.conf", "[Gateway]\nMaxBodySize=4X\n",
+                "gateway.conf:2: Invalid value \"4X\" for MaxBodySize=, expected a positive number of bytes" },
         { "gateway.conf", "[Gateway]\nMaxBodySize=-1\n", "gateway.conf:2: Invalid value \"-1\" for MaxBodySize=" },
         { "gateway.conf", "[Gateway]\nMaxBodySize=0\n", "gateway.conf:2: Invalid value \"0\" for MaxBodySize=" },
-        { "gateway.conf", "[Gateway]\nMaxBodySize=99999999999999999999\n", "gateway.conf:2: Invalid value \"99999999999999999999\" for MaxBodySize=" },
-        { "gateway.conf", "[Gateway]\nMaxBodySize=17179869184G\n", "gateway.conf:2: Invalid value \"17179869184G\" for MaxBodySize=" },
-        { "gateway.conf", "[Gateway]\nCallTimeoutSec=soon\n", "gateway.conf:2: Invalid value \"soon\" for CallTimeoutSec=, expected a positive time span" },
+        { "gateway.conf", "[Gateway]\nMaxBodySize=99999999999999999999\n",
+                "gateway.conf:2: Invalid value \"99999999999999999999\" for MaxBodySize=" },
+        { "gateway.conf", "[Gateway]\nMaxBodySize=17179869184G\n",
+                "gateway.conf:2: Invalid value \"17179869184G\" for MaxBodySize=" },
+        { "gateway.conf", "[Gateway]\nCallTimeoutSec=soon\n",
+                "gateway.conf:2: Invalid value \"soon\" for CallTimeoutSec=, expected a positive time span" },
         { "gateway.conf", "[Gateway]\nCallTimeoutSec=0\n", "gateway.conf:2: Invalid value \"0\" for CallTimeoutSec=" },
-        { "gateway.conf", "[Gateway]\nCallTimeoutSec=5days\n", "gateway.conf:2: Invalid value \"5days\" for CallTimeoutSec=" },
-        { "gateway.conf", "[Gateway]\nCallTimeoutSec=1.\n", "gateway.conf:2: Invalid value \"1.\" for CallTimeoutSec=" },
-        { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=many\n", "gateway.conf:2: Invalid value \"many\" for MaxInFlightPerBackend=, expected a positive integer" },
-        { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=0\n", "gateway.conf:2: Invalid value \"0\" for MaxInFlightPerBackend=" },
-        { "gateway.conf", "[Gateway]\nMaxConnectionsPerSource=0\n", "gateway.conf:2: Invalid value \"0\" for MaxConnectionsPerSource=" },
-        { "gateway.conf", "[Gateway]\nRequestHeadTimeoutSec=soon\n", "gateway.conf:2: Invalid value \"soon\" for RequestHeadTimeoutSec=" },
-        { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=4294967296\n", "gateway.conf:2: Invalid value \"4294967296\" for MaxInFlightPerBackend=" },
-        { "gateway.conf.d/50-x.conf", "[Gateway]\n\nMaxInFlightPerBackend=-3\n", "gateway.conf.d/50-x.conf:3: Invalid value \"-3\" for MaxInFlightPerBackend=" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nEnabled=maybe\n", "backends.d/b.conf:4: Invalid value \"maybe\" for Enabled=, expected a boolean" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nEnabled=\n", "backends.d/b.conf:4: Invalid value \"\" for Enabled=" },
-        { "backends.d/b.conf", "[Backend]\nType=http\nURL=ftp://example.com/\n", "backends.d/b.conf:3: Invalid value \"ftp://example.com/\" for URL=, expected an http:// or https:// URL" },
-        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://\n", "backends.d/b.conf:3: Invalid value \"http://\" for URL=" },
-        { "backends.d/b.conf", "[Backend]\nType=http\nURL=example.com\n", "backends.d/b.conf:3: Invalid value \"example.com\" for URL=" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\n", "backends.d/b.conf:2: Type=dbus without BusName=, expected BusName= with a D-Bus well-known name" },
+        { "gateway.conf", "[Gateway]\nCallTimeoutSec=5days\n",
+                "gateway.conf:2: Invalid value \"5days\" for CallTimeoutSec=" },
+        { "gateway.conf", "[Gateway]\nCallTimeoutSec=1.\n",
+                "gateway.conf:2: Invalid value \"1.\" for CallTimeoutSec=" },
+        { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=many\n",
+                "gateway.conf:2: Invalid value \"many\" for MaxInFlightPerBackend=, expected a positive integer" },
+        { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=0\n",
+                "gateway.conf:2: Invalid value \"0\" for MaxInFlightPerBackend=" },
+        { "gateway.conf", "[Gateway]\nMaxConnectionsPerSource=0\n",
+                "gateway.conf:2: Invalid value \"0\" for MaxConnectionsPerSource=" },
+        { "gateway.conf", "[Gateway]\nRequestHeadTimeoutSec=soon\n",
+                "gateway.conf:2: Invalid value \"soon\" for RequestHeadTimeoutSec=" },
+        { "gateway.conf", "[Gateway]\nMaxInFlightPerBackend=4294967296\n",
+                "gateway.conf:2: Invalid value \"4294967296\" for MaxInFlightPerBackend=" },
+        { "gateway.conf.d/50-x.conf", "[Gateway]\n\nMaxInFlightPerBackend=-3\n",
+                "gateway.conf.d/50-x.conf:3: Invalid value \"-3\" for MaxInFlightPerBackend=" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nEnabled=maybe\n",
+                "backends.d/b.conf:4: Invalid value \"maybe\" for Enabled=, expected a boolean" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nEnabled=\n",
+                "backends.d/b.conf:4: Invalid value \"\" for Enabled=" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=ftp://example.com/\n",
+                "backends.d/b.conf:3: Invalid value \"ftp://example.com/\" for URL=, expected an http:// or https:// URL" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://\n",
+                "backends.d/b.conf:3: Invalid value \"http://\" for URL=" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=example.com\n",
+                "backends.d/b.conf:3: Invalid value \"example.com\" for URL=" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\n",
+                "backends.d/b.conf:2: Type=dbus without BusName=, expected BusName= with a D-Bus well-known name" },
         { "backends.d/b.conf", "[Backend]\nType=http\n\n", "backends.d/b.conf:2: Type=http without URL=" },
-        { "backends.d/b.conf", "[Backend]\nType=smtp\n", "backends.d/b.conf:2: Invalid value \"smtp\" for Type=, expected dbus or http" },
-        { "backends.d/b.conf", "[Backend]\nBusName=org.aios.X1\n", "backends.d/b.conf: Type= missing in section [Backend]" },
+        { "backends.d/b.conf", "[Backend]\nType=smtp\n",
+                "backends.d/b.conf:2: Invalid value \"smtp\" for Type=, expected dbus or http" },
+        { "backends.d/b.conf", "[Backend]\nBusName=org.aios.X1\n",
+                "backends.d/b.conf: Type= missing in section [Backend]" },
         { "backends.d/b.conf", "", "backends.d/b.conf: Type= missing in section [Backend]" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=:1.42\n", "backends.d/b.conf:3: Invalid value \":1.42\" for BusName=, expected a D-Bus well-known name" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=Conformance\n", "backends.d/b.conf:3: Invalid value \"Conformance\" for BusName=" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nObjectPath=org/aios\n", "backends.d/b.conf:4: Invalid value \"org/aios\" for ObjectPath=, expected a D-Bus object path" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nPrefix=a/b\n", "backends.d/b.conf:4: Invalid value \"a/b\" for Prefix=, expected at most 32" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nPrefix=123456789012345678901234567890123\n", "backends.d/b.conf:4: Invalid value \"123456789012345678901234567890123\" for Prefix=" },
-        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nTimeoutSec=-5\n", "backends.d/b.conf:4: Invalid value \"-5\" for TimeoutSec=" },
-        { "gateway.conf", "[Gateway]\nListen\n", "gateway.conf:2: Syntax error, expected a [Section] header, a Key=Value assignment or a comment." },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=:1.42\n",
+                "backends.d/b.conf:3: Invalid value \":1.42\" for BusName=, expected a D-Bus well-known name" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=Conformance\n",
+                "backends.d/b.conf:3: Invalid value \"Conformance\" for BusName=" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nObjectPath=org/aios\n",
+                "backends.d/b.conf:4: Invalid value \"org/aios\" for ObjectPath=, expected a D-Bus object path" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nPrefix=a/b\n",
+                "backends.d/b.conf:4: Invalid value \"a/b\" for Prefix=, expected at most 32" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nPrefix=123456789012345678901234567890123\n",
+                "backends.d/b.conf:4: Invalid value \"123456789012345678901234567890123\" for Prefix=" },
+        { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nTimeoutSec=-5\n",
+                "backends.d/b.conf:4: Invalid value \"-5\" for TimeoutSec=" },
+        { "gateway.conf", "[Gateway]\nListen\n",
+                "gateway.conf:2: Syntax error, expected a [Section] header, a Key=Value assignment or a comment." },
         { "gateway.conf", "[Gateway\nListen=127.0.0.1:1\n", "gateway.conf:1: Syntax error" },
 };
 
@@ -450,7 +480,8 @@ START_TEST(test_rate_limits_and_filters) {
                 "[Filter]\nRedactSecrets=no\nRedactPattern=dropped\nRedactPattern=\nRedactPattern=\\bACME-[0-9]+\n"
                 "RedactPattern=x{2}\nMaxResultSize=64K\nToolMaxResultSize=system_journal 4M\n"
                 "ToolMaxResultSize=ide_read_file 1M\nToolMaxResultSize=system_journal 2M\n");
-        const RateLimitRule *read = &c->rate_limit.rules[TOOL_CLASS_READ], *destructive = &c->rate_limit.rules[TOOL_CLASS_DESTRUCTIVE];
+        const RateLimitRule *read = &c->rate_limit.rules[TOOL_CLASS_READ],
+                            *destructive = &c->rate_limit.rules[TOOL_CLASS_DESTRUCTIVE];
         ck_assert_uint_eq(read->count, 100);
         ck_assert_uint_eq(read->period_usec, USEC_PER_SEC);
         ck_assert_uint_eq(read->burst, 200);
@@ -474,9 +505,12 @@ START_TEST(test_rate_limits_and_filters) {
                 { "[RateLimit]\nRead=100\n", "Invalid value \"100\" for Read=, expected a rate such as 100/s" },
                 { "[RateLimit]\nDestructive=1/day\n", "Invalid value \"1/day\" for Destructive=" },
                 { "[RateLimit]\nWriteBurst=0\n", "Invalid value \"0\" for WriteBurst=, expected a positive number" },
-                { "[Filter]\nRedactPattern=([a-z\n", "Invalid value \"([a-z\" for RedactPattern=, expected a PCRE2 regular expression" },
-                { "[Filter]\nToolMaxResultSize=system_journal\n", "Invalid value \"system_journal\" for ToolMaxResultSize=" },
-                { "[Filter]\nToolMaxResultSize=system_journal lots\n", "for ToolMaxResultSize=, expected a tool's name, a space and a size" },
+                { "[Filter]\nRedactPattern=([a-z\n",
+                        "Invalid value \"([a-z\" for RedactPattern=, expected a PCRE2 regular expression" },
+                { "[Filter]\nToolMaxResultSize=system_journal\n",
+                        "Invalid value \"system_journal\" for ToolMaxResultSize=" },
+                { "[Filter]\nToolMaxResultSize=system_journal lots\n",
+                        "for ToolMaxResultSize=, expected a tool's name, a space and a size" },
         };
         FOREACH_ELEMENT(b, bad) {
                 write_file("gateway.conf", b->text);
@@ -493,8 +527,16 @@ START_TEST(test_booleans) {
                 const char *value;
                 bool enabled;
         } cases[] = {
-                { "yes", true }, { "true", true }, { "1", true }, { "on", true }, { "Yes", true },
-                { "no", false }, { "false", false }, { "0", false }, { "off", false }, { "OFF", false },
+                { "yes", true },
+                { "true", true },
+                { "1", true },
+                { "on", true },
+                { "Yes", true },
+                { "no", false },
+                { "false", false },
+                { "0", false },
+                { "off", false },
+                { "OFF", false },
         };
         FOREACH_ELEMENT(i, cases) {
                 char text[128];

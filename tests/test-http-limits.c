@@ -19,11 +19,11 @@
 #include "test-util.h"
 
 #define PING "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}"
-#define INITIALIZE                                                                                           \
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"," \
+#define INITIALIZE                                                                                                     \
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","      \
         "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"
-#define POST_HEAD                                                                                            \
-        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"                        \
+#define POST_HEAD                                                                                                      \
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"                                  \
         "Accept: application/json, text/event-stream\r\n"
 
 static TestServer server;
@@ -146,16 +146,19 @@ static void check_chunk_line_refused(const char *line, size_t len) {
         char extra[256];
         snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nMCP-Protocol-Version: 2025-11-25\r\n", id);
         HttpReply r = {};
-        ck_assert_int_eq(http_call(&server, "POST", extra, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
-                "{\"name\":\"test_tool_with_progress\",\"_meta\":{\"progressToken\":7}}}", &r), 200);
+        ck_assert_int_eq(http_call(&server, "POST", extra,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+                                 "{\"name\":\"test_tool_with_progress\",\"_meta\":{\"progressToken\":7}}}",
+                                 &r),
+                200);
         ck_assert_ptr_nonnull(strstr(r.body, "\"id\":3,\"result\""));
         http_reply_clear(&r);
 
         char buf[4096];
         int status = read_status(fd, 2000, buf, sizeof(buf));
         close(fd);
-        ck_assert_msg(status == 400 || status == 413 || status == 0, "a bad chunk line got %d instead of 400, 413 or a close",
-                status);
+        ck_assert_msg(status == 400 || status == 413 || status == 0,
+                "a bad chunk line got %d instead of 400, 413 or a close", status);
         ck_assert_uint_lt(now_msec() - start_ms, 3000); /* not the connection timeout (6 s) */
 
         /* The loop did not spin meanwhile: well under a second of CPU for all of it. */
@@ -197,12 +200,14 @@ END_TEST
 START_TEST(test_chunked_then_identity_gets_400) {
         char buf[4096];
         uint64_t start_ms = now_msec();
-        ck_assert_int_eq(request_from("127.0.0.1", "Transfer-Encoding: chunked, identity\r\n", "", buf, sizeof(buf)), 400);
+        ck_assert_int_eq(request_from("127.0.0.1", "Transfer-Encoding: chunked, identity\r\n", "", buf, sizeof(buf)),
+                400);
         ck_assert_int_eq(request_from("127.0.0.1", "Transfer-Encoding: chunked\r\n", "", buf, sizeof(buf)), 400);
         ck_assert_uint_lt(now_msec() - start_ms, 2000);
 
         /* Well-formed chunked bodies still go through. */
-        const char raw[] = POST_HEAD "Transfer-Encoding: chunked\r\n\r\n" "28\r\n" PING "\r\n0\r\n\r\n";
+        const char raw[] = POST_HEAD "Transfer-Encoding: chunked\r\n\r\n"
+                                     "28\r\n" PING "\r\n0\r\n\r\n";
         HttpReply r = {};
         ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 400); /* no session: the engine's answer */
         ck_assert_ptr_nonnull(strstr(r.body, "Mcp-Session-Id"));
@@ -213,8 +218,8 @@ END_TEST
 /* --- slow and many connections ------------------------------------------------------------------------ */
 
 static void setup_connections(void) {
-        static const char *const args[] = { "--connection-timeout=30", "--request-head-timeout=2", "--max-connections=16",
-                "--max-connections-per-source=8", NULL };
+        static const char *const args[] = { "--connection-timeout=30", "--request-head-timeout=2",
+                "--max-connections=16", "--max-connections-per-source=8", NULL };
         start(args);
 }
 
@@ -302,7 +307,8 @@ static unsigned server_connections(void) {
         while (fgets(line, sizeof(line), f)) {
                 unsigned local_port, state;
                 unsigned long inode;
-                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state, &inode) != 3)
+                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state,
+                            &inode) != 3)
                         continue;
                 n += local_port == (unsigned) server.port && state != 0x0A /* LISTEN */ && inode != 0;
         }
@@ -397,8 +403,10 @@ START_TEST(test_sessions_with_open_streams_are_not_ended) {
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
                 initialize_from("127.0.0.1", a[i], sizeof(a[i]));
                 char raw[512], buf[1024];
-                snprintf(raw, sizeof(raw), "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                        "Mcp-Session-Id: %s\r\n\r\n", a[i]);
+                snprintf(raw, sizeof(raw),
+                        "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        "Mcp-Session-Id: %s\r\n\r\n",
+                        a[i]);
                 streams[i] = connect_from("127.0.0.1");
                 send_all(streams[i], raw, strlen(raw));
                 ck_assert_int_eq(read_status(streams[i], 5000, buf, sizeof(buf)), 200);

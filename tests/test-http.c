@@ -54,7 +54,8 @@ static unsigned server_connections(void) {
         while (fgets(line, sizeof(line), f)) {
                 unsigned local_port, state;
                 unsigned long inode;
-                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state, &inode) != 3)
+                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state,
+                            &inode) != 3)
                         continue;
                 n += local_port == (unsigned) server.port && state != 0x0A /* LISTEN */ && inode != 0;
         }
@@ -178,8 +179,10 @@ END_TEST
 
 START_TEST(test_wrong_content_type_gives_415) {
         char raw[256];
-        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
-                "Content-Length: %zu\r\n\r\n%s", strlen(PING), PING);
+        snprintf(raw, sizeof(raw),
+                "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                "Content-Length: %zu\r\n\r\n%s",
+                strlen(PING), PING);
         HttpReply r = {};
         ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 415);
         http_reply_clear(&r);
@@ -188,8 +191,10 @@ END_TEST
 
 START_TEST(test_accepting_neither_type_gives_406) {
         char raw[256];
-        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
-                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(PING), PING);
+        snprintf(raw, sizeof(raw),
+                "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
+                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                strlen(PING), PING);
         HttpReply r = {};
         ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 406);
         http_reply_clear(&r);
@@ -209,8 +214,11 @@ START_TEST(test_oversized_body_gives_413) {
 
         /* Without Content-Length (chunked), the limit holds while reading. */
         char *raw = NULL;
-        ck_assert_int_gt(asprintf(&raw, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n", n, body), 0);
+        ck_assert_int_gt(asprintf(&raw,
+                                 "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+                                 n, body),
+                0);
         ck_assert_int_eq(http_raw(&server, raw, strlen(raw), &r), 413);
         http_reply_clear(&r);
         free(raw);
@@ -242,7 +250,10 @@ END_TEST
 START_TEST(test_unknown_tool_is_json_rpc_error) {
         const char *id = mcp_test_initialize(&server, "2025-11-25");
         HttpReply r = {};
-        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}", &r), 200);
+        ck_assert_int_eq(
+                post_with_session(id,
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"nope\"}}", &r),
+                200);
         ck_assert_ptr_nonnull(strstr(r.body, "-32602"));
         http_reply_clear(&r);
 }
@@ -251,7 +262,8 @@ END_TEST
 START_TEST(test_notification_gives_202) {
         const char *id = mcp_test_initialize(&server, "2025-11-25");
         HttpReply r = {};
-        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &r), 202);
+        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", &r),
+                202);
         ck_assert_int_eq(r.body_size, 0);
         http_reply_clear(&r);
 }
@@ -271,8 +283,10 @@ END_TEST
 START_TEST(test_second_get_stream_gives_409) {
         char id[256], raw[512];
         snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
-        snprintf(raw, sizeof(raw), "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                "Mcp-Session-Id: %s\r\n\r\n", id);
+        snprintf(raw, sizeof(raw),
+                "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                "Mcp-Session-Id: %s\r\n\r\n",
+                id);
 
         int fd = test_connect(&server);
         ck_assert_int_eq(send(fd, raw, strlen(raw), 0), (ssize_t) strlen(raw));
@@ -295,8 +309,10 @@ END_TEST
 START_TEST(test_delete_ends_open_get_stream) {
         char id[256], raw[512], extra[300];
         snprintf(id, sizeof(id), "%s", mcp_test_initialize(&server, "2025-11-25"));
-        snprintf(raw, sizeof(raw), "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                "Mcp-Session-Id: %s\r\n\r\n", id);
+        snprintf(raw, sizeof(raw),
+                "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                "Mcp-Session-Id: %s\r\n\r\n",
+                id);
         int fd = test_connect(&server);
         ck_assert_int_eq(send(fd, raw, strlen(raw), 0), (ssize_t) strlen(raw));
         char buf[4096];
@@ -328,10 +344,12 @@ END_TEST
 
 START_TEST(test_unknown_last_event_id_gives_404) {
         char extra[512];
-        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: 99-1\r\n", mcp_test_initialize(&server, "2025-11-25"));
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: 99-1\r\n",
+                mcp_test_initialize(&server, "2025-11-25"));
         HttpReply r = {};
         ck_assert_int_eq(http_call(&server, "GET", extra, NULL, &r), 404);
-        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: garbage\r\n", mcp_test_initialize(&server, "2025-11-25"));
+        snprintf(extra, sizeof(extra), "Mcp-Session-Id: %s\r\nLast-Event-ID: garbage\r\n",
+                mcp_test_initialize(&server, "2025-11-25"));
         ck_assert_int_eq(http_call(&server, "GET", extra, NULL, &r), 404);
         http_reply_clear(&r);
 }
@@ -340,8 +358,11 @@ END_TEST
 START_TEST(test_progress_streams_as_sse_with_priming_event) {
         const char *id = mcp_test_initialize(&server, "2025-11-25");
         HttpReply r = {};
-        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
-                "{\"name\":\"test_tool_with_progress\",\"_meta\":{\"progressToken\":7}}}", &r), 200);
+        ck_assert_int_eq(post_with_session(id,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+                                 "{\"name\":\"test_tool_with_progress\",\"_meta\":{\"progressToken\":7}}}",
+                                 &r),
+                200);
         char ct[64];
         ck_assert_str_eq(http_reply_header(&r, "content-type", ct, sizeof(ct)), "text/event-stream");
         ck_assert_ptr_nonnull(strstr(r.body, "data: \n\n")); /* priming */
@@ -376,8 +397,10 @@ START_TEST(test_connection_limit_holds_and_recovers) {
 
         /* ...so that more connections get nothing: neither accepted nor answered while those are held. */
         char raw[256];
-        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                "Content-Length: %zu\r\n\r\n%s", strlen(PING), PING);
+        snprintf(raw, sizeof(raw),
+                "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                "Content-Length: %zu\r\n\r\n%s",
+                strlen(PING), PING);
         for (size_t i = 0; i < ELEMENTSOF(extra); i++) {
                 extra[i] = test_connect(&server);
                 ck_assert_int_gt(send(extra[i], raw, strlen(raw), MSG_NOSIGNAL), 0);
@@ -413,9 +436,12 @@ END_TEST
 START_TEST(test_client_gone_mid_call_leaves_server_serving) {
         const char *id = mcp_test_initialize(&server, "2025-11-25");
         char raw[1024];
-        const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"test_tool_with_logging\"}}";
-        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
-                "Content-Type: application/json\r\nMcp-Session-Id: %s\r\nContent-Length: %zu\r\n\r\n%s", id, strlen(body), body);
+        const char *body =
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"test_tool_with_logging\"}}";
+        snprintf(raw, sizeof(raw),
+                "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
+                "Content-Type: application/json\r\nMcp-Session-Id: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                id, strlen(body), body);
         ck_assert(wait_server_connections_at_most(0, 2000));
         int fd = test_connect(&server);
         ck_assert_int_gt(send(fd, raw, strlen(raw), 0), 0);
@@ -430,7 +456,8 @@ END_TEST
 
 /* --- the 2026-07-28 wire on the same endpoint ---------------------------------------------------------- */
 
-#define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}"
+#define META                                                                                                           \
+        "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}"
 
 static int post_stateless(const char *method, const char *name, const char *body, HttpReply *r) {
         char extra[512];
@@ -444,10 +471,12 @@ START_TEST(test_both_eras_interleaved) {
         HttpReply r = {};
 
         ck_assert_int_eq(post_stateless("server/discover", NULL,
-                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{" META "}}", &r), 200);
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{" META "}}",
+                                 &r),
+                200);
         ck_assert_ptr_nonnull(strstr(r.body, "\"supportedVersions\":[\"2026-07-28\"]"));
         ck_assert_ptr_nonnull(strstr(r.body, "\"io.modelcontextprotocol/serverInfo\""));
-        ck_assert_ptr_null(http_reply_header(&r, "mcp-session-id", (char[64]) {}, 64));
+        ck_assert_ptr_null(http_reply_header(&r, "mcp-session-id", (char[64]){}, 64));
         http_reply_clear(&r);
 
         /* The session goes on as before, with no 2026 fields in its results. */
@@ -457,7 +486,8 @@ START_TEST(test_both_eras_interleaved) {
         http_reply_clear(&r);
 
         ck_assert_int_eq(post_stateless("tools/list", NULL,
-                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{" META "}}", &r), 200);
+                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{" META "}}", &r),
+                200);
         ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"complete\""));
         ck_assert_ptr_nonnull(strstr(r.body, "\"ttlMs\""));
         http_reply_clear(&r);
@@ -465,18 +495,24 @@ START_TEST(test_both_eras_interleaved) {
         /* An elicitation: a server-to-client request in the session, an input_required result without. */
         ck_assert_int_eq(post_stateless("tools/call", "test_input_required_result_elicitation",
                                  "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":"
-                                 "\"test_input_required_result_elicitation\",\"arguments\":{}," META "}}", &r), 200);
+                                 "\"test_input_required_result_elicitation\",\"arguments\":{}," META "}}",
+                                 &r),
+                200);
         ck_assert_ptr_nonnull(strstr(r.body, "\"resultType\":\"input_required\""));
         ck_assert_ptr_nonnull(strstr(r.body, "\"requestState\""));
         http_reply_clear(&r);
 
-        ck_assert_int_eq(post_with_session(id, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
-                                               "\"test_simple_text\",\"arguments\":{}}}", &r), 200);
+        ck_assert_int_eq(post_with_session(id,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":"
+                                 "\"test_simple_text\",\"arguments\":{}}}",
+                                 &r),
+                200);
         ck_assert_ptr_nonnull(strstr(r.body, "simple text"));
         http_reply_clear(&r);
 
         /* Session methods are not there without a session. */
-        ck_assert_int_eq(post_stateless("ping", NULL, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\",\"params\":{" META "}}", &r),
+        ck_assert_int_eq(post_stateless("ping", NULL,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\",\"params\":{" META "}}", &r),
                 404);
         ck_assert_ptr_nonnull(strstr(r.body, "-32601"));
         http_reply_clear(&r);
@@ -486,29 +522,47 @@ END_TEST
 START_TEST(test_stateless_errors_have_their_status) {
         HttpReply r = {};
         /* no _meta */
-        ck_assert_int_eq(post_stateless("tools/list", NULL, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}", &r), 400);
+        ck_assert_int_eq(post_stateless("tools/list", NULL,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}", &r),
+                400);
         ck_assert_ptr_nonnull(strstr(r.body, "-32602"));
         http_reply_clear(&r);
         /* Mcp-Method differs from the body */
         ck_assert_int_eq(post_stateless("prompts/list", NULL,
-                                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{" META "}}", &r), 400);
+                                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{" META "}}", &r),
+                400);
         ck_assert_ptr_nonnull(strstr(r.body, "-32020"));
         http_reply_clear(&r);
         /* Mcp-Name missing for tools/call */
-        ck_assert_int_eq(post_stateless("tools/call", NULL,
-                                 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"," META "}}", &r), 400);
+        ck_assert_int_eq(
+                post_stateless("tools/call", NULL,
+                        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"," META
+                        "}}",
+                        &r),
+                400);
         ck_assert_ptr_nonnull(strstr(r.body, "-32020"));
         http_reply_clear(&r);
         /* Mcp-Name with surrounding blanks is the same name */
-        ck_assert_int_eq(post_stateless("tools/call", "  test_simple_text ",
-                                 "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"," META "}}", &r), 200);
+        ck_assert_int_eq(
+                post_stateless("tools/call", "  test_simple_text ",
+                        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"," META
+                        "}}",
+                        &r),
+                200);
         http_reply_clear(&r);
         /* a batch */
-        ck_assert_int_eq(post_stateless("tools/list", NULL, "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\",\"params\":{" META "}}]", &r), 400);
+        ck_assert_int_eq(post_stateless("tools/list", NULL,
+                                 "[{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\",\"params\":{" META "}}]",
+                                 &r),
+                400);
         http_reply_clear(&r);
         /* a capability the client did not declare */
-        ck_assert_int_eq(post_stateless("tools/call", "test_missing_capability",
-                                 "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"test_missing_capability\"," META "}}", &r), 400);
+        ck_assert_int_eq(
+                post_stateless("tools/call", "test_missing_capability",
+                        "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"test_missing_capability\"," META
+                        "}}",
+                        &r),
+                400);
         ck_assert_ptr_nonnull(strstr(r.body, "\"requiredCapabilities\":{\"sampling\":{}}"));
         http_reply_clear(&r);
         /* GET and DELETE have nothing to do there */
@@ -521,12 +575,15 @@ END_TEST
 
 /* Closing the stream of a stateless request cancels it; a listener gone leaves the server serving. */
 START_TEST(test_closed_listen_stream_is_forgotten) {
-        const char *body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":"
-                           "{\"toolsListChanged\":true}," META "}}";
+        const char *body =
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"subscriptions/listen\",\"params\":{\"notifications\":"
+                "{\"toolsListChanged\":true}," META "}}";
         char raw[1024];
-        snprintf(raw, sizeof(raw), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
+        snprintf(raw, sizeof(raw),
+                "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json, text/event-stream\r\n"
                 "Content-Type: application/json\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\n"
-                "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+                "Content-Length: %zu\r\n\r\n%s",
+                strlen(body), body);
         int fd = test_connect(&server);
         ck_assert_int_gt(send(fd, raw, strlen(raw), 0), 0);
         char buf[4096] = {};
@@ -548,8 +605,12 @@ START_TEST(test_closed_listen_stream_is_forgotten) {
 
         /* A tool list change now has no listener to reach; the server goes on. */
         HttpReply r = {};
-        ck_assert_int_eq(post_stateless("tools/call", "test_trigger_tool_change",
-                                 "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"test_trigger_tool_change\"," META "}}", &r), 200);
+        ck_assert_int_eq(
+                post_stateless("tools/call", "test_trigger_tool_change",
+                        "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"test_trigger_tool_change\"," META
+                        "}}",
+                        &r),
+                200);
         http_reply_clear(&r);
         ck_assert(test_server_alive(&server));
 }

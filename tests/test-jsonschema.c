@@ -12,8 +12,7 @@ static json_object *parse(const char *text) {
                 return NULL; /* json-c's null */
         json_object *o = NULL;
         const char *reason = NULL;
-        ck_assert_msg(json_parse_strict(text, strlen(text), &o, &reason) == 0, "cannot parse %s: %s", text,
-                reason);
+        ck_assert_msg(json_parse_strict(text, strlen(text), &o, &reason) == 0, "cannot parse %s: %s", text, reason);
         return o;
 }
 
@@ -21,8 +20,7 @@ static json_object *parse(const char *text) {
 static int check_one(const char *schema_text, const char *instance_text, char **ret_error) {
         _cleanup_json_ json_object *schema = parse(schema_text), *instance = parse(instance_text);
         _cleanup_free_ char *check_error = NULL;
-        ck_assert_msg(jsonschema_check(schema, &check_error) == 0, "schema %s refused: %s", schema_text,
-                check_error);
+        ck_assert_msg(jsonschema_check(schema, &check_error) == 0, "schema %s refused: %s", schema_text, check_error);
         return jsonschema_validate(schema, instance, ret_error);
 }
 
@@ -150,9 +148,11 @@ static const Case cases[] = {
         { "{\"$defs\":{\"a b\":{\"const\":1}},\"$ref\":\"#/$defs/a%20b\"}", "2", false },
         { "{\"$defs\":{\"x\":{\"$anchor\":\"pos\",\"minimum\":0}},\"$ref\":\"#pos\"}", "-1", false },
         { "{\"$defs\":{\"x\":{\"$id\":\"https://example.com/item.json\",\"type\":\"string\"}},"
-          "\"items\":{\"$ref\":\"item.json\"}}", "[\"a\"]", true },
+          "\"items\":{\"$ref\":\"item.json\"}}",
+                "[\"a\"]", true },
         { "{\"$defs\":{\"x\":{\"$id\":\"https://example.com/item.json\",\"type\":\"string\"}},"
-          "\"items\":{\"$ref\":\"https://example.com/item.json\"}}", "[1]", false },
+          "\"items\":{\"$ref\":\"https://example.com/item.json\"}}",
+                "[1]", false },
         { "{\"$ref\":\"#/$defs/s\",\"minLength\":2,\"$defs\":{\"s\":{\"type\":\"string\"}}}", "\"a\"", false },
         /* A recursive schema: a tree of nodes. */
         { "{\"$defs\":{\"node\":{\"type\":\"object\",\"properties\":{\"children\":{\"type\":\"array\","
@@ -166,18 +166,22 @@ static const Case cases[] = {
         { "{\"allOf\":[{\"properties\":{\"a\":{}}}],\"unevaluatedProperties\":false}", "{\"a\":1,\"b\":1}", false },
         { "{\"allOf\":[{\"properties\":{\"a\":{}}}],\"additionalProperties\":false}", "{\"a\":1}", false },
         { "{\"anyOf\":[{\"properties\":{\"a\":{}},\"required\":[\"a\"]},{\"properties\":{\"b\":{}},\"required\":[\"b\"]}],"
-          "\"unevaluatedProperties\":false}", "{\"a\":1,\"b\":2}", true },
+          "\"unevaluatedProperties\":false}",
+                "{\"a\":1,\"b\":2}", true },
         { "{\"if\":{\"properties\":{\"k\":{\"const\":1}}},\"then\":{\"properties\":{\"x\":{}}},"
-          "\"unevaluatedProperties\":false}", "{\"k\":1,\"x\":2}", true },
+          "\"unevaluatedProperties\":false}",
+                "{\"k\":1,\"x\":2}", true },
         { "{\"if\":{\"properties\":{\"k\":{\"const\":1}}},\"then\":{\"properties\":{\"x\":{}}},"
-          "\"unevaluatedProperties\":false}", "{\"k\":2,\"x\":2}", false },
+          "\"unevaluatedProperties\":false}",
+                "{\"k\":2,\"x\":2}", false },
         { "{\"not\":{\"properties\":{\"a\":{\"type\":\"string\"}}},\"unevaluatedProperties\":false}", "{\"a\":1}",
                 false },
         { "{\"$ref\":\"#/$defs/base\",\"unevaluatedProperties\":{\"type\":\"integer\"},"
-          "\"$defs\":{\"base\":{\"properties\":{\"name\":{\"type\":\"string\"}}}}}", "{\"name\":\"n\",\"n\":1}", true },
+          "\"$defs\":{\"base\":{\"properties\":{\"name\":{\"type\":\"string\"}}}}}",
+                "{\"name\":\"n\",\"n\":1}", true },
         { "{\"$ref\":\"#/$defs/base\",\"unevaluatedProperties\":{\"type\":\"integer\"},"
-          "\"$defs\":{\"base\":{\"properties\":{\"name\":{\"type\":\"string\"}}}}}", "{\"name\":\"n\",\"n\":\"x\"}",
-                false },
+          "\"$defs\":{\"base\":{\"properties\":{\"name\":{\"type\":\"string\"}}}}}",
+                "{\"name\":\"n\",\"n\":\"x\"}", false },
         { "{\"prefixItems\":[{}],\"unevaluatedItems\":false}", "[1]", true },
         { "{\"prefixItems\":[{}],\"unevaluatedItems\":false}", "[1,2]", false },
         { "{\"contains\":{\"type\":\"string\"},\"unevaluatedItems\":{\"type\":\"integer\"}}", "[\"a\",1,\"b\"]", true },
@@ -246,7 +250,8 @@ static const struct {
         { "{\"type\":\"integr\"}", "\"integr\" is not a JSON Schema type" },
         { "{\"type\":[\"string\",\"string\"]}", "distinct type names" },
         { "{\"type\":[]}", "distinct type names" },
-        { "{\"properties\":{\"a\":{\"minLength\":-1}}}", "at #/properties/a: \"minLength\" must be a non-negative integer" },
+        { "{\"properties\":{\"a\":{\"minLength\":-1}}}",
+                "at #/properties/a: \"minLength\" must be a non-negative integer" },
         { "{\"maxItems\":1.5}", "\"maxItems\" must be a non-negative integer" },
         { "{\"multipleOf\":0}", "\"multipleOf\" must be a number greater than 0" },
         { "{\"minimum\":\"1\"}", "\"minimum\" must be a number" },
@@ -287,8 +292,9 @@ END_TEST
 
 /* A reference cycle that consumes no input ends with -ELOOP, not a crash. */
 START_TEST(test_reference_cycle_stops) {
-        _cleanup_json_ json_object *schema = parse("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":\"#/$defs/a\"}},"
-                                                   "\"$ref\":\"#/$defs/a\"}");
+        _cleanup_json_ json_object *schema =
+                parse("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":\"#/$defs/a\"}},"
+                      "\"$ref\":\"#/$defs/a\"}");
         _cleanup_json_ json_object *instance = parse("1");
         ck_assert_int_eq(jsonschema_check(schema, NULL), 0);
         ck_assert_int_eq(jsonschema_validate(schema, instance, NULL), -ELOOP);

@@ -26,9 +26,9 @@
 #define AUD "https://gateway.example/mcp"
 
 typedef struct TestKey {
-        EVP_PKEY *pkey;   /* NULL for a secret */
+        EVP_PKEY *pkey; /* NULL for a secret */
         uint8_t secret[64];
-        char *pem;        /* the public key */
+        char *pem; /* the public key */
 } TestKey;
 
 /* Made once, before Check forks for each test. */
@@ -40,19 +40,27 @@ typedef struct Alg {
 } Alg;
 
 static const Alg algs[] = {
-        { "HS256", &hmac, &hmac2 }, { "HS384", &hmac, &hmac2 }, { "HS512", &hmac, &hmac2 },
-        { "RS256", &rsa, &rsa2 },   { "RS384", &rsa, &rsa2 },   { "RS512", &rsa, &rsa2 },
-        { "PS256", &rsa, &rsa2 },   { "PS384", &rsa, &rsa2 },   { "PS512", &rsa, &rsa2 },
-        { "ES256", &p256, &p256b }, { "ES384", &p384, &p256 },  { "EdDSA", &ed, &ed2 },
+        { "HS256", &hmac, &hmac2 },
+        { "HS384", &hmac, &hmac2 },
+        { "HS512", &hmac, &hmac2 },
+        { "RS256", &rsa, &rsa2 },
+        { "RS384", &rsa, &rsa2 },
+        { "RS512", &rsa, &rsa2 },
+        { "PS256", &rsa, &rsa2 },
+        { "PS384", &rsa, &rsa2 },
+        { "PS512", &rsa, &rsa2 },
+        { "ES256", &p256, &p256b },
+        { "ES384", &p384, &p256 },
+        { "EdDSA", &ed, &ed2 },
 };
 
 /* Before Check runs, a failure can only abort. */
-#define must(x)                                                                                              \
-        do {                                                                                                 \
-                if (!(x)) {                                                                                  \
-                        fprintf(stderr, "Setting up the test keys failed: %s\n", #x);                        \
-                        abort();                                                                             \
-                }                                                                                            \
+#define must(x)                                                                                                        \
+        do {                                                                                                           \
+                if (!(x)) {                                                                                            \
+                        fprintf(stderr, "Setting up the test keys failed: %s\n", #x);                                  \
+                        abort();                                                                                       \
+                }                                                                                                      \
         } while (0)
 
 static void key_make(TestKey *k, EVP_PKEY *pkey) {
@@ -91,8 +99,9 @@ static char *sign(const char *alg, const TestKey *k, const char *input, const vo
         const char *md = digest_of(alg);
         if (alg[0] == 'H') {
                 unsigned l;
-                ck_assert_ptr_nonnull(HMAC(EVP_get_digestbyname(md), secret ?: k->secret, secret ? (int) secret_size : (int) sizeof(k->secret),
-                                           (const uint8_t *) input, strlen(input), sig, &l));
+                ck_assert_ptr_nonnull(HMAC(EVP_get_digestbyname(md), secret ?: k->secret,
+                        secret ? (int) secret_size : (int) sizeof(k->secret), (const uint8_t *) input, strlen(input),
+                        sig, &l));
                 n = l;
         } else {
                 EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -123,7 +132,8 @@ static char *b64(const char *s) {
 }
 
 /* header.payload.signature, with the header and payload given as JSON text. */
-static char *token_full(const char *header, const char *payload, const char *alg, const TestKey *k, const void *secret, size_t secret_size) {
+static char *token_full(const char *header, const char *payload, const char *alg, const TestKey *k, const void *secret,
+        size_t secret_size) {
         _cleanup_free_ char *h = b64(header), *p = b64(payload), *input = NULL, *sig = NULL;
         char *t;
         ck_assert_int_ge(asprintf(&input, "%s.%s", h, p), 0);
@@ -148,8 +158,11 @@ static char *header_for(const char *alg, const char *kid) {
 /* A payload that passes the default policy, with extra members appended. */
 static char *claims(const char *extra) {
         char *p;
-        ck_assert_int_ge(asprintf(&p, "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"alice\",\"exp\":%lld,\"iat\":%lld%s%s}",
-                                  NOW_SEC + 600, NOW_SEC - 10, extra ? "," : "", strempty(extra)), 0);
+        ck_assert_int_ge(asprintf(&p,
+                                 "{\"iss\":\"" ISS "\",\"aud\":\"" AUD
+                                 "\",\"sub\":\"alice\",\"exp\":%lld,\"iat\":%lld%s%s}",
+                                 NOW_SEC + 600, NOW_SEC - 10, extra ? "," : "", strempty(extra)),
+                0);
         return p;
 }
 
@@ -213,14 +226,15 @@ START_TEST(test_every_algorithm_verifies_its_own_tokens) {
         assert_refused(v, bad, "The token's signature does not verify.");
 
         /* The payload changed under the same signature. */
-        _cleanup_free_ char *p2 = claims("\"scope\":\"tools:sysops admin\",\"x\":1"), *t2 = token(h, p2, a->name, a->key);
+        _cleanup_free_ char *p2 = claims("\"scope\":\"tools:sysops admin\",\"x\":1"),
+                            *t2 = token(h, p2, a->name, a->key);
         _cleanup_free_ char *spliced = NULL;
         ck_assert_int_ge(asprintf(&spliced, "%.*s%s", (int) (strrchr(t2, '.') - t2), t2, strrchr(t, '.')), 0);
         assert_refused(v, spliced, "The token's signature does not verify.");
 
         /* Signed by another key of the same type. */
         if (a->other != a->key && (a->other->pkey == NULL) == (a->key->pkey == NULL) &&
-            (a->other->pkey == NULL || EVP_PKEY_get_bits(a->other->pkey) == EVP_PKEY_get_bits(a->key->pkey))) {
+                (a->other->pkey == NULL || EVP_PKEY_get_bits(a->other->pkey) == EVP_PKEY_get_bits(a->key->pkey))) {
                 _cleanup_free_ char *t3 = token(h, p, a->name, a->other);
                 assert_refused(v, t3, "The token's signature does not verify.");
         }
@@ -244,8 +258,12 @@ START_TEST(test_algorithm_confusion_is_refused) {
                 const char *alg;
                 TestKey *signer, *configured;
         } cases[] = {
-                { "ES256", &p256, &p384 }, { "ES384", &p384, &p256 }, { "RS256", &rsa, &p256 },
-                { "PS256", &rsa, &ed },    { "EdDSA", &ed, &rsa },    { "ES256", &p256, &ed },
+                { "ES256", &p256, &p384 },
+                { "ES384", &p384, &p256 },
+                { "RS256", &rsa, &p256 },
+                { "PS256", &rsa, &ed },
+                { "EdDSA", &ed, &rsa },
+                { "ES256", &p256, &ed },
         };
         FOREACH_ELEMENT(c, cases) {
                 _cleanup_(jwt_verifier_freep) JwtVerifier *w = verifier_new();
@@ -260,8 +278,8 @@ START_TEST(test_alg_none_and_unknown_algs_are_refused) {
         _cleanup_(jwt_verifier_freep) JwtVerifier *v = verifier_new();
         verifier_add(v, NULL, &hmac);
         _cleanup_free_ char *p = claims(NULL), *pb = b64(p);
-        const char *headers[] = { "{\"alg\":\"none\"}", "{\"alg\":\"None\"}", "{\"alg\":\"hs256\"}", "{\"alg\":\"HS256 \"}",
-                                  "{\"alg\":\"RSA-OAEP\"}" };
+        const char *headers[] = { "{\"alg\":\"none\"}", "{\"alg\":\"None\"}", "{\"alg\":\"hs256\"}",
+                "{\"alg\":\"HS256 \"}", "{\"alg\":\"RSA-OAEP\"}" };
         FOREACH_ELEMENT(hd, headers) {
                 _cleanup_free_ char *hb = b64(*hd), *t1 = NULL, *t2 = NULL;
                 ck_assert_int_ge(asprintf(&t1, "%s.%s.", hb, pb), 0);
@@ -349,7 +367,8 @@ START_TEST(test_malformed_tokens_are_refused) {
         assert_refused(v, noncanon, "The token's signature is not base64url-encoded.");
 
         /* Not JSON, or JSON that is not an object. */
-        const char *not_objects[] = { "not json", "[\"alg\",\"HS256\"]", "\"HS256\"", "{\"alg\":\"HS256\"} x", "{\"alg\":\"HS256\",}" };
+        const char *not_objects[] = { "not json", "[\"alg\",\"HS256\"]", "\"HS256\"", "{\"alg\":\"HS256\"} x",
+                "{\"alg\":\"HS256\",}" };
         FOREACH_ELEMENT(o, not_objects) {
                 _cleanup_free_ char *t1 = token(*o, p, "HS256", &hmac), *t2 = token(h, *o, "HS256", &hmac);
                 assert_refused(v, t1, "The token's header is not base64url-encoded JSON.");
@@ -392,14 +411,18 @@ START_TEST(test_time_claims_with_leeway) {
                 { "\"exp\":%lld", NOW_SEC - 60, "The token has expired." },
                 { "\"exp\":%lld", NOW_SEC - 59, NULL },
                 { "\"exp\":%lld.5", NOW_SEC + 5, NULL },
-                { "\"exp\":\"%lld\"", NOW_SEC + 600, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":\"%lld\"", NOW_SEC + 600,
+                        "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
                 { "\"exp\":-%lld", 1, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
-                { "\"exp\":%lld", 253402300800LL, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":%lld", 253402300800LL,
+                        "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
                 { "\"exp\":%lld", 253402300799LL, NULL },
-                { "\"exp\":%lld0000000", 1900000000LL, "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":%lld0000000", 1900000000LL,
+                        "The token's exp is not a time (seconds since 1970, up to the year 9999)." },
                 { "\"exp\":%lld,\"nbf\":%lld", NOW_SEC + 600, "The token is not valid yet (nbf)." },
                 { "\"exp\":%lld,\"iat\":%lld", NOW_SEC + 600, "The token was issued in the future (iat)." },
-                { "\"exp\":%lld,\"nbf\":true", NOW_SEC + 600, "The token's nbf is not a time (seconds since 1970, up to the year 9999)." },
+                { "\"exp\":%lld,\"nbf\":true", NOW_SEC + 600,
+                        "The token's nbf is not a time (seconds since 1970, up to the year 9999)." },
                 { "\"nbf\":%lld", NOW_SEC, "The token has no expiry (exp)." },
         };
         FOREACH_ELEMENT(c, cases) {
@@ -419,8 +442,11 @@ START_TEST(test_time_claims_with_leeway) {
 
         /* Within the leeway, clocks that differ are forgiven. */
         _cleanup_free_ char *p = NULL;
-        ck_assert_int_ge(asprintf(&p, "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":%lld,\"nbf\":%lld,\"iat\":%lld}",
-                                  NOW_SEC + 600, NOW_SEC + 59, NOW_SEC + 59), 0);
+        ck_assert_int_ge(asprintf(&p,
+                                 "{\"iss\":\"" ISS "\",\"aud\":\"" AUD
+                                 "\",\"sub\":\"s\",\"exp\":%lld,\"nbf\":%lld,\"iat\":%lld}",
+                                 NOW_SEC + 600, NOW_SEC + 59, NOW_SEC + 59),
+                0);
         _cleanup_free_ char *t = token(h, p, "EdDSA", &ed);
         ck_assert_int_eq(verify(v, t, NOW, &error), 1);
         /* The same token a little later, after its expiry and leeway. */
@@ -440,24 +466,39 @@ START_TEST(test_issuer_audience_and_subject) {
                 const char *why;
         } cases[] = {
                 { "{\"iss\":\"" ISS "\",\"aud\":[\"other\",\"" AUD "\"],\"sub\":\"s\",\"exp\":1900000000}", NULL },
-                { "{\"iss\":\"" ISS "\",\"aud\":\"https://gateway.example/other\",\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
-                { "{\"iss\":\"" ISS "\",\"aud\":[\"other\"],\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
-                { "{\"iss\":\"" ISS "\",\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
-                { "{\"iss\":\"" ISS "\",\"aud\":{\"a\":\"" AUD "\"},\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
-                { "{\"iss\":\"https://evil.example\",\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}", "The token was issued by another issuer (iss)." },
-                { "{\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}", "The token was issued by another issuer (iss)." },
-                { "{\"iss\":[\"" ISS "\"],\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}", "The token's iss is not a string." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"https://gateway.example/other\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":[\"other\"],\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":{\"a\":\"" AUD "\"},\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"https://evil.example\",\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued by another issuer (iss)." },
+                { "{\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued by another issuer (iss)." },
+                { "{\"iss\":[\"" ISS "\"],\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token's iss is not a string." },
                 { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":1900000000}", "The token has no subject (sub)." },
-                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"\",\"exp\":1900000000}", "The token has no subject (sub)." },
-                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"alice\\nadmin\",\"exp\":1900000000}", "The token's subject (sub) is longer than 256 bytes or has control characters." },
-                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"admin\\u0000x\",\"exp\":1900000000}", "The token has no subject (sub)." },
-                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\\u0000x\",\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
-                { "{\"iss\":\"" ISS "\",\"aud\":[\"" AUD "\\u0000x\"],\"sub\":\"s\",\"exp\":1900000000}", "The token was issued for another audience (aud)." },
-                { "{\"iss\":\"" ISS "\\u0000x\",\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}", "The token's iss is not a string." },
-                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"J\u00f6rg M\u00fcller\",\"exp\":1900000000}", NULL },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"\",\"exp\":1900000000}",
+                        "The token has no subject (sub)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"alice\\nadmin\",\"exp\":1900000000}",
+                        "The token's subject (sub) is longer than 256 bytes or has control characters." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"admin\\u0000x\",\"exp\":1900000000}",
+                        "The token has no subject (sub)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\\u0000x\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\",\"aud\":[\"" AUD "\\u0000x\"],\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token was issued for another audience (aud)." },
+                { "{\"iss\":\"" ISS "\\u0000x\",\"aud\":\"" AUD "\",\"sub\":\"s\",\"exp\":1900000000}",
+                        "The token's iss is not a string." },
+                { "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"J\u00f6rg M\u00fcller\",\"exp\":1900000000}",
+                        NULL },
         };
         char longsub[512];
-        snprintf(longsub, sizeof(longsub), "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"%0257d\",\"exp\":1900000000}", 7);
+        snprintf(longsub, sizeof(longsub),
+                "{\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"sub\":\"%0257d\",\"exp\":1900000000}", 7);
         _cleanup_free_ char *tl = token(h, longsub, "RS256", &rsa);
         assert_refused(v, tl, "The token's subject (sub) is longer than 256 bytes or has control characters.");
         FOREACH_ELEMENT(c, cases) {
@@ -535,24 +576,32 @@ static char *jwk_of(const TestKey *k, const char *kid, const char *extra) {
                 uint8_t nb[1024], eb[16];
                 int nl = BN_bn2bin(n, nb), el = BN_bn2bin(e, eb);
                 _cleanup_free_ char *ns = base64url_encode(nb, (size_t) nl), *es = base64url_encode(eb, (size_t) el);
-                ck_assert_int_ge(asprintf(&j, "{\"kty\":\"RSA\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"%s}", kid, ns, es, strempty(extra)), 0);
+                ck_assert_int_ge(asprintf(&j, "{\"kty\":\"RSA\",\"kid\":\"%s\",\"n\":\"%s\",\"e\":\"%s\"%s}", kid, ns,
+                                         es, strempty(extra)),
+                        0);
                 BN_free(n);
                 BN_free(e);
         } else if (EVP_PKEY_is_a(k->pkey, "EC")) {
                 uint8_t pt[256];
                 size_t l;
-                ck_assert_int_eq(EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof(pt), &l), 1);
+                ck_assert_int_eq(EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt,
+                                         sizeof(pt), &l),
+                        1);
                 ck_assert_int_eq(pt[0], 4);
                 size_t half = (l - 1) / 2;
                 _cleanup_free_ char *x = base64url_encode(pt + 1, half), *y = base64url_encode(pt + 1 + half, half);
-                ck_assert_int_ge(asprintf(&j, "{\"kty\":\"EC\",\"kid\":\"%s\",\"crv\":\"%s\",\"x\":\"%s\",\"y\":\"%s\"%s}", kid,
-                                          half == 32 ? "P-256" : "P-384", x, y, strempty(extra)), 0);
+                ck_assert_int_ge(asprintf(&j,
+                                         "{\"kty\":\"EC\",\"kid\":\"%s\",\"crv\":\"%s\",\"x\":\"%s\",\"y\":\"%s\"%s}",
+                                         kid, half == 32 ? "P-256" : "P-384", x, y, strempty(extra)),
+                        0);
         } else {
                 uint8_t raw[32];
                 size_t l = sizeof(raw);
                 ck_assert_int_eq(EVP_PKEY_get_raw_public_key(k->pkey, raw, &l), 1);
                 _cleanup_free_ char *x = base64url_encode(raw, l);
-                ck_assert_int_ge(asprintf(&j, "{\"kty\":\"OKP\",\"kid\":\"%s\",\"crv\":\"Ed25519\",\"x\":\"%s\"%s}", kid, x, strempty(extra)), 0);
+                ck_assert_int_ge(asprintf(&j, "{\"kty\":\"OKP\",\"kid\":\"%s\",\"crv\":\"Ed25519\",\"x\":\"%s\"%s}",
+                                         kid, x, strempty(extra)),
+                        0);
         }
         return j;
 }
@@ -590,7 +639,8 @@ static char *token_kid(const char *alg, const char *kid, const TestKey *k) {
 }
 
 START_TEST(test_jwks_rotation) {
-        _cleanup_free_ char *jr1 = jwk_of(&rsa, "r1", NULL), *je1 = jwk_of(&p384, "e1", NULL), *jo1 = jwk_of(&ed, "o1", NULL);
+        _cleanup_free_ char *jr1 = jwk_of(&rsa, "r1", NULL), *je1 = jwk_of(&p384, "e1", NULL),
+                            *jo1 = jwk_of(&ed, "o1", NULL);
         _cleanup_free_ char *jr2 = jwk_of(&rsa2, "r2", ",\"use\":\"sig\",\"alg\":\"PS256\"");
         _cleanup_free_ char *first = NULL, *second = NULL;
         ck_assert_int_ge(asprintf(&first, "{\"keys\":[%s,%s,%s]}", jr1, je1, jo1), 0);
@@ -674,14 +724,23 @@ START_TEST(test_jwks_entries_are_checked) {
 
         /* Keys of curves without an algorithm here are skipped, and the others still load. */
         _cleanup_free_ char *mixed = NULL;
-        ck_assert_int_ge(asprintf(&mixed, "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"p521\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":\"AA\"},"
-                                          "{\"kty\":\"OKP\",\"kid\":\"ed448\",\"crv\":\"Ed448\",\"x\":\"AA\"},%s]}", sig), 0);
+        ck_assert_int_ge(
+                asprintf(&mixed,
+                        "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"p521\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":\"AA\"},"
+                        "{\"kty\":\"OKP\",\"kid\":\"ed448\",\"crv\":\"Ed448\",\"x\":\"AA\"},%s]}",
+                        sig),
+                0);
         ck_assert_int_eq(jwt_verifier_set_jwks(v, mixed, strlen(mixed), &reason), 0);
         ck_assert_int_eq(verify(v, tsig, NOW, &error), 1);
-        ck_assert_int_eq(jwt_verifier_set_jwks(v, "{\"keys\":[{\"kty\":\"EC\",\"x\":\"AA\",\"y\":\"AA\"}]}", 41, &reason), -EINVAL);
+        ck_assert_int_eq(jwt_verifier_set_jwks(v, "{\"keys\":[{\"kty\":\"EC\",\"x\":\"AA\",\"y\":\"AA\"}]}", 41,
+                                 &reason),
+                -EINVAL);
 
         ck_assert_int_eq(jwt_verifier_set_jwks(v, "{}", 2, &reason), -EINVAL);
-        ck_assert_int_eq(jwt_verifier_set_jwks(v, "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}", 56, &reason), -EINVAL);
+        ck_assert_int_eq(jwt_verifier_set_jwks(v,
+                                 "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}]}", 56,
+                                 &reason),
+                -EINVAL);
 
         /* The keys from the last good document are still there. */
         ck_assert_int_eq(verify(v, tsig, NOW, &error), 1);
@@ -700,7 +759,8 @@ START_TEST(test_key_requirements) {
         memcpy(k32.secret, hmac.secret, 32);
         ck_assert_int_eq(jwt_verifier_add_secret(v, NULL, k32.secret, 32, &reason), 0);
         _cleanup_free_ char *p = claims(NULL), *h256 = header_for("HS256", NULL), *h512 = header_for("HS512", NULL);
-        _cleanup_free_ char *t256 = token_full(h256, p, "HS256", &k32, k32.secret, 32), *t512 = token_full(h512, p, "HS512", &k32, k32.secret, 32);
+        _cleanup_free_ char *t256 = token_full(h256, p, "HS256", &k32, k32.secret, 32),
+                            *t512 = token_full(h512, p, "HS512", &k32, k32.secret, 32);
         const char *error;
         ck_assert_int_eq(verify(v, t256, NOW, &error), 1);
         assert_refused(v, t512, "The token's signature does not verify.");
@@ -710,7 +770,8 @@ END_TEST
 START_TEST(test_verified_tokens_are_remembered_until_the_keys_change) {
         _cleanup_(jwt_verifier_freep) JwtVerifier *v = verifier_new();
         verifier_add(v, NULL, &p384);
-        _cleanup_free_ char *h = header_for("ES384", NULL), *p = claims("\"scp\":[\"a\"]"), *t = token(h, p, "ES384", &p384);
+        _cleanup_free_ char *h = header_for("ES384", NULL), *p = claims("\"scp\":[\"a\"]"),
+                            *t = token(h, p, "ES384", &p384);
         const char *error;
         ck_assert_int_eq(verify(v, t, NOW, &error), 1);
         ck_assert_int_eq(jwt_verifier_cache_hits(v), 0);

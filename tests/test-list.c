@@ -30,7 +30,7 @@ START_TEST(test_prepend_puts_items_first) {
         LIST_PREPEND(head, &a);
         LIST_PREPEND(head, &b);
         LIST_PREPEND(head, &c);
-        assert_list(head, (const int[]) { 3, 2, 1 }, 3);
+        assert_list(head, (const int[]){ 3, 2, 1 }, 3);
 }
 END_TEST
 
@@ -42,11 +42,11 @@ START_TEST(test_remove_from_head_middle_and_tail) {
         LIST_PREPEND(head, &c);
         LIST_PREPEND(head, &d);
         LIST_REMOVE(head, &c); /* middle */
-        assert_list(head, (const int[]) { 4, 2, 1 }, 3);
+        assert_list(head, (const int[]){ 4, 2, 1 }, 3);
         LIST_REMOVE(head, &d); /* head */
-        assert_list(head, (const int[]) { 2, 1 }, 2);
+        assert_list(head, (const int[]){ 2, 1 }, 2);
         LIST_REMOVE(head, &a); /* tail */
-        assert_list(head, (const int[]) { 2 }, 1);
+        assert_list(head, (const int[]){ 2 }, 1);
         ck_assert_ptr_null(a.next);
         ck_assert_ptr_null(a.prev);
         LIST_REMOVE(head, &b);
@@ -63,11 +63,11 @@ START_TEST(test_items_can_be_freed_while_walking) {
                 LIST_PREPEND(head, item);
         }
         LIST_FOREACH(item, head)
-                if (item->value % 2 == 0) {
-                        LIST_REMOVE(head, item);
-                        free(item);
-                }
-        assert_list(head, (const int[]) { 9, 7, 5, 3, 1 }, 5);
+        if (item->value % 2 == 0) {
+                LIST_REMOVE(head, item);
+                free(item);
+        }
+        assert_list(head, (const int[]){ 9, 7, 5, 3, 1 }, 5);
         LIST_FOREACH(item, head) {
                 LIST_REMOVE(head, item);
                 free(item);

@@ -25,36 +25,37 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
         return n;
 }
 
-#define HEADER_REQUESTS                                                                                      \
-        "# HELP aios_gateway_requests_total MCP requests answered, by method, tool, backend and outcome.\n"   \
+#define HEADER_REQUESTS                                                                                                \
+        "# HELP aios_gateway_requests_total MCP requests answered, by method, tool, backend and outcome.\n"            \
         "# TYPE aios_gateway_requests_total counter\n"
-#define HEADER_DURATION                                                                                      \
+#define HEADER_DURATION                                                                                                          \
         "# HELP aios_gateway_request_duration_seconds Time from receiving an MCP request to answering it, by method and tool.\n" \
         "# TYPE aios_gateway_request_duration_seconds histogram\n"
-#define HEADER_IN_FLIGHT                                                                                     \
-        "# HELP aios_gateway_in_flight Calls sent to a backend and not answered yet.\n"                       \
+#define HEADER_IN_FLIGHT                                                                                               \
+        "# HELP aios_gateway_in_flight Calls sent to a backend and not answered yet.\n"                                \
         "# TYPE aios_gateway_in_flight gauge\n"
-#define HEADER_BACKEND_UP                                                                                    \
-        "# HELP aios_gateway_backend_up Whether a backend is reachable (1) or not (0).\n"                      \
+#define HEADER_BACKEND_UP                                                                                              \
+        "# HELP aios_gateway_backend_up Whether a backend is reachable (1) or not (0).\n"                              \
         "# TYPE aios_gateway_backend_up gauge\n"
-#define HEADER_HTTP                                                                                          \
-        "# HELP aios_gateway_http_requests_total HTTP requests answered, by endpoint and status code.\n"      \
+#define HEADER_HTTP                                                                                                    \
+        "# HELP aios_gateway_http_requests_total HTTP requests answered, by endpoint and status code.\n"               \
         "# TYPE aios_gateway_http_requests_total counter\n"
-#define HEADER_FILTERS_REDACTIONS                                                                            \
+#define HEADER_FILTERS_REDACTIONS                                                                                           \
         "# HELP aios_gateway_redactions_total Secrets replaced in tool results before they left the gateway, by pattern.\n" \
         "# TYPE aios_gateway_redactions_total counter\n"
-#define HEADER_FILTERS                                                                                       \
-        HEADER_FILTERS_REDACTIONS                                                                            \
-        "# HELP aios_gateway_rate_limited_total Tool calls refused by a rate limit, by tool class.\n"          \
-        "# TYPE aios_gateway_rate_limited_total counter\n"                                                   \
-        "# HELP aios_gateway_results_cut_total Tool results cut down to the size limit, by tool.\n"          \
+#define HEADER_FILTERS                                                                                                 \
+        HEADER_FILTERS_REDACTIONS                                                                                      \
+        "# HELP aios_gateway_rate_limited_total Tool calls refused by a rate limit, by tool class.\n"                  \
+        "# TYPE aios_gateway_rate_limited_total counter\n"                                                             \
+        "# HELP aios_gateway_results_cut_total Tool results cut down to the size limit, by tool.\n"                    \
         "# TYPE aios_gateway_results_cut_total counter\n"
 
 START_TEST(test_empty_metrics_render_help_and_type) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
         _cleanup_free_ char *text = render(m);
-        ck_assert_str_eq(text, HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP HEADER_FILTERS);
+        ck_assert_str_eq(text,
+                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP HEADER_FILTERS);
 }
 END_TEST
 
@@ -79,7 +80,8 @@ static bool family_is(const char *text, const char *family, const char *type) {
         return count_lines_starting(text, help) == 1 && strstr(text, type_line);
 }
 
-#define ECHO_BUCKET(le) "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"" le "\"}"
+#define ECHO_BUCKET(le)                                                                                                \
+        "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\",le=\"" le "\"}"
 #define WEIRD "we\\\"ird\\\\name\\nx"
 
 START_TEST(test_scenario_renders_its_values) {
@@ -110,10 +112,22 @@ START_TEST(test_scenario_renders_its_values) {
         ck_assert(family_is(text, "aios_gateway_backend_up", "gauge"));
         ck_assert(family_is(text, "aios_gateway_http_requests_total", "counter"));
 
-        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"ok\"}"), 2);
-        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"tool_error\"}"), 1);
-        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"tools/call\",tool=\"" WEIRD "\",backend=\"conformance\",outcome=\"timeout\"}"), 1);
-        ck_assert_double_eq(sample(text, "aios_gateway_requests_total{method=\"initialize\",tool=\"\",backend=\"\",outcome=\"ok\"}"), 1);
+        ck_assert_double_eq(
+                sample(text,
+                        "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"ok\"}"),
+                2);
+        ck_assert_double_eq(
+                sample(text,
+                        "aios_gateway_requests_total{method=\"tools/call\",tool=\"echo\",backend=\"conformance\",outcome=\"tool_error\"}"),
+                1);
+        ck_assert_double_eq(sample(text,
+                                    "aios_gateway_requests_total{method=\"tools/call\",tool=\"" WEIRD
+                                    "\",backend=\"conformance\",outcome=\"timeout\"}"),
+                1);
+        ck_assert_double_eq(
+                sample(text,
+                        "aios_gateway_requests_total{method=\"initialize\",tool=\"\",backend=\"\",outcome=\"ok\"}"),
+                1);
 
         /* Buckets are cumulative and end with +Inf, which equals the count; the sum is in seconds. */
         ck_assert_double_eq(sample(text, ECHO_BUCKET("0.0005")), 0);
@@ -122,12 +136,25 @@ START_TEST(test_scenario_renders_its_values) {
         ck_assert_double_eq(sample(text, ECHO_BUCKET("0.1")), 2);
         ck_assert_double_eq(sample(text, ECHO_BUCKET("0.25")), 3);
         ck_assert_double_eq(sample(text, ECHO_BUCKET("+Inf")), 3);
-        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"echo\"}"), 3);
-        ck_assert_double_eq_tol(sample(text, "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"echo\"}"), 0.2525, 1e-9);
-        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"" WEIRD "\",le=\"10\"}"), 0);
-        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"" WEIRD "\",le=\"+Inf\"}"), 1);
-        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_sum{method=\"initialize\",tool=\"\"}"), 0.0003);
-        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\","), 15);
+        ck_assert_double_eq(sample(text,
+                                    "aios_gateway_request_duration_seconds_count{method=\"tools/call\",tool=\"echo\"}"),
+                3);
+        ck_assert_double_eq_tol(
+                sample(text, "aios_gateway_request_duration_seconds_sum{method=\"tools/call\",tool=\"echo\"}"), 0.2525,
+                1e-9);
+        ck_assert_double_eq(sample(text,
+                                    "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"" WEIRD
+                                    "\",le=\"10\"}"),
+                0);
+        ck_assert_double_eq(sample(text,
+                                    "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"" WEIRD
+                                    "\",le=\"+Inf\"}"),
+                1);
+        ck_assert_double_eq(sample(text, "aios_gateway_request_duration_seconds_sum{method=\"initialize\",tool=\"\"}"),
+                0.0003);
+        ck_assert_uint_eq(count_lines_starting(text,
+                                  "aios_gateway_request_duration_seconds_bucket{method=\"tools/call\",tool=\"echo\","),
+                15);
 
         ck_assert_double_eq(sample(text, "aios_gateway_in_flight{backend=\"conformance\"}"), 1);
         ck_assert_double_eq(sample(text, "aios_gateway_in_flight{backend=\"web\"}"), 1);
@@ -150,7 +177,8 @@ START_TEST(test_filter_counters) {
         metrics_result_cut(m, "system_journal");
 
         _cleanup_free_ char *text = render(m);
-        ck_assert_ptr_nonnull(strstr(text, HEADER_FILTERS_REDACTIONS "aios_gateway_redactions_total{pattern=\"jwt\"} 3\n#"));
+        ck_assert_ptr_nonnull(
+                strstr(text, HEADER_FILTERS_REDACTIONS "aios_gateway_redactions_total{pattern=\"jwt\"} 3\n#"));
         ck_assert_ptr_nonnull(strstr(text, "aios_gateway_rate_limited_total{class=\"destructive\"} 2\n"));
         ck_assert_ptr_nonnull(strstr(text, "aios_gateway_results_cut_total{tool=\"system_journal\"} 1\n"));
 }
@@ -193,14 +221,15 @@ START_TEST(test_overflowing_label_sets_count_as_other) {
 
         _cleanup_free_ char *text = render(m);
         ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_requests_total{"), METRICS_SERIES_MAX + 1);
-        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_request_duration_seconds_count{"), METRICS_SERIES_MAX + 1);
+        ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_request_duration_seconds_count{"),
+                METRICS_SERIES_MAX + 1);
         ck_assert_uint_eq(count_lines_starting(text, "aios_gateway_backend_up{"), METRICS_SERIES_MAX + 1);
         ck_assert_ptr_nonnull(strstr(text,
                 "aios_gateway_requests_total{method=\"other\",tool=\"other\",backend=\"other\",outcome=\"other\"} 2\n"));
-        ck_assert_ptr_nonnull(strstr(text,
-                "aios_gateway_request_duration_seconds_count{method=\"other\",tool=\"other\"} 2\n"));
-        ck_assert_ptr_nonnull(strstr(text,
-                "aios_gateway_request_duration_seconds_sum{method=\"other\",tool=\"other\"} 0.003\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "aios_gateway_request_duration_seconds_count{method=\"other\",tool=\"other\"} 2\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "aios_gateway_request_duration_seconds_sum{method=\"other\",tool=\"other\"} 0.003\n"));
         ck_assert_ptr_nonnull(strstr(text,
                 "aios_gateway_requests_total{method=\"tools/call\",tool=\"t5\",backend=\"b\",outcome=\"ok\"} 2\n"));
         ck_assert_ptr_nonnull(strstr(text, "aios_gateway_backend_up{backend=\"other\"} 1\n"));
@@ -233,7 +262,8 @@ START_TEST(test_unusable_label_values_count_as_other) {
 
         _cleanup_free_ char *text = render(m);
         ck_assert_ptr_nonnull(strstr(text, "{endpoint=\"other\",code=\"200\"} 5\n"));
-        ck_assert_ptr_nonnull(strstr(text, "{endpoint=\"/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80\",code=\"200\"} 1\n"));
+        ck_assert_ptr_nonnull(
+                strstr(text, "{endpoint=\"/caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80\",code=\"200\"} 1\n"));
         char line[256];
         snprintf(line, sizeof(line), "{endpoint=\"%s\",code=\"200\"} 1\n", longest);
         ck_assert_ptr_nonnull(strstr(text, line));

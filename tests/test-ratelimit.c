@@ -122,7 +122,7 @@ START_TEST(test_rule_parsing) {
 
         static const char *const bad[] = { "100", "0/s", "-1/s", "10/day", "/s", "1.5/s", "10/ s", "99999999999/s" };
         FOREACH_ELEMENT(b, bad)
-                ck_assert_msg(ratelimit_rule_parse(*b, &r) == -EINVAL, "%s parsed", *b);
+        ck_assert_msg(ratelimit_rule_parse(*b, &r) == -EINVAL, "%s parsed", *b);
 }
 END_TEST
 

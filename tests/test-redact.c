@@ -37,26 +37,36 @@ START_TEST(test_private_keys) {
         static const char *const kinds[] = { "", "RSA ", "EC ", "OPENSSH ", "ENCRYPTED " };
         FOREACH_ELEMENT(kind, kinds) {
                 _cleanup_free_ char *pem = NULL;
-                ck_assert_int_ge(asprintf(&pem,
-                        "key follows\n-----BEGIN %sPRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END %sPRIVATE KEY-----\nafter",
-                        *kind, *kind), 0);
+                ck_assert_int_ge(
+                        asprintf(&pem,
+                                "key follows\n-----BEGIN %sPRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7\n-----END %sPRIVATE KEY-----\nafter",
+                                *kind, *kind),
+                        0);
                 check_redacted(r, pem, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "[REDACTED:private-key]");
                 _cleanup_free_ char *out = NULL;
                 ck_assert_int_eq(redactor_redact_string(r, pem, strlen(pem), &out, NULL, NULL), 1);
                 ck_assert_str_eq(out, "key follows\n[REDACTED:private-key]\nafter");
         }
         /* Cut off before its end: redacted to the end of the text. */
-        check_redacted(r, "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "MIIEvQ", "[REDACTED:private-key]");
+        check_redacted(r, "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "MIIEvQ",
+                "[REDACTED:private-key]");
         /* Public keys and certificates are no secret. */
-        check_untouched(r, "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----");
+        check_untouched(r,
+                "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----");
         check_untouched(r, "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----");
 }
 END_TEST
 
 START_TEST(test_aws_access_key_ids) {
         _cleanup_(redactor_freep) Redactor *r = builtin();
-        check_redacted(r, "aws_access_key_id = AKIA" "IOSFODNN7EXAMPLE\n", "IOSFODNN7EXAMPLE", "[REDACTED:aws-access-key]");
-        check_redacted(r, "\"ASIA" "Y34FZKBOKMUTVV7A\"", "Y34FZKBOKMUTVV7A", "[REDACTED:aws-access-key]");
+        check_redacted(r,
+                "aws_access_key_id = AKIA"
+                "IOSFODNN7EXAMPLE\n",
+                "IOSFODNN7EXAMPLE", "[REDACTED:aws-access-key]");
+        check_redacted(r,
+                "\"ASIA"
+                "Y34FZKBOKMUTVV7A\"",
+                "Y34FZKBOKMUTVV7A", "[REDACTED:aws-access-key]");
         check_untouched(r, "AKIA is a prefix; AKIAIOSFODNN7 is too short; XAKIAIOSFODNN7EXAMPLEX is inside a word");
 }
 END_TEST
@@ -69,7 +79,9 @@ START_TEST(test_github_tokens) {
                 ck_assert_int_ge(asprintf(&s, "token: %s%s done", *p, "16C7e42F292c6912E7710c838347Ae178B4a"), 0);
                 check_redacted(r, s, "16C7e42F292c6912E7710c838347Ae178B4a", "token: [REDACTED:github-token] done");
         }
-        check_redacted(r, "GH_TOKEN=github_pat_" "11ABCDEFG0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd",
+        check_redacted(r,
+                "GH_TOKEN=github_pat_"
+                "11ABCDEFG0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd",
                 "11ABCDEFG0abcdefghijkl", "GH_TOKEN=[REDACTED:github-token]");
         check_untouched(r, "ghp_short and gha_16C7e42F292c6912E7710c838347Ae178B4a");
 }
@@ -80,7 +92,11 @@ START_TEST(test_slack_tokens) {
         static const char *const letters = "abposr";
         for (const char *l = letters; *l; l++) {
                 _cleanup_free_ char *s = NULL;
-                ck_assert_int_ge(asprintf(&s, "SLACK=xox%c-" "1234567890-0987654321-AbCdEfGhIjKl", *l), 0);
+                ck_assert_int_ge(asprintf(&s,
+                                         "SLACK=xox%c-"
+                                         "1234567890-0987654321-AbCdEfGhIjKl",
+                                         *l),
+                        0);
                 check_redacted(r, s, "0987654321-AbCdEfGhIjKl", "SLACK=[REDACTED:slack-token]");
         }
         check_untouched(r, "xoxz-1234567890-0987654321 and xoxb- alone");
@@ -114,9 +130,12 @@ START_TEST(test_configured_patterns) {
         ck_assert_int_eq(redactor_new(false, patterns, &r, NULL), 0);
         ck_assert_uint_eq(redactor_n_patterns(r), 1);
         ck_assert_str_eq(redactor_pattern_name(r, 0), "pattern");
-        check_redacted(r, "ticket ACME-123456 and ACME-654321", "ACME-", "ticket [REDACTED:pattern] and [REDACTED:pattern]");
+        check_redacted(r, "ticket ACME-123456 and ACME-654321", "ACME-",
+                "ticket [REDACTED:pattern] and [REDACTED:pattern]");
         /* Without the built-ins, the built-in kinds pass. */
-        check_untouched(r, "AKIA" "IOSFODNN7EXAMPLE");
+        check_untouched(r,
+                "AKIA"
+                "IOSFODNN7EXAMPLE");
 
         char *bad[] = { (char *) "([a-z", NULL };
         _cleanup_(redactor_freep) Redactor *broken = NULL;
@@ -149,8 +168,10 @@ START_TEST(test_invalid_utf8_is_withheld) {
         ck_assert_int_eq(redactor_redact_string(r, s, strlen(s), &out, NULL, NULL), 1);
         ck_assert_ptr_nonnull(strstr(out, "[REDACTED:unchecked]"));
         /* Valid multi-byte text around a secret stays as it was. */
-        check_redacted(r, "Schl\xc3\xbcssel: AKIA" "IOSFODNN7EXAMPLE \xe2\x82\xac", "IOSFODNN7EXAMPLE",
-                "Schl\xc3\xbcssel: [REDACTED:aws-access-key] \xe2\x82\xac");
+        check_redacted(r,
+                "Schl\xc3\xbcssel: AKIA"
+                "IOSFODNN7EXAMPLE \xe2\x82\xac",
+                "IOSFODNN7EXAMPLE", "Schl\xc3\xbcssel: [REDACTED:aws-access-key] \xe2\x82\xac");
 }
 END_TEST
 
@@ -180,7 +201,8 @@ START_TEST(test_result_text_and_structured_content_are_redacted) {
         ck_assert_int_eq(redactor_redact_json(r, result, counts), 3);
         const char *text = json_to_string(result);
         ck_assert_ptr_null(strstr(text, "hunter2"));
-        ck_assert_str_eq(json_get_string(json_get_object(result, "structuredContent"), "key"), "[REDACTED:aws-access-key]");
+        ck_assert_str_eq(json_get_string(json_get_object(result, "structuredContent"), "key"),
+                "[REDACTED:aws-access-key]");
         for (size_t i = 0; i < n; i++)
                 if (streq(redactor_pattern_name(r, i), "aws-access-key"))
                         ck_assert_uint_eq(counts[i], 2);
@@ -238,7 +260,10 @@ START_TEST(test_cap_drops_binary_and_falls_back_to_error) {
         memset(data, 'Q', n);
         data[n] = 0;
         _cleanup_free_ char *text = NULL;
-        ck_assert_int_ge(asprintf(&text, "{\"content\":[{\"type\":\"image\",\"mimeType\":\"image/png\",\"data\":\"%s\"}]}", data), 0);
+        ck_assert_int_ge(asprintf(&text,
+                                 "{\"content\":[{\"type\":\"image\",\"mimeType\":\"image/png\",\"data\":\"%s\"}]}",
+                                 data),
+                0);
         _cleanup_json_ json_object *result = json_tokener_parse(text);
         ck_assert_int_eq(result_cap(result, 4096, "browser_screenshot"), 1);
         json_object *item = json_object_array_get_idx(json_get_array(result, "content"), 0);
@@ -248,7 +273,11 @@ START_TEST(test_cap_drops_binary_and_falls_back_to_error) {
 
         /* A large structuredContent cannot be cut: the result says so, as a tool error. */
         _cleanup_free_ char *structured = NULL;
-        ck_assert_int_ge(asprintf(&structured, "{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"structuredContent\":{\"blob\":\"%s\"}}", data), 0);
+        ck_assert_int_ge(
+                asprintf(&structured,
+                        "{\"content\":[{\"type\":\"text\",\"text\":\"ok\"}],\"structuredContent\":{\"blob\":\"%s\"}}",
+                        data),
+                0);
         _cleanup_json_ json_object *r2 = json_tokener_parse(structured);
         ck_assert_int_eq(result_cap(r2, 4096, "system_journal"), 1);
         ck_assert(json_get_bool(r2, "isError", false));

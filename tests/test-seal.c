@@ -17,7 +17,8 @@ START_TEST(test_seal_round_trip) {
         _cleanup_free_ void *data = NULL;
         size_t size;
         ck_assert_int_eq(seal(&key, "ctx", "hello", 5, &token), 0);
-        ck_assert_int_eq(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), strlen(token));
+        ck_assert_int_eq(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                strlen(token));
         ck_assert_int_eq(unseal(&key, "ctx", token, &data, &size), 0);
         ck_assert_int_eq(size, 5);
         ck_assert_str_eq(data, "hello");

@@ -25,7 +25,8 @@
  * else unlisted fails with EPERM, which the tests do not mind. */
 #define CHILD_BASICS "exit_group\nexit\nwrite\nfutex\nmadvise\nmmap\nmunmap\nrt_sigprocmask\ngetpid\n"
 /* And to create a thread or a process the ordinary way (AddressSanitizer reads /proc/self/maps in a new thread). */
-#define CHILD_THREADS CHILD_BASICS "mprotect\nclone\nset_robust_list\nrseq\nwait4\nread\ngettid\nopenat\nclose\nsched_getaffinity\n"
+#define CHILD_THREADS                                                                                                  \
+        CHILD_BASICS "mprotect\nclone\nset_robust_list\nrseq\nwait4\nread\ngettid\nopenat\nclose\nsched_getaffinity\n"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HAVE_ASAN 1
@@ -182,7 +183,8 @@ START_TEST(test_unknown_syscall_names_are_skipped) {
         /* mmap2 and socketcall exist on 32-bit architectures only (on those, pick others: the point is a name
          * libseccomp knows but this architecture lacks, and one nobody knows). */
 #if defined(__x86_64__) || defined(__aarch64__)
-        ck_assert_int_eq(parse("unknown", "read\nmmap2\nsocketcall\nno_such_syscall_at_all\n!no_such_either\n", &ctx), 0);
+        ck_assert_int_eq(parse("unknown", "read\nmmap2\nsocketcall\nno_such_syscall_at_all\n!no_such_either\n", &ctx),
+                0);
 #else
         ck_assert_int_eq(parse("unknown", "read\nno_such_syscall_at_all\n!no_such_either\n", &ctx), 0);
 #endif
@@ -193,29 +195,29 @@ END_TEST
 
 START_TEST(test_malformed_lines_are_rejected) {
         static const char *const bad[] = {
-                "read write\n",      /* two names on a line */
-                "Read\n",            /* not a syscall name */
-                "!\n",               /* kill-listing nothing */
-                "! ptrace\n",        /* a blank after ! */
+                "read write\n", /* two names on a line */
+                "Read\n",       /* not a syscall name */
+                "!\n",          /* kill-listing nothing */
+                "! ptrace\n",   /* a blank after ! */
                 "!!ptrace\n",
                 "read;\n",
-                "@include\n",        /* include of nothing */
+                "@include\n", /* include of nothing */
                 "@include ../etc/passwd\n",
                 "@include a/b\n",
                 "@include .hidden\n",
                 "@include a b\n",
                 "@includebase\n",
-                "@exclude base\n",   /* no such directive */
+                "@exclude base\n", /* no such directive */
                 "@\n",
-                "@socket\n",         /* no family */
+                "@socket\n", /* no family */
                 "@socket AF_FOO\n",
                 "@socket af_unix\n",
                 "@socket 1\n",
                 "@socketAF_UNIX\n",
-                "socket\n",          /* only through @socket */
-                "clone3\n",          /* ENOSYS in every filter */
+                "socket\n", /* only through @socket */
+                "clone3\n", /* ENOSYS in every filter */
                 "!clone3\n",
-                "unshare\n",         /* kills in every filter */
+                "unshare\n", /* kills in every filter */
                 "setns\n",
         };
         _cleanup_free_ char *base = write_list("base", "read\n");
@@ -277,7 +279,9 @@ static char *shipped_dir = NULL;
 static char *source_dir(const char *sub) {
         char *path;
         const char *slash = strrchr(__FILE__, '/');
-        ck_assert_int_ge(asprintf(&path, "%.*s/../%s", slash ? (int) (slash - __FILE__) : 1, slash ? __FILE__ : ".", sub), 0);
+        ck_assert_int_ge(asprintf(&path, "%.*s/../%s", slash ? (int) (slash - __FILE__) : 1, slash ? __FILE__ : ".",
+                                 sub),
+                0);
         return path;
 }
 
@@ -285,7 +289,8 @@ static char *shipped_list(const char *name) {
         char *path;
         _cleanup_free_ char *d = shipped_dir ? strdup(shipped_dir) : source_dir("seccomp");
         ck_assert_int_ge(asprintf(&path, "%s/%s.syscalls", d, name), 0);
-        ck_assert_msg(access(path, R_OK) == 0, "%s not found (set AIOS_SECCOMP_DIR to the source tree's seccomp/)", path);
+        ck_assert_msg(access(path, R_OK) == 0, "%s not found (set AIOS_SECCOMP_DIR to the source tree's seccomp/)",
+                path);
         return path;
 }
 
@@ -297,7 +302,8 @@ static unsigned foreach_shipped_list(void (*fn)(const char *name)) {
         unsigned n = 0;
         for (struct dirent *de; (de = readdir(dd));) {
                 size_t l = strlen(de->d_name);
-                if (de->d_name[0] == '.' || l <= strlen(".syscalls") || !streq(de->d_name + l - strlen(".syscalls"), ".syscalls"))
+                if (de->d_name[0] == '.' || l <= strlen(".syscalls") ||
+                        !streq(de->d_name + l - strlen(".syscalls"), ".syscalls"))
                         continue;
                 _cleanup_free_ char *name = strndup(de->d_name, l - strlen(".syscalls"));
                 fn(name);
@@ -608,8 +614,8 @@ static int child_clone_with_namespace(void) {
 }
 
 START_TEST(test_clone_with_namespace_flags_kills) {
-        static const unsigned long flags[] = { CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
-                CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME };
+        static const unsigned long flags[] = { CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+                CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME };
         /* With clone allowed, and with clone not listed at all (where it would fail with EPERM otherwise). */
         static const char *const lists[] = { CHILD_THREADS, CHILD_BASICS };
         FOREACH_ELEMENT(list, lists) {
@@ -617,8 +623,8 @@ START_TEST(test_clone_with_namespace_flags_kills) {
                 FOREACH_ELEMENT(f, flags) {
                         clone_flag = *f;
                         int status = run_in_child(child_clone_with_namespace);
-                        ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
-                                "clone with 0x%lx: status %d", *f, status);
+                        ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "clone with 0x%lx: status %d",
+                                *f, status);
                 }
         }
 }
@@ -707,7 +713,8 @@ static int child_socket_union(void) {
 
 START_TEST(test_socket_families_add_up_over_includes) {
         _cleanup_free_ char *base = write_list("base", "@socket AF_UNIX\n");
-        _cleanup_free_ char *path = write_list("runtime", "@include base\n@socket\tAF_INET # IPv4 only\n" CHILD_BASICS "close\n");
+        _cleanup_free_ char *path =
+                write_list("runtime", "@include base\n@socket\tAF_INET # IPv4 only\n" CHILD_BASICS "close\n");
         assert_exited_zero(run_in_child(child_socket_union));
 }
 END_TEST
@@ -769,11 +776,13 @@ static void assert_families_match_unit(const char *name) {
 
         probe_list = name;
         int status = run_in_child(child_probe_families);
-        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 255, "%s: the probe failed (status %d)", name, status);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 255, "%s: the probe failed (status %d)", name,
+                status);
         int got = WEXITSTATUS(status);
         ck_assert_msg((got & have) == (want & have),
                 "%s.syscalls lets socket() open families 0x%x, its unit's RestrictAddressFamilies= 0x%x (bits: "
-                "AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET)", name, got & have, want & have);
+                "AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, AF_PACKET)",
+                name, got & have, want & have);
 }
 
 START_TEST(test_shipped_lists_open_the_families_their_units_allow) {
@@ -842,7 +851,7 @@ static void daemon_start(Daemon *d, const char *binary) {
         int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
         ck_assert_int_ge(saved, 0);
         ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
-        test_server_start(&d->server, binary, (const char *const[]) { "--no-bus", "--log-level=debug", NULL });
+        test_server_start(&d->server, binary, (const char *const[]){ "--no-bus", "--log-level=debug", NULL });
         ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
         close(saved);
         close(fd);

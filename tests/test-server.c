@@ -63,7 +63,8 @@ void test_server_stop(TestServer *s) {
                 pid_t p = waitpid(s->pid, &status, WNOHANG);
                 if (p == s->pid) {
                         s->pid = 0;
-                        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server exited with status %d", status);
+                        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "server exited with status %d",
+                                status);
                         return;
                 }
                 usleep(10000);
@@ -77,7 +78,8 @@ void test_server_stop(TestServer *s) {
 int test_connect(TestServer *s) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         ck_assert_int_ge(fd, 0);
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(s->port),
+        struct sockaddr_in sa = { .sin_family = AF_INET,
+                .sin_port = htons(s->port),
                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         ck_assert_int_eq(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
         return fd;
@@ -86,7 +88,7 @@ int test_connect(TestServer *s) {
 void http_reply_clear(HttpReply *r) {
         free(r->headers);
         free(r->body);
-        *r = (HttpReply) {};
+        *r = (HttpReply){};
 }
 
 const char *http_reply_header(const HttpReply *r, const char *name, char *buf, size_t size) {
@@ -182,7 +184,7 @@ int http_raw(TestServer *s, const char *raw, size_t len, HttpReply *ret) {
 
         size_t size = 0, allocated = 64 * 1024;
         char *buf = malloc(allocated);
-        *ret = (HttpReply) {};
+        *ret = (HttpReply){};
         for (;;) {
                 struct pollfd p = { .fd = fd, .events = POLLIN };
                 if (poll(&p, 1, 10000) <= 0)

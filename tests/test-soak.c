@@ -65,8 +65,11 @@ START_TEST(test_megabyte_uris_are_not_kept) {
         char session[128];
         snprintf(session, sizeof(session), "%s", mcp_test_initialize(&server, "2025-11-25"));
         _cleanup_free_ char *long_part = filler(MIB), *body = NULL;
-        ck_assert_int_ge(asprintf(&body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\","
-                                         "\"params\":{\"uri\":\"test://template/%s/data\"}}", long_part), 0);
+        ck_assert_int_ge(asprintf(&body,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\","
+                                 "\"params\":{\"uri\":\"test://template/%s/data\"}}",
+                                 long_part),
+                0);
         (void) post(session, body); /* the first round's buffers are the baseline */
         long before = server_rss_kib();
         for (int i = 0; i < 100; i++)
@@ -80,16 +83,20 @@ END_TEST
 
 START_TEST(test_megabyte_capabilities_are_not_kept) {
         _cleanup_free_ char *big = filler(MIB), *body = NULL;
-        ck_assert_int_ge(asprintf(&body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
-                                         "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{\"x\":\"%s\"},"
-                                         "\"clientInfo\":{\"name\":\"soak\",\"version\":\"1\"}}}", big), 0);
+        ck_assert_int_ge(asprintf(&body,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                                 "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{\"x\":\"%s\"},"
+                                 "\"clientInfo\":{\"name\":\"soak\",\"version\":\"1\"}}}",
+                                 big),
+                0);
         HttpReply r = {};
         ck_assert_int_eq(http_call(&server, "POST", NULL, body, &r), 200);
         http_reply_clear(&r);
         long before = server_rss_kib();
         for (int i = 0; i < 40; i++) {
                 ck_assert_int_eq(http_call(&server, "POST", NULL, body, &r), 200);
-                ck_assert_msg(strstr(r.body ?: "", "capabilities\\\" is larger than 65536 bytes"), "%.300s", r.body ?: "(none)");
+                ck_assert_msg(strstr(r.body ?: "", "capabilities\\\" is larger than 65536 bytes"), "%.300s",
+                        r.body ?: "(none)");
                 http_reply_clear(&r);
         }
         long grown = server_rss_kib() - before;
@@ -105,8 +112,11 @@ START_TEST(test_subscriptions_stop_at_the_session_limit) {
         long before = server_rss_kib();
         for (int i = 0; i <= 1000; i++) {
                 _cleanup_free_ char *body = NULL;
-                ck_assert_int_ge(asprintf(&body, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"resources/subscribe\","
-                                                 "\"params\":{\"uri\":\"test://template/%d%s/data\"}}", i, i, part), 0);
+                ck_assert_int_ge(asprintf(&body,
+                                         "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"resources/subscribe\","
+                                         "\"params\":{\"uri\":\"test://template/%d%s/data\"}}",
+                                         i, i, part),
+                        0);
                 const char *reply = post(session, body);
                 if (i < 1000)
                         ck_assert_msg(strstr(reply, "\"result\""), "subscription %d: %s", i, reply);

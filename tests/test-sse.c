@@ -134,11 +134,17 @@ START_TEST(test_id_persists_and_retry_is_read) {
 END_TEST
 
 START_TEST(test_a_bom_at_the_start_is_skipped) {
-        check_stream("\xEF\xBB\xBF" "data: a\n\n", "-|-|a\n");
+        check_stream("\xEF\xBB\xBF"
+                     "data: a\n\n",
+                "-|-|a\n");
         /* Only one, and only at the start: a second one makes a field of another name. */
-        check_stream("\xEF\xBB\xBF\xEF\xBB\xBF" "data: a\n\ndata: b\n\n", "-|-|b\n");
+        check_stream("\xEF\xBB\xBF\xEF\xBB\xBF"
+                     "data: a\n\ndata: b\n\n",
+                "-|-|b\n");
         /* The start of one that is not one is text. */
-        check_stream("\xEF\xBB" "data: a\n\ndata: b\n\n", "-|-|b\n");
+        check_stream("\xEF\xBB"
+                     "data: a\n\ndata: b\n\n",
+                "-|-|b\n");
 }
 END_TEST
 

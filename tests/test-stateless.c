@@ -8,8 +8,9 @@
 #include "mcp-request.h"
 #include "test-util.h"
 
-#define META_WITH(caps) \
-        "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":" caps "}"
+#define META_WITH(caps)                                                                                                              \
+        "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":" caps \
+        "}"
 #define META META_WITH("{\"elicitation\":{},\"sampling\":{}}")
 
 static void on_name(McpRequest *req, json_object *result, json_object *error, void *userdata) {
@@ -51,14 +52,9 @@ static int tool_plain(McpRequest *req, json_object *args) {
         return mcp_request_reply_text(req, "plain");
 }
 
-static const McpTool tools[] = {
-        { .name = "ask_name", .handler = tool_ask_name },
-        { .name = "two_steps", .handler = tool_two_steps },
-        { .name = "needs_roots", .handler = tool_needs_roots },
-        { .name = "logs", .handler = tool_logs },
-        { .name = "plain", .handler = tool_plain },
-        {}
-};
+static const McpTool tools[] = { { .name = "ask_name", .handler = tool_ask_name },
+        { .name = "two_steps", .handler = tool_two_steps }, { .name = "needs_roots", .handler = tool_needs_roots },
+        { .name = "logs", .handler = tool_logs }, { .name = "plain", .handler = tool_plain }, {} };
 
 static const McpServerDefinition definition = { .name = "stateless-test", .version = "1", .tools = tools };
 static const McpTool late_tool = { .name = "late", .handler = tool_plain };
@@ -96,7 +92,8 @@ static json_object *result_of(json_object *reply) {
 static json_object *call(const char *tool, const char *extra) {
         char text[8192];
         snprintf(text, sizeof(text),
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\",\"arguments\":{}%s," META "}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\",\"arguments\":{}%s," META
+                "}}",
                 tool, extra);
         return send(text);
 }
@@ -109,21 +106,28 @@ static char *state_of(json_object *reply) {
 }
 
 START_TEST(test_missing_meta_is_invalid_params) {
-        ck_assert_int_eq(error_code(send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}")), -32602);
-        ck_assert_int_eq(error_code(send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":"
-                                         "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}")), -32602);
-        ck_assert_int_eq(error_code(send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{" META_WITH("{}")
-                                         ",\"x\":1,\"_meta2\":{}}}")), 0);
-        json_object *reply = send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
-                                  "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{},"
-                                  "\"io.modelcontextprotocol/logLevel\":\"loud\"}}}");
+        ck_assert_int_eq(error_code(send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{}}")),
+                -32602);
+        ck_assert_int_eq(error_code(
+                                 send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":"
+                                      "{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}")),
+                -32602);
+        ck_assert_int_eq(error_code(
+                                 send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{" META_WITH(
+                                         "{}") ",\"x\":1,\"_meta2\":{}}}")),
+                0);
+        json_object *reply = send(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+                "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{},"
+                "\"io.modelcontextprotocol/logLevel\":\"loud\"}}}");
         ck_assert_int_eq(error_code(reply), -32602);
 }
 END_TEST
 
 START_TEST(test_unsupported_version_lists_supported) {
-        json_object *reply = send("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
-                                  "\"io.modelcontextprotocol/protocolVersion\":\"2099-01-01\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
+        json_object *reply = send(
+                "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+                "\"io.modelcontextprotocol/protocolVersion\":\"2099-01-01\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}");
         ck_assert_int_eq(error_code(reply), -32022);
         json_object *data = json_get_object(json_get_object(reply, "error"), "data");
         ck_assert_str_eq(json_get_string(data, "requested"), "2099-01-01");
@@ -137,18 +141,21 @@ START_TEST(test_session_methods_are_not_found) {
                 "resources/unsubscribe", "no/such/method" };
         FOREACH_ELEMENT(m, removed) {
                 char text[512];
-                snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{" META "}}", *m);
+                snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":{" META "}}",
+                        *m);
                 ck_assert_int_eq(error_code(send(text)), -32601);
         }
 }
 END_TEST
 
 START_TEST(test_discover_and_result_fields) {
-        json_object *r = result_of(send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{" META "}}"));
+        json_object *r =
+                result_of(send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{" META "}}"));
         ck_assert_ptr_nonnull(r);
         ck_assert_str_eq(json_to_string(json_get_array(r, "supportedVersions")), "[\"2026-07-28\"]");
         ck_assert_ptr_nonnull(json_get_object(json_get_object(r, "capabilities"), "tools"));
-        ck_assert_str_eq(json_get_string(json_get_object(json_get_object(r, "_meta"), "io.modelcontextprotocol/serverInfo"),
+        ck_assert_str_eq(json_get_string(json_get_object(json_get_object(r, "_meta"),
+                                                 "io.modelcontextprotocol/serverInfo"),
                                  "name"),
                 "stateless-test");
 
@@ -174,13 +181,17 @@ START_TEST(test_round_trip) {
         _cleanup_free_ char *state = state_of(capture.reply);
 
         /* Answered without the state: the handler runs again and finds the answer. */
-        r = result_of(call("ask_name", ",\"inputResponses\":{\"name\":{\"action\":\"accept\",\"content\":{\"name\":\"Ada\"}}}"));
-        ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(r, "content"), 0), "text"), "Hello, Ada");
+        r = result_of(call("ask_name",
+                ",\"inputResponses\":{\"name\":{\"action\":\"accept\",\"content\":{\"name\":\"Ada\"}}}"));
+        ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(r, "content"), 0), "text"),
+                "Hello, Ada");
 
         /* With the state, and extra answers that nobody asked for. */
         char extra[4096];
-        snprintf(extra, sizeof(extra), ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
-                 "\"content\":{\"name\":\"Ada\"}},\"unasked\":{\"action\":\"decline\"}}", state);
+        snprintf(extra, sizeof(extra),
+                ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
+                "\"content\":{\"name\":\"Ada\"}},\"unasked\":{\"action\":\"decline\"}}",
+                state);
         r = result_of(call("ask_name", extra));
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(r, "content"), 0), "text"),
                 "Hello, Ada (resumed)");
@@ -203,9 +214,11 @@ START_TEST(test_state_carries_earlier_answers) {
 
         /* Round three has only the second answer; the first comes from the state. */
         char extra[4096];
-        snprintf(extra, sizeof(extra), ",\"requestState\":\"%s\",\"inputResponses\":{\"second\":{\"action\":\"accept\"}}", state);
+        snprintf(extra, sizeof(extra),
+                ",\"requestState\":\"%s\",\"inputResponses\":{\"second\":{\"action\":\"accept\"}}", state);
         r = result_of(call("two_steps", extra));
-        ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(r, "content"), 0), "text"), "both answered");
+        ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(r, "content"), 0), "text"),
+                "both answered");
 
         /* Without the state round three is asked the first question again. */
         r = result_of(call("two_steps", ",\"inputResponses\":{\"second\":{\"action\":\"accept\"}}"));
@@ -217,7 +230,8 @@ static void assert_state_refused(const char *tool, const char *state, const char
         char text[8192];
         snprintf(text, sizeof(text),
                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"%s\",\"arguments\":%s,"
-                "\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\",\"content\":{\"name\":\"x\"}}}," META "}}",
+                "\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\",\"content\":{\"name\":\"x\"}}}," META
+                "}}",
                 tool, args, state);
         json_object *reply = send(text);
         ck_assert_int_eq(error_code(reply), -32602);
@@ -241,7 +255,7 @@ START_TEST(test_truncated_state_is_refused) {
         call("ask_name", "");
         _cleanup_free_ char *state = state_of(capture.reply);
         size_t n = strlen(state);
-        FOREACH_ELEMENT(keep, ((size_t[]) { 0, 1, 16, n / 2, n - 1 })) {
+        FOREACH_ELEMENT(keep, ((size_t[]){ 0, 1, 16, n / 2, n - 1 })) {
                 char cut[4096];
                 snprintf(cut, sizeof(cut), "%.*s", (int) *keep, state);
                 assert_state_refused("ask_name", cut, "{}", "integrity");
@@ -273,8 +287,10 @@ START_TEST(test_foreign_state_is_refused) {
         _cleanup_free_ char *shared = state_of(capture.reply);
         server = other;
         char extra[4096];
-        snprintf(extra, sizeof(extra), ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
-                 "\"content\":{\"name\":\"Bo\"}}}", shared);
+        snprintf(extra, sizeof(extra),
+                ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
+                "\"content\":{\"name\":\"Bo\"}}}",
+                shared);
         json_object *r = result_of(call("ask_name", extra));
         server = mine;
         ck_assert_ptr_nonnull(r);
@@ -295,8 +311,11 @@ static json_object *call_as(const char *principal, const char *arguments, const 
         current_principal = principal;
 
         _cleanup_free_ char *text = NULL;
-        ck_assert_int_ge(asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
-                                         "\"ask_name\",\"arguments\":%s%s," META "}}", arguments, extra), 0);
+        ck_assert_int_ge(asprintf(&text,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":"
+                                 "\"ask_name\",\"arguments\":%s%s," META "}}",
+                                 arguments, extra),
+                0);
         _cleanup_json_ json_object *m = NULL;
         ck_assert_int_eq(json_parse_strict(text, strlen(text), &m, NULL), 0);
         capture_reset(&capture);
@@ -317,8 +336,11 @@ static const char *outcome(json_object *reply) {
 
 static const char *resume_as(const char *principal, const char *arguments, const char *state) {
         _cleanup_free_ char *extra = NULL;
-        ck_assert_int_ge(asprintf(&extra, ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
-                                          "\"content\":{\"name\":\"Di\"}}}", state), 0);
+        ck_assert_int_ge(asprintf(&extra,
+                                 ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
+                                 "\"content\":{\"name\":\"Di\"}}}",
+                                 state),
+                0);
         return outcome(call_as(principal, arguments, extra));
 }
 
@@ -368,19 +390,23 @@ START_TEST(test_relay_passes_state_on_to_its_tools) {
         static const char *const no_methods[] = { NULL };
         static const McpRelay relay = { .request = relay_nothing, .methods = no_methods };
         static const McpTool relayed[] = { { .name = "far", .handler = tool_show_state }, {} };
-        static const McpServerDefinition relay_definition = { .name = "relay", .version = "1", .tools = relayed,
-                                                              .relay = &relay };
+        static const McpServerDefinition relay_definition = { .name = "relay",
+                .version = "1",
+                .tools = relayed,
+                .relay = &relay };
         _cleanup_(mcp_server_freep) McpServer *front = NULL;
         ck_assert_int_ge(mcp_server_new(&front, &relay_definition, event, NULL), 0);
 
-        static const char text[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"far\","
-                                   "\"arguments\":{},\"requestState\":\"sealed-by-the-backend\",\"inputResponses\":{}," META "}}";
+        static const char text[] =
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"far\","
+                "\"arguments\":{},\"requestState\":\"sealed-by-the-backend\",\"inputResponses\":{}," META "}}";
         json_object *reply = capture_dispatch_stateless(&capture, front, event, text);
         ck_assert_str_eq(outcome(reply), "state: sealed-by-the-backend");
 
         /* A server of its own still opens (and here refuses) what it did not seal. */
-        static const char own[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"plain\","
-                                  "\"arguments\":{},\"requestState\":\"sealed-by-the-backend\"," META "}}";
+        static const char own[] =
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"plain\","
+                "\"arguments\":{},\"requestState\":\"sealed-by-the-backend\"," META "}}";
         ck_assert_int_eq(error_code(send(own)), -32602);
 }
 END_TEST
@@ -393,8 +419,11 @@ START_TEST(test_listen_subscriptions_are_bounded) {
         char *p = uris;
         for (size_t i = 0; i < n; i++)
                 p += sprintf(p, "%s\"test://r/%zu\"", i ? "," : "", i);
-        ck_assert_int_ge(asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscriptions/listen\",\"params\":{"
-                                         "\"notifications\":{\"resourceSubscriptions\":[%s]}," META "}}", uris), 0);
+        ck_assert_int_ge(asprintf(&text,
+                                 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscriptions/listen\",\"params\":{"
+                                 "\"notifications\":{\"resourceSubscriptions\":[%s]}," META "}}",
+                                 uris),
+                0);
         json_object *reply = send(text);
         ck_assert_int_eq(error_code(reply), -32602);
         ck_assert_ptr_nonnull(strstr(outcome(reply), "at most 1000 URIs"));
@@ -409,12 +438,17 @@ START_TEST(test_replayed_state_is_idempotent_until_it_expires) {
         call("ask_name", "");
         _cleanup_free_ char *state = state_of(capture.reply);
         char extra[4096];
-        snprintf(extra, sizeof(extra), ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
-                 "\"content\":{\"name\":\"Cy\"}}}", state);
+        snprintf(extra, sizeof(extra),
+                ",\"requestState\":\"%s\",\"inputResponses\":{\"name\":{\"action\":\"accept\","
+                "\"content\":{\"name\":\"Cy\"}}}",
+                state);
         /* The same state twice gives the same answer: there is nothing stored on the server to use up. */
         for (int i = 0; i < 2; i++)
-                ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(result_of(call("ask_name", extra)),
-                                                         "content"), 0), "text"),
+                ck_assert_str_eq(json_get_string(json_object_array_get_idx(json_get_array(result_of(call("ask_name",
+                                                                                                  extra)),
+                                                                                   "content"),
+                                                         0),
+                                         "text"),
                         "Hello, Cy (resumed)");
 
         mcp_server_set_request_state_ttl(server, 0);
@@ -426,16 +460,20 @@ END_TEST
 
 START_TEST(test_missing_capability_is_refused) {
         char text[1024];
-        snprintf(text, sizeof(text), "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"needs_roots\"," META "}}");
+        snprintf(text, sizeof(text),
+                "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"needs_roots\"," META
+                "}}");
         json_object *reply = send(text);
         ck_assert_int_eq(error_code(reply), -32021);
-        json_object *required = json_get_object(json_get_object(json_get_object(reply, "error"), "data"), "requiredCapabilities");
+        json_object *required =
+                json_get_object(json_get_object(json_get_object(reply, "error"), "data"), "requiredCapabilities");
         ck_assert_ptr_nonnull(json_get_object(required, "roots"));
 }
 END_TEST
 
 START_TEST(test_headers_are_checked_against_the_body) {
-        static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"plain\"," META "}}";
+        static const char body[] =
+                "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"plain\"," META "}}";
         _cleanup_json_ json_object *m = NULL;
         ck_assert_int_eq(json_parse_strict(body, strlen(body), &m, NULL), 0);
 
@@ -483,10 +521,12 @@ END_TEST
 START_TEST(test_listen_acknowledges_and_filters) {
         Capture tools_listener = {}, prompts_listener = {};
         _cleanup_json_ json_object *a = NULL, *b = NULL;
-        static const char tools_text[] = "{\"jsonrpc\":\"2.0\",\"id\":\"t\",\"method\":\"subscriptions/listen\",\"params\":{"
-                                         "\"notifications\":{\"toolsListChanged\":true,\"unknownFlag\":true}," META "}}";
-        static const char prompts_text[] = "{\"jsonrpc\":\"2.0\",\"id\":\"p\",\"method\":\"subscriptions/listen\",\"params\":{"
-                                           "\"notifications\":{\"promptsListChanged\":true}," META "}}";
+        static const char tools_text[] =
+                "{\"jsonrpc\":\"2.0\",\"id\":\"t\",\"method\":\"subscriptions/listen\",\"params\":{"
+                "\"notifications\":{\"toolsListChanged\":true,\"unknownFlag\":true}," META "}}";
+        static const char prompts_text[] =
+                "{\"jsonrpc\":\"2.0\",\"id\":\"p\",\"method\":\"subscriptions/listen\",\"params\":{"
+                "\"notifications\":{\"promptsListChanged\":true}," META "}}";
         ck_assert_int_eq(json_parse_strict(tools_text, strlen(tools_text), &a, NULL), 0);
         ck_assert_int_eq(json_parse_strict(prompts_text, strlen(prompts_text), &b, NULL), 0);
         McpExchange *xa = NULL, *xb = NULL;

@@ -84,10 +84,12 @@ static int child_finish(Child *c) {
 START_TEST(test_stdio_session_works_line_by_line) {
         Child c;
         child_start(&c);
-        child_send(&c, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}\n");
+        child_send(&c,
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{}}}\n");
         ck_assert_ptr_nonnull(strstr(child_line(&c), "\"protocolVersion\":\"2025-11-25\""));
         child_send(&c, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
-        child_send(&c, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"}}\n");
+        child_send(&c,
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"}}\n");
         ck_assert_ptr_nonnull(strstr(child_line(&c), "This is a simple text response for testing."));
         ck_assert_int_eq(child_finish(&c), 0);
 }

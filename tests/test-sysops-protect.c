@@ -84,8 +84,8 @@ static void allowed(UnitAction action, const char *name) {
 }
 
 /* The action is refused, and the reason contains each of the texts given (NULL-terminated). */
-static void refused_with(const char *protected_list, const char *controllable_list, UnitAction action,
-        const char *name, ...) {
+static void refused_with(const char *protected_list, const char *controllable_list, UnitAction action, const char *name,
+        ...) {
         _cleanup_free_ char *why = decide(protected_list, controllable_list, action, name);
         ck_assert_msg(why, "%s %s was allowed", unit_actions[action].name, name);
         va_list ap;
@@ -108,32 +108,73 @@ static bool is_protected(const char *name) {
 
 static const char *const protected_by_default[] = {
         "debug-shell.service",
-        "sleep.target", "suspend.target", "hibernate.target", "hybrid-sleep.target", "suspend-then-hibernate.target",
+        "sleep.target",
+        "suspend.target",
+        "hibernate.target",
+        "hybrid-sleep.target",
+        "suspend-then-hibernate.target",
         "systemd-suspend.service",
-        "rescue.target", "emergency.target", "halt.target", "kexec.target", "poweroff.target", "reboot.target",
-        "factory-reset.target", "ctrl-alt-del.target", "default.target", "graphical.target", "multi-user.target",
+        "rescue.target",
+        "emergency.target",
+        "halt.target",
+        "kexec.target",
+        "poweroff.target",
+        "reboot.target",
+        "factory-reset.target",
+        "ctrl-alt-del.target",
+        "default.target",
+        "graphical.target",
+        "multi-user.target",
         "systemd-reboot.service",
-        "networking.service", "NetworkManager.service", "systemd-networkd.service", "systemd-resolved.service",
-        "ssh.service", "ssh.socket", "sshd.service", "systemd-user-sessions.service",
-        "getty@tty1.service", "getty@.service", "serial-getty@ttyS0.service",
-        "user.slice", "user-1000.slice", "user@1000.service", "system.slice", "-.slice", "init.scope",
-        "dbus.service", "dbus.socket", "systemd-journald.service", "systemd-logind.service", "polkit.service",
-        "systemd-udevd.service", "aios-sysopsd.service", "aios-gatewayd.socket", "aios.target",
+        "networking.service",
+        "NetworkManager.service",
+        "systemd-networkd.service",
+        "systemd-resolved.service",
+        "ssh.service",
+        "ssh.socket",
+        "sshd.service",
+        "systemd-user-sessions.service",
+        "getty@tty1.service",
+        "getty@.service",
+        "serial-getty@ttyS0.service",
+        "user.slice",
+        "user-1000.slice",
+        "user@1000.service",
+        "system.slice",
+        "-.slice",
+        "init.scope",
+        "dbus.service",
+        "dbus.socket",
+        "systemd-journald.service",
+        "systemd-logind.service",
+        "polkit.service",
+        "systemd-udevd.service",
+        "aios-sysopsd.service",
+        "aios-gatewayd.socket",
+        "aios.target",
 };
 
 START_TEST(test_the_defaults_protect_what_reaches_and_runs_the_host) {
         FOREACH_ELEMENT(name, protected_by_default)
-                ck_assert_msg(is_protected(*name), "%s is not protected", *name);
+        ck_assert_msg(is_protected(*name), "%s is not protected", *name);
 }
 END_TEST
 
 START_TEST(test_ordinary_units_are_not_protected) {
         static const char *const ordinary[] = {
-                "cron.service", "nginx.service", "apt-daily.timer", "getty-static.service", "user-runtime.service",
-                "x-.slice", "system-getty.slice", "my-dbus.service", "debug-shell.socket", "sshd-keygen.service",
+                "cron.service",
+                "nginx.service",
+                "apt-daily.timer",
+                "getty-static.service",
+                "user-runtime.service",
+                "x-.slice",
+                "system-getty.slice",
+                "my-dbus.service",
+                "debug-shell.socket",
+                "sshd-keygen.service",
         };
         FOREACH_ELEMENT(name, ordinary)
-                ck_assert_msg(!is_protected(*name), "%s is protected", *name);
+        ck_assert_msg(!is_protected(*name), "%s is protected", *name);
 }
 END_TEST
 
@@ -496,17 +537,18 @@ START_TEST(test_enable_reaching_a_protected_unit_is_refused) {
                 "/etc/systemd/system/app.service");
         ck_assert_ptr_null(unit_policy_changes_refusal(p, own, &why));
         /* Also=debug-shell.service in its [Install]. */
-        _cleanup_json_ json_object *also = changes("symlink", "/etc/systemd/system/getty.target.wants/debug-shell.service",
-                "/lib/systemd/system/debug-shell.service");
+        _cleanup_json_ json_object *also =
+                changes("symlink", "/etc/systemd/system/getty.target.wants/debug-shell.service",
+                        "/lib/systemd/system/debug-shell.service");
         ck_assert_str_eq(unit_policy_changes_refusal(p, also, &why), "debug-shell.service");
         ck_assert_str_eq(why, "is protected");
         /* Alias=dbus.service in its [Install]: the unit would take dbus.service's name. */
-        _cleanup_json_ json_object *alias = changes("symlink", "/etc/systemd/system/dbus.service",
-                "/etc/systemd/system/app.service");
+        _cleanup_json_ json_object *alias =
+                changes("symlink", "/etc/systemd/system/dbus.service", "/etc/systemd/system/app.service");
         ck_assert_str_eq(unit_policy_changes_refusal(p, alias, &why), "dbus.service");
         /* Disable with Also=ssh.service. */
-        _cleanup_json_ json_object *unlink = changes("unlink", "/etc/systemd/system/multi-user.target.wants/ssh.service",
-                NULL);
+        _cleanup_json_ json_object *unlink =
+                changes("unlink", "/etc/systemd/system/multi-user.target.wants/ssh.service", NULL);
         ck_assert_str_eq(unit_policy_changes_refusal(p, unlink, &why), "ssh.service");
 
         /* And with an allow-list, a unit outside it. */

@@ -94,8 +94,9 @@ static json_object *parse(const char *text) {
 /* Sends a request; returns its result (owned by capture), failing on a JSON-RPC error. */
 static json_object *request(const char *method, const char *params) {
         char *text = NULL;
-        ck_assert_int_ge(asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"%s\",\"params\":%s}", next_id++, method,
-                                 params), 0);
+        ck_assert_int_ge(asprintf(&text, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"%s\",\"params\":%s}", next_id++,
+                                 method, params),
+                0);
         json_object *reply = capture_dispatch(&capture, server, session, event, text);
         free(text);
         json_object *result = json_get_object(reply, "result");
@@ -114,8 +115,10 @@ static json_object *call(const char *tool, const char *arguments) {
                 ck_assert_msg(structured, "%s: no structuredContent", tool);
                 _cleanup_json_ json_object *schema = parse(tool_find(tool)->output_schema);
                 _cleanup_free_ char *error = NULL;
-                ck_assert_msg(jsonschema_validate(schema, structured, &error) == 1, "%s: structuredContent does not match "
-                              "its outputSchema: %s", tool, strempty(error));
+                ck_assert_msg(jsonschema_validate(schema, structured, &error) == 1,
+                        "%s: structuredContent does not match "
+                        "its outputSchema: %s",
+                        tool, strempty(error));
         }
         return result;
 }
@@ -129,8 +132,8 @@ static void call_fails(const char *tool, const char *arguments, const char *what
         json_object *result = call(tool, arguments);
         ck_assert_msg(json_get_bool(result, "isError", false), "%s %s should fail, gave %s", tool, arguments,
                 json_to_string(result));
-        ck_assert_msg(strstr(strempty(text_of(result)), what), "%s %s: expected \"%s\" in \"%s\"", tool, arguments, what,
-                text_of(result));
+        ck_assert_msg(strstr(strempty(text_of(result)), what), "%s %s: expected \"%s\" in \"%s\"", tool, arguments,
+                what, text_of(result));
 }
 
 static json_object *structured_of(json_object *result) {
@@ -171,13 +174,14 @@ START_TEST(test_tools_declare_schemas_annotations_and_their_polkit_action) {
                 ck_assert_msg(json_get_string(t, "title") && json_get_string(t, "description"), "%s: title", name);
                 json_object *input = json_get_object(t, "inputSchema"), *extra;
                 ck_assert_msg(json_object_object_get_ex(input, "additionalProperties", &extra) &&
-                                      !json_object_get_boolean(extra),
+                                !json_object_get_boolean(extra),
                         "%s: inputSchema allows additional properties", name);
                 ck_assert_msg(json_get_object(t, "outputSchema"), "%s: no outputSchema", name);
                 json_object *annotations = json_get_object(t, "annotations");
                 ck_assert(!json_get_bool(annotations, "openWorldHint", true));
                 if (streq(name, "system_unit_control")) {
-                        /* It acts with the server's own grant from systemd: only for a caller polkit allowed, per unit. */
+                        /* It acts with the server's own grant from systemd: only for a caller polkit allowed, per unit.
+                         */
                         ck_assert(!json_get_bool(annotations, "readOnlyHint", true));
                         ck_assert(json_get_bool(annotations, "destructiveHint", false));
                         ck_assert_str_eq(shipped->polkit_action, SYSOPS_ACTION_MANAGE_UNITS);
@@ -189,7 +193,7 @@ START_TEST(test_tools_declare_schemas_annotations_and_their_polkit_action) {
                 ck_assert_str_eq(shipped->polkit_action, SYSOPS_ACTION_READ);
                 /* What reads the journal is for callers polkit vouched for. */
                 ck_assert_msg(shipped->polkit_required ==
-                                      (streq(name, "system_unit_status") || streq(name, "system_journal")),
+                                (streq(name, "system_unit_status") || streq(name, "system_journal")),
                         "%s: polkit_required", name);
         }
         ck_assert(sysops_resource_templates[0].polkit_required);
@@ -291,7 +295,8 @@ START_TEST(test_system_info_matches_the_machine) {
         /* sysinfo(2) and get_nprocs(3) are other ways to the same facts than /proc/meminfo and sysconf. */
         struct sysinfo si;
         ck_assert_int_eq(sysinfo(&si), 0);
-        ck_assert_uint_eq(uint_of(json_get_object(info, "memory"), "total_bytes"), (uint64_t) si.totalram * si.mem_unit);
+        ck_assert_uint_eq(uint_of(json_get_object(info, "memory"), "total_bytes"),
+                (uint64_t) si.totalram * si.mem_unit);
         ck_assert_uint_eq(uint_of(json_get_object(info, "swap"), "total_bytes"), (uint64_t) si.totalswap * si.mem_unit);
         ck_assert_int_eq(int_of(json_get_object(info, "cpus"), "online"), get_nprocs());
         time_t boot = time(NULL) - si.uptime;
@@ -325,7 +330,9 @@ START_TEST(test_virtualization_agrees_with_systemd_detect_virt) {
         if (!streq(container, "none") || !json_get_string(virt, "container"))
                 ck_assert_str_eq(json_get_string(virt, "container") ?: "none", container);
         ck_assert_str_eq(json_get_string(virt, "type"),
-                !streq(container, "none") ? "container" : !streq(vm, "none") ? "vm" : "none");
+                !streq(container, "none")    ? "container"
+                        : !streq(vm, "none") ? "vm"
+                                             : "none");
 }
 END_TEST
 
@@ -386,8 +393,8 @@ START_TEST(test_disk_usage_of_root_matches_statvfs) {
 END_TEST
 
 START_TEST(test_disk_usage_path_is_a_mount_point) {
-        json_object *fs = json_get_array(structured_of(call("system_disk_usage", "{\"path\":\"/proc/\"}")),
-                "filesystems");
+        json_object *fs =
+                json_get_array(structured_of(call("system_disk_usage", "{\"path\":\"/proc/\"}")), "filesystems");
         ck_assert_int_eq(json_object_array_length(fs), 1);
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(fs, 0), "fs_type"), "proc");
         ck_assert_str_eq(json_get_string(json_object_array_get_idx(fs, 0), "mount_point"), "/proc");
@@ -405,7 +412,8 @@ static void assert_not_a_mount_point(const char *path) {
         ck_assert(json_get_bool(result, "isError", false));
         snprintf(expected, sizeof(expected),
                 "\"%s\" is not a mount point. system_disk_usage answers for mount points only; without path it lists "
-                "every mounted file system, with its mount point.", path);
+                "every mounted file system, with its mount point.",
+                path);
         ck_assert_str_eq(text_of(result), expected);
 }
 
@@ -461,7 +469,8 @@ END_TEST
 /* --- system_network ---------------------------------------------------------------------------------------- */
 
 START_TEST(test_network_loopback_has_127_0_0_1) {
-        json_object *list = json_get_array(structured_of(call("system_network", "{\"interface\":\"lo\"}")), "interfaces");
+        json_object *list =
+                json_get_array(structured_of(call("system_network", "{\"interface\":\"lo\"}")), "interfaces");
         ck_assert_int_eq(json_object_array_length(list), 1);
         json_object *lo = json_object_array_get_idx(list, 0);
         ck_assert_str_eq(json_get_string(lo, "name"), "lo");
@@ -550,8 +559,9 @@ START_TEST(test_processes_find_the_test_itself) {
         snprintf(args, sizeof(args), "{\"name\":\"test-sy?ops*\",\"state\":\"running\",\"user\":\"%s\",\"limit\":1000}",
                 pw ? pw->pw_name : "root");
         ck_assert_ptr_nonnull(process_find(structured_of(call("system_processes", args)), getpid()));
-        ck_assert_ptr_null(process_find(structured_of(call("system_processes", "{\"name\":\"test-sysops\",\"state\":\"zombie\"}")),
-                getpid()));
+        ck_assert_ptr_null(
+                process_find(structured_of(call("system_processes", "{\"name\":\"test-sysops\",\"state\":\"zombie\"}")),
+                        getpid()));
 }
 END_TEST
 
@@ -578,12 +588,15 @@ START_TEST(test_processes_total_matches_proc) {
 END_TEST
 
 START_TEST(test_processes_sort_and_limit) {
-        json_object *list = json_get_array(structured_of(call("system_processes", "{\"sort\":\"pid\",\"limit\":5}")), "processes");
+        json_object *list =
+                json_get_array(structured_of(call("system_processes", "{\"sort\":\"pid\",\"limit\":5}")), "processes");
         ck_assert_int_le(json_object_array_length(list), 5);
         for (size_t i = 1; i < json_object_array_length(list); i++)
-                ck_assert_int_lt(int_of(json_object_array_get_idx(list, i - 1), "pid"), int_of(json_object_array_get_idx(list, i), "pid"));
+                ck_assert_int_lt(int_of(json_object_array_get_idx(list, i - 1), "pid"),
+                        int_of(json_object_array_get_idx(list, i), "pid"));
 
-        list = json_get_array(structured_of(call("system_processes", "{\"sort\":\"memory\",\"limit\":20}")), "processes");
+        list = json_get_array(structured_of(call("system_processes", "{\"sort\":\"memory\",\"limit\":20}")),
+                "processes");
         for (size_t i = 1; i < json_object_array_length(list); i++)
                 ck_assert_uint_ge(uint_of(json_object_array_get_idx(list, i - 1), "rss_bytes"),
                         uint_of(json_object_array_get_idx(list, i), "rss_bytes"));
@@ -640,7 +653,7 @@ START_TEST(test_journal_good_time_forms_are_accepted) {
                 "{\"since\":\"2020-01-02T03:04:05Z\",\"until\":\"+1d\"}",
         };
         FOREACH_ELEMENT(f, forms)
-                structured_of(call("system_journal", *f));
+        structured_of(call("system_journal", *f));
 }
 END_TEST
 
@@ -673,14 +686,14 @@ static bool journal_ensure(const char **ret_reason) {
                 return false;
         }
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+                mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
                 *ret_reason = "journald is not running here and a private mount namespace for one cannot be made";
                 return false;
         }
         struct stat st;
         if ((stat("/var/log/journal", &st) >= 0 &&
-             mount("tmpfs", "/var/log/journal", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) ||
-            mkdir("/run/systemd", 0755) < 0 || mkdir("/run/log", 0755) < 0) {
+                    mount("tmpfs", "/var/log/journal", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) ||
+                mkdir("/run/systemd", 0755) < 0 || mkdir("/run/log", 0755) < 0) {
                 *ret_reason = "journald is not running here and its directories cannot be made in a private namespace";
                 return false;
         }
@@ -767,18 +780,33 @@ START_TEST(test_journal_finds_a_line_the_test_wrote) {
         char upper[64];
         for (size_t i = 0; i <= strlen(marker); i++)
                 upper[i] = (char) toupper((unsigned char) marker[i]);
-        ck_assert_int_eq(json_object_array_length(json_get_array(journal_wait(upper, "\"boot\":\"current\",\"priority\":\"warning\",\"since\":\"-10min\"", 1), "entries")), 1);
-        ck_assert_int_eq(json_object_array_length(json_get_array(structured_of(call("system_journal",
-                "{\"grep\":\"nothing-will-match-this-text-at-all\"}")), "entries")), 0);
+        ck_assert_int_eq(json_object_array_length(json_get_array(
+                                 journal_wait(upper,
+                                         "\"boot\":\"current\",\"priority\":\"warning\",\"since\":\"-10min\"", 1),
+                                 "entries")),
+                1);
+        ck_assert_int_eq(json_object_array_length(
+                                 json_get_array(structured_of(call("system_journal",
+                                                        "{\"grep\":\"nothing-will-match-this-text-at-all\"}")),
+                                         "entries")),
+                0);
         char args[256];
         snprintf(args, sizeof(args), "{\"grep\":\"%s\",\"priority\":\"err\"}", marker);
-        ck_assert_int_eq(json_object_array_length(json_get_array(structured_of(call("system_journal", args)), "entries")), 0);
+        ck_assert_int_eq(json_object_array_length(
+                                 json_get_array(structured_of(call("system_journal", args)), "entries")),
+                0);
         snprintf(args, sizeof(args), "{\"grep\":\"%s\",\"since\":\"+1h\"}", marker);
-        ck_assert_int_eq(json_object_array_length(json_get_array(structured_of(call("system_journal", args)), "entries")), 0);
+        ck_assert_int_eq(json_object_array_length(
+                                 json_get_array(structured_of(call("system_journal", args)), "entries")),
+                0);
         snprintf(args, sizeof(args), "{\"grep\":\"%s\",\"boot\":\"00000000000000000000000000000001\"}", marker);
-        ck_assert_int_eq(json_object_array_length(json_get_array(structured_of(call("system_journal", args)), "entries")), 0);
+        ck_assert_int_eq(json_object_array_length(
+                                 json_get_array(structured_of(call("system_journal", args)), "entries")),
+                0);
         snprintf(args, sizeof(args), "{\"grep\":\"%s\",\"unit\":\"no-such-unit\"}", marker);
-        ck_assert_int_eq(json_object_array_length(json_get_array(structured_of(call("system_journal", args)), "entries")), 0);
+        ck_assert_int_eq(json_object_array_length(
+                                 json_get_array(structured_of(call("system_journal", args)), "entries")),
+                0);
 }
 END_TEST
 
@@ -795,7 +823,8 @@ START_TEST(test_journal_cursor_continues_where_an_answer_stopped) {
         int line = 1;
         for (int page = 0; page < 3; page++) {
                 if (cursor)
-                        snprintf(args, sizeof(args), "{\"grep\":\"%s\",\"reverse\":false,\"limit\":2,\"cursor\":\"%s\"}", marker, cursor);
+                        snprintf(args, sizeof(args),
+                                "{\"grep\":\"%s\",\"reverse\":false,\"limit\":2,\"cursor\":\"%s\"}", marker, cursor);
                 else
                         snprintf(args, sizeof(args), "{\"grep\":\"%s\",\"reverse\":false,\"limit\":2}", marker);
                 json_object *s = structured_of(call("system_journal", args));
@@ -838,8 +867,8 @@ START_TEST(test_journal_truncates_long_messages) {
 END_TEST
 
 START_TEST(test_journal_unit_resource) {
-        json_object *contents = json_get_array(request("resources/read", "{\"uri\":\"journal://unit/no-such-unit-here\"}"),
-                "contents");
+        json_object *contents =
+                json_get_array(request("resources/read", "{\"uri\":\"journal://unit/no-such-unit-here\"}"), "contents");
         json_object *c = json_object_array_get_idx(contents, 0);
         ck_assert_str_eq(json_get_string(c, "mimeType"), "text/plain");
         /* Whether journal files are readable here at all, as the tool finds out: then it says so. */

@@ -9,7 +9,7 @@
 void capture_reset(Capture *c) {
         json_object_put(c->messages);
         json_object_put(c->reply);
-        *c = (Capture) {};
+        *c = (Capture){};
 }
 
 static int sink_send(void *userdata, json_object *m) {

@@ -6,7 +6,7 @@ set -euo pipefail
 build=(gcc meson ninja-build pkg-config scdoc
        libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check)
 dev=(dbus-daemon polkitd systemd util-linux)
-test=(curl npm ca-certificates openssl clang "${dev[@]}")
+test=(curl npm ca-certificates openssl clang clang-format "${dev[@]}")
 bench=(wrk curl npm ca-certificates)
 
 wanted=()

@@ -33,7 +33,7 @@ static void help(void) {
                "                         else " PEPPER_CREDSTORE " when it exists)\n"
                "  -s --scope=SCOPE       A scope of the new key; repeat it or separate scopes with commas\n"
                "     --expires=DURATION  The new key's lifetime, e.g. 90d, 12h, 1h30m, 3600 (default: never)\n",
-               program_invocation_short_name);
+                program_invocation_short_name);
 }
 
 /* "90d", "1h30m", "3600" (seconds), with s, m, h, d, w, y (365 days). */
@@ -41,7 +41,8 @@ static int parse_duration(const char *s, uint64_t *ret) {
         static const struct {
                 char unit;
                 uint64_t sec;
-        } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 }, { 'y', 365 * 86400 } };
+        } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
+                { 'y', 365 * 86400 } };
         uint64_t total = 0;
         if (isempty(s))
                 return -EINVAL;
@@ -58,8 +59,8 @@ static int parse_duration(const char *s, uint64_t *ret) {
                         mult = 1;
                 else
                         FOREACH_ELEMENT(u, units)
-                                if (*end == u->unit)
-                                        mult = u->sec;
+                if (*end == u->unit)
+                        mult = u->sec;
                 if (mult == 0 || v > UINT64_MAX / USEC_PER_SEC / mult / 2)
                         return -EINVAL;
                 total += v * mult;
@@ -94,15 +95,10 @@ static int add_scopes(const char *value) {
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_STORE, ARG_PEPPER, ARG_EXPIRES };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "store", required_argument, NULL, ARG_STORE },
-                { "pepper", required_argument, NULL, ARG_PEPPER },
-                { "scope", required_argument, NULL, 's' },
-                { "expires", required_argument, NULL, ARG_EXPIRES },
-                {}
-        };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION }, { "store", required_argument, NULL, ARG_STORE },
+                { "pepper", required_argument, NULL, ARG_PEPPER }, { "scope", required_argument, NULL, 's' },
+                { "expires", required_argument, NULL, ARG_EXPIRES }, {} };
 
         int c, r;
         while ((c = getopt_long(argc, argv, "hs:", options, NULL)) >= 0)
@@ -126,7 +122,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_EXPIRES:
                         if (parse_duration(optarg, &arg_expires_usec) < 0)
-                                return log_error_errno(EINVAL, "--expires wants a duration such as 90d, 12h or 1h30m (at most 100y), not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--expires wants a duration such as 90d, 12h or 1h30m (at most 100y), not \"%s\".",
+                                        optarg);
                         break;
                 default:
                         return -EINVAL;
@@ -158,7 +156,8 @@ static int store_open(bool with_pepper, ApiKeyStore **ret) {
                         from = PEPPER_CREDSTORE;
                 int r = apikey_pepper_load(from, &pepper, &size);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to read the pepper %s: %m", from ?: "credential " APIKEY_PEPPER_CREDENTIAL);
+                        return log_error_errno(r, "Failed to read the pepper %s: %m",
+                                from ?: "credential " APIKEY_PEPPER_CREDENTIAL);
                 if (r == 0 && arg_pepper)
                         return log_error_errno(ENOENT, "The pepper file %s does not exist.", arg_pepper);
         }
@@ -170,12 +169,15 @@ static int store_open(bool with_pepper, ApiKeyStore **ret) {
 
 static int store_error(ApiKeyStore *s, int r, const char *what) {
         if (r == -EBADMSG)
-                return log_error_errno(r, "The key store %s is corrupt; no key verifies until it is repaired.", apikey_store_path(s));
+                return log_error_errno(r, "The key store %s is corrupt; no key verifies until it is repaired.",
+                        apikey_store_path(s));
         if (r == -EKEYREJECTED)
-                return log_error_errno(r, "The keys in %s were made with another pepper than the one given here (or with none, or with one where none is given): pass the gateway's pepper with --pepper.",
-                                       apikey_store_path(s));
+                return log_error_errno(r,
+                        "The keys in %s were made with another pepper than the one given here (or with none, or with one where none is given): pass the gateway's pepper with --pepper.",
+                        apikey_store_path(s));
         if (r == -EACCES || r == -EPERM)
-                return log_error_errno(r, "Failed to %s %s: %m (run as root or as the gateway's user).", what, apikey_store_path(s));
+                return log_error_errno(r, "Failed to %s %s: %m (run as root or as the gateway's user).", what,
+                        apikey_store_path(s));
         return log_error_errno(r, "Failed to %s %s: %m", what, apikey_store_path(s));
 }
 
@@ -195,8 +197,9 @@ static int key_create(char **args) {
         _cleanup_(apikey_info_done) ApiKeyInfo info = {};
         r = apikey_create(s, args[0], arg_scopes, now, arg_expires_usec ? now + arg_expires_usec : 0, &key, &info);
         if (r == -EINVAL)
-                return log_error_errno(r, "A key NAME is 1 to %d of A-Z a-z 0-9 . _ @ -, and a scope 1 to %d of A-Z a-z 0-9 : _ . * / -.",
-                                       APIKEY_NAME_MAX, APIKEY_SCOPE_MAX);
+                return log_error_errno(r,
+                        "A key NAME is 1 to %d of A-Z a-z 0-9 . _ @ -, and a scope 1 to %d of A-Z a-z 0-9 : _ . * / -.",
+                        APIKEY_NAME_MAX, APIKEY_SCOPE_MAX);
         if (r < 0)
                 return store_error(s, r, "add the key to");
 
@@ -229,7 +232,9 @@ static int key_list(char **args) {
         for (size_t i = 0; i < n; i++) {
                 char c[32], e[32];
                 printf("%-12s  %-24s  %-23s  %-23s  ", keys[i].id, keys[i].name, format_time(keys[i].created, c),
-                       keys[i].expires == 0 ? "never" : keys[i].expires <= now ? "expired" : format_time(keys[i].expires, e));
+                        keys[i].expires == 0             ? "never"
+                                : keys[i].expires <= now ? "expired"
+                                                         : format_time(keys[i].expires, e));
                 for (size_t j = 0; keys[i].scopes[j]; j++)
                         printf("%s%s", j > 0 ? "," : "", keys[i].scopes[j]);
                 putchar('\n');
@@ -268,12 +273,13 @@ static int run(int argc, char *argv[]) {
                         int (*run)(char **args);
                 } verbs[] = { { "create", key_create }, { "list", key_list }, { "revoke", key_revoke } };
                 FOREACH_ELEMENT(v, verbs)
-                        if (streq(args[1], v->verb))
-                                return v->run(args + 2);
+                if (streq(args[1], v->verb))
+                        return v->run(args + 2);
         }
         if (n == 0)
                 return log_error_errno(EINVAL, "A command is needed: key create|list|revoke (see --help).");
-        return log_error_errno(EINVAL, "Unknown command \"%s%s%s\" (see --help).", args[0], n > 1 ? " " : "", n > 1 ? args[1] : "");
+        return log_error_errno(EINVAL, "Unknown command \"%s%s%s\" (see --help).", args[0], n > 1 ? " " : "",
+                n > 1 ? args[1] : "");
 }
 
 int main(int argc, char *argv[]) {

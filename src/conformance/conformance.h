@@ -4,7 +4,7 @@
 
 #include "mcp-server.h"
 
-#define TEST_IMAGE_BASE64                                                                                    \
+#define TEST_IMAGE_BASE64                                                                                              \
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 /* Every fixture tool runs under this polkit action (polkit/org.aios.policy). */
 #define CONFORMANCE_ACTION "org.aios.conformance.call"

@@ -8,7 +8,8 @@ static McpServerDefinition definition = {
         .name = "aios-conformanced",
         .title = "aios conformance fixtures",
         .version = PROJECT_VERSION,
-        .instructions = "Fixture server for the MCP conformance suite: every tool, resource and prompt answers as the suite expects.",
+        .instructions =
+                "Fixture server for the MCP conformance suite: every tool, resource and prompt answers as the suite expects.",
         .tools = conformance_tools,
         .resources = conformance_resources,
         .resource_templates = conformance_resource_templates,

@@ -42,8 +42,9 @@ static int get_with_embedded_resource(McpRequest *req, json_object *args) {
 }
 
 static int get_with_image(McpRequest *req, json_object *args) {
-        return reply_messages(req, JSON_ARRAY(message_new(mcp_content_image(TEST_IMAGE_BASE64, "image/png")),
-                                           message_new(mcp_content_text("Please analyze the image above."))));
+        return reply_messages(req,
+                JSON_ARRAY(message_new(mcp_content_image(TEST_IMAGE_BASE64, "image/png")),
+                        message_new(mcp_content_text("Please analyze the image above."))));
 }
 
 static void on_context(McpRequest *req, json_object *result, json_object *error, void *userdata) {
@@ -68,7 +69,7 @@ static int get_with_input(McpRequest *req, json_object *args) {
                 return -EINVAL;
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!params || json_add_string(params, "message", "What context should the prompt use?") < 0 ||
-            json_add(params, "requestedSchema", requested) < 0)
+                json_add(params, "requestedSchema", requested) < 0)
                 return -ENOMEM;
         return mcp_request_ask_named(req, "user_context", "elicitation/create", TAKE_PTR(params), on_context, NULL);
 }
@@ -79,27 +80,35 @@ static int complete_arguments(const char *argument, const char *value, json_obje
         if (!values)
                 return -ENOMEM;
         FOREACH_ELEMENT(w, words)
-                if (startswith_ptr(*w, value) && json_object_array_add(values, json_object_new_string(*w)) < 0)
-                        return -ENOMEM;
+        if (startswith_ptr(*w, value) && json_object_array_add(values, json_object_new_string(*w)) < 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(values);
         return 0;
 }
 
-const McpPrompt conformance_prompts[] = {
-        { .name = "test_simple_prompt", .title = "Simple Test Prompt", .description = "A simple prompt without arguments",
-          .get = get_simple },
-        { .name = "test_prompt_with_arguments", .title = "Prompt With Arguments",
-          .description = "A prompt with required arguments",
-          .arguments = "[{\"name\":\"arg1\",\"description\":\"First test argument\",\"required\":true},"
-                       "{\"name\":\"arg2\",\"description\":\"Second test argument\",\"required\":true}]",
-          .get = get_with_arguments, .complete = complete_arguments },
-        { .name = "test_prompt_with_embedded_resource", .title = "Prompt With Embedded Resource",
-          .description = "A prompt that includes an embedded resource",
-          .arguments = "[{\"name\":\"resourceUri\",\"description\":\"URI of the resource to embed\",\"required\":true}]",
-          .get = get_with_embedded_resource },
-        { .name = "test_prompt_with_image", .title = "Prompt With Image",
-          .description = "A prompt that includes image content", .get = get_with_image },
-        { .name = "test_input_required_result_prompt", .title = "Prompt Needing Input",
-          .description = "A prompt that asks the client for context before it is built", .get = get_with_input },
-        {}
-};
+const McpPrompt conformance_prompts[] = { { .name = "test_simple_prompt",
+                                                  .title = "Simple Test Prompt",
+                                                  .description = "A simple prompt without arguments",
+                                                  .get = get_simple },
+        { .name = "test_prompt_with_arguments",
+                .title = "Prompt With Arguments",
+                .description = "A prompt with required arguments",
+                .arguments = "[{\"name\":\"arg1\",\"description\":\"First test argument\",\"required\":true},"
+                             "{\"name\":\"arg2\",\"description\":\"Second test argument\",\"required\":true}]",
+                .get = get_with_arguments,
+                .complete = complete_arguments },
+        { .name = "test_prompt_with_embedded_resource",
+                .title = "Prompt With Embedded Resource",
+                .description = "A prompt that includes an embedded resource",
+                .arguments =
+                        "[{\"name\":\"resourceUri\",\"description\":\"URI of the resource to embed\",\"required\":true}]",
+                .get = get_with_embedded_resource },
+        { .name = "test_prompt_with_image",
+                .title = "Prompt With Image",
+                .description = "A prompt that includes image content",
+                .get = get_with_image },
+        { .name = "test_input_required_result_prompt",
+                .title = "Prompt Needing Input",
+                .description = "A prompt that asks the client for context before it is built",
+                .get = get_with_input },
+        {} };

@@ -14,7 +14,8 @@ static int reply_contents(McpRequest *req, json_object *contents) {
 }
 
 static int read_static_text(McpRequest *req, const char *uri, json_object *variables) {
-        return reply_contents(req, mcp_resource_text(uri, "text/plain", "This is the content of the static text resource."));
+        return reply_contents(req,
+                mcp_resource_text(uri, "text/plain", "This is the content of the static text resource."));
 }
 
 static int read_static_binary(McpRequest *req, const char *uri, json_object *variables) {
@@ -30,7 +31,7 @@ static int read_template(McpRequest *req, const char *uri, json_object *variable
         _cleanup_json_ json_object *data = json_object_new_object();
         char text[256];
         if (!data || json_add_string(data, "id", id) < 0 ||
-            json_add(data, "templateTest", json_object_new_boolean(true)) < 0)
+                json_add(data, "templateTest", json_object_new_boolean(true)) < 0)
                 return -ENOMEM;
         snprintf(text, sizeof(text), "Data for ID: %s", id);
         if (json_add_string(data, "data", text) < 0)
@@ -45,28 +46,40 @@ static int complete_template(const char *argument, const char *value, json_objec
         if (!values)
                 return -ENOMEM;
         FOREACH_ELEMENT(id, ids)
-                if (streq(argument, "id") && startswith_ptr(*id, value) &&
-                    json_object_array_add(values, json_object_new_string(*id)) < 0)
-                        return -ENOMEM;
+        if (streq(argument, "id") && startswith_ptr(*id, value) &&
+                json_object_array_add(values, json_object_new_string(*id)) < 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(values);
         return 0;
 }
 
-const McpResource conformance_resources[] = {
-        { .uri = "test://static-text", .name = "static-text", .title = "Static Text Resource",
-          .description = "A static text resource for testing", .mime_type = "text/plain", .read = read_static_text },
-        { .uri = "test://static-binary", .name = "static-binary", .title = "Static Binary Resource",
-          .description = "A static binary resource (image) for testing", .mime_type = "image/png",
-          .read = read_static_binary },
-        { .uri = "test://watched-resource", .name = "watched-resource", .title = "Watched Resource",
-          .description = "A resource that auto-updates every 3 seconds", .mime_type = "text/plain",
-          .read = read_watched },
-        {}
-};
+const McpResource conformance_resources[] = { { .uri = "test://static-text",
+                                                      .name = "static-text",
+                                                      .title = "Static Text Resource",
+                                                      .description = "A static text resource for testing",
+                                                      .mime_type = "text/plain",
+                                                      .read = read_static_text },
+        { .uri = "test://static-binary",
+                .name = "static-binary",
+                .title = "Static Binary Resource",
+                .description = "A static binary resource (image) for testing",
+                .mime_type = "image/png",
+                .read = read_static_binary },
+        { .uri = "test://watched-resource",
+                .name = "watched-resource",
+                .title = "Watched Resource",
+                .description = "A resource that auto-updates every 3 seconds",
+                .mime_type = "text/plain",
+                .read = read_watched },
+        {} };
 
 const McpResourceTemplate conformance_resource_templates[] = {
-        { .uri_template = "test://template/{id}/data", .name = "template", .title = "Resource Template",
-          .description = "A resource template with parameter substitution", .mime_type = "application/json",
-          .read = read_template, .complete = complete_template },
+        { .uri_template = "test://template/{id}/data",
+                .name = "template",
+                .title = "Resource Template",
+                .description = "A resource template with parameter substitution",
+                .mime_type = "application/json",
+                .read = read_template,
+                .complete = complete_template },
         {}
 };

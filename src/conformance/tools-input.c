@@ -16,7 +16,7 @@ static json_object *parse(const char *text) {
 static json_object *elicitation_params(const char *message, const char *schema) {
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!params || json_add_string(params, "message", message) < 0 ||
-            json_add(params, "requestedSchema", parse(schema)) < 0)
+                json_add(params, "requestedSchema", parse(schema)) < 0)
                 return NULL;
         return TAKE_PTR(params);
 }
@@ -24,9 +24,9 @@ static json_object *elicitation_params(const char *message, const char *schema) 
 static json_object *sampling_params(const char *prompt, int max_tokens) {
         _cleanup_json_ json_object *message = json_object_new_object(), *params = json_object_new_object();
         if (!message || !params || json_add_string(message, "role", "user") < 0 ||
-            json_add(message, "content", mcp_content_text(prompt)) < 0 ||
-            json_add(params, "messages", JSON_ARRAY(TAKE_PTR(message))) < 0 ||
-            json_add(params, "maxTokens", json_object_new_int(max_tokens)) < 0)
+                json_add(message, "content", mcp_content_text(prompt)) < 0 ||
+                json_add(params, "messages", JSON_ARRAY(TAKE_PTR(message))) < 0 ||
+                json_add(params, "maxTokens", json_object_new_int(max_tokens)) < 0)
                 return NULL;
         return TAKE_PTR(params);
 }
@@ -172,14 +172,14 @@ static void on_collected(McpRequest *req, json_object *result, json_object *erro
                 return;
         }
 
-        const char *method = json_get_string(result, "model") ? "sampling" :
-                             json_get_array(result, "roots")   ? "roots" :
-                                                                 "elicitation";
+        const char *method = json_get_string(result, "model") ? "sampling"
+                : json_get_array(result, "roots")             ? "roots"
+                                                              : "elicitation";
         char roots[512];
         roots_text(result, roots, sizeof(roots));
-        const char *value = streq(method, "sampling") ? sampled(result) :
-                            streq(method, "roots")    ? roots :
-                                                        elicited(result, "name");
+        const char *value = streq(method, "sampling") ? sampled(result)
+                : streq(method, "roots")              ? roots
+                                                      : elicited(result, "name");
         if (c->used < sizeof(c->text))
                 c->used += (size_t) snprintf(c->text + c->used, sizeof(c->text) - c->used, "%s%s: %s",
                         c->received ? "; " : "", method, value);
@@ -259,31 +259,59 @@ static int tool_logging(McpRequest *req, json_object *args) {
 
 #define EMPTY_SCHEMA "{\"type\":\"object\",\"properties\":{}}"
 
-const McpTool conformance_input_tools[] = {
-        { .name = "test_input_required_result_elicitation", .description = "Asks the client for its name",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_elicitation },
-        { .name = "test_input_required_result_sampling", .description = "Asks the client's model a question",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_sampling },
-        { .name = "test_input_required_result_list_roots", .description = "Asks the client for its roots",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_list_roots },
+const McpTool conformance_input_tools[] = { { .name = "test_input_required_result_elicitation",
+                                                    .description = "Asks the client for its name",
+                                                    .input_schema = EMPTY_SCHEMA,
+                                                    .polkit_action = CONFORMANCE_ACTION,
+                                                    .handler = tool_elicitation },
+        { .name = "test_input_required_result_sampling",
+                .description = "Asks the client's model a question",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_sampling },
+        { .name = "test_input_required_result_list_roots",
+                .description = "Asks the client for its roots",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_list_roots },
         { .name = "test_input_required_result_request_state",
-          .description = "Asks for a confirmation and says whether requestState came back intact",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_confirm },
-        { .name = "test_input_required_result_tampered_state", .description = "Asks for a confirmation",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_confirm },
+                .description = "Asks for a confirmation and says whether requestState came back intact",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_confirm },
+        { .name = "test_input_required_result_tampered_state",
+                .description = "Asks for a confirmation",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_confirm },
         { .name = "test_input_required_result_multiple_inputs",
-          .description = "Asks for a name, a greeting from the model and the roots at once",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_multiple_inputs },
-        { .name = "test_input_required_result_multi_round", .description = "Asks two questions, one after the other",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_multi_round },
+                .description = "Asks for a name, a greeting from the model and the roots at once",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_multiple_inputs },
+        { .name = "test_input_required_result_multi_round",
+                .description = "Asks two questions, one after the other",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_multi_round },
         { .name = "test_input_required_result_capabilities",
-          .description = "Asks only with the capabilities the client declared", .input_schema = EMPTY_SCHEMA,
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_capabilities },
-        { .name = "test_missing_capability", .description = "Needs sampling from the client",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_missing_capability },
-        { .name = "test_streaming_elicitation", .description = "Reports progress, then asks for a name",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_streaming_elicitation },
-        { .name = "test_logging_tool", .description = "Logs at debug, info and warning",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_logging },
-        {}
-};
+                .description = "Asks only with the capabilities the client declared",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_capabilities },
+        { .name = "test_missing_capability",
+                .description = "Needs sampling from the client",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_missing_capability },
+        { .name = "test_streaming_elicitation",
+                .description = "Reports progress, then asks for a name",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_streaming_elicitation },
+        { .name = "test_logging_tool",
+                .description = "Logs at debug, info and warning",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_logging },
+        {} };

@@ -116,8 +116,9 @@ static int tool_sampling(McpRequest *req, json_object *args) {
         _cleanup_json_ json_object *message = json_object_new_object();
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!content || !message || !params || json_add_string(message, "role", "user") < 0 ||
-            json_add(message, "content", content) < 0 || json_add(params, "messages", JSON_ARRAY(TAKE_PTR(message))) < 0 ||
-            json_add(params, "maxTokens", json_object_new_int(100)) < 0)
+                json_add(message, "content", content) < 0 ||
+                json_add(params, "messages", JSON_ARRAY(TAKE_PTR(message))) < 0 ||
+                json_add(params, "maxTokens", json_object_new_int(100)) < 0)
                 return -ENOMEM;
         return mcp_request_ask(req, "sampling/createMessage", TAKE_PTR(params), sampling_answer, NULL);
 }
@@ -147,7 +148,7 @@ static int elicit(McpRequest *req, const char *message, const char *schema, cons
                 return r;
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!params || json_add_string(params, "message", message) < 0 ||
-            json_add(params, "requestedSchema", requested) < 0)
+                json_add(params, "requestedSchema", requested) < 0)
                 return -ENOMEM;
         return mcp_request_ask(req, "elicitation/create", TAKE_PTR(params), elicitation_answer, (void *) prefix);
 }
@@ -217,55 +218,99 @@ static int tool_toggle_dynamic(McpRequest *req, json_object *args) {
 
 #define EMPTY_SCHEMA "{\"type\":\"object\",\"properties\":{}}"
 
-const McpTool conformance_tools[] = {
-        { .name = "test_simple_text", .description = "Tests simple text content response", .input_schema = EMPTY_SCHEMA,
-          .annotations = "{\"readOnlyHint\":true}", .polkit_action = CONFORMANCE_ACTION, .handler = tool_simple_text },
-        { .name = "test_image_content", .description = "Tests image content response", .input_schema = EMPTY_SCHEMA,
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_image_content },
-        { .name = "test_audio_content", .description = "Tests audio content response", .input_schema = EMPTY_SCHEMA,
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_audio_content },
-        { .name = "test_embedded_resource", .description = "Tests embedded resource content response",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_embedded_resource },
+const McpTool conformance_tools[] = { { .name = "test_simple_text",
+                                              .description = "Tests simple text content response",
+                                              .input_schema = EMPTY_SCHEMA,
+                                              .annotations = "{\"readOnlyHint\":true}",
+                                              .polkit_action = CONFORMANCE_ACTION,
+                                              .handler = tool_simple_text },
+        { .name = "test_image_content",
+                .description = "Tests image content response",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_image_content },
+        { .name = "test_audio_content",
+                .description = "Tests audio content response",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_audio_content },
+        { .name = "test_embedded_resource",
+                .description = "Tests embedded resource content response",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_embedded_resource },
         { .name = "test_multiple_content_types",
-          .description = "Tests response with multiple content types (text, image, resource)",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_multiple_content_types },
-        { .name = "test_tool_with_logging", .description = "Tests tool that emits log messages during execution",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_with_logging },
-        { .name = "test_tool_with_progress", .description = "Tests tool that reports progress notifications",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_with_progress },
-        { .name = "test_error_handling", .description = "Tests error response handling", .input_schema = EMPTY_SCHEMA,
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_error_handling },
+                .description = "Tests response with multiple content types (text, image, resource)",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_multiple_content_types },
+        { .name = "test_tool_with_logging",
+                .description = "Tests tool that emits log messages during execution",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_with_logging },
+        { .name = "test_tool_with_progress",
+                .description = "Tests tool that reports progress notifications",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_with_progress },
+        { .name = "test_error_handling",
+                .description = "Tests error response handling",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_error_handling },
         { .name = "test_reconnection",
-          .description = "Tests SSE stream disconnection and client reconnection (SEP-1699). Server will close the stream mid-call and send the result after client reconnects.",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_reconnection },
-        { .name = "test_sampling", .description = "Tests server-initiated sampling (LLM completion request)",
-          .input_schema = "{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\",\"description\":\"The prompt to send to the LLM\"}},\"required\":[\"prompt\"]}",
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_sampling },
-        { .name = "test_elicitation", .description = "Tests server-initiated elicitation (user input request)",
-          .input_schema = "{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\",\"description\":\"The message to show the user\"}},\"required\":[\"message\"]}",
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_elicitation },
-        { .name = "test_elicitation_sep1034_defaults", .description = "Tests elicitation with default values per SEP-1034",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_elicitation_sep1034_defaults },
+                .description =
+                        "Tests SSE stream disconnection and client reconnection (SEP-1699). Server will close the stream mid-call and send the result after client reconnects.",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_reconnection },
+        { .name = "test_sampling",
+                .description = "Tests server-initiated sampling (LLM completion request)",
+                .input_schema =
+                        "{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\",\"description\":\"The prompt to send to the LLM\"}},\"required\":[\"prompt\"]}",
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_sampling },
+        { .name = "test_elicitation",
+                .description = "Tests server-initiated elicitation (user input request)",
+                .input_schema =
+                        "{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\",\"description\":\"The message to show the user\"}},\"required\":[\"message\"]}",
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_elicitation },
+        { .name = "test_elicitation_sep1034_defaults",
+                .description = "Tests elicitation with default values per SEP-1034",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_elicitation_sep1034_defaults },
         { .name = "test_elicitation_sep1330_enums",
-          .description = "Tests elicitation with enum schema improvements per SEP-1330", .input_schema = EMPTY_SCHEMA,
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_elicitation_sep1330_enums },
+                .description = "Tests elicitation with enum schema improvements per SEP-1330",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_elicitation_sep1330_enums },
         { .name = "json_schema_2020_12_tool",
-          .description = "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
-          .input_schema = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
-                          "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":{"
-                          "\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},"
-                          "\"properties\":{\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},"
-                          "\"contactMethod\":{\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},"
-                          "\"phone\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"}},"
-                          "\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],"
-                          "\"if\":{\"properties\":{\"contactMethod\":{\"const\":\"phone\"}},\"required\":[\"contactMethod\"]},"
-                          "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
-                          "\"additionalProperties\":false}",
-          .polkit_action = CONFORMANCE_ACTION, .handler = tool_json_schema_2020_12 },
-        { .name = "test_toggle_dynamic_tool", .description = "Adds test_dynamic_tool, or removes it when present",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_toggle_dynamic },
+                .description = "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
+                .input_schema =
+                        "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\","
+                        "\"$defs\":{\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":{"
+                        "\"street\":{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},"
+                        "\"properties\":{\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},"
+                        "\"contactMethod\":{\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},"
+                        "\"phone\":{\"type\":\"string\"},\"email\":{\"type\":\"string\"}},"
+                        "\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},{\"required\":[\"email\"]}]}],"
+                        "\"if\":{\"properties\":{\"contactMethod\":{\"const\":\"phone\"}},\"required\":[\"contactMethod\"]},"
+                        "\"then\":{\"required\":[\"phone\"]},\"else\":{\"required\":[\"email\"]},"
+                        "\"additionalProperties\":false}",
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_json_schema_2020_12 },
+        { .name = "test_toggle_dynamic_tool",
+                .description = "Adds test_dynamic_tool, or removes it when present",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_toggle_dynamic },
         { .name = "test_trigger_tool_change",
-          .description = "Changes the tool list (adds or removes test_dynamic_tool), so that listeners hear of it",
-          .input_schema = EMPTY_SCHEMA, .polkit_action = CONFORMANCE_ACTION, .handler = tool_toggle_dynamic },
-        {}
-};
+                .description =
+                        "Changes the tool list (adds or removes test_dynamic_tool), so that listeners hear of it",
+                .input_schema = EMPTY_SCHEMA,
+                .polkit_action = CONFORMANCE_ACTION,
+                .handler = tool_toggle_dynamic },
+        {} };

@@ -16,7 +16,7 @@
 
 /* A backend's tool as the gateway offers it. */
 typedef struct ProxyTool {
-        McpTool tool; /* its strings are owned here */
+        McpTool tool;       /* its strings are owned here */
         char *backend_name; /* the tool's name at the backend */
         Backend *backend;
 } ProxyTool;
@@ -35,10 +35,10 @@ struct Aggregate {
 
         /* Rebuilt from every backend's catalog when one changes. */
         json_object *resources, *templates, *prompts; /* the merged list entries */
-        Hashmap *resource_routes;                      /* uri -> Route */
-        Route *template_routes;                        /* in list order, matched in turn */
+        Hashmap *resource_routes;                     /* uri -> Route */
+        Route *template_routes;                       /* in list order, matched in turn */
         size_t n_template_routes;
-        Hashmap *prompt_routes;                        /* name -> Route */
+        Hashmap *prompt_routes; /* name -> Route */
 };
 
 static ProxyTool *proxy_tool_free(ProxyTool *t) {
@@ -65,14 +65,15 @@ static int proxy_call(McpRequest *req, json_object *arguments) {
         Aggregate *a = aggregate_of(req);
         ProxyTool *t = hashmap_get(a->tools, mcp_request_get_tool_name(req));
         if (!t)
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Unknown tool: %s", mcp_request_get_tool_name(req));
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Unknown tool: %s",
+                        mcp_request_get_tool_name(req));
 
         /* The same request, with the tool's name as the backend knows it. */
         _cleanup_json_ json_object *params = NULL, *id = NULL;
         const char *id_text = mcp_request_get_id(req);
         if (json_object_deep_copy(mcp_request_get_params(req), &params, NULL) < 0 ||
-            json_add_string(params, "name", t->backend_name) < 0 ||
-            json_parse_strict(id_text, strlen(id_text), &id, NULL) < 0)
+                json_add_string(params, "name", t->backend_name) < 0 ||
+                json_parse_strict(id_text, strlen(id_text), &id, NULL) < 0)
                 return -ENOMEM;
         _cleanup_json_ json_object *message = jsonrpc_request_new(TAKE_PTR(id), "tools/call", TAKE_PTR(params));
         if (!message)
@@ -141,8 +142,10 @@ static void aggregate_add(Aggregate *a, Backend *b, json_object *tools) {
                         continue;
                 ProxyTool *other = hashmap_get(a->tools, t->tool.name);
                 if (other) {
-                        log_warning("Backend %s offers tool %s, which backend %s offers already: not offering it on /mcp. "
-                                "Give one of them a Prefix=.", b->config->name, t->tool.name, other->backend->config->name);
+                        log_warning(
+                                "Backend %s offers tool %s, which backend %s offers already: not offering it on /mcp. "
+                                "Give one of them a Prefix=.",
+                                b->config->name, t->tool.name, other->backend->config->name);
                         continue;
                 }
                 if (mcp_server_add_tool(a->server, &t->tool) < 0)
@@ -235,7 +238,7 @@ static int merge_backend(Aggregate *a, Backend *b) {
                 if (!routes)
                         return -ENOMEM;
                 a->template_routes = routes;
-                routes[a->n_template_routes] = (Route) { .key = strdup(t), .backend = b };
+                routes[a->n_template_routes] = (Route){ .key = strdup(t), .backend = b };
                 if (!routes[a->n_template_routes].key)
                         return -ENOMEM;
                 a->n_template_routes++;
@@ -255,12 +258,13 @@ static int merge_backend(Aggregate *a, Backend *b) {
                         return r;
                 if (taken) {
                         log_warning("Backend %s offers prompt %s, which another backend offers already: not on /mcp. "
-                                "Give one of them a Prefix=.", b->config->name, full);
+                                    "Give one of them a Prefix=.",
+                                b->config->name, full);
                         continue;
                 }
                 _cleanup_json_ json_object *copy = NULL;
                 if (json_object_deep_copy(e, &copy, NULL) < 0 || json_add_string(copy, "name", full) < 0 ||
-                    json_object_array_add(a->prompts, TAKE_PTR(copy)) < 0)
+                        json_object_array_add(a->prompts, TAKE_PTR(copy)) < 0)
                         return -ENOMEM;
         }
         return 0;
@@ -399,8 +403,15 @@ static void aggregate_session_closed(McpSession *session, void *userdata) {
 
 /* Tools are the engine's own (proxies added per backend); these are merged or routed here. */
 static const char *const aggregate_methods[] = {
-        "resources/list", "resources/templates/list", "resources/read", "resources/subscribe",
-        "resources/unsubscribe", "prompts/list", "prompts/get", "completion/complete", NULL,
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "resources/subscribe",
+        "resources/unsubscribe",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
+        NULL,
 };
 
 static const McpRelay aggregate_relay = {
@@ -433,8 +444,9 @@ int aggregate_new(Gateway *g, Aggregate **ret) {
         a->resources = json_object_new_array();
         a->templates = json_object_new_array();
         a->prompts = json_object_new_array();
-        int r = a->tools && a->resource_routes && a->prompt_routes && a->resources && a->templates && a->prompts ?
-                mcp_server_new(&a->server, &aggregate_definition, g->event, a) : -ENOMEM;
+        int r = a->tools && a->resource_routes && a->prompt_routes && a->resources && a->templates && a->prompts
+                ? mcp_server_new(&a->server, &aggregate_definition, g->event, a)
+                : -ENOMEM;
         if (r < 0) {
                 aggregate_free(a);
                 return r;

@@ -98,7 +98,7 @@ static int store_write(ApiKeyStore *s, const Entry *entries, size_t n, size_t sk
         int dupfd = TAKE_FD(fd);
         fputs("# aios API keys: id, name, scopes, created, expires (0: never), salt, HMAC-SHA-256 of the key.\n"
               "# Edited with aiosctl key create|list|revoke.\n",
-              f);
+                f);
         if (s->file_pepper_check[0])
                 fprintf(f, "pepper\t%s\n", s->file_pepper_check);
         for (size_t i = 0; i < n; i++)
@@ -120,14 +120,8 @@ static int store_write(ApiKeyStore *s, const Entry *entries, size_t n, size_t sk
         return 0;
 }
 
-int apikey_create(
-                ApiKeyStore *s,
-                const char *name,
-                char *const *scopes,
-                uint64_t now_usec,
-                uint64_t expires_usec,
-                char **ret_key,
-                ApiKeyInfo *ret_info) {
+int apikey_create(ApiKeyStore *s, const char *name, char *const *scopes, uint64_t now_usec, uint64_t expires_usec,
+        char **ret_key, ApiKeyInfo *ret_info) {
         if (!name || !apikey_name_is_valid(name) || strv_length(scopes) > APIKEY_SCOPES_MAX)
                 return -EINVAL;
         for (size_t i = 0; scopes && scopes[i]; i++)

@@ -253,12 +253,12 @@ static int parse_line(char *line, Entry *ret) {
         if (r < 0)
                 return r;
         if (parse_u64(f[3], &info.created) < 0 || parse_u64(f[4], &info.expires) < 0 ||
-            hex_decode(f[5], ret->salt, SALT_SIZE) < 0 || hex_decode(f[6], ret->hash, HASH_SIZE) < 0)
+                hex_decode(f[5], ret->salt, SALT_SIZE) < 0 || hex_decode(f[6], ret->hash, HASH_SIZE) < 0)
                 return -EBADMSG;
         if (!(info.name = strdup(f[1])))
                 return -ENOMEM;
         ret->info = info;
-        info = (ApiKeyInfo) {};
+        info = (ApiKeyInfo){};
         return 0;
 }
 
@@ -309,7 +309,7 @@ static int parse_file(FILE *f, Entry **ret, size_t *ret_n, char check[PEPPER_CHE
                         break;
                 }
                 entries = ne;
-                entries[n] = (Entry) {};
+                entries[n] = (Entry){};
                 r = parse_line(line, &entries[n]);
                 if (r < 0)
                         break;
@@ -352,7 +352,7 @@ int apikey_store_refresh(ApiKeyStore *s) {
                 store_clear(s);
                 s->loaded = true;
                 s->corrupt = false;
-                s->st = (struct stat) {};
+                s->st = (struct stat){};
                 return 0;
         }
         if (s->loaded && s->st.st_ino != 0 && stat_same(&st, &s->st))
@@ -365,7 +365,7 @@ int apikey_store_refresh(ApiKeyStore *s) {
                 store_clear(s);
                 s->loaded = true;
                 s->corrupt = false;
-                s->st = (struct stat) {};
+                s->st = (struct stat){};
                 return 0;
         }
         if (fstat(fd, &st) < 0)
@@ -423,7 +423,7 @@ int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **
 int apikey_mac_compute(EVP_MAC_CTX *ctx, const char *text, uint8_t out[HASH_SIZE]) {
         size_t len = 0;
         if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(ctx, (const uint8_t *) text, strlen(text)) != 1 ||
-            EVP_MAC_final(ctx, out, &len, HASH_SIZE) != 1 || len != HASH_SIZE)
+                EVP_MAC_final(ctx, out, &len, HASH_SIZE) != 1 || len != HASH_SIZE)
                 return -EIO;
         return 0;
 }
@@ -454,13 +454,8 @@ static void set_error(const char **ret_error, const char *e) {
                 *ret_error = e;
 }
 
-int apikey_store_verify(
-                ApiKeyStore *s,
-                const char *text,
-                uint64_t now_usec,
-                char **ret_principal,
-                char ***ret_scopes,
-                const char **ret_error) {
+int apikey_store_verify(ApiKeyStore *s, const char *text, uint64_t now_usec, char **ret_principal, char ***ret_scopes,
+        const char **ret_error) {
         char id[APIKEY_ID_LEN + 1];
         if (!text || !key_text_is_valid(text, id)) {
                 set_error(ret_error, "The API key is malformed.");
@@ -519,7 +514,7 @@ int apikey_info_copy(const ApiKeyInfo *from, ApiKeyInfo *to) {
         if (!c.name || !c.scopes)
                 return -ENOMEM;
         *to = c;
-        c = (ApiKeyInfo) {};
+        c = (ApiKeyInfo){};
         return 0;
 }
 

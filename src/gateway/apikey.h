@@ -57,26 +57,15 @@ bool apikey_text_is_key(const char *text);
  * cannot be read or is corrupt (-EBADMSG), or when its keys were made with another pepper than this
  * store's, or without one, or with one where this store has none (-EKEYREJECTED): then no key verifies
  * until it is repaired. now_usec is CLOCK_REALTIME in µs. A missing file means no keys. */
-int apikey_store_verify(
-                ApiKeyStore *s,
-                const char *text,
-                uint64_t now_usec,
-                char **ret_principal,
-                char ***ret_scopes,
-                const char **ret_error);
+int apikey_store_verify(ApiKeyStore *s, const char *text, uint64_t now_usec, char **ret_principal, char ***ret_scopes,
+        const char **ret_error);
 
 /* Makes a key, adds it to the file (locked against concurrent editors, replaced atomically, mode 0600,
  * owned like its directory when run as root) and returns its text, the only time it is shown.
  * expires_usec: CLOCK_REALTIME in µs, 0 for never. -EINVAL for an invalid name, scope or expiry;
  * -EKEYREJECTED when the file's keys were made with another pepper (a new file records this store's). */
-int apikey_create(
-                ApiKeyStore *s,
-                const char *name,
-                char *const *scopes,
-                uint64_t now_usec,
-                uint64_t expires_usec,
-                char **ret_key,
-                ApiKeyInfo *ret_info);
+int apikey_create(ApiKeyStore *s, const char *name, char *const *scopes, uint64_t now_usec, uint64_t expires_usec,
+        char **ret_key, ApiKeyInfo *ret_info);
 
 /* The keys in the file, in its order (expired ones included). */
 int apikey_list(ApiKeyStore *s, ApiKeyInfo **ret, size_t *ret_n);

@@ -49,11 +49,12 @@ static int put_string(Buffer *b, const char *s, size_t len) {
                 if (c >= 0x20 && c != '"' && c != '\\')
                         continue;
                 /* As RFC 8785 has it: the short forms where JSON has one, \u00XX for the other controls. */
-                static const char short_form[0x20] = { ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
+                static const char
+                        short_form[0x20] = { ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't' };
                 char esc[8];
-                int n = c == '"' || c == '\\' ? snprintf(esc, sizeof(esc), "\\%c", c) :
-                        short_form[c] ? snprintf(esc, sizeof(esc), "\\%c", short_form[c]) :
-                                        snprintf(esc, sizeof(esc), "\\u%04x", c);
+                int n = c == '"' || c == '\\' ? snprintf(esc, sizeof(esc), "\\%c", c)
+                        : short_form[c]       ? snprintf(esc, sizeof(esc), "\\%c", short_form[c])
+                                              : snprintf(esc, sizeof(esc), "\\u%04x", c);
                 if ((r = put(b, s + start, i - start)) >= 0)
                         r = put(b, esc, n);
                 start = i + 1;
@@ -91,7 +92,8 @@ static int put_value(Buffer *b, json_object *v) {
                 if ((r = put(b, "[", 1)) < 0)
                         return r;
                 for (size_t i = 0; i < json_object_array_length(v); i++)
-                        if ((i > 0 && (r = put(b, ",", 1)) < 0) || (r = put_value(b, json_object_array_get_idx(v, i))) < 0)
+                        if ((i > 0 && (r = put(b, ",", 1)) < 0) ||
+                                (r = put_value(b, json_object_array_get_idx(v, i))) < 0)
                                 return r;
                 return put(b, "]", 1);
         case json_type_object: {
@@ -101,7 +103,7 @@ static int put_value(Buffer *b, json_object *v) {
                 const char **keys = heap ?: stack;
                 if (n > ELEMENTSOF(stack) && !heap)
                         return -ENOMEM;
-                json_object_object_foreach(v, key, value) {
+                json_object_object_foreach (v, key, value) {
                         (void) value;
                         keys[i++] = key;
                 }
@@ -110,7 +112,7 @@ static int put_value(Buffer *b, json_object *v) {
                         return r;
                 for (i = 0; i < n; i++)
                         if ((i > 0 && (r = put(b, ",", 1)) < 0) || (r = put_string(b, keys[i], strlen(keys[i]))) < 0 ||
-                            (r = put(b, ":", 1)) < 0 || (r = put_value(b, json_object_object_get(v, keys[i]))) < 0)
+                                (r = put(b, ":", 1)) < 0 || (r = put_value(b, json_object_object_get(v, keys[i]))) < 0)
                                 return r;
                 return put(b, "}", 1);
         }
@@ -140,7 +142,7 @@ int audit_arguments_digest(json_object *v, char ret[static 65]) {
 void audit_fields_free(struct iovec *fields, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(fields[i].iov_base);
-                fields[i] = (struct iovec) {};
+                fields[i] = (struct iovec){};
         }
 }
 
@@ -154,7 +156,7 @@ static int field_add(struct iovec *fields, size_t *n, const char *format, ...) {
         va_end(ap);
         if (k < 0)
                 return -ENOMEM;
-        fields[(*n)++] = (struct iovec) { .iov_base = s, .iov_len = k };
+        fields[(*n)++] = (struct iovec){ .iov_base = s, .iov_len = k };
         return 0;
 }
 
@@ -173,16 +175,17 @@ int audit_fields(const AuditRecord *r, struct iovec ret[static AUDIT_FIELDS_MAX]
         struct iovec fields[AUDIT_FIELDS_MAX] = {};
         size_t n = 0;
         if (field_add(fields, &n, "MESSAGE=Tool call %s on %s for %s: %s%s%s (%" PRIu64 " ms).", tool, backend,
-                    principal, result, r->reason ? ", " : "", strempty(r->reason), (uint64_t) (r->duration_usec / USEC_PER_MSEC)) < 0 ||
-            field_add(fields, &n, "MESSAGE_ID=%s", AUDIT_MESSAGE_ID) < 0 ||
-            field_add(fields, &n, "PRIORITY=%d", r->result == AUDIT_RESULT_OK ? LOG_INFO : LOG_NOTICE) < 0 ||
-            field_add(fields, &n, "AIOS_PRINCIPAL=%s", principal) < 0 ||
-            field_add(fields, &n, "AIOS_TOOL=%s", tool) < 0 ||
-            field_add(fields, &n, "AIOS_BACKEND=%s", backend) < 0 ||
-            field_add(fields, &n, "AIOS_RESULT=%s", result) < 0 ||
-            field_add(fields, &n, "AIOS_DURATION_USEC=%" PRIu64, r->duration_usec) < 0 ||
-            field_add(fields, &n, "AIOS_ARGUMENTS_SHA256=%s", digest) < 0 ||
-            (r->reason && field_add(fields, &n, "AIOS_REASON=%s", r->reason) < 0)) {
+                    principal, result, r->reason ? ", " : "", strempty(r->reason),
+                    (uint64_t) (r->duration_usec / USEC_PER_MSEC)) < 0 ||
+                field_add(fields, &n, "MESSAGE_ID=%s", AUDIT_MESSAGE_ID) < 0 ||
+                field_add(fields, &n, "PRIORITY=%d", r->result == AUDIT_RESULT_OK ? LOG_INFO : LOG_NOTICE) < 0 ||
+                field_add(fields, &n, "AIOS_PRINCIPAL=%s", principal) < 0 ||
+                field_add(fields, &n, "AIOS_TOOL=%s", tool) < 0 ||
+                field_add(fields, &n, "AIOS_BACKEND=%s", backend) < 0 ||
+                field_add(fields, &n, "AIOS_RESULT=%s", result) < 0 ||
+                field_add(fields, &n, "AIOS_DURATION_USEC=%" PRIu64, r->duration_usec) < 0 ||
+                field_add(fields, &n, "AIOS_ARGUMENTS_SHA256=%s", digest) < 0 ||
+                (r->reason && field_add(fields, &n, "AIOS_REASON=%s", r->reason) < 0)) {
                 audit_fields_free(fields, n);
                 return -ENOMEM;
         }

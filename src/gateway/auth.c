@@ -27,9 +27,9 @@ struct GatewayAuth {
         bool anonymous;
         char *anonymous_scopes;
         ApiKeyStore *keys;
-        JwtVerifier *jwt;   /* NULL: no token keys configured */
-        char *resource;     /* the canonical URI of /mcp */
-        char *metadata_url; /* where its RFC 9728 metadata is */
+        JwtVerifier *jwt;         /* NULL: no token keys configured */
+        char *resource;           /* the canonical URI of /mcp */
+        char *metadata_url;       /* where its RFC 9728 metadata is */
         char *tls_cert, *tls_key; /* PEM, from the credentials tls-cert and tls-key; NULL: plain HTTP */
 };
 
@@ -56,9 +56,8 @@ static char *metadata_url_of(const char *resource) {
         char *url = NULL;
         if (!path)
                 return asprintf(&url, "%s/.well-known/oauth-protected-resource", resource) < 0 ? NULL : url;
-        return asprintf(&url, "%.*s/.well-known/oauth-protected-resource%s", (int) (path - resource), resource, path) < 0 ?
-                       NULL :
-                       url;
+        int r = asprintf(&url, "%.*s/.well-known/oauth-protected-resource%s", (int) (path - resource), resource, path);
+        return r < 0 ? NULL : url;
 }
 
 /* The JWT verifier, when the configuration names keys: a secret in the credential jwt-secret (HS*), a PEM
@@ -199,13 +198,14 @@ static int refuse(GatewayAuth *a, McpHttpRefusal *refusal, unsigned status, cons
         _cleanup_free_ char *challenge = NULL;
         int k;
         if (error)
-                k = asprintf(&challenge, "Bearer error=\"%s\", error_description=\"%s\"%s%s%s, resource_metadata=\"%s\"",
-                        error, message, scope ? ", scope=\"" : "", strempty(scope), scope ? "\"" : "", a->metadata_url);
+                k = asprintf(&challenge,
+                        "Bearer error=\"%s\", error_description=\"%s\"%s%s%s, resource_metadata=\"%s\"", error, message,
+                        scope ? ", scope=\"" : "", strempty(scope), scope ? "\"" : "", a->metadata_url);
         else
                 k = asprintf(&challenge, "Bearer resource_metadata=\"%s\"", a->metadata_url);
         if (k < 0)
                 return -ENOMEM;
-        *refusal = (McpHttpRefusal) {
+        *refusal = (McpHttpRefusal){
                 .status = status,
                 .code = status == MHD_HTTP_FORBIDDEN ? MCP_ERROR_ACCESS_DENIED : -32001,
                 .message = strdup(message),
@@ -236,7 +236,8 @@ static uint64_t realtime_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret_identity, McpHttpRefusal *ret_refusal) {
+static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret_identity,
+        McpHttpRefusal *ret_refusal) {
         _cleanup_free_ char *principal = NULL;
         _cleanup_strv_free_ char **scopes = NULL;
         const char *why = NULL;
@@ -257,18 +258,21 @@ static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret
         return r < 0 ? r : 1;
 }
 
-static int authenticate_jwt(GatewayAuth *a, const char *token, McpIdentity **ret_identity, McpHttpRefusal *ret_refusal) {
+static int authenticate_jwt(GatewayAuth *a, const char *token, McpIdentity **ret_identity,
+        McpHttpRefusal *ret_refusal) {
         const char *why = NULL;
         int r = jwt_verifier_reload(a->jwt, false, &why);
         if (r < 0)
-                log_warning_errno(r, "Failed to reload the JWKS file, keeping the keys in use: %s", why ?: strerror(-r));
+                log_warning_errno(r, "Failed to reload the JWKS file, keeping the keys in use: %s",
+                        why ?: strerror(-r));
 
         _cleanup_(jwt_claims_done) JwtClaims claims = {};
         r = jwt_verify(a->jwt, token, realtime_usec(), &claims, &why);
         if (r < 0)
                 return r;
         if (r == 0) {
-                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL, why ?: "The token is not valid");
+                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
+                        why ?: "The token is not valid");
                 return r < 0 ? r : 0;
         }
 
@@ -330,7 +334,7 @@ static bool request_target(json_object *m, const char **ret_kind, const char **r
                 *ret_kind = "prompts";
                 *ret_name = json_get_string(params, "name");
         } else if (streq(method, "resources/read") || streq(method, "resources/subscribe") ||
-                   streq(method, "resources/unsubscribe")) {
+                streq(method, "resources/unsubscribe")) {
                 *ret_kind = "resources";
                 *ret_name = json_get_string(params, "uri");
         } else if (streq(method, "completion/complete")) {
@@ -376,8 +380,8 @@ static int authorize_one(Gateway *g, McpServer *server, const McpIdentity *ident
 
         _cleanup_free_ char *scope = NULL, *message = NULL;
         if (asprintf(&scope, "%s:%s:%s", kind, b->config->name, backend_name) < 0 ||
-            asprintf(&message, "Forbidden: %s may not use %s (the scope %s or %s:%s is needed)", identity->principal,
-                    name, scope, kind, b->config->name) < 0)
+                asprintf(&message, "Forbidden: %s may not use %s (the scope %s or %s:%s is needed)",
+                        identity->principal, name, scope, kind, b->config->name) < 0)
                 return -ENOMEM;
         log_info("Refused %s %s to %s: insufficient scope.", kind, name, identity->principal);
         int r = refuse(g->auth, ret_refusal, MHD_HTTP_FORBIDDEN, "insufficient_scope", scope, message);
@@ -427,10 +431,11 @@ json_object *gateway_auth_resource_metadata(GatewayAuth *a) {
         for (size_t i = 0; i < ELEMENTSOF(supported); i++)
                 if (json_object_array_add(scopes, json_object_new_string(supported[i])) < 0)
                         return NULL;
-        if (json_add_string(m, "resource", a->resource) < 0 || json_add(m, "authorization_servers", TAKE_PTR(servers)) < 0 ||
-            json_add(m, "scopes_supported", TAKE_PTR(scopes)) < 0 ||
-            json_add(m, "bearer_methods_supported", TAKE_PTR(methods)) < 0 ||
-            json_add_string(m, "resource_name", "aios") < 0)
+        if (json_add_string(m, "resource", a->resource) < 0 ||
+                json_add(m, "authorization_servers", TAKE_PTR(servers)) < 0 ||
+                json_add(m, "scopes_supported", TAKE_PTR(scopes)) < 0 ||
+                json_add(m, "bearer_methods_supported", TAKE_PTR(methods)) < 0 ||
+                json_add_string(m, "resource_name", "aios") < 0)
                 return NULL;
         return TAKE_PTR(m);
 }

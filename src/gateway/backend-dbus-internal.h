@@ -13,7 +13,7 @@ typedef struct DbusBackend {
         sd_event_source *ping_timer;
         bool recheck; /* check health again once the check in flight is answered */
         sd_bus_slot *list_slot;
-        bool relist;  /* Describe again once the one in flight is answered */
+        bool relist;    /* Describe again once the one in flight is answered */
         Hashmap *calls; /* tag -> DbusCall: every Call whose reply the bus still owes us */
         unsigned n_long_lived;
 } DbusBackend;

@@ -128,8 +128,9 @@ void dbus_check_health(Backend *b) {
                                 PING_TIMEOUT_USEC, 0, on_ping_timeout, b);
         } else
                 /* A stopped server is up when the bus can start it on the next call. */
-                r = sd_bus_call_method_async(bus_of(b), &d->health_slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                        "org.freedesktop.DBus", "ListActivatableNames", on_activatable, b, NULL);
+                r = sd_bus_call_method_async(bus_of(b), &d->health_slot, "org.freedesktop.DBus",
+                        "/org/freedesktop/DBus", "org.freedesktop.DBus", "ListActivatableNames", on_activatable, b,
+                        NULL);
         if (r < 0)
                 log_warning_errno(r, "Failed to check backend %s: %m", b->config->name);
 }
@@ -147,10 +148,10 @@ static int on_catalog(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 /* A server that cannot be reached or started offers nothing; one that stopped or was busy
                  * offers what it offered, and is asked again when it runs. */
                 if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
-                    startswith_ptr(e->name, "org.freedesktop.DBus.Error.Spawn."))
+                        startswith_ptr(e->name, "org.freedesktop.DBus.Error.Spawn."))
                         backend_catalog_listed(b, NULL);
-        } else if (sd_bus_message_read(m, "s", &text) < 0 || json_parse_strict(text, strlen(text), &catalog, NULL) < 0 ||
-                   !json_get_array(catalog, "tools")) {
+        } else if (sd_bus_message_read(m, "s", &text) < 0 ||
+                json_parse_strict(text, strlen(text), &catalog, NULL) < 0 || !json_get_array(catalog, "tools")) {
                 json_object_put(catalog);
                 log_warning("Backend %s described itself in a form that is not a catalog.", b->config->name);
                 backend_catalog_listed(b, NULL);
@@ -183,13 +184,16 @@ int dbus_list_tools(Backend *b) {
 int dbus_watch_start(Backend *b) {
         DbusBackend *d = b->transport_data;
         _cleanup_free_ char *match = NULL;
-        if (asprintf(&match, "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'", b->config->bus_name) < 0)
+        if (asprintf(&match,
+                    "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                    "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'",
+                    b->config->bus_name) < 0)
                 return log_oom();
         int r = sd_bus_add_match_async(bus_of(b), &d->owner_match, match, on_owner_changed, NULL, b);
         if (r >= 0)
-                r = sd_bus_call_method_async(bus_of(b), &d->owner_query, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                        "org.freedesktop.DBus", "GetNameOwner", on_get_owner, b, "s", b->config->bus_name);
+                r = sd_bus_call_method_async(bus_of(b), &d->owner_query, "org.freedesktop.DBus",
+                        "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", on_get_owner, b, "s",
+                        b->config->bus_name);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch %s: %m", b->config->bus_name);
         return 0;

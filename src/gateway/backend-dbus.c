@@ -144,8 +144,8 @@ void dbus_calls_lost(Backend *b, const char *old_owner) {
         }
 }
 
-static int append_context(sd_bus_message *m, const BackendCall *c, const BackendCaller *caller, const char *protocol_version,
-        json_object *capabilities) {
+static int append_context(sd_bus_message *m, const BackendCall *c, const BackendCaller *caller,
+        const char *protocol_version, json_object *capabilities) {
         int r = sd_bus_message_open_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
@@ -203,8 +203,8 @@ static int dbus_call(BackendCall *c, json_object *message, const BackendCaller *
          * bus's pending reply; a call sd-bus forgot would stay pending at the bus for good. */
         r = sd_bus_call_async(bus_of(b), &dc->slot, m, on_call_reply, dc, UINT64_MAX);
         if (r >= 0 && !c->long_lived)
-                r = sd_event_add_time_relative(b->gateway->event, &dc->timer, CLOCK_MONOTONIC,
-                        b->config->timeout_usec, 0, on_call_timeout, dc);
+                r = sd_event_add_time_relative(b->gateway->event, &dc->timer, CLOCK_MONOTONIC, b->config->timeout_usec,
+                        0, on_call_timeout, dc);
         if (r < 0) {
                 dbus_call_free(dc);
                 return r;
@@ -339,7 +339,8 @@ static int method_client_call(sd_bus_message *m, void *userdata, sd_bus_error *e
 
         BackendCall *c = call_from(g, tag, sd_bus_message_get_sender(m));
         if (!c || !c->ops->ask)
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "No call of yours is in progress with that tag.");
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                        "No call of yours is in progress with that tag.");
 
         _cleanup_json_ json_object *request = NULL;
         if (json_parse_strict(text, strlen(text), &request, NULL) < 0 || !json_get_string(request, "method"))

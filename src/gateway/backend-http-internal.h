@@ -7,7 +7,7 @@
 #include "hashmap.h"
 #include "http-transfer.h"
 
-#define SIDE_TIMEOUT_USEC (30 * USEC_PER_SEC) /* notifications, answers, DELETEs: nobody waits for them */
+#define SIDE_TIMEOUT_USEC (30 * USEC_PER_SEC)        /* notifications, answers, DELETEs: nobody waits for them */
 #define RESUME_DELAY_USEC_DEFAULT (1 * USEC_PER_SEC) /* a stream that ended without a retry: hint */
 #define RESUME_DELAY_USEC_MIN (100 * USEC_PER_MSEC)
 #define STREAM_BACKOFF_USEC_MIN (1 * USEC_PER_SEC)
@@ -21,27 +21,27 @@ typedef struct Listing Listing;
 
 struct HttpBackend {
         Backend *backend;
-        HttpRemote remote;    /* every transfer in progress */
-        Hashmap *sessions;    /* gateway session id -> RemoteSession */
+        HttpRemote remote; /* every transfer in progress */
+        Hashmap *sessions; /* gateway session id -> RemoteSession */
         HttpCall *calls;
         HttpQuestion *questions;
         Listing *listing;
         Transfer *health;
-        bool was_down;        /* a health check failed since the tools were last listed */
-        unsigned next_id;     /* of the gateway's own requests */
+        bool was_down;    /* a health check failed since the tools were last listed */
+        unsigned next_id; /* of the gateway's own requests */
 };
 
 struct RemoteSession {
         HttpBackend *owner;
-        char *id;          /* the gateway's session id */
-        char *remote_id;   /* Mcp-Session-Id at the remote; NULL when it gave none */
-        char *version;     /* the negotiated MCP-Protocol-Version */
-        bool ready;        /* initialized: requests go out with the two above */
+        char *id;            /* the gateway's session id */
+        char *remote_id;     /* Mcp-Session-Id at the remote; NULL when it gave none */
+        char *version;       /* the negotiated MCP-Protocol-Version */
+        bool ready;          /* initialized: requests go out with the two above */
         Transfer *handshake; /* initialize and notifications/initialized on the gateway's behalf */
         HttpCall *waiting;   /* calls that wait for the handshake, in order */
         Transfer *stream;    /* the standalone GET stream */
         char *stream_event_id;
-        bool no_stream;      /* the remote has none */
+        bool no_stream; /* the remote has none */
         sd_event_source *reconnect;
         uint64_t backoff_usec;
 };
@@ -53,7 +53,7 @@ struct HttpCall {
         json_object *message;
         json_object *id; /* borrowed from message */
         bool initialize;
-        char *protocol_version;    /* a session of /mcp: what its handshake with the remote says */
+        char *protocol_version; /* a session of /mcp: what its handshake with the remote says */
         json_object *capabilities;
         bool retried;
         uint64_t deadline;

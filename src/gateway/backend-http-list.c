@@ -98,9 +98,9 @@ static int listing_step(Listing *l, const char *cursor) {
                 if (l->stateless) {
                         _cleanup_json_ json_object *meta = json_object_new_object();
                         if (!meta || json_add_string(meta, MCP_META_PROTOCOL_VERSION, MCP_VERSION_STATELESS) < 0 ||
-                            json_add(meta, MCP_META_CLIENT_CAPABILITIES, json_object_new_object()) < 0 ||
-                            json_add(meta, MCP_META_CLIENT_INFO, client_info_new()) < 0 ||
-                            json_add(params, "_meta", TAKE_PTR(meta)) < 0)
+                                json_add(meta, MCP_META_CLIENT_CAPABILITIES, json_object_new_object()) < 0 ||
+                                json_add(meta, MCP_META_CLIENT_INFO, client_info_new()) < 0 ||
+                                json_add(params, "_meta", TAKE_PTR(meta)) < 0)
                                 return -ENOMEM;
                         rq.mcp_method = lists[l->list].method;
                 }
@@ -177,7 +177,7 @@ static int listing_advance(Listing *l, Transfer *t, Outcome o, json_object *resp
                 *ret_cursor = NULL;
                 while (++l->list < ELEMENTSOF(lists))
                         if (!l->capabilities || !lists[l->list].capability ||
-                            json_get_object(l->capabilities, lists[l->list].capability))
+                                json_get_object(l->capabilities, lists[l->list].capability))
                                 return 1;
                 return 0;
         }
@@ -228,8 +228,8 @@ int http_list_tools(Backend *b) {
         if (!l->catalog)
                 return -ENOMEM;
         FOREACH_ELEMENT(list, lists)
-                if (json_add(l->catalog, list->key, json_object_new_array()) < 0)
-                        return -ENOMEM;
+        if (json_add(l->catalog, list->key, json_object_new_array()) < 0)
+                return -ENOMEM;
         int r = listing_step(l, NULL);
         if (r < 0)
                 return r;

@@ -19,7 +19,8 @@ json_object *request_id_new(HttpBackend *h) {
 
 json_object *client_info_new(void) {
         _cleanup_json_ json_object *info = json_object_new_object();
-        if (!info || json_add_string(info, "name", CLIENT_NAME) < 0 || json_add_string(info, "version", PROJECT_VERSION) < 0)
+        if (!info || json_add_string(info, "name", CLIENT_NAME) < 0 ||
+                json_add_string(info, "version", PROJECT_VERSION) < 0)
                 return NULL;
         return TAKE_PTR(info);
 }
@@ -27,8 +28,9 @@ json_object *client_info_new(void) {
 json_object *initialize_new(HttpBackend *h, const char *version, json_object *capabilities) {
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!params || json_add_string(params, "protocolVersion", version) < 0 ||
-            json_add(params, "capabilities", capabilities ? json_object_get(capabilities) : json_object_new_object()) < 0 ||
-            json_add(params, "clientInfo", client_info_new()) < 0)
+                json_add(params, "capabilities",
+                        capabilities ? json_object_get(capabilities) : json_object_new_object()) < 0 ||
+                json_add(params, "clientInfo", client_info_new()) < 0)
                 return NULL;
         return jsonrpc_request_new(request_id_new(h), "initialize", TAKE_PTR(params));
 }
@@ -39,8 +41,8 @@ json_object *session_not_found_new(json_object *id) {
 
 static void on_side_done(Transfer *t, CURLcode result) {
         if (result != CURLE_OK || t->status >= 300)
-                log_debug("Backend %s: a message that needs no answer was not taken: %s (HTTP %ld)",
-                        t->owner->name, t->error[0] ? t->error : curl_easy_strerror(result), t->status);
+                log_debug("Backend %s: a message that needs no answer was not taken: %s (HTTP %ld)", t->owner->name,
+                        t->error[0] ? t->error : curl_easy_strerror(result), t->status);
         transfer_free(t);
 }
 
@@ -170,10 +172,11 @@ static void on_stream_message(Transfer *t, json_object *m) {
         }
         if (rpc.kind != JSONRPC_REQUEST)
                 return;
-        _cleanup_json_ json_object *reply = streq(rpc.method, "ping") ?
-                jsonrpc_result_new(rpc.id, json_object_new_object()) :
-                jsonrpc_errorf_new(rpc.id, JSONRPC_METHOD_NOT_FOUND,
-                        "The gateway passes on requests only while a request of its client is in progress: %s", rpc.method);
+        _cleanup_json_ json_object *reply = streq(rpc.method, "ping")
+                ? jsonrpc_result_new(rpc.id, json_object_new_object())
+                : jsonrpc_errorf_new(rpc.id, JSONRPC_METHOD_NOT_FOUND,
+                          "The gateway passes on requests only while a request of its client is in progress: %s",
+                          rpc.method);
         if (reply)
                 (void) post_side(h, s->id, reply);
 }
@@ -209,7 +212,8 @@ static void on_stream_done(Transfer *t, CURLcode result) {
         } else {
                 delay = s->backoff_usec;
                 s->backoff_usec = MIN(s->backoff_usec * 2, STREAM_BACKOFF_USEC_MAX);
-                log_debug("Backend %s: the stream of session %s broke (%s); reconnecting in %" PRIu64 " s.", name, s->id,
+                log_debug("Backend %s: the stream of session %s broke (%s); reconnecting in %" PRIu64 " s.", name,
+                        s->id,
                         result != CURLE_OK ? (t->error[0] ? t->error : curl_easy_strerror(result)) : "HTTP error",
                         (uint64_t) (delay / USEC_PER_SEC));
         }
@@ -338,7 +342,8 @@ static void on_handshake_done(Transfer *t, CURLcode result) {
                 failure = BACKEND_GONE;
                 message = "it did not answer initialize";
         }
-        log_debug("Backend %s: failed to start a session for %s: %s", h->backend->config->name, s->id, strempty(message));
+        log_debug("Backend %s: failed to start a session for %s: %s", h->backend->config->name, s->id,
+                strempty(message));
         session_drop(s, failure, message ?: "it did not start a session");
 }
 

@@ -87,7 +87,7 @@ static json_object *cancel_notification_new(const BackendCall *c, const char *re
                 return NULL;
         if (c->session) {
                 if (!c->request_id || json_parse_strict(c->request_id, strlen(c->request_id), &id, NULL) < 0 ||
-                    json_add(params, "requestId", TAKE_PTR(id)) < 0)
+                        json_add(params, "requestId", TAKE_PTR(id)) < 0)
                         return NULL;
         }
         return jsonrpc_notification_new("notifications/cancelled", TAKE_PTR(params));

@@ -46,8 +46,8 @@ typedef struct BackendCaller {
 /* One forwarded request. The transport keeps its own state in transport_data. */
 struct BackendCall {
         Backend *backend;
-        char tag[32];  /* unique in this gateway */
-        char *session; /* the session id at the backend, NULL on the stateless wire */
+        char tag[32];     /* unique in this gateway */
+        char *session;    /* the session id at the backend, NULL on the stateless wire */
         char *request_id; /* the JSON text of the request's id, which notifications/cancelled names */
         bool long_lived;  /* subscriptions/listen: open until the client leaves, never timed out */
         const BackendCallOps *ops;
@@ -83,11 +83,11 @@ struct Backend {
         const BackendConfig *config;
         const BackendTransport *transport;
         void *transport_data;
-        McpServer *relay;   /* /servers/<name>/mcp */
-        char *endpoint;     /* "/servers/<name>/mcp" */
-        char *owner;        /* D-Bus: the unique name that owns the bus name, NULL when not running */
-        bool activatable;   /* D-Bus: the bus can start it */
-        bool up;            /* answered the last health check */
+        McpServer *relay; /* /servers/<name>/mcp */
+        char *endpoint;   /* "/servers/<name>/mcp" */
+        char *owner;      /* D-Bus: the unique name that owns the bus name, NULL when not running */
+        bool activatable; /* D-Bus: the bus can start it */
+        bool up;          /* answered the last health check */
         unsigned n_in_flight;
         json_object *tools;   /* its tools/list entries, for /mcp; NULL until listed */
         json_object *catalog; /* also resources, resourceTemplates and prompts (mcp_server_catalog()) */

@@ -25,7 +25,7 @@ struct Question {
         Forward *forward; /* NULL once the request ended */
         Question *next;
         BackendQuestion *question; /* NULL once answered */
-        json_object *id; /* the backend's id for it */
+        json_object *id;           /* the backend's id for it */
 };
 
 static void question_unlink(Question *q) {
@@ -46,8 +46,9 @@ static void forward_free(Forward *f) {
         while (f->questions) {
                 Question *q = f->questions;
                 question_unlink(q);
-                q->question->answer(TAKE_PTR(q->question), jsonrpc_error_new(q->id, JSONRPC_INTERNAL_ERROR,
-                        "The request ended before the client answered.", NULL));
+                q->question->answer(TAKE_PTR(q->question),
+                        jsonrpc_error_new(q->id, JSONRPC_INTERNAL_ERROR,
+                                "The request ended before the client answered.", NULL));
         }
         mcp_request_unref(f->req);
         free(f->tool);
@@ -68,10 +69,11 @@ static MetricsOutcome outcome_of(json_object *response) {
         if (error) {
                 json_object *code = NULL;
                 json_object_object_get_ex(error, "code", &code);
-                return json_object_get_int(code) == MCP_ERROR_ACCESS_DENIED ? METRICS_OUTCOME_DENIED : METRICS_OUTCOME_ERROR;
+                return json_object_get_int(code) == MCP_ERROR_ACCESS_DENIED ? METRICS_OUTCOME_DENIED
+                                                                            : METRICS_OUTCOME_ERROR;
         }
-        return json_get_bool(json_get_object(response, "result"), "isError", false) ? METRICS_OUTCOME_TOOL_ERROR :
-                                                                                       METRICS_OUTCOME_OK;
+        return json_get_bool(json_get_object(response, "result"), "isError", false) ? METRICS_OUTCOME_TOOL_ERROR
+                                                                                    : METRICS_OUTCOME_OK;
 }
 
 static void reply_failure(Forward *f, BackendFailure failure, const char *message) {
@@ -79,12 +81,13 @@ static void reply_failure(Forward *f, BackendFailure failure, const char *messag
         switch (failure) {
         case BACKEND_GONE:
                 mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
-                        "The server %s stopped before it answered this request; other requests are not affected. Try again.", name);
+                        "The server %s stopped before it answered this request; other requests are not affected. Try again.",
+                        name);
                 record(f, METRICS_OUTCOME_UNAVAILABLE);
                 break;
         case BACKEND_TIMEOUT:
-                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR, "The server %s did not answer within %llu s.", name,
-                        (unsigned long long) (f->backend->config->timeout_usec / USEC_PER_SEC));
+                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR, "The server %s did not answer within %llu s.",
+                        name, (unsigned long long) (f->backend->config->timeout_usec / USEC_PER_SEC));
                 record(f, METRICS_OUTCOME_TIMEOUT);
                 break;
         case BACKEND_BUSY:
@@ -99,7 +102,8 @@ static void reply_failure(Forward *f, BackendFailure failure, const char *messag
         }
 }
 
-static void on_reply(BackendCall *call, json_object *response, BackendFailure failure, const char *message, void *userdata) {
+static void on_reply(BackendCall *call, json_object *response, BackendFailure failure, const char *message,
+        void *userdata) {
         Forward *f = userdata;
         mcp_request_on_cancel(f->req, NULL, NULL);
         f->call = NULL;
@@ -118,8 +122,8 @@ static void on_notify(BackendCall *call, json_object *notification, void *userda
         Forward *f = userdata;
         /* The client's log level, where the gateway keeps it (/mcp), applies to what backends log. */
         if (streq_ptr(json_get_string(notification, "method"), "notifications/message")) {
-                McpLogLevel level = mcp_log_level_from_string(
-                        json_get_string(json_get_object(notification, "params"), "level"));
+                McpLogLevel level =
+                        mcp_log_level_from_string(json_get_string(json_get_object(notification, "params"), "level"));
                 if (level >= 0 && !mcp_request_log_enabled(f->req, level))
                         return;
         }
@@ -218,8 +222,7 @@ int forward_request(McpRequest *req, Backend *b, json_object *message, const cha
                 .principal = mcp_request_get_principal(req),
                 .scopes = mcp_request_get_scopes(req),
         };
-        int r = backend_call(b, message, session, &caller, protocol_version, capabilities,
-                &forward_ops, f, &f->call);
+        int r = backend_call(b, message, session, &caller, protocol_version, capabilities, &forward_ops, f, &f->call);
         if (r == -EBUSY) {
                 record(f, METRICS_OUTCOME_UNAVAILABLE);
                 forward_free(f);

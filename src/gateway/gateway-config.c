@@ -14,7 +14,7 @@
 #include "log.h"
 #include "redact.h"
 
-#define EXPECTED_TIME_SPAN                                                                                  \
+#define EXPECTED_TIME_SPAN                                                                                             \
         "a positive time span: seconds, or a number followed by us, ms, s, min or h, such as 300 or 1.5min"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
@@ -58,8 +58,8 @@ static char *path_join(const char *dir, const char *name) {
 static bool string_is_token(const char *s, const char *extra, size_t max) {
         size_t n = 0;
         for (; s[n]; n++)
-                if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-                            (s[n] >= '0' && s[n] <= '9') || strchr(extra, s[n])))
+                if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
+                            strchr(extra, s[n])))
                         return false;
         return n <= max;
 }
@@ -89,11 +89,11 @@ static int parse_boolean(const char *s) {
         static const char *const yes[] = { "yes", "true", "on", "1" };
         static const char *const no[] = { "no", "false", "off", "0" };
         FOREACH_ELEMENT(i, yes)
-                if (strcasecmp(s, *i) == 0)
-                        return 1;
+        if (strcasecmp(s, *i) == 0)
+                return 1;
         FOREACH_ELEMENT(i, no)
-                if (strcasecmp(s, *i) == 0)
-                        return 0;
+        if (strcasecmp(s, *i) == 0)
+                return 0;
         return -EINVAL;
 }
 
@@ -119,8 +119,9 @@ static bool listen_address_is_valid(const char *s) {
 }
 
 static bool url_is_valid(const char *s) {
-        const char *rest = startswith_ptr(s, "http://") ? s + strlen("http://") :
-                           startswith_ptr(s, "https://") ? s + strlen("https://") : NULL;
+        const char *rest = startswith_ptr(s, "http://") ? s + strlen("http://")
+                : startswith_ptr(s, "https://")         ? s + strlen("https://")
+                                                        : NULL;
         if (!rest || !rest[0] || rest[0] == '/')
                 return false;
         for (const char *p = s; *p; p++)
@@ -307,7 +308,8 @@ static const ConfigItem gateway_items[] = {
         { "MaxConnections", config_parse_unsigned, offsetof(GatewayConfig, max_connections), "a positive integer" },
         { "MaxConnectionsPerSource", config_parse_unsigned, offsetof(GatewayConfig, max_connections_per_source),
                 "a positive integer" },
-        { "ConnectionTimeoutSec", config_parse_sec, offsetof(GatewayConfig, connection_timeout_usec), EXPECTED_TIME_SPAN },
+        { "ConnectionTimeoutSec", config_parse_sec, offsetof(GatewayConfig, connection_timeout_usec),
+                EXPECTED_TIME_SPAN },
         { "RequestHeadTimeoutSec", config_parse_sec, offsetof(GatewayConfig, request_head_timeout_usec),
                 EXPECTED_TIME_SPAN },
         { "MaxSessions", config_parse_unsigned, offsetof(GatewayConfig, max_sessions), "a positive integer" },
@@ -391,7 +393,7 @@ static int config_parse_tool_size(const char *value, void *data) {
         if (!grown)
                 return -ENOMEM;
         f->tool_limits = grown;
-        f->tool_limits[f->n_tool_limits++] = (ToolResultLimit) { .tool = TAKE_PTR(tool), .max = max };
+        f->tool_limits[f->n_tool_limits++] = (ToolResultLimit){ .tool = TAKE_PTR(tool), .max = max };
         return 0;
 }
 
@@ -416,7 +418,8 @@ static const ConfigItem filter_items[] = {
                 "a PCRE2 regular expression that compiles" },
         { "MaxResultSize", config_parse_size, offsetof(FilterConfig, max_result_size),
                 "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 1M" },
-        { "ToolMaxResultSize", config_parse_tool_size, 0, "a tool's name, a space and a size, such as system_journal 4M" },
+        { "ToolMaxResultSize", config_parse_tool_size, 0,
+                "a tool's name, a space and a size, such as system_journal 4M" },
 };
 
 static const ConfigItem backend_items[] = {
@@ -513,8 +516,7 @@ static int config_file_fail(ConfigFile *f, int r) {
         return 0;
 }
 
-static int config_parse_item(ConfigFile *f, const ConfigItem *item, void *target, const char *key,
-        const char *value) {
+static int config_parse_item(ConfigFile *f, const ConfigItem *item, void *target, const char *key, const char *value) {
         int r = item->parse(value, (uint8_t *) target + item->offset);
         if (r == -ENOMEM)
                 return config_file_fail(f, log_oom());
@@ -766,8 +768,8 @@ static int backend_config_finish(const ConfigFile *f, BackendConfig *b, const Ga
                 backend_config_drop(f, b, "ObjectPath", &b->object_path);
                 break;
         default:
-                return log_error_errno(EINVAL, "%s: Type= missing in section [Backend], expected Type=dbus or Type=http.",
-                        f->path);
+                return log_error_errno(EINVAL,
+                        "%s: Type= missing in section [Backend], expected Type=dbus or Type=http.", f->path);
         }
 
         if (!b->prefix && !(b->prefix = strdup("")))
@@ -805,7 +807,7 @@ static int backend_config_load(GatewayConfig *c, const char *path, const char *n
                 return log_oom();
         c->backends = grown;
         c->backends[c->n_backends++] = b;
-        b = (BackendConfig) {};
+        b = (BackendConfig){};
         return 0;
 }
 
@@ -824,8 +826,7 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
                 dir = gateway_config_dir();
 
         _cleanup_(gateway_config_freep) GatewayConfig *c = new0(GatewayConfig, 1);
-        _cleanup_free_ char *main_path = path_join(dir, "gateway.conf"),
-                            *dropin_dir = path_join(dir, "gateway.conf.d"),
+        _cleanup_free_ char *main_path = path_join(dir, "gateway.conf"), *dropin_dir = path_join(dir, "gateway.conf.d"),
                             *backend_dir = path_join(dir, "backends.d");
         if (!c || !main_path || !dropin_dir || !backend_dir)
                 return log_oom();
@@ -858,7 +859,8 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
                 if (!name || !path)
                         return log_oom();
                 if (!backend_name_is_valid(name)) {
-                        log_warning("%s: \"%s\" is not a valid backend name, expected 1 to %d letters, digits, '_' or '-'; ignoring the file.",
+                        log_warning(
+                                "%s: \"%s\" is not a valid backend name, expected 1 to %d letters, digits, '_' or '-'; ignoring the file.",
                                 path, name, BACKEND_NAME_MAX);
                         continue;
                 }

@@ -32,10 +32,10 @@ BackendType backend_type_from_string(const char *s);
 typedef struct BackendConfig {
         char *name; /* the file's name without .conf, [A-Za-z0-9_-]{1,64} */
         BackendType type;
-        char *bus_name;    /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
-        char *object_path; /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
-        char *url;         /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
-        char *prefix;      /* never NULL: "" when the backend's names are not prefixed */
+        char *bus_name;        /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
+        char *object_path;     /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
+        char *url;             /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
+        char *prefix;          /* never NULL: "" when the backend's names are not prefixed */
         uint64_t timeout_usec; /* the gateway's call_timeout_usec unless TimeoutSec= is set */
         bool enabled;
         bool aggregate; /* Aggregate=: on /mcp too (default), or only on /servers/NAME/mcp */
@@ -61,10 +61,10 @@ typedef struct ToolResultLimit {
 } ToolResultLimit;
 
 typedef struct FilterConfig {
-        bool redact_secrets;           /* RedactSecrets=: the built-in patterns; default yes */
-        char **redact_patterns;        /* RedactPattern=, NULL-terminated; NULL when none */
-        uint64_t max_result_size;      /* MaxResultSize=, bytes of a tools/call result */
-        ToolResultLimit *tool_limits;  /* ToolMaxResultSize=TOOL SIZE */
+        bool redact_secrets;          /* RedactSecrets=: the built-in patterns; default yes */
+        char **redact_patterns;       /* RedactPattern=, NULL-terminated; NULL when none */
+        uint64_t max_result_size;     /* MaxResultSize=, bytes of a tools/call result */
+        ToolResultLimit *tool_limits; /* ToolMaxResultSize=TOOL SIZE */
         size_t n_tool_limits;
 } FilterConfig;
 
@@ -72,7 +72,7 @@ typedef struct GatewayConfig {
         char *listen;      /* ADDRESS:PORT, the IPv6 address in brackets */
         uint64_t max_body; /* bytes */
         uint64_t call_timeout_usec;
-        unsigned max_in_flight;  /* per backend */
+        unsigned max_in_flight; /* per backend */
         /* The HTTP transport's limits; 0: its default. */
         unsigned max_connections;
         unsigned max_connections_per_source;

@@ -27,7 +27,7 @@ typedef struct Gateway {
 
         Backend **backends; /* the enabled ones, in configuration order */
         size_t n_backends;
-        Hashmap *calls;     /* tag -> BackendCall in flight, for signals and client calls */
+        Hashmap *calls; /* tag -> BackendCall in flight, for signals and client calls */
         uint64_t next_tag;
 
         Aggregate *aggregate; /* /mcp */

@@ -26,9 +26,9 @@ struct Guard {
         Metrics *metrics;
         RateLimit *rate_limit; /* NULL: no limits */
         RateLimitRule rules[_TOOL_CLASS_MAX];
-        Redactor *redactor;    /* NULL: nothing to redact */
-        uint64_t *counts;      /* per pattern, for one response */
-        bool audit_failed;     /* logged once */
+        Redactor *redactor; /* NULL: nothing to redact */
+        uint64_t *counts;   /* per pattern, for one response */
+        bool audit_failed;  /* logged once */
         sd_event_source *audit_flush;
         PendingRecord *pending; /* AUDIT_PENDING_MAX of them */
         size_t n_pending;
@@ -105,7 +105,8 @@ int guard_new(Guard **ret, const GatewayConfig *config, Metrics *metrics, sd_eve
 
         if (config->filter.redact_secrets || config->filter.redact_patterns) {
                 _cleanup_free_ char *error = NULL;
-                int r = redactor_new(config->filter.redact_secrets, config->filter.redact_patterns, &g->redactor, &error);
+                int r = redactor_new(config->filter.redact_secrets, config->filter.redact_patterns, &g->redactor,
+                        &error);
                 if (r == -EINVAL)
                         return log_error_errno(r, "[Filter] RedactPattern=: %s", strempty(error));
                 if (r < 0)
@@ -168,8 +169,8 @@ static int rate_limit_one(Gateway *gw, McpServer *server, const char *principal,
                     "Rate limit reached: %s may call %s tools %llu times per %s (bursts of %llu); retry in %llu s.",
                     principal, class_name, (unsigned long long) rule->count, period_name(rule->period_usec),
                     (unsigned long long) (rule->burst ?: rule->count), (unsigned long long) retry_sec) < 0 ||
-            asprintf(&ret_refusal->header_value, "%llu", (unsigned long long) retry_sec) < 0 ||
-            asprintf(&reason, "rate limit %s", class_name) < 0) {
+                asprintf(&ret_refusal->header_value, "%llu", (unsigned long long) retry_sec) < 0 ||
+                asprintf(&reason, "rate limit %s", class_name) < 0) {
                 mcp_http_refusal_done(ret_refusal);
                 return -ENOMEM;
         }
@@ -202,7 +203,8 @@ int guard_authorize(void *userdata, McpServer *server, const McpIdentity *identi
                 return rate_limit_one(gw, server, principal, message, ret_refusal);
         /* A batch (2025-03-26) takes a token per call, and is refused at the first that finds none. */
         for (size_t i = 0; i < json_object_array_length(message); i++)
-                if ((r = rate_limit_one(gw, server, principal, json_object_array_get_idx(message, i), ret_refusal)) <= 0)
+                if ((r = rate_limit_one(gw, server, principal, json_object_array_get_idx(message, i), ret_refusal)) <=
+                        0)
                         return r;
         return 1;
 }

@@ -233,8 +233,9 @@ int transfer_new(HttpRemote *h, const Request *rq, const TransferOps *ops, void 
         c = c ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         c = c ?: curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
         c = c ?: curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-        c = c ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-                (long) ((rq->timeout_usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
+        c = c
+                ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                           (long) ((rq->timeout_usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
         c = c ?: curl_easy_setopt(e, CURLOPT_USERAGENT, CLIENT_NAME "/" PROJECT_VERSION);
         c = c ?: curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
         c = c ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
@@ -406,7 +407,7 @@ static const CurlEventOps curl_ops = {
 };
 
 int http_remote_init(HttpRemote *r, sd_event *event, const char *name, const char *url, size_t max_body) {
-        *r = (HttpRemote) {
+        *r = (HttpRemote){
                 .name = name,
                 .url = url,
                 .max_body = max_body,

@@ -38,10 +38,10 @@ typedef struct Request {
         const char *session_id;       /* Mcp-Session-Id */
         const char *protocol_version; /* MCP-Protocol-Version */
         const char *last_event_id;
-        const char *mcp_method;       /* Mcp-Method and Mcp-Name: the wire without sessions */
+        const char *mcp_method; /* Mcp-Method and Mcp-Name: the wire without sessions */
         const char *mcp_name;
-        uint64_t timeout_usec;        /* 0: none */
-        bool headers_only;            /* the status is all we want */
+        uint64_t timeout_usec; /* 0: none */
+        bool headers_only;     /* the status is all we want */
 } Request;
 
 typedef struct TransferOps {

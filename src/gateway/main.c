@@ -40,20 +40,17 @@ static void help(void) {
                "                         Exit after this long without sessions or requests; 0 never\n"
                "                         (default: 300 when socket-activated, else 0)\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n",
-               program_invocation_short_name);
+                program_invocation_short_name);
 }
 
 static int parse_argv(int argc, char *argv[]) {
         enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_LISTEN, ARG_EXIT_IDLE_TIME, ARG_LOG_LEVEL };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
-                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                {}
-        };
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL }, {} };
 
         int c;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -75,7 +72,8 @@ static int parse_argv(int argc, char *argv[]) {
                         errno = 0;
                         unsigned long long v = strtoull(optarg, &end, 10);
                         if (errno != 0 || end == optarg || *end || v > 86400 || optarg[0] == '-')
-                                return log_error_errno(EINVAL, "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
                         arg_exit_idle_usec = v * USEC_PER_SEC;
                         break;
                 }
@@ -135,8 +133,9 @@ void gateway_session_notify(Gateway *g, Backend *b, const char *session, json_ob
         const char *method = json_get_string(notification, "method");
         if (!s || !method)
                 return;
-        if (streq(method, "notifications/tools/list_changed") || streq(method, "notifications/resources/list_changed") ||
-            streq(method, "notifications/prompts/list_changed"))
+        if (streq(method, "notifications/tools/list_changed") ||
+                streq(method, "notifications/resources/list_changed") ||
+                streq(method, "notifications/prompts/list_changed"))
                 (void) backend_list_tools(b);
         else if (streq(method, "notifications/resources/updated"))
                 (void) mcp_session_send(s, notification);
@@ -166,7 +165,8 @@ static int wait_for_catalogs(Gateway *g) {
                 uint64_t now = now_usec();
                 if (now >= deadline) {
                         log_warning("Not every backend said what it offers within %llu s; serving without their tools "
-                                "until they do.", (unsigned long long) (CATALOG_WAIT_USEC / USEC_PER_SEC));
+                                    "until they do.",
+                                (unsigned long long) (CATALOG_WAIT_USEC / USEC_PER_SEC));
                         break;
                 }
                 int r = sd_event_run(g->event, deadline - now);
@@ -181,7 +181,7 @@ static int wait_for_catalogs(Gateway *g) {
 static bool is_idle(void *userdata) {
         Gateway *g = userdata;
         if (hashmap_size(g->calls) > 0 || mcp_server_n_sessions(aggregate_server(g->aggregate)) > 0 ||
-            !mcp_http_is_idle(g->http))
+                !mcp_http_is_idle(g->http))
                 return false;
         for (size_t i = 0; i < g->n_backends; i++)
                 if (mcp_server_n_sessions(g->backends[i]->relay) > 0)
@@ -197,14 +197,18 @@ static int check_exposure(Gateway *g, int loopback, const char *where) {
         if (loopback > 0)
                 return 0;
         if (gateway_auth_allows_anonymous(g->auth))
-                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and requests "
+                return log_error_errno(EPERM,
+                        "Refusing to serve on %s: it is not a loopback address, and requests "
                         "without credentials would be served there. Set [Authentication] Anonymous=no in "
-                        "gateway.conf, or listen on 127.0.0.1 or [::1].", where);
+                        "gateway.conf, or listen on 127.0.0.1 or [::1].",
+                        where);
         if (!gateway_auth_tls(g->auth, NULL, NULL) && !g->config->auth.tls_off)
-                return log_error_errno(EPERM, "Refusing to serve on %s: it is not a loopback address, and clients "
+                return log_error_errno(EPERM,
+                        "Refusing to serve on %s: it is not a loopback address, and clients "
                         "would send their credentials there in plain text. Give the gateway the credentials tls-cert "
                         "and tls-key, or put it behind a TLS-terminating proxy and set [Authentication] TLS=off, or "
-                        "listen on 127.0.0.1 or [::1].", where);
+                        "listen on 127.0.0.1 or [::1].",
+                        where);
         return 0;
 }
 
@@ -257,7 +261,8 @@ static int gateway_setup_backends(Gateway *g) {
                 if (bc->type == BACKEND_HTTP)
                         log_info("Backend %s: %s, at %s %s.", bc->name, bc->url, b->endpoint, where);
                 else
-                        log_info("Backend %s: %s on the system bus, at %s %s.", bc->name, bc->bus_name, b->endpoint, where);
+                        log_info("Backend %s: %s on the system bus, at %s %s.", bc->name, bc->bus_name, b->endpoint,
+                                where);
         }
         return 0;
 }
@@ -320,7 +325,8 @@ static int run(int argc, char *argv[]) {
         if (r < 0 && need_bus)
                 return log_error_errno(r, "Failed to connect to the system bus, where the servers are: %m");
         if (r < 0)
-                (void) log_full_errno(LOG_NOTICE, r, "No system bus (%m); going on without D-Bus, as no backend is on it.");
+                (void) log_full_errno(LOG_NOTICE, r,
+                        "No system bus (%m); going on without D-Bus, as no backend is on it.");
         if (g.bus) {
                 r = backend_dbus_routing_install(&g);
                 if (r < 0)

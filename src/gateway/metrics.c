@@ -88,8 +88,20 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
 
 /* The histogram's finite upper bounds; +Inf is the count. */
 static const uint64_t bucket_usec[] = {
-        500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-        1000000, 2500000, 5000000, 10000000,
+        500,
+        1000,
+        2500,
+        5000,
+        10000,
+        25000,
+        50000,
+        100000,
+        250000,
+        500000,
+        1000000,
+        2500000,
+        5000000,
+        10000000,
 };
 #define N_BUCKETS ELEMENTSOF(bucket_usec)
 
@@ -270,17 +282,17 @@ static Series *family_get(Family *f, const char *const *values, bool over_limit)
         return family_add(f, v, TAKE_PTR(key));
 }
 
-void metrics_request_done(Metrics *m, const char *method, const char *tool, const char *backend,
-        MetricsOutcome outcome, uint64_t duration_usec) {
+void metrics_request_done(Metrics *m, const char *method, const char *tool, const char *backend, MetricsOutcome outcome,
+        uint64_t duration_usec) {
         assert(m);
         assert(outcome >= 0 && outcome < _METRICS_OUTCOME_MAX);
 
         Series *s = family_get(&m->families[FAMILY_REQUESTS],
-                (const char *[]) { method, tool, backend, outcome_table[outcome] }, false);
+                (const char *[]){ method, tool, backend, outcome_table[outcome] }, false);
         if (s)
                 s->counter++;
 
-        s = family_get(&m->families[FAMILY_REQUEST_DURATION], (const char *[]) { method, tool }, false);
+        s = family_get(&m->families[FAMILY_REQUEST_DURATION], (const char *[]){ method, tool }, false);
         if (!s)
                 return;
         for (size_t i = 0; i < N_BUCKETS; i++)
@@ -295,7 +307,7 @@ void metrics_request_done(Metrics *m, const char *method, const char *tool, cons
 void metrics_in_flight_add(Metrics *m, const char *backend, int delta) {
         assert(m);
 
-        Series *s = family_get(&m->families[FAMILY_IN_FLIGHT], (const char *[]) { backend }, false);
+        Series *s = family_get(&m->families[FAMILY_IN_FLIGHT], (const char *[]){ backend }, false);
         if (s)
                 s->gauge += delta;
 }
@@ -303,7 +315,7 @@ void metrics_in_flight_add(Metrics *m, const char *backend, int delta) {
 void metrics_backend_up(Metrics *m, const char *backend, bool up) {
         assert(m);
 
-        Series *s = family_get(&m->families[FAMILY_BACKEND_UP], (const char *[]) { backend }, false);
+        Series *s = family_get(&m->families[FAMILY_BACKEND_UP], (const char *[]){ backend }, false);
         if (s)
                 s->gauge = up;
 }
@@ -313,13 +325,13 @@ void metrics_http_request(Metrics *m, const char *endpoint, unsigned code) {
 
         char c[16];
         snprintf(c, sizeof(c), "%u", code);
-        Series *s = family_get(&m->families[FAMILY_HTTP_REQUESTS], (const char *[]) { endpoint, c }, false);
+        Series *s = family_get(&m->families[FAMILY_HTTP_REQUESTS], (const char *[]){ endpoint, c }, false);
         if (s)
                 s->counter++;
 }
 
 static void counter_add(Metrics *m, FamilyId id, const char *value, uint64_t n) {
-        Series *s = family_get(&m->families[id], (const char *[]) { value }, false);
+        Series *s = family_get(&m->families[id], (const char *[]){ value }, false);
         if (s)
                 s->counter += n;
 }
@@ -366,8 +378,7 @@ static void write_escaped(FILE *f, const char *s, bool label_value) {
 }
 
 /* name{label="value",...,le="..."} */
-static void write_sample_name(FILE *f, const FamilyInfo *info, const char *suffix, const Series *s,
-        const char *le) {
+static void write_sample_name(FILE *f, const FamilyInfo *info, const char *suffix, const Series *s, const char *le) {
         fprintf(f, "%s%s", info->name, suffix);
         if (info->n_labels == 0 && !le)
                 return;

@@ -44,8 +44,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Metrics *, metrics_free);
 
 /* One MCP request answered: aios_gateway_requests_total{method,tool,backend,outcome} and
  * aios_gateway_request_duration_seconds{method,tool}. */
-void metrics_request_done(Metrics *m, const char *method, const char *tool, const char *backend,
-        MetricsOutcome outcome, uint64_t duration_usec);
+void metrics_request_done(Metrics *m, const char *method, const char *tool, const char *backend, MetricsOutcome outcome,
+        uint64_t duration_usec);
 /* aios_gateway_in_flight{backend}: +1 when a call is sent to the backend, -1 when it is answered. */
 void metrics_in_flight_add(Metrics *m, const char *backend, int delta);
 /* aios_gateway_backend_up{backend}: 1 when the backend is reachable, 0 when it is not. */

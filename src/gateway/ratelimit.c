@@ -38,9 +38,13 @@ int ratelimit_rule_parse(const char *s, RateLimitRule *rule) {
                 const char *name;
                 uint64_t usec;
         } units[] = {
-                { "s", USEC_PER_SEC }, { "sec", USEC_PER_SEC }, { "second", USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC }, { "minute", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC }, { "hour", 3600 * USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+                { "sec", USEC_PER_SEC },
+                { "second", USEC_PER_SEC },
+                { "min", 60 * USEC_PER_SEC },
+                { "minute", 60 * USEC_PER_SEC },
+                { "h", 3600 * USEC_PER_SEC },
+                { "hour", 3600 * USEC_PER_SEC },
         };
 
         assert(rule);
@@ -59,11 +63,11 @@ int ratelimit_rule_parse(const char *s, RateLimitRule *rule) {
         if (p == s || n == 0 || *p != '/')
                 return -EINVAL;
         FOREACH_ELEMENT(u, units)
-                if (streq(p + 1, u->name)) {
-                        rule->count = n;
-                        rule->period_usec = u->usec;
-                        return 0;
-                }
+        if (streq(p + 1, u->name)) {
+                rule->count = n;
+                rule->period_usec = u->usec;
+                return 0;
+        }
         return -EINVAL;
 }
 

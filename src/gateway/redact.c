@@ -19,8 +19,8 @@ typedef struct BuiltinPattern {
 static const BuiltinPattern builtin_patterns[] = {
         /* PEM private keys of any kind (PKCS#8, RSA, EC, OPENSSH, ENCRYPTED); one cut off is redacted too. */
         { "private-key",
-          "-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:(?!-----END)[\\s\\S])*+(?:-----END[A-Z0-9 ]*PRIVATE KEY-----)?",
-          NULL },
+                "-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:(?!-----END)[\\s\\S])*+(?:-----END[A-Z0-9 ]*PRIVATE KEY-----)?",
+                NULL },
         { "aws-access-key", "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b", NULL },
         { "github-token", "\\b(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})\\b", NULL },
         { "slack-token", "\\bxox[abposr]-[A-Za-z0-9-]{10,250}", NULL },
@@ -28,7 +28,7 @@ static const BuiltinPattern builtin_patterns[] = {
         { "jwt", "\\bey[A-Za-z0-9_-]{10,}\\.ey[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]*", NULL },
         /* scheme://user:password@host keeps scheme and user. */
         { "url-password", "\\b([A-Za-z][A-Za-z0-9+.-]{0,31}://[^\\s:/?#@\\[\\]]*:)[^\\s/?#@]+@",
-          "$1" REDACT_MARK_PREFIX "url-password]@" },
+                "$1" REDACT_MARK_PREFIX "url-password]@" },
 };
 
 typedef struct Pattern {
@@ -84,7 +84,7 @@ static int pattern_add(Redactor *r, const char *name, const char *pattern, const
                 pcre2_code_free(re);
                 return -ENOMEM;
         }
-        r->patterns[r->n_patterns++] = (Pattern) { .name = name, .replacement = rep, .code = re };
+        r->patterns[r->n_patterns++] = (Pattern){ .name = name, .replacement = rep, .code = re };
         return 0;
 }
 
@@ -96,8 +96,9 @@ int redactor_new(bool builtin, char *const *patterns, Redactor **ret, char **ret
                 n++;
 
         _cleanup_(redactor_freep) Redactor *r = new0(Redactor, 1);
-        if (!r || !(r->patterns = new0(Pattern, MAX(n, 1u))) || !(r->match_context = pcre2_match_context_create(NULL)) ||
-            !(r->match_data = pcre2_match_data_create(16, NULL)))
+        if (!r || !(r->patterns = new0(Pattern, MAX(n, 1u))) ||
+                !(r->match_context = pcre2_match_context_create(NULL)) ||
+                !(r->match_data = pcre2_match_data_create(16, NULL)))
                 return -ENOMEM;
         pcre2_set_match_limit(r->match_context, REDACT_MATCH_LIMIT);
         pcre2_set_depth_limit(r->match_context, REDACT_DEPTH_LIMIT);
@@ -105,8 +106,8 @@ int redactor_new(bool builtin, char *const *patterns, Redactor **ret, char **ret
         int k;
         if (builtin)
                 FOREACH_ELEMENT(b, builtin_patterns)
-                        if ((k = pattern_add(r, b->name, b->pattern, b->replacement, ret_error)) < 0)
-                                return k;
+        if ((k = pattern_add(r, b->name, b->pattern, b->replacement, ret_error)) < 0)
+                return k;
         for (char *const *p = patterns; p && *p; p++)
                 if ((k = pattern_add(r, "pattern", *p, NULL, ret_error)) < 0)
                         return k;
@@ -142,8 +143,8 @@ static int pattern_apply(Redactor *r, const Pattern *p, const char *s, size_t le
                         return -ENOMEM;
                 PCRE2_SIZE n = size;
                 k = pcre2_substitute(p->code, (PCRE2_SPTR) s, len, 0,
-                        options | PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, r->match_data, r->match_context,
-                        (PCRE2_SPTR) p->replacement, PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *) out, &n);
+                        options | PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, r->match_data,
+                        r->match_context, (PCRE2_SPTR) p->replacement, PCRE2_ZERO_TERMINATED, (PCRE2_UCHAR *) out, &n);
                 if (k == PCRE2_ERROR_NOMEMORY) {
                         size = n; /* what it needs, with the terminating NUL */
                         continue;
@@ -177,8 +178,8 @@ int redactor_redact_string(Redactor *r, const char *s, size_t len, char **ret, s
                 if (k == -E2BIG) {
                         /* Too costly to check, so not known to be free of secrets: nothing of it leaves. */
                         free(current);
-                        if (asprintf(&current, REDACT_MARK_PREFIX "unchecked] (%zu bytes that %s could not check)",
-                                    len, r->patterns[i].name) < 0)
+                        if (asprintf(&current, REDACT_MARK_PREFIX "unchecked] (%zu bytes that %s could not check)", len,
+                                    r->patterns[i].name) < 0)
                                 return -ENOMEM;
                         if (counts)
                                 counts[i]++;
@@ -210,8 +211,7 @@ int redactor_redact_json(Redactor *r, json_object *v, uint64_t *counts) {
         case json_type_string: {
                 _cleanup_free_ char *s = NULL;
                 size_t n = 0;
-                k = redactor_redact_string(r, json_object_get_string(v), json_object_get_string_len(v), &s, &n,
-                        counts);
+                k = redactor_redact_string(r, json_object_get_string(v), json_object_get_string_len(v), &s, &n, counts);
                 if (k <= 0)
                         return k;
                 if (json_object_set_string_len(v, s, (int) n) == 0)
@@ -226,7 +226,7 @@ int redactor_redact_json(Redactor *r, json_object *v, uint64_t *counts) {
                 }
                 return total;
         case json_type_object:
-                json_object_object_foreach(v, key, value) {
+                json_object_object_foreach (v, key, value) {
                         (void) key;
                         if ((k = redactor_redact_json(r, value, counts)) < 0)
                                 return k;

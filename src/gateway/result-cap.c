@@ -26,7 +26,7 @@ static size_t json_size_bound(json_object *o, size_t limit) {
                 return n;
         case json_type_object:
                 n = 2;
-                json_object_object_foreach(o, key, value) {
+                json_object_object_foreach (o, key, value) {
                         n += 4 + 6 * strlen(key) + json_size_bound(value, limit);
                         if (n > limit)
                                 break;
@@ -94,11 +94,12 @@ static int cut_text(json_object *v, size_t *original, size_t cut, const char *to
 
 static int drop_binary(json_object *item, size_t size, const char *tool) {
         _cleanup_free_ char *text = NULL;
-        if (asprintf(&text, "[The gateway left out %s content of %zu bytes: more than the size limit for the results of %s allows.]",
+        if (asprintf(&text,
+                    "[The gateway left out %s content of %zu bytes: more than the size limit for the results of %s allows.]",
                     strempty(json_get_string(item, "type")), size, tool) < 0)
                 return -ENOMEM;
         /* The item becomes a text content: its other members (mimeType, annotations) go with it. */
-        json_object_object_foreach(item, key, value) {
+        json_object_object_foreach (item, key, value) {
                 (void) value;
                 json_object_object_del(item, key);
         }
@@ -109,18 +110,21 @@ static int drop_binary(json_object *item, size_t size, const char *tool) {
 
 static int replace_with_error(json_object *result, size_t size, size_t max, const char *tool) {
         _cleanup_free_ char *text = NULL;
-        if (asprintf(&text, "The result of %s was %zu bytes, more than the gateway's limit of %zu bytes, and could not be cut down to it. "
-                    "Ask for less (a narrower query, fewer items).", tool, size, max) < 0)
+        if (asprintf(&text,
+                    "The result of %s was %zu bytes, more than the gateway's limit of %zu bytes, and could not be cut down to it. "
+                    "Ask for less (a narrower query, fewer items).",
+                    tool, size, max) < 0)
                 return -ENOMEM;
 
-        json_object_object_foreach(result, key, value) {
+        json_object_object_foreach (result, key, value) {
                 (void) value;
                 json_object_object_del(result, key);
         }
         _cleanup_json_ json_object *content = json_object_new_array(), *item = json_object_new_object();
         if (!content || !item || json_add_string(item, "type", "text") < 0 || json_add_string(item, "text", text) < 0 ||
-            json_object_array_add(content, TAKE_PTR(item)) < 0 || json_add(result, "content", TAKE_PTR(content)) < 0 ||
-            json_add(result, "isError", json_object_new_boolean(true)) < 0)
+                json_object_array_add(content, TAKE_PTR(item)) < 0 ||
+                json_add(result, "content", TAKE_PTR(content)) < 0 ||
+                json_add(result, "isError", json_object_new_boolean(true)) < 0)
                 return -ENOMEM;
         return 1;
 }
@@ -161,8 +165,8 @@ int result_cap(json_object *result, size_t max, const char *tool) {
                 json_object *item = json_object_array_get_idx(content, best);
                 bool binary;
                 json_object *v = item_payload(item, &binary);
-                int k = best_binary ? drop_binary(item, best_len, tool) :
-                                      cut_text(v, &original[best], size - max + 160 + strlen(tool), tool);
+                int k = best_binary ? drop_binary(item, best_len, tool)
+                                    : cut_text(v, &original[best], size - max + 160 + strlen(tool), tool);
                 if (k < 0)
                         return k;
                 size = json_size(result);

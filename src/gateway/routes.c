@@ -40,7 +40,9 @@ static int respond_ready(Gateway *g, struct MHD_Connection *c) {
                 Backend *b = g->backends[i];
                 ready = ready && b->up;
                 (void) json_add_string(backends, b->config->name,
-                        !b->up ? "down" : b->config->type == BACKEND_DBUS && !b->owner ? "activatable" : "up");
+                        !b->up                                                 ? "down"
+                                : b->config->type == BACKEND_DBUS && !b->owner ? "activatable"
+                                                                               : "up");
         }
         (void) json_add_string(body, "status", ready ? "ready" : "not ready");
         (void) json_add(body, "backends", TAKE_PTR(backends));
@@ -54,7 +56,7 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
         bool get = streq(method, MHD_HTTP_METHOD_GET) || streq(method, MHD_HTTP_METHOD_HEAD);
 
         bool metadata = streq(url, "/.well-known/oauth-protected-resource") ||
-                        streq(url, "/.well-known/oauth-protected-resource/mcp");
+                streq(url, "/.well-known/oauth-protected-resource/mcp");
         if (!streq(url, "/healthz") && !streq(url, "/readyz") && !streq(url, "/metrics") && !metadata)
                 return -1;
         if (!get) {
@@ -90,7 +92,7 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
 }
 
 const McpHttpRouter *routes_router(Gateway *g, McpHttpRouter *router) {
-        *router = (McpHttpRouter) {
+        *router = (McpHttpRouter){
                 .find = route_find,
                 .other = route_other,
                 .authenticate = gateway_auth_authenticate,

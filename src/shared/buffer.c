@@ -4,7 +4,7 @@
 
 void buffer_done(Buffer *b) {
         free(b->data);
-        *b = (Buffer) {};
+        *b = (Buffer){};
 }
 
 int buffer_append(Buffer *b, const char *p, size_t n, size_t max) {

@@ -43,7 +43,7 @@ static void process(CurlEvent *c) {
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         CurlEvent *c = userdata;
         int action = (revents & EPOLLIN ? CURL_CSELECT_IN : 0) | (revents & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
-                     (revents & EPOLLERR ? CURL_CSELECT_ERR : 0);
+                (revents & EPOLLERR ? CURL_CSELECT_ERR : 0);
         int running;
         (void) curl_multi_socket_action(c->multi, fd, action, &running);
         process(c);
@@ -81,7 +81,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userdata, voi
                 log_debug_errno(r, "Failed to watch a connection to %s: %m", strempty(url));
                 return -1;
         }
-        c->ios[c->n_ios++] = (IoWatch) { .fd = fd, .source = source };
+        c->ios[c->n_ios++] = (IoWatch){ .fd = fd, .source = source };
         return 0;
 }
 
@@ -135,7 +135,8 @@ int curl_event_new(sd_event *event, const CurlEventOps *ops, void *userdata, Cur
         m = m ?: curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
         m = m ?: curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
         if (m != CURLM_OK)
-                return log_debug_errno(EINVAL, "Failed to set up libcurl's multi interface: %s", curl_multi_strerror(m));
+                return log_debug_errno(EINVAL, "Failed to set up libcurl's multi interface: %s",
+                        curl_multi_strerror(m));
 
         *ret = TAKE_PTR(c);
         return 0;

@@ -23,7 +23,7 @@ int daemon_event_new(sd_event **ret) {
 
         /* NULL handlers: the signal ends the loop. */
         if ((r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
-            (r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0) {
+                (r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0) {
                 sd_event_unref(e);
                 return log_error_errno(r, "Failed to handle signals: %m");
         }
@@ -72,10 +72,11 @@ int daemon_exit_when_idle(sd_event *e, uint64_t usec, bool (*is_idle)(void *user
         IdleWatch *w = new0(IdleWatch, 1);
         if (!w)
                 return log_oom();
-        *w = (IdleWatch) { .usec = usec, .is_idle = is_idle, .userdata = userdata };
+        *w = (IdleWatch){ .usec = usec, .is_idle = is_idle, .userdata = userdata };
 
         sd_event_source *s = NULL;
-        int r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, MIN(usec / 4, USEC_PER_SEC) ?: 1, 0, on_idle_tick, w);
+        int r = sd_event_add_time_relative(e, &s, CLOCK_MONOTONIC, MIN(usec / 4, USEC_PER_SEC) ?: 1, 0, on_idle_tick,
+                w);
         if (r < 0) {
                 free(w);
                 return log_error_errno(r, "Failed to add the idle timer: %m");

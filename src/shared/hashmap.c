@@ -99,7 +99,7 @@ int hashmap_put(Hashmap *h, const char *key, void *value) {
                 i = (i + 1) & mask;
         if (!h->entries[i].key)
                 h->n_filled++;
-        h->entries[i] = (Entry) { .key = key, .value = value };
+        h->entries[i] = (Entry){ .key = key, .value = value };
         h->n_used++;
         return 0;
 }
@@ -118,7 +118,7 @@ void *hashmap_remove(Hashmap *h, const char *key) {
         if (!e)
                 return NULL;
         void *v = e->value;
-        *e = (Entry) { .key = TOMBSTONE };
+        *e = (Entry){ .key = TOMBSTONE };
         h->n_used--;
         return v;
 }

@@ -37,7 +37,8 @@ static HttpConn *conn_of(struct MHD_Connection *c) {
 }
 
 static int conn_fd(HttpConn *conn) {
-        const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info(conn->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
         return info ? info->connect_fd : -1;
 }
 
@@ -70,7 +71,8 @@ void http_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context
 
 /* The JSON-RPC error body of a refusal, as the MCP endpoints answer theirs; message is one of ours. */
 static int error_body(char *buf, size_t size, const char *message) {
-        return snprintf(buf, size, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}", message);
+        return snprintf(buf, size, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"%s\"}}",
+                message);
 }
 
 /* Ends a connection from outside libmicrohttpd's handler: the answer goes straight to the socket (nothing of
@@ -136,8 +138,9 @@ int http_conn_request_start(HttpConnSet *set, struct MHD_Connection *c, const ch
                 conn->progress = conn->progress_mark = 0;
         }
 
-        if (conn && conn->reserve && !((streq(method, MHD_HTTP_METHOD_GET) || streq(method, MHD_HTTP_METHOD_HEAD)) &&
-                                       path_reserved(set->reserved_paths, url)))
+        if (conn && conn->reserve &&
+                !((streq(method, MHD_HTTP_METHOD_GET) || streq(method, MHD_HTTP_METHOD_HEAD)) &&
+                        path_reserved(set->reserved_paths, url)))
                 return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, "Too many connections; try again later");
 
         /* Framing the way RFC 9112 6.3 wants it, so that no body is read in a way a proxy in front would not:

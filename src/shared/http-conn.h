@@ -12,11 +12,11 @@ typedef struct HttpConn HttpConn;
 typedef struct HttpConnSet {
         HttpConn *conns;
         unsigned n;
-        unsigned limit;            /* connections beyond this many are the reserve */
-        uint64_t head_usec;        /* a new connection's first request head is complete within this */
-        uint64_t keepalive_usec;   /* a later request's head, counted from the end of the previous one */
-        char **reserved_paths;     /* what a reserve connection may ask for (GET or HEAD) */
-        bool tls;                  /* the sockets carry TLS: nothing can be written to them past libmicrohttpd */
+        unsigned limit;          /* connections beyond this many are the reserve */
+        uint64_t head_usec;      /* a new connection's first request head is complete within this */
+        uint64_t keepalive_usec; /* a later request's head, counted from the end of the previous one */
+        char **reserved_paths;   /* what a reserve connection may ask for (GET or HEAD) */
+        bool tls;                /* the sockets carry TLS: nothing can be written to them past libmicrohttpd */
 } HttpConnSet;
 
 /* libmicrohttpd's MHD_OPTION_NOTIFY_CONNECTION, with the set as cls. */

@@ -29,8 +29,8 @@ struct HttpServer {
         void *handler_cls;
         MHD_RequestCompletedCallback completed;
         void *completed_cls;
-        unsigned spins;   /* runs in a row asked for at once without io or a kick */
-        unsigned stalls;  /* checks in a row that found libmicrohttpd stuck */
+        unsigned spins;  /* runs in a row asked for at once without io or a kick */
+        unsigned stalls; /* checks in a row that found libmicrohttpd stuck */
         bool kicked;
 };
 
@@ -176,7 +176,7 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
         h->completed_cls = completed_cls;
         unsigned reserve = o->reserved_paths ? o->reserve : 0;
         unsigned idle = o->idle_timeout_sec > 0 ? o->idle_timeout_sec : UINT_MAX / 2;
-        h->conns = (HttpConnSet) {
+        h->conns = (HttpConnSet){
                 .limit = o->connection_limit,
                 .head_usec = (uint64_t) MIN(o->head_timeout_sec > 0 ? o->head_timeout_sec : idle, idle) * USEC_PER_SEC,
                 .keepalive_usec = (uint64_t) idle * USEC_PER_SEC,
@@ -185,7 +185,8 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
         };
         /* The reserve is open to every source: a client holding its share must not shut out the health checks
          * that come from the same address (all of them, on loopback). */
-        unsigned per_ip = o->per_ip_connection_limit > 0 ? MIN(o->per_ip_connection_limit, o->connection_limit) + reserve : 0;
+        unsigned per_ip =
+                o->per_ip_connection_limit > 0 ? MIN(o->per_ip_connection_limit, o->connection_limit) + reserve : 0;
 
         bool tls = o->tls_cert_pem && o->tls_key_pem;
         if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
@@ -197,17 +198,12 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
         };
 
         h->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | (tls ? MHD_USE_TLS : 0),
-                0, NULL, NULL, on_request, h,
-                MHD_OPTION_ARRAY, tls ? tls_options : tls_options + 2,
-                MHD_OPTION_LISTEN_SOCKET, fd,
-                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                MHD_OPTION_NOTIFY_CONNECTION, http_conn_notify, &h->conns,
-                MHD_OPTION_CONNECTION_LIMIT, o->connection_limit + reserve,
-                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-                MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_sec,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, o->connection_memory,
-                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+                0, NULL, NULL, on_request, h, MHD_OPTION_ARRAY, tls ? tls_options : tls_options + 2,
+                MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                MHD_OPTION_NOTIFY_CONNECTION, http_conn_notify, &h->conns, MHD_OPTION_CONNECTION_LIMIT,
+                o->connection_limit + reserve, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                MHD_OPTION_CONNECTION_TIMEOUT, o->idle_timeout_sec, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                o->connection_memory, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
                 MHD_OPTION_END);
         if (!h->daemon)
                 return log_error_errno(EINVAL, "Failed to start the HTTP server%s.",
@@ -301,7 +297,8 @@ int http_listen_fd(const char *address) {
                 if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0)
                         return fd;
         if (n > 0)
-                return log_error_errno(EINVAL, "None of the %d sockets passed by systemd is a listening stream socket.", n);
+                return log_error_errno(EINVAL, "None of the %d sockets passed by systemd is a listening stream socket.",
+                        n);
 
         struct sockaddr_storage ss;
         socklen_t len;

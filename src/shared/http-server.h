@@ -21,14 +21,14 @@ typedef struct HttpServerOptions {
         const char *tls_key_pem;          /* Both must outlive the server. */
 } HttpServerOptions;
 
-#define HTTP_SERVER_OPTIONS_DEFAULT                                                                          \
-        ((HttpServerOptions) {                                                                               \
-                .connection_limit = 1024,                                                                    \
-                .per_ip_connection_limit = 256,                                                              \
-                .idle_timeout_sec = 60,                                                                      \
-                .head_timeout_sec = 10,                                                                      \
-                .connection_memory = 32 * 1024,                                                              \
-                .reserve = 8,                                                                                \
+#define HTTP_SERVER_OPTIONS_DEFAULT                                                                                    \
+        ((HttpServerOptions){                                                                                          \
+                .connection_limit = 1024,                                                                              \
+                .per_ip_connection_limit = 256,                                                                        \
+                .idle_timeout_sec = 60,                                                                                \
+                .head_timeout_sec = 10,                                                                                \
+                .connection_memory = 32 * 1024,                                                                        \
+                .reserve = 8,                                                                                          \
         })
 
 /* Serves on listen_fd (taken) with handler and completed callbacks as libmicrohttpd has them. */

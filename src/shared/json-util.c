@@ -138,7 +138,7 @@ static int canonical_append_object(Buffer *b, json_object *o) {
         _cleanup_free_ const char **keys = new0(const char *, n ?: 1);
         if (!keys)
                 return -ENOMEM;
-        json_object_object_foreach(o, key, value) {
+        json_object_object_foreach (o, key, value) {
                 (void) value;
                 keys[i++] = key;
         }
@@ -210,7 +210,7 @@ static bool size_within(json_object *o, size_t *left) {
                 break;
         case json_type_object:
                 n = 2;
-                json_object_object_foreach(o, key, value) {
+                json_object_object_foreach (o, key, value) {
                         size_t k = strlen(key) + 4;
                         if (k > *left)
                                 return false;

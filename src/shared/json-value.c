@@ -30,7 +30,7 @@ bool json_is_integral(json_object *o) {
 static bool object_equal(json_object *a, json_object *b) {
         if (json_object_object_length(a) != json_object_object_length(b))
                 return false;
-        json_object_object_foreach(a, key, value) {
+        json_object_object_foreach (a, key, value) {
                 json_object *other;
                 if (!json_object_object_get_ex(b, key, &other) || !json_equal(value, other))
                         return false;
@@ -63,8 +63,8 @@ bool json_equal(json_object *a, json_object *b) {
                 return json_object_get_boolean(a) == json_object_get_boolean(b);
         case json_type_string:
                 return json_object_get_string_len(a) == json_object_get_string_len(b) &&
-                       memcmp(json_object_get_string(a), json_object_get_string(b),
-                               json_object_get_string_len(a)) == 0;
+                        memcmp(json_object_get_string(a), json_object_get_string(b), json_object_get_string_len(a)) ==
+                        0;
         case json_type_object:
                 return object_equal(a, b);
         case json_type_array:
@@ -115,7 +115,7 @@ uint64_t json_hash(json_object *o) {
                 break;
         case json_type_object: {
                 uint64_t sum = 0;
-                json_object_object_foreach(o, key, value)
+                json_object_object_foreach (o, key, value)
                         sum += mix(hash_bytes(json_hash(value), key, strlen(key)));
                 h = hash_bytes(h, &sum, sizeof(sum));
                 break;

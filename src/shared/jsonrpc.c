@@ -25,7 +25,7 @@ int jsonrpc_classify(json_object *m, JsonRpcMessage *ret, const char **ret_reaso
         assert(ret);
         assert(ret_reason);
 
-        *ret = (JsonRpcMessage) {};
+        *ret = (JsonRpcMessage){};
 
         if (!json_object_is_type(m, json_type_object)) {
                 *ret_reason = "a JSON-RPC message must be an object";

@@ -8,17 +8,17 @@
 #include "jsonschema.h"
 
 typedef enum KeywordKind {
-        KIND_SCHEMA,        /* one subschema */
-        KIND_SCHEMA_MAP,    /* an object of subschemas */
-        KIND_SCHEMA_ARRAY,  /* a non-empty array of subschemas */
-        KIND_PATTERN_MAP,   /* patternProperties: a map whose keys are patterns */
-        KIND_COUNT,         /* a non-negative integer */
+        KIND_SCHEMA,       /* one subschema */
+        KIND_SCHEMA_MAP,   /* an object of subschemas */
+        KIND_SCHEMA_ARRAY, /* a non-empty array of subschemas */
+        KIND_PATTERN_MAP,  /* patternProperties: a map whose keys are patterns */
+        KIND_COUNT,        /* a non-negative integer */
         KIND_NUMBER,
-        KIND_POSITIVE,      /* a number above zero */
+        KIND_POSITIVE, /* a number above zero */
         KIND_TYPE,
         KIND_ARRAY,
-        KIND_NAMES,         /* an array of unique strings */
-        KIND_NAME_LISTS,    /* an object of arrays of strings */
+        KIND_NAMES,      /* an array of unique strings */
+        KIND_NAME_LISTS, /* an object of arrays of strings */
         KIND_BOOLEAN,
         KIND_STRING,
         KIND_PATTERN,
@@ -150,7 +150,7 @@ static int check_pattern(Checker *c, const char *pattern, const char *location) 
 static int check_name_lists(Checker *c, const char *name, json_object *value, const char *location) {
         if (!json_object_is_type(value, json_type_object))
                 return refuse(c, location, "\"%s\" must be an object of arrays of strings", name);
-        json_object_object_foreach(value, key, list)
+        json_object_object_foreach (value, key, list)
                 if (!names_valid(list, true))
                         return refuse(c, location, "\"%s\" of \"%s\" must be an array of distinct strings", name, key);
         return 0;
@@ -167,7 +167,7 @@ static int check_keyword(Checker *c, const char *name, KeywordKind kind, json_ob
         case KIND_PATTERN_MAP:
                 if (!json_object_is_type(value, json_type_object))
                         return refuse(c, location, "\"%s\" must be an object of schemas", name);
-                json_object_object_foreach(value, key, subschema) {
+                json_object_object_foreach (value, key, subschema) {
                         if (kind == KIND_PATTERN_MAP) {
                                 r = check_pattern(c, key, location);
                                 if (r < 0)
@@ -263,12 +263,12 @@ static int check_schema(Checker *c, json_object *schema, const char *location) {
         c->depth++;
 
         int r = 0;
-        json_object_object_foreach(schema, name, value) {
+        json_object_object_foreach (schema, name, value) {
                 FOREACH_ELEMENT(k, keywords)
-                        if (streq(k->name, name)) {
-                                r = check_keyword(c, name, k->kind, value, location);
-                                break;
-                        }
+                if (streq(k->name, name)) {
+                        r = check_keyword(c, name, k->kind, value, location);
+                        break;
+                }
                 if (r < 0)
                         break;
         }

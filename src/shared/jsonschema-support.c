@@ -185,8 +185,7 @@ static json_object *pointer_follow(json_object *o, char *pointer) {
                         char *end;
                         errno = 0;
                         unsigned long i = strtoul(p, &end, 10);
-                        if (!*p || *end || errno || (p[0] == '0' && p[1]) ||
-                            i >= json_object_array_length(o))
+                        if (!*p || *end || errno || (p[0] == '0' && p[1]) || i >= json_object_array_length(o))
                                 return NULL;
                         next = json_object_array_get_idx(o, i);
                 }
@@ -214,7 +213,7 @@ static json_object *find_by_key(json_object *o, const char *key, const char *nam
         /* Anchors belong to their resource: an embedded $id starts another. ($id search goes everywhere.) */
         if (!top && !streq(key, "$id") && json_get_string(o, "$id"))
                 return NULL;
-        json_object_object_foreach(o, k, v) {
+        json_object_object_foreach (o, k, v) {
                 if (streq(k, "enum") || streq(k, "const") || streq(k, "examples") || streq(k, "default"))
                         continue; /* values, not schemas */
                 json_object *found = find_by_key(v, key, name, false);
@@ -249,7 +248,7 @@ static json_object *find_id(json_object *o, const char *base) {
                 if (bare && id_matches(bare, base))
                         return o;
         }
-        json_object_object_foreach(o, k, v) {
+        json_object_object_foreach (o, k, v) {
                 if (streq(k, "enum") || streq(k, "const") || streq(k, "examples") || streq(k, "default"))
                         continue;
                 json_object *found = find_id(v, base);
@@ -287,8 +286,8 @@ static const char *const type_names[] = { "null", "boolean", "object", "array", 
 
 bool jsonschema_type_name_valid(const char *type) {
         FOREACH_ELEMENT(t, type_names)
-                if (streq(*t, type))
-                        return true;
+        if (streq(*t, type))
+                return true;
         return false;
 }
 

@@ -34,7 +34,7 @@ typedef struct Validator {
 static int validate(Validator *v, json_object *schema, json_object *instance, Annotations *out);
 
 static void annotations_init(Annotations *a, json_object *instance) {
-        *a = (Annotations) {};
+        *a = (Annotations){};
         if (json_object_is_type(instance, json_type_object))
                 a->n = (size_t) json_object_object_length(instance);
         else if (json_object_is_type(instance, json_type_array))
@@ -246,7 +246,7 @@ static int validate_enum_const(Validator *v, json_object *schema, json_object *i
 static bool is_multiple_of(json_object *instance, json_object *divisor) {
         long double x = json_number(instance), m = json_number(divisor);
         if (json_object_is_type(instance, json_type_int) && json_object_is_type(divisor, json_type_int) &&
-            fabsl(x) < 0x1p63L && m < 0x1p63L)
+                fabsl(x) < 0x1p63L && m < 0x1p63L)
                 return (int64_t) x % (int64_t) m == 0;
 
         long double q = x / m;
@@ -348,7 +348,7 @@ static int validate_unique(Validator *v, json_object *instance) {
         if (!items)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                items[i] = (HashedItem) { json_hash(json_object_array_get_idx(instance, i)), i };
+                items[i] = (HashedItem){ json_hash(json_object_array_get_idx(instance, i)), i };
         qsort(items, n, sizeof(HashedItem), hashed_item_compare);
 
         for (size_t i = 0; i < n; i++)
@@ -424,7 +424,8 @@ static int validate_array(Validator *v, json_object *schema, json_object *instan
                         return -EINVAL;
                 first = MIN(n, json_object_array_length(prefix));
                 for (size_t i = 0; i < first; i++) {
-                        r = validate_item(v, json_object_array_get_idx(prefix, i), json_object_array_get_idx(instance, i), i);
+                        r = validate_item(v, json_object_array_get_idx(prefix, i),
+                                json_object_array_get_idx(instance, i), i);
                         if (r <= 0)
                                 return r;
                         r = annotations_mark(ann, i);
@@ -458,14 +459,14 @@ static int validate_array(Validator *v, json_object *schema, json_object *instan
 
 /* Whether a member name matches one of the patternProperties; validates the member against those that do. */
 static int validate_pattern_properties(Validator *v, json_object *patterns, const char *name, json_object *value,
-                bool *ret_matched) {
+        bool *ret_matched) {
         *ret_matched = false;
         if (!patterns)
                 return 1;
         if (!json_object_is_type(patterns, json_type_object))
                 return -EINVAL;
 
-        json_object_object_foreach(patterns, pattern, subschema) {
+        json_object_object_foreach (patterns, pattern, subschema) {
                 int r = jsonschema_regex_search(pattern, name, strlen(name), NULL);
                 if (r == -E2BIG)
                         return fail(v, "the property name \"%s\" is too costly to match against \"%s\"", name, pattern);
@@ -490,7 +491,7 @@ static int validate_members(Validator *v, json_object *schema, json_object *inst
                 return -EINVAL;
 
         size_t i = 0;
-        json_object_object_foreach(instance, name, value) {
+        json_object_object_foreach (instance, name, value) {
                 size_t index = i++;
                 json_object *subschema;
                 bool declared = properties && json_object_object_get_ex(properties, name, &subschema);
@@ -555,7 +556,7 @@ static int validate_required(Validator *v, json_object *schema, json_object *ins
         if (dependent) {
                 if (!json_object_is_type(dependent, json_type_object))
                         return -EINVAL;
-                json_object_object_foreach(dependent, name, list) {
+                json_object_object_foreach (dependent, name, list) {
                         if (!json_object_is_type(list, json_type_array))
                                 return -EINVAL;
                         if (!json_object_object_get_ex(instance, name, NULL))
@@ -565,8 +566,7 @@ static int validate_required(Validator *v, json_object *schema, json_object *ins
                                 if (!other)
                                         return -EINVAL;
                                 if (!json_object_object_get_ex(instance, other, NULL))
-                                        return fail(v, "the property \"%s\" requires the property \"%s\"", name,
-                                                other);
+                                        return fail(v, "the property \"%s\" requires the property \"%s\"", name, other);
                         }
                 }
         }
@@ -599,7 +599,7 @@ static int validate_object(Validator *v, json_object *schema, json_object *insta
         if (dependent) {
                 if (!json_object_is_type(dependent, json_type_object))
                         return -EINVAL;
-                json_object_object_foreach(dependent, name, subschema) {
+                json_object_object_foreach (dependent, name, subschema) {
                         if (!json_object_object_get_ex(instance, name, NULL))
                                 continue;
                         r = validate(v, subschema, instance, ann);
@@ -612,7 +612,8 @@ static int validate_object(Validator *v, json_object *schema, json_object *insta
 
 /* Validates the instance against each schema of list (anyOf, oneOf) quietly: the caller decides what the
  * count means. Merges the annotations of those that match. */
-static int count_matches(Validator *v, json_object *list, json_object *instance, Annotations *ann, size_t *ret_matches) {
+static int count_matches(Validator *v, json_object *list, json_object *instance, Annotations *ann,
+        size_t *ret_matches) {
         if (!json_object_is_type(list, json_type_array) || json_object_array_length(list) == 0)
                 return -EINVAL;
 
@@ -731,7 +732,7 @@ static int validate_unevaluated(Validator *v, json_object *schema, json_object *
         size_t i = 0;
         int r;
         if (object) {
-                json_object_object_foreach(instance, name, value) {
+                json_object_object_foreach (instance, name, value) {
                         size_t index = i++;
                         if (annotations_seen(ann, index))
                                 continue;

@@ -12,10 +12,10 @@ int jwt_claims_copy(const JwtClaims *from, JwtClaims *to) {
                 .alg = from->alg,
         };
         if (!(c.subject = strdup(from->subject)) || (from->issuer && !(c.issuer = strdup(from->issuer))) ||
-            (from->kid && !(c.kid = strdup(from->kid))) || !(c.scopes = strv_copy(from->scopes)))
+                (from->kid && !(c.kid = strdup(from->kid))) || !(c.scopes = strv_copy(from->scopes)))
                 return -ENOMEM;
         *to = c;
-        c = (JwtClaims) {};
+        c = (JwtClaims){};
         return 0;
 }
 

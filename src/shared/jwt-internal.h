@@ -23,11 +23,11 @@ typedef struct JwtAlg {
 } JwtAlg;
 
 typedef struct JwtKey {
-        char *kid;        /* NULL: matches any kid */
-        char *alg;        /* NULL: any algorithm of its type */
+        char *kid; /* NULL: matches any kid */
+        char *alg; /* NULL: any algorithm of its type */
         JwtKeyType type;
-        EVP_PKEY *pkey;   /* all but JWT_KEY_SECRET */
-        uint8_t *secret;  /* JWT_KEY_SECRET */
+        EVP_PKEY *pkey;  /* all but JWT_KEY_SECRET */
+        uint8_t *secret; /* JWT_KEY_SECRET */
         size_t secret_size;
 } JwtKey;
 
@@ -51,7 +51,8 @@ int jwt_key_list_add(JwtKeyList *l, JwtKey *k);
 int jwt_jwks_parse(const char *json, size_t size, JwtKeyList *ret, const char **ret_reason);
 
 /* Whether sig is alg's signature of data under k (k's type must be alg's). 1 yes, 0 no, -ENOMEM. */
-int jwt_key_verify(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig, size_t sig_size);
+int jwt_key_verify(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig,
+        size_t sig_size);
 
 /* Verified tokens, by SHA-256 of their text, with their claims; cleared whenever the keys change. */
 #define JWT_CACHE_SLOTS 256

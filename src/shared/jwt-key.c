@@ -42,8 +42,8 @@ static const JwtAlg algs[] = {
 const JwtAlg *jwt_alg_find(const char *name) {
         /* Exact, case-sensitive names (RFC 7518): "none", "None" and "hs256" name nothing. */
         FOREACH_ELEMENT(a, algs)
-                if (streq(a->name, name))
-                        return a;
+        if (streq(a->name, name))
+                return a;
         return NULL;
 }
 
@@ -71,7 +71,7 @@ int jwt_key_list_add(JwtKeyList *l, JwtKey *k) {
                 return -ENOMEM;
         l->keys = n;
         l->keys[l->n++] = *k;
-        *k = (JwtKey) {};
+        *k = (JwtKey){};
         return 0;
 }
 
@@ -99,7 +99,7 @@ int jwt_key_from_secret(JwtKey *k, const char *kid, const void *secret, size_t s
         if (r < 0)
                 return r;
         *k = n;
-        n = (JwtKey) {};
+        n = (JwtKey){};
         return 0;
 }
 
@@ -150,7 +150,7 @@ int jwt_key_from_pem(JwtKey *k, const char *kid, const char *pem, size_t size, c
                 return r;
         n.pkey = TAKE_PTR(pkey);
         *k = n;
-        n = (JwtKey) {};
+        n = (JwtKey){};
         return 0;
 }
 
@@ -197,7 +197,7 @@ static int jwk_rsa(json_object *jwk, EVP_PKEY **ret) {
         if (jwk_bn(jwk, "n", &n) < 0 || jwk_bn(jwk, "e", &e) < 0)
                 return -EINVAL;
         if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
-            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1)
+                OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1)
                 return -ENOMEM;
         return pkey_fromdata("RSA", bld, ret);
 }
@@ -226,7 +226,7 @@ static int jwk_ec(json_object *jwk, EVP_PKEY **ret) {
         if (!bld)
                 return -ENOMEM;
         if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * size) != 1)
+                OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * size) != 1)
                 return -ENOMEM;
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *pkey = NULL;
         int r = pkey_fromdata("EC", bld, &pkey);
@@ -311,7 +311,7 @@ static int jwk_parse(json_object *jwk, JwtKey *k, const char **ret_reason) {
                         return -ENOMEM;
         }
         *k = n;
-        n = (JwtKey) {};
+        n = (JwtKey){};
         return 1;
 }
 
@@ -343,11 +343,12 @@ int jwt_jwks_parse(const char *json, size_t size, JwtKeyList *ret, const char **
         }
         jwt_key_list_done(ret);
         *ret = l;
-        l = (JwtKeyList) {};
+        l = (JwtKeyList){};
         return 0;
 }
 
-static int verify_hmac(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig, size_t sig_size) {
+static int verify_hmac(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig,
+        size_t sig_size) {
         if (sig_size != alg->sig_size || k->secret_size < alg->sig_size)
                 return 0;
         uint8_t mac[EVP_MAX_MD_SIZE];
@@ -378,7 +379,8 @@ static int ecdsa_jose_to_der(const uint8_t *sig, size_t sig_size, uint8_t **ret,
         return 0;
 }
 
-static int verify_pkey(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig, size_t sig_size) {
+static int verify_pkey(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig,
+        size_t sig_size) {
         if (alg->sig_size != 0 && sig_size != alg->sig_size)
                 return 0;
 
@@ -409,7 +411,8 @@ static int verify_pkey(const JwtKey *k, const JwtAlg *alg, const void *data, siz
         return ok;
 }
 
-int jwt_key_verify(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig, size_t sig_size) {
+int jwt_key_verify(const JwtKey *k, const JwtAlg *alg, const void *data, size_t size, const uint8_t *sig,
+        size_t sig_size) {
         assert(k->type == alg->key_type);
         if (k->alg && !streq(k->alg, alg->name))
                 return 0;

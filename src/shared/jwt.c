@@ -44,7 +44,7 @@ int jwt_verifier_new(const JwtPolicy *policy, JwtVerifier **ret) {
         if (!v)
                 return -ENOMEM;
         if ((policy->issuer && !(v->issuer = strdup(policy->issuer))) ||
-            (policy->audience && !(v->audience = strdup(policy->audience))))
+                (policy->audience && !(v->audience = strdup(policy->audience))))
                 return -ENOMEM;
         v->leeway_usec = policy->leeway_usec;
         v->max_size = policy->max_size ?: JWT_SIZE_MAX_DEFAULT;
@@ -188,7 +188,7 @@ int jwt_verifier_reload(JwtVerifier *v, bool force, const char **ret_reason) {
         if (stat(v->jwks_path, &st) < 0) {
                 if (errno != ENOENT)
                         return -errno;
-                st = (struct stat) {};
+                st = (struct stat){};
         }
         /* Unchanged since it loaded, or since it failed to (which was reported then). */
         if (!force && (stat_same(&st, &v->jwks_st) || (v->jwks_failed && stat_same(&st, &v->jwks_failed_st))))
@@ -394,7 +394,8 @@ static int check_claims(JwtVerifier *v, json_object *payload, uint64_t now_usec,
         if (isempty(sub))
                 return refuse(ret_error, "The token has no subject (sub).");
         if (!subject_is_valid(sub))
-                return refuse(ret_error, "The token's subject (sub) is longer than 256 bytes or has control characters.");
+                return refuse(ret_error,
+                        "The token's subject (sub) is longer than 256 bytes or has control characters.");
 
         _cleanup_strv_free_ char **scopes = NULL;
         r = claim_scopes(payload, &scopes);
@@ -411,23 +412,23 @@ static int check_claims(JwtVerifier *v, json_object *payload, uint64_t now_usec,
 }
 
 /* The keys that may have signed a token with this kid and algorithm, tried in turn. */
-static int check_signature(JwtVerifier *v, const char *kid, const JwtAlg *alg, const char *signed_part, size_t signed_size,
-                           const uint8_t *sig, size_t sig_size, const char **ret_error) {
+static int check_signature(JwtVerifier *v, const char *kid, const JwtAlg *alg, const char *signed_part,
+        size_t signed_size, const uint8_t *sig, size_t sig_size, const char **ret_error) {
         bool kid_known = false, type_known = false;
         const JwtKeyList *lists[] = { &v->keys, &v->jwks };
         FOREACH_ELEMENT(l, lists)
-                for (size_t i = 0; i < (*l)->n; i++) {
-                        const JwtKey *k = &(*l)->keys[i];
-                        if (k->kid && !streq_ptr(k->kid, kid))
-                                continue;
-                        kid_known = true;
-                        if (k->type != alg->key_type || (k->alg && !streq(k->alg, alg->name)))
-                                continue;
-                        type_known = true;
-                        int r = jwt_key_verify(k, alg, signed_part, signed_size, sig, sig_size);
-                        if (r != 0)
-                                return r;
-                }
+        for (size_t i = 0; i < (*l)->n; i++) {
+                const JwtKey *k = &(*l)->keys[i];
+                if (k->kid && !streq_ptr(k->kid, kid))
+                        continue;
+                kid_known = true;
+                if (k->type != alg->key_type || (k->alg && !streq(k->alg, alg->name)))
+                        continue;
+                type_known = true;
+                int r = jwt_key_verify(k, alg, signed_part, signed_size, sig, sig_size);
+                if (r != 0)
+                        return r;
+        }
         if (!kid_known)
                 return refuse(ret_error, "The token's key id (kid) names no known key.");
         if (!type_known)
@@ -518,7 +519,7 @@ int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *
                 return r;
         if (ret) {
                 *ret = c;
-                c = (JwtClaims) {};
+                c = (JwtClaims){};
         }
         return 1;
 }

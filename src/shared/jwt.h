@@ -26,12 +26,12 @@ typedef struct JwtPolicy {
 } JwtPolicy;
 
 typedef struct JwtClaims {
-        char *subject;        /* sub */
-        char *issuer;         /* iss, or NULL */
-        char **scopes;        /* from scope (space-separated) and scp (array or string); never NULL */
+        char *subject;         /* sub */
+        char *issuer;          /* iss, or NULL */
+        char **scopes;         /* from scope (space-separated) and scp (array or string); never NULL */
         uint64_t expires_usec; /* exp, CLOCK_REALTIME µs */
-        char *kid;            /* the header's kid, or NULL */
-        const char *alg;      /* static string: "RS256", ... */
+        char *kid;             /* the header's kid, or NULL */
+        const char *alg;       /* static string: "RS256", ... */
 } JwtClaims;
 
 void jwt_claims_done(JwtClaims *c);
@@ -71,7 +71,8 @@ int jwt_verifier_set_jwks(JwtVerifier *v, const char *json, size_t size, const c
  * or payload that is not a JSON object, alg "none" or an unknown alg, a crit header, a kid no key has, no
  * key of the algorithm's type, a bad signature, no sub, no exp, exp passed, nbf or iat in the future (each
  * with the leeway), iss or aud not as configured, malformed claims: a sub over JWT_SUBJECT_MAX bytes or with
- * control characters, scopes outside RFC 6749's scope-token characters or more than JWT_SCOPES_MAX. now_usec is CLOCK_REALTIME in µs. */
+ * control characters, scopes outside RFC 6749's scope-token characters or more than JWT_SCOPES_MAX. now_usec is
+ * CLOCK_REALTIME in µs. */
 int jwt_verify(JwtVerifier *v, const char *token, uint64_t now_usec, JwtClaims *ret, const char **ret_error);
 
 /* How many jwt_verify() calls were answered from the verifier's memory of tokens it verified before (256 of

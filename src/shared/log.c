@@ -63,12 +63,18 @@ int log_level_from_string(const char *s) {
                 const char *name;
                 int level;
         } levels[] = {
-                { "debug", LOG_DEBUG }, { "info", LOG_INFO },   { "notice", LOG_NOTICE }, { "warning", LOG_WARNING },
-                { "err", LOG_ERR },     { "error", LOG_ERR },   { "crit", LOG_CRIT },     { "alert", LOG_ALERT },
+                { "debug", LOG_DEBUG },
+                { "info", LOG_INFO },
+                { "notice", LOG_NOTICE },
+                { "warning", LOG_WARNING },
+                { "err", LOG_ERR },
+                { "error", LOG_ERR },
+                { "crit", LOG_CRIT },
+                { "alert", LOG_ALERT },
                 { "emerg", LOG_EMERG },
         };
         FOREACH_ELEMENT(l, levels)
-                if (streq_ptr(l->name, s))
-                        return l->level;
+        if (streq_ptr(l->name, s))
+                return l->level;
         return -EINVAL;
 }

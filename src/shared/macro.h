@@ -22,25 +22,25 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Hand ownership of a pointer on: returns it and leaves NULL behind. */
-#define TAKE_PTR(p)                                                                                          \
-        ({                                                                                                   \
-                typeof(p) _ptr_ = (p);                                                                       \
-                (p) = NULL;                                                                                  \
-                _ptr_;                                                                                       \
+#define TAKE_PTR(p)                                                                                                    \
+        ({                                                                                                             \
+                typeof(p) _ptr_ = (p);                                                                                 \
+                (p) = NULL;                                                                                            \
+                _ptr_;                                                                                                 \
         })
 
-#define TAKE_FD(fd)                                                                                          \
-        ({                                                                                                   \
-                int _fd_ = (fd);                                                                             \
-                (fd) = -EBADF;                                                                               \
-                _fd_;                                                                                        \
+#define TAKE_FD(fd)                                                                                                    \
+        ({                                                                                                             \
+                int _fd_ = (fd);                                                                                       \
+                (fd) = -EBADF;                                                                                         \
+                _fd_;                                                                                                  \
         })
 
 /* Define name##p(type **p) that frees *p with func when *p is not NULL. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                              \
-        static inline void func##p(type *p) {                                                                \
-                if (*p)                                                                                      \
-                        func(*p);                                                                            \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                                        \
+        static inline void func##p(type *p) {                                                                          \
+                if (*p)                                                                                                \
+                        func(*p);                                                                                      \
         }
 
 static inline void freep(void *p) {

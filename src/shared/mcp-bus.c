@@ -223,7 +223,8 @@ static int peer_make_room(McpBus *b, BusPeer *p) {
         size_t i = 0;
         while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
                 if (bs->peer == p && !mcp_session_is_busy(bs->session) &&
-                    (!oldest || mcp_session_get_last_used(bs->session) < mcp_session_get_last_used(oldest->session)))
+                        (!oldest ||
+                                mcp_session_get_last_used(bs->session) < mcp_session_get_last_used(oldest->session)))
                         oldest = bs;
         if (!oldest)
                 return -EBUSY;
@@ -241,7 +242,7 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
                 size_t i = 0;
                 while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
                         if (!mcp_session_is_busy(bs->session) &&
-                            mcp_session_get_last_used(bs->session) + SESSION_IDLE_USEC < now) {
+                                mcp_session_get_last_used(bs->session) + SESSION_IDLE_USEC < now) {
                                 bus_session_free(bs);
                                 again = true;
                                 break;
@@ -387,7 +388,8 @@ static int on_client_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         if (e)
                 log_debug("The client call failed: %s: %s", e->name, strempty(e->message));
-        else if (sd_bus_message_read(reply, "s", &text) < 0 || json_parse_strict(text, strlen(text), &response, NULL) < 0)
+        else if (sd_bus_message_read(reply, "s", &text) < 0 ||
+                json_parse_strict(text, strlen(text), &response, NULL) < 0)
                 log_debug("The client's answer is not JSON: ignoring it.");
         if (response && !mcp_session_is_closed(cc->session))
                 (void) mcp_server_dispatch(cc->owner->server, cc->session, response, &noop_ops, NULL, NULL);
@@ -570,7 +572,7 @@ static bool context_string_ok(const char *v, size_t max, bool spaces) {
 }
 
 static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error) {
-        *ret = (CallContext) {};
+        *ret = (CallContext){};
         const BusContextField fields[] = {
                 { "session", &ret->session },
                 { "call", &ret->tag },
@@ -585,12 +587,12 @@ static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error
                 return r;
 
         if (!context_string_ok(ret->session, CONTEXT_FIELD_MAX, false) ||
-            !context_string_ok(ret->tag, CONTEXT_FIELD_MAX, false) ||
-            !context_string_ok(ret->principal, CONTEXT_FIELD_MAX, false) || (ret->principal && !*ret->principal) ||
-            !context_string_ok(ret->scopes, 16 * CONTEXT_FIELD_MAX, true) ||
-            !context_string_ok(ret->backend, CONTEXT_FIELD_MAX, false) ||
-            !context_string_ok(ret->protocol_version, 32, false) ||
-            (ret->client_capabilities && strlen(ret->client_capabilities) > CONTEXT_CAPABILITIES_MAX))
+                !context_string_ok(ret->tag, CONTEXT_FIELD_MAX, false) ||
+                !context_string_ok(ret->principal, CONTEXT_FIELD_MAX, false) || (ret->principal && !*ret->principal) ||
+                !context_string_ok(ret->scopes, 16 * CONTEXT_FIELD_MAX, true) ||
+                !context_string_ok(ret->backend, CONTEXT_FIELD_MAX, false) ||
+                !context_string_ok(ret->protocol_version, 32, false) ||
+                (ret->client_capabilities && strlen(ret->client_capabilities) > CONTEXT_CAPABILITIES_MAX))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                         "A context field is too long or has characters other than printable ASCII "
                         "(session, call, principal and backend: up to %u; client_capabilities: up to %u bytes).",
@@ -608,8 +610,8 @@ static int read_message(sd_bus_message *m, const char **ret_text, CallContext *r
 
 /* The caller's session named in context: found, created by initialize, or created initialized when the
  * caller says what its client negotiated. Returns 1 with *ret, or 0 with an error response in *ret_error. */
-static int find_session(McpBus *b, BusPeer *peer, const CallContext *ctx, json_object *message,
-        BusSession **ret, json_object **ret_error) {
+static int find_session(McpBus *b, BusPeer *peer, const CallContext *ctx, json_object *message, BusSession **ret,
+        json_object **ret_error) {
 
         _cleanup_free_ char *key = session_key(peer->name, ctx->session);
         if (!key)
@@ -641,7 +643,7 @@ static int find_session(McpBus *b, BusPeer *peer, const CallContext *ctx, json_o
         if (!initialize) {
                 _cleanup_json_ json_object *caps = NULL;
                 if (ctx->client_capabilities &&
-                    json_parse_strict(ctx->client_capabilities, strlen(ctx->client_capabilities), &caps, NULL) < 0)
+                        json_parse_strict(ctx->client_capabilities, strlen(ctx->client_capabilities), &caps, NULL) < 0)
                         caps = NULL;
                 r = mcp_session_initialize(bs->session, ctx->protocol_version, caps, NULL);
                 if (r < 0) {
@@ -660,9 +662,9 @@ static int reply_json(sd_bus_message *m, json_object *reply) {
 /* Hands a parsed message to the engine for call c; answers at once when there is nothing to wait for. */
 static int call_dispatch(BusCall *c, json_object *message) {
         McpBus *b = c->owner;
-        int r = c->session ?
-                mcp_server_dispatch(b->server, c->session->session, message, &bus_sink_ops, c, &c->exchange) :
-                mcp_server_dispatch_stateless(b->server, message, &bus_sink_ops, c, &c->exchange);
+        int r = c->session
+                ? mcp_server_dispatch(b->server, c->session->session, message, &bus_sink_ops, c, &c->exchange)
+                : mcp_server_dispatch_stateless(b->server, message, &bus_sink_ops, c, &c->exchange);
         if (r < 0) {
                 bus_call_free(c);
                 return r;
@@ -757,7 +759,7 @@ static int method_notify(sd_bus_message *m, void *userdata, sd_bus_error *error)
 
         _cleanup_json_ json_object *message = NULL;
         if (json_parse_strict(text, strlen(text), &message, NULL) < 0 ||
-            !json_object_is_type(message, json_type_object) || json_object_object_get_ex(message, "id", NULL))
+                !json_object_is_type(message, json_type_object) || json_object_object_get_ex(message, "id", NULL))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Notify takes one JSON-RPC notification.");
 
         const char *sender = sd_bus_message_get_sender(m);
@@ -828,7 +830,7 @@ static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (isempty(arguments_text))
                 arguments = json_object_new_object();
         else if (json_parse_strict(arguments_text, strlen(arguments_text), &arguments, NULL) < 0 ||
-                 !json_object_is_type(arguments, json_type_object))
+                !json_object_is_type(arguments, json_type_object))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The arguments must be a JSON object.");
 
         BusPeer *peer;
@@ -843,7 +845,7 @@ static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *err
 
         _cleanup_json_ json_object *params = json_object_new_object();
         if (!params || !arguments || json_add_string(params, "name", name) < 0 ||
-            json_add(params, "arguments", TAKE_PTR(arguments)) < 0)
+                json_add(params, "arguments", TAKE_PTR(arguments)) < 0)
                 return -ENOMEM;
         _cleanup_json_ json_object *request = jsonrpc_request_new(json_object_new_int64((int64_t) ++b->next_local_id),
                 "tools/call", TAKE_PTR(params));
@@ -869,8 +871,8 @@ static int property_json(sd_bus *bus, const char *path, const char *interface, c
         if (streq(property, "Instructions"))
                 return sd_bus_message_append(reply, "s", strempty(mcp_server_get_definition(b->server)->instructions));
 
-        _cleanup_json_ json_object *v = streq(property, "ServerInfo") ? mcp_server_info(b->server) :
-                                                                         mcp_server_capabilities(b->server);
+        _cleanup_json_ json_object *v =
+                streq(property, "ServerInfo") ? mcp_server_info(b->server) : mcp_server_capabilities(b->server);
         if (!v)
                 return -ENOMEM;
         return sd_bus_message_append(reply, "s", json_to_string(v));

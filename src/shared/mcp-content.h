@@ -17,5 +17,5 @@ json_object *mcp_resource_blob(const char *uri, const char *mime_type, const cha
 
 /* Builds an array from n objects (taken); NULL if any of them is NULL. JSON_ARRAY(a, b, c) counts for you. */
 json_object *json_array_new_from(size_t n, ...);
-#define JSON_ARRAY(...) \
-        json_array_new_from(sizeof((json_object *[]) { __VA_ARGS__ }) / sizeof(json_object *), __VA_ARGS__)
+#define JSON_ARRAY(...)                                                                                                \
+        json_array_new_from(sizeof((json_object *[]){ __VA_ARGS__ }) / sizeof(json_object *), __VA_ARGS__)

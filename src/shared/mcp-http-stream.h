@@ -31,8 +31,8 @@ struct HttpStream {
         StreamMode mode;
         bool sse_allowed; /* the client accepts text/event-stream */
         bool json_allowed;
-        bool prime;       /* send an id-only priming event first (2025-11-25) */
-        bool finished;    /* the exchange is done; no more events will come */
+        bool prime;             /* send an id-only priming event first (2025-11-25) */
+        bool finished;          /* the exchange is done; no more events will come */
         bool drop_when_drained; /* server-initiated close: end this connection once everything is written */
         uint64_t retry_ms;
 

@@ -30,7 +30,7 @@ struct McpHttp {
         McpHttpOptions options;
         HttpServer *http;
         sd_event_source *sweep_timer;
-        HttpSession *sessions; /* every session that came through this transport */
+        HttpSession *sessions;        /* every session that came through this transport */
         struct HttpRequest *requests; /* open requests, resumed at shutdown */
         bool shutting_down;
 };
@@ -57,8 +57,8 @@ typedef struct HttpRequest {
         bool dispatched;
         McpSession *session; /* referenced */
         bool new_session;
-        bool stateless; /* the 2026-07-28 wire */
-        HttpStream *stream; /* referenced; attached to this connection */
+        bool stateless;        /* the 2026-07-28 wire */
+        HttpStream *stream;    /* referenced; attached to this connection */
         McpIdentity *identity; /* who sent it, when the router authenticates */
 } HttpRequest;
 
@@ -157,7 +157,7 @@ static enum MHD_Result respond_error(struct MHD_Connection *c, unsigned status, 
 void mcp_http_refusal_done(McpHttpRefusal *r) {
         free(r->message);
         free(r->header_value);
-        *r = (McpHttpRefusal) {};
+        *r = (McpHttpRefusal){};
 }
 
 static enum MHD_Result respond_refusal(struct MHD_Connection *c, McpHttpRefusal *refusal, json_object *message) {
@@ -281,7 +281,8 @@ static void session_set_source(HttpSession *hs, struct MHD_Connection *c) {
  * the most makes room, instead of every newcomer being refused until sessions expire. */
 static int session_new(McpHttp *h, McpServer *server, McpSession **ret) {
         for (unsigned attempt = 0;; attempt++) {
-                int r = mcp_server_n_sessions(server) >= h->options.max_sessions ? -EBUSY : mcp_session_new(server, ret);
+                int r = mcp_server_n_sessions(server) >= h->options.max_sessions ? -EBUSY
+                                                                                 : mcp_session_new(server, ret);
                 if (r != -EBUSY || attempt > 0)
                         return r;
                 r = mcp_server_end_lru_session(server, session_owner, session_unwatched, h);
@@ -436,7 +437,7 @@ static enum MHD_Result answer_from_stream(HttpRequest *req) {
                 json_object *id = NULL;
                 unsigned status = MHD_HTTP_OK;
                 if (json_object_is_type(st->reply, json_type_object) && json_get_object(st->reply, "error") &&
-                    (!json_object_object_get_ex(st->reply, "id", &id) || !id))
+                        (!json_object_object_get_ex(st->reply, "id", &id) || !id))
                         status = MHD_HTTP_BAD_REQUEST;
                 if (req->stateless)
                         status = stateless_status(st->reply);
@@ -580,8 +581,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         if (!authorize_message(h, req, message, &result))
                 return result;
 
-        if (mcp_message_is_initialize(message) &&
-            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
+        if (mcp_message_is_initialize(message) && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
                 int r = session_new(h, req->server, &req->session);
                 if (r == -EBUSY)
                         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
@@ -600,13 +600,12 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return MHD_NO;
         if (req->new_session)
                 session_set_source(hs, c);
-        if (req->new_session && req->identity && !hs->principal &&
-            !(hs->principal = strdup(req->identity->principal)))
+        if (req->new_session && req->identity && !hs->principal && !(hs->principal = strdup(req->identity->principal)))
                 return MHD_NO;
 
         stream_set_prune(&hs->streams, MAX_KEPT_STREAMS);
-        const char *session_version = mcp_session_get_version(req->session) ?: json_get_string(
-                json_get_object(message, "params"), "protocolVersion");
+        const char *session_version = mcp_session_get_version(req->session)
+                ?: json_get_string(json_get_object(message, "params"), "protocolVersion");
         if (stream_start(h, req, &hs->streams, mcp_version_at_least(session_version, MCP_VERSION_2025_11_25)) < 0)
                 return MHD_NO;
         HttpStream *st = req->stream;
@@ -643,8 +642,8 @@ static enum MHD_Result handle_get(McpHttp *h, HttpRequest *req) {
         if (last) {
                 unsigned index;
                 uint64_t seq;
-                if (http_stream_parse_event_id(last, &index, &seq) < 0 || !(st = stream_set_find(&hs->streams, index)) ||
-                    http_stream_seek(st, seq) < 0)
+                if (http_stream_parse_event_id(last, &index, &seq) < 0 ||
+                        !(st = stream_set_find(&hs->streams, index)) || http_stream_seek(st, seq) < 0)
                         return respond_error(c, MHD_HTTP_NOT_FOUND, JSONRPC_INVALID_REQUEST,
                                 "Not Found: no stream has the event %s", last);
         } else {
@@ -754,7 +753,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                         if (!content_type_is_json(ct))
                                 return respond_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, JSONRPC_INVALID_REQUEST,
                                         "Unsupported Media Type: Content-Type must be application/json");
-                        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+                        const char *cl =
+                                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
                         if (cl && strtoull(cl, NULL, 10) > h->options.max_body)
                                 return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
                                         "Request body larger than %zu bytes", h->options.max_body);

@@ -9,26 +9,26 @@
 typedef struct McpHttp McpHttp;
 
 typedef struct McpHttpOptions {
-        const char *endpoint;         /* "/mcp" */
-        size_t max_body;              /* larger request bodies get 413 */
-        char **allowed_hosts;         /* Host and Origin names allowed; NULL: loopback names only */
-        uint64_t session_idle_usec;   /* a session unused this long is ended */
-        uint64_t keepalive_usec;      /* comment lines on idle SSE streams, which also notice gone clients */
-        size_t stream_buffer_max;     /* bytes kept per SSE stream for replay */
-        size_t max_sessions;          /* when this many are open, a new one ends the least recently used idle one
-                                       * of the client holding the most */
+        const char *endpoint;       /* "/mcp" */
+        size_t max_body;            /* larger request bodies get 413 */
+        char **allowed_hosts;       /* Host and Origin names allowed; NULL: loopback names only */
+        uint64_t session_idle_usec; /* a session unused this long is ended */
+        uint64_t keepalive_usec;    /* comment lines on idle SSE streams, which also notice gone clients */
+        size_t stream_buffer_max;   /* bytes kept per SSE stream for replay */
+        size_t max_sessions;        /* when this many are open, a new one ends the least recently used idle one
+                                     * of the client holding the most */
         HttpServerOptions http;
 } McpHttpOptions;
 
-#define MCP_HTTP_OPTIONS_DEFAULT                                                                             \
-        ((McpHttpOptions) {                                                                                  \
-                .endpoint = "/mcp",                                                                          \
-                .max_body = 4 * 1024 * 1024,                                                                 \
-                .session_idle_usec = 30 * 60 * USEC_PER_SEC,                                                 \
-                .keepalive_usec = 15 * USEC_PER_SEC,                                                         \
-                .stream_buffer_max = 4 * 1024 * 1024,                                                        \
-                .max_sessions = 4096,                                                                        \
-                .http = HTTP_SERVER_OPTIONS_DEFAULT,                                                         \
+#define MCP_HTTP_OPTIONS_DEFAULT                                                                                       \
+        ((McpHttpOptions){                                                                                             \
+                .endpoint = "/mcp",                                                                                    \
+                .max_body = 4 * 1024 * 1024,                                                                           \
+                .session_idle_usec = 30 * 60 * USEC_PER_SEC,                                                           \
+                .keepalive_usec = 15 * USEC_PER_SEC,                                                                   \
+                .stream_buffer_max = 4 * 1024 * 1024,                                                                  \
+                .max_sessions = 4096,                                                                                  \
+                .http = HTTP_SERVER_OPTIONS_DEFAULT,                                                                   \
         })
 
 /* Why a request is refused at the edge: the HTTP status, the JSON-RPC error, and the one header that tells

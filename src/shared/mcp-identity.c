@@ -60,8 +60,7 @@ static bool scope_grants(const char *s, size_t n, const char *kind, const char *
         return name && word_is(s + h + b + 1, n - h - b - 1, name, "");
 }
 
-static bool scopes_match(const char *scopes, const char *kind, const char *backend, const char *name,
-        bool any_name) {
+static bool scopes_match(const char *scopes, const char *kind, const char *backend, const char *name, bool any_name) {
         if (!scopes || !kind || !backend)
                 return false;
         for (const char *s = scopes; *s;) {

@@ -34,10 +34,10 @@ struct McpServer {
         Hashmap *sessions;
         uint64_t next_ask_id;
 
-        SealKey state_key;         /* seals requestState of the stateless wire */
-        uint64_t state_ttl_sec;    /* how long a requestState opens */
-        json_object *server_info;  /* {name, version, title} */
-        McpRequest *listeners;     /* subscriptions/listen requests, linked through listen_next */
+        SealKey state_key;        /* seals requestState of the stateless wire */
+        uint64_t state_ttl_sec;   /* how long a requestState opens */
+        json_object *server_info; /* {name, version, title} */
+        McpRequest *listeners;    /* subscriptions/listen requests, linked through listen_next */
 };
 
 typedef struct Ask {
@@ -81,7 +81,7 @@ struct McpExchange {
         unsigned n_pending;
         bool batch;
         bool dispatching;
-        bool stateless; /* the 2026-07-28 wire: no session, each request carries its context */
+        bool stateless;       /* the 2026-07-28 wire: no session, each request carries its context */
         json_object *replies; /* batch: array; otherwise the one reply */
 };
 
@@ -117,12 +117,12 @@ struct McpRequest {
 
         /* The stateless wire's multi round-trip requests (mcp-mrtr.c). */
         bool stateless;
-        bool resumed;                /* came with a valid requestState */
-        unsigned n_asks;             /* asks made so far, for the automatic keys */
+        bool resumed;                 /* came with a valid requestState */
+        unsigned n_asks;              /* asks made so far, for the automatic keys */
         json_object *input_responses; /* answers sent with this request (object, borrowed from params) */
-        json_object *state_answers;  /* answers carried in requestState (object, owned) */
-        json_object *used_answers;   /* answers the handler consumed, for the next requestState */
-        json_object *input_requests; /* questions without answers yet (object, owned) */
+        json_object *state_answers;   /* answers carried in requestState (object, owned) */
+        json_object *used_answers;    /* answers the handler consumed, for the next requestState */
+        json_object *input_requests;  /* questions without answers yet (object, owned) */
         sd_event_source *mrtr_flush;
         McpDeferredAnswer *deferred_answers;
 

@@ -2,7 +2,6 @@
 /* initialize and logging/setLevel: what a session is. */
 #include "mcp-internal.h"
 
-
 bool mcp_definition_has_completions(const McpServerDefinition *def) {
         for (const McpPrompt *prompt = def->prompts; prompt && prompt->name; prompt++)
                 if (prompt->complete)
@@ -22,27 +21,27 @@ json_object *mcp_capabilities_new(McpServer *s) {
         _cleanup_json_ json_object *caps = json_object_new_object();
         _cleanup_json_ json_object *tools = json_object_new_object();
         if (!caps || !tools || json_add(tools, "listChanged", json_object_new_boolean(true)) < 0 ||
-            json_add(caps, "tools", TAKE_PTR(tools)) < 0)
+                json_add(caps, "tools", TAKE_PTR(tools)) < 0)
                 return NULL;
 
         if (json_add(caps, "logging", json_object_new_object()) < 0)
                 return NULL;
 
         bool has_resources = (def->resources && def->resources->uri) ||
-                             (def->resource_templates && def->resource_templates->uri_template);
+                (def->resource_templates && def->resource_templates->uri_template);
         if (has_resources) {
                 _cleanup_json_ json_object *r = json_object_new_object();
                 /* The resource and prompt tables are fixed: their lists never change. */
                 if (!r || json_add(r, "subscribe", json_object_new_boolean(true)) < 0 ||
-                    json_add(r, "listChanged", json_object_new_boolean(false)) < 0 ||
-                    json_add(caps, "resources", TAKE_PTR(r)) < 0)
+                        json_add(r, "listChanged", json_object_new_boolean(false)) < 0 ||
+                        json_add(caps, "resources", TAKE_PTR(r)) < 0)
                         return NULL;
         }
 
         if (def->prompts && def->prompts->name) {
                 _cleanup_json_ json_object *p = json_object_new_object();
                 if (!p || json_add(p, "listChanged", json_object_new_boolean(false)) < 0 ||
-                    json_add(caps, "prompts", TAKE_PTR(p)) < 0)
+                        json_add(caps, "prompts", TAKE_PTR(p)) < 0)
                         return NULL;
         }
         if (mcp_definition_has_completions(def) && json_add(caps, "completions", json_object_new_object()) < 0)
@@ -55,7 +54,7 @@ json_object *mcp_server_info_new(McpServer *s) {
         const McpServerDefinition *def = s->def;
         _cleanup_json_ json_object *info = json_object_new_object();
         if (!info || json_add_string(info, "name", def->name) < 0 ||
-            json_add_string(info, "version", def->version ?: "0") < 0)
+                json_add_string(info, "version", def->version ?: "0") < 0)
                 return NULL;
         if (def->title && json_add_string(info, "title", def->title) < 0)
                 return NULL;
@@ -81,11 +80,11 @@ int mcp_method_initialize(McpRequest *req) {
 
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!result || json_add_string(result, "protocolVersion", version) < 0 ||
-            json_add(result, "capabilities", mcp_capabilities_new(req->server)) < 0 ||
-            json_add(result, "serverInfo", mcp_server_info_new(req->server)) < 0)
+                json_add(result, "capabilities", mcp_capabilities_new(req->server)) < 0 ||
+                json_add(result, "serverInfo", mcp_server_info_new(req->server)) < 0)
                 return -ENOMEM;
         if (req->server->def->instructions &&
-            json_add_string(result, "instructions", req->server->def->instructions) < 0)
+                json_add_string(result, "instructions", req->server->def->instructions) < 0)
                 return -ENOMEM;
 
         int r = mcp_session_initialize(session, version, caps, json_get_object(req->params, "clientInfo"));

@@ -74,14 +74,14 @@ int mcp_params_check(const char *method, json_object *params, char **ret_message
                 return check_string(params, "uri", "\"uri\"", MCP_MAX_URI_LENGTH, ret_message);
         if (streq(method, "completion/complete")) {
                 json_object *ref = json_get_object(params, "ref");
-                return check_string(ref, "name", "\"ref.name\"", MCP_MAX_NAME_LENGTH, ret_message) ?:
-                       check_string(ref, "uri", "\"ref.uri\"", MCP_MAX_URI_LENGTH, ret_message);
+                return check_string(ref, "name", "\"ref.name\"", MCP_MAX_NAME_LENGTH, ret_message)
+                        ?: check_string(ref, "uri", "\"ref.uri\"", MCP_MAX_URI_LENGTH, ret_message);
         }
         if (streq(method, "subscriptions/listen"))
                 return check_listen(params, ret_message);
         if (streq(method, "initialize"))
-                return check_size(params, "clientInfo", "\"clientInfo\"", MCP_MAX_CLIENT_INFO_SIZE, ret_message) ?:
-                       check_size(params, "capabilities", "\"capabilities\"", MCP_MAX_CLIENT_CAPABILITIES_SIZE,
-                               ret_message);
+                return check_size(params, "clientInfo", "\"clientInfo\"", MCP_MAX_CLIENT_INFO_SIZE, ret_message)
+                        ?: check_size(params, "capabilities", "\"capabilities\"", MCP_MAX_CLIENT_CAPABILITIES_SIZE,
+                                   ret_message);
         return 0;
 }

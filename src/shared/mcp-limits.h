@@ -5,13 +5,13 @@
 
 #include "json-util.h"
 
-#define MCP_MAX_NAME_LENGTH 1024U                  /* a tool's or a prompt's name, in bytes */
-#define MCP_MAX_URI_LENGTH (8U * 1024U)            /* a resource URI, in bytes */
-#define MCP_MAX_CURSOR_LENGTH (4U * 1024U)         /* a list cursor, in bytes */
-#define MCP_MAX_PROGRESS_TOKEN_LENGTH 1024U        /* a string progressToken, in bytes */
-#define MCP_MAX_SUBSCRIPTIONS 1000U                /* per session (resources/subscribe), per listen request */
-#define MCP_MAX_REQUESTS_IN_FLIGHT 256U            /* per session: each holds its message until answered */
-#define MCP_MAX_CLIENT_INFO_SIZE (16U * 1024U)     /* initialize's clientInfo, serialized */
+#define MCP_MAX_NAME_LENGTH 1024U                      /* a tool's or a prompt's name, in bytes */
+#define MCP_MAX_URI_LENGTH (8U * 1024U)                /* a resource URI, in bytes */
+#define MCP_MAX_CURSOR_LENGTH (4U * 1024U)             /* a list cursor, in bytes */
+#define MCP_MAX_PROGRESS_TOKEN_LENGTH 1024U            /* a string progressToken, in bytes */
+#define MCP_MAX_SUBSCRIPTIONS 1000U                    /* per session (resources/subscribe), per listen request */
+#define MCP_MAX_REQUESTS_IN_FLIGHT 256U                /* per session: each holds its message until answered */
+#define MCP_MAX_CLIENT_INFO_SIZE (16U * 1024U)         /* initialize's clientInfo, serialized */
 #define MCP_MAX_CLIENT_CAPABILITIES_SIZE (64U * 1024U) /* initialize's capabilities, serialized */
 
 /* Checks the request's params against the bounds above, and that no name or URI holds a NUL (which C

@@ -22,10 +22,10 @@ static int add_optional_string(json_object *o, const char *key, const char *valu
 json_object *mcp_tool_descriptor_new(const McpTool *t, json_object *input_schema) {
         _cleanup_json_ json_object *d = json_object_new_object();
         if (!d || json_add_string(d, "name", t->name) < 0 || add_optional_string(d, "title", t->title) < 0 ||
-            add_optional_string(d, "description", t->description) < 0 ||
-            json_add(d, "inputSchema", json_object_get(input_schema)) < 0 ||
-            add_json_text(d, "outputSchema", t->output_schema) < 0 ||
-            add_json_text(d, "annotations", t->annotations) < 0 || add_json_text(d, "icons", t->icons) < 0)
+                add_optional_string(d, "description", t->description) < 0 ||
+                json_add(d, "inputSchema", json_object_get(input_schema)) < 0 ||
+                add_json_text(d, "outputSchema", t->output_schema) < 0 ||
+                add_json_text(d, "annotations", t->annotations) < 0 || add_json_text(d, "icons", t->icons) < 0)
                 return NULL;
         return TAKE_PTR(d);
 }
@@ -33,8 +33,9 @@ json_object *mcp_tool_descriptor_new(const McpTool *t, json_object *input_schema
 static json_object *resource_descriptor_new(const McpResource *r) {
         _cleanup_json_ json_object *d = json_object_new_object();
         if (!d || json_add_string(d, "uri", r->uri) < 0 || json_add_string(d, "name", r->name ?: r->uri) < 0 ||
-            add_optional_string(d, "title", r->title) < 0 || add_optional_string(d, "description", r->description) < 0 ||
-            add_optional_string(d, "mimeType", r->mime_type) < 0)
+                add_optional_string(d, "title", r->title) < 0 ||
+                add_optional_string(d, "description", r->description) < 0 ||
+                add_optional_string(d, "mimeType", r->mime_type) < 0)
                 return NULL;
         return TAKE_PTR(d);
 }
@@ -42,9 +43,10 @@ static json_object *resource_descriptor_new(const McpResource *r) {
 static json_object *template_descriptor_new(const McpResourceTemplate *t) {
         _cleanup_json_ json_object *d = json_object_new_object();
         if (!d || json_add_string(d, "uriTemplate", t->uri_template) < 0 ||
-            json_add_string(d, "name", t->name ?: t->uri_template) < 0 || add_optional_string(d, "title", t->title) < 0 ||
-            add_optional_string(d, "description", t->description) < 0 ||
-            add_optional_string(d, "mimeType", t->mime_type) < 0)
+                json_add_string(d, "name", t->name ?: t->uri_template) < 0 ||
+                add_optional_string(d, "title", t->title) < 0 ||
+                add_optional_string(d, "description", t->description) < 0 ||
+                add_optional_string(d, "mimeType", t->mime_type) < 0)
                 return NULL;
         return TAKE_PTR(d);
 }
@@ -52,31 +54,32 @@ static json_object *template_descriptor_new(const McpResourceTemplate *t) {
 static json_object *prompt_descriptor_new(const McpPrompt *p) {
         _cleanup_json_ json_object *d = json_object_new_object();
         if (!d || json_add_string(d, "name", p->name) < 0 || add_optional_string(d, "title", p->title) < 0 ||
-            add_optional_string(d, "description", p->description) < 0 ||
-            add_json_text(d, "arguments", p->arguments) < 0)
+                add_optional_string(d, "description", p->description) < 0 ||
+                add_json_text(d, "arguments", p->arguments) < 0)
                 return NULL;
         return TAKE_PTR(d);
 }
 
-#define BUILD_ARRAY(out, table, field, builder)                                                              \
-        ({                                                                                                   \
-                int _r = 0;                                                                                  \
-                (out) = json_object_new_array();                                                             \
-                if (!(out))                                                                                  \
-                        _r = -ENOMEM;                                                                        \
-                for (const typeof(*(table)) *_e = (table); _r == 0 && _e && _e->field; _e++) {                   \
-                        json_object *_d = builder(_e);                                                       \
-                        if (!_d || json_object_array_add((out), _d) < 0)                                     \
-                                _r = -EINVAL;                                                                \
-                }                                                                                            \
-                _r;                                                                                          \
+#define BUILD_ARRAY(out, table, field, builder)                                                                        \
+        ({                                                                                                             \
+                int _r = 0;                                                                                            \
+                (out) = json_object_new_array();                                                                       \
+                if (!(out))                                                                                            \
+                        _r = -ENOMEM;                                                                                  \
+                for (const typeof(*(table)) *_e = (table); _r == 0 && _e && _e->field; _e++) {                         \
+                        json_object *_d = builder(_e);                                                                 \
+                        if (!_d || json_object_array_add((out), _d) < 0)                                               \
+                                _r = -EINVAL;                                                                          \
+                }                                                                                                      \
+                _r;                                                                                                    \
         })
 
 int mcp_server_build_descriptors(McpServer *s) {
         const McpServerDefinition *def = s->def;
         if (BUILD_ARRAY(s->resource_descriptors, def->resources, uri, resource_descriptor_new) < 0 ||
-            BUILD_ARRAY(s->template_descriptors, def->resource_templates, uri_template, template_descriptor_new) < 0 ||
-            BUILD_ARRAY(s->prompt_descriptors, def->prompts, name, prompt_descriptor_new) < 0)
+                BUILD_ARRAY(s->template_descriptors, def->resource_templates, uri_template, template_descriptor_new) <
+                        0 ||
+                BUILD_ARRAY(s->prompt_descriptors, def->prompts, name, prompt_descriptor_new) < 0)
                 return -EINVAL;
         return 0;
 }
@@ -108,7 +111,7 @@ static json_object *list_filtered(McpRequest *req, const char *key, json_object 
         for (size_t i = 0; i < json_object_array_length(all); i++) {
                 json_object *entry = json_object_array_get_idx(all, i);
                 if (req->server->def->list_filter(req, key, entry) &&
-                    json_object_array_add(visible, json_object_get(entry)) < 0)
+                        json_object_array_add(visible, json_object_get(entry)) < 0)
                         return NULL;
         }
         return TAKE_PTR(visible);

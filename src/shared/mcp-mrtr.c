@@ -60,11 +60,10 @@ static int request_binding(McpRequest *req, char **ret) {
         /* An object that failed to be made must not become a null that another request could match. */
         _cleanup_json_ json_object *bound = json_object_new_array(), *method = json_object_new_string(req->method),
                                    *principal = req->principal ? json_object_new_string(req->principal) : NULL;
-        if (!bound || !method || (req->principal && !principal) ||
-            json_object_array_add(bound, TAKE_PTR(method)) < 0 ||
-            json_object_array_add(bound, json_object_get(name)) < 0 ||
-            json_object_array_add(bound, TAKE_PTR(principal)) < 0 ||
-            json_object_array_add(bound, json_object_get(arguments)) < 0)
+        if (!bound || !method || (req->principal && !principal) || json_object_array_add(bound, TAKE_PTR(method)) < 0 ||
+                json_object_array_add(bound, json_object_get(name)) < 0 ||
+                json_object_array_add(bound, TAKE_PTR(principal)) < 0 ||
+                json_object_array_add(bound, json_object_get(arguments)) < 0)
                 return -ENOMEM;
 
         _cleanup_free_ char *text = NULL;
@@ -98,8 +97,9 @@ static int state_seal(McpRequest *req, char **ret) {
 
         _cleanup_json_ json_object *state = json_object_new_object();
         if (!state || json_add_string(state, "b", binding) < 0 ||
-            json_add(state, "x", json_object_new_int64(now_realtime_sec() + (int64_t) req->server->state_ttl_sec)) < 0 ||
-            json_add(state, "a", json_object_get(req->used_answers) ?: json_object_new_object()) < 0)
+                json_add(state, "x", json_object_new_int64(now_realtime_sec() + (int64_t) req->server->state_ttl_sec)) <
+                        0 ||
+                json_add(state, "a", json_object_get(req->used_answers) ?: json_object_new_object()) < 0)
                 return -ENOMEM;
 
         const char *text = json_to_string(state);
@@ -129,7 +129,8 @@ int mcp_mrtr_state_open(McpRequest *req, const char *token) {
         if (r < 0)
                 return r;
         if (!streq_ptr(json_get_string(state, "b"), binding))
-                return state_refuse(req, "belongs to another request (a different method, target, arguments or caller)");
+                return state_refuse(req,
+                        "belongs to another request (a different method, target, arguments or caller)");
 
         json_object *expiry;
         if (!json_object_object_get_ex(state, "x", &expiry) || json_object_get_int64(expiry) <= now_realtime_sec())
@@ -155,8 +156,8 @@ static int on_flush(sd_event_source *s, void *userdata) {
         int r = state_seal(req, &token);
         _cleanup_json_ json_object *result = json_object_new_object();
         if (r < 0 || !result || json_add_string(result, "resultType", "input_required") < 0 ||
-            json_add(result, "inputRequests", json_object_get(req->input_requests)) < 0 ||
-            json_add_string(result, "requestState", token) < 0) {
+                json_add(result, "inputRequests", json_object_get(req->input_requests)) < 0 ||
+                json_add_string(result, "requestState", token) < 0) {
                 (void) mcp_request_reply_errno(req, r < 0 ? r : -ENOMEM);
                 return 0;
         }
@@ -192,7 +193,7 @@ int mcp_mrtr_ask(McpRequest *req, const char *key, json_object *question, McpAns
                  * would hear a client's answer on the session wire. */
                 _cleanup_free_ McpDeferredAnswer *d = new0(McpDeferredAnswer, 1);
                 if (!d || ensure_object(&req->used_answers) < 0 ||
-                    json_add(req->used_answers, key, json_object_get(known)) < 0)
+                        json_add(req->used_answers, key, json_object_get(known)) < 0)
                         return -ENOMEM;
                 int r = sd_event_add_defer(req->server->event, &d->source, on_deferred_answer, d);
                 if (r < 0)

@@ -17,7 +17,7 @@ static const McpPrompt *prompt_find(McpServer *s, const char *name) {
 
 /* Checks that every required argument is there and every given one is a string. */
 static int prompt_check_arguments(McpRequest *req, const McpPrompt *p, json_object *arguments) {
-        json_object_object_foreach(arguments, key, value) {
+        json_object_object_foreach (arguments, key, value) {
                 if (!json_object_is_type(value, json_type_string))
                         return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
                                 "Invalid params: argument \"%s\" must be a string.", key);
@@ -40,7 +40,8 @@ static int prompt_check_arguments(McpRequest *req, const McpPrompt *p, json_obje
 int mcp_method_prompts_get(McpRequest *req) {
         const char *name = json_get_string(req->params, "name");
         if (!name)
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Invalid params: \"name\" must be a string.");
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                        "Invalid params: \"name\" must be a string.");
 
         const McpPrompt *p = prompt_find(req->server, name);
         if (!p)
@@ -113,9 +114,9 @@ int mcp_method_completion_complete(McpRequest *req) {
         _cleanup_json_ json_object *completion = json_object_new_object();
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!completion || !result || json_add(completion, "values", TAKE_PTR(values)) < 0 ||
-            json_add(completion, "total", json_object_new_int64((int64_t) total)) < 0 ||
-            json_add(completion, "hasMore", json_object_new_boolean(total > MCP_COMPLETION_MAX)) < 0 ||
-            json_add(result, "completion", TAKE_PTR(completion)) < 0)
+                json_add(completion, "total", json_object_new_int64((int64_t) total)) < 0 ||
+                json_add(completion, "hasMore", json_object_new_boolean(total > MCP_COMPLETION_MAX)) < 0 ||
+                json_add(result, "completion", TAKE_PTR(completion)) < 0)
                 return -ENOMEM;
         return mcp_request_reply(req, TAKE_PTR(result));
 }

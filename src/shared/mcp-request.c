@@ -39,7 +39,7 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
         json_object *meta = json_get_object(m->params, "_meta");
         json_object *token;
         if (meta && json_object_object_get_ex(meta, "progressToken", &token) &&
-            (json_object_is_type(token, json_type_string) || json_object_is_type(token, json_type_int)))
+                (json_object_is_type(token, json_type_string) || json_object_is_type(token, json_type_int)))
                 req->progress_token = token;
 
         if (x->session) {
@@ -275,11 +275,14 @@ int mcp_request_progress(McpRequest *req, double progress, double total, const c
         if (!params || json_add(params, "progressToken", json_object_get(req->progress_token)) < 0)
                 return -ENOMEM;
         /* Whole numbers go out as integers, which is what clients compare against. */
-        if (json_add(params, "progress", progress == floor(progress) ? json_object_new_int64((int64_t) progress) :
-                                                                         json_object_new_double(progress)) < 0)
+        if (json_add(params, "progress",
+                    progress == floor(progress) ? json_object_new_int64((int64_t) progress)
+                                                : json_object_new_double(progress)) < 0)
                 return -ENOMEM;
-        if (total >= 0 && json_add(params, "total", total == floor(total) ? json_object_new_int64((int64_t) total) :
-                                                                              json_object_new_double(total)) < 0)
+        if (total >= 0 &&
+                json_add(params, "total",
+                        total == floor(total) ? json_object_new_int64((int64_t) total)
+                                              : json_object_new_double(total)) < 0)
                 return -ENOMEM;
         if (message && json_add_string(params, "message", message) < 0)
                 return -ENOMEM;
@@ -340,7 +343,7 @@ static const char *capability_of(const char *method) {
 static int reply_missing_capability(McpRequest *req, const char *capability) {
         _cleanup_json_ json_object *data = json_object_new_object(), *required = json_object_new_object();
         if (!data || !required || json_add(required, capability, json_object_new_object()) < 0 ||
-            json_add(data, "requiredCapabilities", TAKE_PTR(required)) < 0)
+                json_add(data, "requiredCapabilities", TAKE_PTR(required)) < 0)
                 return -ENOMEM;
         _cleanup_free_ char *message = NULL;
         if (asprintf(&message, "Missing required client capability: %s is needed and the client did not declare it",
@@ -402,7 +405,7 @@ int mcp_request_ask_named(McpRequest *req, const char *key, const char *method, 
         if (req->stateless) {
                 _cleanup_json_ json_object *question = json_object_new_object();
                 if (!question || json_add_string(question, "method", method) < 0 ||
-                    json_add(question, "params", TAKE_PTR(p) ?: json_object_new_object()) < 0)
+                        json_add(question, "params", TAKE_PTR(p) ?: json_object_new_object()) < 0)
                         return -ENOMEM;
                 return mcp_mrtr_ask(req, key, TAKE_PTR(question), answer, userdata);
         }
@@ -411,8 +414,7 @@ int mcp_request_ask_named(McpRequest *req, const char *key, const char *method, 
         return ask_session(req, method, TAKE_PTR(p), answer, userdata);
 }
 
-int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
-        void *userdata) {
+int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer, void *userdata) {
         /* Keys by order of asking: a handler that runs again asks the same things in the same order. */
         char key[32];
         snprintf(key, sizeof(key), "ask%u", req->n_asks + 1);
@@ -518,8 +520,8 @@ int mcp_request_reply_raw(McpRequest *req, json_object *response) {
 
         json_object *result = NULL, *error = NULL;
         bool is_object = m && json_object_is_type(m, json_type_object);
-        if (!is_object || (!json_object_object_get_ex(m, "result", &result) &&
-                           !json_object_object_get_ex(m, "error", &error))) {
+        if (!is_object ||
+                (!json_object_object_get_ex(m, "result", &result) && !json_object_object_get_ex(m, "error", &error))) {
                 /* The far side ended the request without an answer: it was cancelled there. */
                 req->cancelled = true;
                 request_finish(req, NULL);
@@ -529,7 +531,8 @@ int mcp_request_reply_raw(McpRequest *req, json_object *response) {
         if (result && req->session && !req->session->initialized && streq(req->method, "initialize")) {
                 const char *version = json_get_string(result, "protocolVersion");
                 if (version) {
-                        int r = mcp_session_initialize(req->session, version, json_get_object(req->params, "capabilities"),
+                        int r = mcp_session_initialize(req->session, version,
+                                json_get_object(req->params, "capabilities"),
                                 json_get_object(req->params, "clientInfo"));
                         if (r < 0)
                                 return mcp_request_reply_errno(req, r);

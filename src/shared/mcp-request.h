@@ -57,8 +57,7 @@ int mcp_request_logf(McpRequest *req, McpLogLevel level, const char *format, ...
  * When the client has not declared the capability the question needs, the request is answered with
  * MissingRequiredClientCapability (-32021) and -ESTALE is returned: the handler just returns. */
 typedef void (*McpAnswerHandler)(McpRequest *req, json_object *result, json_object *error, void *userdata);
-int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer,
-        void *userdata);
+int mcp_request_ask(McpRequest *req, const char *method, json_object *params, McpAnswerHandler answer, void *userdata);
 int mcp_request_ask_named(McpRequest *req, const char *key, const char *method, json_object *params,
         McpAnswerHandler answer, void *userdata);
 /* Stateless wire: the request came back with a requestState that opened (it continues an earlier round). */

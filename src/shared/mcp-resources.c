@@ -76,15 +76,16 @@ static void on_read_authorized(McpRequest *req, int allowed) {
 }
 
 /* Reads uri with read, after polkit's answer when the resource declares an action. */
-static int read_authorized(McpRequest *req, const char *uri, json_object *variables, const char *action,
-        bool required, McpResourceReader read) {
+static int read_authorized(McpRequest *req, const char *uri, json_object *variables, const char *action, bool required,
+        McpResourceReader read) {
         McpExchange *x = req->exchange;
         bool can_ask = x && x->ops->authorize;
 
         if (required && !can_ask)
                 return mcp_request_reply_error(req, MCP_ERROR_ACCESS_DENIED,
                         "Access denied: %s is served only where polkit checks the caller (over D-Bus, e.g. through "
-                        "aios-gatewayd).", uri);
+                        "aios-gatewayd).",
+                        uri);
         if (!action || !can_ask)
                 return read(req, uri, variables);
 
@@ -98,7 +99,8 @@ int mcp_method_resources_read(McpRequest *req) {
         const McpServerDefinition *def = req->server->def;
         const char *uri = json_get_string(req->params, "uri");
         if (!uri)
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Invalid params: \"uri\" must be a string.");
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                        "Invalid params: \"uri\" must be a string.");
 
         for (const McpResource *r = def->resources; r && r->uri; r++)
                 if (streq(r->uri, uri))
@@ -119,7 +121,8 @@ int mcp_method_resources_read(McpRequest *req) {
 int mcp_method_resources_subscribe(McpRequest *req) {
         const char *uri = json_get_string(req->params, "uri");
         if (!uri)
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Invalid params: \"uri\" must be a string.");
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                        "Invalid params: \"uri\" must be a string.");
         if (!req->session)
                 return mcp_request_reply_error(req, JSONRPC_INVALID_REQUEST, "Subscriptions need a session.");
 
@@ -127,7 +130,8 @@ int mcp_method_resources_subscribe(McpRequest *req) {
                 if (hashmap_size(req->session->subscriptions) >= MCP_MAX_SUBSCRIPTIONS)
                         return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
                                 "Invalid params: this session holds %u resource subscriptions, the most it may; "
-                                "unsubscribe from one first.", MCP_MAX_SUBSCRIPTIONS);
+                                "unsubscribe from one first.",
+                                MCP_MAX_SUBSCRIPTIONS);
                 char *copy = strdup(uri);
                 if (!copy)
                         return -ENOMEM;
@@ -143,7 +147,8 @@ int mcp_method_resources_subscribe(McpRequest *req) {
 int mcp_method_resources_unsubscribe(McpRequest *req) {
         const char *uri = json_get_string(req->params, "uri");
         if (!uri)
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Invalid params: \"uri\" must be a string.");
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                        "Invalid params: \"uri\" must be a string.");
         if (req->session)
                 free(hashmap_remove(req->session->subscriptions, uri));
         return mcp_request_reply(req, json_object_new_object());

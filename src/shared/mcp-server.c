@@ -200,9 +200,9 @@ json_object *mcp_server_capabilities(McpServer *s) {
 json_object *mcp_server_catalog(McpServer *s) {
         _cleanup_json_ json_object *catalog = json_object_new_object();
         if (!catalog || json_add(catalog, "tools", mcp_server_tool_descriptors(s)) < 0 ||
-            json_add(catalog, "resources", json_object_get(s->resource_descriptors)) < 0 ||
-            json_add(catalog, "resourceTemplates", json_object_get(s->template_descriptors)) < 0 ||
-            json_add(catalog, "prompts", json_object_get(s->prompt_descriptors)) < 0)
+                json_add(catalog, "resources", json_object_get(s->resource_descriptors)) < 0 ||
+                json_add(catalog, "resourceTemplates", json_object_get(s->template_descriptors)) < 0 ||
+                json_add(catalog, "prompts", json_object_get(s->prompt_descriptors)) < 0)
                 return NULL;
         return TAKE_PTR(catalog);
 }
@@ -234,13 +234,15 @@ int mcp_server_load_state_secret(McpServer *s, const char *path) {
         if (!path) {
                 const char *dir = getenv("CREDENTIALS_DIRECTORY");
                 if (!dir) {
-                        log_debug("No request-state-key credential: requestState is sealed with a key of this process.");
+                        log_debug(
+                                "No request-state-key credential: requestState is sealed with a key of this process.");
                         return 0;
                 }
                 if (asprintf(&credential, "%s/request-state-key", dir) < 0)
                         return log_oom();
                 if (access(credential, F_OK) < 0) {
-                        log_debug("No request-state-key credential: requestState is sealed with a key of this process.");
+                        log_debug(
+                                "No request-state-key credential: requestState is sealed with a key of this process.");
                         return 0;
                 }
                 path = credential;
@@ -255,7 +257,9 @@ int mcp_server_load_state_secret(McpServer *s, const char *path) {
                 return log_error_errno(errno, "Failed to read the request state key %s: %m", path);
         if (n < 16) {
                 explicit_bzero(secret, sizeof(secret));
-                return log_error_errno(EINVAL, "The request state key %s is too short: give it at least 16 bytes (32 random bytes are best).", path);
+                return log_error_errno(EINVAL,
+                        "The request state key %s is too short: give it at least 16 bytes (32 random bytes are best).",
+                        path);
         }
         int r = mcp_server_set_state_secret(s, secret, (size_t) n);
         explicit_bzero(secret, sizeof(secret));
@@ -317,8 +321,8 @@ bool mcp_message_is_initialize(json_object *message) {
 
 static const Method *method_find(const char *name) {
         FOREACH_ELEMENT(m, methods)
-                if (streq(m->name, name))
-                        return m;
+        if (streq(m->name, name))
+                return m;
         return NULL;
 }
 
@@ -337,12 +341,14 @@ static void handle_notification(McpServer *s, McpSession *session, json_object *
  * other errors are the caller's. */
 static bool request_refused(McpExchange *x, const JsonRpcMessage *m, int r) {
         if (r == -EEXIST)
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
-                        "A request with id %s is already in progress.", json_to_string(m->id)));
+                mcp_exchange_add_reply(x,
+                        jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                                "A request with id %s is already in progress.", json_to_string(m->id)));
         else if (r == -EBUSY)
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
-                        "This session has %u requests in flight, the most it may: wait for one to finish.",
-                        MCP_MAX_REQUESTS_IN_FLIGHT));
+                mcp_exchange_add_reply(x,
+                        jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                                "This session has %u requests in flight, the most it may: wait for one to finish.",
+                                MCP_MAX_REQUESTS_IN_FLIGHT));
         else
                 return false;
         return true;
@@ -408,14 +414,15 @@ static int dispatch_request(McpExchange *x, json_object *message, const JsonRpcM
 
         const Method *method = method_find(m->method);
         if (!method || !(method->wires & (x->stateless ? WIRE_STATELESS : WIRE_SESSION))) {
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_METHOD_NOT_FOUND,
-                        "Method not found: %s", m->method));
+                mcp_exchange_add_reply(x,
+                        jsonrpc_errorf_new(m->id, JSONRPC_METHOD_NOT_FOUND, "Method not found: %s", m->method));
                 return 0;
         }
 
         if (x->session && !x->session->initialized && !streq(m->method, "initialize") && !streq(m->method, "ping")) {
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
-                        "The session is not initialized: send \"initialize\" first."));
+                mcp_exchange_add_reply(x,
+                        jsonrpc_errorf_new(m->id, JSONRPC_INVALID_REQUEST,
+                                "The session is not initialized: send \"initialize\" first."));
                 return 0;
         }
 
@@ -455,7 +462,8 @@ static int dispatch_one(McpExchange *x, json_object *message) {
                         json_object_object_get_ex(message, "id", &id);
                 if (id && !jsonrpc_id_is_valid(id))
                         id = NULL; /* null rather than an id altered on the way in */
-                mcp_exchange_add_reply(x, jsonrpc_errorf_new(id, JSONRPC_INVALID_REQUEST, "Invalid request: %s", reason));
+                mcp_exchange_add_reply(x,
+                        jsonrpc_errorf_new(id, JSONRPC_INVALID_REQUEST, "Invalid request: %s", reason));
                 return 0;
         }
 
@@ -485,8 +493,8 @@ static bool message_expects_reply(json_object *message) {
         return m.kind == JSONRPC_REQUEST;
 }
 
-static int dispatch(McpServer *s, McpSession *session, bool stateless, json_object *message,
-        const McpSinkOps *ops, void *userdata, McpExchange **ret_exchange) {
+static int dispatch(McpServer *s, McpSession *session, bool stateless, json_object *message, const McpSinkOps *ops,
+        void *userdata, McpExchange **ret_exchange) {
 
         assert(s);
         assert(message);
@@ -506,8 +514,8 @@ static int dispatch(McpServer *s, McpSession *session, bool stateless, json_obje
         if (batch && (n == 0 || (session && session->initialized && !mcp_version_allows_batches(session->version)))) {
                 /* One error for the whole batch: an empty one is invalid, and 2025-06-18 removed batching. */
                 _cleanup_json_ json_object *e = jsonrpc_errorf_new(NULL, JSONRPC_INVALID_REQUEST,
-                        n == 0 ? "Invalid request: empty batch" :
-                                 "Invalid request: JSON-RPC batches are not supported in protocol version %s",
+                        n == 0 ? "Invalid request: empty batch"
+                               : "Invalid request: JSON-RPC batches are not supported in protocol version %s",
                         session ? session->version : "");
                 ops->done(userdata, e);
                 return 1;
@@ -515,7 +523,11 @@ static int dispatch(McpServer *s, McpSession *session, bool stateless, json_obje
 
         if (n_replies == 0) {
                 /* Notifications and responses only: handle them; the transport acknowledges (HTTP 202). */
-                McpExchange x = { .server = s, .session = session, .ops = ops, .userdata = userdata, .stateless = stateless };
+                McpExchange x = { .server = s,
+                        .session = session,
+                        .ops = ops,
+                        .userdata = userdata,
+                        .stateless = stateless };
                 for (size_t i = 0; i < n; i++)
                         (void) dispatch_one(&x, batch ? json_object_array_get_idx(message, i) : message);
                 return 0;
@@ -524,7 +536,7 @@ static int dispatch(McpServer *s, McpSession *session, bool stateless, json_obje
         McpExchange *x = new0(McpExchange, 1);
         if (!x)
                 return -ENOMEM;
-        *x = (McpExchange) {
+        *x = (McpExchange){
                 .server = s,
                 .session = session ? mcp_session_ref(session) : NULL,
                 .ops = ops,
@@ -545,8 +557,8 @@ static int dispatch(McpServer *s, McpSession *session, bool stateless, json_obje
         for (size_t i = 0; i < n; i++) {
                 int r = dispatch_one(x, batch ? json_object_array_get_idx(message, i) : message);
                 if (r < 0)
-                        mcp_exchange_add_reply(x, jsonrpc_errorf_new(NULL, JSONRPC_INTERNAL_ERROR,
-                                "Internal error: %s", strerror(-r)));
+                        mcp_exchange_add_reply(x,
+                                jsonrpc_errorf_new(NULL, JSONRPC_INTERNAL_ERROR, "Internal error: %s", strerror(-r)));
         }
 
         x->dispatching = false;
@@ -556,8 +568,8 @@ static int dispatch(McpServer *s, McpSession *session, bool stateless, json_obje
         return 1;
 }
 
-int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
-        void *userdata, McpExchange **ret_exchange) {
+int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops, void *userdata,
+        McpExchange **ret_exchange) {
         return dispatch(s, session, false, message, ops, userdata, ret_exchange);
 }
 

@@ -98,10 +98,10 @@ typedef struct McpServerDefinition {
         const McpResource *resources;
         const McpResourceTemplate *resource_templates;
         const McpPrompt *prompts;
-        unsigned page_size; /* list page size; 0 means the default */
-        const char *bus_name; /* the well-known name owned on the system bus, or NULL */
+        unsigned page_size;       /* list page size; 0 means the default */
+        const char *bus_name;     /* the well-known name owned on the system bus, or NULL */
         const char *capabilities; /* JSON text replacing the capabilities derived from the tables, or NULL */
-        const McpRelay *relay; /* NULL for a server of its own */
+        const McpRelay *relay;    /* NULL for a server of its own */
         /* Optional: whether req may see entry of the list key ("tools", "resources", "resourceTemplates" or
          * "prompts"); entries it may not see are left out of the list. */
         bool (*list_filter)(McpRequest *req, const char *key, json_object *entry);
@@ -160,8 +160,8 @@ typedef struct McpSinkOps {
  * sessions. Returns 1 when sink->done will be (or already was) called with a reply, 0 when the message needs
  * no answer (notifications, responses: the sink is not used at all), or a negative errno. *ret_exchange gets
  * the exchange when 1 is returned and ret_exchange is not NULL; it stays valid until done is called. */
-int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops,
-        void *userdata, McpExchange **ret_exchange);
+int mcp_server_dispatch(McpServer *s, McpSession *session, json_object *message, const McpSinkOps *ops, void *userdata,
+        McpExchange **ret_exchange);
 
 /* The stateless (2026-07-28) wire: requests without a session, each with its context in params._meta. */
 typedef struct McpWireHeaders {

@@ -180,7 +180,7 @@ int mcp_server_end_lru_session(McpServer *s, const char *(*owner)(McpSession *se
                 }
                 t->n++;
                 if (!mcp_session_is_busy(session) && idle(session, userdata) &&
-                    (!t->oldest_idle || session->last_used < t->oldest_idle->last_used))
+                        (!t->oldest_idle || session->last_used < t->oldest_idle->last_used))
                         t->oldest_idle = session;
         }
 
@@ -193,7 +193,8 @@ int mcp_server_end_lru_session(McpServer *s, const char *(*owner)(McpSession *se
         McpSession *victim = best ? best->oldest_idle : NULL;
         if (victim)
                 log_info("The session table is full: ending session %s, the least recently used idle one of the "
-                         "client holding the most (%zu).", victim->id, best->n);
+                         "client holding the most (%zu).",
+                        victim->id, best->n);
 
         i = 0;
         while (hashmap_iterate(tallies, &i, (void **) &t, NULL))

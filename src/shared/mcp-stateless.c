@@ -41,7 +41,7 @@ static int meta_check(json_object *params, const char **ret_message) {
         }
         json_object *level;
         if (json_object_object_get_ex(meta, MCP_META_LOG_LEVEL, &level) &&
-            mcp_log_level_from_string(json_object_get_string(level)) < 0) {
+                mcp_log_level_from_string(json_object_get_string(level)) < 0) {
                 *ret_message = "Invalid params: \"" MCP_META_LOG_LEVEL "\" must be a log level name";
                 return JSONRPC_INVALID_PARAMS;
         }
@@ -58,12 +58,14 @@ static json_object *supported_versions_new(void) {
 static json_object *unsupported_version_new(json_object *id, const char *requested) {
         _cleanup_json_ json_object *data = json_object_new_object();
         if (!data || json_add(data, "supported", supported_versions_new()) < 0 ||
-            json_add_string(data, "requested", requested) < 0)
+                json_add_string(data, "requested", requested) < 0)
                 return NULL;
         _cleanup_free_ char *message = NULL;
-        if (asprintf(&message, "Unsupported protocol version \"%s\" (MCP-Protocol-Version; supported: %s, or %s, %s "
-                             "and %s with initialize)", requested, MCP_VERSION_STATELESS, mcp_session_versions[0],
-                    mcp_session_versions[1], mcp_session_versions[2]) < 0)
+        if (asprintf(&message,
+                    "Unsupported protocol version \"%s\" (MCP-Protocol-Version; supported: %s, or %s, %s "
+                    "and %s with initialize)",
+                    requested, MCP_VERSION_STATELESS, mcp_session_versions[0], mcp_session_versions[1],
+                    mcp_session_versions[2]) < 0)
                 return NULL;
         return jsonrpc_error_new(id, MCP_ERROR_UNSUPPORTED_VERSION, message, TAKE_PTR(data));
 }
@@ -100,7 +102,8 @@ int mcp_stateless_check(json_object *message, const McpWireHeaders *headers, jso
         int code = meta_check(m.params, &problem);
         if (code != 0) {
                 /* A version header we do not know says more than the missing _meta. */
-                if (headers && headers->protocol_version && !header_matches(headers->protocol_version, MCP_VERSION_STATELESS))
+                if (headers && headers->protocol_version &&
+                        !header_matches(headers->protocol_version, MCP_VERSION_STATELESS))
                         *ret_reply = unsupported_version_new(m.id, headers->protocol_version);
                 else
                         *ret_reply = jsonrpc_error_new(m.id, code, problem, NULL);
@@ -174,7 +177,8 @@ int mcp_stateless_request_init(McpRequest *req) {
         if (json_object_object_get_ex(req->params, "inputResponses", &responses)) {
                 if (!json_object_is_type(responses, json_type_object))
                         return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
-                                "Invalid params: \"inputResponses\" must be an object") ?: 0;
+                                       "Invalid params: \"inputResponses\" must be an object")
+                                ?: 0;
                 req->input_responses = responses;
         }
 
@@ -182,7 +186,8 @@ int mcp_stateless_request_init(McpRequest *req) {
         if (json_object_object_get_ex(req->params, "requestState", &state)) {
                 if (!json_object_is_type(state, json_type_string))
                         return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
-                                "Invalid params: \"requestState\" must be a string") ?: 0;
+                                       "Invalid params: \"requestState\" must be a string")
+                                ?: 0;
                 /* A relay's tools are another server's: that server sealed the state, and it opens it. */
                 if (req->server->def->relay)
                         return 1;
@@ -195,8 +200,8 @@ int mcp_stateless_request_init(McpRequest *req) {
 
 static bool method_is_cacheable(const char *method) {
         return streq(method, "tools/list") || streq(method, "prompts/list") || streq(method, "resources/list") ||
-               streq(method, "resources/templates/list") || streq(method, "resources/read") ||
-               streq(method, "server/discover");
+                streq(method, "resources/templates/list") || streq(method, "resources/read") ||
+                streq(method, "server/discover");
 }
 
 void mcp_stateless_decorate_result(McpRequest *req, json_object *result) {
@@ -217,7 +222,7 @@ void mcp_stateless_decorate_result(McpRequest *req, json_object *result) {
                 (void) json_add(meta, MCP_META_SERVER_INFO, json_object_get(req->server->server_info));
 
         if (method_is_cacheable(req->method) && streq_ptr(json_get_string(result, "resultType"), "complete") &&
-            !json_object_object_get_ex(result, "ttlMs", NULL)) {
+                !json_object_object_get_ex(result, "ttlMs", NULL)) {
                 bool read = streq(req->method, "resources/read");
                 (void) json_add(result, "ttlMs", json_object_new_int(read ? MCP_READ_TTL_MS : MCP_LIST_TTL_MS));
                 /* Resource contents may depend on who asks; the server's tables do not. */
@@ -228,7 +233,7 @@ void mcp_stateless_decorate_result(McpRequest *req, json_object *result) {
 int mcp_method_server_discover(McpRequest *req) {
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!result || json_add(result, "supportedVersions", supported_versions_new()) < 0 ||
-            json_add(result, "capabilities", mcp_capabilities_new(req->server)) < 0)
+                json_add(result, "capabilities", mcp_capabilities_new(req->server)) < 0)
                 return -ENOMEM;
         const char *instructions = req->server->def->instructions;
         if (instructions && json_add_string(result, "instructions", instructions) < 0)

@@ -46,7 +46,7 @@ static json_object *tagged_notification_new(McpRequest *listener, const char *me
                 return NULL;
         _cleanup_json_ json_object *meta = json_object_new_object();
         if (!p || !meta || json_add(meta, MCP_META_SUBSCRIPTION_ID, json_object_get(listener->id)) < 0 ||
-            json_add(p, "_meta", TAKE_PTR(meta)) < 0)
+                json_add(p, "_meta", TAKE_PTR(meta)) < 0)
                 return NULL;
         return jsonrpc_notification_new(method, TAKE_PTR(p));
 }

@@ -14,7 +14,7 @@ int mcp_method_tools_list(McpRequest *req) {
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_tools; i++)
                 if ((polkit || !s->tools[i]->tool->polkit_required) &&
-                    json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
+                        json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
                         return -ENOMEM;
 
         return mcp_reply_page(req, "tools", all);
@@ -46,8 +46,8 @@ static void on_authorized(McpRequest *req, int allowed) {
         if (req->done)
                 return;
         if (allowed < 0) {
-                mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR,
-                        "Could not check authorization for %s: %s", req->tool->polkit_action, strerror(-allowed));
+                mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR, "Could not check authorization for %s: %s",
+                        req->tool->polkit_action, strerror(-allowed));
                 return;
         }
         if (allowed == 0) {
@@ -64,8 +64,9 @@ static void on_authorized(McpRequest *req, int allowed) {
 int mcp_method_tools_call(McpRequest *req) {
         json_object *name;
         if (!req->params || !json_object_object_get_ex(req->params, "name", &name) ||
-            !json_object_is_type(name, json_type_string))
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "Invalid params: \"name\" must be a string.");
+                !json_object_is_type(name, json_type_string))
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
+                        "Invalid params: \"name\" must be a string.");
 
         ToolEntry *e = hashmap_get(req->server->tools_by_name, json_object_get_string(name));
         if (!e)
@@ -75,7 +76,7 @@ int mcp_method_tools_call(McpRequest *req) {
 
         json_object *arguments = NULL;
         if (json_object_object_get_ex(req->params, "arguments", &arguments) &&
-            !json_object_is_type(arguments, json_type_object) && !json_object_is_type(arguments, json_type_null))
+                !json_object_is_type(arguments, json_type_object) && !json_object_is_type(arguments, json_type_null))
                 return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS,
                         "Invalid params: \"arguments\" must be an object.");
 
@@ -103,7 +104,8 @@ int mcp_method_tools_call(McpRequest *req) {
                         (void) json_add_string(data, "action", e->tool->polkit_action);
                 return mcp_request_reply_error_data(req, MCP_ERROR_ACCESS_DENIED,
                         "Access denied: this tool is served only where polkit checks the caller (over D-Bus, e.g. "
-                        "through aios-gatewayd).", TAKE_PTR(data));
+                        "through aios-gatewayd).",
+                        TAKE_PTR(data));
         }
         if (e->tool->polkit_action && x && x->ops->authorize) {
                 /* The schema was checked above; an argument that is absent or not a string is left out. */

@@ -227,7 +227,7 @@ int polkit_check(PolkitAuthority *a, const char *sender, const char *action, con
         Pending *p = new0(Pending, 1);
         if (!p)
                 return -ENOMEM;
-        *p = (Pending) { .authority = a, .key = TAKE_PTR(key), .done = done, .userdata = userdata };
+        *p = (Pending){ .authority = a, .key = TAKE_PTR(key), .done = done, .userdata = userdata };
 
         /* Interactive authentication waits for a person: longer than the default 25 s. */
         LIST_PREPEND(a->pending, p);

@@ -110,10 +110,10 @@ int seal(const SealKey *key, const char *context, const void *data, size_t size,
 
         int l;
         if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->bytes, buf) != 1 ||
-            EVP_EncryptUpdate(ctx, NULL, &l, (const uint8_t *) context, (int) strlen(context)) != 1 ||
-            EVP_EncryptUpdate(ctx, buf + NONCE_SIZE, &l, data, (int) size) != 1 ||
-            EVP_EncryptFinal_ex(ctx, buf + NONCE_SIZE + l, &l) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_SIZE, buf + NONCE_SIZE + size) != 1)
+                EVP_EncryptUpdate(ctx, NULL, &l, (const uint8_t *) context, (int) strlen(context)) != 1 ||
+                EVP_EncryptUpdate(ctx, buf + NONCE_SIZE, &l, data, (int) size) != 1 ||
+                EVP_EncryptFinal_ex(ctx, buf + NONCE_SIZE + l, &l) != 1 ||
+                EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_SIZE, buf + NONCE_SIZE + size) != 1)
                 return -EIO;
 
         char *token = base64url_encode(buf, NONCE_SIZE + size + TAG_SIZE);
@@ -140,9 +140,9 @@ int unseal(const SealKey *key, const char *context, const char *token, void **re
 
         int l;
         if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key->bytes, raw) != 1 ||
-            EVP_DecryptUpdate(ctx, NULL, &l, (const uint8_t *) context, (int) strlen(context)) != 1 ||
-            EVP_DecryptUpdate(ctx, out, &l, raw + NONCE_SIZE, (int) size) != 1 ||
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, raw + NONCE_SIZE + size) != 1)
+                EVP_DecryptUpdate(ctx, NULL, &l, (const uint8_t *) context, (int) strlen(context)) != 1 ||
+                EVP_DecryptUpdate(ctx, out, &l, raw + NONCE_SIZE, (int) size) != 1 ||
+                EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_SIZE, raw + NONCE_SIZE + size) != 1)
                 return -EIO;
         /* The tag check: anything altered, cut short or sealed elsewhere fails here. */
         if (EVP_DecryptFinal_ex(ctx, out + l, &l) != 1)

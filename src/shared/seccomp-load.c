@@ -54,7 +54,8 @@ int seccomp_policy_load(const char *name, const char *dir) {
                 /* An environment variable is too easily set, or left set, to switch off the filter of an
                  * installed daemon: that takes editing its list. */
                 log_warning("AIOS_SECCOMP=off is ignored: %s is not run from its build tree (%s), and an installed "
-                        "daemon always installs its seccomp allow-list.", exe, AIOS_BUILD_ROOT);
+                            "daemon always installs its seccomp allow-list.",
+                        exe, AIOS_BUILD_ROOT);
         }
 
         if (!seccomp_policy_name_is_valid(name))

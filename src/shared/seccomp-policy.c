@@ -15,9 +15,9 @@
 /* Namespaces are never an aios daemon's to make or join: clone with any of these flags kills the process, as
  * unshare and setns do. (CLONE_NEWTIME is clone3's and unshare's only; in clone's flags its bit would be an
  * exit signal above 64, which is no signal.) */
-#define CLONE_NAMESPACE_FLAGS                                                                                \
-        (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |            \
-         CLONE_NEWCGROUP | CLONE_NEWTIME)
+#define CLONE_NAMESPACE_FLAGS                                                                                          \
+        (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP |   \
+                CLONE_NEWTIME)
 
 /* clone's flags are its first argument, except on s390, where the stack comes first. */
 #if defined(__s390__) || defined(__s390x__)
@@ -116,7 +116,8 @@ static int check_fixed(const char *name, bool kill, const char *path, unsigned l
         if (streq(name, "clone3"))
                 return log_error_errno(EINVAL,
                         "%s:%u: clone3 cannot be listed: a filter cannot see its flags, so every filter answers it "
-                        "with ENOSYS and callers fall back to clone, which can be listed.", path, line);
+                        "with ENOSYS and callers fall back to clone, which can be listed.",
+                        path, line);
         if (streq(name, "socket"))
                 return log_error_errno(EINVAL,
                         "%s:%u: socket cannot be listed: \"@socket AF_...\" allows it for the address families named.",
@@ -156,7 +157,7 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
         if (!e)
                 return log_oom();
         p->entries = e;
-        p->entries[p->n_entries++] = (Entry) { .nr = nr, .kill = kill, .pinned = p->pinning };
+        p->entries[p->n_entries++] = (Entry){ .nr = nr, .kill = kill, .pinned = p->pinning };
         return 0;
 }
 
@@ -167,8 +168,8 @@ static int parse_socket(Policy *p, char *args, const char *path, unsigned line) 
         for (char *save = NULL, *w = strtok_r(args, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
                 int family = -1;
                 FOREACH_ELEMENT(f, address_families)
-                        if (streq(f->name, w))
-                                family = f->family;
+                if (streq(f->name, w))
+                        family = f->family;
                 if (family < 0)
                         return log_error_errno(EINVAL, "%s:%u: @socket: \"%s\" is no address family known here.", path,
                                 line, w);
@@ -182,7 +183,8 @@ static int parse_include(Policy *p, const char *arg, const char *path, unsigned 
                 return log_error_errno(EINVAL,
                         "%s:%u: @include wants the name of a list in the same directory, not \"%s\".", path, line, arg);
         if (frame->depth >= INCLUDE_DEPTH_MAX)
-                return log_error_errno(ELOOP, "%s:%u: @include nested more than %u deep.", path, line, INCLUDE_DEPTH_MAX);
+                return log_error_errno(ELOOP, "%s:%u: @include nested more than %u deep.", path, line,
+                        INCLUDE_DEPTH_MAX);
 
         const char *slash = strrchr(path, '/');
         _cleanup_free_ char *included = NULL;
@@ -213,8 +215,8 @@ static int parse_line(Policy *p, char *text, const char *path, unsigned line, co
         bool kill = l[0] == '!';
         if (!syscall_name_is_valid(l + kill))
                 return log_error_errno(EINVAL,
-                        "%s:%u: Malformed line \"%s\": expected a syscall name, \"!name\" or a directive.", path,
-                        line, l);
+                        "%s:%u: Malformed line \"%s\": expected a syscall name, \"!name\" or a directive.", path, line,
+                        l);
         return policy_add(p, l + kill, kill, path, line);
 }
 
@@ -222,7 +224,8 @@ static int parse_file(Policy *p, const char *path, const IncludeFrame *parent, c
         _cleanup_(fclosep) FILE *f = fopen(path, "re");
         if (!f) {
                 if (from)
-                        return log_error_errno(errno, "%s:%u: Failed to open included list %s: %m", from, from_line, path);
+                        return log_error_errno(errno, "%s:%u: Failed to open included list %s: %m", from, from_line,
+                                path);
                 return log_error_errno(errno, "Failed to open seccomp allow-list %s: %m", path);
         }
 
@@ -261,7 +264,7 @@ static int parse_file(Policy *p, const char *path, const IncludeFrame *parent, c
 }
 
 static int policy_init(Policy *p) {
-        *p = (Policy) {
+        *p = (Policy){
                 .ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM)),
         };
         if (!p->ctx)

@@ -55,10 +55,11 @@ static void help(void) {
                "\nEnvironment:\n"
                "  AIOS_SECCOMP_DIR        Where %s.syscalls, the seccomp allow-list, is read\n"
                "                          (default: %s)\n",
-               program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body, arg_http.http.connection_limit,
-               arg_http.http.per_ip_connection_limit, arg_http.http.idle_timeout_sec, arg_http.http.head_timeout_sec,
-               arg_http.max_sessions, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC),
-               program_invocation_short_name, seccomp_policy_default_dir());
+                program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body,
+                arg_http.http.connection_limit, arg_http.http.per_ip_connection_limit, arg_http.http.idle_timeout_sec,
+                arg_http.http.head_timeout_sec, arg_http.max_sessions,
+                (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC), program_invocation_short_name,
+                seccomp_policy_default_dir());
 }
 
 static int add_allowed_host(const char *name) {
@@ -66,8 +67,8 @@ static int add_allowed_host(const char *name) {
         static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
         if (arg_n_allowed_hosts == 0)
                 FOREACH_ELEMENT(l, loopback)
-                        if (add_allowed_host(*l) < 0)
-                                return -ENOMEM;
+        if (add_allowed_host(*l) < 0)
+                return -ENOMEM;
         char **a = reallocarray(arg_allowed_hosts, arg_n_allowed_hosts + 2, sizeof(char *));
         if (!a)
                 return -ENOMEM;
@@ -106,12 +107,9 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BUS_NAME,
                 ARG_EXIT_IDLE_TIME,
         };
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "listen", required_argument, NULL, ARG_LISTEN },
-                { "allow-host", required_argument, NULL, ARG_ALLOW_HOST },
-                { "stdio", no_argument, NULL, ARG_STDIO },
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION }, { "listen", required_argument, NULL, ARG_LISTEN },
+                { "allow-host", required_argument, NULL, ARG_ALLOW_HOST }, { "stdio", no_argument, NULL, ARG_STDIO },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "max-body", required_argument, NULL, ARG_MAX_BODY },
                 { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
@@ -121,11 +119,8 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-sessions", required_argument, NULL, ARG_MAX_SESSIONS },
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
-                { "no-bus", no_argument, NULL, ARG_NO_BUS },
-                { "bus-name", required_argument, NULL, ARG_BUS_NAME },
-                { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
-                {}
-        };
+                { "no-bus", no_argument, NULL, ARG_NO_BUS }, { "bus-name", required_argument, NULL, ARG_BUS_NAME },
+                { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME }, {} };
 
         unsigned long long v;
         int c, r;
@@ -155,27 +150,32 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_MAX_BODY:
                         if (parse_unsigned(optarg, 1ULL << 30, &v) < 0)
-                                return log_error_errno(EINVAL, "--max-body= wants 1 to 1073741824 bytes, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL, "--max-body= wants 1 to 1073741824 bytes, not \"%s\".",
+                                        optarg);
                         arg_http.max_body = v;
                         break;
                 case ARG_MAX_CONNECTIONS:
                         if (parse_unsigned(optarg, 65536, &v) < 0)
-                                return log_error_errno(EINVAL, "--max-connections= wants 1 to 65536, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL, "--max-connections= wants 1 to 65536, not \"%s\".",
+                                        optarg);
                         arg_http.http.connection_limit = v;
                         break;
                 case ARG_CONNECTION_TIMEOUT:
                         if (parse_unsigned(optarg, 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--connection-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--connection-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
                         arg_http.http.idle_timeout_sec = v;
                         break;
                 case ARG_MAX_CONNECTIONS_PER_SOURCE:
                         if (parse_unsigned(optarg, 65536, &v) < 0)
-                                return log_error_errno(EINVAL, "--max-connections-per-source= wants 1 to 65536, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--max-connections-per-source= wants 1 to 65536, not \"%s\".", optarg);
                         arg_http.http.per_ip_connection_limit = v;
                         break;
                 case ARG_REQUEST_HEAD_TIMEOUT:
                         if (parse_unsigned(optarg, 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--request-head-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--request-head-timeout= wants 1 to 86400 seconds, not \"%s\".", optarg);
                         arg_http.http.head_timeout_sec = v;
                         break;
                 case ARG_MAX_SESSIONS:
@@ -185,7 +185,8 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_SESSION_TIMEOUT:
                         if (parse_unsigned(optarg, 7 * 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--session-timeout= wants 1 to 604800 seconds, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--session-timeout= wants 1 to 604800 seconds, not \"%s\".", optarg);
                         arg_http.session_idle_usec = v * USEC_PER_SEC;
                         break;
                 case ARG_REQUEST_STATE_KEY:
@@ -196,14 +197,16 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_BUS_NAME:
                         if (!sd_bus_service_name_is_valid(optarg) || optarg[0] == ':')
-                                return log_error_errno(EINVAL, "--bus-name= wants a well-known bus name, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL, "--bus-name= wants a well-known bus name, not \"%s\".",
+                                        optarg);
                         main_of->definition->bus_name = optarg;
                         break;
                 case ARG_EXIT_IDLE_TIME:
                         if (streq(optarg, "0"))
                                 arg_exit_idle_usec = 0;
                         else if (parse_unsigned(optarg, 86400, &v) < 0)
-                                return log_error_errno(EINVAL, "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
+                                return log_error_errno(EINVAL,
+                                        "--exit-idle-time= wants 0 to 86400 seconds, not \"%s\".", optarg);
                         else
                                 arg_exit_idle_usec = v * USEC_PER_SEC;
                         break;
@@ -225,13 +228,12 @@ typedef struct IdleState {
 static bool is_idle(void *userdata) {
         IdleState *st = userdata;
         return mcp_server_n_sessions(st->server) == 0 && (!st->http || mcp_http_is_idle(st->http)) &&
-               (!st->bus || mcp_bus_is_idle(st->bus));
+                (!st->bus || mcp_bus_is_idle(st->bus));
 }
 
 /* HTTP when a socket is passed in or --listen is given; the system bus unless --no-bus. A server with
  * neither has nobody to serve. */
-static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus **ret_bus, char *where,
-        size_t size) {
+static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus **ret_bus, char *where, size_t size) {
         int r, n_passed = sd_listen_fds(false);
         bool want_http = n_passed > 0 || arg_listen;
         where[0] = 0;
@@ -243,12 +245,14 @@ static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus 
         if (arg_bus) {
                 r = bus_open_system_attached(event, &system_bus);
                 if (r < 0 && !want_http)
-                        return log_error_errno(r, "Failed to connect to the system bus, and no socket was passed in nor "
+                        return log_error_errno(r,
+                                "Failed to connect to the system bus, and no socket was passed in nor "
                                 "--listen= given: there is no way to reach this server. (%m)");
                 if (r < 0)
                         log_warning_errno(r, "Failed to connect to the system bus, serving HTTP only: %m");
         } else if (!want_http)
-                return log_error_errno(EINVAL, "--no-bus without a socket passed in or --listen=: there is no way "
+                return log_error_errno(EINVAL,
+                        "--no-bus without a socket passed in or --listen=: there is no way "
                         "to reach this server.");
 
         if (system_bus) {

@@ -10,7 +10,7 @@ typedef struct McpServerMain {
         /* Optional: called once the engine exists, before the transports start: tools added at run time,
          * timers. A negative errno stops the server. */
         int (*setup)(McpServer *server, void *userdata);
-        void *userdata;                  /* the engine's userdata (mcp_server_get_userdata()) */
+        void *userdata; /* the engine's userdata (mcp_server_get_userdata()) */
 } McpServerMain;
 
 /* Parses the options every server shares (--listen, --no-bus, --bus-name, --exit-idle-time, --stdio,

@@ -6,7 +6,7 @@ static const char bom[] = "\xEF\xBB\xBF";
 
 void sse_parser_init(SseParser *p, size_t max, SseHandler handler, void *userdata) {
         assert(handler);
-        *p = (SseParser) {
+        *p = (SseParser){
                 .max = max,
                 .handler = handler,
                 .userdata = userdata,
@@ -18,14 +18,14 @@ void sse_parser_done(SseParser *p) {
         free(p->event);
         buffer_done(&p->line);
         buffer_done(&p->data);
-        *p = (SseParser) {};
+        *p = (SseParser){};
 }
 
 static int sse_dispatch(SseParser *p) {
         Buffer *d = &p->data;
         _cleanup_free_ char *event = TAKE_PTR(p->event);
         if (d->size == 0)
-                return 0; /* an event without data (a priming event) carries only an id */
+                return 0;       /* an event without data (a priming event) carries only an id */
         d->data[--d->size] = 0; /* the \n after the last data line */
 
         SseEvent e = {

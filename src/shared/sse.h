@@ -32,12 +32,12 @@ typedef struct SseParser {
         size_t max;
         SseHandler handler;
         void *userdata;
-        size_t bom;    /* bytes of a byte order mark read at the start */
-        bool started;  /* past where a byte order mark can be */
-        bool cr;       /* the last chunk ended in \r */
-        Buffer line;   /* a line not complete yet */
-        Buffer data;   /* the data of the event being read */
-        char *event;   /* its event: */
+        size_t bom;   /* bytes of a byte order mark read at the start */
+        bool started; /* past where a byte order mark can be */
+        bool cr;      /* the last chunk ended in \r */
+        Buffer line;  /* a line not complete yet */
+        Buffer data;  /* the data of the event being read */
+        char *event;  /* its event: */
 } SseParser;
 
 /* max limits a line and an event's data: more is refused with -E2BIG. */

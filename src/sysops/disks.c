@@ -19,14 +19,38 @@
 /* Kernel-internal and virtual file systems: no storage behind them. */
 static bool fs_type_is_pseudo(const char *type) {
         static const char *const pseudo[] = {
-                "proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "tracefs", "debugfs", "securityfs",
-                "pstore", "bpf", "configfs", "fusectl", "autofs", "binfmt_misc", "hugetlbfs", "nsfs", "efivarfs",
-                "selinuxfs", "rpc_pipefs", "nfsd", "sockfs", "pipefs", "ramfs", "rootfs", "fuse.gvfsd-fuse",
-                "fuse.portal", "fuse.lxcfs",
+                "proc",
+                "sysfs",
+                "cgroup",
+                "cgroup2",
+                "devpts",
+                "mqueue",
+                "tracefs",
+                "debugfs",
+                "securityfs",
+                "pstore",
+                "bpf",
+                "configfs",
+                "fusectl",
+                "autofs",
+                "binfmt_misc",
+                "hugetlbfs",
+                "nsfs",
+                "efivarfs",
+                "selinuxfs",
+                "rpc_pipefs",
+                "nfsd",
+                "sockfs",
+                "pipefs",
+                "ramfs",
+                "rootfs",
+                "fuse.gvfsd-fuse",
+                "fuse.portal",
+                "fuse.lxcfs",
         };
         FOREACH_ELEMENT(p, pseudo)
-                if (streq(type, *p))
-                        return true;
+        if (streq(type, *p))
+                return true;
         return false;
 }
 
@@ -34,14 +58,29 @@ static bool fs_type_is_pseudo(const char *type) {
  * is gone would stall the whole daemon, so they are listed without their usage. */
 static bool fs_type_may_block(const char *type) {
         static const char *const blocking[] = {
-                "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "ceph", "glusterfs", "9p", "afs", "lustre",
-                "gfs2", "ocfs2", "davfs", "autofs", "fuse", "fuseblk",
+                "nfs",
+                "nfs4",
+                "cifs",
+                "smb3",
+                "smbfs",
+                "ncpfs",
+                "ceph",
+                "glusterfs",
+                "9p",
+                "afs",
+                "lustre",
+                "gfs2",
+                "ocfs2",
+                "davfs",
+                "autofs",
+                "fuse",
+                "fuseblk",
         };
         if (startswith_ptr(type, "fuse."))
                 return true;
         FOREACH_ELEMENT(b, blocking)
-                if (streq(type, *b))
-                        return true;
+        if (streq(type, *b))
+                return true;
         return false;
 }
 
@@ -49,7 +88,8 @@ static bool fs_type_may_block(const char *type) {
 static char *mountinfo_unescape(char *s) {
         char *out = s, *start = s;
         for (; *s; s++) {
-                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+                if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+                        s[3] <= '7') {
                         *out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
                         s += 3;
                 } else
@@ -68,7 +108,8 @@ typedef struct MountEntry {
 static bool mountinfo_parse_line(char *line, MountEntry *ret) {
         char *fields[64];
         size_t n = 0;
-        for (char *save = NULL, *t = strtok_r(line, " ", &save); t && n < ELEMENTSOF(fields); t = strtok_r(NULL, " ", &save))
+        for (char *save = NULL, *t = strtok_r(line, " ", &save); t && n < ELEMENTSOF(fields);
+                t = strtok_r(NULL, " ", &save))
                 fields[n++] = t;
 
         size_t dash = 6;
@@ -80,7 +121,7 @@ static bool mountinfo_parse_line(char *line, MountEntry *ret) {
         /* Read-only is the file system's state (the super block's options), not this mount's: a sandboxed
          * service (ProtectSystem=strict) sees read-only bind mounts of file systems that are writable. */
         const char *options = dash + 3 < n ? fields[dash + 3] : fields[5];
-        *ret = (MountEntry) {
+        *ret = (MountEntry){
                 .mount_point = mountinfo_unescape(fields[4]),
                 .fs_type = mountinfo_unescape(fields[dash + 1]),
                 .source = mountinfo_unescape(fields[dash + 2]),
@@ -100,8 +141,9 @@ static void mount_point_normalize(char *path) {
 static int filesystem_to_json(const MountEntry *m, json_object **ret) {
         _cleanup_json_ json_object *fs = json_object_new_object();
         if (!fs || sysops_add_string_or_null(fs, "mount_point", m->mount_point) < 0 ||
-            sysops_add_string_or_null(fs, "device", m->source) < 0 || sysops_add_string_or_null(fs, "fs_type", m->fs_type) < 0 ||
-            json_add(fs, "read_only", json_object_new_boolean(m->read_only)) < 0)
+                sysops_add_string_or_null(fs, "device", m->source) < 0 ||
+                sysops_add_string_or_null(fs, "fs_type", m->fs_type) < 0 ||
+                json_add(fs, "read_only", json_object_new_boolean(m->read_only)) < 0)
                 return -ENOMEM;
 
         struct statvfs st;
@@ -109,7 +151,8 @@ static int filesystem_to_json(const MountEntry *m, json_object **ret) {
         if (fs_type_may_block(m->fs_type))
                 skipped = "not queried: a remote, FUSE or automounted file system can stall the caller";
         else if (statvfs(m->mount_point, &st) < 0)
-                skipped = errno == EACCES || errno == EPERM ? "not queried: permission denied" : "not queried: statvfs failed";
+                skipped = errno == EACCES || errno == EPERM ? "not queried: permission denied"
+                                                            : "not queried: statvfs failed";
 
         if (skipped) {
                 if (json_object_object_add(fs, "usage", NULL) < 0 || json_add_string(fs, "usage_note", skipped) < 0)
@@ -128,13 +171,13 @@ static int filesystem_to_json(const MountEntry *m, json_object **ret) {
 
         _cleanup_json_ json_object *usage = json_object_new_object();
         if (!usage || json_add(usage, "total_bytes", json_object_new_uint64(total)) < 0 ||
-            json_add(usage, "used_bytes", json_object_new_uint64(used)) < 0 ||
-            json_add(usage, "available_bytes", json_object_new_uint64(avail)) < 0 ||
-            json_add(usage, "percent_used", sysops_json_number(percent, 1)) < 0 ||
-            json_add(usage, "inodes_total", json_object_new_uint64(st.f_files)) < 0 ||
-            json_add(usage, "inodes_used", json_object_new_uint64(inodes_used)) < 0 ||
-            json_add(usage, "inodes_free", json_object_new_uint64(st.f_ffree)) < 0 ||
-            json_add(fs, "usage", TAKE_PTR(usage)) < 0)
+                json_add(usage, "used_bytes", json_object_new_uint64(used)) < 0 ||
+                json_add(usage, "available_bytes", json_object_new_uint64(avail)) < 0 ||
+                json_add(usage, "percent_used", sysops_json_number(percent, 1)) < 0 ||
+                json_add(usage, "inodes_total", json_object_new_uint64(st.f_files)) < 0 ||
+                json_add(usage, "inodes_used", json_object_new_uint64(inodes_used)) < 0 ||
+                json_add(usage, "inodes_free", json_object_new_uint64(st.f_ffree)) < 0 ||
+                json_add(fs, "usage", TAKE_PTR(usage)) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(fs);
         return 0;
@@ -188,7 +231,8 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
                 if (only == SIZE_MAX)
                         return mcp_request_reply_tool_error(req,
                                 "\"%s\" is not a mount point. system_disk_usage answers for mount points only; without "
-                                "path it lists every mounted file system, with its mount point.", resolved);
+                                "path it lists every mounted file system, with its mount point.",
+                                resolved);
         }
 
         _cleanup_json_ json_object *list = json_object_new_array();
@@ -220,9 +264,9 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
 
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!result || json_add(result, "filesystems", TAKE_PTR(list)) < 0 ||
-            json_add(result, "count", json_object_new_int64((int64_t) listed)) < 0 ||
-            json_add(result, "pseudo_skipped", json_object_new_int64((int64_t) skipped_pseudo)) < 0 ||
-            json_add(result, "truncated", json_object_new_boolean(truncated)) < 0)
+                json_add(result, "count", json_object_new_int64((int64_t) listed)) < 0 ||
+                json_add(result, "pseudo_skipped", json_object_new_int64((int64_t) skipped_pseudo)) < 0 ||
+                json_add(result, "truncated", json_object_new_boolean(truncated)) < 0)
                 return -ENOMEM;
 
         _cleanup_free_ char *summary = NULL;
@@ -235,8 +279,10 @@ int tool_system_disk_usage(McpRequest *req, json_object *args) {
                 json_object_object_get_ex(usage, "total_bytes", &t);
                 r = asprintf(&summary, "The file system mounted on %s (%s, %s): %s used of %s (%.1f%%)",
                         json_get_string(first, "mount_point"), json_get_string(first, "device"),
-                        json_get_string(first, "fs_type"), sysops_format_bytes(used, sizeof(used), json_object_get_uint64(u)),
-                        sysops_format_bytes(total, sizeof(total), json_object_get_uint64(t)), json_object_get_double(v));
+                        json_get_string(first, "fs_type"),
+                        sysops_format_bytes(used, sizeof(used), json_object_get_uint64(u)),
+                        sysops_format_bytes(total, sizeof(total), json_object_get_uint64(t)),
+                        json_object_get_double(v));
         } else if (resolved)
                 r = asprintf(&summary, "The file system mounted on %s (%s, %s): its usage was not queried",
                         json_get_string(first, "mount_point"), json_get_string(first, "device"),

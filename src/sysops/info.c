@@ -107,8 +107,9 @@ static int kernel_add(json_object *info) {
                 return -errno;
         _cleanup_json_ json_object *kernel = json_object_new_object();
         if (!kernel || sysops_add_string_or_null(kernel, "sysname", u.sysname) < 0 ||
-            sysops_add_string_or_null(kernel, "release", u.release) < 0 || sysops_add_string_or_null(kernel, "version", u.version) < 0 ||
-            sysops_add_string_or_null(kernel, "machine", u.machine) < 0)
+                sysops_add_string_or_null(kernel, "release", u.release) < 0 ||
+                sysops_add_string_or_null(kernel, "version", u.version) < 0 ||
+                sysops_add_string_or_null(kernel, "machine", u.machine) < 0)
                 return -ENOMEM;
         return json_add(info, "kernel", TAKE_PTR(kernel));
 }
@@ -120,8 +121,9 @@ static int uptime_add(json_object *info) {
                 return r;
         uint64_t now = sysops_realtime_usec();
         char ts[SYSOPS_TIMESTAMP_MAX];
-        if (json_add_string(info, "boot_time", sysops_format_timestamp(ts, now > uptime ? now - uptime : 0, false)) < 0 ||
-            json_add(info, "uptime_seconds", sysops_json_number((double) uptime / USEC_PER_SEC, 2)) < 0)
+        if (json_add_string(info, "boot_time", sysops_format_timestamp(ts, now > uptime ? now - uptime : 0, false)) <
+                        0 ||
+                json_add(info, "uptime_seconds", sysops_json_number((double) uptime / USEC_PER_SEC, 2)) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -138,10 +140,11 @@ static int loadavg_add(json_object *info) {
         _cleanup_json_ json_object *load = json_object_new_object();
         _cleanup_json_ json_object *tasks = json_object_new_object();
         if (!load || !tasks || json_add(load, "1min", sysops_json_number(l1, 2)) < 0 ||
-            json_add(load, "5min", sysops_json_number(l5, 2)) < 0 || json_add(load, "15min", sysops_json_number(l15, 2)) < 0 ||
-            json_add(tasks, "runnable", json_object_new_int64(runnable)) < 0 ||
-            json_add(tasks, "total", json_object_new_int64(total)) < 0 || json_add(info, "load_average", TAKE_PTR(load)) < 0 ||
-            json_add(info, "tasks", TAKE_PTR(tasks)) < 0)
+                json_add(load, "5min", sysops_json_number(l5, 2)) < 0 ||
+                json_add(load, "15min", sysops_json_number(l15, 2)) < 0 ||
+                json_add(tasks, "runnable", json_object_new_int64(runnable)) < 0 ||
+                json_add(tasks, "total", json_object_new_int64(total)) < 0 ||
+                json_add(info, "load_average", TAKE_PTR(load)) < 0 || json_add(info, "tasks", TAKE_PTR(tasks)) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -172,10 +175,10 @@ static int meminfo_add(json_object *info) {
         _cleanup_json_ json_object *memory = json_object_new_object();
         _cleanup_json_ json_object *swap = json_object_new_object();
         if (!memory || !swap || json_add(memory, "total_bytes", json_object_new_uint64(values[0])) < 0 ||
-            json_add(memory, "available_bytes", json_object_new_uint64(values[1])) < 0 ||
-            json_add(swap, "total_bytes", json_object_new_uint64(values[2])) < 0 ||
-            json_add(swap, "free_bytes", json_object_new_uint64(values[3])) < 0 ||
-            json_add(info, "memory", TAKE_PTR(memory)) < 0 || json_add(info, "swap", TAKE_PTR(swap)) < 0)
+                json_add(memory, "available_bytes", json_object_new_uint64(values[1])) < 0 ||
+                json_add(swap, "total_bytes", json_object_new_uint64(values[2])) < 0 ||
+                json_add(swap, "free_bytes", json_object_new_uint64(values[3])) < 0 ||
+                json_add(info, "memory", TAKE_PTR(memory)) < 0 || json_add(info, "swap", TAKE_PTR(swap)) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -184,7 +187,7 @@ static int cpus_add(json_object *info) {
         long online = sysconf(_SC_NPROCESSORS_ONLN), configured = sysconf(_SC_NPROCESSORS_CONF);
         _cleanup_json_ json_object *cpus = json_object_new_object();
         if (!cpus || json_add(cpus, "online", json_object_new_int64(MAX(online, 1L))) < 0 ||
-            json_add(cpus, "configured", json_object_new_int64(MAX(configured, MAX(online, 1L)))) < 0)
+                json_add(cpus, "configured", json_object_new_int64(MAX(configured, MAX(online, 1L)))) < 0)
                 return -ENOMEM;
         return json_add(info, "cpus", TAKE_PTR(cpus));
 }
@@ -209,7 +212,7 @@ static const char *container_name(char **buf) {
 
         _cleanup_free_ char *osrelease = NULL;
         if (sysops_read_one_line("/proc/sys/kernel/osrelease", &osrelease) >= 0 &&
-            (strstr(osrelease, "Microsoft") || strstr(osrelease, "WSL")))
+                (strstr(osrelease, "Microsoft") || strstr(osrelease, "WSL")))
                 return "wsl";
 
         /* Hints in PID 1's cgroup, readable by anyone: a container manager's scope around the whole system. */
@@ -231,12 +234,23 @@ static const char *vm_from_dmi(void) {
         static const struct {
                 const char *prefix, *name;
         } vendors[] = {
-                { "KVM", "kvm" },           { "OpenStack", "kvm" },   { "KubeVirt", "kvm" },
-                { "Amazon EC2", "amazon" }, { "QEMU", "qemu" },       { "VMware", "vmware" },
-                { "VMW", "vmware" },        { "innotek GmbH", "oracle" }, { "VirtualBox", "oracle" },
-                { "Oracle Corporation", "oracle" }, { "Xen", "xen" }, { "Bochs", "bochs" },
-                { "Parallels", "parallels" }, { "BHYVE", "bhyve" },   { "Hyper-V", "microsoft" },
-                { "Apple Virtualization", "apple" }, { "Google Compute Engine", "google" },
+                { "KVM", "kvm" },
+                { "OpenStack", "kvm" },
+                { "KubeVirt", "kvm" },
+                { "Amazon EC2", "amazon" },
+                { "QEMU", "qemu" },
+                { "VMware", "vmware" },
+                { "VMW", "vmware" },
+                { "innotek GmbH", "oracle" },
+                { "VirtualBox", "oracle" },
+                { "Oracle Corporation", "oracle" },
+                { "Xen", "xen" },
+                { "Bochs", "bochs" },
+                { "Parallels", "parallels" },
+                { "BHYVE", "bhyve" },
+                { "Hyper-V", "microsoft" },
+                { "Apple Virtualization", "apple" },
+                { "Google Compute Engine", "google" },
         };
         static const char *const files[] = {
                 "/sys/class/dmi/id/product_name",
@@ -249,8 +263,8 @@ static const char *vm_from_dmi(void) {
                 if (sysops_read_one_line(*f, &s) < 0)
                         continue;
                 FOREACH_ELEMENT(v, vendors)
-                        if (startswith_ptr(s, v->prefix))
-                                return v->name;
+                if (startswith_ptr(s, v->prefix))
+                        return v->name;
         }
         return NULL;
 }
@@ -261,10 +275,18 @@ static const char *vm_from_cpuid(void) {
         static const struct {
                 const char *signature, *name;
         } hypervisors[] = {
-                { "KVMKVMKVM", "kvm" },         { "Linux KVM Hv", "kvm" }, { "TCGTCGTCGTCG", "qemu" },
-                { "VMwareVMware", "vmware" },   { "Microsoft Hv", "microsoft" }, { "XenVMMXenVMM", "xen" },
-                { "bhyve bhyve ", "bhyve" },    { "ACRNACRNACRN", "acrn" }, { "QNXQVMBSQG", "qnx" },
-                { "SRESRESRESRE", "sre" },      { "Apple VZ", "apple" },  { "VBoxVBoxVBox", "oracle" },
+                { "KVMKVMKVM", "kvm" },
+                { "Linux KVM Hv", "kvm" },
+                { "TCGTCGTCGTCG", "qemu" },
+                { "VMwareVMware", "vmware" },
+                { "Microsoft Hv", "microsoft" },
+                { "XenVMMXenVMM", "xen" },
+                { "bhyve bhyve ", "bhyve" },
+                { "ACRNACRNACRN", "acrn" },
+                { "QNXQVMBSQG", "qnx" },
+                { "SRESRESRESRE", "sre" },
+                { "Apple VZ", "apple" },
+                { "VBoxVBoxVBox", "oracle" },
         };
         unsigned eax, ebx, ecx, edx;
         if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & 0x80000000U))
@@ -275,8 +297,8 @@ static const char *vm_from_cpuid(void) {
         } sig = {};
         __cpuid(0x40000000U, eax, sig.words[0], sig.words[1], sig.words[2]);
         FOREACH_ELEMENT(h, hypervisors)
-                if (strncmp(sig.text, h->signature, 12) == 0)
-                        return h->name;
+        if (strncmp(sig.text, h->signature, 12) == 0)
+                return h->name;
         return "vm-other";
 #else
         return NULL;
@@ -319,9 +341,14 @@ static int virtualization_add(json_object *info) {
         const char *container = container_name(&buf), *vm = vm_name(&xen);
 
         _cleanup_json_ json_object *virt = json_object_new_object();
-        if (!virt || json_add_string(virt, "type", container ? "container" : vm ? "vm" : "none") < 0 ||
-            sysops_add_string_or_null(virt, "name", container ?: vm) < 0 || sysops_add_string_or_null(virt, "vm", vm) < 0 ||
-            sysops_add_string_or_null(virt, "container", container) < 0)
+        if (!virt ||
+                json_add_string(virt, "type",
+                        container    ? "container"
+                                : vm ? "vm"
+                                     : "none") < 0 ||
+                sysops_add_string_or_null(virt, "name", container ?: vm) < 0 ||
+                sysops_add_string_or_null(virt, "vm", vm) < 0 ||
+                sysops_add_string_or_null(virt, "container", container) < 0)
                 return -ENOMEM;
         return json_add(info, "virtualization", TAKE_PTR(virt));
 }
@@ -337,7 +364,13 @@ static int system_info_build(json_object **ret) {
                 return -ENOMEM;
 
         int (*const parts[])(json_object *) = {
-                os_release_add, kernel_add, uptime_add, loadavg_add, meminfo_add, cpus_add, virtualization_add,
+                os_release_add,
+                kernel_add,
+                uptime_add,
+                loadavg_add,
+                meminfo_add,
+                cpus_add,
+                virtualization_add,
         };
         FOREACH_ELEMENT(part, parts) {
                 int r = (*part)(info);
@@ -485,7 +518,8 @@ int sysops_read_system_info(McpRequest *req, const char *uri, json_object *varia
                 return r;
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!result ||
-            json_add(result, "contents", JSON_ARRAY(mcp_resource_text(uri, "application/json", json_to_string(info)))) < 0)
+                json_add(result, "contents",
+                        JSON_ARRAY(mcp_resource_text(uri, "application/json", json_to_string(info)))) < 0)
                 return -ENOMEM;
         return mcp_request_reply(req, TAKE_PTR(result));
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: the system://info resource. The facts about this machine the other families use are in sysops-util.h. */
+/* aios-sysopsd: the system://info resource. The facts about this machine the other families use are in sysops-util.h.
+ */
 #pragma once
 
 #include "mcp-server.h"

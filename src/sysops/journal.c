@@ -27,8 +27,8 @@
 #define RESOURCE_LINES 100U
 
 typedef struct JournalQuery {
-        char *unit; /* with its suffix */
-        int priority; /* -1: any */
+        char *unit;            /* with its suffix */
+        int priority;          /* -1: any */
         uint64_t since, until; /* µs since the epoch; 0 and UINT64_MAX when open */
         bool has_boot;
         sd_id128_t boot;
@@ -125,7 +125,7 @@ static int parse_iso8601(const char *s, uint64_t *ret) {
         const char *p = s;
 
         if (!take_digits(&p, 4, &year) || *p++ != '-' || !take_digits(&p, 2, &month) || *p++ != '-' ||
-            !take_digits(&p, 2, &day))
+                !take_digits(&p, 2, &day))
                 return -EINVAL;
         if (*p == 'T' || *p == 't' || *p == ' ') {
                 p++;
@@ -161,11 +161,15 @@ static int parse_iso8601(const char *s, uint64_t *ret) {
                 }
         }
         if (*p || year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-            second > 60)
+                second > 60)
                 return -EINVAL;
 
-        tm = (struct tm) { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day, .tm_hour = hour,
-                           .tm_min = minute, .tm_sec = second };
+        tm = (struct tm){ .tm_year = year - 1900,
+                .tm_mon = month - 1,
+                .tm_mday = day,
+                .tm_hour = hour,
+                .tm_min = minute,
+                .tm_sec = second };
         time_t t = timegm(&tm);
         /* timegm() moves 2025-02-30 to March: such a date does not exist. */
         if (t == (time_t) -1 || tm.tm_mday != day || tm.tm_mon != month - 1)
@@ -183,13 +187,26 @@ static int parse_relative(const char *s, uint64_t now, uint64_t *ret) {
                 const char *suffix;
                 uint64_t usec;
         } units[] = {
-                { "seconds", USEC_PER_SEC }, { "second", USEC_PER_SEC }, { "secs", USEC_PER_SEC },
-                { "sec", USEC_PER_SEC },     { "s", USEC_PER_SEC },      { "minutes", 60 * USEC_PER_SEC },
-                { "minute", 60 * USEC_PER_SEC }, { "mins", 60 * USEC_PER_SEC }, { "min", 60 * USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC },  { "hours", 3600 * USEC_PER_SEC }, { "hour", 3600 * USEC_PER_SEC },
-                { "hr", 3600 * USEC_PER_SEC }, { "h", 3600 * USEC_PER_SEC }, { "days", 86400 * USEC_PER_SEC },
-                { "day", 86400 * USEC_PER_SEC }, { "d", 86400 * USEC_PER_SEC }, { "weeks", 604800 * USEC_PER_SEC },
-                { "week", 604800 * USEC_PER_SEC }, { "w", 604800 * USEC_PER_SEC },
+                { "seconds", USEC_PER_SEC },
+                { "second", USEC_PER_SEC },
+                { "secs", USEC_PER_SEC },
+                { "sec", USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+                { "minutes", 60 * USEC_PER_SEC },
+                { "minute", 60 * USEC_PER_SEC },
+                { "mins", 60 * USEC_PER_SEC },
+                { "min", 60 * USEC_PER_SEC },
+                { "m", 60 * USEC_PER_SEC },
+                { "hours", 3600 * USEC_PER_SEC },
+                { "hour", 3600 * USEC_PER_SEC },
+                { "hr", 3600 * USEC_PER_SEC },
+                { "h", 3600 * USEC_PER_SEC },
+                { "days", 86400 * USEC_PER_SEC },
+                { "day", 86400 * USEC_PER_SEC },
+                { "d", 86400 * USEC_PER_SEC },
+                { "weeks", 604800 * USEC_PER_SEC },
+                { "week", 604800 * USEC_PER_SEC },
+                { "w", 604800 * USEC_PER_SEC },
         };
         if (streq(s, "now")) {
                 *ret = now;
@@ -217,7 +234,7 @@ static int parse_relative(const char *s, uint64_t now, uint64_t *ret) {
                 size_t i;
                 for (i = 0; i < ELEMENTSOF(units); i++)
                         if (strncmp(s, units[i].suffix, strlen(units[i].suffix)) == 0 &&
-                            !isalpha((unsigned char) s[strlen(units[i].suffix)]))
+                                !isalpha((unsigned char) s[strlen(units[i].suffix)]))
                                 break;
                 if (i == ELEMENTSOF(units))
                         return -EINVAL;
@@ -244,7 +261,7 @@ static int journal_query_parse(McpRequest *req, json_object *args, JournalQuery 
         json_object *v;
         uint64_t now = clock_usec(CLOCK_REALTIME);
 
-        *q = (JournalQuery) { .priority = -1, .until = UINT64_MAX, .limit = 100, .reverse = true };
+        *q = (JournalQuery){ .priority = -1, .until = UINT64_MAX, .limit = 100, .reverse = true };
 
         const char *unit = json_get_string(args, "unit"), *problem = NULL;
         if (unit && !(q->unit = unit_name_normalize(unit, &problem))) {
@@ -252,20 +269,25 @@ static int journal_query_parse(McpRequest *req, json_object *args, JournalQuery 
                 return 0;
         }
         if (json_object_object_get_ex(args, "priority", &v) && (q->priority = priority_from_argument(v)) < 0) {
-                (void) mcp_request_reply_tool_error(req, "priority must be 0 to 7 or one of emerg, alert, crit, err, "
-                                                         "warning, notice, info, debug.");
+                (void) mcp_request_reply_tool_error(req,
+                        "priority must be 0 to 7 or one of emerg, alert, crit, err, "
+                        "warning, notice, info, debug.");
                 return 0;
         }
 
         const char *since = json_get_string(args, "since"), *until = json_get_string(args, "until");
         if (since && parse_time(since, now, &q->since) < 0) {
-                (void) mcp_request_reply_tool_error(req, "Cannot understand since=\"%s\": give an ISO 8601 time "
-                        "(2025-01-02T03:04:05Z; UTC without a zone) or a relative one (-1h, -30min, -2d).", since);
+                (void) mcp_request_reply_tool_error(req,
+                        "Cannot understand since=\"%s\": give an ISO 8601 time "
+                        "(2025-01-02T03:04:05Z; UTC without a zone) or a relative one (-1h, -30min, -2d).",
+                        since);
                 return 0;
         }
         if (until && parse_time(until, now, &q->until) < 0) {
-                (void) mcp_request_reply_tool_error(req, "Cannot understand until=\"%s\": give an ISO 8601 time "
-                        "(2025-01-02T03:04:05Z; UTC without a zone) or a relative one (-1h, -30min, -2d).", until);
+                (void) mcp_request_reply_tool_error(req,
+                        "Cannot understand until=\"%s\": give an ISO 8601 time "
+                        "(2025-01-02T03:04:05Z; UTC without a zone) or a relative one (-1h, -30min, -2d).",
+                        until);
                 return 0;
         }
         if (q->until < q->since) {
@@ -281,10 +303,13 @@ static int journal_query_parse(McpRequest *req, json_object *args, JournalQuery 
                 int r = streq(boot, "current") ? sd_id128_get_boot(&q->boot) : sd_id128_from_string(boot, &q->boot);
                 if (r < 0) {
                         if (streq(boot, "current"))
-                                (void) mcp_request_reply_tool_error(req, "Cannot tell the current boot's id: %s.", strerror(-r));
+                                (void) mcp_request_reply_tool_error(req, "Cannot tell the current boot's id: %s.",
+                                        strerror(-r));
                         else
-                                (void) mcp_request_reply_tool_error(req, "\"%s\" is not a boot id: give \"current\" or 32 "
-                                        "hexadecimal digits (as _BOOT_ID in the journal).", boot);
+                                (void) mcp_request_reply_tool_error(req,
+                                        "\"%s\" is not a boot id: give \"current\" or 32 "
+                                        "hexadecimal digits (as _BOOT_ID in the journal).",
+                                        boot);
                         return 0;
                 }
                 q->has_boot = true;
@@ -311,7 +336,7 @@ static int add_matches(sd_journal *j, const JournalQuery *q) {
                         return r;
                 snprintf(match, sizeof(match), "UNIT=%s", q->unit);
                 if ((r = sd_journal_add_match(j, "_PID=1", 0)) < 0 || (r = sd_journal_add_match(j, match, 0)) < 0 ||
-                    (r = sd_journal_add_conjunction(j)) < 0)
+                        (r = sd_journal_add_conjunction(j)) < 0)
                         return r;
         }
         if (q->priority >= 0) {
@@ -387,7 +412,8 @@ static int entry_to_json(sd_journal *j, uint64_t realtime, const char *cursor, j
                 if (size > MESSAGE_MAX) {
                         size = MESSAGE_MAX;
                         /* Do not cut a UTF-8 sequence in two. */
-                        for (int back = 0; back < 3 && size > 0 && ((unsigned char) message[size] & 0xc0) == 0x80; back++)
+                        for (int back = 0; back < 3 && size > 0 && ((unsigned char) message[size] & 0xc0) == 0x80;
+                                back++)
                                 size--;
                         truncated = true;
                 }
@@ -397,12 +423,13 @@ static int entry_to_json(sd_journal *j, uint64_t realtime, const char *cursor, j
                 return -ENOMEM;
 
         if (json_add_string(e, "timestamp", sysops_format_timestamp(ts, realtime, true)) < 0 ||
-            json_object_object_add(e, "priority", field_int(j, "PRIORITY")) < 0 ||
-            json_object_object_add(e, "unit", field_string(j, "_SYSTEMD_UNIT") ?: field_string(j, "UNIT")) < 0 ||
-            json_object_object_add(e, "identifier", field_string(j, "SYSLOG_IDENTIFIER") ?: field_string(j, "_COMM")) < 0 ||
-            json_object_object_add(e, "pid", field_int(j, "_PID")) < 0 ||
-            json_add(e, "message_truncated", json_object_new_boolean(truncated)) < 0 ||
-            json_add_string(e, "cursor", cursor) < 0)
+                json_object_object_add(e, "priority", field_int(j, "PRIORITY")) < 0 ||
+                json_object_object_add(e, "unit", field_string(j, "_SYSTEMD_UNIT") ?: field_string(j, "UNIT")) < 0 ||
+                json_object_object_add(e, "identifier",
+                        field_string(j, "SYSLOG_IDENTIFIER") ?: field_string(j, "_COMM")) < 0 ||
+                json_object_object_add(e, "pid", field_int(j, "_PID")) < 0 ||
+                json_add(e, "message_truncated", json_object_new_boolean(truncated)) < 0 ||
+                json_add_string(e, "cursor", cursor) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(e);
         return 0;
@@ -476,7 +503,8 @@ static int journal_run(const JournalQuery *q, JournalResult *res) {
                         res->more = r > 0 && sd_journal_get_realtime_usec(j, &t) >= 0 && !past_window(q, t);
                         break;
                 }
-                if (res->scanned >= SCAN_MAX || ((res->scanned & 255) == 255 && clock_usec(CLOCK_MONOTONIC) > deadline)) {
+                if (res->scanned >= SCAN_MAX ||
+                        ((res->scanned & 255) == 255 && clock_usec(CLOCK_MONOTONIC) > deadline)) {
                         res->scan_limited = res->more = true;
                         break;
                 }
@@ -507,7 +535,8 @@ static int journal_run(const JournalQuery *q, JournalResult *res) {
 
                 const char *message;
                 size_t size;
-                if (q->grep && !(get_field(j, "MESSAGE", &message, &size) && contains_ignoring_case(message, size, q->grep))) {
+                if (q->grep &&
+                        !(get_field(j, "MESSAGE", &message, &size) && contains_ignoring_case(message, size, q->grep))) {
                         free(res->next_cursor);
                         res->next_cursor = TAKE_PTR(cursor);
                         continue;
@@ -570,7 +599,8 @@ static char *journal_summary(const JournalQuery *q, const JournalResult *res) {
         if (res->more)
                 fprintf(f, "; more remain: pass next_cursor as cursor to continue");
         if (res->journal_bytes == 0)
-                fprintf(f, ". No journal files are readable here (journald is not running, or this user may not read them)");
+                fprintf(f,
+                        ". No journal files are readable here (journald is not running, or this user may not read them)");
         fprintf(f, ".");
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *line = entry_line(json_object_array_get_idx(res->entries, i));
@@ -597,8 +627,10 @@ static int tool_system_journal(McpRequest *req, json_object *args) {
         _cleanup_(journal_result_done) JournalResult res = {};
         r = journal_run(&q, &res);
         if (r == -EBADR)
-                return mcp_request_reply_tool_error(req, "The cursor \"%s\" is malformed: pass next_cursor, or an entry's "
-                        "cursor, from an earlier answer unchanged.", q.cursor);
+                return mcp_request_reply_tool_error(req,
+                        "The cursor \"%s\" is malformed: pass next_cursor, or an entry's "
+                        "cursor, from an earlier answer unchanged.",
+                        q.cursor);
         if (r < 0)
                 return mcp_request_reply_tool_error(req, "Cannot read the journal: %s.", strerror(-r));
 
@@ -608,13 +640,14 @@ static int tool_system_journal(McpRequest *req, json_object *args) {
                 return -ENOMEM;
         size_t n = json_object_array_length(res.entries);
         if (json_add(result, "entries", TAKE_PTR(res.entries)) < 0 ||
-            json_add(result, "returned", json_object_new_int64((int64_t) n)) < 0 ||
-            json_object_object_add(result, "next_cursor", res.next_cursor ? json_object_new_string(res.next_cursor) : NULL) < 0 ||
-            json_add(result, "more", json_object_new_boolean(res.more)) < 0 ||
-            json_add(result, "truncated", json_object_new_boolean(res.truncated)) < 0 ||
-            json_add(result, "scan_limited", json_object_new_boolean(res.scan_limited)) < 0 ||
-            json_add(result, "scanned", json_object_new_int64((int64_t) res.scanned)) < 0 ||
-            json_add(result, "journal_available", json_object_new_boolean(res.journal_bytes > 0)) < 0)
+                json_add(result, "returned", json_object_new_int64((int64_t) n)) < 0 ||
+                json_object_object_add(result, "next_cursor",
+                        res.next_cursor ? json_object_new_string(res.next_cursor) : NULL) < 0 ||
+                json_add(result, "more", json_object_new_boolean(res.more)) < 0 ||
+                json_add(result, "truncated", json_object_new_boolean(res.truncated)) < 0 ||
+                json_add(result, "scan_limited", json_object_new_boolean(res.scan_limited)) < 0 ||
+                json_add(result, "scanned", json_object_new_int64((int64_t) res.scanned)) < 0 ||
+                json_add(result, "journal_available", json_object_new_boolean(res.journal_bytes > 0)) < 0)
                 return -ENOMEM;
         return sysops_reply_structured(req, summary, TAKE_PTR(result));
 }
@@ -653,16 +686,20 @@ int sysops_read_journal_unit(McpRequest *req, const char *uri, json_object *vari
         const char *raw = json_get_string(variables, "name"), *problem = "it is not percent-encoded correctly";
         _cleanup_free_ char *name = raw ? percent_decode(raw) : NULL;
         _cleanup_(journal_query_done) JournalQuery q = {
-                .priority = -1, .until = UINT64_MAX, .limit = RESOURCE_LINES, .reverse = true,
+                .priority = -1,
+                .until = UINT64_MAX,
+                .limit = RESOURCE_LINES,
+                .reverse = true,
         };
         if (!name || !(q.unit = unit_name_normalize(name, &problem)))
-                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "\"%s\" is not a unit name: %s.", strempty(raw),
-                        problem);
+                return mcp_request_reply_error(req, JSONRPC_INVALID_PARAMS, "\"%s\" is not a unit name: %s.",
+                        strempty(raw), problem);
 
         _cleanup_(journal_result_done) JournalResult res = {};
         int r = journal_run(&q, &res);
         if (r < 0)
-                return mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR, "Cannot read the journal: %s.", strerror(-r));
+                return mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR, "Cannot read the journal: %s.",
+                        strerror(-r));
 
         /* Read newest first to get the last lines; shown oldest first, as a log reads. */
         _cleanup_free_ char *text = NULL;
@@ -672,8 +709,10 @@ int sysops_read_journal_unit(McpRequest *req, const char *uri, json_object *vari
                 return -ENOMEM;
         size_t n = json_object_array_length(res.entries);
         if (n == 0 && res.journal_bytes == 0)
-                fprintf(f, "No journal entries for %s: no journal files are readable here (journald is not running, "
-                        "or this user may not read them).", q.unit);
+                fprintf(f,
+                        "No journal entries for %s: no journal files are readable here (journald is not running, "
+                        "or this user may not read them).",
+                        q.unit);
         else if (n == 0)
                 fprintf(f, "No journal entries for %s.", q.unit);
         for (size_t i = n; i > 0; i--) {
@@ -696,16 +735,17 @@ int sysops_read_journal_unit(McpRequest *req, const char *uri, json_object *vari
 
 const McpTool sysops_journal_tools[] = {
         { .name = "system_journal",
-          .title = "Journal",
-          .description = "Entries of the systemd journal, newest first unless reverse is false, filtered by unit, priority, "
-                         "time window, boot and text, each with time, priority, unit, identifier, pid, message and cursor. "
-                         "At most limit entries and 1 MiB; next_cursor continues where an answer stopped.",
-          .input_schema = sysops_schema_system_journal_input,
-          .output_schema = sysops_schema_system_journal_output,
-          .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
-          .polkit_action = SYSOPS_ACTION_READ,
-          /* The journal is for the systemd-journal group: only a caller polkit vouched for reads it. */
-          .polkit_required = true,
-          .handler = tool_system_journal },
+                .title = "Journal",
+                .description =
+                        "Entries of the systemd journal, newest first unless reverse is false, filtered by unit, priority, "
+                        "time window, boot and text, each with time, priority, unit, identifier, pid, message and cursor. "
+                        "At most limit entries and 1 MiB; next_cursor continues where an answer stopped.",
+                .input_schema = sysops_schema_system_journal_input,
+                .output_schema = sysops_schema_system_journal_output,
+                .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
+                .polkit_action = SYSOPS_ACTION_READ,
+                /* The journal is for the systemd-journal group: only a caller polkit vouched for reads it. */
+                .polkit_required = true,
+                .handler = tool_system_journal },
         {}
 };

@@ -30,14 +30,22 @@ static int interface_add_sysfs(json_object *iface, const char *ifname) {
         (void) sysfs_net_read(ifname, "ifindex", &ifindex);
 
         if (sysops_add_string_or_null(iface, "mac", isempty(mac) ? NULL : mac) < 0 ||
-            sysops_add_string_or_null(iface, "operstate", operstate) < 0)
+                sysops_add_string_or_null(iface, "operstate", operstate) < 0)
                 return -ENOMEM;
         if (json_object_object_add(iface, "mtu", mtu ? json_object_new_int64(strtoll(mtu, NULL, 10)) : NULL) < 0 ||
-            json_object_object_add(iface, "index", ifindex ? json_object_new_int64(strtoll(ifindex, NULL, 10)) : NULL) < 0)
+                json_object_object_add(iface, "index",
+                        ifindex ? json_object_new_int64(strtoll(ifindex, NULL, 10)) : NULL) < 0)
                 return -ENOMEM;
 
         static const char *const counters[] = {
-                "rx_bytes", "rx_packets", "rx_errors", "rx_dropped", "tx_bytes", "tx_packets", "tx_errors", "tx_dropped",
+                "rx_bytes",
+                "rx_packets",
+                "rx_errors",
+                "rx_dropped",
+                "tx_bytes",
+                "tx_packets",
+                "tx_errors",
+                "tx_dropped",
         };
         _cleanup_json_ json_object *stats = json_object_new_object();
         if (!stats)
@@ -95,16 +103,16 @@ static const char *address_scope(const struct sockaddr *a) {
 
 static int address_to_json(const struct ifaddrs *ifa, json_object **ret) {
         char text[INET6_ADDRSTRLEN];
-        const void *raw = ifa->ifa_addr->sa_family == AF_INET ?
-                (const void *) &((const struct sockaddr_in *) ifa->ifa_addr)->sin_addr :
-                (const void *) &((const struct sockaddr_in6 *) ifa->ifa_addr)->sin6_addr;
+        const void *raw = ifa->ifa_addr->sa_family == AF_INET
+                ? (const void *) &((const struct sockaddr_in *) ifa->ifa_addr)->sin_addr
+                : (const void *) &((const struct sockaddr_in6 *) ifa->ifa_addr)->sin6_addr;
         if (!inet_ntop(ifa->ifa_addr->sa_family, raw, text, sizeof(text)))
                 return -errno;
         _cleanup_json_ json_object *a = json_object_new_object();
         if (!a || json_add_string(a, "family", ifa->ifa_addr->sa_family == AF_INET ? "inet" : "inet6") < 0 ||
-            json_add_string(a, "address", text) < 0 ||
-            json_add(a, "prefix_length", json_object_new_int64(prefix_length(ifa->ifa_netmask))) < 0 ||
-            json_add_string(a, "scope", address_scope(ifa->ifa_addr)) < 0)
+                json_add_string(a, "address", text) < 0 ||
+                json_add(a, "prefix_length", json_object_new_int64(prefix_length(ifa->ifa_netmask))) < 0 ||
+                json_add_string(a, "scope", address_scope(ifa->ifa_addr)) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(a);
         return 0;
@@ -123,10 +131,10 @@ static json_object *interface_find(json_object *list, const char *name) {
 static int interface_new(const struct ifaddrs *ifa, json_object **ret) {
         _cleanup_json_ json_object *iface = json_object_new_object();
         if (!iface || json_add_string(iface, "name", ifa->ifa_name) < 0 ||
-            json_add(iface, "up", json_object_new_boolean(!!(ifa->ifa_flags & IFF_UP))) < 0 ||
-            json_add(iface, "running", json_object_new_boolean(!!(ifa->ifa_flags & IFF_RUNNING))) < 0 ||
-            json_add(iface, "loopback", json_object_new_boolean(!!(ifa->ifa_flags & IFF_LOOPBACK))) < 0 ||
-            json_add(iface, "addresses", json_object_new_array()) < 0)
+                json_add(iface, "up", json_object_new_boolean(!!(ifa->ifa_flags & IFF_UP))) < 0 ||
+                json_add(iface, "running", json_object_new_boolean(!!(ifa->ifa_flags & IFF_RUNNING))) < 0 ||
+                json_add(iface, "loopback", json_object_new_boolean(!!(ifa->ifa_flags & IFF_LOOPBACK))) < 0 ||
+                json_add(iface, "addresses", json_object_new_array()) < 0)
                 return -ENOMEM;
         int r = interface_add_sysfs(iface, ifa->ifa_name);
         if (r < 0)
@@ -222,8 +230,8 @@ int tool_system_network(McpRequest *req, json_object *args) {
 
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!result || json_add(result, "interfaces", TAKE_PTR(list)) < 0 ||
-            json_add(result, "count", json_object_new_int64((int64_t) n)) < 0 ||
-            json_add(result, "truncated", json_object_new_boolean(truncated)) < 0)
+                json_add(result, "count", json_object_new_int64((int64_t) n)) < 0 ||
+                json_add(result, "truncated", json_object_new_boolean(truncated)) < 0)
                 return -ENOMEM;
         return sysops_reply_structured(req, summary, TAKE_PTR(result));
 }

@@ -171,7 +171,8 @@ static void argv0_basename(int dir_fd, char *buf, size_t size) {
 }
 
 /* Reads one process. 0: read (and *ret filled), -ENOENT/-ESRCH: gone meanwhile, other negative errno: unreadable. */
-static int process_read(int proc_fd, const char *pid_text, long page_size, const Query *q, Process *ret, bool *ret_match) {
+static int process_read(int proc_fd, const char *pid_text, long page_size, const Query *q, Process *ret,
+        bool *ret_match) {
         _cleanup_close_ int dir_fd = openat(proc_fd, pid_text, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
                 return -errno;
@@ -332,21 +333,21 @@ static int process_to_json(int proc_fd, const Process *p, UserCache *users, uint
                 return -ENOMEM;
         }
         if (json_add(o, "command", command) < 0 || json_add(o, "pid", json_object_new_int64(p->pid)) < 0 ||
-            json_add(o, "ppid", json_object_new_int64(p->ppid)) < 0 ||
-            json_add(o, "uid", json_object_new_int64(p->uid)) < 0 ||
-            json_object_object_add(o, "user", user ? sysops_json_string_clean(user, strlen(user)) : NULL) < 0 ||
-            json_add(o, "name", sysops_json_string_clean(p->comm, strlen(p->comm))) < 0 ||
-            json_add(o, "command_truncated", json_object_new_boolean(truncated)) < 0 ||
-            json_add_string(o, "state", state_name(p->state)) < 0 ||
-            json_add(o, "state_code", json_object_new_string_len(&p->state, 1)) < 0 ||
-            json_add(o, "threads", json_object_new_int64(p->threads)) < 0 ||
-            json_add(o, "rss_bytes", json_object_new_uint64(p->rss_bytes)) < 0 ||
-            json_add(o, "cpu_seconds", sysops_json_number((double) p->cpu_ticks / (double) ticks, 2)) < 0 ||
-            json_add(o, "cpu_percent", sysops_json_number(p->cpu_percent, 1)) < 0 ||
-            json_add_string(o, "start_time",
-                    sysops_format_timestamp(start, boot_usec + p->start_ticks * USEC_PER_SEC / (unsigned long long) ticks,
-                            false)) < 0 ||
-            json_add(o, "kernel_thread", json_object_new_boolean(p->kernel_thread)) < 0)
+                json_add(o, "ppid", json_object_new_int64(p->ppid)) < 0 ||
+                json_add(o, "uid", json_object_new_int64(p->uid)) < 0 ||
+                json_object_object_add(o, "user", user ? sysops_json_string_clean(user, strlen(user)) : NULL) < 0 ||
+                json_add(o, "name", sysops_json_string_clean(p->comm, strlen(p->comm))) < 0 ||
+                json_add(o, "command_truncated", json_object_new_boolean(truncated)) < 0 ||
+                json_add_string(o, "state", state_name(p->state)) < 0 ||
+                json_add(o, "state_code", json_object_new_string_len(&p->state, 1)) < 0 ||
+                json_add(o, "threads", json_object_new_int64(p->threads)) < 0 ||
+                json_add(o, "rss_bytes", json_object_new_uint64(p->rss_bytes)) < 0 ||
+                json_add(o, "cpu_seconds", sysops_json_number((double) p->cpu_ticks / (double) ticks, 2)) < 0 ||
+                json_add(o, "cpu_percent", sysops_json_number(p->cpu_percent, 1)) < 0 ||
+                json_add_string(o, "start_time",
+                        sysops_format_timestamp(start,
+                                boot_usec + p->start_ticks * USEC_PER_SEC / (unsigned long long) ticks, false)) < 0 ||
+                json_add(o, "kernel_thread", json_object_new_boolean(p->kernel_thread)) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(o);
         return 0;
@@ -376,14 +377,18 @@ static const char *glob_problem(const char *pattern) {
 }
 
 static int parse_query(McpRequest *req, json_object *args, Query *q) {
-        static const char *const sorts[] = { [SORT_CPU] = "cpu", [SORT_MEMORY] = "memory", [SORT_PID] = "pid", [SORT_NAME] = "name" };
+        static const char *const
+                sorts[] = { [SORT_CPU] = "cpu", [SORT_MEMORY] = "memory", [SORT_PID] = "pid", [SORT_NAME] = "name" };
         static const char *const states[] = {
-                [STATE_ANY] = "any", [STATE_RUNNING] = "running", [STATE_SLEEPING] = "sleeping",
-                [STATE_STOPPED] = "stopped", [STATE_ZOMBIE] = "zombie",
+                [STATE_ANY] = "any",
+                [STATE_RUNNING] = "running",
+                [STATE_SLEEPING] = "sleeping",
+                [STATE_STOPPED] = "stopped",
+                [STATE_ZOMBIE] = "zombie",
         };
         json_object *v;
 
-        *q = (Query) { .sort = SORT_CPU, .state = STATE_ANY, .limit = 50 };
+        *q = (Query){ .sort = SORT_CPU, .state = STATE_ANY, .limit = 50 };
         const char *sort = json_get_string(args, "sort"), *state = json_get_string(args, "state");
         for (size_t i = 0; sort && i < ELEMENTSOF(sorts); i++)
                 if (streq(sort, sorts[i]))
@@ -513,7 +518,9 @@ static char *processes_summary(const Scan *s, size_t returned) {
 
 static int tool_system_processes(McpRequest *req, json_object *args) {
         static int (*const compare[])(const void *, const void *) = {
-                [SORT_CPU] = compare_cpu, [SORT_MEMORY] = compare_memory, [SORT_PID] = compare_pid_qsort,
+                [SORT_CPU] = compare_cpu,
+                [SORT_MEMORY] = compare_memory,
+                [SORT_PID] = compare_pid_qsort,
                 [SORT_NAME] = compare_name,
         };
         Query q;
@@ -558,24 +565,25 @@ static int tool_system_processes(McpRequest *req, json_object *args) {
         _cleanup_free_ char *summary = processes_summary(&s, returned);
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!summary || !result || json_add(result, "processes", TAKE_PTR(list)) < 0 ||
-            json_add(result, "total", json_object_new_int64((int64_t) s.total)) < 0 ||
-            json_add(result, "matched", json_object_new_int64((int64_t) s.n_matched)) < 0 ||
-            json_add(result, "returned", json_object_new_int64((int64_t) returned)) < 0 ||
-            json_add(result, "scan_truncated", json_object_new_boolean(s.truncated)) < 0)
+                json_add(result, "total", json_object_new_int64((int64_t) s.total)) < 0 ||
+                json_add(result, "matched", json_object_new_int64((int64_t) s.n_matched)) < 0 ||
+                json_add(result, "returned", json_object_new_int64((int64_t) returned)) < 0 ||
+                json_add(result, "scan_truncated", json_object_new_boolean(s.truncated)) < 0)
                 return -ENOMEM;
         return sysops_reply_structured(req, summary, TAKE_PTR(result));
 }
 
 const McpTool sysops_process_tools[] = {
         { .name = "system_processes",
-          .title = "Processes",
-          .description = "Running processes with pid, parent, user, command line, state, threads, resident memory, CPU time "
-                         "and start time, sorted by CPU use, memory, pid or name, filtered by user, command name (substring "
-                         "or glob) and state. Reports how many processes exist and how many match besides the ones returned.",
-          .input_schema = sysops_schema_system_processes_input,
-          .output_schema = sysops_schema_system_processes_output,
-          .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
-          .polkit_action = SYSOPS_ACTION_READ,
-          .handler = tool_system_processes },
+                .title = "Processes",
+                .description =
+                        "Running processes with pid, parent, user, command line, state, threads, resident memory, CPU time "
+                        "and start time, sorted by CPU use, memory, pid or name, filtered by user, command name (substring "
+                        "or glob) and state. Reports how many processes exist and how many match besides the ones returned.",
+                .input_schema = sysops_schema_system_processes_input,
+                .output_schema = sysops_schema_system_processes_output,
+                .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
+                .polkit_action = SYSOPS_ACTION_READ,
+                .handler = tool_system_processes },
         {}
 };

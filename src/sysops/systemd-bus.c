@@ -8,7 +8,7 @@
 #include "systemd-bus.h"
 
 int sysops_context_init(SysopsContext *ctx) {
-        *ctx = (SysopsContext) {};
+        *ctx = (SysopsContext){};
         return unit_policy_from_environment(&ctx->policy);
 }
 
@@ -51,7 +51,8 @@ int sysops_bus_get(SysopsContext *ctx, sd_event *event, sd_bus **ret) {
                 if (ctx->bus_failed)
                         return log_debug_errno(r, "Failed to connect to the system bus: %m");
                 ctx->bus_failed = true;
-                return log_warning_errno(r, "Failed to connect to the system bus, the unit tools answer that they "
+                return log_warning_errno(r,
+                        "Failed to connect to the system bus, the unit tools answer that they "
                         "cannot reach systemd: %m");
         }
         ctx->bus_failed = false;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: the server's context: the unit tools' own connection to the system bus, their waiting calls, the unit policy. */
+/* aios-sysopsd: the server's context: the unit tools' own connection to the system bus, their waiting calls, the unit
+ * policy. */
 #pragma once
 
 #include <systemd/sd-bus.h>

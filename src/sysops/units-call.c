@@ -28,7 +28,7 @@ void unit_call_free(UnitCall *c) {
         unit_call_unwait(c);
         sd_bus_slot_unref(c->slot);
         FOREACH_ELEMENT(q, c->queries)
-                sd_bus_slot_unref(q->slot);
+        sd_bus_slot_unref(q->slot);
         unit_walk_free(c->walk);
         sd_event_source_disable_unref(c->timeout);
         sd_bus_unref(c->bus);
@@ -97,14 +97,17 @@ void unit_call_finish(UnitCall *c, bool is_error, const char *note) {
 /* What a failed call to systemd tells the caller. */
 void unit_call_fail_bus(UnitCall *c, const sd_bus_error *e, const char *what) {
         if (sd_bus_error_has_name(e, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
-            sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                unit_call_fail(c, "Cannot reach systemd on the system bus (%s): this tool needs a host booted "
-                        "with systemd.", strempty(e->message));
+                sd_bus_error_has_name(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                unit_call_fail(c,
+                        "Cannot reach systemd on the system bus (%s): this tool needs a host booted "
+                        "with systemd.",
+                        strempty(e->message));
         else if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) ||
-                 sd_bus_error_has_name(e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                sd_bus_error_has_name(e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
                 unit_call_fail(c,
                         "systemd refused to %s: %s. systemd checks the server's own user with polkit; a rule must "
-                        "allow it (polkit/50-aios.rules).", what, strempty(e->message));
+                        "allow it (polkit/50-aios.rules).",
+                        what, strempty(e->message));
         else if (sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit"))
                 unit_call_fail(c, "No unit %s is loaded or known.", strempty(c->unit));
         else

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: system_unit_control: start, stop, restart, reload through a job and wait for its end; enable, disable. */
+/* aios-sysopsd: system_unit_control: start, stop, restart, reload through a job and wait for its end; enable, disable.
+ */
 #include <stdio.h>
 
 #include "log.h"
@@ -20,11 +21,7 @@ const UnitActionInfo unit_actions[] = {
         [ACTION_DISABLE] = { "disable", "DisableUnitFiles" },
 };
 
-static const Property state_properties[] = {
-        { "ActiveState", "active_state" },
-        { "SubState", "sub_state" },
-        {}
-};
+static const Property state_properties[] = { { "ActiveState", "active_state" }, { "SubState", "sub_state" }, {} };
 
 static int on_control_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         UnitCall *c = userdata;
@@ -35,10 +32,11 @@ static int on_control_state(sd_bus_message *m, void *userdata, sd_bus_error *ret
         const char *result = json_get_string(c->result, "result");
         bool done = streq_ptr(result, "done");
         _cleanup_free_ char *note = NULL;
-        if (!done && asprintf(&note,
-                     "The %s job for %s ended with the result \"%s\"%s. system_unit_status shows its state and log.",
-                     unit_actions[c->action].name, c->unit, strempty(result),
-                     streq_ptr(result, "dependency") ? " (a unit it depends on failed)" : "") < 0)
+        if (!done &&
+                asprintf(&note,
+                        "The %s job for %s ended with the result \"%s\"%s. system_unit_status shows its state and log.",
+                        unit_actions[c->action].name, c->unit, strempty(result),
+                        streq_ptr(result, "dependency") ? " (a unit it depends on failed)" : "") < 0)
                 note = NULL;
         unit_call_finish(c, !done, note);
         return 0;
@@ -51,7 +49,8 @@ static void on_job_done(UnitCall *c, const char *result) {
                 unit_call_fail(c, "Out of memory.");
                 return;
         }
-        unit_call_check(c, sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_state, 0, "s", SYSTEMD_UNIT));
+        unit_call_check(c,
+                sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_control_state, 0, "s", SYSTEMD_UNIT));
 }
 
 int sysops_on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -127,7 +126,7 @@ static int changes_read(sd_bus_message *m, json_object *into) {
                 if (sysops_json_add_item(changes, change) < 0)
                         return -ENOMEM;
                 if (json_add_string(change, "type", type) < 0 || json_add_string(change, "file", file) < 0 ||
-                    (!isempty(destination) && json_add_string(change, "destination", destination) < 0))
+                        (!isempty(destination) && json_add_string(change, "destination", destination) < 0))
                         return -ENOMEM;
         }
         if (r < 0)
@@ -157,10 +156,10 @@ static int on_refused_change_undone(sd_bus_message *m, void *userdata, sd_bus_er
         UnitCall *c = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         const char *why = json_get_string(c->result, "refused");
-        unit_call_fail(c, "Refused to %s %s: it changed the links of another unit, %s%s, and %s", unit_actions[c->action].name,
-                c->unit, strempty(why), e ? "" : "; the change was undone",
-                e ? "undoing it failed: the unit files need an administrator (systemctl list-unit-files)." :
-                    "systemd was not reloaded, so nothing else changed.");
+        unit_call_fail(c, "Refused to %s %s: it changed the links of another unit, %s%s, and %s",
+                unit_actions[c->action].name, c->unit, strempty(why), e ? "" : "; the change was undone",
+                e ? "undoing it failed: the unit files need an administrator (systemctl list-unit-files)."
+                  : "systemd was not reloaded, so nothing else changed.");
         return 0;
 }
 
@@ -214,13 +213,14 @@ static int on_unit_files_changed(sd_bus_message *m, void *userdata, sd_bus_error
                         return 0;
                 }
                 unit_call_finish(c, false,
-                        install_info ? "Nothing to change: the unit files were already so." :
-                                       "Nothing to change: the unit has no [Install] section, so it cannot be "
+                        install_info ? "Nothing to change: the unit files were already so."
+                                     : "Nothing to change: the unit has no [Install] section, so it cannot be "
                                        "enabled; it starts when another unit or a socket, timer or path pulls it in.");
                 return 0;
         }
-        unit_call_check(c, sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", on_daemon_reloaded,
-                DAEMON_RELOAD_USEC, NULL));
+        unit_call_check(c,
+                sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "Reload", on_daemon_reloaded, DAEMON_RELOAD_USEC,
+                        NULL));
         return 0;
 }
 
@@ -235,22 +235,22 @@ static void control_act(UnitCall *c) {
                 return;
         }
         if (json_add_string(c->result, "unit", id) < 0 ||
-            json_add_string(c->result, "action", unit_actions[c->action].name) < 0) {
+                json_add_string(c->result, "action", unit_actions[c->action].name) < 0) {
                 unit_call_fail(c, "Out of memory.");
                 return;
         }
         switch (c->action) {
         case ACTION_ENABLE:
-                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0, "asbb",
-                        1, id, false, false);
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "EnableUnitFiles", on_unit_files_changed, 0,
+                        "asbb", 1, id, false, false);
                 break;
         case ACTION_DISABLE:
-                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0, "asb",
-                        1, id, false);
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, "DisableUnitFiles", on_unit_files_changed, 0,
+                        "asb", 1, id, false);
                 break;
         default:
-                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued, 0,
-                        "ss", id, "replace");
+                r = sysops_systemd_call(c, SYSTEMD_PATH, SYSTEMD_MANAGER, unit_actions[c->action].method, on_job_queued,
+                        0, "ss", id, "replace");
         }
         unit_call_check(c, r);
 }
@@ -296,8 +296,8 @@ static void control_walk(UnitCall *c) {
                 return;
         }
         FOREACH_ELEMENT(q, c->queries)
-                if (q->slot)
-                        return;
+        if (q->slot)
+                return;
         if (unit_walk_done(c->walk))
                 control_act(c);
 }
@@ -341,8 +341,10 @@ static int on_walk_properties(sd_bus_message *m, void *userdata, sd_bus_error *r
          * names a unit cannot be passed by one of its aliases. */
         const char *id = json_get_string(properties, "id");
         if (streq(name, c->unit) && !unit_walk_refused(c->walk) && id && !streq(id, c->unit)) {
-                unit_call_fail(c, "%s is another name of %s: system_unit_control acts on a unit by its own name, "
-                        "which polkit rules name. Call it with \"unit\": \"%s\".", c->unit, id, id);
+                unit_call_fail(c,
+                        "%s is another name of %s: system_unit_control acts on a unit by its own name, "
+                        "which polkit rules name. Call it with \"unit\": \"%s\".",
+                        c->unit, id, id);
                 return 0;
         }
         control_walk(c);
@@ -366,8 +368,8 @@ int tool_unit_control(McpRequest *req, json_object *args) {
         for (size_t i = 0; i < ELEMENTSOF(unit_actions); i++)
                 if (streq(action, unit_actions[i].name))
                         c->action = (UnitAction) i;
-        c->timeout_usec = (timeout ? (uint64_t) json_object_get_int64(timeout) : CONTROL_TIMEOUT_SEC_DEFAULT) *
-                          USEC_PER_SEC;
+        c->timeout_usec =
+                (timeout ? (uint64_t) json_object_get_int64(timeout) : CONTROL_TIMEOUT_SEC_DEFAULT) * USEC_PER_SEC;
 
         /* The whole call, lookup and job, has timeout_sec. */
         r = sd_event_add_time_relative(mcp_request_get_event(req), &c->timeout, CLOCK_MONOTONIC, c->timeout_usec, 0,

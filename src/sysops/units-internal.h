@@ -134,12 +134,12 @@ int sysops_systemd_call(UnitCall *c, const char *path, const char *interface, co
 /* Ends the call with a tool error when its next step, a call to systemd, could not be made. */
 void unit_call_check(UnitCall *c, int r);
 
-/* LoadUnit's answer m is in, for status and control: reads the unit's path and asks for its Unit properties, answered to next;
- * or fails c with what went wrong. */
+/* LoadUnit's answer m is in, for status and control: reads the unit's path and asks for its Unit properties, answered
+ * to next; or fails c with what went wrong. */
 void unit_call_loaded(UnitCall *c, sd_bus_message *m, sd_bus_message_handler_t next);
 
 /* --- the tools, for their table (units-tools.c) ---------------------------------------------------- */
 
-int tool_units(McpRequest *req, json_object *args);         /* units-list.c */
-int tool_unit_status(McpRequest *req, json_object *args);   /* units-status.c */
-int tool_unit_control(McpRequest *req, json_object *args);  /* units-control.c */
+int tool_units(McpRequest *req, json_object *args);        /* units-list.c */
+int tool_unit_status(McpRequest *req, json_object *args);  /* units-status.c */
+int tool_unit_control(McpRequest *req, json_object *args); /* units-control.c */

@@ -17,8 +17,8 @@ static int list_read(UnitCall *c, sd_bus_message *m, json_object *all) {
         for (;;) {
                 const char *name, *description, *load, *active, *sub, *following, *path, *job_type, *job_path;
                 uint32_t job_id;
-                r = sd_bus_message_read(m, "(ssssssouso)", &name, &description, &load, &active, &sub, &following,
-                        &path, &job_id, &job_type, &job_path);
+                r = sd_bus_message_read(m, "(ssssssouso)", &name, &description, &load, &active, &sub, &following, &path,
+                        &job_id, &job_type, &job_path);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -32,8 +32,8 @@ static int list_read(UnitCall *c, sd_bus_message *m, json_object *all) {
                 if (sysops_json_add_item(all, u) < 0)
                         return -ENOMEM;
                 if (json_add_string(u, "name", name) < 0 || json_add_string(u, "description", description) < 0 ||
-                    json_add_string(u, "load_state", load) < 0 || json_add_string(u, "active_state", active) < 0 ||
-                    json_add_string(u, "sub_state", sub) < 0)
+                        json_add_string(u, "load_state", load) < 0 || json_add_string(u, "active_state", active) < 0 ||
+                        json_add_string(u, "sub_state", sub) < 0)
                         return -ENOMEM;
         }
         return sd_bus_message_exit_container(m);
@@ -65,8 +65,8 @@ static int on_units_listed(sd_bus_message *m, void *userdata, sd_bus_error *ret_
         for (size_t i = 0; ok && i < n; i++)
                 ok = sysops_json_add_item(units, json_object_get(json_object_array_get_idx(all, i))) >= 0;
         if (!ok || json_add(c->result, "units", TAKE_PTR(units)) < 0 ||
-            json_add(c->result, "total", json_object_new_uint64(total)) < 0 ||
-            json_add(c->result, "truncated", json_object_new_boolean(total > c->limit)) < 0) {
+                json_add(c->result, "total", json_object_new_uint64(total)) < 0 ||
+                json_add(c->result, "truncated", json_object_new_boolean(total > c->limit)) < 0) {
                 unit_call_fail(c, "Out of memory.");
                 return 0;
         }

@@ -129,8 +129,8 @@ static int variant_read(sd_bus_message *m, const Property *p, json_object **ret)
         } else if (streq(contents, "t")) {
                 r = sd_bus_message_read_basic(m, 't', &t);
                 if (r >= 0 && !(p->kind == PROPERTY_TIMESTAMP && t == 0) &&
-                    !(p->kind == PROPERTY_COUNTER && t == UINT64_MAX) &&
-                    !(v = p->kind == PROPERTY_TIMESTAMP ? sysops_timestamp_new(t) : json_object_new_uint64(t)))
+                        !(p->kind == PROPERTY_COUNTER && t == UINT64_MAX) &&
+                        !(v = p->kind == PROPERTY_TIMESTAMP ? sysops_timestamp_new(t) : json_object_new_uint64(t)))
                         r = -ENOMEM;
         } else if (streq(contents, "as")) {
                 r = sd_bus_message_read_strv(m, &strv);
@@ -190,5 +190,5 @@ int sysops_properties_read(sd_bus_message *m, const Property *table, json_object
 /* Loaded units and units systemd only made up because they were asked for. */
 bool unit_is_unknown(json_object *properties) {
         return streq_ptr(json_get_string(properties, "load_state"), "not-found") &&
-               streq_ptr(json_get_string(properties, "active_state"), "inactive");
+                streq_ptr(json_get_string(properties, "active_state"), "inactive");
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: which units system_unit_control may touch: the protected units, the allow-list, and the test of one unit. */
+/* aios-sysopsd: which units system_unit_control may touch: the protected units, the allow-list, and the test of one
+ * unit. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -20,32 +21,87 @@ static const char *const protected_default[] = {
         /* a root shell on tty9 */
         "debug-shell.service",
         /* the states of the machine: sleep, rescue, end, reboot, isolate */
-        "sleep.target", "suspend.target", "hibernate.target", "hybrid-sleep.target", "suspend-then-hibernate.target",
-        "systemd-suspend.service", "systemd-hibernate.service", "systemd-hybrid-sleep.service",
+        "sleep.target",
+        "suspend.target",
+        "hibernate.target",
+        "hybrid-sleep.target",
+        "suspend-then-hibernate.target",
+        "systemd-suspend.service",
+        "systemd-hibernate.service",
+        "systemd-hybrid-sleep.service",
         "systemd-suspend-then-hibernate.service",
-        "rescue.target", "rescue.service", "emergency.target", "emergency.service",
-        "halt.target", "poweroff.target", "reboot.target", "kexec.target", "soft-reboot.target", "shutdown.target",
-        "exit.target", "final.target", "factory-reset.target", "ctrl-alt-del.target", "default.target",
-        "graphical.target", "multi-user.target", "basic.target", "sysinit.target",
-        "systemd-halt.service", "systemd-poweroff.service", "systemd-reboot.service", "systemd-kexec.service",
-        "systemd-soft-reboot.service", "systemd-exit.service", "systemd-factory-reset.service",
+        "rescue.target",
+        "rescue.service",
+        "emergency.target",
+        "emergency.service",
+        "halt.target",
+        "poweroff.target",
+        "reboot.target",
+        "kexec.target",
+        "soft-reboot.target",
+        "shutdown.target",
+        "exit.target",
+        "final.target",
+        "factory-reset.target",
+        "ctrl-alt-del.target",
+        "default.target",
+        "graphical.target",
+        "multi-user.target",
+        "basic.target",
+        "sysinit.target",
+        "systemd-halt.service",
+        "systemd-poweroff.service",
+        "systemd-reboot.service",
+        "systemd-kexec.service",
+        "systemd-soft-reboot.service",
+        "systemd-exit.service",
+        "systemd-factory-reset.service",
         /* reaching the machine: the network, ssh, logins and consoles */
-        "networking.service", "NetworkManager.service", "systemd-networkd.service", "systemd-networkd.socket",
+        "networking.service",
+        "NetworkManager.service",
+        "systemd-networkd.service",
+        "systemd-networkd.socket",
         "systemd-resolved.service",
-        "ssh.service", "ssh.socket", "ssh@*.service", "sshd.service", "sshd.socket", "sshd@*.service",
-        "systemd-user-sessions.service", "getty.target", "getty@*.service", "serial-getty@*.service",
-        "autovt@*.service", "console-getty.service", "container-getty@*.service",
+        "ssh.service",
+        "ssh.socket",
+        "ssh@*.service",
+        "sshd.service",
+        "sshd.socket",
+        "sshd@*.service",
+        "systemd-user-sessions.service",
+        "getty.target",
+        "getty@*.service",
+        "serial-getty@*.service",
+        "autovt@*.service",
+        "console-getty.service",
+        "container-getty@*.service",
         /* the cgroup tree: stopping a slice stops everything in it */
-        "-.slice", "system.slice", "user.slice", "user-*.slice", "user@*.service", "user-runtime-dir@*.service",
-        "init.scope", "session-*.scope",
+        "-.slice",
+        "system.slice",
+        "user.slice",
+        "user-*.slice",
+        "user@*.service",
+        "user-runtime-dir@*.service",
+        "init.scope",
+        "session-*.scope",
         /* the services everything else needs */
-        "dbus.service", "dbus.socket", "dbus-broker.service",
-        "systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket",
-        "systemd-journald-audit.socket", "systemd-journald@*.service",
-        "systemd-logind.service", "polkit.service",
-        "systemd-udevd.service", "systemd-udevd-control.socket", "systemd-udevd-kernel.socket",
+        "dbus.service",
+        "dbus.socket",
+        "dbus-broker.service",
+        "systemd-journald.service",
+        "systemd-journald.socket",
+        "systemd-journald-dev-log.socket",
+        "systemd-journald-audit.socket",
+        "systemd-journald@*.service",
+        "systemd-logind.service",
+        "polkit.service",
+        "systemd-udevd.service",
+        "systemd-udevd-control.socket",
+        "systemd-udevd-kernel.socket",
         /* aios */
-        "aios-*.service", "aios-*.socket", "aios.target",
+        "aios-*.service",
+        "aios-*.socket",
+        "aios.target",
 };
 
 static void patterns_free(char **patterns, size_t n) {
@@ -122,8 +178,8 @@ int unit_policy_new(const char *protected_list, const char *controllable_list, U
                 ret_error);
         if (r < 0)
                 return r;
-        r = patterns_parse("AIOS_SYSOPS_CONTROLLABLE_UNITS", controllable_list, &p->controllable,
-                &p->n_controllable, ret_error);
+        r = patterns_parse("AIOS_SYSOPS_CONTROLLABLE_UNITS", controllable_list, &p->controllable, &p->n_controllable,
+                ret_error);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

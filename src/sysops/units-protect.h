@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: which units system_unit_control may touch: the protected units, the allow-list, and the test of one unit. */
+/* aios-sysopsd: which units system_unit_control may touch: the protected units, the allow-list, and the test of one
+ * unit. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,9 +12,9 @@
 
 /* Globs over unit names (fnmatch(3) without escapes, case-sensitive as systemd's names are). */
 typedef struct UnitPolicy {
-        char **protected;     /* the defaults, then $AIOS_SYSOPS_PROTECTED_UNITS */
+        char **protected; /* the defaults, then $AIOS_SYSOPS_PROTECTED_UNITS */
         size_t n_protected;
-        char **controllable;  /* $AIOS_SYSOPS_CONTROLLABLE_UNITS; NULL: every unit that is not protected */
+        char **controllable; /* $AIOS_SYSOPS_CONTROLLABLE_UNITS; NULL: every unit that is not protected */
         size_t n_controllable;
 } UnitPolicy;
 

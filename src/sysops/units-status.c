@@ -11,39 +11,21 @@
 #define LOG_MESSAGE_MAX 2048
 
 /* What system_unit_status shows: the Unit interface, then the type's own (Service, Socket, Timer, ...). */
-static const Property status_properties[] = {
-        { "Id", "id" },
-        { "Names", "names" },
-        { "Description", "description" },
-        { "LoadState", "load_state" },
-        { "ActiveState", "active_state" },
-        { "SubState", "sub_state" },
-        { "UnitFileState", "unit_file_state" },
-        { "UnitFilePreset", "unit_file_preset" },
-        { "FragmentPath", "fragment_path" },
-        { "DropInPaths", "drop_in_paths" },
-        { "Documentation", "documentation" },
+static const Property status_properties[] = { { "Id", "id" }, { "Names", "names" }, { "Description", "description" },
+        { "LoadState", "load_state" }, { "ActiveState", "active_state" }, { "SubState", "sub_state" },
+        { "UnitFileState", "unit_file_state" }, { "UnitFilePreset", "unit_file_preset" },
+        { "FragmentPath", "fragment_path" }, { "DropInPaths", "drop_in_paths" }, { "Documentation", "documentation" },
         { "ActiveEnterTimestamp", "active_enter_timestamp", PROPERTY_TIMESTAMP },
         { "ActiveExitTimestamp", "active_exit_timestamp", PROPERTY_TIMESTAMP },
         { "InactiveEnterTimestamp", "inactive_enter_timestamp", PROPERTY_TIMESTAMP },
-        { "StateChangeTimestamp", "state_change_timestamp", PROPERTY_TIMESTAMP },
-        { "CanStart", "can_start" },
-        { "CanStop", "can_stop" },
-        { "CanReload", "can_reload" },
-        { "MainPID", "main_pid" },
+        { "StateChangeTimestamp", "state_change_timestamp", PROPERTY_TIMESTAMP }, { "CanStart", "can_start" },
+        { "CanStop", "can_stop" }, { "CanReload", "can_reload" }, { "MainPID", "main_pid" },
         { "ExecMainStatus", "exec_main_status" },
-        { "ExecMainStartTimestamp", "exec_main_start_timestamp", PROPERTY_TIMESTAMP },
-        { "Result", "result" },
-        { "NRestarts", "n_restarts" },
-        { "MemoryCurrent", "memory_current_bytes", PROPERTY_COUNTER },
-        { "CPUUsageNSec", "cpu_usage_nsec", PROPERTY_COUNTER },
-        { "TasksCurrent", "tasks_current", PROPERTY_COUNTER },
+        { "ExecMainStartTimestamp", "exec_main_start_timestamp", PROPERTY_TIMESTAMP }, { "Result", "result" },
+        { "NRestarts", "n_restarts" }, { "MemoryCurrent", "memory_current_bytes", PROPERTY_COUNTER },
+        { "CPUUsageNSec", "cpu_usage_nsec", PROPERTY_COUNTER }, { "TasksCurrent", "tasks_current", PROPERTY_COUNTER },
         { "NextElapseUSecRealtime", "next_elapse", PROPERTY_TIMESTAMP },
-        { "LastTriggerUSec", "last_trigger", PROPERTY_TIMESTAMP },
-        { "What", "what" },
-        { "Where", "where" },
-        {}
-};
+        { "LastTriggerUSec", "last_trigger", PROPERTY_TIMESTAMP }, { "What", "what" }, { "Where", "where" }, {} };
 
 /* Adds the journal's data field (e.g. "MESSAGE") of the current entry to entry under key, if it is there. */
 static int journal_field_add(sd_journal *j, const char *field, json_object *entry, const char *key, bool number) {
@@ -87,10 +69,10 @@ static int unit_log_read(const char *unit, unsigned max, json_object **ret) {
         snprintf(object, sizeof(object), "OBJECT_SYSTEMD_UNIT=%s", unit);
         snprintf(coredump, sizeof(coredump), "COREDUMP_UNIT=%s", unit);
         if ((r = sd_journal_add_match(j, own, 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 ||
-            (r = sd_journal_add_match(j, by_systemd, 0)) < 0 || (r = sd_journal_add_match(j, "_PID=1", 0)) < 0 ||
-            (r = sd_journal_add_disjunction(j)) < 0 || (r = sd_journal_add_match(j, object, 0)) < 0 ||
-            (r = sd_journal_add_match(j, "_UID=0", 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 ||
-            (r = sd_journal_add_match(j, coredump, 0)) < 0 || (r = sd_journal_add_match(j, "_UID=0", 0)) < 0)
+                (r = sd_journal_add_match(j, by_systemd, 0)) < 0 || (r = sd_journal_add_match(j, "_PID=1", 0)) < 0 ||
+                (r = sd_journal_add_disjunction(j)) < 0 || (r = sd_journal_add_match(j, object, 0)) < 0 ||
+                (r = sd_journal_add_match(j, "_UID=0", 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 ||
+                (r = sd_journal_add_match(j, coredump, 0)) < 0 || (r = sd_journal_add_match(j, "_UID=0", 0)) < 0)
                 return r;
         r = sd_journal_seek_tail(j);
         if (r < 0)
@@ -110,11 +92,11 @@ static int unit_log_read(const char *unit, unsigned max, json_object **ret) {
                 if (sysops_json_add_item(newest_first, entry) < 0)
                         return -ENOMEM;
                 if (sd_journal_get_realtime_usec(j, &usec) >= 0 &&
-                    json_add(entry, "timestamp", sysops_timestamp_new(usec)) < 0)
+                        json_add(entry, "timestamp", sysops_timestamp_new(usec)) < 0)
                         return -ENOMEM;
                 if ((r = journal_field_add(j, "PRIORITY", entry, "priority", true)) < 0 ||
-                    (r = journal_field_add(j, "_PID", entry, "pid", true)) < 0 ||
-                    (r = journal_field_add(j, "MESSAGE", entry, "message", false)) < 0)
+                        (r = journal_field_add(j, "_PID", entry, "pid", true)) < 0 ||
+                        (r = journal_field_add(j, "MESSAGE", entry, "message", false)) < 0)
                         return r;
         }
 
@@ -180,8 +162,9 @@ static int on_status_unit_properties(sd_bus_message *m, void *userdata, sd_bus_e
         int type = unit_type_of(id);
         if (type < 0 || !unit_types[type].interface)
                 return on_status_type_properties(NULL, c, NULL);
-        unit_call_check(c, sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_status_type_properties, 0, "s",
-                unit_types[type].interface));
+        unit_call_check(c,
+                sysops_systemd_call(c, c->unit_path, PROPERTIES, "GetAll", on_status_type_properties, 0, "s",
+                        unit_types[type].interface));
         return 0;
 }
 

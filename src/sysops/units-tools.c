@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-sysopsd: the table of system_units, system_unit_status and system_unit_control; their schemas are in schemas/. */
+/* aios-sysopsd: the table of system_units, system_unit_status and system_unit_control; their schemas are in schemas/.
+ */
 #include "schemas.h"
 #include "sysops.h"
 #include "units-internal.h"

@@ -6,33 +6,15 @@
 #include "hashmap.h"
 #include "units-walk.h"
 
-const Property unit_walk_properties[] = {
-        { "Id", "id" },
-        { "Names", "names" },
-        { "LoadState", "load_state" },
-        { "ActiveState", "active_state" },
-        { "ConditionResult", "condition_result" },
-        { "ConditionTimestamp", "condition_timestamp", PROPERTY_TIMESTAMP },
-        { "Requires", "requires" },
-        { "Wants", "wants" },
-        { "BindsTo", "binds_to" },
-        { "Upholds", "upholds" },
-        { "Conflicts", "conflicts" },
-        { "ConflictedBy", "conflicted_by" },
-        { "RequiredBy", "required_by" },
-        { "RequisiteOf", "requisite_of" },
-        { "BoundBy", "bound_by" },
-        { "ConsistsOf", "consists_of" },
-        { "PropagatesStopTo", "propagates_stop_to" },
-        { "PropagatesReloadTo", "propagates_reload_to" },
-        { "OnFailure", "on_failure" },
-        { "OnSuccess", "on_success" },
-        { "FailureAction", "failure_action" },
-        { "SuccessAction", "success_action" },
-        { "StartLimitAction", "start_limit_action" },
-        { "JobTimeoutAction", "job_timeout_action" },
-        {}
-};
+const Property unit_walk_properties[] = { { "Id", "id" }, { "Names", "names" }, { "LoadState", "load_state" },
+        { "ActiveState", "active_state" }, { "ConditionResult", "condition_result" },
+        { "ConditionTimestamp", "condition_timestamp", PROPERTY_TIMESTAMP }, { "Requires", "requires" },
+        { "Wants", "wants" }, { "BindsTo", "binds_to" }, { "Upholds", "upholds" }, { "Conflicts", "conflicts" },
+        { "ConflictedBy", "conflicted_by" }, { "RequiredBy", "required_by" }, { "RequisiteOf", "requisite_of" },
+        { "BoundBy", "bound_by" }, { "ConsistsOf", "consists_of" }, { "PropagatesStopTo", "propagates_stop_to" },
+        { "PropagatesReloadTo", "propagates_reload_to" }, { "OnFailure", "on_failure" }, { "OnSuccess", "on_success" },
+        { "FailureAction", "failure_action" }, { "SuccessAction", "success_action" },
+        { "StartLimitAction", "start_limit_action" }, { "JobTimeoutAction", "job_timeout_action" }, {} };
 
 /* What a job of each role adds for the units it depends on, as systemd's transaction does
  * (transaction_add_job_and_dependencies()): a start starts what the unit requires, wants, is bound to and
@@ -45,13 +27,21 @@ typedef struct Edge {
 } Edge;
 
 static const Edge start_edges[] = {
-        { "requires", UNIT_ROLE_START },  { "wants", UNIT_ROLE_START },      { "binds_to", UNIT_ROLE_START },
-        { "upholds", UNIT_ROLE_START },   { "conflicts", UNIT_ROLE_STOP },   { "conflicted_by", UNIT_ROLE_STOP },
+        { "requires", UNIT_ROLE_START },
+        { "wants", UNIT_ROLE_START },
+        { "binds_to", UNIT_ROLE_START },
+        { "upholds", UNIT_ROLE_START },
+        { "conflicts", UNIT_ROLE_STOP },
+        { "conflicted_by", UNIT_ROLE_STOP },
         {},
 };
 static const Edge stop_edges[] = {
-        { "required_by", UNIT_ROLE_STOP }, { "requisite_of", UNIT_ROLE_STOP },       { "bound_by", UNIT_ROLE_STOP },
-        { "consists_of", UNIT_ROLE_STOP }, { "propagates_stop_to", UNIT_ROLE_STOP }, {},
+        { "required_by", UNIT_ROLE_STOP },
+        { "requisite_of", UNIT_ROLE_STOP },
+        { "bound_by", UNIT_ROLE_STOP },
+        { "consists_of", UNIT_ROLE_STOP },
+        { "propagates_stop_to", UNIT_ROLE_STOP },
+        {},
 };
 static const Edge reload_edges[] = { { "propagates_reload_to", UNIT_ROLE_RELOAD }, {} };
 /* A unit that starts or stops runs, and ends: what it starts when it fails or succeeds comes with it. */
@@ -74,9 +64,9 @@ static const char *const role_verb[_UNIT_ROLE_MAX] = {
 typedef struct WalkNode WalkNode;
 struct WalkNode {
         char *name;
-        json_object *properties; /* NULL until added */
-        unsigned roles;          /* the roles it was reached in (1 << UnitRole) */
-        unsigned applied;        /* the roles whose dependencies were followed */
+        json_object *properties;          /* NULL until added */
+        unsigned roles;                   /* the roles it was reached in (1 << UnitRole) */
+        unsigned applied;                 /* the roles whose dependencies were followed */
         WalkNode *parent[_UNIT_ROLE_MAX]; /* the unit each role came from; NULL for the unit acted on */
         bool asked;
 };
@@ -133,19 +123,20 @@ static const char *emergency_action(json_object *properties) {
  * always changes. */
 static bool role_changes(UnitRole role, json_object *properties) {
         const char *state = json_get_string(properties, "active_state");
-        bool running = state && (streq(state, "active") || streq(state, "reloading") || streq(state, "activating") ||
-                                        streq(state, "deactivating"));
+        bool running = state &&
+                (streq(state, "active") || streq(state, "reloading") || streq(state, "activating") ||
+                        streq(state, "deactivating"));
         switch (role) {
         case UNIT_ROLE_START: {
                 if (running && !streq(state, "deactivating"))
                         return false;
                 if (streq_ptr(json_get_string(properties, "load_state"), "not-found") ||
-                    streq_ptr(json_get_string(properties, "load_state"), "masked"))
+                        streq_ptr(json_get_string(properties, "load_state"), "masked"))
                         return false; /* systemd cannot start it */
                 json_object *condition = NULL;
                 bool condition_failed = json_object_object_get_ex(properties, "condition_result", &condition) &&
-                                        condition && !json_object_get_boolean(condition) &&
-                                        json_get_string(properties, "condition_timestamp");
+                        condition && !json_object_get_boolean(condition) &&
+                        json_get_string(properties, "condition_timestamp");
                 return !condition_failed;
         }
         case UNIT_ROLE_STOP:

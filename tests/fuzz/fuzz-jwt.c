@@ -16,8 +16,11 @@ static const uint8_t secret[32] = "fuzzing secret, 32 bytes long!!";
 static JwtVerifier *verifier;
 
 static void setup(void) {
-        JwtPolicy policy = { .issuer = "https://idp.example", .audience = "https://gateway.example/mcp", .leeway_usec = 60 * USEC_PER_SEC };
-        if (jwt_verifier_new(&policy, &verifier) < 0 || jwt_verifier_add_secret(verifier, NULL, secret, sizeof(secret), NULL) < 0)
+        JwtPolicy policy = { .issuer = "https://idp.example",
+                .audience = "https://gateway.example/mcp",
+                .leeway_usec = 60 * USEC_PER_SEC };
+        if (jwt_verifier_new(&policy, &verifier) < 0 ||
+                jwt_verifier_add_secret(verifier, NULL, secret, sizeof(secret), NULL) < 0)
                 abort();
         EVP_PKEY *pkey = EVP_EC_gen("P-256");
         BIO *b = BIO_new(BIO_s_mem());

@@ -6,22 +6,23 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
-static const char catalog[] =
-        "{\"tools\":["
-        "{\"name\":\"err_stopping\",\"inputSchema\":{\"type\":\"object\"}},"
-        "{\"name\":\"err_limits\",\"inputSchema\":{\"type\":\"object\"}},"
-        "{\"name\":\"err_timeout\",\"inputSchema\":{\"type\":\"object\"}},"
-        "{\"name\":\"err_noreply\",\"inputSchema\":{\"type\":\"object\"}},"
-        "{\"name\":\"err_other\",\"inputSchema\":{\"type\":\"object\"}}]}";
+static const char catalog[] = "{\"tools\":["
+                              "{\"name\":\"err_stopping\",\"inputSchema\":{\"type\":\"object\"}},"
+                              "{\"name\":\"err_limits\",\"inputSchema\":{\"type\":\"object\"}},"
+                              "{\"name\":\"err_timeout\",\"inputSchema\":{\"type\":\"object\"}},"
+                              "{\"name\":\"err_noreply\",\"inputSchema\":{\"type\":\"object\"}},"
+                              "{\"name\":\"err_other\",\"inputSchema\":{\"type\":\"object\"}}]}";
 
 /* The messages say the opposite of the names where they can: only the name may decide. */
 static const struct {
         const char *tool, *name, *message;
 } errors[] = {
         { "\"err_stopping\"", "org.aios.MCP1.Error.Stopping", "Everything is fine." },
-        { "\"err_limits\"", SD_BUS_ERROR_LIMITS_EXCEEDED, "Message recipient disconnected from message bus without replying" },
+        { "\"err_limits\"", SD_BUS_ERROR_LIMITS_EXCEEDED,
+                "Message recipient disconnected from message bus without replying" },
         { "\"err_timeout\"", SD_BUS_ERROR_TIMEOUT, "The server is stopping." },
-        { "\"err_noreply\"", SD_BUS_ERROR_NO_REPLY, "Message recipient disconnected from message bus without replying" },
+        { "\"err_noreply\"", SD_BUS_ERROR_NO_REPLY,
+                "Message recipient disconnected from message bus without replying" },
         { "\"err_other\"", "org.example.Error.Other", "Method call timed out" },
 };
 
