@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "hashmap.h"
+#include "list.h"
 #include "http-transfer.h"
 
 #define SIDE_TIMEOUT_USEC (30 * USEC_PER_SEC)        /* notifications, answers, DELETEs: nobody waits for them */
@@ -48,7 +49,7 @@ struct RemoteSession {
 
 struct HttpCall {
         HttpBackend *owner;
-        HttpCall *next, *prev;
+        LIST_FIELDS(HttpCall);
         BackendCall *call;
         json_object *message;
         json_object *id; /* borrowed from message */

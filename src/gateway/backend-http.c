@@ -18,21 +18,15 @@ static int call_route(HttpCall *hc);
 struct HttpQuestion {
         BackendQuestion question;
         HttpBackend *owner; /* NULL once the backend is gone */
-        HttpQuestion *next, *prev;
+        LIST_FIELDS(HttpQuestion);
         char *session;
 };
 
 static void question_free(HttpQuestion *q) {
         if (!q)
                 return;
-        if (q->owner) {
-                if (q->prev)
-                        q->prev->next = q->next;
-                else
-                        q->owner->questions = q->next;
-                if (q->next)
-                        q->next->prev = q->prev;
-        }
+        if (q->owner)
+                LIST_REMOVE(q->owner->questions, q);
         free(q->session);
         free(q);
 }
@@ -56,10 +50,7 @@ static HttpQuestion *question_new(HttpBackend *h, const char *session) {
                 return NULL;
         }
         q->owner = h;
-        q->next = h->questions;
-        if (h->questions)
-                h->questions->prev = q;
-        h->questions = q;
+        LIST_PREPEND(h->questions, q);
         return q;
 }
 
@@ -75,12 +66,7 @@ static HttpCall *http_call_free(HttpCall *hc) {
                 if (*p)
                         *p = hc->wait_next;
         }
-        if (hc->prev)
-                hc->prev->next = hc->next;
-        else if (hc->owner->calls == hc)
-                hc->owner->calls = hc->next;
-        if (hc->next)
-                hc->next->prev = hc->prev;
+        LIST_REMOVE(hc->owner->calls, hc);
         transfer_free(hc->transfer);
         sd_event_source_disable_unref(hc->timer);
         json_object_put(hc->pending);
@@ -315,10 +301,7 @@ static int http_call(BackendCall *c, json_object *message, const BackendCaller *
         if (!hc)
                 return -ENOMEM;
         hc->owner = h;
-        hc->next = h->calls;
-        if (h->calls)
-                h->calls->prev = hc;
-        h->calls = hc;
+        LIST_PREPEND(h->calls, hc);
         hc->call = c;
         hc->message = json_object_get(message);
         json_object_object_get_ex(message, "id", &hc->id);

@@ -59,12 +59,7 @@ Transfer *transfer_free(Transfer *t) {
         }
         curl_slist_free_all(t->headers);
         queue_drop(h, t);
-        if (t->prev)
-                t->prev->next = t->next;
-        else
-                h->transfers = t->next;
-        if (t->next)
-                t->next->prev = t->prev;
+        LIST_REMOVE(h->transfers, t);
         json_object_put(t->expect_id);
         json_object_put(t->response);
         buffer_done(&t->body);
@@ -206,10 +201,7 @@ int transfer_new(HttpRemote *h, const Request *rq, const TransferOps *ops, void 
         if (!t)
                 return -ENOMEM;
         t->owner = h;
-        t->next = h->transfers;
-        if (h->transfers)
-                h->transfers->prev = t;
-        h->transfers = t;
+        LIST_PREPEND(h->transfers, t);
         t->ops = ops;
         t->userdata = userdata;
         t->expect_id = json_object_get(rq->expect_id);

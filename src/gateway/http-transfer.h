@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "buffer.h"
+#include "list.h"
 #include "curl-event.h"
 #include "sse.h"
 
@@ -53,7 +54,7 @@ typedef struct TransferOps {
 
 struct Transfer {
         HttpRemote *owner;
-        Transfer *next, *prev;
+        LIST_FIELDS(Transfer);
         CURL *easy;
         bool attached;
         struct curl_slist *headers;
