@@ -7,6 +7,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
+#include "base64url.h"
 #include "seal.h"
 
 #define NONCE_SIZE 12
@@ -42,61 +43,6 @@ void seal_key_wipe(SealKey *key) {
                 OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
 }
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static char *base64url_encode(const uint8_t *in, size_t n) {
-        char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-        if (!out)
-                return NULL;
-        size_t i = 0;
-        for (; i + 2 < n; i += 3) {
-                uint32_t v = (uint32_t) in[i] << 16 | (uint32_t) in[i + 1] << 8 | in[i + 2];
-                *o++ = b64url[v >> 18 & 63];
-                *o++ = b64url[v >> 12 & 63];
-                *o++ = b64url[v >> 6 & 63];
-                *o++ = b64url[v & 63];
-        }
-        if (i < n) {
-                uint32_t v = (uint32_t) in[i] << 16 | (i + 1 < n ? (uint32_t) in[i + 1] << 8 : 0);
-                *o++ = b64url[v >> 18 & 63];
-                *o++ = b64url[v >> 12 & 63];
-                if (i + 1 < n)
-                        *o++ = b64url[v >> 6 & 63];
-        }
-        *o = 0;
-        return out;
-}
-
-static int base64url_decode(const char *in, uint8_t **ret, size_t *ret_size) {
-        size_t n = strlen(in);
-        if (n % 4 == 1)
-                return -EBADMSG;
-        _cleanup_free_ uint8_t *out = malloc(n / 4 * 3 + 3);
-        if (!out)
-                return -ENOMEM;
-
-        size_t o = 0;
-        uint32_t acc = 0;
-        unsigned bits = 0;
-        for (size_t i = 0; i < n; i++) {
-                const char *p = strchr(b64url, in[i]);
-                if (!p || !in[i])
-                        return -EBADMSG;
-                acc = acc << 6 | (uint32_t) (p - b64url);
-                bits += 6;
-                if (bits >= 8) {
-                        bits -= 8;
-                        out[o++] = acc >> bits & 0xff;
-                }
-        }
-        /* Only the canonical encoding opens: left-over bits must be zero, so no two texts name one token. */
-        if (acc & ((1u << bits) - 1))
-                return -EBADMSG;
-        *ret = TAKE_PTR(out);
-        *ret_size = o;
-        return 0;
-}
-
 int seal(const SealKey *key, const char *context, const void *data, size_t size, char **ret) {
         if (size > INT32_MAX - NONCE_SIZE - TAG_SIZE)
                 return -E2BIG;
@@ -126,7 +72,7 @@ int seal(const SealKey *key, const char *context, const void *data, size_t size,
 int unseal(const SealKey *key, const char *context, const char *token, void **ret, size_t *ret_size) {
         _cleanup_free_ uint8_t *raw = NULL;
         size_t n;
-        int r = base64url_decode(token, &raw, &n);
+        int r = base64url_decode(token, strlen(token), &raw, &n);
         if (r < 0)
                 return r;
         if (n < NONCE_SIZE + TAG_SIZE)
