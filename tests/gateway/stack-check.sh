@@ -16,17 +16,6 @@ fi
 gatewayd=${AIOS_GATEWAYD:?}
 # shellcheck source=tests/gateway/stack-lib.sh
 source "$top/tests/gateway/stack-lib.sh"
-failures=0
-checks=0
-
-pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
-expect() { # expect DESCRIPTION NEEDLE TEXT
-        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:600}"; fi
-}
-reject() { # reject DESCRIPTION NEEDLE TEXT
-        if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
-}
 
 stack_start
 config=$stack_config

@@ -6,6 +6,20 @@
 # $runtime.
 
 runtime=$AIOS_DEV_SERVICES_RUNTIME
+
+# TAP-style results: each check prints "ok N - ..." or "not ok N - ..." with what was seen; a script ends
+# with [[ $failures -eq 0 ]].
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); echo "ok $checks - $1"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "not ok $checks - $1"; [[ -z ${2:-} ]] || echo "$2" | sed 's/^/#   /'; }
+expect() { # expect DESCRIPTION NEEDLE TEXT
+        if [[ $3 == *"$2"* ]]; then pass "$1"; else fail "$1" "expected \"$2\" in: ${3:0:600}"; fi
+}
+reject() { # reject DESCRIPTION NEEDLE TEXT
+        if [[ $3 != *"$2"* ]]; then pass "$1"; else fail "$1" "did not expect \"$2\" in: ${3:0:600}"; fi
+}
+
 bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
 
 # A loopback port nothing listens on, and that this run has not handed out before.
