@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "mcp-content.h"
 #include "mcp-request.h"
 #include "units-internal.h"
@@ -40,10 +41,22 @@ void unit_call_free(UnitCall *c) {
         free(c);
 }
 
-/* The client went away or cancelled: the call to systemd is dropped. A job already queued goes on in
- * systemd, which is where it lives. */
+/* The client went away, cancelled, or the gateway gave up on the call: the call to systemd is dropped, and a
+ * job it queued is cancelled, so that work the client was told nothing about does not go on silently. A job
+ * already running is taken out of the queue, but what it started (a process) goes on, as with systemctl
+ * cancel; so does a job systemd has not named yet (its StartUnit call still out). */
 static void on_cancel(McpRequest *req, void *userdata) {
-        unit_call_free(userdata);
+        UnitCall *c = userdata;
+        if (c->waiting && c->job_path) {
+                int r = sd_bus_call_method_async(c->bus, NULL, "org.freedesktop.systemd1", c->job_path,
+                        "org.freedesktop.systemd1.Job", "Cancel", NULL, NULL, NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to cancel the job %s of a cancelled call: %m", c->job_path);
+                else
+                        log_info("Cancelled the job %s (%s of %s): its call was cancelled.", c->job_path,
+                                unit_actions[c->action].name, strempty(c->unit));
+        }
+        unit_call_free(c);
 }
 
 /* Returns 1 with the call in *ret, 0 when the request was answered already (no bus), or a negative errno. */

@@ -116,6 +116,12 @@ cat >/run/systemd/system/sysops-slow.service <<EOF
 Type=oneshot
 ExecStart=/bin/sleep 30
 EOF
+cat >/run/systemd/system/sysops-after.service <<EOF
+[Unit]
+After=sysops-slow.service
+[Service]
+ExecStart=/bin/sleep infinity
+EOF
 systemctl daemon-reload'
 
 out=$(call root system_unit_status '{"unit":"sysops-test.service"}')
@@ -165,6 +171,24 @@ expect "as a tool error" '\"isError\":true' "$out"
 out=$(call root system_unit_control '{"unit":"sysops-slow.service","action":"start","timeout_sec":1}')
 expect "a job longer than timeout_sec: a tool error that says it goes on" 'did not finish within 1 s' "$out"
 state_is "systemctl agrees that it goes on" sysops-slow.service activating
+boot_exec systemctl stop sysops-slow.service
+
+# A caller that gives up (busctl's own timeout, after which it leaves the bus) cancels its call, and the
+# job it queued is cancelled with it: the work does not go on behind its back. sysops-after's start waits
+# for sysops-slow's (After=), so it is still queued when the caller leaves.
+boot_exec systemctl start --no-block sysops-slow.service
+out=$(boot_exec busctl --timeout=3 call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 CallTool ss \
+        system_unit_control '{"unit":"sysops-after.service","action":"start"}' 2>&1 || true)
+expect "a caller that gives up waiting gets busctl's timeout" "timed out" "$out"
+for ((i = 0; i < 100; i++)); do
+        [[ -z $(boot_exec systemctl list-jobs --no-legend sysops-after.service 2>&1 || true) ]] && break
+        sleep 0.1
+done
+out=$(boot_exec systemctl list-jobs --no-legend 2>&1 || true)
+reject "the start job it queued is cancelled, not left to run" "sysops-after.service" "$out"
+state_is "so the unit never starts" sysops-after.service inactive
+out=$(boot_exec journalctl -u aios-sysopsd.service --no-pager 2>&1 || true)
+expect "the server says so" "its call was cancelled" "$out"
 boot_exec systemctl stop sysops-slow.service
 
 # --- what may not be done --------------------------------------------------------------------------------
