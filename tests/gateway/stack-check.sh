@@ -58,7 +58,7 @@ if [[ -n ${AIOS_SYSOPSD:-} ]]; then
         sysops_port=$(stack_free_port)
         "$AIOS_SYSOPSD" --listen="127.0.0.1:$sysops_port" >>"$runtime/sysops.log" 2>&1 &
         sysops=$!
-        stack_wait_for_name org.aios.SystemOps1
+        stack_wait_for_name org.aios.SystemOps1 "$sysops"
         meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}'
         read_journal="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":\"journal://unit/x.service\",$meta}}"
         out=$(busctl "${bus[@]}" call org.aios.SystemOps1 /org/aios/MCP1 org.aios.MCP1 Call 'sa{sv}' "$read_journal" 0 2>&1 || true)

@@ -36,13 +36,21 @@ stack_free_port() {
         done
 }
 
+# stack_wait_for_name NAME [PID]: waits up to 30 s for NAME on the bus (less when PID, the server, exits);
+# when it does not come, says so with the ends of the stack's logs.
 stack_wait_for_name() {
         local i
-        for ((i = 0; i < 100; i++)); do
+        for ((i = 0; i < 300; i++)); do
                 busctl "${bus[@]}" status "$1" >/dev/null 2>&1 && return 0
+                [[ -z ${2:-} ]] || kill -0 "$2" 2>/dev/null || break
                 sleep 0.1
         done
         echo "stack: $1 did not appear on the bus" >&2
+        local log
+        for log in "$runtime"/*.log; do
+                echo "--- $log" >&2
+                tail -n 20 "$log" >&2
+        done
         return 1
 }
 
