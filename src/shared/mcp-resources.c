@@ -5,12 +5,37 @@
 #include "mcp-internal.h"
 #include "mcp-limits.h"
 
+static bool resource_needs_polkit(const McpServerDefinition *def, size_t i) {
+        return def->resources[i].polkit_required;
+}
+
+static bool template_needs_polkit(const McpServerDefinition *def, size_t i) {
+        return def->resource_templates[i].polkit_required;
+}
+
+/* Answers a list of descriptors (in the order of the server's table). An entry that needs polkit is refused
+ * where there is none (HTTP, stdio), and so is not listed there either. */
+static int reply_listed(McpRequest *req, const char *key, json_object *all,
+        bool (*needs_polkit)(const McpServerDefinition *def, size_t i)) {
+        if (req->exchange && req->exchange->ops->authorize)
+                return mcp_reply_page(req, key, all);
+
+        _cleanup_json_ json_object *kept = json_object_new_array();
+        if (!kept)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(all); i++)
+                if (!needs_polkit(req->server->def, i) &&
+                        json_object_array_add(kept, json_object_get(json_object_array_get_idx(all, i))) < 0)
+                        return -ENOMEM;
+        return mcp_reply_page(req, key, kept);
+}
+
 int mcp_method_resources_list(McpRequest *req) {
-        return mcp_reply_page(req, "resources", req->server->resource_descriptors);
+        return reply_listed(req, "resources", req->server->resource_descriptors, resource_needs_polkit);
 }
 
 int mcp_method_resources_templates_list(McpRequest *req) {
-        return mcp_reply_page(req, "resourceTemplates", req->server->template_descriptors);
+        return reply_listed(req, "resourceTemplates", req->server->template_descriptors, template_needs_polkit);
 }
 
 /* Matches uri against an RFC 6570 level 1 template; each {var} takes one or more characters other than '/'.

@@ -178,6 +178,9 @@ expect "over its own HTTP port a server lists the tools that need no polkit" '"s
 reject "and not those that need it, which could never run there" '"system_unit_control"' "$out"
 out=$(stateless /mcp "" tools/call '{"name":"system_unit_control","arguments":{"unit":"dbus.service","action":"restart"}}')
 expect "calling one anyway is refused" '"code":-32003' "$out"
+out=$(stateless /mcp "" resources/templates/list '{}')
+reject "nor the resource templates that need it (a unit's journal)" 'journal://unit/' "$out"
+expect "(the answer is a list)" '"resourceTemplates":[' "$out"
 base=$base_saved
 kill -TERM "$sysops_http"
 
