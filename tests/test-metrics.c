@@ -271,7 +271,8 @@ START_TEST(test_unusable_label_values_count_as_other) {
 END_TEST
 
 START_TEST(test_outcome_names) {
-        static const char *const names[] = { "ok", "error", "tool_error", "denied", "unavailable", "timeout" };
+        static const char *const names[] = { "ok", "error", "tool_error", "denied", "unavailable", "timeout",
+                "cancelled" };
         ck_assert_uint_eq(ELEMENTSOF(names), _METRICS_OUTCOME_MAX);
         for (MetricsOutcome o = 0; o < _METRICS_OUTCOME_MAX; o++) {
                 ck_assert_str_eq(metrics_outcome_to_string(o), names[o]);

@@ -196,7 +196,8 @@ static const BackendCallOps forward_ops = {
 static void on_cancel(McpRequest *req, void *userdata) {
         Forward *f = userdata;
         backend_call_cancel(TAKE_PTR(f->call));
-        record(f, METRICS_OUTCOME_ERROR);
+        /* The client's choice, not a failure: a listen stream it closed ends here too. */
+        record(f, METRICS_OUTCOME_CANCELLED);
         forward_free(f);
 }
 

@@ -303,6 +303,7 @@ void guard_call_done(Guard *g, McpRequest *req, Backend *b, const char *tool, js
                 [METRICS_OUTCOME_DENIED] = { AUDIT_RESULT_REFUSED, "access denied by the server" },
                 [METRICS_OUTCOME_UNAVAILABLE] = { AUDIT_RESULT_ERROR, "the server was unavailable" },
                 [METRICS_OUTCOME_TIMEOUT] = { AUDIT_RESULT_TIMEOUT, NULL },
+                [METRICS_OUTCOME_CANCELLED] = { AUDIT_RESULT_ERROR, "the client cancelled the call or left" },
         };
         assert(outcome >= 0 && outcome < _METRICS_OUTCOME_MAX);
         guard_audit(g, mcp_request_get_principal(req), tool, b->config->name, arguments, table[outcome].result,

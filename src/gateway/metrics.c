@@ -112,6 +112,7 @@ static const char *const outcome_table[_METRICS_OUTCOME_MAX] = {
         [METRICS_OUTCOME_DENIED] = "denied",
         [METRICS_OUTCOME_UNAVAILABLE] = "unavailable",
         [METRICS_OUTCOME_TIMEOUT] = "timeout",
+        [METRICS_OUTCOME_CANCELLED] = "cancelled",
 };
 
 typedef struct Series {

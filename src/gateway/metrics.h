@@ -26,6 +26,7 @@ typedef enum MetricsOutcome {
         METRICS_OUTCOME_DENIED,      /* "denied": refused by authorization */
         METRICS_OUTCOME_UNAVAILABLE, /* "unavailable": the backend could not be reached */
         METRICS_OUTCOME_TIMEOUT,     /* "timeout": no answer within the backend's timeout */
+        METRICS_OUTCOME_CANCELLED,   /* "cancelled": the client cancelled or left (a listen stream it closed) */
         _METRICS_OUTCOME_MAX,
         _METRICS_OUTCOME_INVALID = -EINVAL,
 } MetricsOutcome;

@@ -185,6 +185,9 @@ done
 again=$(listen_count)
 ((again == held)) && pass "closed listen streams are cancelled at the server: $held are held again" ||
         fail "closed listen streams are cancelled at the server: as many are held again" "$again of $held"
+metrics=$(curl -s "$base2/metrics" | grep '^aios_gateway_requests_total{method="subscriptions/listen"' || true)
+expect "/metrics counts the listen streams their clients closed as cancelled" 'outcome="cancelled"' "$metrics"
+reject "not as errors" 'outcome="error"' "$metrics"
 kill "${listeners[@]}" 2>/dev/null || true
 wait "${listeners[@]}" 2>/dev/null || true
 
