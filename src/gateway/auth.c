@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -26,6 +28,7 @@
 struct GatewayAuth {
         bool anonymous;
         char *anonymous_scopes;
+        char *local_scopes;
         ApiKeyStore *keys;
         JwtVerifier *jwt;         /* NULL: no token keys configured */
         char *resource;           /* the canonical URI of /mcp */
@@ -39,6 +42,7 @@ GatewayAuth *gateway_auth_free(GatewayAuth *a) {
         apikey_store_free(a->keys);
         jwt_verifier_free(a->jwt);
         free(a->anonymous_scopes);
+        free(a->local_scopes);
         free(a->resource);
         free(a->metadata_url);
         free(a->tls_cert);
@@ -154,6 +158,9 @@ int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *li
                 return log_oom();
         a->anonymous = config->anonymous;
         a->anonymous_scopes = strdup(strempty(config->anonymous_scopes));
+        a->local_scopes = strdup(strempty(config->local_scopes));
+        if (!a->local_scopes)
+                return log_oom();
         int r = auth_setup_tls(a);
         if (r < 0)
                 return r;
@@ -283,6 +290,38 @@ static int authenticate_jwt(GatewayAuth *a, const char *token, McpIdentity **ret
         return r < 0 ? r : 1;
 }
 
+/* A client of the local socket is who the kernel says it is: the principal unix-user:NAME, with the scopes
+ * of LocalScopes=, and its process, for which the servers ask polkit. 1 with *ret, 0 when the connection is
+ * not on a local socket. */
+static int authenticate_local(GatewayAuth *a, struct MHD_Connection *c, McpIdentity **ret) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!info)
+                return 0;
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        if (getsockname(info->connect_fd, (struct sockaddr *) &ss, &len) < 0 || ss.ss_family != AF_UNIX)
+                return 0;
+        struct ucred cred;
+        socklen_t cred_len = sizeof(cred);
+        if (getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0)
+                return -errno;
+
+        char buf[4096];
+        struct passwd pw, *found = NULL;
+        _cleanup_free_ char *principal = NULL;
+        int r = getpwuid_r(cred.uid, &pw, buf, sizeof(buf), &found) == 0 && found
+                ? asprintf(&principal, "unix-user:%s", found->pw_name)
+                : asprintf(&principal, "unix-user:%u", (unsigned) cred.uid);
+        if (r < 0)
+                return -ENOMEM;
+        r = mcp_identity_new(ret, principal, a->local_scopes);
+        if (r < 0)
+                return r;
+        (*ret)->pid = cred.pid;
+        (*ret)->uid = cred.uid;
+        return 1;
+}
+
 int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdentity **ret_identity,
         McpHttpRefusal *ret_refusal) {
         Gateway *g = userdata;
@@ -290,12 +329,15 @@ int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdent
 
         const char *header = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         if (!header) {
+                int r = authenticate_local(a, c, ret_identity);
+                if (r != 0)
+                        return r;
                 if (!a->anonymous) {
-                        int r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, NULL, NULL,
+                        r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, NULL, NULL,
                                 "Unauthorized: this gateway needs a bearer token (Authorization: Bearer ...)");
                         return r < 0 ? r : 0;
                 }
-                int r = mcp_identity_new(ret_identity, MCP_PRINCIPAL_ANONYMOUS, a->anonymous_scopes);
+                r = mcp_identity_new(ret_identity, MCP_PRINCIPAL_ANONYMOUS, a->anonymous_scopes);
                 return r < 0 ? r : 1;
         }
 

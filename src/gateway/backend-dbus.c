@@ -159,6 +159,11 @@ static int append_context(sd_bus_message *m, const BackendCall *c, const Backend
                 r = sd_bus_message_append(m, "{sv}", "scopes", "s", caller->scopes);
         if (r >= 0 && caller && caller->principal)
                 r = sd_bus_message_append(m, "{sv}", "backend", "s", c->backend->config->name);
+        if (r >= 0 && caller && caller->pid > 0) {
+                char process[64];
+                snprintf(process, sizeof(process), "%d %u", (int) caller->pid, (unsigned) caller->uid);
+                r = sd_bus_message_append(m, "{sv}", "process", "s", process);
+        }
         if (r >= 0 && protocol_version)
                 r = sd_bus_message_append(m, "{sv}", "protocol_version", "s", protocol_version);
         if (r >= 0 && protocol_version && capabilities)

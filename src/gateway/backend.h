@@ -41,6 +41,8 @@ typedef struct BackendCallOps {
 typedef struct BackendCaller {
         const char *principal; /* NULL: nobody said */
         const char *scopes;    /* space-separated, NULL: none */
+        pid_t pid;             /* a local client's process, for the server's polkit check; 0: none */
+        uid_t uid;
 } BackendCaller;
 
 /* One forwarded request. The transport keeps its own state in transport_data. */

@@ -219,10 +219,11 @@ int forward_request(McpRequest *req, Backend *b, json_object *message, const cha
         if (f->tool)
                 f->arguments = json_object_get(json_get_object(mcp_request_get_params(req), "arguments"));
 
-        const BackendCaller caller = {
+        BackendCaller caller = {
                 .principal = mcp_request_get_principal(req),
                 .scopes = mcp_request_get_scopes(req),
         };
+        caller.pid = mcp_request_get_process(req, &caller.uid);
         int r = backend_call(b, message, session, &caller, protocol_version, capabilities, &forward_ops, f, &f->call);
         if (r == -EBUSY) {
                 record(f, METRICS_OUTCOME_UNAVAILABLE);

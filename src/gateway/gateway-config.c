@@ -320,6 +320,8 @@ static const ConfigItem authentication_items[] = {
                 "a boolean: yes, no, true, false, on, off, 1 or 0" },
         { "AnonymousScopes", config_parse_string, offsetof(AuthConfig, anonymous_scopes),
                 "scopes separated by spaces, such as tools:sysops:system_info" },
+        { "LocalScopes", config_parse_string, offsetof(AuthConfig, local_scopes),
+                "scopes separated by spaces, such as tools:sysops" },
         { "APIKeyFile", config_parse_path, offsetof(AuthConfig, api_key_file), "an absolute path" },
         { "Audience", config_parse_string, offsetof(AuthConfig, audience),
                 "the gateway's canonical URI, such as https://aios.example.com/mcp" },
@@ -686,6 +688,7 @@ GatewayConfig *gateway_config_free(GatewayConfig *c) {
                 return NULL;
         free(c->listen);
         free(c->auth.anonymous_scopes);
+        free(c->auth.local_scopes);
         free(c->auth.api_key_file);
         free(c->auth.audience);
         free(c->auth.jwt_issuer);
@@ -733,6 +736,8 @@ static int gateway_config_finish(GatewayConfig *c) {
         if (c->filter.max_result_size == 0)
                 c->filter.max_result_size = GATEWAY_MAX_RESULT_SIZE_DEFAULT;
         if (!c->auth.anonymous_scopes && !(c->auth.anonymous_scopes = strdup(GATEWAY_ANONYMOUS_SCOPES_DEFAULT)))
+                return log_oom();
+        if (!c->auth.local_scopes && !(c->auth.local_scopes = strdup(GATEWAY_LOCAL_SCOPES_DEFAULT)))
                 return log_oom();
         return 0;
 }

@@ -43,9 +43,11 @@ typedef struct BackendConfig {
 
 /* [Authentication]: who may call, and how a request says who it is. */
 #define GATEWAY_ANONYMOUS_SCOPES_DEFAULT "tools:* resources:* prompts:*"
+#define GATEWAY_LOCAL_SCOPES_DEFAULT "tools:* resources:* prompts:*"
 typedef struct AuthConfig {
         bool anonymous;         /* requests without credentials are served, as "anonymous"; default yes */
         char *anonymous_scopes; /* what the gateway lets anonymous ask for; polkit decides on the servers */
+        char *local_scopes;     /* what the local socket's clients may ask for; polkit decides for their process */
         char *api_key_file;     /* NULL: $STATE_DIRECTORY/api-keys, else /var/lib/aios-gateway/api-keys */
         char *audience;         /* the canonical URI tokens must be issued for; NULL: http://LISTEN/mcp */
         bool tls_off;           /* TLS=off: a non-loopback address is served in plain HTTP (behind a proxy) */

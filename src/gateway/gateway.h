@@ -32,6 +32,7 @@ typedef struct Gateway {
 
         Aggregate *aggregate; /* /mcp */
         McpHttp *http;
+        McpHttp *http_local;        /* the AF_UNIX socket, whose clients are unix-user:NAME; NULL without one */
         sd_bus_slot *client_object; /* org.aios.MCPClient1 */
         sd_bus_slot *signal_match;
         sd_event_source *health_timer;

@@ -25,6 +25,7 @@
 
 static const char *arg_config_dir = NULL;
 static const char *arg_listen = NULL;
+static const char *arg_listen_local = NULL;
 static uint64_t arg_exit_idle_usec = UINT64_MAX; /* unset: 5 minutes when socket-activated, else never */
 
 static void help(void) {
@@ -36,6 +37,8 @@ static void help(void) {
                "     --config-dir=DIR    Read gateway.conf and backends.d/ here\n"
                "                         (default: $CONFIGURATION_DIRECTORY, else /etc/aios)\n"
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (overrides Listen=)\n"
+               "     --listen-local=PATH Also listen on this AF_UNIX socket when none is passed in: its\n"
+               "                         clients are unix-user:NAME, decided by polkit as themselves\n"
                "     --exit-idle-time=SEC\n"
                "                         Exit after this long without sessions or requests; 0 never\n"
                "                         (default: 300 when socket-activated, else 0)\n"
@@ -44,11 +47,12 @@ static void help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_LISTEN, ARG_EXIT_IDLE_TIME, ARG_LOG_LEVEL };
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_LISTEN, ARG_LISTEN_LOCAL, ARG_EXIT_IDLE_TIME, ARG_LOG_LEVEL };
         static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "listen", required_argument, NULL, ARG_LISTEN },
+                { "listen-local", required_argument, NULL, ARG_LISTEN_LOCAL },
                 { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL }, {} };
 
@@ -66,6 +70,12 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_LISTEN:
                         arg_listen = optarg;
+                        break;
+                case ARG_LISTEN_LOCAL:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--listen-local= wants an absolute path, not \"%s\".",
+                                        optarg);
+                        arg_listen_local = optarg;
                         break;
                 case ARG_EXIT_IDLE_TIME: {
                         char *end;
@@ -181,7 +191,7 @@ static int wait_for_catalogs(Gateway *g) {
 static bool is_idle(void *userdata) {
         Gateway *g = userdata;
         if (hashmap_size(g->calls) > 0 || mcp_server_n_sessions(aggregate_server(g->aggregate)) > 0 ||
-                !mcp_http_is_idle(g->http))
+                !mcp_http_is_idle(g->http) || (g->http_local && !mcp_http_is_idle(g->http_local)))
                 return false;
         for (size_t i = 0; i < g->n_backends; i++)
                 if (mcp_server_n_sessions(g->backends[i]->relay) > 0)
@@ -221,6 +231,7 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
 static void gateway_done(Gateway *g) {
         g->http = mcp_http_free(g->http);
+        g->http_local = mcp_http_free(g->http_local);
         /* /mcp's sessions end first: their calls are cancelled at the backends, which must still be there. */
         g->aggregate = aggregate_free(g->aggregate);
         for (size_t i = 0; i < g->n_backends; i++) {
@@ -350,6 +361,10 @@ static int run(int argc, char *argv[]) {
          * bound anywhere). */
         if (n_passed <= 0 && (r = check_exposure(&g, http_address_is_loopback(listen), listen)) < 0)
                 return r;
+        /* The local socket first: taking the TCP one unsets $LISTEN_FDS. */
+        _cleanup_close_ int local_fd = http_local_listen_fd(arg_listen_local);
+        if (local_fd < 0 && local_fd != -ENOENT)
+                return local_fd;
         int fd = http_listen_fd(listen);
         if (fd < 0)
                 return fd;
@@ -378,6 +393,14 @@ static int run(int argc, char *argv[]) {
         r = mcp_http_new_routed(&g.http, g.event, fd, &options, routes_router(&g, &router));
         if (r < 0)
                 return r;
+        if (local_fd >= 0) {
+                McpHttpOptions local_options = options;
+                local_options.http.tls_cert_pem = local_options.http.tls_key_pem = NULL;
+                r = mcp_http_new_routed(&g.http_local, g.event, TAKE_FD(local_fd), &local_options, &router);
+                if (r < 0)
+                        return r;
+                log_info("Serving MCP to local clients on %s too.", arg_listen_local ?: "the socket systemd passed in");
+        }
 
         _cleanup_(sd_event_source_unrefp) sd_event_source *idle = NULL;
         if (arg_exit_idle_usec > 0) {

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
 #include "http-conn.h"
@@ -294,6 +296,9 @@ int http_listen_fd(const char *address) {
         if (n < 0)
                 return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
         for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++)
+                if (sd_is_socket(fd, AF_INET, SOCK_STREAM, 1) > 0 || sd_is_socket(fd, AF_INET6, SOCK_STREAM, 1) > 0)
+                        return fd;
+        for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++)
                 if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) > 0)
                         return fd;
         if (n > 0)
@@ -379,4 +384,35 @@ int http_address_is_loopback(const char *address) {
                         return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
         }
         return -EINVAL;
+}
+
+int http_local_listen_fd(const char *path) {
+        int n = sd_listen_fds(false);
+        if (n < 0)
+                return log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
+        if (n > 0) {
+                for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++)
+                        if (sd_is_socket(fd, AF_UNIX, SOCK_STREAM, 1) > 0)
+                                return fd;
+                return -ENOENT; /* systemd decides which sockets there are */
+        }
+        if (!path)
+                return -ENOENT;
+
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return log_error_errno(ENAMETOOLONG, "The socket path %s is too long.", path);
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to create a socket: %m");
+        (void) unlink(path); /* a socket left by an earlier run */
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return log_error_errno(errno, "Failed to bind to %s: %m", path);
+        /* Anyone may connect: the peer's credentials say who it is. */
+        if (chmod(path, 0666) < 0)
+                return log_error_errno(errno, "Failed to make %s reachable: %m", path);
+        if (listen(fd, SOMAXCONN) < 0)
+                return log_error_errno(errno, "Failed to listen on %s: %m", path);
+        return TAKE_FD(fd);
 }

@@ -44,6 +44,9 @@ void http_server_kick(HttpServer *h);
 /* The listening socket: the one passed by systemd (socket activation), else a new one bound to address
  * ("127.0.0.1:8080", "[::1]:8080", ":8080" for all addresses). Returns the fd or a negative errno, logged. */
 int http_listen_fd(const char *address);
+/* The local (AF_UNIX) listening socket: the one passed by systemd, else a new one at path (made reachable
+ * for everyone: the peer's credentials tell who connects). -ENOENT when there is none to have. */
+int http_local_listen_fd(const char *path);
 /* Formats the address a listening socket is bound to, for the log. */
 int http_socket_describe(int fd, char *buf, size_t size);
 /* Whether an address as http_listen_fd() takes it names a loopback address: 1 or 0 (also for ":PORT", all

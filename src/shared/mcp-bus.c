@@ -85,6 +85,8 @@ struct BusCall {
         char *principal; /* who the call acts for: the front end's word, or the caller itself */
         char *scopes;    /* what a front end granted the principal, space-separated; NULL otherwise */
         char *backend;   /* the front end's name for this server, which its scopes use; NULL otherwise */
+        pid_t process;   /* a front end's local client: polkit decides for that process; 0 otherwise */
+        uid_t process_uid;
         McpExchange *exchange;
 };
 
@@ -519,10 +521,15 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, c
         a->sender = strdup(sd_bus_message_get_sender(c->message));
         if (!a->sender)
                 return -ENOMEM;
-        /* A remembered answer calls on_polkit_answer() before polkit_check() returns, and that frees it. */
+        /* A remembered answer calls on_polkit_answer() before polkit_check() returns, and that frees it. A
+         * front end's local client is checked as the process it is: polkit decides for its user and session,
+         * so it gets what it would get on the bus itself, no more. */
         AuthorizeCheck *check = TAKE_PTR(a);
-        int r = polkit_check(c->owner->polkit, check->sender, action, details,
-                sd_bus_message_get_allow_interactive_authorization(c->message) > 0, on_polkit_answer, check);
+        bool interactive = sd_bus_message_get_allow_interactive_authorization(c->message) > 0;
+        int r = c->process > 0
+                ? polkit_check_process(c->owner->polkit, c->process, c->process_uid, action, details, interactive,
+                          on_polkit_answer, check)
+                : polkit_check(c->owner->polkit, check->sender, action, details, interactive, on_polkit_answer, check);
         if (r < 0)
                 authorize_check_free(check);
         return r;
@@ -555,6 +562,7 @@ typedef struct CallContext {
         const char *principal;
         const char *scopes;
         const char *backend;
+        const char *process;
         const char *protocol_version;
         const char *client_capabilities;
 } CallContext;
@@ -579,6 +587,7 @@ static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error
                 { "principal", &ret->principal },
                 { "scopes", &ret->scopes },
                 { "backend", &ret->backend },
+                { "process", &ret->process },
                 { "protocol_version", &ret->protocol_version },
                 { "client_capabilities", &ret->client_capabilities },
         };
@@ -591,7 +600,7 @@ static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error
                 !context_string_ok(ret->principal, CONTEXT_FIELD_MAX, false) || (ret->principal && !*ret->principal) ||
                 !context_string_ok(ret->scopes, 16 * CONTEXT_FIELD_MAX, true) ||
                 !context_string_ok(ret->backend, CONTEXT_FIELD_MAX, false) ||
-                !context_string_ok(ret->protocol_version, 32, false) ||
+                !context_string_ok(ret->process, 32, true) || !context_string_ok(ret->protocol_version, 32, false) ||
                 (ret->client_capabilities && strlen(ret->client_capabilities) > CONTEXT_CAPABILITIES_MAX))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                         "A context field is too long or has characters other than printable ASCII "
@@ -689,6 +698,15 @@ static int bus_call_set_principal(BusCall *c, BusPeer *peer, const CallContext *
                 return -ENOMEM;
         if (ctx->backend && !(c->backend = strdup(ctx->backend)))
                 return -ENOMEM;
+        if (ctx->process) {
+                int pid;
+                unsigned uid;
+                int consumed = 0;
+                if (sscanf(ctx->process, "%d %u%n", &pid, &uid, &consumed) != 2 || ctx->process[consumed] || pid <= 0)
+                        return -EINVAL;
+                c->process = pid;
+                c->process_uid = uid;
+        }
         return 0;
 }
 

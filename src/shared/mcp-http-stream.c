@@ -256,12 +256,21 @@ static const char *sink_scopes(void *userdata) {
         return st->identity ? st->identity->scopes : NULL;
 }
 
+static pid_t sink_process(void *userdata, uid_t *ret_uid) {
+        HttpStream *st = userdata;
+        if (!st->identity)
+                return 0;
+        *ret_uid = st->identity->uid;
+        return st->identity->pid;
+}
+
 const McpSinkOps http_stream_sink_ops = {
         .send = sink_send,
         .done = sink_done,
         .close_stream = sink_close_stream,
         .principal = sink_principal,
         .scopes = sink_scopes,
+        .process = sink_process,
 };
 
 int http_stream_parse_event_id(const char *id, unsigned *ret_index, uint64_t *ret_seq) {

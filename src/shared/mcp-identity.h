@@ -2,6 +2,8 @@
 /* Who a request comes from, as the transport authenticated it: a principal and the scopes it was granted. */
 #pragma once
 
+#include <sys/types.h>
+
 #include "macro.h"
 
 /* The principal of a request that carried no credentials. */
@@ -11,6 +13,8 @@ typedef struct McpIdentity {
         unsigned n_ref;
         char *principal; /* "anonymous", "key:NAME", "unix-user:NAME", or a token's subject */
         char *scopes;    /* space-separated: "tools:*", "tools:BACKEND", "tools:BACKEND:TOOL", "admin", ... */
+        pid_t pid;       /* a local client's process (SO_PEERCRED), for polkit to decide for it; 0: none */
+        uid_t uid;
 } McpIdentity;
 
 int mcp_identity_new(McpIdentity **ret, const char *principal, const char *scopes);

@@ -107,6 +107,8 @@ struct McpRequest {
         const McpTool *tool;
         char *principal; /* who the transport says the caller acts for, or NULL */
         char *scopes;    /* what the transport says the principal was granted, or NULL */
+        pid_t process;   /* the local process the caller is, or 0 */
+        uid_t process_uid;
         /* resources/read waiting for polkit: what to read once allowed */
         McpResourceReader pending_read;
         json_object *pending_variables;

@@ -35,6 +35,8 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
         const char *scopes = x->ops->scopes ? x->ops->scopes(x->userdata) : NULL;
         if (scopes && !(req->scopes = strdup(scopes)))
                 return -ENOMEM;
+        if (x->ops->process)
+                req->process = x->ops->process(x->userdata, &req->process_uid);
 
         json_object *meta = json_get_object(m->params, "_meta");
         json_object *token;
@@ -574,6 +576,12 @@ const char *mcp_request_get_principal(McpRequest *req) {
 
 const char *mcp_request_get_scopes(McpRequest *req) {
         return req->scopes;
+}
+
+pid_t mcp_request_get_process(McpRequest *req, uid_t *ret_uid) {
+        if (ret_uid)
+                *ret_uid = req->process_uid;
+        return req->process;
 }
 
 void mcp_request_set_principal(McpRequest *req, const char *principal) {

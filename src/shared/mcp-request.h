@@ -98,4 +98,7 @@ const char *mcp_request_get_id(McpRequest *req);
 const char *mcp_request_get_principal(McpRequest *req);
 /* What the principal was granted (space-separated scopes), as the transport says, or NULL. */
 const char *mcp_request_get_scopes(McpRequest *req);
+/* The local process the caller is, as the transport knows it (a local socket's peer), and its uid; 0 when
+ * there is none. */
+pid_t mcp_request_get_process(McpRequest *req, uid_t *ret_uid);
 void mcp_request_set_principal(McpRequest *req, const char *principal);

@@ -154,6 +154,8 @@ typedef struct McpSinkOps {
         const char *(*principal)(void *userdata);
         /* Optional: what the principal was granted, space-separated (mcp_request_get_scopes()), or NULL. */
         const char *(*scopes)(void *userdata);
+        /* Optional: the local process the caller is (mcp_request_get_process()): its pid, or 0. */
+        pid_t (*process)(void *userdata, uid_t *ret_uid);
 } McpSinkOps;
 
 /* Feeds one parsed message (or batch array) into the engine. session is NULL only for transports without

@@ -191,14 +191,34 @@ static int append_details(sd_bus_message *m, const char *const *details) {
         return sd_bus_message_close_container(m);
 }
 
-int polkit_check(PolkitAuthority *a, const char *sender, const char *action, const char *const *details,
+/* The subject: a bus name, or a process (pid and uid; polkitd reads the start time itself). */
+typedef struct Subject {
+        const char *bus_name;
+        pid_t pid;
+        uid_t uid;
+} Subject;
+
+static int append_subject(sd_bus_message *m, const Subject *s) {
+        if (s->bus_name)
+                return sd_bus_message_append(m, "(sa{sv})", "system-bus-name", 1, "name", "s", s->bus_name);
+        return sd_bus_message_append(m, "(sa{sv})", "unix-process", 3, "pid", "u", (uint32_t) s->pid, "start-time", "t",
+                UINT64_C(0), "uid", "i", (int32_t) s->uid);
+}
+
+static int check(PolkitAuthority *a, const Subject *subject, const char *action, const char *const *details,
         bool interactive, PolkitDone done, void *userdata) {
         assert(a);
-        assert(sender);
         assert(action);
         assert(done);
 
-        _cleanup_free_ char *key = cache_key(sender, action, details);
+        _cleanup_free_ char *who = NULL;
+        if (subject->bus_name)
+                who = strdup(subject->bus_name);
+        else if (asprintf(&who, "process:%d:%u", (int) subject->pid, (unsigned) subject->uid) < 0)
+                who = NULL;
+        if (!who)
+                return -ENOMEM;
+        _cleanup_free_ char *key = cache_key(who, action, details);
         if (!key)
                 return -ENOMEM;
 
@@ -214,7 +234,10 @@ int polkit_check(PolkitAuthority *a, const char *sender, const char *action, con
                 "/org/freedesktop/PolicyKit1/Authority", "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "(sa{sv})s", "system-bus-name", 1, "name", "s", sender, action);
+        r = append_subject(m, subject);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", action);
         if (r < 0)
                 return r;
         r = append_details(m, details);
@@ -239,4 +262,16 @@ int polkit_check(PolkitAuthority *a, const char *sender, const char *action, con
         }
         a->n_asked++;
         return 0;
+}
+
+int polkit_check(PolkitAuthority *a, const char *sender, const char *action, const char *const *details,
+        bool interactive, PolkitDone done, void *userdata) {
+        assert(sender);
+        return check(a, &(const Subject){ .bus_name = sender }, action, details, interactive, done, userdata);
+}
+
+int polkit_check_process(PolkitAuthority *a, pid_t pid, uid_t uid, const char *action, const char *const *details,
+        bool interactive, PolkitDone done, void *userdata) {
+        assert(pid > 0);
+        return check(a, &(const Subject){ .pid = pid, .uid = uid }, action, details, interactive, done, userdata);
 }

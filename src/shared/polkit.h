@@ -2,6 +2,7 @@
 /* Asks polkit, asynchronously over sd-bus, whether a bus peer may do an action; remembers answers briefly. */
 #pragma once
 
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
@@ -23,6 +24,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(PolkitAuthority *, polkit_authority_free);
  * may be NULL). interactive lets polkit ask an authentication agent. done is called exactly once, possibly
  * before this returns (a remembered answer). Returns 0 or a negative errno (then done is not called). */
 int polkit_check(PolkitAuthority *a, const char *sender, const char *action, const char *const *details,
+        bool interactive, PolkitDone done, void *userdata);
+
+/* The same for a process (a front end's local client, identified by its peer credentials): polkitd decides
+ * as it would for that process itself (its user, its session). Only a caller that owns the action
+ * (org.freedesktop.policykit.owner) or root may ask about another process. */
+int polkit_check_process(PolkitAuthority *a, pid_t pid, uid_t uid, const char *action, const char *const *details,
         bool interactive, PolkitDone done, void *userdata);
 
 /* How many checks went to polkitd, and how many were answered from memory. */

@@ -47,7 +47,7 @@ expect "aiosctl key create prints the key once" "aios_" "$key_all"
 start_gateway() { # CONFIG_DIR: sets $base and $gateway
         local port i
         port=$(stack_free_port)
-        as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" \
+        as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" "${gateway_args[@]}" \
                 >>"$runtime/secure-gateway.log" 2>&1 &
         gateway=$!
         base=${scheme:-http}://127.0.0.1:$port
@@ -61,6 +61,10 @@ start_gateway() { # CONFIG_DIR: sets $base and $gateway
         return 1
 }
 curl_tls=()
+local_dir=$runtime/local
+mkdir -m 0755 "$local_dir"
+chown aios-gateway "$local_dir"
+gateway_args=(--listen-local="$local_dir/gateway.sock")
 start_gateway "$config"
 trap 'kill -TERM "$gateway" "$first" "$sysops" 2>/dev/null || true' EXIT
 
@@ -148,6 +152,23 @@ expect "its owner goes on using it" '"test_simple_text"' "$out"
 out=$(curl -s "$base/.well-known/oauth-protected-resource/mcp")
 expect "RFC 9728 metadata names the resource" '"resource":"http://127.0.0.1:' "$out"
 expect "and the bearer method" '"bearer_methods_supported":["header"]' "$out"
+
+# --- the local socket: a client is who the kernel says, and polkit decides for its process ---------------
+
+local_call() { # USER: test_simple_text through the local socket as USER
+        as_user "$1" curl -s -D - --unix-socket "$local_dir/gateway.sock" "${hdr[@]}" -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: tools/call' -H 'Mcp-Name: test_simple_text' http://localhost/servers/conformance/mcp \
+                -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}' || true
+}
+out=$(local_call nobody)
+expect "nobody on the local socket is refused: polkit decides for nobody's process, allow_any is no" '"code":-32003' "$out"
+expect "the server saw the principal unix-user:nobody" "acting for unix-user:nobody" "$(cat "$runtime/first.log")"
+out=$(local_call root)
+expect "root on the local socket runs the tool: polkit decides for root's process" "simple text response" "$out"
+out=$(as_user nobody curl -s --unix-socket "$local_dir/gateway.sock" "${hdr[@]}" http://localhost/mcp \
+        -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/list' \
+        -d '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}' || true)
+expect "a local client lists what LocalScopes= lets it see" '"test_simple_text"' "$out"
 
 # --- a caller on the bus is who the bus says it is -----------------------------------------------------
 

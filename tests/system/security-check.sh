@@ -91,6 +91,27 @@ expect "every tool call has an audit record in the journal" "AIOS_TOOL=system_un
 expect "with the principal" "AIOS_PRINCIPAL=key:ops" "$out"
 expect "and anonymous's refusals too" "AIOS_PRINCIPAL=anonymous" "$out"
 
+# --- the local socket: a local user is itself, and polkit decides for its process -----------------------
+
+boot_exec systemctl start victim.service
+local_stop() { # USER
+        boot_exec runuser -u "$1" -- curl -s --max-time 60 --unix-socket /run/aios/gateway.sock \
+                http://localhost/servers/sysops/mcp -H 'Content-Type: application/json' \
+                -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: tools/call' -H 'Mcp-Name: system_unit_control' \
+                -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"system_unit_control\",\"arguments\":$stop,$meta}}" || true
+}
+out=$(boot_exec stat -c '%a %U' /run/aios/gateway.sock 2>&1 || true)
+expect "the gateway's socket unit offers /run/aios/gateway.sock to everyone" "666 root" "$out"
+out=$(local_stop nobody)
+expect "nobody on the local socket cannot stop a unit (polkit decides for nobody's process)" '"code":-32003' "$out"
+state_is "the unit still runs" active
+out=$(local_stop root)
+expect "root on the local socket can (polkit decides for root's process)" '\"result\":\"done\"' "$out"
+state_is "systemd agrees" inactive
+out=$(boot_exec journalctl --no-pager -o verbose MESSAGE_ID=e75ce78dabd24f088b8a72cca4803dc4 2>&1 || true)
+expect "the audit record names the local user" "AIOS_PRINCIPAL=unix-user:nobody" "$out"
+
 # --- on the bus, a caller is who the bus says ------------------------------------------------------------
 
 boot_exec systemctl start victim.service
