@@ -462,6 +462,35 @@ bool gateway_auth_list_visible(McpRequest *req, const char *key, json_object *en
         return mcp_scopes_allow(scopes, kind, b->config->name, backend_name);
 }
 
+void gateway_auth_filter_list(json_object *response, const char *method, const char *backend, const char *scopes) {
+        static const struct {
+                const char *method, *key, *name, *kind;
+        } lists[] = {
+                { "tools/list", "tools", "name", "tools" },
+                { "prompts/list", "prompts", "name", "prompts" },
+                { "resources/list", "resources", "uri", "resources" },
+                { "resources/templates/list", "resourceTemplates", NULL, "resources" },
+        };
+        if (!scopes || !method)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
+                if (!streq(method, lists[i].method))
+                        continue;
+                json_object *entries = json_get_array(json_get_object(response, "result"), lists[i].key);
+                if (!entries)
+                        return;
+                for (size_t j = json_object_array_length(entries); j > 0; j--) {
+                        json_object *entry = json_object_array_get_idx(entries, j - 1);
+                        bool visible = lists[i].name ? mcp_scopes_allow(scopes, lists[i].kind, backend,
+                                                               json_get_string(entry, lists[i].name))
+                                                     : mcp_scopes_allow_any(scopes, lists[i].kind, backend);
+                        if (!visible)
+                                json_object_array_del_idx(entries, j - 1, 1);
+                }
+                return;
+        }
+}
+
 json_object *gateway_auth_resource_metadata(GatewayAuth *a) {
         _cleanup_json_ json_object *m = json_object_new_object(), *methods = json_object_new_array(),
                                    *scopes = json_object_new_array(), *servers = json_object_new_array();

@@ -38,5 +38,9 @@ int gateway_auth_authorize(void *userdata, McpServer *server, const McpIdentity 
 /* /mcp's list filter: a principal sees the tools, resources, templates and prompts its scopes let it use. */
 bool gateway_auth_list_visible(McpRequest *req, const char *key, json_object *entry);
 
+/* A list a backend answered on /servers/NAME/mcp (tools, prompts, resources, templates), cut in place to what
+ * scopes (NULL: no filter) let the principal use on backend. */
+void gateway_auth_filter_list(json_object *response, const char *method, const char *backend, const char *scopes);
+
 /* /.well-known/oauth-protected-resource (RFC 9728), a new reference. */
 json_object *gateway_auth_resource_metadata(GatewayAuth *a);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Forwarding: one McpRequest on the client's side, one BackendCall on the bus, tied until either ends. */
+#include "auth.h"
 #include "forward.h"
 #include "guard.h"
 #include "jsonrpc.h"
@@ -112,6 +113,9 @@ static void on_reply(BackendCall *call, json_object *response, BackendFailure fa
         else {
                 if (response && f->backend->gateway->guard)
                         guard_filter_response(f->backend->gateway->guard, response, f->tool);
+                if (response)
+                        gateway_auth_filter_list(response, mcp_request_get_method(f->req), f->backend->config->name,
+                                mcp_request_get_scopes(f->req));
                 record(f, response ? outcome_of(response) : METRICS_OUTCOME_ERROR);
                 mcp_request_reply_raw(f->req, response);
         }

@@ -126,6 +126,11 @@ out=$(stateless /mcp "$key_one" tools/list '{}')
 expect "tools/list shows a key the tool it may call" '"test_simple_text"' "$out"
 reject "and not the others" '"test_error_handling"' "$out"
 reject "nor another backend's" '"system_info"' "$out"
+out=$(stateless /servers/conformance/mcp "$key_one" tools/list '{}')
+expect "on /servers/conformance/mcp too, tools/list shows the tool the key may call" '"test_simple_text"' "$out"
+reject "and not the others" '"test_error_handling"' "$out"
+out=$(stateless /servers/conformance/mcp "$key_all" tools/list '{}')
+expect "a key with tools:conformance sees them all there" '"test_error_handling"' "$out"
 
 out=$(stateless /mcp "aios_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" tools/list '{}')
 expect "an unknown key gets 401" "HTTP/1.1 401" "$out"
