@@ -300,6 +300,8 @@ typedef struct ConfigItem {
 static const ConfigItem gateway_items[] = {
         { "Listen", config_parse_listen, offsetof(GatewayConfig, listen),
                 "ADDRESS:PORT with an IPv4 address or an IPv6 address in brackets, such as 127.0.0.1:9000 or [::1]:9000" },
+        { "MaxBodyMemory", config_parse_size, offsetof(GatewayConfig, max_body_memory),
+                "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 64M" },
         { "MaxBodySize", config_parse_size, offsetof(GatewayConfig, max_body),
                 "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 4M" },
         { "CallTimeoutSec", config_parse_sec, offsetof(GatewayConfig, call_timeout_usec), EXPECTED_TIME_SPAN },

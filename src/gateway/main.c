@@ -387,6 +387,8 @@ static int run(int argc, char *argv[]) {
 
         McpHttpOptions options = MCP_HTTP_OPTIONS_DEFAULT;
         options.max_body = g.config->max_body;
+        if (g.config->max_body_memory > 0)
+                options.max_body_memory = g.config->max_body_memory;
         gateway_http_limits(g.config, &options);
         gateway_auth_tls(g.auth, &options.http.tls_cert_pem, &options.http.tls_key_pem);
         McpHttpRouter router;

@@ -31,6 +31,7 @@ struct McpHttp {
         HttpServer *http;
         sd_event_source *sweep_timer;
         HttpSession *sessions;        /* every session that came through this transport */
+        size_t body_memory;           /* bytes of request bodies held now */
         struct HttpRequest *requests; /* open requests, resumed at shutdown */
         bool shutting_down;
 };
@@ -54,6 +55,7 @@ typedef struct HttpRequest {
         size_t size;
         size_t allocated;
         bool too_large;
+        bool over_budget; /* the bodies held at once would pass max_body_memory */
         bool dispatched;
         McpSession *session; /* referenced */
         bool new_session;
@@ -374,6 +376,7 @@ static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) 
                 mcp_session_close(req->session); /* initialize failed: the session never was */
         mcp_session_unref(req->session);
         mcp_identity_unref(req->identity);
+        req->owner->body_memory -= req->allocated;
         free(req->body);
         free(req);
 }
@@ -385,17 +388,28 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 }
 
 static int append_body(HttpRequest *req, const char *data, size_t size, size_t max) {
-        if (req->too_large || req->size + size > max) {
-                req->too_large = true;
-                return 0; /* keep reading (and dropping) so that the 413 can be sent */
+        McpHttp *h = req->owner;
+        if (req->too_large || req->over_budget || req->size + size > max) {
+                req->too_large = req->too_large || req->size + size > max;
+                return 0; /* keep reading (and dropping) so that the 413 or 503 can be sent */
         }
         if (req->size + size + 1 > req->allocated) {
                 size_t n = MAX(req->allocated * 2, req->size + size + 1);
                 n = MIN(n, max + 1);
+                /* One client's many large bodies must not take the memory every other client needs. */
+                if (h->body_memory - req->allocated + n > h->options.max_body_memory) {
+                        req->over_budget = true;
+                        free(req->body);
+                        req->body = NULL;
+                        h->body_memory -= req->allocated;
+                        req->allocated = req->size = 0;
+                        return 0;
+                }
                 char *b = realloc(req->body, n);
                 if (!b)
                         return -ENOMEM;
                 req->body = b;
+                h->body_memory += n - req->allocated;
                 req->allocated = n;
         }
         memcpy(req->body + req->size, data, size);
@@ -563,6 +577,10 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         if (req->too_large)
                 return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
                         "Request body larger than %zu bytes", h->options.max_body);
+        if (req->over_budget)
+                return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
+                        "The server holds too many request bodies at once (%zu bytes); try again shortly",
+                        h->options.max_body_memory);
 
         _cleanup_json_ json_object *message = NULL;
         const char *reason = NULL;

@@ -37,6 +37,8 @@ static void help(void) {
                "     --allow-host=NAME   Accept this Host/Origin name besides the loopback names\n"
                "     --stdio             Speak MCP on stdin and stdout instead of HTTP\n"
                "     --max-body=BYTES    Refuse larger request bodies with 413 (default: %zu)\n"
+               "     --max-body-memory=BYTES\n"
+               "                         Request bodies held at once; past it 503 (default: %zu)\n"
                "     --max-connections=N Open HTTP connections at once (default: %u)\n"
                "     --max-connections-per-source=N\n"
                "                         Open HTTP connections from one address (default: %u)\n"
@@ -56,6 +58,7 @@ static void help(void) {
                "  AIOS_SECCOMP_DIR        Where %s.syscalls, the seccomp allow-list, is read\n"
                "                          (default: %s)\n",
                 program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body,
+                arg_http.max_body_memory,
                 arg_http.http.connection_limit, arg_http.http.per_ip_connection_limit, arg_http.http.idle_timeout_sec,
                 arg_http.http.head_timeout_sec, arg_http.max_sessions,
                 (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC), program_invocation_short_name,
@@ -96,6 +99,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_STDIO,
                 ARG_LOG_LEVEL,
                 ARG_MAX_BODY,
+                ARG_MAX_BODY_MEMORY,
                 ARG_MAX_CONNECTIONS,
                 ARG_CONNECTION_TIMEOUT,
                 ARG_MAX_CONNECTIONS_PER_SOURCE,
@@ -112,6 +116,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "allow-host", required_argument, NULL, ARG_ALLOW_HOST }, { "stdio", no_argument, NULL, ARG_STDIO },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "max-body", required_argument, NULL, ARG_MAX_BODY },
+                { "max-body-memory", required_argument, NULL, ARG_MAX_BODY_MEMORY },
                 { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
                 { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
                 { "max-connections-per-source", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_SOURCE },
@@ -153,6 +158,12 @@ static int parse_argv(int argc, char *argv[]) {
                                 return log_error_errno(EINVAL, "--max-body= wants 1 to 1073741824 bytes, not \"%s\".",
                                         optarg);
                         arg_http.max_body = v;
+                        break;
+                case ARG_MAX_BODY_MEMORY:
+                        if (parse_unsigned(optarg, 1ULL << 34, &v) < 0)
+                                return log_error_errno(EINVAL,
+                                        "--max-body-memory= wants 1 to 17179869184 bytes, not \"%s\".", optarg);
+                        arg_http.max_body_memory = v;
                         break;
                 case ARG_MAX_CONNECTIONS:
                         if (parse_unsigned(optarg, 65536, &v) < 0)

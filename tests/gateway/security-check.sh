@@ -189,7 +189,8 @@ expect "a principal with a newline is refused before anything logs it" "printabl
 # --- a server over HTTP, where there is no polkit -------------------------------------------------------
 
 http_port=$(stack_free_port)
-"$AIOS_SYSOPSD" --no-bus --listen="127.0.0.1:$http_port" >>"$runtime/sysops-http.log" 2>&1 &
+"$AIOS_SYSOPSD" --no-bus --listen="127.0.0.1:$http_port" --max-body=60000 --max-body-memory=65536 \
+        >>"$runtime/sysops-http.log" 2>&1 &
 sysops_http=$!
 for ((i = 0; i < 400; i++)); do
         (exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break
@@ -207,6 +208,25 @@ expect "calling one anyway is refused" '"code":-32003' "$out"
 out=$(stateless /mcp "" resources/templates/list '{}')
 reject "nor the resource templates that need it (a unit's journal)" 'journal://unit/' "$out"
 expect "(the answer is a list)" '"resourceTemplates":[' "$out"
+# The bodies held at once are bounded: while one client holds 40 KB of an unfinished upload, another's 20 KB
+# body would pass the 64 KiB budget and gets 503; once the first is done, it goes through.
+exec 5<>"/dev/tcp/127.0.0.1/$http_port"
+printf 'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 50000\r\n\r\n' >&5
+head -c 40000 /dev/zero | tr '\0' ' ' >&5
+big=$(printf '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"pad":"%s"}}}' "$(head -c 20000 /dev/zero | tr '\0' x)")
+for ((i = 0; i < 50; i++)); do
+        out=$(curl -s -D - "${hdr[@]}" "$base/mcp" -d "$big" || true)
+        [[ $out == *"HTTP/1.1 503"* ]] && break
+        sleep 0.1
+done
+expect "a body past the server's budget for bodies held at once gets 503" "too many request bodies at once" "$out"
+exec 5>&-
+for ((i = 0; i < 50; i++)); do
+        out=$(curl -s -D - "${hdr[@]}" "$base/mcp" -d "$big" || true)
+        [[ $out != *"HTTP/1.1 503"* ]] && break
+        sleep 0.1
+done
+reject "once the other upload is gone, it is taken" "too many request bodies at once" "$out"
 base=$base_saved
 kill -TERM "$sysops_http"
 
