@@ -58,9 +58,8 @@ static void help(void) {
                "  AIOS_SECCOMP_DIR        Where %s.syscalls, the seccomp allow-list, is read\n"
                "                          (default: %s)\n",
                 program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body,
-                arg_http.max_body_memory,
-                arg_http.http.connection_limit, arg_http.http.per_ip_connection_limit, arg_http.http.idle_timeout_sec,
-                arg_http.http.head_timeout_sec, arg_http.max_sessions,
+                arg_http.max_body_memory, arg_http.http.connection_limit, arg_http.http.per_ip_connection_limit,
+                arg_http.http.idle_timeout_sec, arg_http.http.head_timeout_sec, arg_http.max_sessions,
                 (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC), program_invocation_short_name,
                 seccomp_policy_default_dir());
 }
