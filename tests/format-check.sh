@@ -13,7 +13,7 @@ if clang-format --dry-run --Werror "${files[@]}" 2>"${TMPDIR:-/tmp}/format-check
         echo "format-check.sh: ${#files[@]} files follow .clang-format"
         exit 0
 fi
-grep -o '^[^:]*\.[ch]' "${TMPDIR:-/tmp}/format-check.$$" | sort -u | sed 's/^/not formatted: /'
+grep -oE '^[^ :]+\.[ch]:' "${TMPDIR:-/tmp}/format-check.$$" | sort -u | sed 's/:$//; s/^/not formatted: /'
 head -40 "${TMPDIR:-/tmp}/format-check.$$"
 rm -f "${TMPDIR:-/tmp}/format-check.$$"
 echo "format-check.sh: run clang-format -i on the files above"
