@@ -300,6 +300,8 @@ typedef struct ConfigItem {
 static const ConfigItem gateway_items[] = {
         { "Listen", config_parse_listen, offsetof(GatewayConfig, listen),
                 "ADDRESS:PORT with an IPv4 address or an IPv6 address in brackets, such as 127.0.0.1:9000 or [::1]:9000" },
+        { "MaxRequestsPerPrincipal", config_parse_unsigned, offsetof(GatewayConfig, max_requests_per_principal),
+                "a positive integer" },
         { "MaxBodyMemory", config_parse_size, offsetof(GatewayConfig, max_body_memory),
                 "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 64M" },
         { "MaxBodySize", config_parse_size, offsetof(GatewayConfig, max_body),

@@ -71,9 +71,10 @@ typedef struct FilterConfig {
 } FilterConfig;
 
 typedef struct GatewayConfig {
-        char *listen;             /* ADDRESS:PORT, the IPv6 address in brackets */
-        uint64_t max_body;        /* bytes */
-        uint64_t max_body_memory; /* bytes of request bodies held at once; 0: the transport's default */
+        char *listen;                        /* ADDRESS:PORT, the IPv6 address in brackets */
+        uint64_t max_body;                   /* bytes */
+        uint64_t max_body_memory;            /* bytes of request bodies held at once; 0: the transport's default */
+        unsigned max_requests_per_principal; /* open requests of one principal; 0: the default */
         uint64_t call_timeout_usec;
         unsigned max_in_flight; /* per backend */
         /* The HTTP transport's limits; 0: its default. */

@@ -389,6 +389,8 @@ static int run(int argc, char *argv[]) {
         options.max_body = g.config->max_body;
         if (g.config->max_body_memory > 0)
                 options.max_body_memory = g.config->max_body_memory;
+        if (g.config->max_requests_per_principal > 0)
+                options.max_requests_per_principal = g.config->max_requests_per_principal;
         gateway_http_limits(g.config, &options);
         gateway_auth_tls(g.auth, &options.http.tls_cert_pem, &options.http.tls_key_pem);
         McpHttpRouter router;

@@ -8,6 +8,7 @@
 
 #include "list.h"
 #include "log.h"
+#include "hashmap.h"
 #include "jsonrpc.h"
 #include "mcp-http-stream.h"
 #include "mcp-http.h"
@@ -32,6 +33,7 @@ struct McpHttp {
         sd_event_source *sweep_timer;
         HttpSession *sessions;        /* every session that came through this transport */
         size_t body_memory;           /* bytes of request bodies held now */
+        Hashmap *loads;               /* principal -> PrincipalLoad, for those with requests open */
         struct HttpRequest *requests; /* open requests, resumed at shutdown */
         bool shutting_down;
 };
@@ -62,6 +64,7 @@ typedef struct HttpRequest {
         bool stateless;        /* the 2026-07-28 wire */
         HttpStream *stream;    /* referenced; attached to this connection */
         McpIdentity *identity; /* who sent it, when the router authenticates */
+        bool counted;          /* in its principal's load */
 } HttpRequest;
 
 static const char *const loopback_names[] = { "localhost", "127.0.0.1", "[::1]", NULL };
@@ -359,6 +362,40 @@ static HttpRequest *request_new(McpHttp *h, struct MHD_Connection *c) {
         return req;
 }
 
+/* --- open requests per principal ------------------------------------------------------------------ */
+
+typedef struct PrincipalLoad {
+        char *principal;
+        unsigned n_requests;
+} PrincipalLoad;
+
+/* Counts a request of principal: 1, or 0 when it has max_requests_per_principal open already. */
+static int principal_load_take(McpHttp *h, const char *principal) {
+        PrincipalLoad *l = hashmap_get(h->loads, principal);
+        if (l && l->n_requests >= h->options.max_requests_per_principal)
+                return 0;
+        if (!l) {
+                l = new0(PrincipalLoad, 1);
+                if (!l || !(l->principal = strdup(principal)) || hashmap_put(h->loads, l->principal, l) < 0) {
+                        if (l)
+                                free(l->principal);
+                        free(l);
+                        return -ENOMEM;
+                }
+        }
+        l->n_requests++;
+        return 1;
+}
+
+static void principal_load_release(McpHttp *h, const char *principal) {
+        PrincipalLoad *l = hashmap_get(h->loads, principal);
+        if (!l || --l->n_requests > 0)
+                return;
+        hashmap_remove(h->loads, l->principal);
+        free(l->principal);
+        free(l);
+}
+
 static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) {
         LIST_REMOVE(req->owner->requests, req);
 
@@ -375,6 +412,8 @@ static void request_free(HttpRequest *req, enum MHD_RequestTerminationCode toe) 
         if (req->session && req->new_session && !mcp_session_is_initialized(req->session))
                 mcp_session_close(req->session); /* initialize failed: the session never was */
         mcp_session_unref(req->session);
+        if (req->counted)
+                principal_load_release(req->owner, req->identity->principal);
         mcp_identity_unref(req->identity);
         req->owner->body_memory -= req->allocated;
         free(req->body);
@@ -778,10 +817,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                         "Request body larger than %zu bytes", h->options.max_body);
                 }
 
+                /* One principal's streams and long calls must not take every connection's worth of work. */
+                bool counted = false;
+                if (identity && h->options.max_requests_per_principal > 0) {
+                        int r = principal_load_take(h, identity->principal);
+                        if (r < 0)
+                                return MHD_NO;
+                        if (r == 0) {
+                                McpHttpRefusal refusal = {
+                                        .status = MHD_HTTP_TOO_MANY_REQUESTS,
+                                        .code = MCP_ERROR_RATE_LIMITED,
+                                        .header = MHD_HTTP_HEADER_RETRY_AFTER,
+                                        .header_value = strdup("1"),
+                                };
+                                if (asprintf(&refusal.message,
+                                            "Too many requests open: %s has %u open (streams among them); close one",
+                                            identity->principal, h->options.max_requests_per_principal) < 0)
+                                        refusal.message = NULL;
+                                return respond_refusal(c, &refusal, NULL);
+                        }
+                        counted = true;
+                }
+
                 req = request_new(h, c);
-                if (!req)
+                if (!req) {
+                        if (counted)
+                                principal_load_release(h, identity->principal);
                         return MHD_NO;
+                }
                 req->server = server;
+                req->counted = counted;
                 req->identity = TAKE_PTR(identity);
                 *con_cls = req;
                 return MHD_YES;
@@ -819,6 +884,9 @@ int mcp_http_new_routed(McpHttp **ret, sd_event *event, int listen_fd, const Mcp
         h->options = *options;
         if (router)
                 h->router = *router;
+        h->loads = hashmap_new();
+        if (!h->loads)
+                return log_oom();
 
         int r = http_server_new(&h->http, event, TAKE_FD(fd), &options->http, on_request, h, on_completed, h);
         if (r < 0)
@@ -868,6 +936,8 @@ McpHttp *mcp_http_free(McpHttp *h) {
                 mcp_session_set_standalone(hs->session, NULL, NULL);
                 stream_set_clear(&hs->streams);
         }
+        /* Every request is gone with the server (http_server_free() completes them), and with it every load. */
+        hashmap_free(h->loads);
         free(h);
         return NULL;
 }

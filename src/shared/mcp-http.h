@@ -9,15 +9,16 @@
 typedef struct McpHttp McpHttp;
 
 typedef struct McpHttpOptions {
-        const char *endpoint;       /* "/mcp" */
-        size_t max_body;            /* larger request bodies get 413 */
-        size_t max_body_memory;     /* request bodies held at once, all connections together; past it 503 */
-        char **allowed_hosts;       /* Host and Origin names allowed; NULL: loopback names only */
-        uint64_t session_idle_usec; /* a session unused this long is ended */
-        uint64_t keepalive_usec;    /* comment lines on idle SSE streams, which also notice gone clients */
-        size_t stream_buffer_max;   /* bytes kept per SSE stream for replay */
-        size_t max_sessions;        /* when this many are open, a new one ends the least recently used idle one
-                                     * of the client holding the most */
+        const char *endpoint;                /* "/mcp" */
+        size_t max_body;                     /* larger request bodies get 413 */
+        size_t max_body_memory;              /* request bodies held at once, all connections together; past it 503 */
+        unsigned max_requests_per_principal; /* open requests (SSE streams among them) of one principal; 0: any */
+        char **allowed_hosts;                /* Host and Origin names allowed; NULL: loopback names only */
+        uint64_t session_idle_usec;          /* a session unused this long is ended */
+        uint64_t keepalive_usec;             /* comment lines on idle SSE streams, which also notice gone clients */
+        size_t stream_buffer_max;            /* bytes kept per SSE stream for replay */
+        size_t max_sessions;                 /* when this many are open, a new one ends the least recently used idle one
+                                              * of the client holding the most */
         HttpServerOptions http;
 } McpHttpOptions;
 
@@ -26,6 +27,7 @@ typedef struct McpHttpOptions {
                 .endpoint = "/mcp",                                                                                    \
                 .max_body = 4 * 1024 * 1024,                                                                           \
                 .max_body_memory = 64 * 1024 * 1024,                                                                   \
+                .max_requests_per_principal = 256,                                                                     \
                 .session_idle_usec = 30 * 60 * USEC_PER_SEC,                                                           \
                 .keepalive_usec = 15 * USEC_PER_SEC,                                                                   \
                 .stream_buffer_max = 4 * 1024 * 1024,                                                                  \

@@ -99,6 +99,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_LOG_LEVEL,
                 ARG_MAX_BODY,
                 ARG_MAX_BODY_MEMORY,
+                ARG_MAX_REQUESTS_PER_PRINCIPAL,
                 ARG_MAX_CONNECTIONS,
                 ARG_CONNECTION_TIMEOUT,
                 ARG_MAX_CONNECTIONS_PER_SOURCE,
@@ -116,6 +117,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 { "max-body", required_argument, NULL, ARG_MAX_BODY },
                 { "max-body-memory", required_argument, NULL, ARG_MAX_BODY_MEMORY },
+                { "max-requests-per-principal", required_argument, NULL, ARG_MAX_REQUESTS_PER_PRINCIPAL },
                 { "max-connections", required_argument, NULL, ARG_MAX_CONNECTIONS },
                 { "connection-timeout", required_argument, NULL, ARG_CONNECTION_TIMEOUT },
                 { "max-connections-per-source", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_SOURCE },
@@ -163,6 +165,12 @@ static int parse_argv(int argc, char *argv[]) {
                                 return log_error_errno(EINVAL,
                                         "--max-body-memory= wants 1 to 17179869184 bytes, not \"%s\".", optarg);
                         arg_http.max_body_memory = v;
+                        break;
+                case ARG_MAX_REQUESTS_PER_PRINCIPAL:
+                        if (parse_unsigned(optarg, 65536, &v) < 0)
+                                return log_error_errno(EINVAL,
+                                        "--max-requests-per-principal= wants 1 to 65536, not \"%s\".", optarg);
+                        arg_http.max_requests_per_principal = v;
                         break;
                 case ARG_MAX_CONNECTIONS:
                         if (parse_unsigned(optarg, 65536, &v) < 0)

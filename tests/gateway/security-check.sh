@@ -250,7 +250,7 @@ if kill -0 "$first" 2>/dev/null; then pass "and running"; else fail "and running
 # And JWT bearer tokens (HS256, the secret in the credential jwt-secret), made here with openssl.
 kill -TERM "$gateway"
 wait "$gateway" 2>/dev/null || true
-printf '[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\nJWTIssuer=https://idp.example\n\n[RateLimit]\nWrite=3/min\n' \
+printf '[Gateway]\nMaxRequestsPerPrincipal=4\n\n[Authentication]\nAnonymous=no\nAPIKeyFile=%s/api-keys\nJWTIssuer=https://idp.example\n\n[RateLimit]\nWrite=3/min\n' \
         "$state" >"$config/gateway.conf"
 creds=$runtime/secure-credentials
 mkdir -p "$creds"
@@ -303,6 +303,35 @@ expect "with Retry-After" "Retry-After: " "$out"
 expect "and a JSON-RPC error that says which limit" '"code":-32029' "$out"
 out=$(stateless /mcp "$key_one" tools/call '{"name":"test_simple_text","arguments":{}}')
 expect "another principal's bucket is its own" "simple text response" "$out"
+
+# One principal's open requests are bounded (MaxRequestsPerPrincipal=4 here): with four listen streams of
+# key:ops open, its fifth request gets 429, while another principal is served.
+listen_body='{"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}'
+streams=()
+for i in 1 2 3 4; do
+        curl -s -N --max-time 30 "${curl_tls[@]}" "${hdr[@]}" -H "Authorization: Bearer $key_all" \
+                -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: subscriptions/listen' \
+                "$base/servers/conformance/mcp" -d "$listen_body" >/dev/null 2>&1 &
+        streams+=($!)
+done
+for ((i = 0; i < 100; i++)); do
+        out=$(stateless /mcp "$key_all" tools/list '{}')
+        [[ $out == *"HTTP/1.1 429"* ]] && break
+        sleep 0.1
+done
+expect "a principal past its open requests gets 429" "HTTP/1.1 429" "$out"
+expect "saying why" "Too many requests open: key:ops" "$out"
+out=$(stateless /mcp "$key_one" tools/list '{}')
+expect "while another principal is served" '"test_simple_text"' "$out"
+kill "${streams[@]}" 2>/dev/null || true
+wait "${streams[@]}" 2>/dev/null || true
+# (the gateway notices a gone stream client at the next keepalive it writes, within 15 s)
+for ((i = 0; i < 250; i++)); do
+        out=$(stateless /mcp "$key_all" tools/list '{}')
+        [[ $out != *"HTTP/1.1 429"* ]] && break
+        sleep 0.1
+done
+expect "and once its streams are closed, it is served again" '"test_simple_text"' "$out"
 
 out=$(as_user aios-gateway "$AIOS_GATEWAYD" --config-dir="$config" --listen=0.0.0.0:$(stack_free_port) 2>&1 || true)
 expect "a non-loopback address without TLS is refused before it is bound, saying why" "in plain text" "$out"
