@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "aggregate.h"
+#include "auth-bearer.h"
 #include "auth.h"
 #include "gateway.h"
 #include "json-util.h"
@@ -20,10 +21,6 @@
 #include "log.h"
 #include "mcp-protocol.h"
 #include "mcp-request.h"
-#include "strv.h"
-
-/* Longer Authorization headers are refused before anything looks at them. */
-#define BEARER_MAX 8192
 
 struct GatewayAuth {
         bool anonymous;
@@ -222,72 +219,10 @@ static int refuse(GatewayAuth *a, McpHttpRefusal *refusal, unsigned status, cons
         return refusal->message ? 0 : -ENOMEM;
 }
 
-static char *scopes_join(char **scopes) {
-        size_t n = 1;
-        for (char **s = scopes; s && *s; s++)
-                n += strlen(*s) + 1;
-        char *text = new0(char, n);
-        if (!text)
-                return NULL;
-        for (char **s = scopes; s && *s; s++) {
-                if (s != scopes)
-                        strcat(text, " ");
-                strcat(text, *s);
-        }
-        return text;
-}
-
 static uint64_t realtime_usec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static int authenticate_key(GatewayAuth *a, const char *token, McpIdentity **ret_identity,
-        McpHttpRefusal *ret_refusal) {
-        _cleanup_free_ char *principal = NULL;
-        _cleanup_strv_free_ char **scopes = NULL;
-        const char *why = NULL;
-        int r = apikey_store_verify(a->keys, token, realtime_usec(), &principal, &scopes, &why);
-        if (r < 0) {
-                log_error_errno(r, "Failed to check an API key against %s: %m", apikey_store_path(a->keys));
-                return refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
-                        "The API key store cannot be read; no key is accepted until it is repaired");
-        }
-        if (r == 0)
-                return refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
-                        why ?: "The API key is not valid");
-
-        _cleanup_free_ char *text = scopes_join(scopes);
-        if (!text)
-                return -ENOMEM;
-        r = mcp_identity_new(ret_identity, principal, text);
-        return r < 0 ? r : 1;
-}
-
-static int authenticate_jwt(GatewayAuth *a, const char *token, McpIdentity **ret_identity,
-        McpHttpRefusal *ret_refusal) {
-        const char *why = NULL;
-        int r = jwt_verifier_reload(a->jwt, false, &why);
-        if (r < 0)
-                log_warning_errno(r, "Failed to reload the JWKS file, keeping the keys in use: %s",
-                        why ?: strerror(-r));
-
-        _cleanup_(jwt_claims_done) JwtClaims claims = {};
-        r = jwt_verify(a->jwt, token, realtime_usec(), &claims, &why);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
-                        why ?: "The token is not valid");
-                return r < 0 ? r : 0;
-        }
-
-        _cleanup_free_ char *principal = NULL, *scopes = scopes_join(claims.scopes);
-        if (!scopes || asprintf(&principal, "jwt:%s", claims.subject) < 0)
-                return -ENOMEM;
-        r = mcp_identity_new(ret_identity, principal, scopes);
-        return r < 0 ? r : 1;
 }
 
 /* A client of the local socket is who the kernel says it is: the principal unix-user:NAME, with the scopes
@@ -341,25 +276,16 @@ int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdent
                 return r < 0 ? r : 1;
         }
 
-        int r;
-        if (strncasecmp(header, "Bearer ", 7) != 0)
-                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_request", NULL,
-                        "Only bearer tokens are accepted (Authorization: Bearer ...)");
-        else {
-                const char *token = header + 7;
-                token += strspn(token, " ");
-                if (strlen(token) > BEARER_MAX || strcspn(token, " \t\r\n\"\\") != strlen(token) || !*token)
-                        r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
-                                "The bearer token is malformed or too long");
-                else if (apikey_text_is_key(token))
-                        return authenticate_key(a, token, ret_identity, ret_refusal);
-                else if (a->jwt)
-                        return authenticate_jwt(a, token, ret_identity, ret_refusal);
-                else
-                        r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, "invalid_token", NULL,
-                                "The bearer token is not an API key of this gateway, which takes no other tokens");
+        _cleanup_(bearer_result_done) BearerResult bearer = {};
+        int r = auth_bearer_check(a->keys, a->jwt, header, realtime_usec(), &bearer);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, bearer.error, NULL, bearer.description);
+                return r < 0 ? r : 0;
         }
-        return r < 0 ? r : 0;
+        r = mcp_identity_new(ret_identity, bearer.principal, bearer.scopes);
+        return r < 0 ? r : 1;
 }
 
 /* What a request asks for, as a scope names it: kind ("tools", "resources", "prompts") and the object's name

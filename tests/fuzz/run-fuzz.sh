@@ -11,6 +11,10 @@ case $target in
 jwt) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c" "$shared/buffer.c") ;;
 apikey) sources=("$shared/base64url.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$shared/log.c")
         includes=(-I"$src/src/gateway") ;;
+bearer) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c"
+                "$shared/buffer.c" "$shared/log.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c"
+                "$src/src/gateway/auth-bearer.c")
+        includes=(-I"$src/src/gateway") ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
