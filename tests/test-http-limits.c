@@ -51,14 +51,6 @@ static unsigned long long server_cpu_ticks(void) {
         return utime + stime;
 }
 
-static void start(const char *const *args) {
-        test_server_start(&server, NULL, args);
-        HttpReply r = {};
-        for (int i = 0; i < 100 && http_call(&server, "GET", NULL, NULL, &r) == 0; i++)
-                usleep(20000);
-        http_reply_clear(&r);
-}
-
 static void teardown(void) {
         test_server_stop(&server);
 }
@@ -127,7 +119,7 @@ static int request_from(const char *source, const char *extra, const char *body,
 
 static void setup_chunked(void) {
         static const char *const args[] = { "--connection-timeout=6", NULL };
-        start(args);
+        test_server_start_ready(&server, args);
 }
 
 /* Sends a chunked request whose first chunk line is line, then checks that the server refuses it (or
@@ -220,7 +212,7 @@ END_TEST
 static void setup_connections(void) {
         static const char *const args[] = { "--connection-timeout=30", "--request-head-timeout=2",
                 "--max-connections=16", "--max-connections-per-source=8", NULL };
-        start(args);
+        test_server_start_ready(&server, args);
 }
 
 START_TEST(test_slow_request_head_is_cut_off) {
@@ -297,33 +289,14 @@ static void teardown_reserve(void) {
         (void) rmdir(config_dir);
 }
 
-/* The client connections the server holds: those to its port that a process accepted (one still in the
- * listen backlog has no inode yet) and has not closed. */
-static unsigned server_connections(void) {
-        FILE *f = fopen("/proc/net/tcp", "re");
-        ck_assert_ptr_nonnull(f);
-        char line[512];
-        unsigned n = 0;
-        while (fgets(line, sizeof(line), f)) {
-                unsigned local_port, state;
-                unsigned long inode;
-                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state,
-                            &inode) != 3)
-                        continue;
-                n += local_port == (unsigned) server.port && state != 0x0A /* LISTEN */ && inode != 0;
-        }
-        fclose(f);
-        return n;
-}
-
 START_TEST(test_health_checks_get_through_when_connections_are_spent) {
         /* MaxConnections=4, all of them held by idle clients... */
         int held[4];
         for (size_t i = 0; i < ELEMENTSOF(held); i++)
                 held[i] = connect_from("127.0.0.1");
-        for (uint64_t deadline = now_msec() + 2000; server_connections() < 4 && now_msec() < deadline;)
+        for (uint64_t deadline = now_msec() + 2000; test_server_connections(&server) < 4 && now_msec() < deadline;)
                 usleep(10000);
-        ck_assert_uint_eq(server_connections(), 4);
+        ck_assert_uint_eq(test_server_connections(&server), 4);
 
         /* ...and still /healthz and /readyz answer, on a connection of the reserve that is closed after... */
         char buf[4096];
@@ -356,7 +329,7 @@ END_TEST
 
 static void setup_sessions(void) {
         static const char *const args[] = { "--max-sessions=4", NULL };
-        start(args);
+        test_server_start_ready(&server, args);
 }
 
 /* Opens a session from source and returns its id in id. */

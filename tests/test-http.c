@@ -44,29 +44,10 @@ static uint64_t now_msec(void) {
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-/* The client connections the server holds: those to its port that a process accepted (a connection still in
- * the listen backlog has no inode yet) and has not closed. */
-static unsigned server_connections(void) {
-        FILE *f = fopen("/proc/net/tcp", "re");
-        ck_assert_ptr_nonnull(f);
-        char line[512];
-        unsigned n = 0;
-        while (fgets(line, sizeof(line), f)) {
-                unsigned local_port, state;
-                unsigned long inode;
-                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state,
-                            &inode) != 3)
-                        continue;
-                n += local_port == (unsigned) server.port && state != 0x0A /* LISTEN */ && inode != 0;
-        }
-        fclose(f);
-        return n;
-}
-
 /* Waits until the server holds at most n connections: it noticed that the clients of the others went away. */
 static bool wait_server_connections_at_most(unsigned n, int timeout_ms) {
         for (uint64_t deadline = now_msec() + timeout_ms; now_msec() < deadline; usleep(10000))
-                if (server_connections() <= n)
+                if (test_server_connections(&server) <= n)
                         return true;
         return false;
 }
@@ -389,11 +370,11 @@ START_TEST(test_connection_limit_holds_and_recovers) {
         int held[16], extra[4];
         for (size_t i = 0; i < ELEMENTSOF(held); i++)
                 held[i] = test_connect(&server);
-        for (uint64_t deadline = now_msec() + 2000; server_connections() < 16 && now_msec() < deadline;)
+        for (uint64_t deadline = now_msec() + 2000; test_server_connections(&server) < 16 && now_msec() < deadline;)
                 usleep(10000);
         /* At least: on a loaded machine a connection of the test before may still be closing. What matters
          * is below: the extra ones get nothing. */
-        ck_assert_uint_ge(server_connections(), 16);
+        ck_assert_uint_ge(test_server_connections(&server), 16);
 
         /* ...so that more connections get nothing: neither accepted nor answered while those are held. */
         char raw[256];
@@ -407,7 +388,7 @@ START_TEST(test_connection_limit_holds_and_recovers) {
         }
         for (size_t i = 0; i < ELEMENTSOF(extra); i++)
                 ck_assert_int_le(read_status(extra[i], i == 0 ? 500 : 10), 0);
-        ck_assert_uint_eq(server_connections(), 16);
+        ck_assert_uint_eq(test_server_connections(&server), 16);
 
         /* Once the held ones go, the waiting ones are served, and so is everyone after them. */
         for (size_t i = 0; i < ELEMENTSOF(held); i++)
@@ -598,7 +579,7 @@ START_TEST(test_closed_listen_stream_is_forgotten) {
         ck_assert_ptr_nonnull(strstr(buf, "text/event-stream"));
         ck_assert_ptr_nonnull(strstr(buf, "notifications/subscriptions/acknowledged"));
         ck_assert_ptr_nonnull(strstr(buf, "\"io.modelcontextprotocol/subscriptionId\":7"));
-        unsigned with_listener = server_connections();
+        unsigned with_listener = test_server_connections(&server);
         close(fd);
         /* The server noticed at the stream's next keep-alive (--session-timeout=3: every 0.75 s). */
         ck_assert(wait_server_connections_at_most(with_listener - 1, 5000));

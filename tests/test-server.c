@@ -237,3 +237,28 @@ const char *mcp_test_initialize(TestServer *s, const char *version) {
         http_reply_clear(&r);
         return id;
 }
+
+void test_server_start_ready(TestServer *s, const char *const *args) {
+        test_server_start(s, NULL, args);
+        HttpReply r = {};
+        for (int i = 0; i < 100 && http_call(s, "GET", NULL, NULL, &r) == 0; i++)
+                usleep(20000);
+        http_reply_clear(&r);
+}
+
+unsigned test_server_connections(const TestServer *s) {
+        FILE *f = fopen("/proc/net/tcp", "re");
+        ck_assert_ptr_nonnull(f);
+        char line[512];
+        unsigned n = 0;
+        while (fgets(line, sizeof(line), f)) {
+                unsigned local_port, state;
+                unsigned long inode;
+                if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state,
+                            &inode) != 3)
+                        continue;
+                n += local_port == (unsigned) s->port && state != 0x0A /* LISTEN */ && inode != 0;
+        }
+        fclose(f);
+        return n;
+}

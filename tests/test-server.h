@@ -17,6 +17,11 @@ void test_server_start(TestServer *s, const char *binary, const char *const *arg
 /* SIGTERM, and checks that it exits cleanly within 5 s. */
 void test_server_stop(TestServer *s);
 bool test_server_alive(TestServer *s);
+/* Starts the server and waits (with a deadline) until it answers HTTP. */
+void test_server_start_ready(TestServer *s, const char *const *args);
+/* The client connections the server holds: those to its port that a process accepted (one still in the
+ * listen backlog has no inode yet) and has not closed. */
+unsigned test_server_connections(const TestServer *s);
 
 typedef struct HttpReply {
         int status;

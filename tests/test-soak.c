@@ -15,11 +15,7 @@ static TestServer server;
 
 static void setup(void) {
         static const char *const args[] = { "--max-body=2097152", NULL };
-        test_server_start(&server, NULL, args);
-        HttpReply r = {};
-        for (int i = 0; i < 100 && http_call(&server, "GET", NULL, NULL, &r) == 0; i++)
-                usleep(20000);
-        http_reply_clear(&r);
+        test_server_start_ready(&server, args);
 }
 
 static void teardown(void) {
