@@ -239,17 +239,12 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
         McpBus *b = userdata;
         uint64_t now = now_usec();
         BusSession *bs;
-        for (bool again = true; again;) {
-                again = false;
-                size_t i = 0;
-                while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
-                        if (!mcp_session_is_busy(bs->session) &&
-                                mcp_session_get_last_used(bs->session) + SESSION_IDLE_USEC < now) {
-                                bus_session_free(bs);
-                                again = true;
-                                break;
-                        }
-        }
+        size_t i = 0;
+        /* Freeing a session removes only its own entry, which the table allows while iterating. */
+        while (hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                if (!mcp_session_is_busy(bs->session) &&
+                        mcp_session_get_last_used(bs->session) + SESSION_IDLE_USEC < now)
+                        bus_session_free(bs);
         return sd_event_source_set_time_relative(s, SESSION_IDLE_USEC / 10);
 }
 
