@@ -140,11 +140,12 @@ static bool uid_is_front_end(McpBus *b, uid_t uid) {
 static int bus_peer_identify(BusPeer *p, sd_bus_message *m) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
-        int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+        /* The uid the broker recorded when the peer connected (its SO_PEERCRED, which sd-bus gives as the
+         * effective uid), not one read from /proc afterwards, which a process that exits could hand on with
+         * its pid. */
+        int r = sd_bus_get_name_creds(p->owner->bus, p->name, SD_BUS_CREDS_EUID, &creds);
         if (r >= 0)
                 r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                r = sd_bus_creds_get_uid(creds, &uid);
         if (r < 0)
                 return log_warning_errno(r, "Failed to learn who %s is: %m", p->name);
 
