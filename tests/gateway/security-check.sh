@@ -44,17 +44,21 @@ key_one=$("${aiosctl[@]}" key create reader --scope tools:conformance:test_simpl
 key_gone=$("${aiosctl[@]}" key create leaving --scope tools:conformance 2>/dev/null)
 expect "aiosctl key create prints the key once" "aios_" "$key_all"
 
-start_gateway() { # CONFIG_DIR: sets $base and $gateway
-        local port i
-        port=$(stack_free_port)
-        as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" "${gateway_args[@]}" \
-                >>"$runtime/secure-gateway.log" 2>&1 &
-        gateway=$!
-        base=${scheme:-http}://127.0.0.1:$port
-        for ((i = 0; i < 200; i++)); do
-                curl -s "${curl_tls[@]}" "$base/readyz" | grep -q '"ready"' && return 0
-                kill -0 "$gateway" 2>/dev/null || break
-                sleep 0.05
+start_gateway() { # CONFIG_DIR: sets $base and $gateway; another port when the one picked is taken meanwhile
+        local port i attempt
+        for ((attempt = 0; attempt < 10; attempt++)); do
+                port=$(stack_free_port)
+                stack_ports_given+="$port "
+                as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" "${gateway_args[@]}" \
+                        >>"$runtime/secure-gateway.log" 2>&1 &
+                gateway=$!
+                base=${scheme:-http}://127.0.0.1:$port
+                for ((i = 0; i < 200; i++)); do
+                        curl -s "${curl_tls[@]}" "$base/readyz" | grep -q '"ready"' && return 0
+                        kill -0 "$gateway" 2>/dev/null || continue 2 # it exited (a port taken meanwhile): again
+                        sleep 0.05
+                done
+                break # it runs, but is not ready
         done
         echo "security-check: the gateway did not start" >&2
         cat "$runtime/secure-gateway.log" >&2

@@ -27,7 +27,8 @@ stack_ports_given=" "
 stack_free_port() {
         local p
         while :; do
-                p=$((20000 + RANDOM % 20000))
+                # Below the kernel's ephemeral ports (32768 and up), which clients' sockets take.
+                p=$((20000 + RANDOM % 12000))
                 [[ $stack_ports_given == *" $p "* ]] && continue
                 (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
                 stack_ports_given+="$p "
