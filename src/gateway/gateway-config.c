@@ -14,6 +14,7 @@
 #include "log.h"
 #include "redact.h"
 
+#define EXPECTED_BOOLEAN "a boolean: yes, no, true, false, on, off, 1 or 0"
 #define EXPECTED_TIME_SPAN                                                                                             \
         "a positive time span: seconds, or a number followed by us, ms, s, min or h, such as 300 or 1.5min"
 
@@ -320,8 +321,7 @@ static const ConfigItem gateway_items[] = {
 };
 
 static const ConfigItem authentication_items[] = {
-        { "Anonymous", config_parse_bool, offsetof(AuthConfig, anonymous),
-                "a boolean: yes, no, true, false, on, off, 1 or 0" },
+        { "Anonymous", config_parse_bool, offsetof(AuthConfig, anonymous), EXPECTED_BOOLEAN },
         { "AnonymousScopes", config_parse_string, offsetof(AuthConfig, anonymous_scopes),
                 "scopes separated by spaces, such as tools:sysops:system_info" },
         { "LocalScopes", config_parse_string, offsetof(AuthConfig, local_scopes),
@@ -418,8 +418,7 @@ static const ConfigItem rate_limit_items[] = {
 };
 
 static const ConfigItem filter_items[] = {
-        { "RedactSecrets", config_parse_bool, offsetof(FilterConfig, redact_secrets),
-                "a boolean: yes, no, true, false, on, off, 1 or 0" },
+        { "RedactSecrets", config_parse_bool, offsetof(FilterConfig, redact_secrets), EXPECTED_BOOLEAN },
         { "RedactPattern", config_parse_pattern, offsetof(FilterConfig, redact_patterns),
                 "a PCRE2 regular expression that compiles" },
         { "MaxResultSize", config_parse_size, offsetof(FilterConfig, max_result_size),
@@ -439,10 +438,8 @@ static const ConfigItem backend_items[] = {
         { "Prefix", config_parse_prefix, offsetof(BackendConfig, prefix),
                 "at most 32 letters, digits, '_', '.' or '-'" },
         { "TimeoutSec", config_parse_sec, offsetof(BackendConfig, timeout_usec), EXPECTED_TIME_SPAN },
-        { "Aggregate", config_parse_bool, offsetof(BackendConfig, aggregate),
-                "a boolean: yes, no, true, false, on, off, 1 or 0" },
-        { "Enabled", config_parse_bool, offsetof(BackendConfig, enabled),
-                "a boolean: yes, no, true, false, on, off, 1 or 0" },
+        { "Aggregate", config_parse_bool, offsetof(BackendConfig, aggregate), EXPECTED_BOOLEAN },
+        { "Enabled", config_parse_bool, offsetof(BackendConfig, enabled), EXPECTED_BOOLEAN },
 };
 
 #define CONFIG_ITEMS_MAX 12
