@@ -395,6 +395,57 @@ START_TEST(test_sessions_with_open_streams_are_not_ended) {
 }
 END_TEST
 
+static void setup_sessions_per_client(void) {
+        static const char *const args[] = { "--max-sessions=16", "--max-sessions-per-client=3", NULL };
+        test_server_start_ready(&server, args);
+}
+
+START_TEST(test_one_client_holds_at_most_its_share_of_sessions) {
+        char a[4][64], b[64];
+        initialize_from("127.0.0.2", b, sizeof(b));
+        for (size_t i = 0; i < 3; i++)
+                initialize_from("127.0.0.1", a[i], sizeof(a[i]));
+        /* a[0] is the oldest, but a[1] was used least recently. */
+        ck_assert_int_eq(ping_from("127.0.0.1", a[0]), 200);
+
+        /* A fourth session of 127.0.0.1 ends its own least recently used idle one, nobody else's. */
+        initialize_from("127.0.0.1", a[3], sizeof(a[3]));
+        ck_assert_int_eq(ping_from("127.0.0.1", a[1]), 404);
+        ck_assert_int_eq(ping_from("127.0.0.1", a[0]), 200);
+        ck_assert_int_eq(ping_from("127.0.0.1", a[2]), 200);
+        ck_assert_int_eq(ping_from("127.0.0.1", a[3]), 200);
+        ck_assert_int_eq(ping_from("127.0.0.2", b), 200);
+}
+END_TEST
+
+START_TEST(test_a_client_whose_sessions_are_all_in_use_is_refused) {
+        char a[3][64];
+        int streams[3];
+        for (size_t i = 0; i < ELEMENTSOF(a); i++) {
+                initialize_from("127.0.0.1", a[i], sizeof(a[i]));
+                char raw[512], buf[1024];
+                snprintf(raw, sizeof(raw),
+                        "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        "Mcp-Session-Id: %s\r\n\r\n",
+                        a[i]);
+                streams[i] = connect_from("127.0.0.1");
+                send_all(streams[i], raw, strlen(raw));
+                ck_assert_int_eq(read_status(streams[i], 5000, buf, sizeof(buf)), 200);
+        }
+
+        /* All three are listened to: the fourth is refused with 429 and a sentence saying why... */
+        char buf[4096];
+        ck_assert_int_eq(request_from("127.0.0.1", "", INITIALIZE, buf, sizeof(buf)), 429);
+        ck_assert_ptr_nonnull(strstr(buf, "has 3 sessions open"));
+        /* ...while another client still gets one, and the three are untouched. */
+        ck_assert_int_eq(request_from("127.0.0.2", "", INITIALIZE, buf, sizeof(buf)), 200);
+        for (size_t i = 0; i < ELEMENTSOF(a); i++) {
+                ck_assert_int_eq(ping_from("127.0.0.1", a[i]), 200);
+                close(streams[i]);
+        }
+}
+END_TEST
+
 static Suite *limits_suite(void) {
         Suite *s = suite_create("http-limits");
 
@@ -425,6 +476,13 @@ static Suite *limits_suite(void) {
         tcase_add_checked_fixture(tc, setup_sessions, teardown);
         tcase_add_test(tc, test_full_table_ends_the_biggest_holders_oldest_idle_session);
         tcase_add_test(tc, test_sessions_with_open_streams_are_not_ended);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("sessions-per-client");
+        tcase_set_timeout(tc, 30);
+        tcase_add_checked_fixture(tc, setup_sessions_per_client, teardown);
+        tcase_add_test(tc, test_one_client_holds_at_most_its_share_of_sessions);
+        tcase_add_test(tc, test_a_client_whose_sessions_are_all_in_use_is_refused);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -318,6 +318,8 @@ static const ConfigItem gateway_items[] = {
         { "RequestHeadTimeoutSec", config_parse_sec, offsetof(GatewayConfig, request_head_timeout_usec),
                 EXPECTED_TIME_SPAN },
         { "MaxSessions", config_parse_unsigned, offsetof(GatewayConfig, max_sessions), "a positive integer" },
+        { "MaxSessionsPerPrincipal", config_parse_unsigned, offsetof(GatewayConfig, max_sessions_per_principal),
+                "a positive integer" },
 };
 
 static const ConfigItem authentication_items[] = {

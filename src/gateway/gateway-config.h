@@ -83,6 +83,7 @@ typedef struct GatewayConfig {
         uint64_t connection_timeout_usec;
         uint64_t request_head_timeout_usec;
         unsigned max_sessions;
+        unsigned max_sessions_per_principal; /* sessions of one principal on each endpoint */
         AuthConfig auth;
         RateLimitConfig rate_limit; /* [RateLimit] */
         FilterConfig filter;

@@ -293,6 +293,8 @@ static void gateway_http_limits(const GatewayConfig *c, McpHttpOptions *o) {
                 o->http.head_timeout_sec = MAX((c->request_head_timeout_usec + USEC_PER_SEC - 1) / USEC_PER_SEC, 1U);
         if (c->max_sessions > 0)
                 o->max_sessions = c->max_sessions;
+        if (c->max_sessions_per_principal > 0)
+                o->max_sessions_per_owner = c->max_sessions_per_principal;
 }
 
 static int run(int argc, char *argv[]) {

@@ -273,18 +273,48 @@ static bool session_unwatched(McpSession *session, void *userdata) {
         return hs && http_session_idle(hs, UINT64_MAX, 0);
 }
 
-static void session_set_source(HttpSession *hs, struct MHD_Connection *c) {
+/* The address a connection comes from, as text, into buf (INET6_ADDRSTRLEN bytes); empty for a local socket. */
+static void connection_source(struct MHD_Connection *c, char *buf) {
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         const struct sockaddr *sa = info ? info->client_addr : NULL;
         if (sa && sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, hs->source, sizeof(hs->source));
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, buf, INET6_ADDRSTRLEN);
         else if (sa && sa->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, hs->source, sizeof(hs->source));
+                inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, buf, INET6_ADDRSTRLEN);
 }
 
-/* A new session: when the table is full (or holds --max-sessions), the oldest idle session of whoever holds
- * the most makes room, instead of every newcomer being refused until sessions expire. */
-static int session_new(McpHttp *h, McpServer *server, McpSession **ret) {
+/* The oldest idle session of owner (a principal, or a source address), and how many owner holds. */
+static HttpSession *owner_oldest_idle(McpHttp *h, const char *owner, size_t *ret_n) {
+        HttpSession *oldest = NULL;
+        size_t n = 0;
+        for (HttpSession *hs = h->sessions; hs; hs = hs->next) {
+                if (!streq(hs->principal ?: hs->source, owner))
+                        continue;
+                n++;
+                if (http_session_idle(hs, UINT64_MAX, 0) &&
+                        (!oldest ||
+                                mcp_session_get_last_used(hs->session) < mcp_session_get_last_used(oldest->session)))
+                        oldest = hs;
+        }
+        *ret_n = n;
+        return oldest;
+}
+
+/* A new session for owner. One owner holds at most max_sessions_per_owner: past it, its own least recently
+ * used idle session makes room, and only when none of its sessions is idle is it refused (-EUSERS). When the
+ * whole table is full (or holds --max-sessions), the oldest idle session of whoever holds the most makes room,
+ * instead of every newcomer being refused until sessions expire. */
+static int session_new(McpHttp *h, McpServer *server, const char *owner, McpSession **ret) {
+        size_t n;
+        HttpSession *oldest = owner_oldest_idle(h, owner, &n);
+        if (h->options.max_sessions_per_owner > 0 && n >= h->options.max_sessions_per_owner) {
+                if (!oldest)
+                        return -EUSERS;
+                log_info("%s holds %zu sessions: ending its least recently used idle one, %s.", owner, n,
+                        mcp_session_get_id(oldest->session));
+                mcp_session_close(oldest->session);
+        }
+
         for (unsigned attempt = 0;; attempt++) {
                 int r = mcp_server_n_sessions(server) >= h->options.max_sessions ? -EBUSY
                                                                                  : mcp_session_new(server, ret);
@@ -639,10 +669,17 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return result;
 
         if (mcp_message_is_initialize(message) && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID)) {
-                int r = session_new(h, req->server, &req->session);
+                char source[INET6_ADDRSTRLEN] = "";
+                connection_source(c, source);
+                const char *owner = req->identity ? req->identity->principal : source;
+                int r = session_new(h, req->server, owner, &req->session);
                 if (r == -EBUSY)
                         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
                                 "Too many sessions; try again later");
+                if (r == -EUSERS)
+                        return respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, JSONRPC_INTERNAL_ERROR,
+                                "%s has %zu sessions open, all of them in use; end one (DELETE) before opening another",
+                                owner, h->options.max_sessions_per_owner);
                 if (r < 0) {
                         log_warning_errno(r, "Failed to open a session: %m");
                         return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR,
@@ -656,7 +693,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         if (!hs)
                 return MHD_NO;
         if (req->new_session)
-                session_set_source(hs, c);
+                connection_source(c, hs->source);
         if (req->new_session && req->identity && !hs->principal && !(hs->principal = strdup(req->identity->principal)))
                 return MHD_NO;
 

@@ -19,6 +19,8 @@ typedef struct McpHttpOptions {
         size_t stream_buffer_max;            /* bytes kept per SSE stream for replay */
         size_t max_sessions;                 /* when this many are open, a new one ends the least recently used idle one
                                               * of the client holding the most */
+        size_t max_sessions_per_owner;       /* sessions of one principal (or, without one, one source address); a
+                                              * new one past it ends that owner's least recently used idle one */
         HttpServerOptions http;
 } McpHttpOptions;
 
@@ -32,6 +34,7 @@ typedef struct McpHttpOptions {
                 .keepalive_usec = 15 * USEC_PER_SEC,                                                                   \
                 .stream_buffer_max = 4 * 1024 * 1024,                                                                  \
                 .max_sessions = 4096,                                                                                  \
+                .max_sessions_per_owner = 256,                                                                         \
                 .http = HTTP_SERVER_OPTIONS_DEFAULT,                                                                   \
         })
 

@@ -18,19 +18,19 @@
 #include "macro.h"
 
 typedef struct SandboxLimits {
-        uint64_t memory_bytes;   /* RLIMIT_AS of each process, and memory.max of the cgroup; 0: none */
-        uint64_t tasks;          /* pids.max of the cgroup, and RLIMIT_NPROC; 0: none */
-        uint64_t open_files;     /* RLIMIT_NOFILE; 0: 256 */
-        uint64_t file_size;      /* RLIMIT_FSIZE; 0: none beyond the tmpfs sizes */
-        uint64_t cpu_seconds;    /* RLIMIT_CPU of each process; 0: none */
-        uint64_t cpu_quota_pct;  /* cpu.max of the cgroup, in percent of one CPU; 0: none */
-        uint64_t tmp_bytes;      /* size of the private /tmp (and /dev/shm, which is the same tmpfs); 0: 64 MiB */
+        uint64_t memory_bytes;    /* RLIMIT_AS of each process, and memory.max of the cgroup; 0: none */
+        uint64_t tasks;           /* pids.max of the cgroup, and RLIMIT_NPROC; 0: none */
+        uint64_t open_files;      /* RLIMIT_NOFILE; 0: 256 */
+        uint64_t file_size;       /* RLIMIT_FSIZE; 0: none beyond the tmpfs sizes */
+        uint64_t cpu_seconds;     /* RLIMIT_CPU of each process; 0: none */
+        uint64_t cpu_quota_pct;   /* cpu.max of the cgroup, in percent of one CPU; 0: none */
+        uint64_t tmp_bytes;       /* size of the private /tmp (and /dev/shm, which is the same tmpfs); 0: 64 MiB */
         uint64_t workspace_bytes; /* size of the workspace tmpfs; 0: 64 MiB */
 } SandboxLimits;
 
 typedef struct SandboxConfig {
-        char *const *argv;        /* the payload; argv[0] is an absolute path inside the sandbox */
-        char *const *envp;        /* its whole environment (nothing of the daemon's is passed on) */
+        char *const *argv; /* the payload; argv[0] is an absolute path inside the sandbox */
+        char *const *envp; /* its whole environment (nothing of the daemon's is passed on) */
         /* Host paths bound read-only at the same place inside, besides the base set every sandbox has (/usr
          * and the /bin, /sbin, /lib* links or directories, /etc/ld.so.cache, /etc/localtime, /etc/alternatives
          * and the few /etc files a program's libraries read: nsswitch.conf, passwd and group of the sandbox's
@@ -68,8 +68,7 @@ int sandbox_get_pidfd(Sandbox *s);
 
 /* Calls exited once the sandbox's init exits, with the payload's wait status (as waitpid() gives it: exit code
  * or signal). The source is owned by the sandbox. */
-int sandbox_watch(Sandbox *s, sd_event *event, void (*exited)(Sandbox *s, int status, void *userdata),
-        void *userdata);
+int sandbox_watch(Sandbox *s, sd_event *event, void (*exited)(Sandbox *s, int status, void *userdata), void *userdata);
 
 /* Sends sig to the payload (the process init started), e.g. SIGINT to interrupt it. */
 int sandbox_signal_payload(Sandbox *s, int sig);

@@ -48,6 +48,9 @@ static void help(void) {
                "                         Close connections whose request head takes longer (default: %u)\n"
                "     --max-sessions=N    Sessions at once; when full, the least recently used idle\n"
                "                         session of the client holding the most ends (default: %zu)\n"
+               "     --max-sessions-per-client=N\n"
+               "                         Sessions of one principal or address; past it, its least\n"
+               "                         recently used idle one ends (default: %zu)\n"
                "     --session-timeout=SEC\n"
                "                         End sessions unused this long (default: %llu)\n"
                "     --request-state-key=FILE\n"
@@ -60,8 +63,8 @@ static void help(void) {
                 program_invocation_short_name, main_of->summary, main_of->definition->bus_name, arg_http.max_body,
                 arg_http.max_body_memory, arg_http.http.connection_limit, arg_http.http.per_ip_connection_limit,
                 arg_http.http.idle_timeout_sec, arg_http.http.head_timeout_sec, arg_http.max_sessions,
-                (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC), program_invocation_short_name,
-                seccomp_policy_default_dir());
+                arg_http.max_sessions_per_owner, (unsigned long long) (arg_http.session_idle_usec / USEC_PER_SEC),
+                program_invocation_short_name, seccomp_policy_default_dir());
 }
 
 static int add_allowed_host(const char *name) {
@@ -105,6 +108,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MAX_CONNECTIONS_PER_SOURCE,
                 ARG_REQUEST_HEAD_TIMEOUT,
                 ARG_MAX_SESSIONS,
+                ARG_MAX_SESSIONS_PER_CLIENT,
                 ARG_SESSION_TIMEOUT,
                 ARG_REQUEST_STATE_KEY,
                 ARG_NO_BUS,
@@ -123,6 +127,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-connections-per-source", required_argument, NULL, ARG_MAX_CONNECTIONS_PER_SOURCE },
                 { "request-head-timeout", required_argument, NULL, ARG_REQUEST_HEAD_TIMEOUT },
                 { "max-sessions", required_argument, NULL, ARG_MAX_SESSIONS },
+                { "max-sessions-per-client", required_argument, NULL, ARG_MAX_SESSIONS_PER_CLIENT },
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS }, { "bus-name", required_argument, NULL, ARG_BUS_NAME },
@@ -200,6 +205,12 @@ static int parse_argv(int argc, char *argv[]) {
                         if (parse_unsigned(optarg, 4096, &v) < 0)
                                 return log_error_errno(EINVAL, "--max-sessions= wants 1 to 4096, not \"%s\".", optarg);
                         arg_http.max_sessions = v;
+                        break;
+                case ARG_MAX_SESSIONS_PER_CLIENT:
+                        if (parse_unsigned(optarg, 4096, &v) < 0)
+                                return log_error_errno(EINVAL,
+                                        "--max-sessions-per-client= wants 1 to 4096, not \"%s\".", optarg);
+                        arg_http.max_sessions_per_owner = v;
                         break;
                 case ARG_SESSION_TIMEOUT:
                         if (parse_unsigned(optarg, 7 * 86400, &v) < 0)
