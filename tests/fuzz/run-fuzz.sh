@@ -7,6 +7,7 @@ set -euo pipefail
 src=$1 build=$2 target=$3 seconds=${4:-20}
 shared=$src/src/shared
 includes=()
+libraries=()
 case $target in
 jwt) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c" "$shared/buffer.c") ;;
 apikey) sources=("$shared/base64url.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$shared/log.c")
@@ -15,6 +16,12 @@ bearer) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$s
                 "$shared/buffer.c" "$shared/log.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c"
                 "$src/src/gateway/auth-bearer.c")
         includes=(-I"$src/src/gateway") ;;
+http) # the whole transport: every source of the shared library but the sandbox's, which runs nothing here
+        mapfile -t sources < <(find "$shared" -name '*.c' ! -name 'sandbox*.c' | sort)
+        sources+=("$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$src/src/gateway/auth-bearer.c")
+        includes=(-I"$src/src/gateway" -DSECCOMP_DIR='"/nonexistent"' -DAIOS_BUILD_ROOT='"/nonexistent"'
+                -DAIOS_SOURCE_ROOT='"/nonexistent"')
+        libraries=(libsystemd libmicrohttpd libseccomp libpcre2-8 libcurl) ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
@@ -33,7 +40,12 @@ fi
 
 # shellcheck disable=SC2046
 clang "${flags[@]}" -I"$shared" "${includes[@]}" "$src/tests/fuzz/fuzz-$target.c" "${sources[@]}" \
-        $(pkg-config --cflags --libs json-c openssl) -lm -o "$out/fuzz-$target"
+        $(pkg-config --cflags --libs json-c openssl "${libraries[@]}") -lm -o "$out/fuzz-$target"
+
+# A target may come with seeds: well-formed inputs the fuzzer starts from.
+if [[ -d $src/tests/fuzz/$target-seeds ]]; then
+        cp -n "$src/tests/fuzz/$target-seeds"/* "$out/corpus/"
+fi
 
 # The corpus stays in the build directory, so later runs go on from where this one stopped.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
