@@ -31,7 +31,7 @@ if [[ $(id -u) -ne 0 ]]; then
         exit 2
 fi
 if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
-        exec "$top/tools/dev-services.sh" -- "$0" "$@"
+        AIOS_BUILD_DIR=$build exec "$top/tools/dev-services.sh" -- "$0" "$@"
 fi
 
 # shellcheck source=bench/bench-lib.sh

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings up the system services aios needs -- a system-type D-Bus bus and polkitd with the project's
-# D-Bus policy (dbus/*.conf), polkit actions (polkit/*.policy) and rules (polkit/*.rules) -- on a
-# machine where systemd is not PID 1 (development, CI, containers), without touching the host's /etc,
-# /usr or /run.
+# D-Bus policy (the gateway's dbus/*.conf; the servers', generated, in the build directory's dbus/),
+# polkit actions (polkit/*.policy) and rules (polkit/*.rules) -- on a machine where systemd is not PID 1
+# (development, CI, containers), without touching the host's /etc, /usr or /run.
 #
 # usage: tools/dev-services.sh [-- CMD [ARGS...]]
 #
@@ -11,9 +11,9 @@
 #   - creates a runtime directory, mktemp -d /tmp/aios-dev.XXXXXX, or $AIOS_DEV_RUNTIME (which must not
 #     exist or be empty),
 #   - bind-mounts, inside the namespace only, copies of /etc/passwd, /etc/group and their shadows with
-#     the project's users (sysusers.d/*.conf) added,
+#     the project's users (the build directory's sysusers.d/*.conf) added,
 #   - starts dbus-daemon as a system bus listening on unix:path=$RUNTIME/system_bus_socket, with the
-#     system bus's default policy plus the project's dbus/*.conf and the host's polkit bus policy,
+#     system bus's default policy plus the project's bus policies and the host's polkit bus policy,
 #   - bind-mounts, inside the namespace only, a copy of the host's /usr/share/polkit-1/actions and
 #     /usr/share/polkit-1/rules.d with the project's files added over those directories (the host's
 #     /etc/polkit-1/rules.d, the administrator's rules, still applies),
@@ -31,6 +31,9 @@
 # it, everything it says goes to syslog alone, and there is usually no syslog where this runs.
 #
 # Environment:
+#   AIOS_BUILD_DIR          the meson build directory (default: build/ in the source tree), where the
+#                           servers' bus policies and the users are generated from their declarations
+#                           (aios_servers in meson.build); meson test sets it
 #   AIOS_DEV_RUNTIME        runtime directory to use instead of a new /tmp/aios-dev.XXXXXX
 #   AIOS_DEV_VERBOSE=1      report the phases and their timings on stderr (always on without CMD)
 #   AIOS_DEV_POLKIT_DEBUG=1 polkitd logs its debug messages too (G_MESSAGES_DEBUG=all)
@@ -40,6 +43,7 @@ set -euo pipefail
 
 self=$(readlink -f "${BASH_SOURCE[0]}")
 top=$(cd "$(dirname "$self")/.." && pwd)
+build=${AIOS_BUILD_DIR:-$top/build}
 prog=dev-services.sh
 
 die() {
@@ -80,6 +84,8 @@ polkitd=${AIOS_POLKITD:-/usr/lib/polkit-1/polkitd}
 command -v "$dbus_daemon" >/dev/null || die "dbus-daemon not found (Debian: apt-get install dbus-daemon)"
 [[ -x $polkitd ]] || die "$polkitd not found (Debian: apt-get install polkitd)"
 command -v busctl >/dev/null || die "busctl (systemd) not found"
+[[ -f $build/sysusers.d/aios.conf ]] ||
+        die "$build/sysusers.d/aios.conf not found: set up that build directory (meson setup), or name another in AIOS_BUILD_DIR"
 getent passwd polkitd >/dev/null || die "user polkitd does not exist; polkitd switches to it (it comes with the polkitd package)"
 
 t_last=$t_begin
@@ -171,10 +177,10 @@ fi
 socket=$runtime/system_bus_socket
 address=unix:path=$socket
 
-# Step 2b: the project's users (sysusers.d/*.conf: aios-gateway, aios-sysops, ...), so that the servers
-# and the gateway can run as they do when installed, and the bus policy and polkit rules that name them
-# apply. In this namespace only: copies of the host's account files with the users added, bind-mounted
-# over the originals before the bus reads its policy.
+# Step 2b: the project's users (sysusers.d/aios.conf in the build directory: aios-gateway, aios-sysops,
+# ...), so that the servers and the gateway can run as they do when installed, and the bus policy and
+# polkit rules that name them apply. In this namespace only: copies of the host's account files with the
+# users added, bind-mounted over the originals before the bus reads its policy.
 mkdir -m 0755 "$runtime/etc"
 account_files=()
 for f in passwd group shadow gshadow; do
@@ -183,7 +189,7 @@ for f in passwd group shadow gshadow; do
         account_files+=("$f")
 done
 command -v systemd-sysusers >/dev/null || die "systemd-sysusers (systemd) not found"
-systemd-sysusers --root="$runtime" "$top"/sysusers.d/*.conf >/dev/null 2>"$runtime/sysusers.log" ||
+systemd-sysusers --root="$runtime" "$build"/sysusers.d/*.conf >/dev/null 2>"$runtime/sysusers.log" ||
         { cat "$runtime/sysusers.log" >&2; die "systemd-sysusers could not add the project's users"; }
 for f in "${account_files[@]}"; do
         mount --bind "$runtime/etc/$f" "/etc/$f"
@@ -198,7 +204,7 @@ phase "users"
 # are now, whatever happens to the tree while it runs.
 mkdir "$runtime/system.d"
 shopt -s nullglob
-dbus_confs=("$top"/dbus/*.conf)
+dbus_confs=("$top"/dbus/*.conf "$build"/dbus/*.conf)
 [[ -f /usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf ]] ||
         die "/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf not found (polkitd's bus policy)"
 cp -- /usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf "${dbus_confs[@]}" "$runtime/system.d/"
