@@ -15,6 +15,7 @@
 #include "aggregate.h"
 #include "auth-bearer.h"
 #include "auth.h"
+#include "credential.h"
 #include "gateway.h"
 #include "json-util.h"
 #include "jwt.h"
@@ -94,43 +95,10 @@ static int auth_setup_jwt(GatewayAuth *a, const AuthConfig *config) {
         return 0;
 }
 
-#define CREDENTIAL_SIZE_MAX (256U * 1024U)
-
-/* Reads the credential name into *ret, NUL-terminated (NULL when there is none). */
-static int credential_read(const char *name, char **ret) {
-        *ret = NULL;
-        const char *dir = getenv("CREDENTIALS_DIRECTORY");
-        if (!dir || *dir != '/')
-                return 0;
-        _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/%s", dir, name) < 0)
-                return -ENOMEM;
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        _cleanup_free_ char *text = new0(char, CREDENTIAL_SIZE_MAX + 1);
-        if (!text)
-                return -ENOMEM;
-        size_t size = 0;
-        for (;;) {
-                ssize_t n = read(fd, text + size, CREDENTIAL_SIZE_MAX + 1 - size);
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > CREDENTIAL_SIZE_MAX)
-                        return -EFBIG;
-        }
-        text[size] = 0;
-        *ret = TAKE_PTR(text);
-        return 1;
-}
-
 static int auth_setup_tls(GatewayAuth *a) {
-        int r = credential_read(GATEWAY_TLS_CERT_CREDENTIAL, &a->tls_cert);
+        int r = credential_read(GATEWAY_TLS_CERT_CREDENTIAL, CREDENTIAL_SIZE_MAX, &a->tls_cert);
         if (r >= 0)
-                r = credential_read(GATEWAY_TLS_KEY_CREDENTIAL, &a->tls_key);
+                r = credential_read(GATEWAY_TLS_KEY_CREDENTIAL, CREDENTIAL_SIZE_MAX, &a->tls_key);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the TLS credentials: %m");
         if (!a->tls_cert != !a->tls_key)

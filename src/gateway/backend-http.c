@@ -360,6 +360,18 @@ static int http_init(Backend *b) {
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "Failed to set up libcurl for %s: %m", b->config->url);
+        if (b->config->bearer_token_credential) {
+                /* The gateway's own credential: a client's token is never passed on. */
+                r = http_remote_set_bearer_token(&h->remote, b->config->bearer_token_credential);
+                if (r < 0)
+                        return log_error_errno(r, "Backend %s: failed to read its token from %s%s: %s", b->config->name,
+                                b->config->bearer_token_credential[0] == '/' ? "" : "the credential ",
+                                b->config->bearer_token_credential,
+                                r == -EBADMSG ? "it is not one line of visible ASCII"
+                                        : r == -ENOENT && b->config->bearer_token_credential[0] != '/'
+                                        ? "there is no such credential (LoadCredential= in the unit)"
+                                        : strerror(-r));
+        }
 
         /* /mcp offers its tools as soon as it answers. */
         r = http_list_tools(b);

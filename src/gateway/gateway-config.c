@@ -155,6 +155,15 @@ static int config_parse_path(const char *value, void *data) {
         return set_string(data, value);
 }
 
+/* A systemd credential's name ([A-Za-z0-9_.-], not "." or ".."), or an absolute path. */
+static int config_parse_credential(const char *value, void *data) {
+        if (value[0] != '/' &&
+                (isempty(value) || streq(value, ".") || streq(value, "..") ||
+                        value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")]))
+                return -EINVAL;
+        return set_string(data, value);
+}
+
 /* TLS=off is the only value: the gateway has no TLS of its own, and saying so is a decision. */
 static int config_parse_tls(const char *value, void *data) {
         int b = parse_boolean(value);
@@ -442,6 +451,8 @@ static const ConfigItem backend_items[] = {
         { "TimeoutSec", config_parse_sec, offsetof(BackendConfig, timeout_usec), EXPECTED_TIME_SPAN },
         { "Aggregate", config_parse_bool, offsetof(BackendConfig, aggregate), EXPECTED_BOOLEAN },
         { "Enabled", config_parse_bool, offsetof(BackendConfig, enabled), EXPECTED_BOOLEAN },
+        { "BearerTokenCredential", config_parse_credential, offsetof(BackendConfig, bearer_token_credential),
+                "the name of a systemd credential (LoadCredential=), or an absolute path" },
 };
 
 #define CONFIG_ITEMS_MAX 12
@@ -683,6 +694,7 @@ static void backend_config_done(BackendConfig *b) {
         free(b->bus_name);
         free(b->object_path);
         free(b->url);
+        free(b->bearer_token_credential);
         free(b->prefix);
 }
 
@@ -764,6 +776,7 @@ static int backend_config_finish(const ConfigFile *f, BackendConfig *b, const Ga
                                 "%s:%u: Type=dbus without BusName=, expected BusName= with a D-Bus well-known name, such as org.aios.Conformance1.",
                                 f->path, type_line);
                 backend_config_drop(f, b, "URL", &b->url);
+                backend_config_drop(f, b, "BearerTokenCredential", &b->bearer_token_credential);
                 if (!b->object_path && !(b->object_path = strdup(BACKEND_OBJECT_PATH_DEFAULT)))
                         return log_oom();
                 break;

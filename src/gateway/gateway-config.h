@@ -32,11 +32,12 @@ BackendType backend_type_from_string(const char *s);
 typedef struct BackendConfig {
         char *name; /* the file's name without .conf, [A-Za-z0-9_-]{1,64} */
         BackendType type;
-        char *bus_name;        /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
-        char *object_path;     /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
-        char *url;             /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
-        char *prefix;          /* never NULL: "" when the backend's names are not prefixed */
-        uint64_t timeout_usec; /* the gateway's call_timeout_usec unless TimeoutSec= is set */
+        char *bus_name;                /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
+        char *object_path;             /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
+        char *url;                     /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
+        char *bearer_token_credential; /* BACKEND_HTTP: the gateway's own token for it, a credential or a path */
+        char *prefix;                  /* never NULL: "" when the backend's names are not prefixed */
+        uint64_t timeout_usec;         /* the gateway's call_timeout_usec unless TimeoutSec= is set */
         bool enabled;
         bool aggregate; /* Aggregate=: on /mcp too (default), or only on /servers/NAME/mcp */
 } BackendConfig;

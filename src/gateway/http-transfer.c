@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "credential.h"
 #include "http-transfer.h"
 #include "log.h"
 
@@ -181,6 +182,8 @@ static int transfer_headers(Transfer *t, const Request *rq) {
                         r = header_add(l, "Accept", "application/json, text/event-stream");
         } else
                 r = header_add(l, "Accept", "text/event-stream");
+        if (r >= 0 && t->owner->authorization)
+                r = header_add(l, "Authorization", t->owner->authorization);
         if (r >= 0 && rq->session_id)
                 r = header_add(l, "Mcp-Session-Id", rq->session_id);
         if (r >= 0 && rq->protocol_version)
@@ -398,6 +401,33 @@ static const CurlEventOps curl_ops = {
         .finished = on_finished,
 };
 
+/* The remote's bearer token, from the credential: one line of visible ASCII. */
+int http_remote_set_bearer_token(HttpRemote *r, const char *credential) {
+        _cleanup_free_ char *token = NULL;
+        int k = credential_read(credential, 8192, &token);
+        if (k == 0)
+                k = -ENOENT;
+        if (k < 0)
+                return k;
+        size_t n = strlen(token);
+        while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))
+                token[--n] = 0;
+        bool visible = n > 0;
+        for (size_t i = 0; i < n; i++)
+                visible = visible && token[i] > 0x20 && token[i] < 0x7f;
+        _cleanup_free_ char *header = NULL;
+        if (visible && asprintf(&header, "Bearer %s", token) < 0)
+                k = -ENOMEM;
+        explicit_bzero(token, n);
+        if (k < 0)
+                return k;
+        if (!visible)
+                return -EBADMSG;
+        free(r->authorization);
+        r->authorization = TAKE_PTR(header);
+        return 0;
+}
+
 int http_remote_init(HttpRemote *r, sd_event *event, const char *name, const char *url, size_t max_body) {
         *r = (HttpRemote){
                 .name = name,
@@ -411,4 +441,7 @@ void http_remote_done(HttpRemote *r) {
         while (r->transfers)
                 transfer_free(r->transfers);
         r->curl = curl_event_free(r->curl);
+        if (r->authorization)
+                explicit_bzero(r->authorization, strlen(r->authorization));
+        r->authorization = mfree(r->authorization);
 }

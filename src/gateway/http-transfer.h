@@ -20,6 +20,7 @@ typedef struct Queued Queued;
 typedef struct HttpRemote {
         const char *name; /* for the log */
         const char *url;
+        char *authorization; /* "Bearer TOKEN": the gateway's own credential for the remote, or NULL */
         size_t max_body;
         CurlEvent *curl;
         Transfer *transfers; /* every transfer in progress */
@@ -88,6 +89,9 @@ typedef enum Outcome {
 
 /* name and url must outlive r. */
 int http_remote_init(HttpRemote *r, sd_event *event, const char *name, const char *url, size_t max_body);
+/* Sends "Authorization: Bearer TOKEN" to the remote, the token read from a credential (name or path):
+ * -ENOENT when it is not there, -EBADMSG when it is not one line of visible ASCII. */
+int http_remote_set_bearer_token(HttpRemote *r, const char *credential);
 /* Frees the transfers still in progress, without calling their done(). */
 void http_remote_done(HttpRemote *r);
 

@@ -337,6 +337,45 @@ for ((i = 0; i < 250; i++)); do
 done
 expect "and once its streams are closed, it is served again" '"test_simple_text"' "$out"
 
+# --- a remote backend gets the gateway's own credential, never the client's ----------------------------------
+
+# A second gateway in front of this one (which wants credentials): its backend "remote" reaches this one's
+# conformance endpoint with the key of "reader" from the credential remote-token; "bare" has no credential.
+back_base=$base back_gateway=$gateway
+front=$runtime/front
+mkdir -p "$front/backends.d" "$front/credentials"
+printf '[Backend]\nType=http\nURL=%s/servers/conformance/mcp\nBearerTokenCredential=remote-token\nAggregate=no\n' \
+        "$back_base" >"$front/backends.d/remote.conf"
+printf '[Backend]\nType=http\nURL=%s/servers/conformance/mcp\nAggregate=no\n' "$back_base" >"$front/backends.d/bare.conf"
+printf '[Authentication]\nAPIKeyFile=%s/api-keys\n' "$state" >"$front/gateway.conf"
+printf '%s\n' "$key_one" >"$front/credentials/remote-token"
+chown -R aios-gateway "$front/credentials"
+chmod -R go-rwx "$front/credentials"
+gateway_args_saved=("${gateway_args[@]}")
+gateway_args=()
+export CREDENTIALS_DIRECTORY=$front/credentials
+start_gateway "$front"
+unset CREDENTIALS_DIRECTORY
+front_gateway=$gateway
+out=$(stateless /servers/remote/mcp "" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "a Type=http backend with BearerTokenCredential= is called with the gateway's own key" "simple text response" "$out"
+# key_front may use "remote" here; were it passed on, the back gateway would find it grants nothing there.
+key_front=$("${aiosctl[@]}" key create front --scope tools:remote 2>/dev/null)
+out=$(stateless /servers/remote/mcp "$key_front" tools/list '{}')
+expect "a client's own token is not passed on: the remote sees the gateway's key (reader)" '"test_simple_text"' "$out"
+reject "and lists only what reader may call" '"test_error_handling"' "$out"
+out=$(stateless /servers/bare/mcp "" tools/call '{"name":"test_simple_text","arguments":{}}')
+reject "without a credential the remote refuses the gateway" "simple text response" "$out"
+kill -TERM "$front_gateway"
+wait "$front_gateway" 2>/dev/null || true
+rm "$front/backends.d/bare.conf" "$front/credentials/remote-token"
+export CREDENTIALS_DIRECTORY=$front/credentials
+out=$(as_user aios-gateway "$AIOS_GATEWAYD" --config-dir="$front" --listen=127.0.0.1:$(stack_free_port) 2>&1 || true)
+unset CREDENTIALS_DIRECTORY
+expect "a missing credential stops the gateway with a sentence saying so" "there is no such credential" "$out"
+base=$back_base gateway=$back_gateway
+gateway_args=("${gateway_args_saved[@]}")
+
 out=$(as_user aios-gateway "$AIOS_GATEWAYD" --config-dir="$config" --listen=0.0.0.0:$(stack_free_port) 2>&1 || true)
 expect "a non-loopback address without TLS is refused before it is bound, saying why" "in plain text" "$out"
 
