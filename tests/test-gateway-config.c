@@ -317,6 +317,9 @@ static const struct {
                 "backends.d/b.conf:3: Invalid value \"Conformance\" for BusName=" },
         { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nObjectPath=org/aios\n",
                 "backends.d/b.conf:4: Invalid value \"org/aios\" for ObjectPath=, expected a D-Bus object path" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://h/mcp\nBearerTokenCredential=../etc/shadow\n",
+                "backends.d/b.conf:4: Invalid value \"../etc/shadow\" for BearerTokenCredential=, expected the name of a "
+                "systemd credential" },
         { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nPrefix=a/b\n",
                 "backends.d/b.conf:4: Invalid value \"a/b\" for Prefix=, expected at most 32" },
         { "backends.d/b.conf", "[Backend]\nType=dbus\nBusName=org.aios.X1\nPrefix=123456789012345678901234567890123\n",
