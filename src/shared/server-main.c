@@ -256,6 +256,8 @@ typedef struct IdleState {
 
 static bool is_idle(void *userdata) {
         IdleState *st = userdata;
+        if (main_of->busy && main_of->busy(main_of->userdata))
+                return false;
         return mcp_server_n_sessions(st->server) == 0 && (!st->http || mcp_http_is_idle(st->http)) &&
                 (!st->bus || mcp_bus_is_idle(st->bus));
 }

@@ -11,6 +11,9 @@ typedef struct McpServerMain {
          * timers. A negative errno stops the server. */
         int (*setup)(McpServer *server, void *userdata);
         void *userdata; /* the engine's userdata (mcp_server_get_userdata()) */
+        /* Optional: whether work of the server's own (state it holds for clients beyond MCP sessions, children
+         * it runs) keeps it from exiting when idle. */
+        bool (*busy)(void *userdata);
 } McpServerMain;
 
 /* Parses the options every server shares (--listen, --no-bus, --bus-name, --exit-idle-time, --stdio,
