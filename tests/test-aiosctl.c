@@ -143,7 +143,7 @@ START_TEST(test_create_verify_revoke) {
         _cleanup_free_ char *rerr = NULL;
         ck_assert_int_eq(run(NULL, &rerr, "key", "revoke", id, NULL), 0);
         ck_assert_int_eq(verify(out, NULL, NULL, NULL), 0);
-        ck_assert_int_eq(run(NULL, NULL, "key", "revoke", id, NULL), 1);
+        ck_assert_int_eq(run(NULL, NULL, "key", "revoke", id, NULL), 3); /* no such key */
 
         _cleanup_free_ char *list2 = NULL;
         ck_assert_int_eq(run(&list2, NULL, "key", "list", NULL), 0);
@@ -153,13 +153,13 @@ END_TEST
 
 START_TEST(test_refusals) {
         _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL;
-        ck_assert_int_eq(run(NULL, &e1, "key", "create", "noscope", NULL), 1);
+        ck_assert_int_eq(run(NULL, &e1, "key", "create", "noscope", NULL), 2); /* wrong usage */
         ck_assert_ptr_nonnull(strstr(e1, "--scope"));
-        ck_assert_int_eq(run(NULL, &e2, "key", "create", "bad name", "--scope", "a", NULL), 1);
+        ck_assert_int_eq(run(NULL, &e2, "key", "create", "bad name", "--scope", "a", NULL), 2);
         ck_assert_ptr_nonnull(strstr(e2, "NAME"));
-        ck_assert_int_eq(run(NULL, &e3, "key", "create", "n", "--scope", "a", "--expires", "soon", NULL), 1);
+        ck_assert_int_eq(run(NULL, &e3, "key", "create", "n", "--scope", "a", "--expires", "soon", NULL), 2);
         ck_assert_ptr_nonnull(strstr(e3, "--expires"));
-        ck_assert_int_eq(run(NULL, &e4, "key", "frobnicate", NULL), 1);
+        ck_assert_int_eq(run(NULL, &e4, "key", "frobnicate", NULL), 2);
         ck_assert_ptr_nonnull(strstr(e4, "Unknown command"));
         ck_assert_int_eq(access(store, F_OK), -1);
 

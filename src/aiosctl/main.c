@@ -1,25 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aiosctl: the command-line client; for now the API key commands, which edit the gateway's key store. */
+/* aiosctl: the command-line client of aios. It talks to the gateway over its local socket (the caller is
+ * who the kernel says) or at --url with an API key, and edits the gateway's key store. */
+#include <curl/curl.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <time.h>
 
+#include "aiosctl.h"
 #include "apikey.h"
 #include "log.h"
 #include "strv.h"
 
-#define PEPPER_CREDSTORE "/etc/credstore/" APIKEY_PEPPER_CREDENTIAL
+Arguments arg;
 
-static const char *arg_store = NULL;
-static const char *arg_pepper = NULL;
-static char **arg_scopes = NULL;
-static uint64_t arg_expires_usec = 0; /* a duration; 0: never */
+/* From keys.c, for the options of key create. */
+int key_add_scopes(const char *value);
+int key_parse_duration(const char *s, uint64_t *ret);
 
 static void help(void) {
         printf("%s [OPTIONS...] COMMAND ...\n\n"
-               "Manage aios.\n\n"
-               "Commands:\n"
+               "Use and manage aios: its servers, tools, resources and prompts through the gateway.\n\n"
+               "Gateway commands:\n"
+               "  status                 The gateway and each server: state, calls, calls in flight\n"
+               "  list-servers           The servers behind the gateway\n"
+               "  list-tools [SERVER]    The tools the caller may use (all servers, or one)\n"
+               "  describe TOOL          A tool's description, annotations and schemas\n"
+               "  call TOOL [JSON]       Run a tool with a JSON object of arguments, or with --arg\n"
+               "  list-resources [SERVER]\n"
+               "                         The resources and resource templates\n"
+               "  read URI               Read a resource\n"
+               "  list-prompts [SERVER]  The prompts\n"
+               "  get-prompt NAME        Get a prompt, its arguments given with --arg\n"
+               "  metrics                The gateway's metrics (Prometheus text; --json: samples)\n"
+               "  audit                  The audit records of tool calls from the journal\n"
+               "  completion bash|zsh    A completion script for the shell\n\n"
+               "Key commands (edit the key store; run as root or as the gateway's user):\n"
                "  key create NAME --scope SCOPE... [--expires DURATION]\n"
                "                         Make an API key for the principal key:NAME; prints it once\n"
                "  key list               Show the keys (never their secrets)\n"
@@ -27,81 +41,61 @@ static void help(void) {
                "Options:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
-               "     --store=PATH        The key store (default: $STATE_DIRECTORY/api-keys or\n"
+               "     --json              Print JSON instead of tables and text\n"
+               "     --no-pager          Do not send the output through a pager\n"
+               "     --no-legend         Leave out the header line and the \"N listed.\" footer\n"
+               "     --socket=PATH       The gateway's local socket (default: $AIOS_GATEWAY_SOCKET or\n"
+               "                         " GATEWAY_SOCKET_DEFAULT ")\n"
+               "     --url=URL           A gateway at a URL instead, e.g. https://aios.example:9000\n"
+               "     --key=KEY           The API key for --url (default: $AIOS_API_KEY)\n"
+               "     --server=NAME       Use one server's endpoint (/servers/NAME/mcp) instead of /mcp\n"
+               "  -a --arg=KEY=VALUE     An argument of call or get-prompt; VALUE is JSON where it parses as\n"
+               "                         JSON and the tool does not declare a string, else text\n"
+               "     --principal=NAME    audit: only this principal's calls\n"
+               "     --tool=NAME         audit: only calls of this tool\n"
+               "  -f --follow            audit: show new records as they come\n"
+               "  -n --lines=N           audit: how many of the last records (default: 20)\n"
+               "     --store=PATH        key: the key store (default: $STATE_DIRECTORY/api-keys or\n"
                "                         " APIKEY_STORE_DEFAULT ")\n"
-               "     --pepper=FILE       The gateway's pepper (default: $CREDENTIALS_DIRECTORY/api-key-pepper,\n"
-               "                         else " PEPPER_CREDSTORE " when it exists)\n"
-               "  -s --scope=SCOPE       A scope of the new key; repeat it or separate scopes with commas\n"
-               "     --expires=DURATION  The new key's lifetime, e.g. 90d, 12h, 1h30m, 3600 (default: never)\n",
+               "     --pepper=FILE       key: the gateway's pepper (default: its credential)\n"
+               "  -s --scope=SCOPE       key create: a scope; repeat it or separate scopes with commas\n"
+               "     --expires=DURATION  key create: the key's lifetime, e.g. 90d, 12h, 1h30m (default: never)\n\n"
+               "Exit status: 0 done, 1 failed (an error or a tool's error result), 2 wrong usage, 3 no such\n"
+               "tool, resource, prompt, server or key, 4 access denied, 5 no gateway answered.\n",
                 program_invocation_short_name);
 }
 
-/* "90d", "1h30m", "3600" (seconds), with s, m, h, d, w, y (365 days). */
-static int parse_duration(const char *s, uint64_t *ret) {
-        static const struct {
-                char unit;
-                uint64_t sec;
-        } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 },
-                { 'y', 365 * 86400 } };
-        uint64_t total = 0;
-        if (isempty(s))
-                return -EINVAL;
-        while (*s) {
-                if (*s < '0' || *s > '9')
-                        return -EINVAL;
-                char *end;
-                errno = 0;
-                unsigned long long v = strtoull(s, &end, 10);
-                if (errno != 0)
-                        return -EINVAL;
-                uint64_t mult = 0;
-                if (!*end)
-                        mult = 1;
-                else
-                        FOREACH_ELEMENT(u, units)
-                if (*end == u->unit)
-                        mult = u->sec;
-                if (mult == 0 || v > UINT64_MAX / USEC_PER_SEC / mult / 2)
-                        return -EINVAL;
-                total += v * mult;
-                if (total > 100 * 365 * 86400ULL)
-                        return -ERANGE;
-                s = *end ? end + 1 : end;
-        }
-        if (total == 0)
-                return -EINVAL;
-        *ret = total * USEC_PER_SEC;
-        return 0;
-}
-
-static int add_scopes(const char *value) {
-        while (*value) {
-                size_t n = strcspn(value, ", ");
-                if (n > 0) {
-                        _cleanup_free_ char *s = strndup(value, n);
-                        size_t k = strv_length(arg_scopes);
-                        char **l = s ? realloc(arg_scopes, (k + 2) * sizeof(char *)) : NULL;
-                        if (!l)
-                                return log_oom();
-                        arg_scopes = l;
-                        arg_scopes[k] = TAKE_PTR(s);
-                        arg_scopes[k + 1] = NULL;
-                }
-                value += n;
-                value += strspn(value, ", ");
-        }
-        return 0;
-}
-
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_STORE, ARG_PEPPER, ARG_EXPIRES };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_JSON,
+                ARG_NO_PAGER,
+                ARG_NO_LEGEND,
+                ARG_SOCKET,
+                ARG_URL,
+                ARG_KEY,
+                ARG_SERVER,
+                ARG_PRINCIPAL,
+                ARG_TOOL,
+                ARG_STORE,
+                ARG_PEPPER,
+                ARG_EXPIRES,
+        };
         static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION }, { "store", required_argument, NULL, ARG_STORE },
+                { "version", no_argument, NULL, ARG_VERSION }, { "json", no_argument, NULL, ARG_JSON },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER }, { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "socket", required_argument, NULL, ARG_SOCKET }, { "url", required_argument, NULL, ARG_URL },
+                { "key", required_argument, NULL, ARG_KEY }, { "server", required_argument, NULL, ARG_SERVER },
+                { "arg", required_argument, NULL, 'a' }, { "principal", required_argument, NULL, ARG_PRINCIPAL },
+                { "tool", required_argument, NULL, ARG_TOOL }, { "follow", no_argument, NULL, 'f' },
+                { "lines", required_argument, NULL, 'n' }, { "store", required_argument, NULL, ARG_STORE },
                 { "pepper", required_argument, NULL, ARG_PEPPER }, { "scope", required_argument, NULL, 's' },
                 { "expires", required_argument, NULL, ARG_EXPIRES }, {} };
 
+        arg.key = getenv("AIOS_API_KEY");
+        arg.socket = getenv("AIOS_GATEWAY_SOCKET") ?: GATEWAY_SOCKET_DEFAULT;
         int c, r;
-        while ((c = getopt_long(argc, argv, "hs:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "ha:fn:s:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -109,19 +103,72 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_VERSION:
                         puts(PROJECT_VERSION);
                         return 0;
+                case ARG_JSON:
+                        output.json = true;
+                        break;
+                case ARG_NO_PAGER:
+                        output.no_pager = true;
+                        break;
+                case ARG_NO_LEGEND:
+                        output.no_legend = true;
+                        break;
+                case ARG_SOCKET:
+                        arg.socket = optarg;
+                        break;
+                case ARG_URL:
+                        if (!startswith_ptr(optarg, "http://") && !startswith_ptr(optarg, "https://"))
+                                return log_error("--url wants an http:// or https:// URL, not \"%s\".", optarg),
+                                       -EINVAL;
+                        arg.url = optarg;
+                        break;
+                case ARG_KEY:
+                        arg.key = optarg;
+                        break;
+                case ARG_SERVER:
+                        if (!*optarg ||
+                                optarg[strspn(optarg,
+                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")])
+                                return log_error(
+                                               "--server wants a server's name (see aiosctl list-servers), not \"%s\".",
+                                               optarg),
+                                       -EINVAL;
+                        arg.server = optarg;
+                        break;
+                case 'a':
+                        if (strv_extend(&arg.call_arguments, optarg) < 0)
+                                return log_oom();
+                        break;
+                case ARG_PRINCIPAL:
+                        arg.principal = optarg;
+                        break;
+                case ARG_TOOL:
+                        arg.tool = optarg;
+                        break;
+                case 'f':
+                        arg.follow = true;
+                        break;
+                case 'n': {
+                        char *end;
+                        unsigned long n = strtoul(optarg, &end, 10);
+                        if (*end || n == 0 || n > 1000000)
+                                return log_error("--lines wants a number from 1 to 1000000, not \"%s\".", optarg),
+                                       -EINVAL;
+                        arg.lines = (unsigned) n;
+                        break;
+                }
                 case ARG_STORE:
-                        arg_store = optarg;
+                        arg.store = optarg;
                         break;
                 case ARG_PEPPER:
-                        arg_pepper = optarg;
+                        arg.pepper = optarg;
                         break;
                 case 's':
-                        r = add_scopes(optarg);
+                        r = key_add_scopes(optarg);
                         if (r < 0)
                                 return r;
                         break;
                 case ARG_EXPIRES:
-                        if (parse_duration(optarg, &arg_expires_usec) < 0)
+                        if (key_parse_duration(optarg, &arg.expires_usec) < 0)
                                 return log_error_errno(EINVAL,
                                         "--expires wants a duration such as 90d, 12h or 1h30m (at most 100y), not \"%s\".",
                                         optarg);
@@ -132,158 +179,59 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+int gateway_connect(Client **ret) {
+        if (arg.key && !arg.url && !getenv("AIOS_API_KEY"))
+                log_notice("--key is sent on the local socket too; the key's principal is used, not your own user.");
+        return client_new(ret, arg.socket, arg.url, arg.key) < 0 ? EXIT_FAILED : 0;
 }
 
-static const char *format_time(uint64_t sec, char buf[static 32]) {
-        time_t t = (time_t) sec;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-                snprintf(buf, 32, "@%" PRIu64, sec);
+const char *gateway_endpoint(const char *server, char buf[static 256]) {
+        server = server ?: arg.server;
+        if (!server)
+                return "/mcp";
+        snprintf(buf, 256, "/servers/%s/mcp", server);
         return buf;
-}
-
-static int store_open(bool with_pepper, ApiKeyStore **ret) {
-        _cleanup_free_ void *pepper = NULL;
-        size_t size = 0;
-        const char *path = arg_store ?: apikey_store_default_path();
-        if (with_pepper) {
-                const char *from = arg_pepper;
-                if (!from && !getenv("CREDENTIALS_DIRECTORY") && access(PEPPER_CREDSTORE, F_OK) >= 0)
-                        from = PEPPER_CREDSTORE;
-                int r = apikey_pepper_load(from, &pepper, &size);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to read the pepper %s: %m",
-                                from ?: "credential " APIKEY_PEPPER_CREDENTIAL);
-                if (r == 0 && arg_pepper)
-                        return log_error_errno(ENOENT, "The pepper file %s does not exist.", arg_pepper);
-        }
-        int r = apikey_store_open(path, pepper, size, ret);
-        if (r < 0)
-                return log_error_errno(r, "Failed to open the key store %s: %m", path);
-        return 0;
-}
-
-static int store_error(ApiKeyStore *s, int r, const char *what) {
-        if (r == -EBADMSG)
-                return log_error_errno(r, "The key store %s is corrupt; no key verifies until it is repaired.",
-                        apikey_store_path(s));
-        if (r == -EKEYREJECTED)
-                return log_error_errno(r,
-                        "The keys in %s were made with another pepper than the one given here (or with none, or with one where none is given): pass the gateway's pepper with --pepper.",
-                        apikey_store_path(s));
-        if (r == -EACCES || r == -EPERM)
-                return log_error_errno(r, "Failed to %s %s: %m (run as root or as the gateway's user).", what,
-                        apikey_store_path(s));
-        return log_error_errno(r, "Failed to %s %s: %m", what, apikey_store_path(s));
-}
-
-static int key_create(char **args) {
-        if (strv_length(args) != 1)
-                return log_error_errno(EINVAL, "key create takes one NAME.");
-        if (strv_length(arg_scopes) == 0)
-                return log_error_errno(EINVAL, "key create needs at least one --scope (e.g. --scope tools:sysops).");
-
-        _cleanup_(apikey_store_freep) ApiKeyStore *s = NULL;
-        int r = store_open(true, &s);
-        if (r < 0)
-                return r;
-
-        uint64_t now = now_usec();
-        _cleanup_free_ char *key = NULL;
-        _cleanup_(apikey_info_done) ApiKeyInfo info = {};
-        r = apikey_create(s, args[0], arg_scopes, now, arg_expires_usec ? now + arg_expires_usec : 0, &key, &info);
-        if (r == -EINVAL)
-                return log_error_errno(r,
-                        "A key NAME is 1 to %d of A-Z a-z 0-9 . _ @ -, and a scope 1 to %d of A-Z a-z 0-9 : _ . * / -.",
-                        APIKEY_NAME_MAX, APIKEY_SCOPE_MAX);
-        if (r < 0)
-                return store_error(s, r, "add the key to");
-
-        char buf[32];
-        fprintf(stderr, "Created API key %s for the principal key:%s\n", info.id, info.name);
-        fprintf(stderr, "Scopes:  ");
-        for (size_t i = 0; info.scopes[i]; i++)
-                fprintf(stderr, "%s%s", i > 0 ? " " : "", info.scopes[i]);
-        fprintf(stderr, "\nExpires: %s\n", info.expires ? format_time(info.expires, buf) : "never");
-        fprintf(stderr, "This is the only time the key is shown; send it as \"Authorization: Bearer KEY\":\n");
-        puts(key);
-        return 0;
-}
-
-static int key_list(char **args) {
-        if (strv_length(args) != 0)
-                return log_error_errno(EINVAL, "key list takes no arguments.");
-        _cleanup_(apikey_store_freep) ApiKeyStore *s = NULL;
-        int r = store_open(false, &s);
-        if (r < 0)
-                return r;
-        ApiKeyInfo *keys = NULL;
-        size_t n = 0;
-        r = apikey_list(s, &keys, &n);
-        if (r < 0)
-                return store_error(s, r, "read");
-
-        uint64_t now = now_usec() / USEC_PER_SEC;
-        printf("%-12s  %-24s  %-23s  %-23s  %s\n", "ID", "NAME", "CREATED", "EXPIRES", "SCOPES");
-        for (size_t i = 0; i < n; i++) {
-                char c[32], e[32];
-                printf("%-12s  %-24s  %-23s  %-23s  ", keys[i].id, keys[i].name, format_time(keys[i].created, c),
-                        keys[i].expires == 0             ? "never"
-                                : keys[i].expires <= now ? "expired"
-                                                         : format_time(keys[i].expires, e));
-                for (size_t j = 0; keys[i].scopes[j]; j++)
-                        printf("%s%s", j > 0 ? "," : "", keys[i].scopes[j]);
-                putchar('\n');
-        }
-        apikey_info_array_free(keys, n);
-        return 0;
-}
-
-static int key_revoke(char **args) {
-        if (strv_length(args) != 1)
-                return log_error_errno(EINVAL, "key revoke takes one ID (see aiosctl key list).");
-        _cleanup_(apikey_store_freep) ApiKeyStore *s = NULL;
-        int r = store_open(false, &s);
-        if (r < 0)
-                return r;
-        r = apikey_revoke(s, args[0]);
-        if (r == -ENOENT)
-                return log_error_errno(r, "No API key has the id \"%s\" (see aiosctl key list).", args[0]);
-        if (r < 0)
-                return store_error(s, r, "remove the key from");
-        fprintf(stderr, "Revoked API key %s.\n", args[0]);
-        return 0;
 }
 
 static int run(int argc, char *argv[]) {
         log_set_ident(program_invocation_short_name);
         int r = parse_argv(argc, argv);
         if (r <= 0)
-                return r;
+                return r < 0 ? EXIT_USAGE : EXIT_OK;
 
+        static const struct {
+                const char *verb;
+                int (*run)(char **args);
+        } verbs[] = {
+                { "status", verb_status },
+                { "list-servers", verb_list_servers },
+                { "list-tools", verb_list_tools },
+                { "describe", verb_describe },
+                { "call", verb_call },
+                { "list-resources", verb_list_resources },
+                { "read", verb_read },
+                { "list-prompts", verb_list_prompts },
+                { "get-prompt", verb_get_prompt },
+                { "metrics", verb_metrics },
+                { "audit", verb_audit },
+                { "completion", verb_completion },
+                { "key", verb_key },
+        };
         char **args = argv + optind;
-        size_t n = strv_length(args);
-        if (n >= 2 && streq(args[0], "key")) {
-                static const struct {
-                        const char *verb;
-                        int (*run)(char **args);
-                } verbs[] = { { "create", key_create }, { "list", key_list }, { "revoke", key_revoke } };
-                FOREACH_ELEMENT(v, verbs)
-                if (streq(args[1], v->verb))
-                        return v->run(args + 2);
-        }
-        if (n == 0)
-                return log_error_errno(EINVAL, "A command is needed: key create|list|revoke (see --help).");
-        return log_error_errno(EINVAL, "Unknown command \"%s%s%s\" (see --help).", args[0], n > 1 ? " " : "",
-                n > 1 ? args[1] : "");
+        if (!args[0])
+                return log_error("A command is needed (see --help)."), EXIT_USAGE;
+        FOREACH_ELEMENT(v, verbs)
+        if (streq(args[0], v->verb))
+                return v->run(args + 1);
+        return log_error("Unknown command \"%s\" (see --help).", args[0]), EXIT_USAGE;
 }
 
 int main(int argc, char *argv[]) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
         int r = run(argc, argv);
-        arg_scopes = strv_free(arg_scopes);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        pager_close();
+        arg.scopes = strv_free(arg.scopes);
+        arg.call_arguments = strv_free(arg.call_arguments);
+        curl_global_cleanup();
+        return r;
 }

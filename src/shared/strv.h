@@ -38,3 +38,29 @@ static inline char **strv_copy(char *const *l) {
                         return NULL;
         return TAKE_PTR(c);
 }
+
+/* The strings joined with separator between them; "" for an empty array. NULL when out of memory. */
+static inline char *strv_join(char *const *l, const char *separator) {
+        size_t n = 1, s = strlen(separator);
+        for (size_t i = 0; l && l[i]; i++)
+                n += strlen(l[i]) + s;
+        char *r = new0(char, n), *p = r;
+        for (size_t i = 0; r && l && l[i]; i++)
+                p = stpcpy(stpcpy(p, i > 0 ? separator : ""), l[i]);
+        return r;
+}
+
+/* Appends a copy of s. -ENOMEM when out of memory (*l is unchanged then). */
+static inline int strv_extend(char ***l, const char *s) {
+        size_t n = strv_length(*l);
+        char *c = strdup(s);
+        char **m = c ? realloc(*l, (n + 2) * sizeof(char *)) : NULL;
+        if (!m) {
+                free(c);
+                return -ENOMEM;
+        }
+        m[n] = c;
+        m[n + 1] = NULL;
+        *l = m;
+        return 0;
+}
