@@ -51,6 +51,19 @@ GatewayAuth *gateway_auth_free(GatewayAuth *a) {
         return NULL;
 }
 
+int gateway_auth_reload(GatewayAuth *a) {
+        if (!a->jwt)
+                return 0;
+        const char *why = NULL;
+        int r = jwt_verifier_reload(a->jwt, true, &why);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to read the JWKS file again, keeping the keys in use: %s",
+                        why ?: strerror(-r));
+        if (r > 0)
+                log_info("Read the JWKS file again.");
+        return 0;
+}
+
 /* RFC 9728 puts the well-known path between the resource's authority and its path. */
 static char *metadata_url_of(const char *resource) {
         const char *scheme_end = strstr(resource, "://");

@@ -17,6 +17,9 @@ typedef struct Gateway Gateway;
 
 int gateway_auth_new(GatewayAuth **ret, const AuthConfig *config, const char *listen);
 GatewayAuth *gateway_auth_free(GatewayAuth *a);
+/* Reads the JWKS file again now, changed or not (SIGHUP). Keys and the key store are read again on their
+ * own when their files change. */
+int gateway_auth_reload(GatewayAuth *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(GatewayAuth *, gateway_auth_free);
 
 /* The canonical URI of /mcp (RFC 8707): what tokens must be issued for. */

@@ -188,6 +188,12 @@ static int wait_for_catalogs(Gateway *g) {
         return 1;
 }
 
+/* SIGHUP: the keys that sign tokens are read again. (gateway.conf and backends.d are read at start only.) */
+static int reload(void *userdata) {
+        Gateway *g = userdata;
+        return gateway_auth_reload(g->auth);
+}
+
 static bool is_idle(void *userdata) {
         Gateway *g = userdata;
         if (hashmap_size(g->calls) > 0 || mcp_server_n_sessions(aggregate_server(g->aggregate)) > 0 ||
@@ -407,6 +413,10 @@ static int run(int argc, char *argv[]) {
                         return r;
                 log_info("Serving MCP to local clients on %s too.", arg_listen_local ?: "the socket systemd passed in");
         }
+
+        r = daemon_on_reload(g.event, reload, &g);
+        if (r < 0)
+                return r;
 
         _cleanup_(sd_event_source_unrefp) sd_event_source *idle = NULL;
         if (arg_exit_idle_usec > 0) {

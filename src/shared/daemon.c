@@ -18,8 +18,10 @@ int daemon_event_new(sd_event **ret) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
-        /* A client that goes away must not kill us while we write to it. */
+        /* A client that goes away must not kill us while we write to it, nor a stray SIGHUP (a daemon that
+         * reloads takes it with daemon_on_reload()). */
         signal(SIGPIPE, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
 
         /* NULL handlers: the signal ends the loop. */
         if ((r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
@@ -33,6 +35,43 @@ int daemon_event_new(sd_event **ret) {
                 log_warning_errno(r, "Failed to arm the watchdog, continuing without: %m");
 
         *ret = e;
+        return 0;
+}
+
+typedef struct Reload {
+        int (*reload)(void *userdata);
+        void *userdata;
+} Reload;
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Reload *r = userdata;
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading...");
+        int k = r->reload(r->userdata);
+        if (k < 0)
+                log_warning_errno(k, "Reloading failed, going on with what was loaded before: %m");
+        (void) sd_notify(false, "READY=1\nSTATUS=Reloaded");
+        return 0;
+}
+
+int daemon_on_reload(sd_event *e, int (*reload)(void *userdata), void *userdata) {
+        Reload *r = new0(Reload, 1);
+        if (!r)
+                return log_oom();
+        *r = (Reload){ .reload = reload, .userdata = userdata };
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sd_event_source *s = NULL;
+        int k = sd_event_add_signal(e, &s, SIGHUP, on_sighup, r);
+        if (k < 0) {
+                free(r);
+                return log_error_errno(k, "Failed to handle SIGHUP: %m");
+        }
+        /* The loop owns the source, and the source its Reload. */
+        (void) sd_event_source_set_destroy_callback(s, free);
+        (void) sd_event_source_set_floating(s, true);
+        sd_event_source_unref(s);
         return 0;
 }
 

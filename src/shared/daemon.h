@@ -17,3 +17,7 @@ int daemon_run(sd_event *e, const char *status);
  * that nobody uses goes away, and systemd starts it again on the next connection or call. */
 int daemon_exit_when_idle(sd_event *e, uint64_t usec, bool (*is_idle)(void *userdata), void *userdata,
         sd_event_source **ret);
+
+/* Calls reload(userdata) on SIGHUP (systemctl reload: ExecReload=kill -HUP $MAINPID), telling systemd
+ * RELOADING=1 before and READY=1 after. Without it SIGHUP is ignored: it never stops a daemon. */
+int daemon_on_reload(sd_event *e, int (*reload)(void *userdata), void *userdata);

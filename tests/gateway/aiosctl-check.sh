@@ -16,6 +16,9 @@ fi
 # shellcheck source=tests/gateway/stack-lib.sh
 source "$top/tests/gateway/stack-lib.sh"
 as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
+# In the background, setpriv itself, so that $! is the program (a function would leave a shell in between, and
+# a signal sent to $! would not reach the program).
+gateway_user=(setpriv --reuid=aios-gateway --regid="$(id -g aios-gateway)" --clear-groups --)
 json() { /usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 
 stack_start_first
@@ -36,7 +39,7 @@ key=$(as_user aios-gateway "${AIOS_AIOSCTL:?}" --store="$state/api-keys" key cre
 
 for ((attempt = 0; attempt < 10; attempt++)); do
         port=$(stack_free_port)
-        as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$config" --listen="127.0.0.1:$port" \
+        "${gateway_user[@]}" "${AIOS_GATEWAYD:?}" --config-dir="$config" --listen="127.0.0.1:$port" \
                 --listen-local="$local_dir/gateway.sock" >>"$runtime/ctl-gateway.log" 2>&1 &
         gateway=$!
         for ((i = 0; i < 200; i++)); do

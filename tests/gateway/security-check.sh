@@ -19,6 +19,9 @@ fi
 # shellcheck source=tests/gateway/stack-lib.sh
 source "$top/tests/gateway/stack-lib.sh"
 as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
+# In the background, setpriv itself, so that $! is the program (a function would leave a shell in between, and
+# a signal sent to $! would not reach the program).
+gateway_user=(setpriv --reuid=aios-gateway --regid="$(id -g aios-gateway)" --clear-groups --)
 
 getent passwd aios-gateway >/dev/null || { echo "security-check.sh: the stack has no user aios-gateway" >&2; exit 1; }
 
@@ -49,7 +52,7 @@ start_gateway() { # CONFIG_DIR: sets $base and $gateway; another port when the o
         for ((attempt = 0; attempt < 10; attempt++)); do
                 port=$(stack_free_port)
                 stack_ports_given+="$port "
-                as_user aios-gateway "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" "${gateway_args[@]}" \
+                "${gateway_user[@]}" "${AIOS_GATEWAYD:?}" --config-dir="$1" --listen="127.0.0.1:$port" "${gateway_args[@]}" \
                         >>"$runtime/secure-gateway.log" 2>&1 &
                 gateway=$!
                 base=${scheme:-http}://127.0.0.1:$port
@@ -294,6 +297,12 @@ expect "with Anonymous=no a request without credentials gets 401" "HTTP/1.1 401"
 expect "and a challenge without an error code" 'WWW-Authenticate: Bearer resource_metadata=' "$out"
 out=$(stateless /mcp "$key_all" tools/list '{}')
 expect "a key still works" '"test_simple_text"' "$out"
+
+# SIGHUP (systemctl reload) reads the keys again and never stops the gateway.
+kill -HUP "$gateway"
+out=$(stateless /mcp "$good" tools/call '{"name":"test_simple_text","arguments":{}}')
+expect "after SIGHUP the gateway still serves, and the JWT still verifies" "simple text response" "$out"
+if kill -0 "$gateway" 2>/dev/null; then pass "SIGHUP did not stop it"; else fail "SIGHUP did not stop it" "the gateway exited"; fi
 
 # Rate limits: this gateway lets a principal make 3 calls a minute of tools that write (test_error_handling
 # has no annotations); the JWT calls above were alice's, so key:ops starts with a full bucket.
