@@ -319,14 +319,22 @@ static void assert_shipped_list_parses(const char *name) {
         ck_assert_msg(seccomp_policy_parse(path, &ctx) == 0, "%s does not parse", path);
         /* What every filter has, whatever it lists. */
         assert_action(ctx, "clone3", "ERRNO(38)");
-        assert_action(ctx, "unshare", "KILL_PROCESS");
         assert_action(ctx, "setns", "KILL_PROCESS");
-        assert_action(ctx, "execve", NULL);
         uint32_t v;
         ck_assert_int_eq(seccomp_attr_get(ctx, SCMP_FLTATR_ACT_BADARCH, &v), 0);
         ck_assert_uint_eq(v, SCMP_ACT_KILL_PROCESS);
-        if (streq(name, "sanitizers"))
-                return;
+        /* A daemon that makes sandboxes (@sandbox, in sandbox.syscalls) may unshare and mount, and execute its
+         * sandboxes' programs; no other may. */
+        _cleanup_free_ char *unshare = filter_action(ctx, "unshare");
+        bool sandboxes = unshare && streq(unshare, "ALLOW");
+        assert_action(ctx, "unshare", sandboxes ? "ALLOW" : "KILL_PROCESS");
+        assert_action(ctx, "execve", sandboxes ? "ALLOW" : NULL);
+        if (sandboxes) {
+                assert_action(ctx, "mount", "ALLOW");
+                assert_action(ctx, "pivot_root", "ALLOW");
+        }
+        if (streq(name, "sanitizers") || streq(name, "sandbox"))
+                return; /* meant to be included with base */
         /* Every other list is base or includes it: the event loop, and the kill-list. */
         assert_action(ctx, "epoll_wait", "ALLOW");
         assert_action(ctx, "ptrace", "KILL_PROCESS");
@@ -655,6 +663,45 @@ START_TEST(test_unshare_and_setns_kill_unlisted) {
 }
 END_TEST
 
+START_TEST(test_sandbox_directive_lets_a_daemon_make_sandboxes) {
+        /* Whether base (which kill-lists mount, umount2 and pivot_root) comes before or after @sandbox. */
+        _cleanup_free_ char *base = write_list("base", "read\n!mount\n!umount2\n!pivot_root\n!unshare\n!ptrace\n");
+        static const char *const lists[] = { "@include base\n@sandbox\nclone\n", "@sandbox\nclone\n@include base\n" };
+        FOREACH_ELEMENT(list, lists) {
+                _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+                ck_assert_int_eq(parse("daemon", *list, &ctx), 0);
+                assert_action(ctx, "mount", "ALLOW");
+                assert_action(ctx, "umount2", "ALLOW");
+                assert_action(ctx, "pivot_root", "ALLOW");
+                assert_action(ctx, "unshare", "ALLOW");
+                assert_action(ctx, "clone", "ALLOW"); /* whatever its flags */
+                assert_action(ctx, "setns", "KILL_PROCESS");
+                assert_action(ctx, "ptrace", "KILL_PROCESS");
+                ck_assert_ptr_null(strstr(pfc_of(ctx), "KILL_PROCESS; # clone"));
+        }
+        /* Without @sandbox, allowing what it allows is refused as before. */
+        _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+        ck_assert_int_eq(parse("daemon", "@include base\nmount\n", &ctx), -EINVAL);
+}
+END_TEST
+
+static int child_clone_new_user(void) {
+        if (seccomp_policy_load("runtime", dir) < 0)
+                return 1;
+        long pid = syscall(SYS_clone, SIGCHLD | CLONE_NEWUSER, NULL, NULL, NULL, NULL);
+        if (pid == 0)
+                _exit(0);
+        return pid > 0 && waitpid(pid, NULL, 0) == pid ? 0 : 2;
+}
+
+START_TEST(test_sandbox_directive_allows_clone_into_namespaces) {
+        _cleanup_free_ char *path = write_list("runtime", "@sandbox\n" CHILD_THREADS "wait4\n");
+        int status = run_in_child(child_clone_new_user);
+        /* Made it, or the kernel said no (no user namespaces here): either way not killed. */
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) != 1, "status %d", status);
+}
+END_TEST
+
 static int socket_errno(int family, int type) {
         int fd = socket(family, type | SOCK_CLOEXEC, 0);
         if (fd >= 0) {
@@ -973,6 +1020,7 @@ static Suite *seccomp_suite(void) {
         tcase_add_test(tc, test_allowed_and_kill_listed_is_rejected);
         tcase_add_test(tc, test_missing_file_gives_enoent);
         tcase_add_test(tc, test_include_loop_is_rejected);
+        tcase_add_test(tc, test_sandbox_directive_lets_a_daemon_make_sandboxes);
         tcase_add_test(tc, test_shipped_lists_parse);
         suite_add_tcase(s, tc);
 
@@ -989,6 +1037,7 @@ static Suite *seccomp_suite(void) {
         tcase_add_test(tc, test_clone3_answers_enosys_and_threads_use_clone);
         tcase_add_test(tc, test_clone_with_namespace_flags_kills);
         tcase_add_test(tc, test_unshare_and_setns_kill_unlisted);
+        tcase_add_test(tc, test_sandbox_directive_allows_clone_into_namespaces);
         tcase_add_test(tc, test_socket_opens_only_the_listed_families);
         tcase_add_test(tc, test_socket_families_add_up_over_includes);
         tcase_add_test(tc, test_shipped_lists_open_the_families_their_units_allow);

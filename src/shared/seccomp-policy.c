@@ -59,6 +59,7 @@ typedef struct Policy {
         size_t n_entries;
         uint64_t families; /* what @socket allows, a bit per address family */
         bool pinning;      /* entries added now are pinned */
+        bool sandbox;      /* @sandbox: the process makes sandboxes, clone may take namespace flags */
 } Policy;
 
 static void policy_done(Policy *p) {
@@ -128,6 +129,15 @@ static int check_fixed(const char *name, bool kill, const char *path, unsigned l
         return 0;
 }
 
+static int policy_append(Policy *p, int nr, bool kill, bool pinned) {
+        Entry *e = reallocarray(p->entries, p->n_entries + 1, sizeof(Entry));
+        if (!e)
+                return log_oom();
+        p->entries = e;
+        p->entries[p->n_entries++] = (Entry){ .nr = nr, .kill = kill, .pinned = pinned };
+        return 0;
+}
+
 static int policy_add(Policy *p, const char *name, bool kill, const char *path, unsigned line) {
         int r = check_fixed(name, kill, path, line);
         if (r < 0)
@@ -144,7 +154,7 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
         Entry *e = policy_find(p, nr);
         if (e) {
                 if (e->pinned && e->kill != kill) {
-                        log_debug("%s:%u: %s stays %s for the sanitizers.", path, line, name,
+                        log_debug("%s:%u: %s stays %s for the sanitizers or @sandbox.", path, line, name,
                                 e->kill ? "kill-listed" : "allowed");
                         return 0;
                 }
@@ -153,11 +163,30 @@ static int policy_add(Policy *p, const char *name, bool kill, const char *path, 
                 return 0; /* listed twice the same way, e.g. in base and again in a daemon's list */
         }
 
-        e = reallocarray(p->entries, p->n_entries + 1, sizeof(Entry));
-        if (!e)
-                return log_oom();
-        p->entries = e;
-        p->entries[p->n_entries++] = (Entry){ .nr = nr, .kill = kill, .pinned = p->pinning };
+        return policy_append(p, nr, kill, p->pinning);
+}
+
+/* What the init of a sandbox does while it builds one (sandbox-init.c) and every other filter kills: allowed
+ * in a process that makes sandboxes, whatever its lists say before or after. setns still kills: a sandbox is
+ * made, never joined. */
+static int policy_allow_sandbox(Policy *p) {
+        static const char *const calls[] = { "unshare", "mount", "umount2", "pivot_root" };
+
+        p->sandbox = true;
+        FOREACH_ELEMENT(name, calls) {
+                int nr = seccomp_syscall_resolve_name(*name);
+                if (nr < 0)
+                        continue;
+                Entry *e = policy_find(p, nr);
+                if (!e) {
+                        int r = policy_append(p, nr, false, true);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                e->kill = false;
+                e->pinned = true;
+        }
         return 0;
 }
 
@@ -207,8 +236,11 @@ static int parse_line(Policy *p, char *text, const char *path, unsigned line, co
                         return parse_include(p, strstrip(l + n), path, line, frame);
                 if (n == strlen("@socket") && strncmp(l, "@socket", n) == 0)
                         return parse_socket(p, strstrip(l + n), path, line);
+                if (streq(l, "@sandbox"))
+                        return policy_allow_sandbox(p);
                 return log_error_errno(EINVAL,
-                        "%s:%u: Malformed line \"%s\": the directives are \"@include NAME\" and \"@socket AF_...\".",
+                        "%s:%u: Malformed line \"%s\": the directives are \"@include NAME\", \"@socket AF_...\" and "
+                        "\"@sandbox\".",
                         path, line, l);
         }
 
@@ -321,6 +353,13 @@ static int add_clone_rules(Policy *p) {
                 return 0; /* kill-listed as a whole, rule added with the others */
 
         int r;
+        if (p->sandbox) {
+                /* The sandbox's init is cloned into its namespaces. */
+                r = e ? seccomp_rule_add(p->ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 0) : 0;
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add a rule for clone: %m");
+                return 0;
+        }
         if (e) {
                 r = seccomp_rule_add(p->ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                         SCMP_CLONE_FLAGS(SCMP_CMP_MASKED_EQ, CLONE_NAMESPACE_FLAGS, 0));

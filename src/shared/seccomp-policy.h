@@ -14,6 +14,9 @@
  *                             EAFNOSUPPORT. The families of every @socket line, in any included list, add
  *                             up; with no @socket line at all, socket() fails with EPERM.
  *   @include base             everything in base.syscalls, in the same directory
+ *   @sandbox                  the process makes sandboxes (sandbox.h): clone may take namespace flags, and
+ *                             unshare, mount, umount2 and pivot_root are allowed, whatever a list says of
+ *                             them (sandbox.syscalls says it, and lists what sandboxes need besides)
  *   # comment                 also after an entry; blank lines are ignored
  *
  * Every syscall not listed fails with EPERM. Names this architecture does not have are skipped, so one
@@ -24,7 +27,8 @@
  * a system call of another ABI (i386 or x32 on x86-64) kills the process; unshare and setns kill it, and
  * so does clone with a namespace flag (CLONE_NEWNS, NEWUSER, NEWPID, NEWNET, NEWIPC, NEWUTS, NEWCGROUP,
  * NEWTIME); a listed "clone" allows it without them; clone3, whose flags a filter cannot see, fails with
- * ENOSYS so that callers fall back to clone; "socket" is allowed only through @socket. */
+ * ENOSYS so that callers fall back to clone; "socket" is allowed only through @socket. @sandbox alone
+ * lifts the rules on namespaces, but for setns. */
 
 /* Loads the allow-list <dir>/<name>.syscalls and installs it in this process (all threads:
  * SCMP_FLTATR_CTL_TSYNC), with NO_NEW_PRIVS set. dir NULL means seccomp_policy_default_dir(). In a build
