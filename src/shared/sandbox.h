@@ -31,11 +31,11 @@ typedef struct SandboxLimits {
 typedef struct SandboxConfig {
         char *const *argv; /* the payload; argv[0] is an absolute path inside the sandbox */
         char *const *envp; /* its whole environment (nothing of the daemon's is passed on) */
-        /* Host paths bound read-only at the same place inside, besides the base set every sandbox has (/usr
-         * and the /bin, /sbin, /lib* links or directories, /etc/ld.so.cache, /etc/localtime, /etc/alternatives
-         * and the few /etc files a program's libraries read: nsswitch.conf, passwd and group of the sandbox's
-         * own user only, hosts with localhost only). Paths that do not exist on the host are skipped.
-         * NULL-terminated, or NULL. */
+        /* Host paths bound read-only at the same place inside (symlinks followed), besides the base set every
+         * sandbox has (/usr and the /bin, /sbin, /lib* links or directories, /etc/ld.so.cache, /etc/localtime,
+         * /etc/alternatives, and /etc/resolv.conf with the host's network) and the few /etc files written for
+         * it: passwd and group of the sandbox's own user only, hosts with localhost only, nsswitch.conf that
+         * reads files. Paths that do not exist on the host are skipped. NULL-terminated, or NULL. */
         const char *const *ro_binds;
         const char *workspace; /* where the workspace tmpfs appears inside, e.g. "/work"; also the payload's cwd */
         const char *hostname;  /* the UTS namespace's host name; NULL: "sandbox" */
@@ -54,7 +54,10 @@ typedef struct Sandbox Sandbox;
 
 /* Starts a sandbox. Returns 0 once the payload runs (its init reported that the set-up succeeded), or a
  * negative errno with the reason logged (a set-up step that failed inside is reported back to the caller over
- * a pipe, with its errno and the step's name). Never blocks for longer than the set-up takes (a few ms). */
+ * a socket, with its errno and the step's name; -ENOENT, say, when argv[0] is not there). Never blocks for
+ * longer than the set-up takes (a few ms; at most 10 s, then -ETIMEDOUT). The daemon must not ignore SIGCHLD
+ * (sandboxes are reaped through their pidfd), and spawns from the thread that outlives its sandboxes (an init
+ * dies with the thread that made it, PR_SET_PDEATHSIG). */
 int sandbox_spawn(const SandboxConfig *config, Sandbox **ret);
 
 /* Kills everything in the sandbox (SIGKILL to its init, and to its cgroup when it has one) and waits for the
@@ -67,24 +70,29 @@ pid_t sandbox_get_pid(Sandbox *s);
 int sandbox_get_pidfd(Sandbox *s);
 
 /* Calls exited once the sandbox's init exits, with the payload's wait status (as waitpid() gives it: exit code
- * or signal). The source is owned by the sandbox. */
+ * or signal; SIGKILL when the sandbox was killed before its payload exited). The source is owned by the sandbox,
+ * and exited may free it. One watch per sandbox (-EBUSY). */
 int sandbox_watch(Sandbox *s, sd_event *event, void (*exited)(Sandbox *s, int status, void *userdata), void *userdata);
 
-/* Sends sig to the payload (the process init started), e.g. SIGINT to interrupt it. */
+/* Sends sig to the payload (the process init started), e.g. SIGINT to interrupt it; -ESRCH once it exited. */
 int sandbox_signal_payload(Sandbox *s, int sig);
 /* Kills everything in the sandbox at once; sandbox_watch()'s callback follows. */
 int sandbox_kill(Sandbox *s);
 
-/* An O_PATH|O_DIRECTORY fd of the workspace as the sandbox sees it (through /proc/PID/root), for the daemon to
- * read and write the sandbox's files while it lives. Open paths under it only with sandbox_openat(). */
+/* An O_PATH|O_DIRECTORY fd of the workspace as the sandbox sees it (through the payload's /proc/PID/root: the
+ * init's is closed to all but root, see sandbox-init.c), for the daemon to read and write the sandbox's files
+ * while its payload lives. Open paths under it only with sandbox_openat(). */
 int sandbox_open_workspace(Sandbox *s);
 /* Opens path (relative) under dirfd with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS|RESOLVE_NO_XDEV): no
- * "..", absolute path or symlink inside the sandbox leads out of it. flags as for openat(); O_CREAT creates
- * with mode. */
+ * "..", absolute path or symlink inside the sandbox leads out of it (what points out resolves inside dirfd).
+ * flags as for openat(), O_CLOEXEC added; O_CREAT creates with mode, as the sandbox user. Returns the fd or a
+ * negative errno, not logged (-EINVAL for an empty path). */
 int sandbox_openat(int dirfd, const char *path, int flags, mode_t mode);
 
 /* Where a daemon under systemd with Delegate=yes makes its sandboxes' cgroups: moves the daemon into a leaf
  * "daemon" of its own cgroup (the no-internal-processes rule), enables the memory, pids and cpu controllers for
- * its children, and returns in *ret_parent the directory to pass as cgroup_parent. -ENOENT/-EROFS/-EACCES when
- * there is no delegated cgroup v2 (the development stack): the caller goes on with rlimits alone. */
+ * its children, and returns in *ret_parent the directory to pass as cgroup_parent; each sandbox then gets a
+ * cgroup "sandbox-<pid of its init>" there. -EOPNOTSUPP (no cgroup v2 at /sys/fs/cgroup), -ENOENT, -EROFS or
+ * -EACCES when there is no delegated cgroup v2 (the development stack), logged at debug level only: the caller
+ * goes on with rlimits alone. */
 int sandbox_cgroup_setup(char **ret_parent);
