@@ -155,6 +155,15 @@ static int config_parse_path(const char *value, void *data) {
         return set_string(data, value);
 }
 
+/* A unit name: a name and a unit type suffix, of the characters systemd allows. */
+static int config_parse_unit_name(const char *value, void *data) {
+        const char *dot = strrchr(value, '.');
+        if (!dot || dot == value || strlen(value) > 255 || !dot[1] ||
+                value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-_.\\@")])
+                return -EINVAL;
+        return set_string(data, value);
+}
+
 /* A systemd credential's name ([A-Za-z0-9_.-], not "." or ".."), or an absolute path. */
 static int config_parse_credential(const char *value, void *data) {
         if (value[0] != '/' &&
@@ -329,6 +338,7 @@ static const ConfigItem gateway_items[] = {
         { "MaxSessions", config_parse_unsigned, offsetof(GatewayConfig, max_sessions), "a positive integer" },
         { "MaxSessionsPerPrincipal", config_parse_unsigned, offsetof(GatewayConfig, max_sessions_per_principal),
                 "a positive integer" },
+        { "MonitorIntervalSec", config_parse_sec, offsetof(GatewayConfig, monitor_interval_usec), EXPECTED_TIME_SPAN },
 };
 
 static const ConfigItem authentication_items[] = {
@@ -451,11 +461,13 @@ static const ConfigItem backend_items[] = {
         { "TimeoutSec", config_parse_sec, offsetof(BackendConfig, timeout_usec), EXPECTED_TIME_SPAN },
         { "Aggregate", config_parse_bool, offsetof(BackendConfig, aggregate), EXPECTED_BOOLEAN },
         { "Enabled", config_parse_bool, offsetof(BackendConfig, enabled), EXPECTED_BOOLEAN },
+        { "Unit", config_parse_unit_name, offsetof(BackendConfig, unit),
+                "a systemd unit name, such as aios-sysopsd.service" },
         { "BearerTokenCredential", config_parse_credential, offsetof(BackendConfig, bearer_token_credential),
                 "the name of a systemd credential (LoadCredential=), or an absolute path" },
 };
 
-#define CONFIG_ITEMS_MAX 12
+#define CONFIG_ITEMS_MAX 16
 _Static_assert(ELEMENTSOF(gateway_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 _Static_assert(ELEMENTSOF(backend_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 
@@ -695,6 +707,7 @@ static void backend_config_done(BackendConfig *b) {
         free(b->object_path);
         free(b->url);
         free(b->bearer_token_credential);
+        free(b->unit);
         free(b->prefix);
 }
 
@@ -746,6 +759,8 @@ static int gateway_config_finish(GatewayConfig *c) {
                 c->max_body = GATEWAY_MAX_BODY_DEFAULT;
         if (c->call_timeout_usec == 0)
                 c->call_timeout_usec = GATEWAY_CALL_TIMEOUT_USEC_DEFAULT;
+        if (c->monitor_interval_usec == 0)
+                c->monitor_interval_usec = 5 * USEC_PER_SEC;
         if (c->max_in_flight == 0)
                 c->max_in_flight = GATEWAY_MAX_IN_FLIGHT_DEFAULT;
         if (c->filter.max_result_size == 0)
@@ -787,6 +802,7 @@ static int backend_config_finish(const ConfigFile *f, BackendConfig *b, const Ga
                                 f->path, type_line);
                 backend_config_drop(f, b, "BusName", &b->bus_name);
                 backend_config_drop(f, b, "ObjectPath", &b->object_path);
+                backend_config_drop(f, b, "Unit", &b->unit);
                 break;
         default:
                 return log_error_errno(EINVAL,

@@ -36,8 +36,9 @@ typedef struct BackendConfig {
         char *object_path;             /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
         char *url;                     /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
         char *bearer_token_credential; /* BACKEND_HTTP: the gateway's own token for it, a credential or a path */
-        char *prefix;                  /* never NULL: "" when the backend's names are not prefixed */
-        uint64_t timeout_usec;         /* the gateway's call_timeout_usec unless TimeoutSec= is set */
+        char *unit;   /* BACKEND_DBUS: its systemd unit (Unit=), for the resource monitor; NULL: found by pid */
+        char *prefix; /* never NULL: "" when the backend's names are not prefixed */
+        uint64_t timeout_usec; /* the gateway's call_timeout_usec unless TimeoutSec= is set */
         bool enabled;
         bool aggregate; /* Aggregate=: on /mcp too (default), or only on /servers/NAME/mcp */
 } BackendConfig;
@@ -85,6 +86,7 @@ typedef struct GatewayConfig {
         uint64_t request_head_timeout_usec;
         unsigned max_sessions;
         unsigned max_sessions_per_principal; /* sessions of one principal on each endpoint */
+        uint64_t monitor_interval_usec;      /* MonitorIntervalSec=: how often servers' figures are asked for */
         AuthConfig auth;
         RateLimitConfig rate_limit; /* [RateLimit] */
         FilterConfig filter;

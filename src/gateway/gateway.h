@@ -16,6 +16,7 @@ typedef struct BackendCall BackendCall;
 typedef struct Aggregate Aggregate;
 typedef struct Guard Guard;
 typedef struct GatewayAuth GatewayAuth;
+typedef struct Monitor Monitor;
 
 typedef struct Gateway {
         sd_event *event;
@@ -24,6 +25,7 @@ typedef struct Gateway {
         Metrics *metrics;
         Guard *guard; /* rate limits, response filtering, audit (guard.c) */
         GatewayAuth *auth;
+        Monitor *monitor; /* what each backend's server uses (monitor.c) */
 
         Backend **backends; /* the enabled ones, in configuration order */
         size_t n_backends;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mcp-bus.h"
 #include "mcp-session.h"
+#include "monitor.h"
 #include "relay.h"
 #include "routes.h"
 #include "seccomp-policy.h"
@@ -240,6 +241,7 @@ static void gateway_done(Gateway *g) {
         g->http_local = mcp_http_free(g->http_local);
         /* /mcp's sessions end first: their calls are cancelled at the backends, which must still be there. */
         g->aggregate = aggregate_free(g->aggregate);
+        g->monitor = monitor_free(g->monitor); /* it points at the backends */
         for (size_t i = 0; i < g->n_backends; i++) {
                 relay_free(g->backends[i]);
                 backend_free(g->backends[i]);
@@ -413,6 +415,10 @@ static int run(int argc, char *argv[]) {
                         return r;
                 log_info("Serving MCP to local clients on %s too.", arg_listen_local ?: "the socket systemd passed in");
         }
+
+        r = monitor_new(&g.monitor, &g, g.config->monitor_interval_usec);
+        if (r < 0)
+                return log_oom();
 
         r = daemon_on_reload(g.event, reload, &g);
         if (r < 0)

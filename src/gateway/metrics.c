@@ -14,12 +14,14 @@ typedef enum MetricType {
         METRIC_COUNTER,
         METRIC_GAUGE,
         METRIC_HISTOGRAM,
+        METRIC_SECONDS, /* a counter kept in µs, rendered in seconds */
 } MetricType;
 
 static const char *const metric_type_table[] = {
         [METRIC_COUNTER] = "counter",
         [METRIC_GAUGE] = "gauge",
         [METRIC_HISTOGRAM] = "histogram",
+        [METRIC_SECONDS] = "counter",
 };
 
 typedef enum FamilyId {
@@ -31,6 +33,13 @@ typedef enum FamilyId {
         FAMILY_REDACTIONS,
         FAMILY_RATE_LIMITED,
         FAMILY_RESULTS_CUT,
+        FAMILY_BACKEND_ACTIVE,
+        FAMILY_BACKEND_MEMORY,
+        FAMILY_BACKEND_CPU,
+        FAMILY_BACKEND_TASKS,
+        FAMILY_BACKEND_IP_INGRESS,
+        FAMILY_BACKEND_IP_EGRESS,
+        FAMILY_BACKEND_FIGURES_SOURCE,
         _FAMILY_MAX,
 } FamilyId;
 
@@ -83,6 +92,41 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
                 "aios_gateway_results_cut_total",
                 "Tool results cut down to the size limit, by tool.",
                 METRIC_COUNTER, { "tool" }, 1,
+        },
+        [FAMILY_BACKEND_ACTIVE] = {
+                "aios_backend_active",
+                "Whether a backend's server is running (its unit active, or its process there): 1 or 0.",
+                METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_MEMORY] = {
+                "aios_backend_memory_bytes",
+                "Memory a backend's server uses: its unit's MemoryCurrent, or its process's resident set.",
+                METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_CPU] = {
+                "aios_backend_cpu_seconds_total",
+                "CPU time a backend's server used: its unit's CPUUsageNSec, or its process's user and system time.",
+                METRIC_SECONDS, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_TASKS] = {
+                "aios_backend_tasks",
+                "Tasks of a backend's server: its unit's TasksCurrent, or its process's threads.",
+                METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_IP_INGRESS] = {
+                "aios_backend_ip_ingress_bytes_total",
+                "IP bytes a backend's unit received (IPAccounting=yes).",
+                METRIC_COUNTER, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_IP_EGRESS] = {
+                "aios_backend_ip_egress_bytes_total",
+                "IP bytes a backend's unit sent (IPAccounting=yes).",
+                METRIC_COUNTER, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_FIGURES_SOURCE] = {
+                "aios_backend_figures_source",
+                "Where a backend's figures come from: systemd (its unit) or proc (its process, outside systemd).",
+                METRIC_GAUGE, { "backend", "source" }, 2,
         },
 };
 
@@ -331,6 +375,42 @@ void metrics_http_request(Metrics *m, const char *endpoint, unsigned code) {
                 s->counter++;
 }
 
+static void series_set(Metrics *m, FamilyId id, const char *backend, uint64_t value) {
+        Series *s = family_get(&m->families[id], (const char *[]){ backend }, false);
+        if (!s)
+                return;
+        if (m->families[id].info->type == METRIC_GAUGE)
+                s->gauge = (int64_t) MIN(value, (uint64_t) INT64_MAX);
+        else
+                s->counter = value;
+}
+
+void metrics_backend_resources(Metrics *m, const char *backend, const MetricsResources *r) {
+        assert(m);
+
+        series_set(m, FAMILY_BACKEND_ACTIVE, backend, r->active);
+        if (r->memory_bytes != UINT64_MAX)
+                series_set(m, FAMILY_BACKEND_MEMORY, backend, r->memory_bytes);
+        if (r->cpu_usec != UINT64_MAX)
+                series_set(m, FAMILY_BACKEND_CPU, backend, r->cpu_usec);
+        if (r->tasks != UINT64_MAX)
+                series_set(m, FAMILY_BACKEND_TASKS, backend, r->tasks);
+        if (r->ip_ingress_bytes != UINT64_MAX)
+                series_set(m, FAMILY_BACKEND_IP_INGRESS, backend, r->ip_ingress_bytes);
+        if (r->ip_egress_bytes != UINT64_MAX)
+                series_set(m, FAMILY_BACKEND_IP_EGRESS, backend, r->ip_egress_bytes);
+        if (r->source) {
+                /* One source per backend: the other one's series, if it was ever set, says 0. */
+                static const char *const sources[] = { "systemd", "proc" };
+                FOREACH_ELEMENT(src, sources) {
+                        Series *s = family_get(&m->families[FAMILY_BACKEND_FIGURES_SOURCE],
+                                (const char *[]){ backend, *src }, false);
+                        if (s)
+                                s->gauge = streq(*src, r->source);
+                }
+        }
+}
+
 static void counter_add(Metrics *m, FamilyId id, const char *value, uint64_t n) {
         Series *s = family_get(&m->families[id], (const char *[]){ value }, false);
         if (s)
@@ -406,6 +486,10 @@ static void write_series(FILE *f, const FamilyInfo *info, const Series *s) {
         case METRIC_GAUGE:
                 write_sample_name(f, info, "", s, NULL);
                 fprintf(f, " %" PRIi64 "\n", s->gauge);
+                break;
+        case METRIC_SECONDS:
+                write_sample_name(f, info, "", s, NULL);
+                fprintf(f, " %s\n", format_seconds(buf, s->counter));
                 break;
         case METRIC_HISTOGRAM: {
                 uint64_t cumulative = 0;

@@ -60,6 +60,20 @@ void metrics_rate_limited(Metrics *m, const char *class);
 /* aios_gateway_results_cut_total{tool}: one result of the tool cut down to the size limit. */
 void metrics_result_cut(Metrics *m, const char *tool);
 
+/* What the resource monitor found of a backend's server; UINT64_MAX: not known (not reported). */
+typedef struct MetricsResources {
+        bool active;
+        uint64_t memory_bytes;
+        uint64_t cpu_usec;
+        uint64_t tasks;
+        uint64_t ip_ingress_bytes;
+        uint64_t ip_egress_bytes;
+        const char *source; /* "systemd" or "proc" */
+} MetricsResources;
+/* aios_backend_active, _memory_bytes, _cpu_seconds_total, _tasks, _ip_ingress_bytes_total,
+ * _ip_egress_bytes_total and _figures_source{backend,source}: the latest figures of the backend. */
+void metrics_backend_resources(Metrics *m, const char *backend, const MetricsResources *r);
+
 /* The text of all metric families (each with # HELP and # TYPE, even before it has series). Returns 0 or
  * -ENOMEM; *ret_size (optional) is strlen(*ret_text). */
 int metrics_render(Metrics *m, char **ret_text, size_t *ret_size);

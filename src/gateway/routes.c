@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "json-util.h"
 #include "log.h"
+#include "monitor.h"
 #include "routes.h"
 
 static McpServer *route_find(void *userdata, const char *url) {
@@ -84,6 +85,7 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
                 return respond_ready(g, c);
         }
 
+        monitor_kick(g->monitor); /* new figures of the servers, for the next scrape */
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
         if (metrics_render(g->metrics, &text, &size) < 0)

@@ -105,6 +105,29 @@ expect "completion bash is a completion script" "complete -F _aiosctl aiosctl" "
 out=$(PATH=$(dirname "$AIOS_AIOSCTL"):$PATH bash -c "$(ctl completion bash); COMP_WORDS=(aiosctl describe test_simple_t); COMP_CWORD=2; _aiosctl; echo \"\${COMPREPLY[*]}\"")
 expect "whose tool names come from the live gateway" "test_simple_text" "$out"
 
+# --- the resource monitor ---------------------------------------------------------------------------------
+
+# Outside systemd the figures come from each server's process; a scrape asks for them, the next has them.
+metric() { curl -s "http://127.0.0.1:$port/metrics" | sed -n "s/^$1{backend=\"$2\"} //p"; }
+for ((i = 0; i < 100; i++)); do
+        mem=$(metric aios_backend_memory_bytes sysops)
+        [[ -n $mem ]] && break
+        sleep 0.1
+done
+if [[ ${mem:-0} -gt 1000000 ]]; then pass "/metrics has a server's memory ($mem bytes)"; else fail "/metrics has a server's memory" "got '${mem:-}'"; fi
+out=$(curl -s "http://127.0.0.1:$port/metrics")
+expect "and says where it comes from" 'aios_backend_figures_source{backend="sysops",source="proc"} 1' "$out"
+expect "with the tasks" 'aios_backend_tasks{backend="sysops"}' "$out"
+cpu_before=$(metric aios_backend_cpu_seconds_total sysops)
+for ((i = 0; i < 20; i++)); do ctl call system_processes --json '{"limit":500}' >/dev/null; done
+for ((i = 0; i < 100; i++)); do
+        cpu_after=$(metric aios_backend_cpu_seconds_total sysops)
+        [[ -n $cpu_after && $cpu_after != "$cpu_before" ]] && break
+        sleep 0.2
+done
+expect "a server's CPU time moves when it works ($cpu_before s, then $cpu_after s)" "yes" \
+        "$(awk -v a="${cpu_before:-0}" -v b="${cpu_after:-0}" 'BEGIN { print (b > a) ? "yes" : "no" }')"
+
 # --- calling -------------------------------------------------------------------------------------------
 
 out=$(ctl call test_simple_text)

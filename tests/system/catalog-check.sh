@@ -65,6 +65,32 @@ expect "a call to a tool of a stopped server is answered" "simple text response"
 out=$(active aios-conformanced.service)
 expect "the call started its server again" "active" "$out"
 
+# The resource monitor: the servers' figures from their units, asked of systemd when /metrics is scraped (at
+# most every 5 s). A call before each scrape keeps aios-conformanced from its idle exit meanwhile.
+metric() { boot_exec curl -s --max-time 10 http://127.0.0.1:9000/metrics | sed -n "s/^$1{backend=\"$2\"} //p"; }
+work() { mcp tools/call test_simple_text '"name":"test_simple_text","arguments":{},' >/dev/null; }
+for ((i = 0; i < 100; i++)); do
+        work
+        mem=$(metric aios_backend_memory_bytes conformance)
+        [[ -n $mem ]] && break
+        sleep 0.2
+done
+if [[ ${mem:-0} -gt 100000 ]]; then pass "/metrics has a server's memory from its unit ($mem bytes)"; else
+        fail "/metrics has a server's memory from its unit" "got '${mem:-}'"; fi
+out=$(boot_exec curl -s --max-time 10 http://127.0.0.1:9000/metrics || true)
+expect "and says the figures come from systemd" 'aios_backend_figures_source{backend="conformance",source="systemd"} 1' "$out"
+expect "with the unit's tasks" 'aios_backend_tasks{backend="conformance"}' "$out"
+expect "and whether it runs" 'aios_backend_active{backend="conformance"} 1' "$out"
+cpu_before=$(metric aios_backend_cpu_seconds_total conformance)
+for ((i = 0; i < 100; i++)); do
+        work
+        cpu_after=$(metric aios_backend_cpu_seconds_total conformance)
+        [[ -n $cpu_after && $cpu_after != "$cpu_before" ]] && break
+        sleep 0.2
+done
+expect "a server's CPU time from its unit moves when it works ($cpu_before s, then $cpu_after s)" "yes" \
+        "$(awk -v a="${cpu_before:-0}" -v b="${cpu_after:-0}" 'BEGIN { print (b > a) ? "yes" : "no" }')"
+
 echo "$name: $checks checks, $failures failed"
 if [[ $failures -gt 0 ]]; then
         boot_exec journalctl -u aios-gatewayd.service --no-pager -n 40 || true
