@@ -50,12 +50,29 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
         "# HELP aios_gateway_results_cut_total Tool results cut down to the size limit, by tool.\n"                    \
         "# TYPE aios_gateway_results_cut_total counter\n"
 
+#define HEADER_RESOURCES                                                                                                                            \
+        "# HELP aios_backend_active Whether a backend's server is running (its unit active, or its process there): 1 or 0.\n"                       \
+        "# TYPE aios_backend_active gauge\n"                                                                                                        \
+        "# HELP aios_backend_memory_bytes Memory a backend's server uses: its unit's MemoryCurrent, or its process's resident set.\n"               \
+        "# TYPE aios_backend_memory_bytes gauge\n"                                                                                                  \
+        "# HELP aios_backend_cpu_seconds_total CPU time a backend's server used: its unit's CPUUsageNSec, or its process's user and system time.\n" \
+        "# TYPE aios_backend_cpu_seconds_total counter\n"                                                                                           \
+        "# HELP aios_backend_tasks Tasks of a backend's server: its unit's TasksCurrent, or its process's threads.\n"                               \
+        "# TYPE aios_backend_tasks gauge\n"                                                                                                         \
+        "# HELP aios_backend_ip_ingress_bytes_total IP bytes a backend's unit received (IPAccounting=yes).\n"                                       \
+        "# TYPE aios_backend_ip_ingress_bytes_total counter\n"                                                                                      \
+        "# HELP aios_backend_ip_egress_bytes_total IP bytes a backend's unit sent (IPAccounting=yes).\n"                                            \
+        "# TYPE aios_backend_ip_egress_bytes_total counter\n"                                                                                       \
+        "# HELP aios_backend_figures_source Where a backend's figures come from: systemd (its unit) or proc (its process, outside systemd).\n"      \
+        "# TYPE aios_backend_figures_source gauge\n"
+
 START_TEST(test_empty_metrics_render_help_and_type) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
         _cleanup_free_ char *text = render(m);
         ck_assert_str_eq(text,
-                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP HEADER_FILTERS);
+                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP HEADER_FILTERS
+                        HEADER_RESOURCES);
 }
 END_TEST
 
@@ -163,6 +180,34 @@ START_TEST(test_scenario_renders_its_values) {
         ck_assert_double_eq(sample(text, "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"200\"}"), 2);
         ck_assert_double_eq(sample(text, "aios_gateway_http_requests_total{endpoint=\"/mcp\",code=\"401\"}"), 1);
         ck_assert_double_eq(sample(text, "aios_gateway_http_requests_total{endpoint=\"/metrics\",code=\"200\"}"), 1);
+}
+END_TEST
+
+START_TEST(test_backend_resources) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        MetricsResources r = { .active = true,
+                .memory_bytes = 12345678,
+                .cpu_usec = 1500000,
+                .tasks = 3,
+                .ip_ingress_bytes = UINT64_MAX,
+                .ip_egress_bytes = UINT64_MAX,
+                .source = "proc" };
+        metrics_backend_resources(m, "sysops", &r);
+        r.source = "systemd";
+        r.cpu_usec = 2250000;
+        metrics_backend_resources(m, "sysops", &r);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert_double_eq(sample(text, "aios_backend_active{backend=\"sysops\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_backend_memory_bytes{backend=\"sysops\"}"), 12345678);
+        ck_assert_double_eq(sample(text, "aios_backend_cpu_seconds_total{backend=\"sysops\"}"), 2.25);
+        ck_assert_double_eq(sample(text, "aios_backend_tasks{backend=\"sysops\"}"), 3);
+        /* Unknown figures are not reported at all. */
+        ck_assert_ptr_null(strstr(text, "aios_backend_ip_ingress_bytes_total{"));
+        /* One source at a time. */
+        ck_assert_double_eq(sample(text, "aios_backend_figures_source{backend=\"sysops\",source=\"systemd\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_backend_figures_source{backend=\"sysops\",source=\"proc\"}"), 0);
 }
 END_TEST
 
@@ -293,6 +338,7 @@ static Suite *metrics_suite(void) {
         tcase_add_test(tc, test_unusable_label_values_count_as_other);
         tcase_add_test(tc, test_outcome_names);
         tcase_add_test(tc, test_filter_counters);
+        tcase_add_test(tc, test_backend_resources);
         suite_add_tcase(s, tc);
         return s;
 }
