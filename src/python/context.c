@@ -11,6 +11,8 @@
 #include "session.h"
 #include "strv.h"
 
+DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
+
 static int strv_push(char ***v, const char *s) {
         size_t n = strv_length(*v);
         char **a = reallocarray(*v, n + 2, sizeof(char *));
@@ -23,11 +25,11 @@ static int strv_push(char ***v, const char *s) {
         return 0;
 }
 
-/* What the sandbox binds read-only besides /usr and its base set: the worker, Debian's python3 settings
+/* What the sandbox binds read-only besides /usr and its base set: Debian's python3 settings
  * (sitecustomize.py is a link into /etc/python3.X), matplotlib's rc file, which mpl-data links to. */
-static int worker_ro_binds(PythonContext *ctx, char ***ret) {
+static int worker_ro_binds(char ***ret) {
         _cleanup_(strv_freep) char **v = new0(char *, 1);
-        if (!v || strv_push(&v, ctx->config.worker_dir) < 0)
+        if (!v)
                 return -ENOMEM;
         glob_t g = {};
         if (glob("/etc/python3*", GLOB_NOSORT, NULL, &g) == 0)
@@ -46,20 +48,43 @@ static int worker_ro_binds(PythonContext *ctx, char ***ret) {
         return 0;
 }
 
+/* The worker's source, read once: it is passed to python3 -c, so that no host path (the source tree's
+ * /work/... in development would meet the workspace at /work) needs binding into the sandbox. */
+static int worker_source(const char *dir, char **ret) {
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/aios_worker.py", dir) < 0)
+                return -ENOMEM;
+        _cleanup_(fclosep) FILE *f = fopen(path, "re");
+        if (!f)
+                return log_error_errno(errno, "%s cannot be read (AIOS_PYTHON_WORKER_DIR=): %m", path);
+        char *text = NULL;
+        size_t size = 0;
+        ssize_t n = getdelim(&text, &size, 0, f);
+        if (n <= 0 || (size_t) n != strlen(text)) {
+                free(text);
+                return log_error_errno(EINVAL, "%s is empty or not text.", path);
+        }
+        *ret = text;
+        return 0;
+}
+
 static int worker_command(PythonContext *ctx) {
         const PythonConfig *c = &ctx->config;
-        _cleanup_free_ char *script = NULL;
-        if (asprintf(&script, "%s/aios_worker.py", c->worker_dir) < 0)
-                return -ENOMEM;
-        /* -I: no PYTHON* variables, no user site, not the script's directory on sys.path; site itself loads, so
+        _cleanup_free_ char *source = NULL;
+        int r = worker_source(c->worker_dir, &source);
+        if (r < 0)
+                return r;
+        /* -I: no PYTHON* variables, no user site, not the current directory on sys.path; site itself loads, so
          * that Debian's dist-packages are there. -B: /usr is read-only, and bytecode is not for the sandbox to
          * keep. */
-        const char *const argv[] = { c->interpreter, "-I", "-B", script, "--preload", c->preload, NULL };
+        const char *const argv[] = { c->interpreter, "-I", "-B", "-c", source, "--preload", c->preload, NULL };
         const char *const envp[] = {
                 "PATH=/usr/local/bin:/usr/bin:/bin",
                 "LANG=C.UTF-8",
                 "HOME=/work",
                 "TMPDIR=/tmp",
+                /* Caches (fontconfig's, pip's) in the private /tmp, not among the workspace's files. */
+                "XDG_CACHE_HOME=/tmp/.cache",
                 /* Figures are rendered to PNG, never shown; matplotlib keeps its font cache in the private /tmp. */
                 "MPLBACKEND=Agg",
                 "MPLCONFIGDIR=/tmp/matplotlib",
@@ -73,8 +98,9 @@ static int worker_command(PythonContext *ctx) {
         ctx->worker_argv = strv_copy((char *const *) argv);
         ctx->worker_envp = strv_copy((char *const *) envp);
         if (!ctx->worker_argv || !ctx->worker_envp)
-                return -ENOMEM;
-        return worker_ro_binds(ctx, &ctx->worker_ro_binds);
+                return log_oom();
+        r = worker_ro_binds(&ctx->worker_ro_binds);
+        return r < 0 ? log_oom() : 0;
 }
 
 int python_context_init(PythonContext *ctx, McpServer *server) {
@@ -84,15 +110,9 @@ int python_context_init(PythonContext *ctx, McpServer *server) {
         if (access(ctx->config.interpreter, X_OK) < 0)
                 return log_error_errno(errno, "%s cannot be run (AIOS_PYTHON_INTERPRETER=): %m",
                         ctx->config.interpreter);
-        _cleanup_free_ char *script = NULL;
-        if (asprintf(&script, "%s/aios_worker.py", ctx->config.worker_dir) < 0)
-                return log_oom();
-        if (access(script, R_OK) < 0)
-                return log_error_errno(errno, "%s cannot be read (AIOS_PYTHON_WORKER_DIR=): %m", script);
-
         int r = worker_command(ctx);
         if (r < 0)
-                return log_oom();
+                return r;
 
         /* Under systemd with Delegate=yes every sandbox gets a cgroup with memory, task and CPU limits;
          * elsewhere (the development stack) rlimits alone limit it. */

@@ -3,6 +3,8 @@
  * no path, symlink or special file the code planted there leads outside it or blocks the daemon. */
 #include <stdio.h>
 #include <dirent.h>
+#include <stdio.h>
+#include <sys/fsuid.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -13,6 +15,37 @@
 #include "workspace.h"
 
 #define PATH_MAX_BYTES 1024
+
+/* The kernel's overflow ids: what a uid that a user namespace does not map appears as inside it. */
+static unsigned read_overflow_id(const char *path) {
+        unsigned v = 65534;
+        FILE *f = fopen(path, "re");
+        if (f) {
+                if (fscanf(f, "%u", &v) != 1)
+                        v = 65534;
+                fclose(f);
+        }
+        return v;
+}
+
+/* mkdirat() in a sandbox's workspace. A daemon running as root (tests) must create as a uid the sandbox's
+ * user namespace maps, as sandbox_openat() does for files: the overflow uid, which it maps to the daemon;
+ * root itself may create nothing there (EOVERFLOW). */
+static int workspace_mkdirat(int dirfd, const char *name) {
+        if (geteuid() != 0)
+                return mkdirat(dirfd, name, 0755) < 0 ? -errno : 0;
+        static unsigned uid = 0, gid = 0;
+        if (uid == 0) {
+                uid = read_overflow_id("/proc/sys/kernel/overflowuid");
+                gid = read_overflow_id("/proc/sys/kernel/overflowgid");
+        }
+        (void) setfsgid(gid);
+        (void) setfsuid(uid);
+        int r = mkdirat(dirfd, name, 0755) < 0 ? -errno : 0;
+        (void) setfsuid(0);
+        (void) setfsgid(getegid());
+        return r;
+}
 #define LIST_DEPTH_MAX 16
 
 const char *workspace_path(const char *path) {
@@ -53,8 +86,9 @@ static int open_parent(int dirfd, const char *path, bool create, const char **re
                         *next++ = 0;
                 int sub = sandbox_openat(at, component, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
                 if (sub == -ENOENT) {
-                        if (mkdirat(at, component, 0755) < 0 && errno != EEXIST)
-                                return -errno;
+                        int r = workspace_mkdirat(at, component);
+                        if (r < 0 && r != -EEXIST)
+                                return r;
                         sub = sandbox_openat(at, component, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
                 }
                 if (sub < 0)
@@ -75,9 +109,9 @@ int workspace_write(int dirfd, const char *path, const void *data, size_t size) 
         /* O_NONBLOCK: a FIFO planted under the name must not hold the daemon; O_NOFOLLOW: nor a symlink lead
          * elsewhere in the workspace. Only a regular file is written. */
         _cleanup_close_ int fd =
-                openat(parent, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+                sandbox_openat(parent, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
         if (fd < 0)
-                return errno == ELOOP ? -EEXIST : -errno;
+                return fd == -ELOOP ? -EEXIST : fd;
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return -errno;

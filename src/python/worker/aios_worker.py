@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# aios-pythond's worker: the interpreter that waits in a sandbox, warm, for code to run. It imports what is
+# aios-pythond's worker: the interpreter that waits in a sandbox, warm, for code to run. The daemon reads this
+# file and runs it as `python3 -I -B -c SOURCE --preload MODULES`, so that no path of the host needs to be
+# bound into the sandbox for it. It imports what is
 # asked ahead (--preload), says it is ready on fd 3, then serves requests there, one JSON line in and one
 # out: {"op": "run", ...} runs code with the last expression's value kept, {"op": "packages"} lists what can
 # be imported. The code's stdout and stderr are fds 1 and 2, pipes the daemon reads while the code runs.
@@ -18,6 +20,8 @@ CONTROL_FD = 3
 WORKSPACE = os.getcwd()
 MAX_SCAN = 2000  # entries of the workspace compared before and after a run
 CELL = '<code>'
+# The file name of this program's own frames: "<string>" when run with -c, as the daemon does.
+WORKER_FILE = globals().get('__file__', '<string>')
 
 
 class Control:
@@ -87,7 +91,7 @@ def split_last_expression(code):
 def user_traceback(exc):
     """The traceback from the code's own frames on: the worker's frames are left out."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+    while tb is not None and tb.tb_frame.f_code.co_filename == WORKER_FILE:
         tb = tb.tb_next
     return ''.join(traceback.format_exception(type(exc), exc, tb))
 
