@@ -8,8 +8,6 @@
 #include "json-util.h"
 #include "log.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 /* A line typed at the terminal, without its newline; NULL at end of input. */
 static char *ask(FILE *tty, const char *prompt) {
         fprintf(stderr, "%s", prompt);

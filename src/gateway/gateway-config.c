@@ -18,7 +18,6 @@
 #define EXPECTED_TIME_SPAN                                                                                             \
         "a positive time span: seconds, or a number followed by us, ms, s, min or h, such as 300 or 1.5min"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 static char **strv_free(char **l) {

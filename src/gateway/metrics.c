@@ -8,8 +8,6 @@
 
 #define LABELS_MAX 4
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 typedef enum MetricType {
         METRIC_COUNTER,
         METRIC_GAUGE,

@@ -11,8 +11,6 @@
 #include "session.h"
 #include "strv.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 static int strv_push(char ***v, const char *s) {
         size_t n = strv_length(*v);
         char **a = reallocarray(*v, n + 2, sizeof(char *));

@@ -11,8 +11,6 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 static int write_attribute(const char *dir, const char *name, const char *value) {
         _cleanup_free_ char *path = NULL;
         if (asprintf(&path, "%s/%s", dir, name) < 0)

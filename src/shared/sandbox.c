@@ -66,8 +66,6 @@
 /* How long the init gets to set up and execute the payload: more than enough, and no hang forever. */
 #define SANDBOX_SETUP_TIMEOUT_MSEC 10000
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 struct Sandbox {
         pid_t pid;
         int pidfd;         /* the init's */

@@ -44,8 +44,6 @@ static const struct {
 #define FAMILY_BITS 64
 _Static_assert(AF_MAX <= FAMILY_BITS, "address families fit in a uint64_t");
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 /* What has been listed so far, to tell a repeated entry from a conflicting one. */
 typedef struct Entry {
         int nr;

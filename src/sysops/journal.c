@@ -580,8 +580,6 @@ static char *entry_line(json_object *e) {
         return line;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 /* The text for the model: what was found, and the lines themselves as journalctl shows them, up to TEXT_MAX. */
 static char *journal_summary(const JournalQuery *q, const JournalResult *res) {
         _cleanup_free_ char *text = NULL;

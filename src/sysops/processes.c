@@ -429,8 +429,6 @@ static int parse_query(McpRequest *req, json_object *args, Query *q) {
 }
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-DEFINE_TRIVIAL_CLEANUP_FUNC(FILE *, fclose);
-
 typedef struct Scan {
         Process *matched;
         size_t n_matched, allocated, total;
