@@ -351,6 +351,17 @@ static int ping_from(const char *source, const char *id) {
         return request_from(source, extra, PING, buf, sizeof(buf));
 }
 
+/* Opens the session's standalone SSE stream from source and returns the connection, which keeps it open. */
+static int open_stream(const char *source, const char *id) {
+        char raw[512], buf[1024];
+        snprintf(raw, sizeof(raw),
+                "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nMcp-Session-Id: %s\r\n\r\n", id);
+        int fd = connect_from(source);
+        send_all(fd, raw, strlen(raw));
+        ck_assert_int_eq(read_status(fd, 5000, buf, sizeof(buf)), 200);
+        return fd;
+}
+
 START_TEST(test_full_table_ends_the_biggest_holders_oldest_idle_session) {
         char a[3][64], b[64], c[64];
         for (size_t i = 0; i < ELEMENTSOF(a); i++)
@@ -375,14 +386,7 @@ START_TEST(test_sessions_with_open_streams_are_not_ended) {
         int streams[4];
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
                 initialize_from("127.0.0.1", a[i], sizeof(a[i]));
-                char raw[512], buf[1024];
-                snprintf(raw, sizeof(raw),
-                        "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                        "Mcp-Session-Id: %s\r\n\r\n",
-                        a[i]);
-                streams[i] = connect_from("127.0.0.1");
-                send_all(streams[i], raw, strlen(raw));
-                ck_assert_int_eq(read_status(streams[i], 5000, buf, sizeof(buf)), 200);
+                streams[i] = open_stream("127.0.0.1", a[i]);
         }
 
         /* Every session is being listened to: none can go, and the newcomer is told to come back. */
@@ -423,14 +427,7 @@ START_TEST(test_a_client_whose_sessions_are_all_in_use_is_refused) {
         int streams[3];
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
                 initialize_from("127.0.0.1", a[i], sizeof(a[i]));
-                char raw[512], buf[1024];
-                snprintf(raw, sizeof(raw),
-                        "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                        "Mcp-Session-Id: %s\r\n\r\n",
-                        a[i]);
-                streams[i] = connect_from("127.0.0.1");
-                send_all(streams[i], raw, strlen(raw));
-                ck_assert_int_eq(read_status(streams[i], 5000, buf, sizeof(buf)), 200);
+                streams[i] = open_stream("127.0.0.1", a[i]);
         }
 
         /* All three are listened to: the fourth is refused with 429 and a sentence saying why... */

@@ -15,10 +15,6 @@ if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
 fi
 # shellcheck source=tests/gateway/stack-lib.sh
 source "$top/tests/gateway/stack-lib.sh"
-as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
-# In the background, setpriv itself, so that $! is the program (a function would leave a shell in between, and
-# a signal sent to $! would not reach the program).
-gateway_user=(setpriv --reuid=aios-gateway --regid="$(id -g aios-gateway)" --clear-groups --)
 json() { /usr/bin/python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 
 stack_start_first

@@ -18,10 +18,6 @@ fi
 
 # shellcheck source=tests/gateway/stack-lib.sh
 source "$top/tests/gateway/stack-lib.sh"
-as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
-# In the background, setpriv itself, so that $! is the program (a function would leave a shell in between, and
-# a signal sent to $! would not reach the program).
-gateway_user=(setpriv --reuid=aios-gateway --regid="$(id -g aios-gateway)" --clear-groups --)
 
 getent passwd aios-gateway >/dev/null || { echo "security-check.sh: the stack has no user aios-gateway" >&2; exit 1; }
 

@@ -22,6 +22,12 @@ reject() { # reject DESCRIPTION NEEDLE TEXT
 
 bus=(--address="$DBUS_SYSTEM_BUS_ADDRESS")
 
+# as_user USER CMD...: runs CMD as the user (its own group, no others).
+as_user() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups -- "$@"; }
+# In the background, setpriv itself, so that $! is the program (a function would leave a shell in between, and
+# a signal sent to $! would not reach the program): "${gateway_user[@]}" aios-gatewayd ... &
+gateway_user=(setpriv --reuid=aios-gateway --regid="$(id -g aios-gateway 2>/dev/null || echo 0)" --clear-groups --)
+
 # A loopback port nothing listens on, and that this run has not handed out before.
 stack_ports_given=" "
 stack_free_port() {
