@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reads gateway.conf, its drop-ins and backends.d with libinih into a GatewayConfig, checking each value. */
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,23 +8,14 @@
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 
+#include "conf-parser.h"
 #include "gateway-config.h"
 #include "log.h"
 #include "redact.h"
+#include "strv.h"
 
-#define EXPECTED_BOOLEAN "a boolean: yes, no, true, false, on, off, 1 or 0"
-#define EXPECTED_TIME_SPAN                                                                                             \
-        "a positive time span: seconds, or a number followed by us, ms, s, min or h, such as 300 or 1.5min"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-
-static char **strv_free(char **l) {
-        for (char **i = l; i && *i; i++)
-                free(*i);
-        free(l);
-        return NULL;
-}
-DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+#define EXPECTED_BOOLEAN CONFIG_EXPECTED_BOOLEAN
+#define EXPECTED_TIME_SPAN CONFIG_EXPECTED_TIME_SPAN
 
 static const char *const backend_type_table[_BACKEND_TYPE_MAX] = {
         [BACKEND_DBUS] = "dbus",
@@ -44,63 +33,19 @@ BackendType backend_type_from_string(const char *s) {
         return _BACKEND_TYPE_INVALID;
 }
 
-static bool endswith(const char *s, const char *suffix) {
-        size_t n = strlen(s), m = strlen(suffix);
-        return n >= m && streq(s + n - m, suffix);
-}
-
 static char *path_join(const char *dir, const char *name) {
         char *p;
         return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-/* ASCII letters, digits and the characters in extra; the locale must not widen the set. */
-static bool string_is_token(const char *s, const char *extra, size_t max) {
-        size_t n = 0;
-        for (; s[n]; n++)
-                if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
-                            strchr(extra, s[n])))
-                        return false;
-        return n <= max;
-}
-
 static bool backend_name_is_valid(const char *s) {
-        return !isempty(s) && string_is_token(s, "_-", BACKEND_NAME_MAX);
-}
-
-/* A decimal number without sign or spaces; *ret_end points after its last digit. */
-static int parse_digits(const char *s, uint64_t *ret, const char **ret_end) {
-        uint64_t v = 0;
-        const char *p = s;
-        for (; *p >= '0' && *p <= '9'; p++) {
-                unsigned d = *p - '0';
-                if (v > (UINT64_MAX - d) / 10)
-                        return -ERANGE;
-                v = v * 10 + d;
-        }
-        if (p == s)
-                return -EINVAL;
-        *ret = v;
-        *ret_end = p;
-        return 0;
-}
-
-static int parse_boolean(const char *s) {
-        static const char *const yes[] = { "yes", "true", "on", "1" };
-        static const char *const no[] = { "no", "false", "off", "0" };
-        FOREACH_ELEMENT(i, yes)
-        if (strcasecmp(s, *i) == 0)
-                return 1;
-        FOREACH_ELEMENT(i, no)
-        if (strcasecmp(s, *i) == 0)
-                return 0;
-        return -EINVAL;
+        return !isempty(s) && config_string_is_token(s, "_-", BACKEND_NAME_MAX);
 }
 
 static bool listen_address_is_valid(const char *s) {
         const char *colon = strrchr(s, ':'), *end;
         uint64_t port;
-        if (!colon || parse_digits(colon + 1, &port, &end) < 0 || *end || port == 0 || port > 65535)
+        if (!colon || config_parse_digits(colon + 1, &port, &end) < 0 || *end || port == 0 || port > 65535)
                 return false;
 
         char host[INET6_ADDRSTRLEN + 2];
@@ -130,51 +75,9 @@ static bool url_is_valid(const char *s) {
         return true;
 }
 
-/* The value parsers. An empty value resets strings and numbers to 0 or NULL, which
- * gateway_config_finish() and backend_config_finish() replace with the default. They return 0, -EINVAL
- * when the value does not parse, or -ENOMEM. */
-typedef int (*ConfigParser)(const char *value, void *data);
-
-static int set_string(char **s, const char *value) {
-        char *copy = NULL;
-        if (!isempty(value) && !(copy = strdup(value)))
-                return -ENOMEM;
-        free(*s);
-        *s = copy;
-        return 0;
-}
-
-static int config_parse_string(const char *value, void *data) {
-        return set_string(data, value);
-}
-
-static int config_parse_path(const char *value, void *data) {
-        if (!isempty(value) && value[0] != '/')
-                return -EINVAL;
-        return set_string(data, value);
-}
-
-/* A unit name: a name and a unit type suffix, of the characters systemd allows. */
-static int config_parse_unit_name(const char *value, void *data) {
-        const char *dot = strrchr(value, '.');
-        if (!dot || dot == value || strlen(value) > 255 || !dot[1] ||
-                value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-_.\\@")])
-                return -EINVAL;
-        return set_string(data, value);
-}
-
-/* A systemd credential's name ([A-Za-z0-9_.-], not "." or ".."), or an absolute path. */
-static int config_parse_credential(const char *value, void *data) {
-        if (value[0] != '/' &&
-                (isempty(value) || streq(value, ".") || streq(value, "..") ||
-                        value[strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")]))
-                return -EINVAL;
-        return set_string(data, value);
-}
-
 /* TLS=off is the only value: the gateway has no TLS of its own, and saying so is a decision. */
 static int config_parse_tls(const char *value, void *data) {
-        int b = parse_boolean(value);
+        int b = config_parse_boolean(value);
         if (b != 0)
                 return -EINVAL;
         *(bool *) data = true;
@@ -184,32 +87,32 @@ static int config_parse_tls(const char *value, void *data) {
 static int config_parse_listen(const char *value, void *data) {
         if (!isempty(value) && !listen_address_is_valid(value))
                 return -EINVAL;
-        return set_string(data, value);
+        return config_set_string(data, value);
 }
 
 static int config_parse_bus_name(const char *value, void *data) {
         /* sd-bus also accepts unique names (":1.42"), which change on every start. */
         if (!isempty(value) && (value[0] == ':' || sd_bus_service_name_is_valid(value) <= 0))
                 return -EINVAL;
-        return set_string(data, value);
+        return config_set_string(data, value);
 }
 
 static int config_parse_object_path(const char *value, void *data) {
         if (!isempty(value) && sd_bus_object_path_is_valid(value) <= 0)
                 return -EINVAL;
-        return set_string(data, value);
+        return config_set_string(data, value);
 }
 
 static int config_parse_url(const char *value, void *data) {
         if (!isempty(value) && !url_is_valid(value))
                 return -EINVAL;
-        return set_string(data, value);
+        return config_set_string(data, value);
 }
 
 static int config_parse_prefix(const char *value, void *data) {
-        if (!string_is_token(value, "_.-", BACKEND_PREFIX_MAX))
+        if (!config_string_is_token(value, "_.-", BACKEND_PREFIX_MAX))
                 return -EINVAL;
-        return set_string(data, value);
+        return config_set_string(data, value);
 }
 
 static int config_parse_backend_type(const char *value, void *data) {
@@ -219,101 +122,6 @@ static int config_parse_backend_type(const char *value, void *data) {
         *(BackendType *) data = t;
         return 0;
 }
-
-static int config_parse_bool(const char *value, void *data) {
-        int b = parse_boolean(value);
-        if (b < 0)
-                return b;
-        *(bool *) data = b;
-        return 0;
-}
-
-static int config_parse_unsigned(const char *value, void *data) {
-        uint64_t v = 0;
-        const char *end;
-        if (!isempty(value) && (parse_digits(value, &v, &end) < 0 || *end || v == 0 || v > UINT_MAX))
-                return -EINVAL;
-        *(unsigned *) data = v;
-        return 0;
-}
-
-/* Bytes, with an optional K, M or G suffix (powers of 1024, as in systemd). */
-static int config_parse_size(const char *value, void *data) {
-        uint64_t v = 0, factor = 1;
-        const char *end;
-        if (!isempty(value)) {
-                if (parse_digits(value, &v, &end) < 0)
-                        return -EINVAL;
-                if (*end) {
-                        const char *units = "KMG", *u = strchr(units, *end);
-                        if (!u || end[1])
-                                return -EINVAL;
-                        for (const char *i = units; i <= u; i++)
-                                factor *= 1024;
-                }
-                if (v == 0 || v > UINT64_MAX / factor)
-                        return -EINVAL;
-        }
-        *(uint64_t *) data = v * factor;
-        return 0;
-}
-
-/* A time span: a number with an optional fraction and an optional unit; no unit means seconds. */
-static int config_parse_sec(const char *value, void *data) {
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                { "", USEC_PER_SEC },
-                { "us", 1 },
-                { "ms", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC },
-                { "sec", USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-        };
-        uint64_t whole, fraction = 0, scale = 1, usec = 0;
-        const char *p;
-
-        if (!isempty(value)) {
-                if (parse_digits(value, &whole, &p) < 0)
-                        return -EINVAL;
-                if (*p == '.') {
-                        if (!(p[1] >= '0' && p[1] <= '9'))
-                                return -EINVAL;
-                        /* Digits beyond the nanoseconds do not matter, and would overflow. */
-                        for (p++; *p >= '0' && *p <= '9'; p++)
-                                if (scale < 1000000000) {
-                                        fraction = fraction * 10 + (uint64_t) (*p - '0');
-                                        scale *= 10;
-                                }
-                }
-                p += strspn(p, " ");
-
-                bool found = false;
-                FOREACH_ELEMENT(u, units) {
-                        if (!streq(p, u->suffix))
-                                continue;
-                        uint64_t part = fraction * u->usec / scale;
-                        if (whole > (UINT64_MAX - part) / u->usec)
-                                return -EINVAL;
-                        usec = whole * u->usec + part;
-                        found = true;
-                        break;
-                }
-                if (!found || usec == 0)
-                        return -EINVAL;
-        }
-        *(uint64_t *) data = usec;
-        return 0;
-}
-
-typedef struct ConfigItem {
-        const char *key;
-        ConfigParser parse;
-        size_t offset;
-        const char *expected; /* ends the sentence "Invalid value ... expected " */
-} ConfigItem;
 
 static const ConfigItem gateway_items[] = {
         { "Listen", config_parse_listen, offsetof(GatewayConfig, listen),
@@ -338,6 +146,7 @@ static const ConfigItem gateway_items[] = {
         { "MaxSessionsPerPrincipal", config_parse_unsigned, offsetof(GatewayConfig, max_sessions_per_principal),
                 "a positive integer" },
         { "MonitorIntervalSec", config_parse_sec, offsetof(GatewayConfig, monitor_interval_usec), EXPECTED_TIME_SPAN },
+        { "WebDirectory", config_parse_path, offsetof(GatewayConfig, web_directory), "an absolute path" },
 };
 
 static const ConfigItem authentication_items[] = {
@@ -363,7 +172,7 @@ static int config_parse_rate(const char *value, void *data) {
 static int config_parse_burst(const char *value, void *data) {
         uint64_t v = 0;
         const char *end;
-        if (!isempty(value) && (parse_digits(value, &v, &end) < 0 || *end || v == 0 || v > 1000000000))
+        if (!isempty(value) && (config_parse_digits(value, &v, &end) < 0 || *end || v == 0 || v > 1000000000))
                 return -EINVAL;
         *(uint64_t *) data = v;
         return 0;
@@ -466,239 +275,8 @@ static const ConfigItem backend_items[] = {
                 "the name of a systemd credential (LoadCredential=), or an absolute path" },
 };
 
-#define CONFIG_ITEMS_MAX 16
 _Static_assert(ELEMENTSOF(gateway_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
 _Static_assert(ELEMENTSOF(backend_items) <= CONFIG_ITEMS_MAX, "raise CONFIG_ITEMS_MAX");
-
-/* A further section a file may hold, whose keys are items, stored into target. */
-typedef struct ConfigSection {
-        const char *name;
-        const ConfigItem *items;
-        size_t n_items;
-        void *target;
-} ConfigSection;
-
-/* One file being parsed: it may hold one section, whose keys are items, stored into target, and the
- * sections in more. */
-typedef struct ConfigFile {
-        const char *path;
-        const char *section;
-        const ConfigItem *items;
-        size_t n_items;
-        void *target;
-        const ConfigSection *more;
-        size_t n_more;
-
-        FILE *file;
-        unsigned line;                         /* the line inih is working on */
-        unsigned item_lines[CONFIG_ITEMS_MAX]; /* where each item was last set, 0: not set */
-        char warned_section[64];
-        unsigned error_line; /* the first line that failed in the handler or the reader */
-        int r;
-} ConfigFile;
-
-static unsigned config_file_item_line(const ConfigFile *f, const char *key) {
-        for (size_t i = 0; i < f->n_items; i++)
-                if (streq(f->items[i].key, key))
-                        return f->item_lines[i];
-        return 0;
-}
-
-/* inih's fgets-style reader. We read for it to count lines (its handler only gets them when inih is built
- * with INI_HANDLER_LINENO, which distributions do not do) and to refuse lines longer than its buffer, which
- * it would otherwise parse as two lines. */
-static char *config_read_line(char *buf, int size, void *userdata) {
-        ConfigFile *f = userdata;
-
-        if (!fgets(buf, size, f->file))
-                return NULL;
-        f->line++;
-
-        size_t n = strlen(buf);
-        if ((int) n == size - 1 && buf[n - 1] != '\n') {
-                int c = getc(f->file);
-                if (c != EOF) {
-                        log_error("%s:%u: Line too long, expected at most %d characters.", f->path, f->line, size - 2);
-                        if (f->r >= 0) {
-                                f->r = -EINVAL;
-                                f->error_line = f->line;
-                        }
-                        return NULL;
-                }
-        }
-
-        /* inih takes an indented line for the continuation of the previous value (as Python's configparser
-         * does); in systemd's format indentation means nothing, so it never gets to see any. */
-        size_t skip = strspn(buf, " \t");
-        memmove(buf, buf + skip, n - skip + 1);
-        return buf;
-}
-
-/* Records the first failure and tells inih that this line failed. */
-static int config_file_fail(ConfigFile *f, int r) {
-        if (f->r >= 0) {
-                f->r = r;
-                f->error_line = f->line;
-        }
-        return 0;
-}
-
-static int config_parse_item(ConfigFile *f, const ConfigItem *item, void *target, const char *key, const char *value) {
-        int r = item->parse(value, (uint8_t *) target + item->offset);
-        if (r == -ENOMEM)
-                return config_file_fail(f, log_oom());
-        if (r < 0) {
-                log_error("%s:%u: Invalid value \"%s\" for %s=, expected %s.", f->path, f->line, value, key,
-                        item->expected);
-                return config_file_fail(f, -EINVAL);
-        }
-        return 1;
-}
-
-/* An assignment in one of the further sections; 0 when section is none of them. */
-static int config_handle_more(ConfigFile *f, const char *section, const char *key, const char *value) {
-        for (size_t s = 0; s < f->n_more; s++) {
-                const ConfigSection *m = &f->more[s];
-                if (!streq(section, m->name))
-                        continue;
-                for (size_t i = 0; i < m->n_items; i++)
-                        if (streq(key, m->items[i].key))
-                                return config_parse_item(f, &m->items[i], m->target, key, value);
-                log_warning("%s:%u: Unknown key %s= in section [%s], ignoring.", f->path, f->line, key, section);
-                return 1;
-        }
-        return 0;
-}
-
-static int config_handle_assignment(void *userdata, const char *section, const char *key, const char *value) {
-        ConfigFile *f = userdata;
-
-        if (isempty(section)) {
-                log_warning("%s:%u: Assignment %s= outside of any section, ignoring.", f->path, f->line, key);
-                return 1;
-        }
-        if (!streq(section, f->section) && config_handle_more(f, section, key, value) > 0)
-                return 1;
-        if (!streq(section, f->section)) {
-                if (!streq(section, f->warned_section)) {
-                        log_warning("%s:%u: Unknown section [%s], ignoring its assignments.", f->path, f->line,
-                                section);
-                        snprintf(f->warned_section, sizeof(f->warned_section), "%s", section);
-                }
-                return 1;
-        }
-        f->warned_section[0] = 0;
-
-        for (size_t i = 0; i < f->n_items; i++) {
-                const ConfigItem *item = &f->items[i];
-                if (!streq(key, item->key))
-                        continue;
-
-                int r = item->parse(value, (uint8_t *) f->target + item->offset);
-                if (r == -ENOMEM)
-                        return config_file_fail(f, log_oom());
-                if (r < 0) {
-                        log_error("%s:%u: Invalid value \"%s\" for %s=, expected %s.", f->path, f->line, value, key,
-                                item->expected);
-                        return config_file_fail(f, -EINVAL);
-                }
-                f->item_lines[i] = f->line;
-                return 1;
-        }
-
-        log_warning("%s:%u: Unknown key %s= in section [%s], ignoring.", f->path, f->line, key, section);
-        return 1;
-}
-
-/* Returns 1 when the file was parsed, 0 when it does not exist. */
-static int config_file_parse(ConfigFile *f) {
-        _cleanup_(fclosep) FILE *file = fopen(f->path, "re");
-        if (!file) {
-                if (errno == ENOENT)
-                        return 0;
-                return log_error_errno(errno, "Failed to open %s: %m", f->path);
-        }
-
-        struct stat st;
-        if (fstat(fileno(file), &st) < 0)
-                return log_error_errno(errno, "Failed to check %s: %m", f->path);
-        if (S_ISDIR(st.st_mode))
-                return log_error_errno(EISDIR, "Failed to read %s: %m", f->path);
-
-        f->file = file;
-        int k = ini_parse_stream(config_read_line, f, config_handle_assignment, f);
-        f->file = NULL;
-
-        if (ferror(file))
-                return log_error_errno(EIO, "Failed to read %s: %m", f->path);
-        if (k == -2)
-                return log_oom();
-        /* inih returns the first line that failed: if it is not one of ours, inih could not parse it. */
-        if (k > 0 && (unsigned) k != f->error_line)
-                return log_error_errno(EINVAL,
-                        "%s:%d: Syntax error, expected a [Section] header, a Key=Value assignment or a comment.",
-                        f->path, k);
-        if (k < 0)
-                return log_error_errno(EIO, "Failed to parse %s.", f->path);
-        if (f->r < 0)
-                return f->r;
-        return 1;
-}
-
-static int compare_names(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* The names of the regular files in dir that end in ".conf", in bytewise order; NULL when there are none. */
-static int list_conf_files(const char *dir, char ***ret) {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
-        if (!d) {
-                if (errno != ENOENT)
-                        return log_error_errno(errno, "Failed to open directory %s: %m", dir);
-                *ret = NULL;
-                return 0;
-        }
-
-        _cleanup_(strv_freep) char **names = NULL;
-        size_t n = 0;
-        for (;;) {
-                errno = 0;
-                struct dirent *de = readdir(d);
-                if (!de) {
-                        if (errno != 0)
-                                return log_error_errno(errno, "Failed to read directory %s: %m", dir);
-                        break;
-                }
-                if (!endswith(de->d_name, ".conf"))
-                        continue;
-
-                struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
-                        if (errno == ENOENT) /* removed meanwhile, or a dangling symlink */
-                                continue;
-                        return log_error_errno(errno, "Failed to check %s/%s: %m", dir, de->d_name);
-                }
-                if (!S_ISREG(st.st_mode)) {
-                        log_warning("%s/%s is not a regular file, ignoring.", dir, de->d_name);
-                        continue;
-                }
-
-                char **grown = realloc(names, (n + 2) * sizeof(char *));
-                if (!grown)
-                        return log_oom();
-                names = grown;
-                names[n + 1] = NULL;
-                names[n] = strdup(de->d_name);
-                if (!names[n])
-                        return log_oom();
-                n++;
-        }
-
-        if (n > 0)
-                qsort(names, n, sizeof(char *), compare_names);
-        *ret = TAKE_PTR(names);
-        return 0;
-}
 
 static void backend_config_done(BackendConfig *b) {
         free(b->name);
@@ -714,6 +292,7 @@ GatewayConfig *gateway_config_free(GatewayConfig *c) {
         if (!c)
                 return NULL;
         free(c->listen);
+        free(c->web_directory);
         free(c->auth.anonymous_scopes);
         free(c->auth.local_scopes);
         free(c->auth.api_key_file);
@@ -873,7 +452,7 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
                 return r;
 
         _cleanup_(strv_freep) char **dropins = NULL;
-        if ((r = list_conf_files(dropin_dir, &dropins)) < 0)
+        if ((r = config_list_files(dropin_dir, &dropins)) < 0)
                 return r;
         for (char **i = dropins; i && *i; i++) {
                 _cleanup_free_ char *path = path_join(dropin_dir, *i);
@@ -887,7 +466,7 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
                 return r;
 
         _cleanup_(strv_freep) char **backends = NULL;
-        if ((r = list_conf_files(backend_dir, &backends)) < 0)
+        if ((r = config_list_files(backend_dir, &backends)) < 0)
                 return r;
         for (char **i = backends; i && *i; i++) {
                 _cleanup_free_ char *name = strndup(*i, strlen(*i) - strlen(".conf")),
