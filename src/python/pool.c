@@ -6,6 +6,9 @@
 
 /* How long a call waits for a sandbox when every one allowed is in use. */
 #define WAIT_TIMEOUT_USEC (30 * USEC_PER_SEC)
+/* A worker taken is replaced this long after: starting a sandbox takes the loop a few ms and python3's start
+ * takes a CPU for longer, which the run just handed out should not wait for. */
+#define REPLACE_DELAY_USEC (20 * USEC_PER_MSEC)
 /* After a sandbox failed to start, the next try waits this long: a broken set-up must not spin. */
 #define RETRY_USEC (1 * USEC_PER_SEC)
 
@@ -22,7 +25,7 @@ struct WorkerPool {
         Worker *ready, *starting;
         unsigned n_ready, n_starting, n_waiters;
         PoolWaiter *waiters, *waiters_tail;
-        sd_event_source *refill_event, *retry_timer, *idle_timer;
+        sd_event_source *refill_event, *retry_timer, *idle_timer, *replace_timer;
         uint64_t last_take_usec;
         bool emptied; /* idle for pool_idle_usec: no warm workers until the next take */
         int last_error;
@@ -114,6 +117,21 @@ static int on_refill(sd_event_source *s, void *userdata) {
 void pool_schedule_refill(WorkerPool *p) {
         if (p->refill_event)
                 (void) sd_event_source_set_enabled(p->refill_event, SD_EVENT_ONESHOT);
+}
+
+static int on_replace(sd_event_source *s, uint64_t usec, void *userdata) {
+        WorkerPool *p = userdata;
+        p->replace_timer = sd_event_source_disable_unref(p->replace_timer);
+        pool_refill(p);
+        return 0;
+}
+
+/* The replacement of a worker taken, a little later (REPLACE_DELAY_USEC); at once when none is left ready. */
+static void pool_schedule_replace(WorkerPool *p) {
+        if (p->n_ready == 0 || p->replace_timer ||
+                sd_event_add_time_relative(p->ctx->event, &p->replace_timer, CLOCK_MONOTONIC, REPLACE_DELAY_USEC, 0,
+                        on_replace, p) < 0)
+                pool_schedule_refill(p);
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -216,6 +234,7 @@ WorkerPool *pool_free(WorkerPool *p) {
         }
         sd_event_source_disable_unref(p->retry_timer);
         sd_event_source_disable_unref(p->idle_timer);
+        sd_event_source_disable_unref(p->replace_timer);
         free(p);
         return NULL;
 }
@@ -229,7 +248,7 @@ int pool_take(WorkerPool *p, PoolTaken got, void *userdata, Worker **ret, PoolWa
                 if (w->state != WORKER_READY)
                         continue;
                 take_out(p, w);
-                pool_schedule_refill(p);
+                pool_schedule_replace(p);
                 *ret = w;
                 return 1;
         }

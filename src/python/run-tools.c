@@ -28,7 +28,7 @@ static void one_shot_free(OneShot *o) {
 
 /* No state passes from one run to the next: the worker is killed after its one run. */
 static void one_shot_finished(PythonRun *run, Worker *w, void *userdata) {
-        worker_free(w);
+        worker_discard(w);
 }
 
 static void one_shot_start(OneShot *o, Worker *w) {

@@ -370,3 +370,22 @@ int worker_open_workspace(Worker *w) {
                 return -ESRCH;
         return sandbox_open_workspace(w->sandbox);
 }
+
+static void discard_dead(Worker *w, int status, const char *reason, void *userdata) {
+        worker_free(w);
+}
+
+static const WorkerOps discard_ops = { .dead = discard_dead };
+
+void worker_discard(Worker *w) {
+        if (!w)
+                return;
+        worker_set_owner(w, &discard_ops, NULL);
+        if (w->state == WORKER_DEAD) {
+                /* Dead already: its dead callback is pending, or came and went. */
+                if (!w->dead_event)
+                        worker_free(w);
+                return;
+        }
+        (void) worker_kill(w, NULL);
+}

@@ -58,6 +58,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Worker *, worker_free);
 void worker_set_owner(Worker *w, const WorkerOps *ops, void *userdata);
 /* Sends one request (a JSON object); its output is read from now until ops->reply. -EBUSY when one is out. */
 int worker_send(Worker *w, json_object *request);
+/* Kills the sandbox and frees the worker once it is gone, from the loop: waiting for the sandbox's end is
+ * not done while an answer waits to be sent. */
+void worker_discard(Worker *w);
 /* SIGINT to the interpreter: KeyboardInterrupt in the code, the interpreter lives on. */
 int worker_interrupt(Worker *w);
 /* Kills the sandbox; ops->dead follows, with reason. */

@@ -207,6 +207,12 @@ def main():
         preload(n for n in args[1].split(',') if n)
     control = Control(CONTROL_FD)
     runner = Runner()
+    # Warm the paths a run takes (json, resource, the compiler, the workspace scan) before saying ready, so
+    # that the first run does not pay for them; then start the run's globals afresh.
+    import json
+    import resource
+    runner.run({'code': 'None', 'repr_limit': 1})
+    runner.globals = runner.fresh_globals()
     control.write({'ready': True, 'python': sys.version.split()[0]})
     while True:
         try:
