@@ -21,7 +21,7 @@ http) # the whole transport: every source of the shared library but the sandbox'
         sources+=("$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$src/src/gateway/auth-bearer.c")
         includes=(-I"$src/src/gateway" -DSECCOMP_DIR='"/nonexistent"' -DAIOS_BUILD_ROOT='"/nonexistent"'
                 -DAIOS_SOURCE_ROOT='"/nonexistent"')
-        libraries=(libsystemd libmicrohttpd libseccomp libpcre2-8 libcurl) ;;
+        libraries=(libsystemd libmicrohttpd libseccomp libpcre2-8 libcurl inih) ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
