@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mcp-protocol.h"
 #include "mcp-request.h"
+#include "web.h"
 
 struct GatewayAuth {
         bool anonymous;
@@ -248,6 +249,9 @@ int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdent
                 int r = authenticate_local(a, c, ret_identity);
                 if (r != 0)
                         return r;
+                r = web_authenticate(g->web, c, ret_identity, ret_refusal); /* the dashboard's cookie */
+                if (r != -ENOENT)
+                        return r;
                 if (!a->anonymous) {
                         r = refuse(a, ret_refusal, MHD_HTTP_UNAUTHORIZED, NULL, NULL,
                                 "Unauthorized: this gateway needs a bearer token (Authorization: Bearer ...)");
@@ -267,6 +271,14 @@ int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdent
         }
         r = mcp_identity_new(ret_identity, bearer.principal, bearer.scopes);
         return r < 0 ? r : 1;
+}
+
+int gateway_auth_check_bearer(GatewayAuth *a, const char *header, BearerResult *ret) {
+        return auth_bearer_check(a->keys, a->jwt, header, realtime_usec(), ret);
+}
+
+ApiKeyStore *gateway_auth_keys(GatewayAuth *a) {
+        return a->keys;
 }
 
 /* What a request asks for, as a scope names it: kind ("tools", "resources", "prompts") and the object's name

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 
 #include "apikey.h"
+#include "auth-bearer.h"
 #include "gateway-config.h"
 #include "mcp-http.h"
 
@@ -31,6 +32,12 @@ bool gateway_auth_tls(GatewayAuth *a, const char **ret_cert, const char **ret_ke
 
 /* Whether requests without credentials are served. */
 bool gateway_auth_allows_anonymous(GatewayAuth *a);
+
+/* Checks an Authorization header's value as a request's would be checked (the dashboard's sign-in, and its
+ * sessions on every request): 1, 0 (refused, *ret says why) or -ENOMEM, as auth_bearer_check(). */
+int gateway_auth_check_bearer(GatewayAuth *a, const char *header, BearerResult *ret);
+/* The API key store. */
+ApiKeyStore *gateway_auth_keys(GatewayAuth *a);
 
 /* McpHttpRouter's authenticate and authorize, for a router whose userdata is the Gateway. */
 int gateway_auth_authenticate(void *userdata, struct MHD_Connection *c, McpIdentity **ret_identity,

@@ -17,6 +17,7 @@ typedef struct Aggregate Aggregate;
 typedef struct Guard Guard;
 typedef struct GatewayAuth GatewayAuth;
 typedef struct Monitor Monitor;
+typedef struct Web Web;
 
 typedef struct Gateway {
         sd_event *event;
@@ -26,6 +27,7 @@ typedef struct Gateway {
         Guard *guard; /* rate limits, response filtering, audit (guard.c) */
         GatewayAuth *auth;
         Monitor *monitor; /* what each backend's server uses (monitor.c) */
+        Web *web;         /* the dashboard (web.c) */
 
         Backend **backends; /* the enabled ones, in configuration order */
         size_t n_backends;

@@ -18,6 +18,7 @@
 #include "relay.h"
 #include "routes.h"
 #include "seccomp-policy.h"
+#include "web.h"
 
 #define GATEWAY_BUS_NAME "org.aios.Gateway1"
 #define HEALTH_INTERVAL_USEC (10 * USEC_PER_SEC)
@@ -27,6 +28,7 @@
 static const char *arg_config_dir = NULL;
 static const char *arg_listen = NULL;
 static const char *arg_listen_local = NULL;
+static const char *arg_web_dir = NULL;
 static uint64_t arg_exit_idle_usec = UINT64_MAX; /* unset: 5 minutes when socket-activated, else never */
 
 static void help(void) {
@@ -40,6 +42,8 @@ static void help(void) {
                "     --listen=ADDR:PORT  Listen here when no socket is passed in (overrides Listen=)\n"
                "     --listen-local=PATH Also listen on this AF_UNIX socket when none is passed in: its\n"
                "                         clients are unix-user:NAME, decided by polkit as themselves\n"
+               "     --web-dir=DIR       Serve the dashboard's files from here (overrides WebDirectory=;\n"
+               "                         default: " WEB_DIRECTORY_DEFAULT ")\n"
                "     --exit-idle-time=SEC\n"
                "                         Exit after this long without sessions or requests; 0 never\n"
                "                         (default: 300 when socket-activated, else 0)\n"
@@ -48,12 +52,21 @@ static void help(void) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_LISTEN, ARG_LISTEN_LOCAL, ARG_EXIT_IDLE_TIME, ARG_LOG_LEVEL };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_CONFIG_DIR,
+                ARG_LISTEN,
+                ARG_LISTEN_LOCAL,
+                ARG_WEB_DIR,
+                ARG_EXIT_IDLE_TIME,
+                ARG_LOG_LEVEL
+        };
         static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "listen", required_argument, NULL, ARG_LISTEN },
                 { "listen-local", required_argument, NULL, ARG_LISTEN_LOCAL },
+                { "web-dir", required_argument, NULL, ARG_WEB_DIR },
                 { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL }, {} };
 
@@ -77,6 +90,12 @@ static int parse_argv(int argc, char *argv[]) {
                                 return log_error_errno(EINVAL, "--listen-local= wants an absolute path, not \"%s\".",
                                         optarg);
                         arg_listen_local = optarg;
+                        break;
+                case ARG_WEB_DIR:
+                        if (optarg[0] != '/')
+                                return log_error_errno(EINVAL, "--web-dir= wants an absolute path, not \"%s\".",
+                                        optarg);
+                        arg_web_dir = optarg;
                         break;
                 case ARG_EXIT_IDLE_TIME: {
                         char *end;
@@ -198,7 +217,8 @@ static int reload(void *userdata) {
 static bool is_idle(void *userdata) {
         Gateway *g = userdata;
         if (hashmap_size(g->calls) > 0 || mcp_server_n_sessions(aggregate_server(g->aggregate)) > 0 ||
-                !mcp_http_is_idle(g->http) || (g->http_local && !mcp_http_is_idle(g->http_local)))
+                !mcp_http_is_idle(g->http) || (g->http_local && !mcp_http_is_idle(g->http_local)) ||
+                !web_is_idle(g->web))
                 return false;
         for (size_t i = 0; i < g->n_backends; i++)
                 if (mcp_server_n_sessions(g->backends[i]->relay) > 0)
@@ -237,6 +257,7 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
 }
 
 static void gateway_done(Gateway *g) {
+        web_stop_streams(g->web); /* no suspended connection may be left when the HTTP servers stop */
         g->http = mcp_http_free(g->http);
         g->http_local = mcp_http_free(g->http_local);
         /* /mcp's sessions end first: their calls are cancelled at the backends, which must still be there. */
@@ -254,6 +275,7 @@ static void gateway_done(Gateway *g) {
         sd_bus_flush_close_unref(g->bus);
         guard_free(g->guard);
         metrics_free(g->metrics);
+        web_free(g->web);
         gateway_auth_free(g->auth);
         gateway_config_free(g->config);
         sd_event_unref(g->event);
@@ -326,6 +348,9 @@ static int run(int argc, char *argv[]) {
                 arg_exit_idle_usec = n_passed > 0 ? 300 * USEC_PER_SEC : 0;
 
         r = daemon_event_new(&g.event);
+        if (r < 0)
+                return r;
+        r = web_new(&g.web, &g, arg_web_dir ?: g.config->web_directory);
         if (r < 0)
                 return r;
         r = metrics_new(&g.metrics);

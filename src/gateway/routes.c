@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The gateway's URLs: /mcp, /servers/<name>/mcp, /healthz, /readyz and /metrics. */
+/* The gateway's URLs: /mcp, /servers/<name>/mcp, /healthz, /readyz and /metrics (and the dashboard's, web.c). */
 #include <stdio.h>
 
 #include "aggregate.h"
@@ -10,6 +10,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "routes.h"
+#include "web.h"
 
 static McpServer *route_find(void *userdata, const char *url) {
         Gateway *g = userdata;
@@ -55,6 +56,10 @@ static int respond_ready(Gateway *g, struct MHD_Connection *c) {
 static int route_other(void *userdata, struct MHD_Connection *c, const char *url, const char *method) {
         Gateway *g = userdata;
         bool get = streq(method, MHD_HTTP_METHOD_GET) || streq(method, MHD_HTTP_METHOD_HEAD);
+
+        int w = web_route(g->web, c, url, method); /* /, /web/, /api/v1/ */
+        if (w >= 0)
+                return w;
 
         bool metadata = streq(url, "/.well-known/oauth-protected-resource") ||
                 streq(url, "/.well-known/oauth-protected-resource/mcp");
