@@ -21,8 +21,8 @@
 #     holds a shared flock on bookworm-<hash>.lock while it runs one).
 #
 # What is in it, besides minbase: systemd, systemd-sysv, dbus (dbus-daemon, Debian 12's system bus),
-# polkitd, the libraries the aios binaries link (libsystemd0 comes with systemd), curl, iproute2 and
-# procps for the tests, util-linux, and man-db (`systemd-analyze verify` runs man for every
+# polkitd, the libraries the aios binaries link (libsystemd0 comes with systemd), python3 and python3-numpy
+# (aios-pythond's interpreter), curl, iproute2 and procps for the tests, util-linux, and man-db (`systemd-analyze verify` runs man for every
 # Documentation=man:... of a unit, and fails without it); Recommends are not installed. Updates from
 # bookworm-updates and bookworm-security are applied, so that the libraries match an up-to-date host.
 # Then:
@@ -80,6 +80,7 @@ packages=(
         libmicrohttpd12 libjson-c5 libssl3 libseccomp2 libpcre2-8-0 libinih1 libcurl4
         curl iproute2 procps util-linux
         man-db # systemd-analyze verify runs man for each Documentation=man:... of a unit
+        python3 python3-numpy # what aios-pythond runs in its sandboxes, and the import its test times
 )
 read -r -a extra <<<"${AIOS_ROOTFS_EXTRA_PACKAGES-}"
 packages+=("${extra[@]}")
