@@ -5,7 +5,7 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "mcp-session.h" /* now_usec() */
+#include "time-util.h"
 
 int daemon_event_new(sd_event **ret) {
         sd_event *e = NULL;

@@ -6,20 +6,22 @@ set -euo pipefail
 
 src=$1 build=$2 target=$3 seconds=${4:-20}
 shared=$src/src/shared
-includes=()
+# Every layer of the shared code (src/shared/meson.build).
+includes=(-I"$shared" -I"$shared/base" -I"$shared/mcp" -I"$shared/security" -I"$shared/transport")
 libraries=()
 case $target in
-jwt) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c" "$shared/buffer.c") ;;
-apikey) sources=("$shared/base64url.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$shared/log.c")
-        includes=(-I"$src/src/gateway") ;;
-bearer) sources=("$shared/base64url.c" "$shared/jwt.c" "$shared/jwt-cache.c" "$shared/jwt-key.c" "$shared/json-util.c"
-                "$shared/buffer.c" "$shared/log.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c"
-                "$src/src/gateway/auth-bearer.c")
-        includes=(-I"$src/src/gateway") ;;
+jwt) sources=("$shared/base/base64url.c" "$shared/security/jwt.c" "$shared/security/jwt-cache.c" "$shared/security/jwt-key.c"
+                "$shared/base/json-util.c" "$shared/base/buffer.c") ;;
+apikey) sources=("$shared/base/base64url.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$shared/base/log.c")
+        includes+=(-I"$src/src/gateway") ;;
+bearer) sources=("$shared/base/base64url.c" "$shared/security/jwt.c" "$shared/security/jwt-cache.c" "$shared/security/jwt-key.c"
+                "$shared/base/json-util.c" "$shared/base/buffer.c" "$shared/base/log.c" "$src/src/gateway/apikey.c"
+                "$src/src/gateway/apikey-edit.c" "$src/src/gateway/auth-bearer.c")
+        includes+=(-I"$src/src/gateway") ;;
 http) # the whole transport: every source of the shared library but the sandbox's, which runs nothing here
         mapfile -t sources < <(find "$shared" -name '*.c' ! -name 'sandbox*.c' | sort)
         sources+=("$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$src/src/gateway/auth-bearer.c")
-        includes=(-I"$src/src/gateway" -DSECCOMP_DIR='"/nonexistent"' -DAIOS_BUILD_ROOT='"/nonexistent"'
+        includes+=(-I"$src/src/gateway" -DSECCOMP_DIR='"/nonexistent"' -DAIOS_BUILD_ROOT='"/nonexistent"'
                 -DAIOS_SOURCE_ROOT='"/nonexistent"')
         libraries=(libsystemd libmicrohttpd libseccomp libpcre2-8 libcurl inih) ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
@@ -39,7 +41,7 @@ if ! echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' |
 fi
 
 # shellcheck disable=SC2046
-clang "${flags[@]}" -I"$shared" "${includes[@]}" "$src/tests/fuzz/fuzz-$target.c" "${sources[@]}" \
+clang "${flags[@]}" "${includes[@]}" "$src/tests/fuzz/fuzz-$target.c" "${sources[@]}" \
         $(pkg-config --cflags --libs json-c openssl "${libraries[@]}") -lm -o "$out/fuzz-$target"
 
 # A target may come with seeds: well-formed inputs the fuzzer starts from.

@@ -7,12 +7,6 @@
 #include "log.h"
 #include "mcp-internal.h"
 
-uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static int random_hex(char *out, size_t n_bytes) {
         uint8_t buf[64];
         assert(n_bytes <= sizeof(buf));

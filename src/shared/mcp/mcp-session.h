@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mcp-server.h"
+#include "time-util.h"
 
 int mcp_session_new(McpServer *s, McpSession **ret);
 /* Ends the session: cancels its work, answers its pending server-to-client requests with an error, forgets
@@ -35,8 +36,7 @@ uint64_t mcp_session_get_last_used(McpSession *session);
 void mcp_session_touch(McpSession *session);
 /* Has requests in flight (such a session is never idle). */
 bool mcp_session_is_busy(McpSession *session);
-/* CLOCK_MONOTONIC in microseconds, the clock of last_used. */
-uint64_t now_usec(void);
+/* last_used is in now_usec()'s clock (time-util.h). */
 
 /* Where messages that belong to no request go (list_changed, resource updates). */
 void mcp_session_set_standalone(McpSession *session, int (*send)(void *userdata, json_object *m), void *userdata);

@@ -60,7 +60,7 @@
 #include <sys/wait.h>
 
 #include "log.h"
-#include "mcp-session.h" /* now_usec() */
+#include "time-util.h"
 #include "sandbox-internal.h"
 
 /* How long the init gets to set up and execute the payload: more than enough, and no hang forever. */

@@ -5,7 +5,7 @@
 #include "hashmap.h"
 #include "list.h"
 #include "log.h"
-#include "mcp-session.h" /* now_usec() */
+#include "time-util.h" /* now_usec() */
 #include "polkit.h"
 
 #define POLKIT_CACHE_MAX 4096U
