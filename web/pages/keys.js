@@ -11,7 +11,7 @@ export function render(root, { session }) {
   const rows = h('tbody', {});
   const error = h('p', { class: 'error', role: 'alert' });
   const made = h('div', { 'aria-live': 'polite' });
-  const name = h('input', { id: 'key-name', required: true, pattern: '[A-Za-z0-9._@-]{1,64}', autocomplete: 'off' });
+  const name = h('input', { id: 'key-name', required: true, pattern: '[A-Za-z0-9._@\\-]{1,64}', autocomplete: 'off' });
   const scopes = h('input', { id: 'key-scopes', required: true, autocomplete: 'off', 'aria-describedby': 'key-scopes-hint' });
   const days = h('input', { id: 'key-days', type: 'number', min: '0', step: '1', 'aria-describedby': 'key-days-hint' });
   const form = h('form', {},

@@ -18,7 +18,7 @@ export function render(root) {
         if (a.required) schema.required.push(a.name);
       }
       body.append(h('section', { class: 'card' },
-        h('h2', {}, p.title ?? p.name), p.description ? h('p', {}, p.description) : null,
+        h('h2', {}, p.title ?? p.name), h('p', {}, h('code', {}, p.name)), p.description ? h('p', {}, p.description) : null,
         schemaForm(schema, {
           submitLabel: `Get ${p.name}`,
           onSubmit: async (args) => {

@@ -25,7 +25,7 @@ export function render(root) {
       h('tbody', {}));
     const cards = h('div', { class: 'cards' });
     for (const name of Object.keys(up).sort()) {
-      const pick = (metric) => (samples) => samples.find((s) => s.name === metric && s.labels.backend === name)?.value ?? 0;
+      const pick = (metric) => (samples) => samples.find((s) => s.name === metric && s.labels.backend === name)?.value;
       const mem = byBackend(latest, 'aios_backend_memory_bytes')[name];
       const tasks = byBackend(latest, 'aios_backend_tasks')[name];
       const cpu = rate(pick('aios_backend_cpu_seconds_total'));
@@ -38,6 +38,7 @@ export function render(root) {
         h('td', { class: 'num' }, cpu.length ? `${(cpu.at(-1).value * 100).toFixed(1)} %` : '–'),
         h('td', { class: 'num' }, tasks === undefined ? '–' : String(tasks)),
         h('td', {}, sources[name] ?? '–')));
+      if (mem === undefined && tasks === undefined) continue; // a remote server: the gateway has no figures of it
       cards.append(h('section', { class: 'card', 'aria-label': `${name} over time` },
         h('h2', {}, name),
         h('h3', {}, 'Memory'), lineChart(series(pick('aios_backend_memory_bytes')), { label: `${name} memory`, format: formatBytes }),
