@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-ided's context: set up once the engine exists, torn down at exit. */
+#include "git.h"
+#include "ide.h"
+#include "job.h"
+
+int ide_context_init(IdeContext *ctx, McpServer *server) {
+        ctx->server = server;
+        ctx->event = mcp_server_get_event(server);
+        return ide_git_init();
+}
+
+void ide_context_done(IdeContext *ctx) {
+        ide_jobs_stop(ctx);
+        ide_config_done(&ctx->config);
+        if (ctx->server)
+                ide_git_done();
+        ctx->server = NULL;
+}
+
+bool ide_context_busy(void *userdata) {
+        IdeContext *ctx = userdata;
+        return ctx->jobs != NULL;
+}
