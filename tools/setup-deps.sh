@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
-       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check)
+       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check
+       libyaml-dev)
 dev=(dbus-daemon polkitd systemd util-linux python3)
 # python3 runs in aios-pythond's sandboxes; numpy and matplotlib are what its tests import and plot with.
 # chromium: the dashboard's tests drive it headless (tests/web), with playwright-core from tools/npm-deps.sh.

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* actions.conf: the GitHub API to talk to, the repositories the server may touch, read-only mode, the token's
+ * credential and the limits of waiting. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define ACTIONS_CONFIG_FILE_DEFAULT "/etc/aios/actions.conf"
+#define ACTIONS_API_URL_DEFAULT "https://api.github.com"
+#define ACTIONS_TOKEN_CREDENTIAL_DEFAULT "github-token"
+#define ACTIONS_MAX_RATE_LIMIT_WAIT_USEC_DEFAULT (60 * USEC_PER_SEC)
+#define ACTIONS_POLL_INTERVAL_USEC_DEFAULT (10 * USEC_PER_SEC)
+#define ACTIONS_REQUEST_TIMEOUT_USEC_DEFAULT (30 * USEC_PER_SEC)
+/* "owner/name": GitHub's owners are at most 39 characters, repository names at most 100. */
+#define ACTIONS_REPOSITORY_MAX 140U
+
+typedef struct ActionsConfig {
+        char *api_url;          /* without a trailing slash */
+        char *token_credential; /* a credential's name or an absolute path */
+        char **repositories;    /* "owner/name", and "owner/" followed by "*"; none: nothing may be touched */
+        bool read_only;         /* the write tools are not served at all */
+        uint64_t max_rate_limit_wait_usec; /* longer waits for a rate limit fail at once */
+        uint64_t poll_interval_usec;       /* github_wait_run polls no more often than this */
+        uint64_t request_timeout_usec;
+} ActionsConfig;
+
+void actions_config_done(ActionsConfig *c);
+/* Reads path (or, when path is NULL, $AIOS_ACTIONS_CONFIG, else $CONFIGURATION_DIRECTORY/actions.conf, else
+ * ACTIONS_CONFIG_FILE_DEFAULT) into c and fills in the defaults. A missing file is the defaults: no
+ * repository allowed. Logs what is wrong, with the file and line. */
+int actions_config_load(ActionsConfig *c, const char *path);
+
+/* Whether s is "owner/name" as GitHub spells them: an owner of letters, digits and single dashes, a name of
+ * letters, digits, '.', '_' and '-' (not "." or ".."). */
+bool repository_name_is_valid(const char *s);
+/* Whether the allow-list lets the server touch repository (already valid). GitHub's names are not case
+ * sensitive, and neither is the match. */
+bool actions_config_allows(const ActionsConfig *c, const char *repository);
