@@ -109,6 +109,9 @@ struct McpRequest {
         char *scopes;    /* what the transport says the principal was granted, or NULL */
         pid_t process;   /* the local process the caller is, or 0 */
         uid_t process_uid;
+        /* mcp_request_authorize(): the handler's own check, waiting for polkit */
+        McpAuthorizeDone authorize_done;
+        void *authorize_userdata;
         /* resources/read waiting for polkit: what to read once allowed */
         McpResourceReader pending_read;
         json_object *pending_variables;

@@ -67,6 +67,16 @@ bool mcp_request_is_resumed(McpRequest *req);
  * (stateless wire) the engine answered input_required. The handler stops its work (timers, children) there. */
 void mcp_request_on_cancel(McpRequest *req, void (*cancel)(McpRequest *req, void *userdata), void *userdata);
 
+/* A check of the handler's own, beside the one the engine made for the tool's polkit_action: for a tool that
+ * acts on several objects, one check per object (details: NULL-terminated key, value pairs; the transport
+ * adds "tool" and "principal"). done gets 1 (allowed), 0 (refused) or a negative errno, at once or later.
+ * On a transport that does not ask polkit (its caller was authenticated otherwise) it gets 1. done is called
+ * even when the request ended meanwhile (its answers are dropped then), so that it can free userdata. One check
+ * at a time per request: -EBUSY while one is pending. */
+typedef void (*McpAuthorizeDone)(McpRequest *req, int allowed, void *userdata);
+int mcp_request_authorize(McpRequest *req, const char *action, const char *const *details, McpAuthorizeDone done,
+        void *userdata);
+
 /* Calls done after usec on the event loop, unless the request is finished by then. The request stays
  * referenced until the timer fires. */
 int mcp_request_sleep(McpRequest *req, uint64_t usec, void (*done)(McpRequest *req, void *userdata), void *userdata);

@@ -121,3 +121,35 @@ int mcp_method_tools_call(McpRequest *req) {
 
         return e->tool->handler(req, arguments);
 }
+
+static void on_handler_authorized(McpRequest *req, int allowed) {
+        McpAuthorizeDone done = req->authorize_done;
+        void *userdata = req->authorize_userdata;
+        req->authorize_done = NULL;
+        req->authorize_userdata = NULL;
+        /* Also when the request ended meanwhile: the handler frees what userdata holds. */
+        if (done)
+                done(req, allowed, userdata);
+}
+
+int mcp_request_authorize(McpRequest *req, const char *action, const char *const *details, McpAuthorizeDone done,
+        void *userdata) {
+        assert(req && action && done);
+        if (req->done)
+                return -ESTALE;
+        if (req->authorize_done)
+                return -EBUSY;
+        McpExchange *x = req->exchange;
+        if (!x || !x->ops->authorize) {
+                done(req, 1, userdata);
+                return 0;
+        }
+        req->authorize_done = done;
+        req->authorize_userdata = userdata;
+        int r = x->ops->authorize(x->userdata, req, action, details, on_handler_authorized);
+        if (r < 0) {
+                req->authorize_done = NULL;
+                req->authorize_userdata = NULL;
+        }
+        return r;
+}
