@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-commd's modules: what an address, a header value and UTF-8 may be, the allow-list, header encoding,
+ * strict base64, comm.conf's checks, the outbox read back after a stop, and the send tool's refusals
+ * in-process (invalid UTF-8 can only reach it there: every transport refuses it in JSON first). */
+#include <check.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "address.h"
+#include "comm.h"
+#include "mcp-request.h"
+#include "mcp-session.h"
+#include "message.h"
+#include "test-util.h"
+
+static char *tmpdir_new(void) {
+        char *d = strdup("/tmp/test-comm.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(d));
+        return d;
+}
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static void rm_rf(const char *dir) {
+        char *cmd = NULL;
+        ck_assert_int_ge(asprintf(&cmd, "rm -rf '%s'", dir), 0);
+        ck_assert_int_eq(system(cmd), 0);
+        free(cmd);
+}
+
+START_TEST(test_utf8_is_valid_refuses_overlongs_surrogates_and_nul) {
+        const char *good = "R\xc3\xa9union \xe2\x82\xac \xf0\x9f\x93\xa7";
+        ck_assert(utf8_is_valid(good, strlen(good)));
+        ck_assert(!utf8_is_valid("\xc0\x80", 2));         /* overlong NUL */
+        ck_assert(!utf8_is_valid("\xe0\x80\xaf", 3));     /* overlong '/' */
+        ck_assert(!utf8_is_valid("\xed\xa0\x80", 3));     /* a surrogate */
+        ck_assert(!utf8_is_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+        ck_assert(!utf8_is_valid("\xe2\x82", 2));         /* cut short */
+        ck_assert(!utf8_is_valid("\xff", 1));
+        ck_assert(!utf8_is_valid("a\0b", 3));
+}
+END_TEST
+
+START_TEST(test_header_values_with_line_breaks_are_unsafe) {
+        ck_assert(header_value_is_safe("Hello\tthere"));
+        ck_assert(!header_value_is_safe("Hi\r\nBcc: x@evil.example"));
+        ck_assert(!header_value_is_safe("Hi\nBcc: x@evil.example"));
+        ck_assert(!header_value_is_safe("Hi\rX"));
+        ck_assert(!header_value_is_safe("a\x7f"));
+}
+END_TEST
+
+START_TEST(test_addresses_are_plain_addr_specs) {
+        ck_assert(address_is_valid("alice@example.com"));
+        ck_assert(address_is_valid("a.b+tag@mail.example.org"));
+        ck_assert(!address_is_valid("Alice <alice@example.com>"));
+        ck_assert(!address_is_valid("alice@example.com\r\nBcc: x@y.z"));
+        ck_assert(!address_is_valid("alice@"));
+        ck_assert(!address_is_valid("@example.com"));
+        ck_assert(!address_is_valid("a..b@example.com"));
+        ck_assert(!address_is_valid(".a@example.com"));
+        ck_assert(!address_is_valid("a@-example.com"));
+        ck_assert(!address_is_valid("a@exa_mple.com"));
+        ck_assert(!address_is_valid("\"a b\"@example.com"));
+        ck_assert(!address_is_valid("a@[127.0.0.1]"));
+        ck_assert(!address_is_valid("r\xc3\xa9@example.com"));
+}
+END_TEST
+
+START_TEST(test_allowlist_matches_addresses_and_exact_domains) {
+        char *list[] = { (char *) "alice@example.com", (char *) "@example.org", NULL };
+        ck_assert(allowlist_match(list, "alice@example.com"));
+        ck_assert(allowlist_match(list, "ALICE@Example.COM"));
+        ck_assert(!allowlist_match(list, "bob@example.com"));
+        ck_assert(allowlist_match(list, "anyone@example.org"));
+        ck_assert(allowlist_match(list, "anyone@EXAMPLE.org"));
+        ck_assert(!allowlist_match(list, "eve@sub.example.org"));
+        ck_assert(!allowlist_match(list, "eve@example.org.evil.example"));
+        ck_assert(!allowlist_match(list, "eve@notexample.org"));
+        char *empty[] = { NULL };
+        ck_assert(!allowlist_match(empty, "alice@example.com"));
+        ck_assert(!allowlist_match(NULL, "alice@example.com"));
+        ck_assert(allow_entry_is_valid("@example.org"));
+        ck_assert(!allow_entry_is_valid("@"));
+        ck_assert(!allow_entry_is_valid("example.org"));
+}
+END_TEST
+
+/* Decodes "=?UTF-8?B?...?=" words separated by CRLF SPACE back into text. */
+static void decode_words(const char *encoded, char *out) {
+        out[0] = 0;
+        for (const char *p = encoded; *p;) {
+                ck_assert_msg(strncmp(p, "=?UTF-8?B?", 10) == 0, "not an encoded word: %s", p);
+                p += 10;
+                const char *end = strstr(p, "?=");
+                ck_assert_ptr_nonnull(end);
+                unsigned char buf[256];
+                int n = EVP_DecodeBlock(buf, (const unsigned char *) p, (int) (end - p));
+                ck_assert_int_ge(n, 0);
+                while (n > 0 && end[-1] == '=' && buf[n - 1] == 0)
+                        n--, end--; /* padding */
+                strncat(out, (const char *) buf, n);
+                p = strstr(p, "?=") + 2;
+                if (*p)
+                        ck_assert_msg(strncmp(p, "\r\n ", 3) == 0, "words not folded with CRLF SPACE");
+                if (*p)
+                        p += 3;
+        }
+}
+
+START_TEST(test_header_encode_keeps_ascii_and_encodes_the_rest_in_short_words) {
+        char *plain = header_encode("Weekly report");
+        ck_assert_str_eq(plain, "Weekly report");
+        free(plain);
+
+        char subject[400] = "";
+        for (int i = 0; i < 30; i++)
+                strcat(subject, "R\xc3\xa9union \xe2\x82\xac ");
+        char *e = header_encode(subject);
+        ck_assert_ptr_nonnull(e);
+        ck_assert(header_value_is_safe(strstr(e, "?=") + 2) || strstr(e, "\r\n "));
+        /* every encoded word within RFC 2047's 75 characters */
+        for (const char *w = e; w; w = strstr(w, "\r\n ")) {
+                if (w[0] == '\r')
+                        w += 3;
+                const char *end = strstr(w, "?=") + 2;
+                ck_assert_int_le(end - w, 75);
+        }
+        char back[800];
+        decode_words(e, back);
+        ck_assert_str_eq(back, subject);
+        free(e);
+}
+END_TEST
+
+START_TEST(test_base64_decode_is_strict) {
+        uint8_t *out = NULL;
+        size_t n = 0;
+        ck_assert_int_eq(base64_decode("aGVsbG8=", 8, &out, &n), 0);
+        ck_assert_int_eq(n, 5);
+        ck_assert(memcmp(out, "hello", 5) == 0);
+        free(out);
+        ck_assert_int_eq(base64_decode("aGVsbG8", 7, &out, &n), -EBADMSG);
+        ck_assert_int_eq(base64_decode("aGV=bG8=", 8, &out, &n), -EBADMSG);
+        ck_assert_int_eq(base64_decode("aGVs\nbG8=", 9, &out, &n), -EBADMSG);
+        ck_assert_int_eq(base64_decode("aGVsbG8_", 8, &out, &n), -EBADMSG);
+        ck_assert_int_eq(base64_decode("", 0, &out, &n), 0);
+        ck_assert_int_eq(n, 0);
+        free(out);
+}
+END_TEST
+
+static int parse_config(const char *text, CommConfig *c) {
+        char *dir = tmpdir_new(), *path = NULL;
+        ck_assert_int_ge(asprintf(&path, "%s/comm.conf", dir), 0);
+        write_text(path, text);
+        int r = comm_config_parse(c, path);
+        rm_rf(dir);
+        free(dir);
+        free(path);
+        return r;
+}
+
+START_TEST(test_config_reads_smtp_recipients_outbox_and_webhooks) {
+        CommConfig c = {};
+        ck_assert_int_eq(parse_config("[SMTP]\nURL=smtps://mail.example.com:465\nFrom=aios@example.com\n"
+                                      "User=aios\nPasswordCredential=smtp-password\n"
+                                      "[Recipients]\nAllow=a@example.com\nAllow=@example.org\n"
+                                      "[Outbox]\nRetryMinSec=2\nRetryMaxSec=1min\n"
+                                      "[Webhook ops]\nURL=https://hooks.example.com/x\nTemplate=slack\n"
+                                      "HeaderCredential=Authorization ops-token\nHeader=X-A: b\n",
+                                 &c),
+                0);
+        ck_assert_str_eq(c.smtp_url, "smtps://mail.example.com:465");
+        ck_assert(c.starttls);
+        ck_assert_int_eq(strv_length(c.recipients), 2);
+        ck_assert_int_eq(c.retry_min_usec, 2 * USEC_PER_SEC);
+        ck_assert_int_eq(c.retry_max_usec, 60 * USEC_PER_SEC);
+        ck_assert_int_eq(c.max_messages, 1000);
+        ck_assert_int_eq(c.n_webhooks, 1);
+        const WebhookConfig *w = comm_config_find_webhook(&c, "ops");
+        ck_assert_ptr_nonnull(w);
+        ck_assert_int_eq(w->template, WEBHOOK_SLACK);
+        ck_assert_int_eq(w->timeout_usec, 10 * USEC_PER_SEC);
+        comm_config_done(&c);
+
+        /* Allow= with nothing empties the list. */
+        ck_assert_int_eq(parse_config("[Recipients]\nAllow=a@example.com\nAllow=\n", &c), 0);
+        ck_assert_int_eq(strv_length(c.recipients), 0);
+        comm_config_done(&c);
+}
+END_TEST
+
+START_TEST(test_config_refuses_what_would_be_unsafe_or_incomplete) {
+        static const char *const bad[] = {
+                "[SMTP]\nURL=http://mail.example.com\nFrom=a@example.com\n",
+                "[SMTP]\nURL=smtp://user:pw@mail.example.com\nFrom=a@example.com\n",
+                "[SMTP]\nURL=smtp://mail.example.com\n", /* no From= */
+                "[SMTP]\nURL=smtp://mail.example.com\nFrom=Aios <a@example.com>\n",
+                "[SMTP]\nUser=aios\n", /* no PasswordCredential= */
+                "[SMTP]\nStartTLS=maybe\n",
+                "[Recipients]\nAllow=example.com\n",
+                "[Recipients]\nAllow=@exa mple.com\n",
+                "[Webhook ops]\nURL=https://h.example.com/\n",               /* no Template= */
+                "[Webhook ops]\nTemplate=slack\n",                           /* no URL= */
+                "[Webhook ops]\nURL=file:///etc/passwd\nTemplate=json\n",    /* not HTTP */
+                "[Webhook ops]\nURL=https://h.example.com/\nTemplate=irc\n", /* no such template */
+                "[Webhook ops]\nURL=https://h.example.com/\nTemplate=json\nMethod=GET\n",
+                "[Webhook ops]\nURL=https://h.example.com/\nTemplate=json\nHeader=Bad Name: x\n",
+                "[Webhook a/b]\nURL=https://h.example.com/\nTemplate=json\n",
+                "[Outbox]\nRetryMinSec=2h\nRetryMaxSec=1h\n",
+        };
+        FOREACH_ELEMENT(text, bad) {
+                CommConfig c = {};
+                ck_assert_msg(parse_config(*text, &c) == -EINVAL, "accepted: %s", *text);
+                comm_config_done(&c);
+        }
+}
+END_TEST
+
+START_TEST(test_outbox_reads_back_and_a_message_being_sent_becomes_unknown) {
+        char *dir = tmpdir_new();
+        Outbox *o = NULL;
+        ck_assert_int_eq(outbox_open(dir, &o), 0);
+
+        json_object *message = json_object_new_object(), *summary = json_object_new_object();
+        char queued_id[OUTBOX_ID_LENGTH + 1], sending_id[OUTBOX_ID_LENGTH + 1];
+        OutboxEntry *e;
+        outbox_new_id(queued_id);
+        ck_assert_int_eq(outbox_add(o, queued_id, message, summary, "unix-user:test", &e), 0);
+        outbox_new_id(sending_id);
+        ck_assert_int_eq(outbox_add(o, sending_id, message, summary, NULL, &e), 0);
+        ck_assert_int_eq(outbox_set_state(o, e, OUTBOX_SENDING, NULL, "354 go ahead"), 0);
+        json_object_put(message);
+        json_object_put(summary);
+        o = outbox_free(o);
+
+        /* An acceptance that did not complete: its .message without a .state. */
+        char *orphan = NULL;
+        ck_assert_int_ge(asprintf(&orphan, "%s/outbox/0123456789abcdef0123456789abcdef.message", dir), 0);
+        write_text(orphan, "{}");
+
+        ck_assert_int_eq(outbox_open(dir, &o), 0);
+        ck_assert_int_eq(outbox_n_pending(o), 1);
+        ck_assert_int_eq(outbox_find(o, queued_id)->state, OUTBOX_QUEUED);
+        ck_assert_str_eq(outbox_find(o, queued_id)->principal, "unix-user:test");
+        ck_assert_int_eq(outbox_find(o, sending_id)->state, OUTBOX_UNKNOWN);
+        ck_assert_ptr_null(outbox_find(o, "0123456789abcdef0123456789abcdef"));
+        ck_assert_int_eq(access(orphan, F_OK), -1);
+        o = outbox_free(o);
+        free(orphan);
+        rm_rf(dir);
+        free(dir);
+}
+END_TEST
+
+/* --- the send tool in-process ------------------------------------------------------------------------------ */
+
+static sd_event *event;
+static McpServer *server;
+static McpSession *session;
+static CommContext context;
+static Capture capture;
+static char *workdir;
+
+static const McpServerDefinition definition = { .name = "aios-commd-test", .version = "1" };
+
+static void server_setup(const char *config) {
+        workdir = tmpdir_new();
+        char *path = NULL;
+        ck_assert_int_ge(asprintf(&path, "%s/comm.conf", workdir), 0);
+        write_text(path, config);
+        ck_assert_int_ge(sd_event_new(&event), 0);
+        ck_assert_int_eq(comm_context_init(&context, event, path, workdir), 0);
+        free(path);
+        ck_assert_int_ge(mcp_server_new(&server, &definition, event, &context), 0);
+        ck_assert_int_ge(comm_add_tools(server), 0);
+        ck_assert_int_ge(mcp_session_new(server, &session), 0);
+        json_object *r = capture_dispatch(&capture, server, session, event,
+                "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\","
+                "\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}");
+        ck_assert_ptr_nonnull(json_get_object(r, "result"));
+}
+
+static void server_teardown(void) {
+        mcp_session_close(session);
+        session = mcp_session_unref(session);
+        server = mcp_server_free(server);
+        comm_context_done(&context);
+        context = (CommContext){};
+        event = sd_event_unref(event);
+        capture_reset(&capture);
+        test_polkit_deny(NULL);
+        rm_rf(workdir);
+        workdir = mfree(workdir);
+}
+
+/* Calls comm_send_email with arguments built by hand (so that they may hold what JSON text cannot). */
+static json_object *send_email(json_object *arguments) {
+        json_object *m = json_object_new_object(), *params = json_object_new_object();
+        json_add_string(m, "jsonrpc", "2.0");
+        json_add(m, "id", json_object_new_int(7));
+        json_add_string(m, "method", "tools/call");
+        json_add_string(params, "name", "comm_send_email");
+        json_add(params, "arguments", arguments);
+        json_add(m, "params", params);
+        capture_reset(&capture);
+        capture.messages = json_object_new_array();
+        if (mcp_server_dispatch(server, session, m, test_capture_ops, &capture, NULL) == 0)
+                capture.done = true;
+        json_object_put(m);
+        capture_run(&capture, event);
+        return json_get_object(capture.reply, "result");
+}
+
+static json_object *message_args(const char *to, const char *subject, size_t subject_len) {
+        json_object *a = json_object_new_object(), *list = json_object_new_array();
+        json_object_array_add(list, json_object_new_string(to));
+        json_add(a, "to", list);
+        json_add(a, "subject", json_object_new_string_len(subject, (int) subject_len));
+        json_add_string(a, "text", "hello");
+        return a;
+}
+
+static const char *text_of(json_object *result) {
+        return json_get_string(json_object_array_get_idx(json_get_array(result, "content"), 0), "text");
+}
+
+#define CONFIG_SMTP "[SMTP]\nURL=smtp://127.0.0.1:1\nFrom=aios@example.net\n[Outbox]\nRetryMinSec=1h\nRetryMaxSec=1h\n"
+
+static void outbox_is_empty(void) {
+        ck_assert_ptr_null(outbox_entries(context.outbox));
+}
+
+START_TEST(test_send_refuses_invalid_utf8_in_the_subject) {
+        server_setup(CONFIG_SMTP "[Recipients]\nAllow=alice@example.com\n");
+        json_object *r = send_email(message_args("alice@example.com", "caf\xc3", 4));
+        ck_assert(json_get_bool(r, "isError", false));
+        ck_assert_ptr_nonnull(strstr(text_of(r), "subject is not valid UTF-8"));
+        r = send_email(message_args("alice@example.com", "\xed\xa0\x80", 3));
+        ck_assert_ptr_nonnull(strstr(text_of(r), "not valid UTF-8"));
+        outbox_is_empty();
+        server_teardown();
+}
+END_TEST
+
+START_TEST(test_send_with_an_empty_allow_list_sends_nothing) {
+        server_setup(CONFIG_SMTP);
+        json_object *r = send_email(message_args("alice@example.com", "hi", 2));
+        ck_assert(json_get_bool(r, "isError", false));
+        ck_assert_ptr_nonnull(strstr(text_of(r), "allow-list ([Recipients] Allow= in comm.conf) is empty"));
+        outbox_is_empty();
+        server_teardown();
+}
+END_TEST
+
+START_TEST(test_send_asks_polkit_per_recipient_and_a_refusal_names_it) {
+        server_setup(CONFIG_SMTP "[Recipients]\nAllow=@example.com\n");
+        test_polkit_deny(COMM_ACTION_SEND);
+        send_email(message_args("alice@example.com", "hi", 2));
+        json_object *error = json_get_object(capture.reply, "error");
+        ck_assert_ptr_nonnull(error);
+        ck_assert_ptr_nonnull(strstr(json_get_string(error, "message"), "send mail to alice@example.com"));
+        json_object *asked = test_polkit_last_asked();
+        ck_assert_str_eq(json_get_string(asked, "action"), COMM_ACTION_SEND);
+        ck_assert_str_eq(json_get_string(asked, "recipient"), "alice@example.com");
+        outbox_is_empty();
+
+        test_polkit_deny(NULL);
+        json_object *r = send_email(message_args("alice@example.com", "hi", 2));
+        ck_assert_msg(!json_get_bool(r, "isError", false), "%s", json_to_string(capture.reply));
+        ck_assert_str_eq(json_get_string(json_get_object(r, "structuredContent"), "state"), "queued");
+        ck_assert_int_eq(outbox_n_pending(context.outbox), 1);
+        server_teardown();
+}
+END_TEST
+
+static Suite *comm_suite(void) {
+        Suite *s = suite_create("comm");
+        TCase *tc = tcase_create("address");
+        tcase_add_test(tc, test_utf8_is_valid_refuses_overlongs_surrogates_and_nul);
+        tcase_add_test(tc, test_header_values_with_line_breaks_are_unsafe);
+        tcase_add_test(tc, test_addresses_are_plain_addr_specs);
+        tcase_add_test(tc, test_allowlist_matches_addresses_and_exact_domains);
+        tcase_add_test(tc, test_header_encode_keeps_ascii_and_encodes_the_rest_in_short_words);
+        tcase_add_test(tc, test_base64_decode_is_strict);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("config");
+        tcase_add_test(tc, test_config_reads_smtp_recipients_outbox_and_webhooks);
+        tcase_add_test(tc, test_config_refuses_what_would_be_unsafe_or_incomplete);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("outbox");
+        tcase_add_test(tc, test_outbox_reads_back_and_a_message_being_sent_becomes_unknown);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("send");
+        tcase_add_test(tc, test_send_refuses_invalid_utf8_in_the_subject);
+        tcase_add_test(tc, test_send_with_an_empty_allow_list_sends_nothing);
+        tcase_add_test(tc, test_send_asks_polkit_per_recipient_and_a_refusal_names_it);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_run_suite(comm_suite());
+}
