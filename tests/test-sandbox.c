@@ -628,7 +628,9 @@ START_TEST(test_daemon_reaches_the_workspace_and_stays_inside) {
                 "os.mkdir('/work/sub'); os.symlink('../hello.txt', '/work/sub/inside')\n"
                 "print('ready', flush=True)\n"
                 "input()\n"
-                "print('daemon wrote:', open('/work/from-daemon').read())\n",
+                "print('daemon wrote:', open('/work/from-daemon').read())\n"
+                "print('daemon made:', os.stat('/work/made').st_uid, os.stat('/work/sub/made').st_gid)\n"
+                "open('/work/made/by-payload', 'w').write('x')\n",
                 NULL };
         SandboxConfig c = config_new(argv);
         int in[2];
@@ -664,10 +666,22 @@ START_TEST(test_daemon_reaches_the_workspace_and_stays_inside) {
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(write(fd, "hi", 2), 2);
         close(fd);
+
+        /* Directories too, as the sandbox user; one component at a time, and a planted link is no directory. */
+        ck_assert_int_eq(sandbox_mkdirat(ws, "made", 0755), 0);
+        _cleanup_close_ int sub = sandbox_openat(ws, "sub", O_PATH | O_DIRECTORY, 0);
+        ck_assert_int_ge(sub, 0);
+        ck_assert_int_eq(sandbox_mkdirat(sub, "made", 0755), 0);
+        ck_assert_int_eq(sandbox_mkdirat(ws, "made", 0755), -EEXIST);
+        ck_assert_int_eq(sandbox_mkdirat(ws, "root", 0755), -EEXIST);
+        ck_assert_int_eq(sandbox_mkdirat(ws, "..", 0755), -EEXIST);
+        ck_assert_int_eq(sandbox_mkdirat(ws, "sub/deeper", 0755), -EINVAL);
+        ck_assert_int_eq(sandbox_mkdirat(ws, "", 0755), -EINVAL);
         ck_assert_int_eq(write(in[1], "\n", 1), 1);
         wait_for(&o, NULL);
         assert_exit_code(&o, 0);
         assert_output_has(&o, "daemon wrote: hi");
+        assert_output_has(&o, "daemon made: 1000 1000");
         close(in[1]);
         outcome_done(&o);
 }

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A sandbox's workspace seen from the daemon: files written in and read out through sandbox_openat(), so that
  * no path, symlink or special file the code planted there leads outside it or blocks the daemon. */
-#include <stdio.h>
 #include <dirent.h>
-#include <stdio.h>
-#include <sys/fsuid.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -16,36 +14,6 @@
 
 #define PATH_MAX_BYTES 1024
 
-/* The kernel's overflow ids: what a uid that a user namespace does not map appears as inside it. */
-static unsigned read_overflow_id(const char *path) {
-        unsigned v = 65534;
-        FILE *f = fopen(path, "re");
-        if (f) {
-                if (fscanf(f, "%u", &v) != 1)
-                        v = 65534;
-                fclose(f);
-        }
-        return v;
-}
-
-/* mkdirat() in a sandbox's workspace. A daemon running as root (tests) must create as a uid the sandbox's
- * user namespace maps, as sandbox_openat() does for files: the overflow uid, which it maps to the daemon;
- * root itself may create nothing there (EOVERFLOW). */
-static int workspace_mkdirat(int dirfd, const char *name) {
-        if (geteuid() != 0)
-                return mkdirat(dirfd, name, 0755) < 0 ? -errno : 0;
-        static unsigned uid = 0, gid = 0;
-        if (uid == 0) {
-                uid = read_overflow_id("/proc/sys/kernel/overflowuid");
-                gid = read_overflow_id("/proc/sys/kernel/overflowgid");
-        }
-        (void) setfsgid(gid);
-        (void) setfsuid(uid);
-        int r = mkdirat(dirfd, name, 0755) < 0 ? -errno : 0;
-        (void) setfsuid(0);
-        (void) setfsgid(getegid());
-        return r;
-}
 #define LIST_DEPTH_MAX 16
 
 const char *workspace_path(const char *path) {
@@ -86,7 +54,7 @@ static int open_parent(int dirfd, const char *path, bool create, const char **re
                         *next++ = 0;
                 int sub = sandbox_openat(at, component, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
                 if (sub == -ENOENT) {
-                        int r = workspace_mkdirat(at, component);
+                        int r = sandbox_mkdirat(at, component, 0755);
                         if (r < 0 && r != -EEXIST)
                                 return r;
                         sub = sandbox_openat(at, component, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);

@@ -4,6 +4,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "log.h"
@@ -46,17 +47,28 @@ int sandbox_open_workspace(Sandbox *s) {
         return fd;
 }
 
-/* Files the daemon creates in a sandbox belong to the sandbox user: a root daemon creates them as nobody, whom
- * the sandbox's user namespace maps to it (a uid it does not map, root's, may create nothing there). fsuid and
- * fsgid are the calling thread's own. */
-static int open_as_sandbox_user(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve) {
-        uid_t uid = geteuid();
-        gid_t gid = getegid();
+/* Files and directories the daemon creates in a sandbox belong to the sandbox user: a root daemon creates them
+ * as nobody, whom the sandbox's user namespace maps to it (a uid it does not map, root's, may create nothing
+ * there: EOVERFLOW). fsuid and fsgid are the calling thread's own. Returns the previous ones, for
+ * restore_fs_ids(). */
+static void switch_fs_ids(uid_t *ret_uid, gid_t *ret_gid) {
+        *ret_uid = geteuid();
+        *ret_gid = getegid();
         (void) syscall(SYS_setfsgid, SANDBOX_OVERFLOW_GID);
         (void) syscall(SYS_setfsuid, SANDBOX_OVERFLOW_UID);
-        int fd = openat2_in_root(dirfd, path, flags, mode, resolve);
+}
+
+static void restore_fs_ids(uid_t uid, gid_t gid) {
         (void) syscall(SYS_setfsuid, uid);
         (void) syscall(SYS_setfsgid, gid);
+}
+
+static int open_as_sandbox_user(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve) {
+        uid_t uid;
+        gid_t gid;
+        switch_fs_ids(&uid, &gid);
+        int fd = openat2_in_root(dirfd, path, flags, mode, resolve);
+        restore_fs_ids(uid, gid);
         return fd;
 }
 
@@ -69,4 +81,21 @@ int sandbox_openat(int dirfd, const char *path, int flags, mode_t mode) {
         if (flags & (O_CREAT | __O_TMPFILE) && geteuid() == 0)
                 return open_as_sandbox_user(dirfd, path, flags, mode, resolve);
         return openat2_in_root(dirfd, path, flags, mode, resolve);
+}
+
+int sandbox_mkdirat(int dirfd, const char *name, mode_t mode) {
+        assert(dirfd >= 0);
+
+        /* mkdirat() knows no RESOLVE_IN_ROOT: one component, in a directory sandbox_openat() opened, leads
+         * nowhere else (a symlink planted under the name is not followed: EEXIST, as for "." and ".."). */
+        if (isempty(name) || strchr(name, '/'))
+                return -EINVAL;
+        if (geteuid() != 0)
+                return mkdirat(dirfd, name, mode) < 0 ? -errno : 0;
+        uid_t uid;
+        gid_t gid;
+        switch_fs_ids(&uid, &gid);
+        int r = mkdirat(dirfd, name, mode) < 0 ? -errno : 0;
+        restore_fs_ids(uid, gid);
+        return r;
 }

@@ -88,6 +88,10 @@ int sandbox_open_workspace(Sandbox *s);
  * flags as for openat(), O_CLOEXEC added; O_CREAT creates with mode, as the sandbox user. Returns the fd or a
  * negative errno, not logged (-EINVAL for an empty path). */
 int sandbox_openat(int dirfd, const char *path, int flags, mode_t mode);
+/* Makes the directory name (one component: no "/") under dirfd, a directory opened with sandbox_openat() or
+ * sandbox_open_workspace(), with mode, as the sandbox user. Returns 0 or a negative errno, not logged (-EINVAL
+ * for an empty name or one with a "/", -EEXIST where anything has the name, a symlink included). */
+int sandbox_mkdirat(int dirfd, const char *name, mode_t mode);
 
 /* Where a daemon under systemd with Delegate=yes makes its sandboxes' cgroups: moves the daemon into a leaf
  * "daemon" of its own cgroup (the no-internal-processes rule), enables the memory, pids and cpu controllers for
