@@ -42,9 +42,15 @@ static void stream_close_journal(AuditStream *st) {
 }
 
 static void stream_wake(AuditStream *st) {
-        if (st->suspended) {
-                st->suspended = false;
-                MHD_resume_connection(st->connection); /* MHD's eventfd wakes the loop */
+        if (!st->suspended)
+                return;
+        st->suspended = false;
+        MHD_resume_connection(st->connection);
+        /* Which listener the connection came through is not known here: both run once more. */
+        Gateway *g = st->web ? st->web->gateway : NULL;
+        if (g) {
+                mcp_http_kick(g->http);
+                mcp_http_kick(g->http_local);
         }
 }
 

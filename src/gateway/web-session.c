@@ -13,7 +13,7 @@
 #include "gateway.h"
 #include "json-util.h"
 #include "log.h"
-#include "mcp-session.h"
+#include "time-util.h"
 #include "web-internal.h"
 
 #define TOKEN_BYTES 32

@@ -982,3 +982,8 @@ McpHttp *mcp_http_free(McpHttp *h) {
 bool mcp_http_is_idle(McpHttp *h) {
         return !h->requests;
 }
+
+void mcp_http_kick(McpHttp *h) {
+        if (h)
+                http_server_kick(h->http);
+}

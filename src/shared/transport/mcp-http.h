@@ -76,6 +76,9 @@ int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpO
 McpHttp *mcp_http_free(McpHttp *h);
 /* No request open on any connection. */
 bool mcp_http_is_idle(McpHttp *h);
+/* Lets libmicrohttpd go on with connections resumed outside this transport (the router's other URLs that
+ * answer with a stream): resuming alone does not make it run. */
+void mcp_http_kick(McpHttp *h);
 DEFINE_TRIVIAL_CLEANUP_FUNC(McpHttp *, mcp_http_free);
 
 /* Host and Origin checks against the allow-list (NULL: localhost, 127.0.0.1, [::1]); exposed for tests. */
