@@ -92,6 +92,23 @@ expect "GET /api/v1/session says who, with the cookie" '"principal":"key:web-use
 admin_jar_early=$runtime/admin-early-cookies
 curl -s -o /dev/null -X POST "$base/api/v1/session" -H "Authorization: Bearer $admin_key" -c "$admin_jar_early"
 
+# Behind TLS (the credentials tls-cert and tls-key: a certificate made here for 127.0.0.1) the cookie is Secure.
+tls=$runtime/tls
+mkdir -p "$tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 -keyout "$tls/tls-key" -out "$tls/tls-cert" 2>/dev/null
+port=$(stack_free_port)
+CREDENTIALS_DIRECTORY=$tls "$AIOS_GATEWAYD" --config-dir="$runtime/gateway" --listen="127.0.0.1:$port" >>"$runtime/tls-gateway.log" 2>&1 &
+tls_gateway=$!
+for ((i = 0; i < 100; i++)); do
+        curl -s -o /dev/null --cacert "$tls/tls-cert" "https://127.0.0.1:$port/healthz" && break
+        sleep 0.1
+done
+cookie=$(curl -s -D - -o /dev/null --cacert "$tls/tls-cert" -X POST "https://127.0.0.1:$port/api/v1/session" \
+        -H "Authorization: Bearer $user_key" | grep -i '^Set-Cookie:' | tr -d '\r')
+expect "over HTTPS the cookie is Secure" "; HttpOnly; SameSite=Strict; Secure" "$cookie"
+kill "$tls_gateway"
+
 # --- the cookie on /mcp -------------------------------------------------------------------------------
 out=$(curl -s -w '\n%{http_code}' -b "$jar" "${accept[@]}" -d "$init" "$base/mcp")
 expect "the cookie without the CSRF header is refused" $'\n403' "$out"
