@@ -13,6 +13,7 @@
 #include "gateway.h"
 #include "json-util.h"
 #include "log.h"
+#include "mcp-protocol.h"
 #include "time-util.h"
 #include "web-internal.h"
 
@@ -142,7 +143,7 @@ static int respond_refusal(struct MHD_Connection *c, McpHttpRefusal *refusal) {
 static int refuse(McpHttpRefusal *ret, unsigned status, const char *message) {
         *ret = (McpHttpRefusal){
                 .status = status,
-                .code = status == MHD_HTTP_FORBIDDEN ? -32003 : -32001,
+                .code = status == MHD_HTTP_FORBIDDEN ? MCP_ERROR_ACCESS_DENIED : -32001,
                 .message = strdup(message),
         };
         return ret->message ? 0 : -ENOMEM;

@@ -31,7 +31,8 @@ source "$top/tests/web/web-lib.sh"
 if web_journald_start 2>"$runtime/journald.why"; then
         export AIOS_WEB_JOURNAL=1
 else
-        export AIOS_WEB_JOURNAL=0 AIOS_WEB_JOURNAL_WHY="$(cat "$runtime/journald.why")"
+        AIOS_WEB_JOURNAL_WHY=$(cat "$runtime/journald.why")
+        export AIOS_WEB_JOURNAL=0 AIOS_WEB_JOURNAL_WHY
 fi
 web_stack_start
 trap web_stop EXIT

@@ -83,8 +83,9 @@ expect "the cookie is for the whole site" "; Path=/" "$cookie"
 reject "the cookie is not Secure on plain HTTP" "Secure" "$cookie"
 reject "the cookie does not hold the key" "${user_key#aios_}" "$cookie"
 reject "nor its id" "$(echo "$user_key" | cut -d_ -f2)" "$cookie"
-token=$(echo "$cookie" | sed 's/.*aios_session=\([^;]*\);.*/\1/')
-[[ ${#token} -eq 43 ]] && pass "the session token is 256 random bits" || fail "the session token is 256 random bits" "$token"
+token=${cookie#*aios_session=}
+token=${token%%;*}
+if [[ ${#token} -eq 43 ]]; then pass "the session token is 256 random bits"; else fail "the session token is 256 random bits" "$token"; fi
 expect "the sign-in says who" '"principal":"key:web-user"' "$(cat "$runtime/session.json")"
 csrf=$(json 'd["csrf"]' <"$runtime/session.json")
 expect "GET /api/v1/session says who, with the cookie" '"principal":"key:web-user"' "$(curl -s -b "$jar" "$base/api/v1/session")"
@@ -135,7 +136,7 @@ if [[ -z $journal_why ]]; then
         expect "the audit stream has the call made with the cookie" '"principal":"key:web-user","tool":"test_simple_text"' "$stream"
         expect "as a server-sent event" "event: audit" "$stream"
         last=$(echo "$stream" | sed -n 's/^id: //p' | tail -n 1)
-        [[ $last == s=* ]] && pass "whose id is the journal cursor" || fail "whose id is the journal cursor" "$last"
+        if [[ $last == s=* ]]; then pass "whose id is the journal cursor"; else fail "whose id is the journal cursor" "$last"; fi
         curl -s -o /dev/null "${mcp[@]}" -d '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"test_image_content","arguments":{}}}' "$base/mcp"
         stream=$(curl -s -N --max-time 3 -H "Authorization: Bearer $admin_key" -H "Last-Event-ID: $last" "$base/api/v1/audit" || true)
         expect "a client coming back with Last-Event-ID gets what came since" '"tool":"test_image_content"' "$stream"

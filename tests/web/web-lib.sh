@@ -15,8 +15,10 @@ web_journald_start() {
         local journald=${AIOS_JOURNALD:-/lib/systemd/systemd-journald} d i
         [[ -x $journald ]] || { echo "no $journald (Debian: apt-get install systemd)" >&2; return 1; }
         for d in /run/systemd /run/log /var/log/journal; do
-                mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" ||
-                        { echo "cannot mount a tmpfs on $d" >&2; return 1; }
+                if ! mkdir -p "$d" || ! mount -t tmpfs -o mode=0755 tmpfs "$d"; then
+                        echo "cannot mount a tmpfs on $d" >&2
+                        return 1
+                fi
         done
         "$journald" >>"$runtime/journald.log" 2>&1 &
         journald_pid=$!
