@@ -64,7 +64,9 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
         "# HELP aios_backend_ip_egress_bytes_total IP bytes a backend's unit sent (IPAccounting=yes).\n"                                            \
         "# TYPE aios_backend_ip_egress_bytes_total counter\n"                                                                                       \
         "# HELP aios_backend_figures_source Where a backend's figures come from: systemd (its unit) or proc (its process, outside systemd).\n"      \
-        "# TYPE aios_backend_figures_source gauge\n"
+        "# TYPE aios_backend_figures_source gauge\n"                                                                                                \
+        "# HELP aios_gateway_result_cache_total Tool calls that could be answered from the result cache, by tool and outcome: hit or miss.\n"       \
+        "# TYPE aios_gateway_result_cache_total counter\n"
 
 START_TEST(test_empty_metrics_render_help_and_type) {
         _cleanup_(metrics_freep) Metrics *m = NULL;

@@ -115,6 +115,11 @@ static int proxy_tool_new(Backend *b, json_object *descriptor, ProxyTool **ret) 
         t->tool.output_schema = json_text_of(descriptor, "outputSchema");
         t->tool.annotations = json_text_of(descriptor, "annotations");
         t->tool.icons = json_text_of(descriptor, "icons");
+        /* What the backend says of reusing its results, said again on /mcp. */
+        json_object *ttl = NULL;
+        if (json_object_object_get_ex(json_get_object(descriptor, "_meta"), MCP_META_CACHE_TTL, &ttl) &&
+                json_object_is_type(ttl, json_type_int) && json_object_get_int64(ttl) > 0)
+                t->tool.cache_ttl_msec = (uint64_t) json_object_get_int64(ttl);
         t->tool.handler = proxy_call;
         if (!t->backend_name)
                 return -ENOMEM;

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "mcp-request.h"
 #include "mcp-session.h" /* now_usec() */
+#include "result-cache.h"
 
 typedef struct Question Question;
 
@@ -18,6 +19,8 @@ typedef struct Forward {
         json_object *arguments; /* tools/call: digested into the audit record */
         uint64_t started;
         Question *questions; /* the backend's questions the client has not answered yet */
+        char cache_key[65];  /* a call whose result may be kept: under this key, for cache_ttl */
+        uint64_t cache_ttl;
 } Forward;
 
 /* A backend's question to the client. It outlives its Forward when the client answers after the request
@@ -116,7 +119,13 @@ static void on_reply(BackendCall *call, json_object *response, BackendFailure fa
                 if (response)
                         gateway_auth_filter_list(response, mcp_request_get_method(f->req), f->backend->config->name,
                                 mcp_request_get_scopes(f->req));
-                record(f, response ? outcome_of(response) : METRICS_OUTCOME_ERROR);
+                MetricsOutcome outcome = response ? outcome_of(response) : METRICS_OUTCOME_ERROR;
+                json_object *result = json_get_object(response, "result");
+                if (f->cache_ttl > 0 && outcome == METRICS_OUTCOME_OK &&
+                        streq(json_get_string(result, "resultType") ?: "complete", "complete"))
+                        (void) result_cache_put(f->backend->gateway->results, f->cache_key, result,
+                                f->started + f->cache_ttl);
+                record(f, outcome);
                 mcp_request_reply_raw(f->req, response);
         }
         forward_free(f);
@@ -205,6 +214,45 @@ static void on_cancel(McpRequest *req, void *userdata) {
         forward_free(f);
 }
 
+/* The tools/list entry of the backend's tool name, or NULL. */
+static json_object *backend_tool(Backend *b, const char *name) {
+        for (size_t i = 0; name && b->tools && i < json_object_array_length(b->tools); i++) {
+                json_object *t = json_object_array_get_idx(b->tools, i);
+                if (streq_ptr(json_get_string(t, "name"), name))
+                        return t;
+        }
+        return NULL;
+}
+
+/* A tools/call of a tool whose results may be reused: answered from the cache when the same caller asked the
+ * same within the tool's lifetime (1), or marked to keep the answer it gets (0). */
+static int forward_from_cache(Forward *f, json_object *message) {
+        Gateway *g = f->backend->gateway;
+        json_object *params = json_get_object(message, "params");
+        if (!g->results || json_object_object_get_ex(params, "inputResponses", NULL) ||
+                json_object_object_get_ex(params, "requestState", NULL))
+                return 0;
+        const char *name = json_get_string(params, "name");
+        uint64_t ttl = result_cache_ttl_of(backend_tool(f->backend, name));
+        if (ttl == 0 ||
+                result_cache_key(f->backend->config->name, name, mcp_request_get_principal(f->req),
+                        mcp_request_get_scopes(f->req), json_get_object(params, "arguments"), f->cache_key) < 0)
+                return 0;
+
+        _cleanup_json_ json_object *result = result_cache_get(g->results, f->cache_key, f->started);
+        metrics_result_cache(g->metrics, f->tool, result != NULL);
+        if (!result) {
+                f->cache_ttl = ttl;
+                return 0;
+        }
+        _cleanup_json_ json_object *response = jsonrpc_result_new(NULL, TAKE_PTR(result));
+        if (!response)
+                return 0;
+        record(f, METRICS_OUTCOME_OK);
+        mcp_request_reply_raw(f->req, TAKE_PTR(response));
+        return 1;
+}
+
 int forward_request(McpRequest *req, Backend *b, json_object *message, const char *session,
         const char *protocol_version, json_object *capabilities) {
 
@@ -222,6 +270,10 @@ int forward_request(McpRequest *req, Backend *b, json_object *message, const cha
         /* For the audit record (rate limits were taken at the HTTP edge, guard_authorize()). */
         if (f->tool)
                 f->arguments = json_object_get(json_get_object(mcp_request_get_params(req), "arguments"));
+        if (f->tool && forward_from_cache(f, message) > 0) {
+                forward_free(f);
+                return 0;
+        }
 
         BackendCaller caller = {
                 .principal = mcp_request_get_principal(req),

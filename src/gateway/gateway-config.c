@@ -146,6 +146,7 @@ static const ConfigItem gateway_items[] = {
         { "MaxSessionsPerPrincipal", config_parse_unsigned, offsetof(GatewayConfig, max_sessions_per_principal),
                 "a positive integer" },
         { "MonitorIntervalSec", config_parse_sec, offsetof(GatewayConfig, monitor_interval_usec), EXPECTED_TIME_SPAN },
+        { "CacheResults", config_parse_bool, offsetof(GatewayConfig, cache_results), EXPECTED_BOOLEAN },
         { "WebDirectory", config_parse_path, offsetof(GatewayConfig, web_directory), "an absolute path" },
 };
 
@@ -446,6 +447,7 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
         if (!c || !main_path || !dropin_dir || !backend_dir)
                 return log_oom();
         c->auth.anonymous = true;
+        c->cache_results = true;
         c->filter.redact_secrets = true;
 
         if ((r = fold_error(&invalid, gateway_config_parse(c, main_path))) < 0)

@@ -17,6 +17,7 @@ typedef struct Aggregate Aggregate;
 typedef struct Guard Guard;
 typedef struct GatewayAuth GatewayAuth;
 typedef struct Monitor Monitor;
+typedef struct ResultCache ResultCache;
 typedef struct Web Web;
 
 typedef struct Gateway {
@@ -26,8 +27,9 @@ typedef struct Gateway {
         Metrics *metrics;
         Guard *guard; /* rate limits, response filtering, audit (guard.c) */
         GatewayAuth *auth;
-        Monitor *monitor; /* what each backend's server uses (monitor.c) */
-        Web *web;         /* the dashboard (web.c) */
+        Monitor *monitor;     /* what each backend's server uses (monitor.c) */
+        ResultCache *results; /* reusable tool results (result-cache.c); NULL with CacheResults=no */
+        Web *web;             /* the dashboard (web.c) */
 
         Backend **backends; /* the enabled ones, in configuration order */
         size_t n_backends;

@@ -15,6 +15,7 @@
 #include "mcp-bus.h"
 #include "mcp-session.h"
 #include "monitor.h"
+#include "result-cache.h"
 #include "relay.h"
 #include "routes.h"
 #include "seccomp-policy.h"
@@ -263,6 +264,7 @@ static void gateway_done(Gateway *g) {
         /* /mcp's sessions end first: their calls are cancelled at the backends, which must still be there. */
         g->aggregate = aggregate_free(g->aggregate);
         g->monitor = monitor_free(g->monitor); /* it points at the backends */
+        g->results = result_cache_free(g->results);
         for (size_t i = 0; i < g->n_backends; i++) {
                 relay_free(g->backends[i]);
                 backend_free(g->backends[i]);
@@ -440,6 +442,9 @@ static int run(int argc, char *argv[]) {
                         return r;
                 log_info("Serving MCP to local clients on %s too.", arg_listen_local ?: "the socket systemd passed in");
         }
+
+        if (g.config->cache_results && result_cache_new(&g.results) < 0)
+                return log_oom();
 
         r = monitor_new(&g.monitor, &g, g.config->monitor_interval_usec);
         if (r < 0)

@@ -38,6 +38,7 @@ typedef enum FamilyId {
         FAMILY_BACKEND_IP_INGRESS,
         FAMILY_BACKEND_IP_EGRESS,
         FAMILY_BACKEND_FIGURES_SOURCE,
+        FAMILY_RESULT_CACHE,
         _FAMILY_MAX,
 } FamilyId;
 
@@ -125,6 +126,11 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
                 "aios_backend_figures_source",
                 "Where a backend's figures come from: systemd (its unit) or proc (its process, outside systemd).",
                 METRIC_GAUGE, { "backend", "source" }, 2,
+        },
+        [FAMILY_RESULT_CACHE] = {
+                "aios_gateway_result_cache_total",
+                "Tool calls that could be answered from the result cache, by tool and outcome: hit or miss.",
+                METRIC_COUNTER, { "tool", "outcome" }, 2,
         },
 };
 
@@ -381,6 +387,15 @@ static void series_set(Metrics *m, FamilyId id, const char *backend, uint64_t va
                 s->gauge = (int64_t) MIN(value, (uint64_t) INT64_MAX);
         else
                 s->counter = value;
+}
+
+void metrics_result_cache(Metrics *m, const char *tool, bool hit) {
+        assert(m);
+
+        Series *s =
+                family_get(&m->families[FAMILY_RESULT_CACHE], (const char *[]){ tool, hit ? "hit" : "miss" }, false);
+        if (s)
+                s->counter++;
 }
 
 void metrics_backend_resources(Metrics *m, const char *backend, const MetricsResources *r) {

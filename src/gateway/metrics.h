@@ -60,6 +60,10 @@ void metrics_rate_limited(Metrics *m, const char *class);
 /* aios_gateway_results_cut_total{tool}: one result of the tool cut down to the size limit. */
 void metrics_result_cut(Metrics *m, const char *tool);
 
+/* aios_gateway_result_cache_total{tool,outcome}: a call of a tool whose results may be reused, answered from
+ * the cache (hit) or not (miss). */
+void metrics_result_cache(Metrics *m, const char *tool, bool hit);
+
 /* What the resource monitor found of a backend's server; UINT64_MAX: not known (not reported). */
 typedef struct MetricsResources {
         bool active;

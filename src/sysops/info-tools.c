@@ -4,7 +4,7 @@
 #include "schemas.h"
 #include "sysops.h"
 
-#define READ_ONLY_ANNOTATIONS "{\"readOnlyHint\":true,\"openWorldHint\":false}"
+#define READ_ONLY_ANNOTATIONS "{\"readOnlyHint\":true,\"idempotentHint\":true,\"openWorldHint\":false}"
 
 /* --- the table ---------------------------------------------------------------------------------------- */
 
@@ -18,6 +18,8 @@ const McpTool sysops_info_tools[] = {
                 .output_schema = sysops_schema_system_info_output,
                 .annotations = READ_ONLY_ANNOTATIONS,
                 .polkit_action = SYSOPS_ACTION_READ,
+                /* Load, memory and uptime a second old are as good to an agent as fresh ones. */
+                .cache_ttl_msec = 1000,
                 .handler = tool_system_info },
         { .name = "system_disk_usage",
                 .title = "Disk usage",

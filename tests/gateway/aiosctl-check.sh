@@ -32,6 +32,7 @@ printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backend
 printf '[Backend]\nType=dbus\nBusName=org.aios.SystemOps1\n' >"$config/backends.d/sysops.conf"
 printf '[Authentication]\nAPIKeyFile=%s/api-keys\n' "$state" >"$config/gateway.conf"
 key=$(as_user aios-gateway "${AIOS_AIOSCTL:?}" --store="$state/api-keys" key create ctl --scope tools:conformance 2>/dev/null)
+key_sysops=$(as_user aios-gateway "$AIOS_AIOSCTL" --store="$state/api-keys" key create ops --scope tools:sysops 2>/dev/null)
 
 for ((attempt = 0; attempt < 10; attempt++)); do
         port=$(stack_free_port)
@@ -148,6 +149,34 @@ if command -v script >/dev/null; then
         out=$(printf 'alice\n' | script -qec "$AIOS_AIOSCTL --no-pager call test_elicitation --arg message=Who" /dev/null 2>&1 || true)
         expect "on a terminal the server's question is asked and answered there" 'action=accept, content={"response":"alice"}' "$out"
 fi
+
+# --- results that may be reused ----------------------------------------------------------------------------
+
+# system_info says its results may be reused for a second: the same caller asking again within it is answered
+# by the gateway, another caller is not.
+cache_count() { curl -s "http://127.0.0.1:$port/metrics" |
+        sed -n "s/^aios_gateway_result_cache_total{tool=\"system_info\",outcome=\"$1\"} //p"; }
+out=$(ctl describe system_info --json | json 'd["_meta"]["io.aios/cacheTtlMs"]')
+expect "system_info's tools/list entry says how long its results may be reused" "1000" "$out"
+hits_before=$(cache_count hit) misses_before=$(cache_count miss)
+first=$(ctl call system_info --json)
+second=$(ctl call system_info --json)
+hits=$(cache_count hit) misses=$(cache_count miss)
+if [[ $(( ${hits:-0} - ${hits_before:-0} )) -ge 1 && $first == "$second" ]]; then
+        pass "a second call of the same caller within the lifetime is answered from the cache"
+else
+        fail "a second call of the same caller within the lifetime is answered from the cache" \
+                "hits ${hits_before:-0} -> ${hits:-0}, misses ${misses_before:-0} -> ${misses:-0}"
+fi
+out=$(AIOS_API_KEY=$key_sysops ctl --url="http://127.0.0.1:$port" call system_info --json 2>&1 || true)
+hits_other=$(cache_count hit)
+expect "another principal gets its own answer" '"structuredContent"' "$out"
+[[ ${hits_other:-0} == "${hits:-0}" ]] && pass "not the first caller's cached one" ||
+        fail "not the first caller's cached one" "hits ${hits:-0} -> ${hits_other:-0}"
+out=$(curl -s http://127.0.0.1:$port/mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+        -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: system_info' -H "Authorization: Bearer $key_sysops" \
+        -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"system_info","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}')
+expect "on the 2026-07-28 wire the result says how long it may be kept, and for whom" '"ttlMs":1000,"cacheScope":"private"' "$out"
 
 # --- who the caller is -----------------------------------------------------------------------------------
 

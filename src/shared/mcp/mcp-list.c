@@ -27,6 +27,12 @@ json_object *mcp_tool_descriptor_new(const McpTool *t, json_object *input_schema
                 add_json_text(d, "outputSchema", t->output_schema) < 0 ||
                 add_json_text(d, "annotations", t->annotations) < 0 || add_json_text(d, "icons", t->icons) < 0)
                 return NULL;
+        if (t->cache_ttl_msec > 0) {
+                json_object *meta = json_object_new_object();
+                if (!meta || json_add(d, "_meta", meta) < 0 ||
+                        json_add(meta, MCP_META_CACHE_TTL, json_object_new_int64((int64_t) t->cache_ttl_msec)) < 0)
+                        return NULL;
+        }
         return TAKE_PTR(d);
 }
 

@@ -53,8 +53,16 @@ typedef struct McpTool {
         /* Refuse the tool (access denied) on transports that cannot ask polkit about the caller (HTTP, stdio):
          * for a tool whose effect, with the server's own privileges, no unchecked caller may have. */
         bool polkit_required;
+        /* Non-zero: the tool only reads, and the same caller calling it with the same arguments may be given
+         * the same result for this long (ms). tools/list says so in its entry's _meta ("io.aios/cacheTtlMs"),
+         * which the gateway's result cache goes by; on the 2026-07-28 wire its results carry ttlMs with
+         * cacheScope "private". Only for a tool whose annotations say readOnlyHint and idempotentHint. */
+        uint64_t cache_ttl_msec;
         McpToolHandler handler;
 } McpTool;
+
+/* The _meta key of a tools/list entry that states McpTool.cache_ttl_msec. */
+#define MCP_META_CACHE_TTL "io.aios/cacheTtlMs"
 
 typedef struct McpResource {
         const char *uri;

@@ -221,6 +221,14 @@ void mcp_stateless_decorate_result(McpRequest *req, json_object *result) {
         if (meta && !json_object_object_get_ex(meta, MCP_META_SERVER_INFO, NULL))
                 (void) json_add(meta, MCP_META_SERVER_INFO, json_object_get(req->server->server_info));
 
+        /* A tool that says its results may be reused: for this caller only. */
+        const McpTool *tool = streq(req->method, "tools/call") ? req->tool : NULL;
+        if (tool && tool->cache_ttl_msec > 0 && streq_ptr(json_get_string(result, "resultType"), "complete") &&
+                !json_get_bool(result, "isError", false) && !json_object_object_get_ex(result, "ttlMs", NULL)) {
+                (void) json_add(result, "ttlMs", json_object_new_int64((int64_t) tool->cache_ttl_msec));
+                (void) json_add_string(result, "cacheScope", "private");
+        }
+
         if (method_is_cacheable(req->method) && streq_ptr(json_get_string(result, "resultType"), "complete") &&
                 !json_object_object_get_ex(result, "ttlMs", NULL)) {
                 bool read = streq(req->method, "resources/read");
