@@ -11,11 +11,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
-#include "web-internal.h"
-
-#define FILE_SIZE_MAX (8 * 1024 * 1024)
-#define TOTAL_SIZE_MAX (64 * 1024 * 1024)
-#define DEPTH_MAX 4
+#include "web-files.h"
 
 static const struct {
         const char *suffix;
@@ -137,14 +133,14 @@ static int load_dir(int dir_fd, const char *prefix, unsigned depth, Hashmap *fil
                         break;
                 }
                 if (S_ISDIR(st.st_mode)) {
-                        if (depth < DEPTH_MAX)
+                        if (depth < WEB_FILES_DEPTH_MAX)
                                 r = load_dir(child, path, depth + 1, files, total);
                         continue;
                 }
                 const char *type = type_of(de->d_name);
                 if (!S_ISREG(st.st_mode) || !type)
                         continue;
-                if (st.st_size > FILE_SIZE_MAX || *total + st.st_size > TOTAL_SIZE_MAX) {
+                if (st.st_size > WEB_FILE_SIZE_MAX || *total + st.st_size > WEB_FILES_SIZE_MAX) {
                         log_warning("The dashboard's file %s is too large (or the files together are), leaving it out.",
                                 path);
                         continue;

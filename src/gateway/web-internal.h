@@ -3,22 +3,8 @@
 #pragma once
 
 #include "auth-bearer.h"
+#include "web-files.h"
 #include "web.h"
-
-/* One file of the dashboard, read at start. */
-typedef struct WebFile {
-        char *path; /* the URL path: "/web/app.js" */
-        char *data;
-        size_t size;
-        const char *type; /* Content-Type */
-        char etag[32];    /* "\"…\"": a digest of the contents */
-} WebFile;
-
-/* Reads the regular files under directory (no symbolic links, no names starting with a dot, only the kinds
- * of file a dashboard has) into a table keyed by their URL path under /web/. -ENOENT when directory is not
- * there. */
-int web_files_load(const char *directory, Hashmap **ret);
-Hashmap *web_files_free(Hashmap *files);
 
 /* Sessions (web-session.c). Each holds the credential it was signed in with, in memory only, to check it
  * again on every request: a revoked or expired key ends its sessions at once. */
