@@ -90,6 +90,11 @@ out=$(boot_exec journalctl --no-pager -o verbose MESSAGE_ID=e75ce78dabd24f088b8a
 expect "every tool call has an audit record in the journal" "AIOS_TOOL=system_unit_control" "$out"
 expect "with the principal" "AIOS_PRINCIPAL=key:ops" "$out"
 expect "and anonymous's refusals too" "AIOS_PRINCIPAL=anonymous" "$out"
+out=$(boot_exec aiosctl --no-pager --json audit --principal key:ops --tool system_unit_control 2>&1 || true)
+expect "aiosctl audit reads them from the journal, filtered by principal and tool" '"result":"ok"' "$out"
+reject "(only that principal's)" '"principal":"anonymous"' "$out"
+out=$(boot_exec aiosctl --no-pager status 2>&1 || true)
+expect "aiosctl status, on the gateway's local socket, shows the servers" "sysops" "$out"
 
 # --- the local socket: a local user is itself, and polkit decides for its process -----------------------
 
