@@ -220,7 +220,7 @@ int ide_job_start(IdeContext *ctx, McpRequest *req, IdeJobWork work, void *userd
                 .userdata = userdata,
                 .free_userdata = free_userdata,
                 .efd = -EBADF,
-                .streams = mcp_request_get_progress_token(req) || mcp_request_log_enabled(req, MCP_LOG_INFO),
+                .streams = mcp_request_get_progress_token(req) && mcp_request_log_enabled(req, MCP_LOG_INFO),
         };
         pthread_mutex_init(&j->lock, NULL);
         j->emitted = json_object_new_array();

@@ -25,7 +25,8 @@ void ide_job_set_error(IdeJob *job, const char *format, ...) _printf_(2, 3);
 /* In the thread: an item the client sees at once, as a logging notification (logger: the tool's name) and
  * a progress notification with count. item is taken. */
 void ide_job_emit(IdeJob *job, json_object *item, double count);
-/* Whether the client wants emitted items (it asked for progress or its log level lets info through). */
+/* Whether the client wants emitted items: it asked for progress (a progressToken), and its log level lets
+ * info through. */
 bool ide_job_streams(IdeJob *job);
 
 /* Cancels every job and waits for their threads (the server stops). */

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 
 #include "text.h"
 
@@ -115,4 +116,30 @@ char *latin1_to_utf8(const char *data, size_t size) {
         }
         *o = 0;
         return out;
+}
+
+struct json_object *ide_json_string(const char *p, size_t n) {
+        size_t valid = utf8_valid_prefix(p, n);
+        if (valid == n)
+                return json_object_new_string_len(p, (int) n);
+        char *out = malloc(n * 3 + 1), *o = out;
+        if (!out)
+                return NULL;
+        memcpy(o, p, valid);
+        o += valid;
+        for (size_t i = valid; i < n;) {
+                int len = (unsigned char) p[i] < 0x80 ? 1 : utf8_sequence((const unsigned char *) p + i, n - i);
+                if (len <= 0) {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        i++;
+                        continue;
+                }
+                memcpy(o, p + i, len);
+                o += len;
+                i += len;
+        }
+        json_object *j = json_object_new_string_len(out, (int) (o - out));
+        free(out);
+        return j;
 }

@@ -26,3 +26,6 @@ bool utf8_is_valid(const char *data, size_t size);
 char *latin1_to_utf8(const char *data, size_t size);
 /* The bytes after which a cut at most max bytes into data leaves whole UTF-8 sequences. */
 size_t utf8_cut(const char *data, size_t size, size_t max);
+/* A JSON string of n bytes at p, with each byte that is not part of valid UTF-8 replaced by U+FFFD (JSON is
+ * Unicode text; file contents and names need not be). NULL on OOM. */
+struct json_object *ide_json_string(const char *p, size_t n);

@@ -11,6 +11,7 @@
 #include "job.h"
 #include "mcp-request.h"
 #include "schemas.h"
+#include "text.h"
 #include "walk.h"
 #include "workspace.h"
 
@@ -56,7 +57,8 @@ static int add_entry(Collect *c, const IdeWalkEntry *e) {
                 return IDE_WALK_STOP;
         }
         json_object *o = json_object_new_object();
-        if (!o || json_add_string(o, "path", e->path) < 0 || json_add_string(o, "type", type_name(e->type)) < 0) {
+        if (!o || json_add(o, "path", ide_json_string(e->path, strlen(e->path))) < 0 ||
+                json_add_string(o, "type", type_name(e->type)) < 0) {
                 json_object_put(o);
                 return -ENOMEM;
         }
