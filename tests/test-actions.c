@@ -15,8 +15,11 @@
 
 #include "actions.h"
 #include "buffer.h"
+#include "log-tail.h"
 #include "mcp-session.h"
+#include "strv.h"
 #include "test-util.h"
+#include "workflow-inputs.h"
 
 static char dir[] = "/tmp/test-actions-XXXXXX";
 static pid_t fixture_pid;
@@ -415,6 +418,115 @@ START_TEST(test_read_only_lists_no_write_tool) {
 }
 END_TEST
 
+/* --- the pure parts: configuration, workflow files, log lines ------------------------------------------- */
+
+static int config_from(const char *text, ActionsConfig *c) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/parse.conf", dir);
+        FILE *f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+        *c = (ActionsConfig){};
+        return actions_config_load(c, path);
+}
+
+START_TEST(test_config_values_are_checked) {
+        ActionsConfig c;
+        ck_assert_int_eq(config_from("[GitHub]\nRepositories=octo-org/*\nRepositories=\nRepositories=a/b c/d\n"
+                                     "APIURL=https://github.example.com/api/v3/\nPollIntervalSec=1.5min\n",
+                                 &c),
+                0);
+        ck_assert_str_eq(c.api_url, "https://github.example.com/api/v3");
+        ck_assert_int_eq(strv_length(c.repositories), 2);
+        ck_assert(!actions_config_allows(&c, "octo-org/x")); /* the empty value forgot it */
+        ck_assert_uint_eq(c.poll_interval_usec, 90 * USEC_PER_SEC);
+        ck_assert_str_eq(c.token_credential, "github-token");
+        actions_config_done(&c);
+
+        static const char *const bad[] = { "[GitHub]\nRepositories=octo-org\n", "[GitHub]\nRepositories=*/*\n",
+                "[GitHub]\nRepositories=a/..\n", "[GitHub]\nRepositories=-a/b\n", "[GitHub]\nAPIURL=ftp://x\n",
+                "[GitHub]\nReadOnly=maybe\n", "[GitHub]\nTokenCredential=../x\n", "[GitHub]\nPollIntervalSec=soon\n",
+                "[GitHub\n" };
+        FOREACH_ELEMENT(b, bad) {
+                ck_assert_msg(config_from(*b, &c) < 0, "accepted: %s", *b);
+                actions_config_done(&c);
+        }
+}
+END_TEST
+
+static int inputs_of(const char *yaml, WorkflowInputs *w) {
+        _cleanup_free_ char *error = NULL;
+        return workflow_inputs_parse(yaml, strlen(yaml), w, &error);
+}
+
+START_TEST(test_workflow_dispatch_trigger_in_every_spelling) {
+        WorkflowInputs w;
+        ck_assert_int_eq(inputs_of("on: workflow_dispatch\n", &w), 0);
+        ck_assert(w.dispatchable);
+        ck_assert_uint_eq(w.n_inputs, 0);
+        workflow_inputs_done(&w);
+        ck_assert_int_eq(inputs_of("on: [push, workflow_dispatch]\n", &w), 0);
+        ck_assert(w.dispatchable);
+        workflow_inputs_done(&w);
+        ck_assert_int_eq(inputs_of("on:\n  workflow_dispatch:\n", &w), 0);
+        ck_assert(w.dispatchable);
+        workflow_inputs_done(&w);
+        ck_assert_int_eq(inputs_of("on:\n  push:\n", &w), 0);
+        ck_assert(!w.dispatchable);
+        workflow_inputs_done(&w);
+        ck_assert_int_eq(inputs_of("on: [push\n", &w), -EINVAL);
+        ck_assert_int_eq(inputs_of("on:\n  workflow_dispatch:\n    inputs:\n      x:\n        type: colour\n", &w),
+                -EINVAL);
+
+        ck_assert_int_eq(inputs_of("on:\n  workflow_dispatch:\n    inputs:\n      level:\n        type: choice\n"
+                                   "        options: [low, high]\n        required: yes\n      note:\n",
+                                 &w),
+                0);
+        ck_assert_uint_eq(w.n_inputs, 2);
+        _cleanup_json_ json_object *given = json_tokener_parse("{\"level\":\"high\",\"note\":\"hi\"}");
+        json_object *out = NULL;
+        _cleanup_free_ char *error = NULL;
+        ck_assert_int_eq(workflow_inputs_check(&w, given, &out, &error), 0);
+        ck_assert_str_eq(json_get_string(out, "level"), "high");
+        json_object_put(out);
+        _cleanup_json_ json_object *missing = json_tokener_parse("{\"note\":\"hi\"}");
+        ck_assert_int_eq(workflow_inputs_check(&w, missing, &out, &error), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(error, "\"level\" is required"));
+        workflow_inputs_done(&w);
+}
+END_TEST
+
+START_TEST(test_log_lines_go_to_their_steps) {
+        _cleanup_json_ json_object *steps = json_tokener_parse(
+                "[{\"number\":1,\"name\":\"a\",\"conclusion\":\"success\",\"started_at\":\"2024-01-10T12:00:00Z\","
+                "\"completed_at\":\"2024-01-10T12:00:05Z\"},"
+                "{\"number\":2,\"name\":\"b\",\"conclusion\":\"failure\",\"started_at\":\"2024-01-10T12:00:05Z\","
+                "\"completed_at\":\"2024-01-10T12:00:09Z\"}]");
+        LogTail t;
+        ck_assert_int_eq(log_tail_init(&t, steps, false, 10, 4096), 0);
+        const char *log = "\xef\xbb\xbf"
+                          "2024-01-10T11:59:59.9000000Z preamble\n"
+                          "2024-01-10T12:00:05.1000000Z last of a\n"
+                          "2024-01-10T12:00:05.2000000Z ##[group]Run b\n"
+                          "continued without a timestamp\n"
+                          "2024-01-10T12:00:08.0000000Z end of b";
+        /* Fed in pieces that split lines. */
+        for (size_t i = 0; i < strlen(log); i += 7)
+                ck_assert_int_eq(log_tail_feed(&t, log + i, MIN((size_t) 7, strlen(log) - i)), 0);
+        ck_assert_int_eq(log_tail_finish(&t), 0);
+        _cleanup_json_ json_object *lines = log_tail_lines(&t);
+        ck_assert_int_eq(json_object_array_length(lines), 5);
+        static const int expected[] = { 1, 1, 2, 2, 2 };
+        for (size_t i = 0; i < 5; i++)
+                ck_assert_int_eq(json_object_get_int(
+                                         json_object_object_get(json_object_array_get_idx(lines, i), "step")),
+                        expected[i]);
+        ck_assert_str_eq(json_get_string(json_object_array_get_idx(lines, 0), "text"), "preamble");
+        log_tail_done(&t);
+}
+END_TEST
+
 static Suite *actions_suite(void) {
         Suite *s = suite_create("actions");
         TCase *tc = tcase_create("tools");
@@ -435,6 +547,11 @@ static Suite *actions_suite(void) {
         tcase_add_test(tc, test_polkit_is_asked_with_the_repository);
         tcase_add_test(tc, test_read_only_lists_no_write_tool);
         suite_add_tcase(s, tc);
+        TCase *pure = tcase_create("parsers");
+        tcase_add_test(pure, test_config_values_are_checked);
+        tcase_add_test(pure, test_workflow_dispatch_trigger_in_every_spelling);
+        tcase_add_test(pure, test_log_lines_go_to_their_steps);
+        suite_add_tcase(s, pure);
         return s;
 }
 

@@ -429,14 +429,17 @@ static void call_done_http(GitHubCall *c) {
                 if (asprintf(&error_text, "GitHub answered %ld for %s%s%s", status, c->url, message ? ": " : ".",
                             strempty(message)) < 0)
                         error_text = NULL;
-        }
+        } else if (status >= 300 &&
+                asprintf(&error_text, "GitHub answered %ld for %s: moved to %s.", status, c->url,
+                        strempty(c->header[H_LOCATION])) < 0)
+                error_text = NULL;
         GitHubResponse r = {
                 .status = status,
                 .json = json,
                 .next = next,
                 .location = c->header[H_LOCATION],
                 .cached = cached,
-                .error_text = error_text ?: (status >= 400 ? "GitHub refused the request." : NULL),
+                .error_text = error_text ?: (status >= 300 ? "GitHub did not answer the request." : NULL),
         };
         call_finish(c, &r);
 }

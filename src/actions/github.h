@@ -18,7 +18,7 @@ typedef struct GitHubResponse {
         const char *next;       /* Link: rel="next", on the API's own origin, or NULL */
         const char *location;   /* Location of a redirect, or NULL */
         bool cached;            /* the server answered 304 Not Modified: json is the remembered body */
-        const char *error_text; /* for a failure or a status >= 400: a sentence for the client */
+        const char *error_text; /* for a failure or a status >= 300: a sentence for the client */
 } GitHubResponse;
 
 typedef void (*GitHubDone)(const GitHubResponse *r, void *userdata);

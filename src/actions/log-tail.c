@@ -121,6 +121,9 @@ static int line(LogTail *t, const char *p, size_t n) {
         if (n > 0 && p[n - 1] == '\r')
                 n--;
         t->total_lines++;
+        /* A UTF-8 byte order mark starts GitHub's log files. */
+        if (t->total_lines == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+                p += 3, n -= 3;
         /* The timestamp and the space after it: the step is what tells the time here. */
         int64_t at = log_parse_time(p, n);
         const char *text = p;
@@ -129,9 +132,6 @@ static int line(LogTail *t, const char *p, size_t n) {
                 text = space ? space + 1 : p + n;
         }
         size_t l = n - (text - p);
-        /* A UTF-8 byte order mark starts GitHub's log files. */
-        if (t->total_lines == 1 && l >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-                text += 3, l -= 3;
         assign(t, at, l >= 9 && memcmp(text, "##[group]", 9) == 0);
 
         int step = t->n_steps > 0 ? (int) t->current : -1;

@@ -98,7 +98,8 @@ static void log_read(ActionsOp *op, const GitHubResponse *r) {
 
 static void log_redirected(ActionsOp *op, const GitHubResponse *r) {
         JobLogs *j = op->data;
-        if (github_failed(r)) {
+        bool redirect = r->error >= 0 && r->status >= 300 && r->status < 400;
+        if (!redirect && github_failed(r)) {
                 if (r->status == 410)
                         op_fail(op, "The log of job %" PRIi64 " is gone: GitHub keeps logs for a limited time.",
                                 j->job_id);

@@ -62,9 +62,10 @@ void op_report(ActionsOp *op, const char *format, ...) _printf_(2, 3);
 char *op_url(ActionsOp *op, const char *format, ...) _printf_(2, 3);
 /* A positive integer argument (ids: GitHub's are 64-bit), or -1 when absent, 0 when invalid. */
 int64_t op_argument_id(json_object *arguments, const char *key);
-/* Whether GitHub's answer failed (an error, or a status >= 400). */
+/* Whether GitHub's answer failed: an error, a refusal, or a redirect where an answer was expected (a renamed
+ * repository, which the allow-list names by its old name). */
 static inline bool github_failed(const GitHubResponse *r) {
-        return r->error < 0 || r->status >= 400;
+        return r->error < 0 || r->status >= 300;
 }
 
 /* Copies the named members of from that exist into a new object (NULL when out of memory). */
