@@ -5,13 +5,17 @@ set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
        libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check
+       libgit2-dev
        libyaml-dev)
 # python3-aiosmtpd: the development stack's SMTP sink for aios-commd, and the SMTP peers of its tests.
-dev=(dbus-daemon polkitd systemd util-linux python3 python3-aiosmtpd)
+# git: the sample workspace of aios-ided that the development stack makes.
+dev=(dbus-daemon polkitd systemd util-linux python3 python3-aiosmtpd git)
 # python3 runs in aios-pythond's sandboxes; numpy and matplotlib are what its tests import and plot with.
 # chromium: the dashboard's tests drive it headless (tests/web), with playwright-core from tools/npm-deps.sh.
-test=(curl npm ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium "${dev[@]}")
-bench=(wrk curl npm ca-certificates)
+# git: the IDE tests make their repositories with it and compare with what it says.
+test=(curl npm git ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium "${dev[@]}")
+# ripgrep: bench/ide-search.sh measures ide_search against it.
+bench=(wrk curl npm ca-certificates ripgrep)
 
 wanted=()
 for set in "${@:-build}"; do
