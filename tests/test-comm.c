@@ -254,6 +254,16 @@ START_TEST(test_outbox_reads_back_and_a_message_being_sent_becomes_unknown) {
         ck_assert_int_eq(outbox_find(o, sending_id)->state, OUTBOX_UNKNOWN);
         ck_assert_ptr_null(outbox_find(o, "0123456789abcdef0123456789abcdef"));
         ck_assert_int_eq(access(orphan, F_OK), -1);
+
+        /* Finished messages go after KeepSec=, their files too; waiting ones never. */
+        ck_assert_int_eq(outbox_prune(o, 3600 * USEC_PER_SEC), 0);
+        ck_assert_int_eq(outbox_prune(o, 0), 1);
+        ck_assert_ptr_null(outbox_find(o, sending_id));
+        ck_assert_ptr_nonnull(outbox_find(o, queued_id));
+        char *state = NULL;
+        ck_assert_int_ge(asprintf(&state, "%s/outbox/%s.state", dir, sending_id), 0);
+        ck_assert_int_eq(access(state, F_OK), -1);
+        free(state);
         o = outbox_free(o);
         free(orphan);
         rm_rf(dir);

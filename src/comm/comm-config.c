@@ -205,6 +205,7 @@ static const ConfigItem outbox_items[] = {
         { "RetryMinSec", config_parse_sec, offsetof(CommConfig, retry_min_usec), CONFIG_EXPECTED_TIME_SPAN },
         { "RetryMaxSec", config_parse_sec, offsetof(CommConfig, retry_max_usec), CONFIG_EXPECTED_TIME_SPAN },
         { "GiveUpSec", config_parse_sec, offsetof(CommConfig, give_up_usec), CONFIG_EXPECTED_TIME_SPAN },
+        { "KeepSec", config_parse_sec, offsetof(CommConfig, keep_usec), CONFIG_EXPECTED_TIME_SPAN },
         { "MaxMessages", config_parse_unsigned, offsetof(CommConfig, max_messages), CONFIG_EXPECTED_POSITIVE_INTEGER },
 };
 
@@ -353,6 +354,8 @@ static void config_finish(CommConfig *c) {
                 c->give_up_usec = 72 * 3600 * USEC_PER_SEC;
         if (c->max_messages == 0)
                 c->max_messages = 1000;
+        if (c->keep_usec == 0)
+                c->keep_usec = 30 * 24 * 3600 * USEC_PER_SEC;
         for (size_t i = 0; i < c->n_webhooks; i++)
                 if (c->webhooks[i].timeout_usec == 0)
                         c->webhooks[i].timeout_usec = 10 * USEC_PER_SEC;

@@ -55,6 +55,7 @@ typedef struct CommConfig {
         uint64_t retry_max_usec;
         uint64_t give_up_usec; /* a message still not delivered this long after it was accepted fails */
         unsigned max_messages; /* messages waiting to be delivered at once */
+        uint64_t keep_usec;    /* how long finished messages stay listed */
 
         /* [Webhook NAME] */
         WebhookConfig *webhooks;

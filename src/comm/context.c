@@ -35,6 +35,7 @@ int comm_context_init(CommContext *c, sd_event *event, const char *config_path, 
         r = outbox_open(state_dir, &c->outbox);
         if (r < 0)
                 return r;
+        (void) outbox_prune(c->outbox, c->config.keep_usec);
         r = delivery_new(event, &c->config, c->outbox, &c->delivery);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up SMTP delivery: %m");

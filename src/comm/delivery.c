@@ -31,6 +31,7 @@ struct Delivery {
         char last_reply[REPLY_MAX];
         long error_code; /* the first 4xx or 5xx: what failed (curl says QUIT after it, and 221 comes back) */
         char error_reply[REPLY_MAX];
+        char data_reply[REPLY_MAX]; /* the server's answer to the data */
         char error[CURL_ERROR_SIZE];
 };
 
@@ -74,9 +75,11 @@ static void server_line(Delivery *d, const char *p, size_t n) {
                 memcpy(d->error_reply, d->last_reply, l + 1);
         }
 
-        if (d->data_started && code != 354)
+        if (d->data_started && code != 354 && !d->data_answered) {
+                /* The answer to the data is what the report keeps: QUIT's 221 comes after it. */
                 d->data_answered = true;
-        else if (code == 354 && !d->data_started) {
+                memcpy(d->data_reply, d->last_reply, l + 1);
+        } else if (code == 354 && !d->data_started) {
                 d->data_started = true;
                 /* Before the data goes out: a server (or aios-commd) lost from here on leaves the outcome unknown. */
                 (void) outbox_set_state(d->outbox, d->entry, OUTBOX_SENDING, NULL, d->last_reply);
@@ -111,7 +114,10 @@ static void on_finished(CURL *easy, CURLcode result, void *userdata) {
         OutboxEntry *e = d->entry;
         assert(e && easy == d->easy);
         char reply[REPLY_MAX], error[CURL_ERROR_SIZE + 256];
-        snprintf(reply, sizeof(reply), "%s", d->error_code > 0 ? d->error_reply : d->last_reply);
+        snprintf(reply, sizeof(reply), "%s",
+                d->error_code > 0          ? d->error_reply
+                        : d->data_answered ? d->data_reply
+                                           : d->last_reply);
         long code = d->error_code;
         bool unknown = d->data_started && !d->data_answered;
         snprintf(error, sizeof(error), "%s", d->error[0] ? d->error : curl_easy_strerror(result));
@@ -163,6 +169,10 @@ static int transfer_setup(Delivery *d, json_object *message) {
         k = k ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         k = k ?: curl_easy_setopt(e, CURLOPT_USE_SSL, (long) (c->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
         k = k ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        /* A connection of its own for each message: one the server dropped after the data (which curl may
+         * still think intact) is never taken up for the next. */
+        k = k ?: curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+        k = k ?: curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
         k = k ?: curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
         k = k ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (c->smtp_timeout_usec / USEC_PER_MSEC));
         k = k ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->error);
@@ -199,7 +209,7 @@ static void start(Delivery *d, OutboxEntry *e) {
         d->entry = e;
         d->data_started = d->data_answered = false;
         d->error_code = 0;
-        d->last_reply[0] = d->error_reply[0] = d->error[0] = 0;
+        d->last_reply[0] = d->error_reply[0] = d->data_reply[0] = d->error[0] = 0;
         int r = transfer_setup(d, message);
         if (r >= 0) {
                 e->attempts++;

@@ -279,6 +279,8 @@ static int send_accept(McpRequest *req, SendRequest *s) {
         if (!message || !summary)
                 return -ENOMEM;
 
+        /* Finished messages past KeepSec= make room as new ones come. */
+        (void) outbox_prune(ctx->outbox, ctx->config.keep_usec);
         OutboxEntry *e;
         int r = outbox_add(ctx->outbox, id, message, summary, mcp_request_get_principal(req), &e);
         if (r < 0)

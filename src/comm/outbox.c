@@ -376,6 +376,32 @@ int outbox_open(const char *dir, Outbox **ret) {
         return 0;
 }
 
+size_t outbox_prune(Outbox *o, uint64_t keep_usec) {
+        uint64_t now = now_realtime();
+        size_t n = 0;
+        LIST_FOREACH(e, o->entries) {
+                if (e->state == OUTBOX_QUEUED || e->state == OUTBOX_SENDING || e->updated_usec + keep_usec > now)
+                        continue;
+                /* The .state goes first: a .message left alone is removed as an incomplete acceptance. */
+                char name[OUTBOX_ID_LENGTH + 16];
+                snprintf(name, sizeof(name), "%s.state", e->id);
+                if (unlinkat(o->dir_fd, name, 0) < 0 && errno != ENOENT) {
+                        log_warning_errno(errno, "Failed to remove %s/%s: %m", o->path, name);
+                        continue;
+                }
+                snprintf(name, sizeof(name), "%s.message", e->id);
+                (void) unlinkat(o->dir_fd, name, 0);
+                LIST_REMOVE(o->entries, e);
+                outbox_entry_free(e);
+                n++;
+        }
+        if (n > 0) {
+                (void) fsync(o->dir_fd);
+                log_info("Removed %zu finished messages from the outbox (KeepSec=).", n);
+        }
+        return n;
+}
+
 static json_object *time_to_json(uint64_t usec) {
         char buf[64];
         time_t t = (time_t) (usec / USEC_PER_SEC);

@@ -64,5 +64,9 @@ int outbox_save(Outbox *o, OutboxEntry *e);
 int outbox_set_state(Outbox *o, OutboxEntry *e, OutboxState state, const char *error, const char *reply);
 int outbox_load_message(Outbox *o, OutboxEntry *e, json_object **ret);
 
+/* Removes the finished messages (sent, failed, unknown, cancelled) that last changed more than keep_usec ago,
+ * their files first. Returns how many. */
+size_t outbox_prune(Outbox *o, uint64_t keep_usec);
+
 /* e as comm_outbox lists it. */
 json_object *outbox_entry_to_json(const OutboxEntry *e);
