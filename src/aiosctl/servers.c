@@ -40,6 +40,27 @@ static double metric_sum(const char *text, const char *name, const char *match) 
         return sum;
 }
 
+/* The resource monitor's figures of a server, as status --json names them. */
+static const struct {
+        const char *metric;
+        const char *json;
+} resource_figures[] = {
+        { "aios_backend_memory_bytes", "memory_bytes" },
+        { "aios_backend_cpu_seconds_total", "cpu_seconds" },
+        { "aios_backend_tasks", "tasks" },
+};
+
+/* 11.2M, 840K, 1.5G: as systemctl status shows memory. */
+static void format_bytes(double v, char *buf, size_t size) {
+        static const char units[] = "BKMGT";
+        size_t u = 0;
+        while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+                v /= 1024;
+                u++;
+        }
+        snprintf(buf, size, u == 0 ? "%.0f%c" : "%.1f%c", v, units[u]);
+}
+
 int verb_list_servers(char **args) {
         if (strv_length(args) > 0)
                 return log_error("list-servers takes no arguments."), EXIT_USAGE;
@@ -117,6 +138,12 @@ int verb_status(char **args) {
                                 json_add(b, "in_flight",
                                         json_object_new_double(
                                                 MAX(0, metric_sum(metrics, "aios_gateway_in_flight", match))));
+                                /* What its server uses, where the resource monitor has it. */
+                                FOREACH_ELEMENT(f, resource_figures) {
+                                        double v = metric_sum(metrics, f->metric, match);
+                                        if (v >= 0)
+                                                json_add(b, f->json, json_object_new_double(v));
+                                }
                         }
                         json_object_array_add(list, b);
                 }
@@ -134,8 +161,8 @@ int verb_status(char **args) {
                         MAX(0, metric_sum(metrics, "aios_gateway_requests_total", NULL)),
                         MAX(0, metric_sum(metrics, "aios_gateway_in_flight", NULL)));
         putchar('\n');
-        static const char *const headers[] = { "SERVER", "STATE", "CALLS", "IN-FLIGHT" };
-        _cleanup_(table_freep) Table *t = table_new(4, headers);
+        static const char *const headers[] = { "SERVER", "STATE", "CALLS", "IN-FLIGHT", "MEMORY", "CPU", "TASKS" };
+        _cleanup_(table_freep) Table *t = table_new(7, headers);
         if (!t)
                 return log_oom(), EXIT_FAILED;
         json_object_object_foreach (backends, name, state) {
@@ -147,9 +174,17 @@ int verb_status(char **args) {
                         snprintf(flight, sizeof(flight), "%.0f",
                                 MAX(0, metric_sum(metrics, "aios_gateway_in_flight", match)));
                 }
+                char memory[32] = "-", cpu[32] = "-", tasks[32] = "-";
+                double v;
+                if (metrics && (v = metric_sum(metrics, "aios_backend_memory_bytes", match)) >= 0)
+                        format_bytes(v, memory, sizeof(memory));
+                if (metrics && (v = metric_sum(metrics, "aios_backend_cpu_seconds_total", match)) >= 0)
+                        snprintf(cpu, sizeof(cpu), "%.1fs", v);
+                if (metrics && (v = metric_sum(metrics, "aios_backend_tasks", match)) >= 0)
+                        snprintf(tasks, sizeof(tasks), "%.0f", v);
                 const char *s = json_object_get_string(state);
-                const char *cells[] = { name, s, calls, flight };
-                const char *colors[] = { NULL, state_color(s), NULL, NULL };
+                const char *cells[] = { name, s, calls, flight, memory, cpu, tasks };
+                const char *colors[] = { NULL, state_color(s), NULL, NULL, NULL, NULL, NULL };
                 if (table_add_row(t, cells, colors) < 0)
                         return log_oom(), EXIT_FAILED;
         }

@@ -115,6 +115,10 @@ if [[ ${mem:-0} -gt 1000000 ]]; then pass "/metrics has a server's memory ($mem 
 out=$(curl -s "http://127.0.0.1:$port/metrics")
 expect "and says where it comes from" 'aios_backend_figures_source{backend="sysops",source="proc"} 1' "$out"
 expect "with the tasks" 'aios_backend_tasks{backend="sysops"}' "$out"
+out=$(ctl status --json | json '[s.get("memory_bytes", 0) > 0 for s in d["servers"] if s["name"] == "sysops"]')
+expect "aiosctl status has a server's memory" "[True]" "$out"
+out=$(ctl status)
+expect "and shows it in its table" "MEMORY" "$out"
 cpu_before=$(metric aios_backend_cpu_seconds_total sysops)
 for ((i = 0; i < 20; i++)); do ctl call system_processes --json '{"limit":500}' >/dev/null; done
 for ((i = 0; i < 100; i++)); do
