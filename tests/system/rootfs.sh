@@ -77,7 +77,7 @@ security_mirror=${AIOS_ROOTFS_SECURITY_MIRROR:-http://deb.debian.org/debian-secu
 # What a booted aios system needs at run time, and what the tests use in it.
 packages=(
         systemd systemd-sysv dbus polkitd
-        libmicrohttpd12 libjson-c5 libssl3 libseccomp2 libpcre2-8-0 libinih1 libcurl4
+        libmicrohttpd12 libjson-c5 libssl3 libseccomp2 libpcre2-8-0 libinih1 libcurl4 libyaml-0-2
         curl iproute2 procps util-linux
         man-db # systemd-analyze verify runs man for each Documentation=man:... of a unit
         python3 python3-numpy # what aios-pythond runs in its sandboxes, and the import its test times
