@@ -367,6 +367,64 @@ START_TEST(test_only_tmp_and_the_workspace_are_writable) {
 }
 END_TEST
 
+/* SandboxConfig.workspace_bind: a host directory is the workspace, read-write or read-only, and nothing else of
+ * the host comes with it. */
+START_TEST(test_a_host_directory_bound_as_the_workspace) {
+        char dir[] = "/tmp/test-sandbox-bind.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_eq(chmod(dir, 0777), 0); /* the sandbox user is the daemon's user, or nobody */
+        if (mode.unprivileged)
+                ck_assert_int_eq(chown(dir, 65534, 65534), 0); /* for the daemon it plays to remove it */
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/in.txt", dir);
+        FILE *f = fopen(path, "we");
+        fputs("from the host\n", f);
+        fclose(f);
+        become_daemon();
+
+        char *argv[] = { "/bin/sh", "-c",
+                "cat in.txt; pwd; echo from-the-sandbox > out.txt && echo wrote; ls /tmp | wc -l; "
+                "mkdir -p sub/dir && echo deep > sub/dir/f && echo made",
+                NULL };
+        SandboxConfig c = config_new(argv);
+        c.workspace_bind = dir;
+        Outcome o;
+        run(&c, &o);
+        assert_exit_code(&o, 0);
+        assert_output_has(&o, "from the host\n/work\nwrote\n0\nmade\n");
+        outcome_done(&o);
+        snprintf(path, sizeof(path), "%s/out.txt", dir);
+        f = fopen(path, "re");
+        ck_assert_ptr_nonnull(f);
+        char line[64] = "";
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+        fclose(f);
+        ck_assert_str_eq(line, "from-the-sandbox\n");
+
+        char *argv_ro[] = { "/bin/sh", "-c", "cat in.txt; echo x > other.txt || echo refused", NULL };
+        c = config_new(argv_ro);
+        c.workspace_bind = dir;
+        c.workspace_read_only = true;
+        run(&c, &o);
+        assert_output_has(&o, "from the host\n");
+        assert_output_has(&o, "refused\n");
+        outcome_done(&o);
+        snprintf(path, sizeof(path), "%s/other.txt", dir);
+        ck_assert_int_ne(access(path, F_OK), 0);
+
+        /* A relative path or "/" is refused before anything starts. */
+        c.workspace_bind = "relative/dir";
+        Sandbox *s = NULL;
+        ck_assert_int_eq(sandbox_spawn(&c, &s), -EINVAL);
+        c.workspace_bind = "/";
+        ck_assert_int_eq(sandbox_spawn(&c, &s), -EINVAL);
+
+        char cmd[PATH_MAX + 32];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_tmp_and_the_workspace_fill_up) {
         become_daemon();
         Outcome o;
@@ -860,6 +918,7 @@ static Suite *sandbox_suite(void) {
         tcase_add_test(tc, test_proc_shows_the_sandbox_alone);
         tcase_add_test(tc, test_only_tmp_and_the_workspace_are_writable);
         tcase_add_test(tc, test_tmp_and_the_workspace_fill_up);
+        tcase_add_test(tc, test_a_host_directory_bound_as_the_workspace);
         tcase_add_test(tc, test_no_network_but_loopback);
         tcase_add_test(tc, test_network_sandbox_reaches_the_host);
         tcase_add_test(tc, test_mounts_namespaces_and_tracing_are_refused);

@@ -294,6 +294,29 @@ static int make_proc(Init *init) {
         return 0;
 }
 
+/* The host's directory at workspace (SandboxConfig.workspace_bind): not recursive, so that nothing mounted
+ * below it on the host comes along. */
+static int bind_workspace(Init *init, const char *host_path, const char *workspace, bool read_only) {
+        char host[PATH_MAX];
+        if (snprintf(host, sizeof(host), OLD_ROOT "%s", host_path) >= (int) sizeof(host)) {
+                errno = ENAMETOOLONG;
+                return fail(init, "binding %s", host_path);
+        }
+        if (mkdir(workspace, 0755) < 0 && errno != EEXIST)
+                return fail(init, "making the directory %s", workspace);
+        if (mount(host, workspace, NULL, MS_BIND, NULL) < 0)
+                return fail(init, "binding %s at the workspace %s", host_path, workspace);
+        if (read_only)
+                return mount_set(init, workspace, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+        if (mount_setattr(AT_FDCWD, workspace, 0, &attr, sizeof(attr)) == 0)
+                return 0;
+        /* Before Linux 5.12 (mount_set() would make it read-only there). */
+        if (errno != ENOSYS || mount(NULL, workspace, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) < 0)
+                return fail(init, "setting nosuid and nodev on the workspace %s", workspace);
+        return 0;
+}
+
 static const char *const base_binds[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
 
 /* The new root: a tmpfs with read-only binds, /dev, /proc, /etc, /tmp and the workspace, read-only itself at
@@ -341,7 +364,8 @@ static int make_root(Init *init) {
         r = make_parents(init, c->workspace);
         if (r < 0)
                 return r;
-        r = mount_tmpfs(init, c->workspace, MS_NOSUID | MS_NODEV, s->workspace_options);
+        r = c->workspace_bind ? bind_workspace(init, c->workspace_bind, c->workspace, c->workspace_read_only)
+                              : mount_tmpfs(init, c->workspace, MS_NOSUID | MS_NODEV, s->workspace_options);
         if (r < 0)
                 return r;
 

@@ -105,6 +105,9 @@ static int config_check(const SandboxConfig *c) {
         if (!path_is_valid(c->workspace) || streq(c->workspace, "/"))
                 return log_error_errno(EINVAL, "A sandbox's workspace is an absolute path below /, not \"%s\".",
                         strempty(c->workspace));
+        if (c->workspace_bind && (!path_is_valid(c->workspace_bind) || streq(c->workspace_bind, "/")))
+                return log_error_errno(EINVAL, "A sandbox's bound workspace is an absolute path below /, not \"%s\".",
+                        c->workspace_bind);
         for (const char *const *p = c->ro_binds; p && *p; p++)
                 if (!path_is_valid(*p) || streq(*p, "/"))
                         return log_error_errno(EINVAL,

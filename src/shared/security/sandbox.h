@@ -38,9 +38,17 @@ typedef struct SandboxConfig {
          * reads files. Paths that do not exist on the host are skipped. NULL-terminated, or NULL. */
         const char *const *ro_binds;
         const char *workspace; /* where the workspace tmpfs appears inside, e.g. "/work"; also the payload's cwd */
-        const char *hostname;  /* the UTS namespace's host name; NULL: "sandbox" */
-        bool network;          /* the host's network: no network namespace, AF_INET/AF_INET6 allowed. Default
-                                * (false): a namespace of its own with only loopback, and AF_UNIX sockets only */
+        /* A host directory bound at workspace instead of the tmpfs (NULL: the tmpfs): the IDE server runs builds
+         * and tests in the real project. Only the directory itself is bound, not what is mounted below it; it is
+         * read-write unless workspace_read_only, nosuid and nodev. The sandbox user is the daemon's user outside
+         * (nobody for a root daemon), so the host's permissions decide what it may change there, and
+         * limits.workspace_bytes does not apply. An absolute path of the host, resolved (symlinks followed)
+         * when the sandbox is set up. */
+        const char *workspace_bind;
+        bool workspace_read_only;
+        const char *hostname; /* the UTS namespace's host name; NULL: "sandbox" */
+        bool network;         /* the host's network: no network namespace, AF_INET/AF_INET6 allowed. Default
+                               * (false): a namespace of its own with only loopback, and AF_UNIX sockets only */
         SandboxLimits limits;
         /* The payload's fds 0, 1 and 2 (-1: /dev/null), and fd 3 when control_fd >= 0 (a control channel).
          * All other fds are closed in the sandbox. The caller keeps its own copies. */
