@@ -5,6 +5,7 @@
  * python3. */
 #include <check.h>
 #include <curl/curl.h>
+#include <openssl/pem.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "base64url.h"
 #include "buffer.h"
 #include "log-tail.h"
 #include "mcp-session.h"
@@ -418,6 +420,52 @@ START_TEST(test_read_only_lists_no_write_tool) {
 }
 END_TEST
 
+/* The App's JWT as the fixture received it: RS256 over its first two parts with the key the test made. */
+static void assert_jwt_signed(const char *authorization, EVP_PKEY *key) {
+        ck_assert_ptr_nonnull(authorization);
+        const char *jwt = authorization + strlen("Bearer ");
+        const char *dot = strrchr(jwt, '.');
+        ck_assert_ptr_nonnull(dot);
+        uint8_t *sig = NULL;
+        size_t size = 0;
+        ck_assert_int_ge(base64url_decode(dot + 1, strlen(dot + 1), &sig, &size), 0);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        ck_assert_int_eq(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key), 1);
+        ck_assert_int_eq(EVP_DigestVerify(md, sig, size, (const unsigned char *) jwt, dot - jwt), 1);
+        EVP_MD_CTX_free(md);
+        free(sig);
+}
+
+START_TEST(test_app_mints_an_installation_token_once) {
+        teardown();
+        char key_path[PATH_MAX], config[PATH_MAX + 128];
+        snprintf(key_path, sizeof(key_path), "%s/app-key.pem", dir);
+        EVP_PKEY *key = EVP_RSA_gen(2048);
+        ck_assert_ptr_nonnull(key);
+        FILE *f = fopen(key_path, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+        fclose(f);
+        snprintf(config, sizeof(config), "AppID=12345\nInstallationID=42\nAppKeyCredential=%s\n", key_path);
+        server_start(config);
+
+        json_object *r = call("github_list_workflows", "{\"repository\":\"octo-org/octo-repo\"}");
+        ck_assert_msg(!is_error(r), "%s", first_text(r));
+        r = call("github_get_run", "{\"repository\":\"octo-org/octo-repo\",\"run_id\":30433642}");
+        ck_assert_msg(!is_error(r), "%s", first_text(r));
+
+        _cleanup_json_ json_object *requests = fixture("GET", "/_fixture/requests");
+        ck_assert_int_eq(json_object_array_length(requests), 3);
+        json_object *mint = json_object_array_get_idx(requests, 0);
+        ck_assert_str_eq(json_get_string(mint, "path"), "/app/installations/42/access_tokens");
+        assert_jwt_signed(json_get_string(mint, "authorization"), key);
+        for (size_t i = 1; i < 3; i++)
+                ck_assert_str_eq(json_get_string(json_object_array_get_idx(requests, i), "authorization"),
+                        "Bearer ghs_fixtureinstallationtoken");
+        EVP_PKEY_free(key);
+}
+END_TEST
+
 /* --- the pure parts: configuration, workflow files, log lines ------------------------------------------- */
 
 static int config_from(const char *text, ActionsConfig *c) {
@@ -447,7 +495,7 @@ START_TEST(test_config_values_are_checked) {
         static const char *const bad[] = { "[GitHub]\nRepositories=octo-org\n", "[GitHub]\nRepositories=*/*\n",
                 "[GitHub]\nRepositories=a/..\n", "[GitHub]\nRepositories=-a/b\n", "[GitHub]\nAPIURL=ftp://x\n",
                 "[GitHub]\nReadOnly=maybe\n", "[GitHub]\nTokenCredential=../x\n", "[GitHub]\nPollIntervalSec=soon\n",
-                "[GitHub\n" };
+                "[GitHub\n", "[GitHub]\nAppID=12345\n", "[GitHub]\nInstallationID=x\n" };
         FOREACH_ELEMENT(b, bad) {
                 ck_assert_msg(config_from(*b, &c) < 0, "accepted: %s", *b);
                 actions_config_done(&c);
@@ -546,6 +594,7 @@ static Suite *actions_suite(void) {
         tcase_add_test(tc, test_artifacts_jobs_and_run_actions);
         tcase_add_test(tc, test_polkit_is_asked_with_the_repository);
         tcase_add_test(tc, test_read_only_lists_no_write_tool);
+        tcase_add_test(tc, test_app_mints_an_installation_token_once);
         suite_add_tcase(s, tc);
         TCase *pure = tcase_create("parsers");
         tcase_add_test(pure, test_config_values_are_checked);

@@ -15,6 +15,9 @@
 void actions_config_done(ActionsConfig *c) {
         free(c->api_url);
         free(c->token_credential);
+        free(c->app_id);
+        free(c->installation_id);
+        free(c->app_key_credential);
         strv_free(c->repositories);
         *c = (ActionsConfig){};
 }
@@ -195,6 +198,23 @@ static int config_assign(ConfigFile *f, const char *key, const char *value, cons
                         return -EINVAL;
                 return set_string(&c->token_credential, value);
         }
+        if (streq(key, "AppKeyCredential")) {
+                *ret_expected = "a credential's name ([A-Za-z0-9_.-]) or an absolute path";
+                if (!isempty(value) && !credential_name_is_valid(value))
+                        return -EINVAL;
+                return set_string(&c->app_key_credential, value);
+        }
+        if (streq(key, "AppID") || streq(key, "InstallationID")) {
+                /* An App's id is a number, its client id letters, digits and dots ("Iv1.0123abcd"). */
+                *ret_expected =
+                        streq(key, "AppID") ? "a GitHub App's id or client id" : "an installation's id, a number";
+                const char *allowed = streq(key, "AppID")
+                        ? "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ."
+                        : "0123456789";
+                if (!isempty(value) && (strlen(value) > 64 || value[strspn(value, allowed)]))
+                        return -EINVAL;
+                return set_string(streq(key, "AppID") ? &c->app_id : &c->installation_id, value);
+        }
         if (streq(key, "Repositories")) {
                 *ret_expected = "repositories as OWNER/NAME or OWNER/*, separated by spaces";
                 return add_repositories(c, value);
@@ -280,6 +300,12 @@ static int config_finish(ActionsConfig *c) {
                 c->api_url[--n] = 0;
         if (!c->token_credential && !(c->token_credential = strdup(ACTIONS_TOKEN_CREDENTIAL_DEFAULT)))
                 return log_oom();
+        if (!c->app_key_credential && !(c->app_key_credential = strdup(ACTIONS_APP_KEY_CREDENTIAL_DEFAULT)))
+                return log_oom();
+        if (!!c->app_id != !!c->installation_id)
+                return log_error_errno(EINVAL,
+                        "AppID= and InstallationID= go together: a GitHub App's tokens are "
+                        "minted for one of its installations.");
         if (c->max_rate_limit_wait_usec == 0)
                 c->max_rate_limit_wait_usec = ACTIONS_MAX_RATE_LIMIT_WAIT_USEC_DEFAULT;
         if (c->poll_interval_usec == 0)

@@ -11,6 +11,7 @@
 #define ACTIONS_CONFIG_FILE_DEFAULT "/etc/aios/actions.conf"
 #define ACTIONS_API_URL_DEFAULT "https://api.github.com"
 #define ACTIONS_TOKEN_CREDENTIAL_DEFAULT "github-token"
+#define ACTIONS_APP_KEY_CREDENTIAL_DEFAULT "github-app-key"
 #define ACTIONS_MAX_RATE_LIMIT_WAIT_USEC_DEFAULT (60 * USEC_PER_SEC)
 #define ACTIONS_POLL_INTERVAL_USEC_DEFAULT (10 * USEC_PER_SEC)
 #define ACTIONS_REQUEST_TIMEOUT_USEC_DEFAULT (30 * USEC_PER_SEC)
@@ -18,10 +19,13 @@
 #define ACTIONS_REPOSITORY_MAX 140U
 
 typedef struct ActionsConfig {
-        char *api_url;          /* without a trailing slash */
-        char *token_credential; /* a credential's name or an absolute path */
-        char **repositories;    /* "owner/name", and "owner/" followed by "*"; none: nothing may be touched */
-        bool read_only;         /* the write tools are not served at all */
+        char *api_url;            /* without a trailing slash */
+        char *token_credential;   /* a credential's name or an absolute path */
+        char *app_id;             /* a GitHub App's id (or client id): tokens minted with its key, or NULL */
+        char *installation_id;    /* the App's installation on the repositories' owner */
+        char *app_key_credential; /* the App's private key (PEM) */
+        char **repositories;      /* "owner/name", and "owner/" followed by "*"; none: nothing may be touched */
+        bool read_only;           /* the write tools are not served at all */
         uint64_t max_rate_limit_wait_usec; /* longer waits for a rate limit fail at once */
         uint64_t poll_interval_usec;       /* github_wait_run polls no more often than this */
         uint64_t request_timeout_usec;

@@ -4,6 +4,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "app-token.h"
 #include "buffer.h"
 #include "curl-event.h"
 #include "etag-cache.h"
@@ -32,6 +33,10 @@ struct GitHub {
         uint64_t reset;         /* CLOCK_REALTIME seconds */
         uint64_t blocked_until; /* CLOCK_REALTIME usec: a secondary limit's Retry-After */
         unsigned cache_hits;
+        /* A GitHub App: its key, and the installation token minted with it (in authorization) until when. */
+        EVP_PKEY *app_key;
+        uint64_t token_expires; /* CLOCK_REALTIME seconds */
+        GitHubCall *mint;       /* the request for a new installation token, while it runs */
 };
 
 enum { H_ETAG, H_LINK, H_LOCATION, H_RETRY_AFTER, H_REMAINING, H_RESET, _H_MAX };
@@ -51,6 +56,8 @@ struct GitHubCall {
         char *url;
         char *body;
         bool anonymous;
+        char *authorization; /* instead of the server's: the App's JWT when it asks for a token */
+        bool wants_token;    /* waits for the installation token */
         GitHubSink sink;
         void (*waiting)(const char *message, void *userdata);
         GitHubDone done;
@@ -92,9 +99,12 @@ GitHubCall *github_call_free(GitHubCall *c) {
         call_reset(c);
         sd_event_source_disable_unref(c->wait);
         LIST_REMOVE(c->owner->calls, c);
+        if (c->owner->mint == c)
+                c->owner->mint = NULL;
         free(c->method);
         free(c->url);
         free(c->body);
+        free(c->authorization);
         free(c);
         return NULL;
 }
@@ -197,8 +207,8 @@ static int call_send(GitHubCall *c) {
         if (!c->anonymous) {
                 r = header_add(&c->headers, "Accept: application/vnd.github+json");
                 r = r ?: header_add(&c->headers, "X-GitHub-Api-Version: " API_VERSION);
-                if (g->authorization)
-                        r = r ?: header_add(&c->headers, g->authorization);
+                if (c->authorization || g->authorization)
+                        r = r ?: header_add(&c->headers, c->authorization ?: g->authorization);
         }
         if (if_none_match)
                 r = r ?: header_add(&c->headers, if_none_match);
@@ -243,6 +253,77 @@ static int call_send(GitHubCall *c) {
         return 0;
 }
 
+static void call_go(GitHubCall *c);
+
+/* GitHub's answer to the request for an installation token: the token and when it expires. */
+static void on_minted(const GitHubResponse *r, void *userdata) {
+        GitHub *g = userdata;
+        const char *token = json_get_string(r->json, "token");
+        const char *expires = json_get_string(r->json, "expires_at");
+        struct tm tm = {};
+        const char *end = expires ? strptime(expires, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+        _cleanup_free_ char *failure = NULL;
+        if (r->error < 0 || r->status != 201 || isempty(token) || strpbrk(token, "\r\n") || !end || *end) {
+                if (asprintf(&failure,
+                            "GitHub gave this server no installation token for its GitHub App (AppID= in "
+                            "actions.conf): %s",
+                            r->error_text ?: "its answer has no token") < 0)
+                        failure = NULL;
+        } else {
+                if (g->authorization)
+                        explicit_bzero(g->authorization, strlen(g->authorization));
+                free(g->authorization);
+                if (asprintf(&g->authorization, "Authorization: Bearer %s", token) < 0)
+                        g->authorization = NULL;
+                g->token_expires = (uint64_t) timegm(&tm);
+                log_debug("Minted an installation token until %s.", expires);
+        }
+
+        LIST_FOREACH(c, g->calls)
+        if (c->wants_token) {
+                c->wants_token = false;
+                if (failure || !g->authorization)
+                        call_fail(c, -EACCES, "%s", failure ?: "Out of memory.");
+                else
+                        call_go(c);
+        }
+        /* The request's own call: done with it (nothing of it is used after this). */
+        github_call_free(g->mint);
+}
+
+/* A GitHub App's installation token lasts an hour: a new one is minted five minutes before it expires. */
+static bool call_needs_token(GitHubCall *c) {
+        GitHub *g = c->owner;
+        if (!g->app_key || c->anonymous || c->authorization)
+                return false;
+        if (g->authorization && (uint64_t) time(NULL) + 300 < g->token_expires)
+                return false;
+        c->wants_token = true;
+        if (g->mint)
+                return true;
+
+        _cleanup_free_ char *jwt = NULL, *url = NULL;
+        int r = app_jwt_new(g->app_key, g->config->app_id, (uint64_t) time(NULL), &jwt);
+        if (r < 0 || asprintf(&url, "/app/installations/%s/access_tokens", g->config->installation_id) < 0) {
+                c->wants_token = false;
+                call_fail(c, r < 0 ? r : -ENOMEM, "Could not sign the GitHub App's token request: %s",
+                        strerror(r < 0 ? -r : ENOMEM));
+                return true;
+        }
+        GitHubCall *m;
+        r = github_call(g, &(GitHubRequest){ .method = "POST", .url = url }, on_minted, g, &m);
+        if (r >= 0 && asprintf(&m->authorization, "Authorization: Bearer %s", jwt) < 0)
+                r = -ENOMEM;
+        explicit_bzero(jwt, strlen(jwt));
+        if (r < 0) {
+                c->wants_token = false;
+                call_fail(c, r, "Could not ask GitHub for an installation token: %s", strerror(-r));
+                return true;
+        }
+        g->mint = m;
+        return true;
+}
+
 static uint64_t now_realtime(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -260,9 +341,7 @@ static void format_span(char *buf, size_t size, uint64_t usec) {
 static int on_wait_done(sd_event_source *s, uint64_t usec, void *userdata) {
         GitHubCall *c = userdata;
         c->wait = sd_event_source_disable_unref(c->wait);
-        int r = call_send(c);
-        if (r < 0)
-                call_fail(c, r, "Could not send the request to GitHub again: %s", strerror(-r));
+        call_go(c);
         return 0;
 }
 
@@ -323,14 +402,19 @@ static bool parse_u64(const char *s, uint64_t *ret) {
         return true;
 }
 
-static int on_start(sd_event_source *s, uint64_t usec, void *userdata) {
-        GitHubCall *c = userdata;
-        c->wait = sd_event_source_disable_unref(c->wait);
-        if (call_must_wait(c))
-                return 0;
+/* Sends the request, once the rate limit and the App's token allow. */
+static void call_go(GitHubCall *c) {
+        if (call_must_wait(c) || call_needs_token(c))
+                return;
         int r = call_send(c);
         if (r < 0)
                 call_fail(c, r, "Could not send a request to GitHub: %s", strerror(-r));
+}
+
+static int on_start(sd_event_source *s, uint64_t usec, void *userdata) {
+        GitHubCall *c = userdata;
+        c->wait = sd_event_source_disable_unref(c->wait);
+        call_go(c);
         return 0;
 }
 
@@ -474,7 +558,7 @@ static void on_finished(CURL *easy, CURLcode result, void *userdata) {
 
 static const CurlEventOps curl_ops = { .finished = on_finished };
 
-int github_new(sd_event *event, const ActionsConfig *config, const char *token, GitHub **ret) {
+int github_new(sd_event *event, const ActionsConfig *config, const char *token, const char *app_key, GitHub **ret) {
         _cleanup_(github_freep) GitHub *g = new0(GitHub, 1);
         if (!g)
                 return -ENOMEM;
@@ -484,7 +568,11 @@ int github_new(sd_event *event, const ActionsConfig *config, const char *token, 
         g->cache = etag_cache_new();
         if (!g->cache)
                 return -ENOMEM;
-        if (!isempty(token) && asprintf(&g->authorization, "Authorization: Bearer %s", token) < 0)
+        if (config->app_id) {
+                int k = app_key_from_pem(strempty(app_key), &g->app_key);
+                if (k < 0)
+                        return k;
+        } else if (!isempty(token) && asprintf(&g->authorization, "Authorization: Bearer %s", token) < 0)
                 return -ENOMEM;
         int r = curl_event_new(event, &curl_ops, g, &g->curl);
         if (r < 0)
@@ -500,6 +588,7 @@ GitHub *github_free(GitHub *g) {
                 github_call_free(g->calls);
         curl_event_free(g->curl);
         etag_cache_free(g->cache);
+        EVP_PKEY_free(g->app_key);
         if (g->authorization)
                 explicit_bzero(g->authorization, strlen(g->authorization));
         free(g->authorization);

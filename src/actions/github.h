@@ -36,7 +36,9 @@ typedef struct GitHubRequest {
         void (*waiting)(const char *message, void *userdata);
 } GitHubRequest;
 
-int github_new(sd_event *event, const ActionsConfig *config, const char *token, GitHub **ret);
+/* token: a token to call GitHub with (or NULL: none); app_key: with AppID= in config, the App's private key as
+ * PEM, from which installation tokens are minted as needed instead. */
+int github_new(sd_event *event, const ActionsConfig *config, const char *token, const char *app_key, GitHub **ret);
 GitHub *github_free(GitHub *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(GitHub *, github_free);
 

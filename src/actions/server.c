@@ -23,21 +23,27 @@ int actions_context_init(ActionsContext *c, sd_event *event, const char *config_
         if (r < 0)
                 return r;
 
-        /* The token is the server's own: no client gives it, and no answer carries it. */
-        _cleanup_free_ char *token = NULL;
-        r = credential_read(c->config.token_credential, 4096, &token);
+        /* The token (or the App's key) is the server's own: no client gives it, and no answer carries it. */
+        const char *credential = c->config.app_id ? c->config.app_key_credential : c->config.token_credential;
+        _cleanup_free_ char *secret = NULL;
+        r = credential_read(credential, 64 * 1024, &secret);
         if (r < 0)
-                return log_error_errno(r, "Failed to read the credential %s: %m", c->config.token_credential);
+                return log_error_errno(r, "Failed to read the credential %s: %m", credential);
+        if (r == 0 && c->config.app_id)
+                return log_error_errno(ENOKEY, "No credential %s with the GitHub App's private key.", credential);
         if (r == 0)
                 log_notice("No credential %s: GitHub is asked without a token (public repositories only, 60 "
                            "requests an hour).",
-                        c->config.token_credential);
-        else
-                token[strcspn(token, "\r\n")] = 0;
+                        credential);
+        else if (!c->config.app_id)
+                secret[strcspn(secret, "\r\n")] = 0;
 
-        r = github_new(event, &c->config, token, &c->github);
-        if (token)
-                explicit_bzero(token, strlen(token));
+        r = github_new(event, &c->config, c->config.app_id ? NULL : secret, c->config.app_id ? secret : NULL,
+                &c->github);
+        if (secret)
+                explicit_bzero(secret, strlen(secret));
+        if (r == -EINVAL && c->config.app_id)
+                return log_error_errno(r, "The credential %s is not an RSA private key in PEM.", credential);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the GitHub client: %m");
 

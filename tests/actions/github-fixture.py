@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = 'fixture-token'
+APP_ID = '12345'
+INSTALLATION_TOKEN = 'ghs_fixtureinstallationtoken'
 PER_PAGE_MAX = 2  # GitHub's is 100; small here so that five runs make three pages
 LOG_LINES = 60000  # about 4.5 MB
 
@@ -288,7 +290,9 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get('Authorization'):
                 return self.error(400, 'A log URL takes no Authorization header.')
             return self.reply(200, raw=LOG, etag=False, content_type='text/plain')
-        if self.headers.get('Authorization') != 'Bearer ' + TOKEN:
+        if parts[:2] == ['app', 'installations'] and parts[3:] == ['access_tokens'] and self.command == 'POST':
+            return self.mint(parts[2])
+        if self.headers.get('Authorization') not in ('Bearer ' + TOKEN, 'Bearer ' + INSTALLATION_TOKEN):
             return self.error(401, 'Bad credentials')
         if parts[:1] != ['repos'] or len(parts) < 3:
             return self.error(404, 'Not Found')
@@ -312,6 +316,24 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == 'GET':
             return self.get(repo, rest, query)
         return self.post(repo, rest, body)
+
+    def mint(self, installation):
+        """An installation token for a GitHub App's JWT (its shape and claims; the test checks the signature)."""
+        auth = self.headers.get('Authorization', '')
+        try:
+            header, claims, _ = auth[len('Bearer '):].split('.')
+            pad = lambda x: x + '=' * (-len(x) % 4)
+            header = json.loads(base64.urlsafe_b64decode(pad(header)))
+            claims = json.loads(base64.urlsafe_b64decode(pad(claims)))
+            ok = (header.get('alg') == 'RS256' and str(claims.get('iss')) == APP_ID and
+                  claims['exp'] - claims['iat'] <= 600 and claims['iat'] <= time.time() <= claims['exp'])
+        except (ValueError, KeyError):
+            ok = False
+        if not ok or installation != '42':
+            return self.error(401, 'A JSON web token could not be decoded')
+        return self.reply(201, {'token': INSTALLATION_TOKEN, 'expires_at': iso(int(time.time()) + 3600),
+                                'permissions': {'actions': 'write', 'contents': 'read'},
+                                'repository_selection': 'selected'}, etag=False)
 
     def get(self, repo, rest, query):
         if rest == []:
