@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pocketsphinx 5prealpha: a decoder per job (its child has it to itself), fed half a second at a time. */
+#include <ctype.h>
+#include <math.h>
+#include <pocketsphinx.h>
+#include <sys/stat.h>
+
+#include "recognize.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(ps_decoder_t *, ps_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(cmd_ln_t *, cmd_ln_free_r);
+
+const char *voice_model_dir(void) {
+        const char *d = getenv("AIOS_VOICE_MODEL_DIR");
+        return isempty(d) ? VOICE_MODEL_DIR : d;
+}
+
+int voice_model_check(void) {
+        static const char *const files[] = { "en-us/mdef", "en-us.lm.bin", "cmudict-en-us.dict" };
+        FOREACH_ELEMENT(f, files) {
+                char path[4096];
+                struct stat st;
+                snprintf(path, sizeof(path), "%s/%s", voice_model_dir(), *f);
+                if (stat(path, &st) < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+/* A keyword list as a grammar: any sequence of the words and phrases, nothing else. */
+static int keywords_grammar(VoiceChild *c, ps_decoder_t *ps, json_object *keywords, char **ret) {
+        _cleanup_free_ char *g =
+                strdup("#JSGF V1.0;\ngrammar keywords;\npublic <utterance> = <keyword>+;\n<keyword> = ");
+        if (!g)
+                return -ENOMEM;
+        size_t n = json_object_array_length(keywords);
+        for (size_t i = 0; i < n; i++) {
+                const char *k = json_object_get_string(json_object_array_get_idx(keywords, i));
+                _cleanup_free_ char *phrase = strdup(strempty(k));
+                if (!phrase)
+                        return -ENOMEM;
+                /* Lower case, words of letters and apostrophes, one space between them. */
+                size_t o = 0;
+                for (const char *p = phrase; *p; p++) {
+                        char ch = (char) tolower((unsigned char) *p);
+                        if (isalpha((unsigned char) ch) || ch == '\'')
+                                phrase[o++] = ch;
+                        else if (isspace((unsigned char) ch) && o > 0 && phrase[o - 1] != ' ')
+                                phrase[o++] = ' ';
+                        else if (!isspace((unsigned char) ch)) {
+                                voice_child_fail(c, "The keyword \"%s\" holds '%c': keywords are words of letters.", k,
+                                        *p);
+                                return -EINVAL;
+                        }
+                }
+                while (o > 0 && phrase[o - 1] == ' ')
+                        o--;
+                phrase[o] = 0;
+                if (o == 0) {
+                        voice_child_fail(c, "A keyword is empty.");
+                        return -EINVAL;
+                }
+                _cleanup_free_ char *words = strdup(phrase);
+                if (!words)
+                        return -ENOMEM;
+                for (char *save = NULL, *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+                        _cleanup_free_ char *pron = ps_lookup_word(ps, w);
+                        if (!pron) {
+                                voice_child_fail(c,
+                                        "The word \"%s\" is not in the US English dictionary, so it cannot be recognized.",
+                                        w);
+                                return -ENOENT;
+                        }
+                }
+                _cleanup_free_ char *next = NULL;
+                if (asprintf(&next, "%s%s%s", g, i > 0 ? " | " : "", phrase) < 0)
+                        return -ENOMEM;
+                free(g);
+                g = TAKE_PTR(next);
+        }
+        _cleanup_free_ char *done = NULL;
+        if (asprintf(&done, "%s;\n", g) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(done);
+        return 0;
+}
+
+/* A word as the dictionary spells it, without the alternative pronunciation's "(2)". */
+static void word_base(const char *w, char *buf, size_t size) {
+        snprintf(buf, size, "%s", w);
+        char *paren = strchr(buf, '(');
+        if (paren && paren != buf)
+                *paren = 0;
+}
+
+static bool word_is_filler(const char *w) {
+        return w[0] == '<' || w[0] == '[' || streq(w, "++noise++");
+}
+
+static int result_new(ps_decoder_t *ps, const char *mode, json_object **ret) {
+        logmath_t *lmath = ps_get_logmath(ps);
+        int frate = cmd_ln_int32_r(ps_get_config(ps), "-frate");
+        if (frate <= 0)
+                frate = 100;
+        _cleanup_json_ json_object *words = json_object_new_array();
+        _cleanup_json_ json_object *o = json_object_new_object();
+        if (!words || !o)
+                return -ENOMEM;
+        int32 score;
+        const char *hyp = ps_get_hyp(ps, &score);
+        double sum = 0;
+        size_t n = 0;
+        for (ps_seg_t *seg = ps_seg_iter(ps); seg; seg = ps_seg_next(seg)) {
+                const char *w = ps_seg_word(seg);
+                if (!w || word_is_filler(w))
+                        continue;
+                int sf, ef;
+                ps_seg_frames(seg, &sf, &ef);
+                int32 ascr, lscr, lback;
+                double conf = logmath_exp(lmath, ps_seg_prob(seg, &ascr, &lscr, &lback));
+                conf = isfinite(conf) ? MIN(MAX(conf, 0.0), 1.0) : 0.0;
+                char base[256];
+                word_base(w, base, sizeof(base));
+                _cleanup_json_ json_object *e = json_object_new_object();
+                if (!e || json_add_string(e, "word", base) < 0 ||
+                        json_add(e, "start", json_object_new_double((double) sf / frate)) < 0 ||
+                        json_add(e, "end", json_object_new_double((double) (ef + 1) / frate)) < 0 ||
+                        json_add(e, "confidence", json_object_new_double(round(conf * 1000) / 1000)) < 0 ||
+                        json_object_array_add(words, TAKE_PTR(e)) < 0)
+                        return -ENOMEM;
+                sum += conf;
+                n++;
+        }
+        /* The text from the words, so that it never holds a "(2)" the words do not. */
+        _cleanup_free_ char *text = strdup("");
+        for (size_t i = 0; text && i < json_object_array_length(words); i++) {
+                const char *w = json_get_string(json_object_array_get_idx(words, i), "word");
+                char *next = NULL;
+                if (asprintf(&next, "%s%s%s", text, i > 0 ? " " : "", w) < 0)
+                        next = NULL;
+                free(text);
+                text = next;
+        }
+        if (!text)
+                return -ENOMEM;
+        (void) hyp;
+        if (json_add_string(o, "text", text) < 0 ||
+                json_add(o, "confidence", json_object_new_double(n > 0 ? round(sum / n * 1000) / 1000 : 0)) < 0 ||
+                json_add(o, "words", TAKE_PTR(words)) < 0 || json_add_string(o, "mode", mode) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+int voice_recognize(VoiceChild *c, const VoicePcm *pcm, const RecognizeOptions *o, json_object **ret) {
+        assert(pcm->rate == VOICE_RECOGNIZER_RATE);
+        char hmm[4096], lm[4096], dict[4096];
+        snprintf(hmm, sizeof(hmm), "%s/en-us", voice_model_dir());
+        snprintf(lm, sizeof(lm), "%s/en-us.lm.bin", voice_model_dir());
+        snprintf(dict, sizeof(dict), "%s/cmudict-en-us.dict", voice_model_dir());
+        bool constrained = o->grammar || o->keywords;
+        voice_child_progress(c, 0, 100, "Loading the speech model");
+        /* With a grammar the language model is not needed: loading it is most of a short call's time. Word
+         * posteriors (the confidence) come from the lattice, which -bestpath builds. */
+        _cleanup_(cmd_ln_free_rp) cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict,
+                "-logfn", "/dev/null", "-bestpath", "yes", constrained ? NULL : "-lm", lm, NULL);
+        if (!config) {
+                voice_child_fail(c, "The speech model in %s could not be configured.", voice_model_dir());
+                return -EINVAL;
+        }
+        _cleanup_(ps_freep) ps_decoder_t *ps = ps_init(config);
+        if (!ps) {
+                voice_child_fail(c, "The speech model in %s could not be loaded.", voice_model_dir());
+                return -EIO;
+        }
+        const char *mode = "free";
+        if (constrained) {
+                _cleanup_free_ char *jsgf = NULL;
+                if (o->keywords) {
+                        int r = keywords_grammar(c, ps, o->keywords, &jsgf);
+                        if (r < 0)
+                                return r;
+                        mode = "keywords";
+                } else
+                        mode = "grammar";
+                if (ps_set_jsgf_string(ps, "commands", jsgf ?: o->grammar) < 0 || ps_set_search(ps, "commands") < 0) {
+                        voice_child_fail(c,
+                                "The %s could not be compiled: check its JSGF syntax (a \"public\" rule, "
+                                "';' after each rule) and that every word is in the US English dictionary.",
+                                o->keywords ? "keyword list" : "grammar");
+                        return -EINVAL;
+                }
+        }
+        if (ps_start_utt(ps) < 0) {
+                voice_child_fail(c, "The recognizer could not start.");
+                return -EIO;
+        }
+        size_t chunk = VOICE_RECOGNIZER_RATE / 2;
+        for (size_t at = 0; at < pcm->n; at += chunk) {
+                size_t k = MIN(chunk, pcm->n - at);
+                if (ps_process_raw(ps, pcm->samples + at, k, FALSE, FALSE) < 0) {
+                        voice_child_fail(c, "The recognizer failed on the audio.");
+                        return -EIO;
+                }
+                voice_child_progress(c, 100.0 * (at + k) / pcm->n, 100, "Transcribing");
+        }
+        if (ps_end_utt(ps) < 0) {
+                voice_child_fail(c, "The recognizer failed at the end of the audio.");
+                return -EIO;
+        }
+        int r = result_new(ps, mode, ret);
+        if (r < 0)
+                voice_child_fail(c, "Out of memory.");
+        return r;
+}
