@@ -20,6 +20,7 @@
 #include "ide.h"
 #include "jsonschema.h"
 #include "mcp-session.h"
+#include "sandbox.h"
 #include "test-util.h"
 
 static const McpServerDefinition definition = {
@@ -938,6 +939,146 @@ START_TEST(test_git_refuses_a_workspace_that_is_no_repository) {
 }
 END_TEST
 
+/* --- commands in the sandbox ---------------------------------------------------------------------------- */
+
+static bool sandbox_ok;
+static char sandbox_reason[256];
+
+/* Whether a sandbox starts here at all (user namespaces, mounts). */
+static void probe_sandbox(void) {
+        char *argv[] = { (char *) "/bin/true", NULL }, *envp[] = { NULL };
+        SandboxConfig c = {
+                .argv = argv,
+                .envp = envp,
+                .workspace = "/work",
+                .stdin_fd = -1,
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .control_fd = -1,
+        };
+        Sandbox *s = NULL;
+        int r = sandbox_spawn(&c, &s);
+        sandbox_ok = r >= 0;
+        if (!sandbox_ok)
+                snprintf(sandbox_reason, sizeof(sandbox_reason), "no sandbox can be started here: %s", strerror(-r));
+        sandbox_free(s);
+}
+
+#define REQUIRE_SANDBOX()                                                                                              \
+        do {                                                                                                           \
+                if (!sandbox_ok) {                                                                                     \
+                        printf("%s: skipped, %s\n", __func__, sandbox_reason);                                         \
+                        return;                                                                                        \
+                }                                                                                                      \
+        } while (false)
+
+/* Commands write as the sandbox user: the daemon's user outside, nobody when the test runs as root. */
+static void workspace_open_to_all(void) {
+        sh("chmod 0755 '%s' && chmod -R a+rwX '%s'", dir, ws);
+}
+
+static bool logged(const char *logger, const char *text) {
+        for (size_t i = 0; capture.messages && i < json_object_array_length(capture.messages); i++) {
+                json_object *params = json_get_object(json_object_array_get_idx(capture.messages, i), "params");
+                if (streq_ptr(json_get_string(params, "logger"), logger) &&
+                        strstr(strempty(json_get_string(params, "data")), text))
+                        return true;
+        }
+        return false;
+}
+
+START_TEST(test_run_builds_in_the_workspace_and_streams_its_output) {
+        REQUIRE_SANDBOX();
+        workspace_open_to_all();
+        json_object *s = ok(call("ide_run",
+                "{\"workspace\":\"ws\",\"argv\":[\"sh\",\"-c\",\"echo out; echo err >&2; pwd; cat lib/util.c | head -1; "
+                "echo built > ../artifact.txt; exit 2\"],\"cwd\":\"src\"}"));
+        ck_assert_int_eq(int_of(s, "exit_code"), 2);
+        ck_assert_str_eq(json_get_string(s, "stdout"), "out\n/work/src\nint util(int x) {\n");
+        ck_assert_str_eq(json_get_string(s, "stderr"), "err\n");
+        ck_assert(logged("stdout", "out"));
+        ck_assert(logged("stderr", "err"));
+        _cleanup_free_ char *artifact = read_ws("artifact.txt");
+        ck_assert_str_eq(artifact, "built\n");
+        /* git sees the command's file like any other. */
+        _cleanup_free_ char *status = sh_out("git status --porcelain artifact.txt");
+        ck_assert_str_eq(status, "?? artifact.txt\n");
+}
+END_TEST
+
+START_TEST(test_run_reaches_nothing_of_the_host_and_no_shell_line) {
+        REQUIRE_SANDBOX();
+        workspace_open_to_all();
+        refused(call("ide_run", "{\"workspace\":\"ws\",\"shell\":\"echo hi\"}"), "not allowed");
+        refused(call("ide_run", "{\"workspace\":\"ws\",\"argv\":[\"true\"],\"cwd\":\"..\"}"), "outside the workspace");
+        refused(call("ide_run", "{\"workspace\":\"ws\",\"argv\":[\"no-such-program-here\"]}"), "not found");
+        _cleanup_free_ char *script = NULL;
+        ck_assert_int_ge(
+                asprintf(&script,
+                        "{\"workspace\":\"ws\",\"argv\":[\"sh\",\"-c\",\"cat '%s/secret.txt' || echo no-outside; "
+                        "ls /home /root /run 2>/dev/null | wc -l; touch /usr/x 2>/dev/null || echo ro-usr; "
+                        "echo x > ../escape.txt 2>/dev/null || echo no-parent\"]}",
+                        outside),
+                0);
+        json_object *s = ok(call("ide_run", script));
+        const char *out = json_get_string(s, "stdout");
+        ck_assert_msg(strstr(out, "no-outside") && strstr(out, "ro-usr") && strstr(out, "no-parent"), "%s", out);
+        ck_assert_msg(strstr(out, "\n0\n"), "%s", out);
+        assert_outside_untouched();
+        _cleanup_free_ char *escape = NULL;
+        ck_assert_int_ge(asprintf(&escape, "%s/escape.txt", dir), 0);
+        ck_assert_int_ne(access(escape, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_run_timeout_stops_the_command) {
+        REQUIRE_SANDBOX();
+        workspace_open_to_all();
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        json_object *s = ok(call("ide_run", "{\"workspace\":\"ws\",\"argv\":[\"sleep\",\"60\"],\"timeout_sec\":1}"));
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        ck_assert(json_get_bool(s, "timed_out", false));
+        ck_assert_int_lt(b.tv_sec - a.tv_sec, 10);
+        refused(call("ide_run", "{\"workspace\":\"ws\",\"argv\":[\"true\"],\"timeout_sec\":999999}"),
+                "RunMaxTimeoutSec");
+}
+END_TEST
+
+START_TEST(test_run_in_a_read_only_workspace_writes_nothing) {
+        REQUIRE_SANDBOX();
+        workspace_open_to_all();
+        json_object *s = ok(call("ide_run", "{\"workspace\":\"ro\",\"argv\":[\"touch\",\"made.txt\"]}"));
+        ck_assert_int_ne(int_of(s, "exit_code"), 0);
+        ck_assert(strstr(json_get_string(s, "stderr"), "Read-only file system"));
+        _cleanup_free_ char *made = read_ws("made.txt");
+        ck_assert_ptr_null(made);
+}
+END_TEST
+
+START_TEST(test_symbols_outline_and_definitions_from_ctags) {
+        REQUIRE_SANDBOX();
+        if (access("/usr/bin/ctags", X_OK) < 0) {
+                printf("%s: skipped, Universal Ctags is not installed (Debian's universal-ctags)\n", __func__);
+                return;
+        }
+        workspace_open_to_all();
+        json_object *s = ok(call("ide_symbols", "{\"workspace\":\"ws\",\"path\":\"src/main.c\"}"));
+        json_object *first = json_object_array_get_idx(json_get_array(s, "symbols"), 0);
+        ck_assert_str_eq(json_get_string(first, "name"), "main");
+        ck_assert_str_eq(json_get_string(first, "kind"), "function");
+        ck_assert_int_eq(int_of(first, "line"), 3);
+        s = ok(call("ide_symbols", "{\"workspace\":\"ws\",\"name\":\"util\"}"));
+        ck_assert_int_eq(json_object_array_length(json_get_array(s, "symbols")), 1);
+        first = json_object_array_get_idx(json_get_array(s, "symbols"), 0);
+        ck_assert_str_eq(json_get_string(first, "path"), "src/lib/util.c");
+        s = ok(call("ide_symbols", "{\"workspace\":\"ws\",\"name\":\"nowhere_defined\"}"));
+        ck_assert_int_eq(json_object_array_length(json_get_array(s, "symbols")), 0);
+        refused(call("ide_symbols", "{\"workspace\":\"ws\",\"path\":\"../outside/secret.txt\"}"),
+                "outside the workspace");
+}
+END_TEST
+
 /* --- the suite ------------------------------------------------------------------------------------------- */
 
 static Suite *ide_suite(void) {
@@ -978,6 +1119,16 @@ static Suite *ide_suite(void) {
         tcase_add_test(escape, test_escape_fifo_and_device_do_not_hang_or_read);
         tcase_add_test(escape, test_escape_race_directory_swapped_for_a_symlink);
         suite_add_tcase(s, escape);
+
+        TCase *run = tcase_create("run");
+        tcase_add_checked_fixture(run, setup, teardown);
+        tcase_set_timeout(run, 120);
+        tcase_add_test(run, test_run_builds_in_the_workspace_and_streams_its_output);
+        tcase_add_test(run, test_run_reaches_nothing_of_the_host_and_no_shell_line);
+        tcase_add_test(run, test_run_timeout_stops_the_command);
+        tcase_add_test(run, test_run_in_a_read_only_workspace_writes_nothing);
+        tcase_add_test(run, test_symbols_outline_and_definitions_from_ctags);
+        suite_add_tcase(s, run);
         return s;
 }
 
@@ -986,5 +1137,6 @@ int main(int argc, char *argv[]) {
                 printf("SKIP: git is not installed (Debian's git): the tests make their repository with it\n");
                 return 77;
         }
+        probe_sandbox();
         return test_run_suite(ide_suite());
 }

@@ -12,8 +12,9 @@ build=(gcc meson ninja-build pkg-config scdoc
 dev=(dbus-daemon polkitd systemd util-linux python3 python3-aiosmtpd git)
 # python3 runs in aios-pythond's sandboxes; numpy and matplotlib are what its tests import and plot with.
 # chromium: the dashboard's tests drive it headless (tests/web), with playwright-core from tools/npm-deps.sh.
-# git: the IDE tests make their repositories with it and compare with what it says.
-test=(curl npm git ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium "${dev[@]}")
+# git: the IDE tests make their repositories with it and compare with what it says; universal-ctags is what
+# ide_symbols runs.
+test=(curl npm git universal-ctags ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium "${dev[@]}")
 # ripgrep: bench/ide-search.sh measures ide_search against it.
 bench=(wrk curl npm ca-certificates ripgrep)
 

@@ -15,6 +15,7 @@ typedef struct IdeCall {
         char **paths; /* normalized, each checked with polkit in turn */
         size_t next;
         IdeTaskWork work;
+        IdeCallGo go;
 } IdeCall;
 
 static void call_free(IdeCall *c) {
@@ -75,6 +76,14 @@ static void call_next(IdeCall *c) {
                 }
                 return;
         }
+        if (c->go) {
+                int k = c->go(c->req, c->ctx, c->ws, c->arguments);
+                if (k < 0 && !mcp_request_is_done(c->req))
+                        (void) mcp_request_reply_tool_error(c->req, "%s could not start: %s",
+                                mcp_request_get_tool_name(c->req), strerror(-k));
+                call_free(c);
+                return;
+        }
         int r = -ENOMEM;
         IdeTask *t = new0(IdeTask, 1);
         if (t) {
@@ -106,8 +115,8 @@ static int add_path(McpRequest *req, IdeCall *c, const char *key, const char *pa
         return 1;
 }
 
-int ide_call(McpRequest *req, json_object *arguments, const char *action, const char *const *path_keys,
-        IdeTaskWork work) {
+static int call_start(McpRequest *req, json_object *arguments, const char *action, const char *const *path_keys,
+        IdeTaskWork work, IdeCallGo go) {
         IdeContext *ctx = ide_context_of(req);
         const char *name = json_get_string(arguments, "workspace");
         IdeWorkspace *ws = ide_config_find_workspace(&ctx->config, name);
@@ -133,6 +142,7 @@ int ide_call(McpRequest *req, json_object *arguments, const char *action, const 
                 .arguments = json_object_get(arguments),
                 .action = action,
                 .work = work,
+                .go = go,
         };
         for (const char *const *k = path_keys; k && *k; k++) {
                 json_object *v = NULL;
@@ -155,4 +165,14 @@ int ide_call(McpRequest *req, json_object *arguments, const char *action, const 
         }
         call_next(c);
         return 0;
+}
+
+int ide_call(McpRequest *req, json_object *arguments, const char *action, const char *const *path_keys,
+        IdeTaskWork work) {
+        return call_start(req, arguments, action, path_keys, work, NULL);
+}
+
+int ide_call_loop(McpRequest *req, json_object *arguments, const char *action, const char *const *path_keys,
+        IdeCallGo go) {
+        return call_start(req, arguments, action, path_keys, NULL, go);
 }

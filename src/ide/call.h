@@ -25,4 +25,10 @@ typedef int (*IdeTaskWork)(IdeTask *t);
 int ide_call(McpRequest *req, json_object *arguments, const char *action, const char *const *path_keys,
         IdeTaskWork work);
 
+/* The same, for a tool whose work is an event source on the loop (a sandbox): go runs on the loop and answers
+ * req itself. */
+typedef int (*IdeCallGo)(McpRequest *req, IdeContext *ctx, IdeWorkspace *ws, json_object *arguments);
+int ide_call_loop(McpRequest *req, json_object *arguments, const char *action, const char *const *path_keys,
+        IdeCallGo go);
+
 IdeContext *ide_context_of(McpRequest *req);

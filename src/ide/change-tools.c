@@ -230,7 +230,8 @@ static int tool_delete(McpRequest *req, json_object *arguments) {
 
 static int trash_origin(int trash, const char *id, char *buf, size_t size) {
         char p[256];
-        (void) snprintf(p, sizeof(p), "%s/" TRASH_ORIGIN, id);
+        if (snprintf(p, sizeof(p), "%s/" TRASH_ORIGIN, id) >= (int) sizeof(p))
+                return -ENAMETOOLONG;
         _cleanup_close_ int fd = ide_openat(trash, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
         if (fd < 0)
                 return fd;

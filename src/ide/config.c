@@ -59,6 +59,14 @@ static const ConfigItem ide_items[] = {
         { "MaxJobs", config_parse_unsigned, offsetof(IdeConfig, max_jobs), CONFIG_EXPECTED_POSITIVE_INTEGER },
         { "CommitAuthorName", config_parse_string, offsetof(IdeConfig, author_name), "a name" },
         { "CommitAuthorEmail", config_parse_string, offsetof(IdeConfig, author_email), "an email address" },
+        { "RunTimeoutSec", config_parse_sec, offsetof(IdeConfig, run_timeout_usec), CONFIG_EXPECTED_TIME_SPAN },
+        { "RunMaxTimeoutSec", config_parse_sec, offsetof(IdeConfig, run_max_timeout_usec), CONFIG_EXPECTED_TIME_SPAN },
+        { "RunMemoryMax", config_parse_size, offsetof(IdeConfig, run_memory_bytes), "a size in bytes (K, M, G)" },
+        { "RunTasksMax", config_parse_unsigned, offsetof(IdeConfig, run_tasks), CONFIG_EXPECTED_POSITIVE_INTEGER },
+        { "RunTmpSize", config_parse_size, offsetof(IdeConfig, run_tmp_bytes), "a size in bytes (K, M, G)" },
+        { "RunMaxOutput", config_parse_size, offsetof(IdeConfig, run_max_output), "a size in bytes (K, M, G)" },
+        { "RunNetwork", config_parse_bool, offsetof(IdeConfig, run_network), CONFIG_EXPECTED_BOOLEAN },
+        { "AllowShell", config_parse_bool, offsetof(IdeConfig, allow_shell), CONFIG_EXPECTED_BOOLEAN },
 };
 
 static const ConfigItem workspace_items[] = {
@@ -117,6 +125,19 @@ int ide_config_load(IdeConfig *c, const char *path) {
                 c->search_time_usec = 30 * USEC_PER_SEC;
         if (c->max_jobs == 0)
                 c->max_jobs = 4;
+        if (c->run_timeout_usec == 0)
+                c->run_timeout_usec = 5 * 60 * USEC_PER_SEC;
+        if (c->run_max_timeout_usec == 0)
+                c->run_max_timeout_usec = 60 * 60 * USEC_PER_SEC;
+        c->run_timeout_usec = MIN(c->run_timeout_usec, c->run_max_timeout_usec);
+        if (c->run_memory_bytes == 0)
+                c->run_memory_bytes = 2048 * MIB;
+        if (c->run_tasks == 0)
+                c->run_tasks = 512;
+        if (c->run_tmp_bytes == 0)
+                c->run_tmp_bytes = 512 * MIB;
+        if (c->run_max_output == 0)
+                c->run_max_output = 256 * 1024;
 
         for (size_t i = 0; i < c->workspaces.n; i++) {
                 IdeWorkspace *w = &c->workspaces.items[i];

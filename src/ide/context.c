@@ -3,10 +3,16 @@
 #include "git.h"
 #include "ide.h"
 #include "job.h"
+#include "log.h"
+#include "sandbox.h"
 
 int ide_context_init(IdeContext *ctx, McpServer *server) {
         ctx->server = server;
         ctx->event = mcp_server_get_event(server);
+        /* Under systemd with Delegate=yes every sandbox of ide_run gets a cgroup with its limits. */
+        int r = sandbox_cgroup_setup(&ctx->cgroup_parent);
+        if (r < 0)
+                log_info_errno(r, "No delegated cgroup (%m): ide_run's sandboxes are limited by rlimits alone.");
         return ide_git_init();
 }
 
@@ -16,6 +22,7 @@ void ide_context_done(IdeContext *ctx) {
         if (ctx->server)
                 ide_git_done();
         ctx->server = NULL;
+        ctx->cgroup_parent = mfree(ctx->cgroup_parent);
 }
 
 bool ide_context_busy(void *userdata) {

@@ -41,13 +41,22 @@ typedef struct IdeConfig {
         unsigned max_jobs;         /* work run off the loop at once (searches, walks, git); more wait */
         char *author_name;         /* ide_git_commit's author; unset: the principal */
         char *author_email;
+        /* ide_run and ide_symbols: commands in sandboxes. */
+        uint64_t run_timeout_usec, run_max_timeout_usec;
+        uint64_t run_memory_bytes; /* address space of each process, and the sandbox's cgroup */
+        unsigned run_tasks;
+        uint64_t run_tmp_bytes;
+        uint64_t run_max_output; /* of stdout and of stderr, each, kept for the answer */
+        bool run_network;        /* the host's network in the sandbox */
+        bool allow_shell;        /* ide_run takes a shell command line too */
 } IdeConfig;
 
 typedef struct IdeContext {
         IdeConfig config;
         McpServer *server;
         sd_event *event;
-        IdeJob *jobs; /* running and waiting, in the order they came */
+        IdeJob *jobs;        /* running and waiting, in the order they came */
+        char *cgroup_parent; /* the delegated cgroup subtree for sandboxes, or NULL */
         unsigned n_running;
 } IdeContext;
 
@@ -70,5 +79,6 @@ extern const McpTool ide_tree_tools[];   /* tree-tools.c: list_directory, find_f
 extern const McpTool ide_search_tools[]; /* search-tool.c: ide_search */
 extern const McpTool ide_git_tools[];    /* git-tools.c and git-write-tools.c */
 extern const McpTool ide_git_write_tools[];
+extern const McpTool ide_run_tools[];            /* run-tools.c: ide_run, ide_symbols */
 extern const McpTool *const ide_tool_families[]; /* server.c */
 int ide_add_tools(McpServer *server);

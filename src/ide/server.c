@@ -9,6 +9,7 @@ const McpTool *const ide_tool_families[] = {
         ide_search_tools,
         ide_git_tools,
         ide_git_write_tools,
+        ide_run_tools,
         NULL,
 };
 

@@ -18,7 +18,8 @@
  * nsswitch.conf that reads files, and a hosts file with localhost (resolv.conf too with the host's network).
  * /dev has null, zero, full, random and urandom, no terminal; /dev/shm is /tmp. /proc is a fresh one that
  * shows the sandbox's processes only. /tmp and the workspace (the payload's working directory and $HOME) are
- * the only writable places, both tmpfs of a fixed size; the root itself is read-only. There is no /sys, /run,
+ * the only writable places, both tmpfs of a fixed size (or, for the workspace, a host directory bound in its
+ * place: the IDE server's builds run in the real project); the root itself is read-only. There is no /sys, /run,
  * /home, /root, /var, /etc/shadow or D-Bus socket. Without the host's network the sandbox has a loopback
  * interface and nothing else, and only AF_UNIX sockets.
  *
