@@ -294,9 +294,9 @@ static int send_accept(McpRequest *req, SendRequest *s) {
         if (!structured)
                 return -ENOMEM;
         return reply_structured(req, TAKE_PTR(structured),
-                "Message %s is in the outbox (written to disk) and will be delivered to %zu recipients; "
+                "Message %s is in the outbox (written to disk) and will be delivered to %zu recipient%s; "
                 "comm_outbox shows its state.",
-                id, strv_length(s->recipients));
+                id, strv_length(s->recipients), strv_length(s->recipients) == 1 ? "" : "s");
 }
 
 static void send_next(McpRequest *req, SendRequest *s);
