@@ -6,7 +6,8 @@ set -euo pipefail
 build=(gcc meson ninja-build pkg-config scdoc
        libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check
        libgit2-dev
-       libyaml-dev)
+       libyaml-dev
+       libespeak-ng-dev libpocketsphinx-dev pocketsphinx-en-us libsndfile1-dev libsamplerate0-dev libopusenc-dev libasound2-dev)
 # python3-aiosmtpd: the development stack's SMTP sink for aios-commd, and the SMTP peers of its tests.
 # git: the sample workspace of aios-ided that the development stack makes.
 dev=(dbus-daemon polkitd systemd util-linux python3 python3-aiosmtpd git)

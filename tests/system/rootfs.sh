@@ -22,7 +22,7 @@
 #
 # What is in it, besides minbase: systemd, systemd-sysv, dbus (dbus-daemon, Debian 12's system bus),
 # polkitd, the libraries the aios binaries link (libsystemd0 comes with systemd), python3 and python3-numpy
-# (aios-pythond's interpreter), curl, iproute2 and procps for the tests, util-linux, and man-db (`systemd-analyze verify` runs man for every
+# (aios-pythond's interpreter), aios-voiced's libraries and speech model, curl, iproute2 and procps for the tests, util-linux, and man-db (`systemd-analyze verify` runs man for every
 # Documentation=man:... of a unit, and fails without it); Recommends are not installed. Updates from
 # bookworm-updates and bookworm-security are applied, so that the libraries match an up-to-date host.
 # Then:
@@ -81,6 +81,9 @@ packages=(
         curl iproute2 procps util-linux
         man-db # systemd-analyze verify runs man for each Documentation=man:... of a unit
         python3 python3-numpy # what aios-pythond runs in its sandboxes, and the import its test times
+        # aios-voiced: speech out (espeak-ng-data comes with it) and in, with the US English model, audio
+        # files, Ogg Opus and ALSA
+        libespeak-ng1 libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libsndfile1 libsamplerate0 libopusenc0 libasound2
 )
 read -r -a extra <<<"${AIOS_ROOTFS_EXTRA_PACKAGES-}"
 packages+=("${extra[@]}")
