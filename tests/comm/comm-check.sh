@@ -85,6 +85,8 @@ write_config() { # write_config SMTP_PORT [ALLOW...]
                 printf '\n[Webhook phone]\nURL=http://127.0.0.1:%s/alerts\nTemplate=ntfy\n' "$hook_port"
                 printf '\n[Webhook room]\nURL=http://127.0.0.1:%s/_matrix/client/v3/rooms/r1/send/m.room.message\nTemplate=matrix\n' "$hook_port"
                 printf '\n[Webhook gone]\nURL=http://127.0.0.1:%s/status/404/x\nTemplate=json\n' "$hook_port"
+                printf '\n[Webhook chat]\nURL=http://127.0.0.1:%s/discord\nTemplate=discord\n' "$hook_port"
+                printf '\n[Webhook plain]\nURL=http://127.0.0.1:%s/plain\nTemplate=json\nMethod=PUT\n' "$hook_port"
         } >"$work/comm.conf"
 }
 
@@ -214,12 +216,20 @@ out=$(call comm_post_webhook '{"endpoint":"room","text":"hello room"}')
 hook=$(tail -n 1 "$work/hooks.jsonl")
 expect "matrix: PUT with a transaction id" '"method": "PUT", "path": "/_matrix/client/v3/rooms/r1/send/m.room.message/' "$hook"
 expect "matrix: an m.text message" 'm.text' "$hook"
+out=$(call comm_post_webhook '{"endpoint":"chat","title":"Deploy","text":"v2 is live"}')
+hook=$(tail -n 1 "$work/hooks.jsonl")
+expect "discord: the payload" "$(jq -c '{content: "**Deploy**\nv2 is live"}' <<<null | jq -R .)" "$(jq -c '.body' <<<"$hook")"
+out=$(call comm_post_webhook '{"endpoint":"plain","title":"T","text":"line 1\nline 2"}')
+hook=$(tail -n 1 "$work/hooks.jsonl")
+expect "json: the configured method" '"method": "PUT", "path": "/plain"' "$hook"
+expect "json: title and text" "$(jq -c '{title: "T", text: "line 1\nline 2"}' <<<null | jq -R .)" "$(jq -c '.body' <<<"$hook")"
+expect "json: the content type" '"content-type": "application/json"' "$hook"
 out=$(call comm_post_webhook '{"endpoint":"gone","text":"x"}')
 expect "an endpoint's HTTP error is reported with its status" "answered HTTP 404" "$out"
 out=$(call comm_post_webhook '{"endpoint":"http://evil.example/","text":"x"}')
 expect "a URL is no endpoint name" "Invalid arguments" "$out"
 out=$(call comm_post_webhook '{"endpoint":"nosuch","text":"x"}')
-expect "an unknown endpoint lists the configured ones" "configured team, phone, room, gone" "$out"
+expect "an unknown endpoint lists the configured ones" "configured team, phone, room, gone, chat, plain" "$out"
 out=$(call comm_post_webhook '{"endpoint":"phone","title":"a\r\nX-Evil: 1","text":"x"}')
 expect "CR/LF in a webhook title is refused" "line break" "$out"
 stop_commd
