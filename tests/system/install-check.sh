@@ -13,14 +13,15 @@ name=install-check.sh
 system_boot_installed
 
 units=(aios-gatewayd.service aios-gatewayd.socket aios-conformanced.service aios-conformanced.socket
-        aios-sysopsd.service aios-sysopsd.socket aios-actionsd.service aios-actionsd.socket aios-ided.service aios-ided.socket
-        aios-voiced.service aios-voiced.socket aios.target)
+        aios-sysopsd.service aios-sysopsd.socket aios-actionsd.service aios-actionsd.socket aios-ided.service aios-ided.socket aios-pythond.service
+        aios-pythond.socket aios-voiced.service aios-voiced.socket aios.target)
 out=$(boot_exec systemd-analyze verify --man=no "${units[@]/#//usr/lib/systemd/system/}" 2>&1 || true)
 [[ -z $out ]] && pass "systemd-analyze verify reports nothing for the units" ||
         fail "systemd-analyze verify reports nothing for the units" "$out"
 
-for unit in aios-conformanced.service aios-gatewayd.service aios-sysopsd.service aios-actionsd.service aios-ided.service aios-voiced.service \
-        systemd-hostnamed.service systemd-localed.service; do
+for unit in aios-conformanced.service aios-gatewayd.service aios-sysopsd.service aios-actionsd.service \
+        aios-pythond.service aios-ided.service aios-voiced.service systemd-hostnamed.service \
+        systemd-localed.service; do
         score=$(boot_exec systemd-analyze security "$unit" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
         echo "# systemd-analyze security $unit: $score"
         if [[ $unit == aios-* ]]; then
