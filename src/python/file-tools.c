@@ -2,6 +2,8 @@
 /* A session's workspace: python_file_read, python_file_write, python_files_list and the resource template
  * python://session/{id}/files/{path}. */
 #include <stdio.h>
+
+#include "base64.h"
 #include "jsonrpc.h"
 #include "mcp-content.h"
 #include "mcp-request.h"

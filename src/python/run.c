@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "base64.h"
 #include "log.h"
 #include "run-internal.h"
 #include "text.h"

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Text and bytes as MCP carries them: base64, UTF-8 checked and repaired, MIME types by file name. */
+/* Text and bytes as MCP carries them (base64 is base64.h's): UTF-8 checked and repaired, MIME types by file name. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Standard base64 (RFC 4648 §4, padded), and its decoding (-EINVAL when the text is not base64). */
-char *base64_encode(const void *p, size_t n);
-int base64_decode(const char *text, size_t n, char **ret, size_t *ret_size);
 /* Whether [p, p + n) is valid UTF-8 without NULs; utf8_prefix() is the length of its longest prefix that
  * ends on a character boundary (for text cut into chunks). */
 bool utf8_is_text(const char *p, size_t n);

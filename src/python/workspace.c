@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "base64.h"
 #include "mcp-content.h"
 #include "sandbox.h"
 #include "text.h"
