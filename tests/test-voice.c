@@ -210,7 +210,7 @@ static json_object *transcribe(json_object *audio /* taken */, json_object *keyw
 
 /* Audio content from raw bytes. */
 static json_object *audio_of(const void *bytes, size_t size, const char *mime) {
-        _cleanup_free_ char *b64 = voice_base64_encode(bytes, size);
+        _cleanup_free_ char *b64 = base64_encode(bytes, size);
         json_object *a = json_object_new_object();
         json_add_string(a, "type", "audio");
         json_add_string(a, "data", b64);
@@ -390,7 +390,7 @@ START_TEST(test_speak_returns_wav_and_ogg_opus_audio) {
         _cleanup_free_ char *bytes = NULL;
         size_t size;
         const char *data = json_get_string(audio, "data");
-        ck_assert_int_eq(voice_base64_decode(data, strlen(data), &bytes, &size), 0);
+        ck_assert_int_eq(base64_decode(data, strlen(data), &bytes, &size), 0);
         ck_assert(size > 44 && memcmp(bytes, "RIFF", 4) == 0 && memcmp(bytes + 8, "WAVE", 4) == 0);
         json_object *s = json_get_object(r, "structuredContent");
         ck_assert_int_eq(json_object_get_int(json_object_object_get(s, "bytes")), (int) size);
@@ -405,7 +405,7 @@ START_TEST(test_speak_returns_wav_and_ogg_opus_audio) {
         _cleanup_free_ char *obytes = NULL;
         size_t osize;
         data = json_get_string(ogg, "data");
-        ck_assert_int_eq(voice_base64_decode(data, strlen(data), &obytes, &osize), 0);
+        ck_assert_int_eq(base64_decode(data, strlen(data), &obytes, &osize), 0);
         ck_assert(osize > 100 && memcmp(obytes, "OggS", 4) == 0 && memmem(obytes, osize, "OpusHead", 8));
         ck_assert_int_lt(osize, size / 3);
 
@@ -513,7 +513,7 @@ START_TEST(test_malformed_audio_gives_clear_errors) {
         _cleanup_free_ char *bytes = NULL;
         size_t size;
         const char *data = json_get_string(wav, "data");
-        ck_assert_int_eq(voice_base64_decode(data, strlen(data), &bytes, &size), 0);
+        ck_assert_int_eq(base64_decode(data, strlen(data), &bytes, &size), 0);
         _cleanup_json_ json_object *cut = transcribe(audio_of(bytes, 20, "audio/wav"), NULL);
         assert_tool_error(cut, "could not be read");
         /* A header whose data is gone. */

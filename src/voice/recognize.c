@@ -152,26 +152,48 @@ static int result_new(ps_decoder_t *ps, const char *mode, json_object **ret) {
         return 0;
 }
 
+/* The acoustic model and the dictionary, loaded once in the server (voice_recognizer_preload()) and inherited by
+ * every job's child through fork(): each child adds its own search to its copy, which nothing else sees. */
+static ps_decoder_t *warm;
+
+static ps_decoder_t *decoder_new(void) {
+        char hmm[4096], dict[4096];
+        snprintf(hmm, sizeof(hmm), "%s/en-us", voice_model_dir());
+        snprintf(dict, sizeof(dict), "%s/cmudict-en-us.dict", voice_model_dir());
+        /* Word posteriors (the confidence) come from the lattice, which -bestpath builds. No search yet: the
+         * language model or a grammar comes per call. */
+        _cleanup_(cmd_ln_free_rp) cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict,
+                "-logfn", "/dev/null", "-bestpath", "yes", NULL);
+        return config ? ps_init(config) : NULL;
+}
+
+int voice_recognizer_preload(void) {
+        if (warm)
+                return 0;
+        if (voice_model_check() < 0)
+                return -ENOENT;
+        warm = decoder_new();
+        return warm ? 0 : -EIO;
+}
+
 int voice_recognize(VoiceChild *c, const VoicePcm *pcm, const RecognizeOptions *o, json_object **ret) {
         assert(pcm->rate == VOICE_RECOGNIZER_RATE);
-        char hmm[4096], lm[4096], dict[4096];
-        snprintf(hmm, sizeof(hmm), "%s/en-us", voice_model_dir());
-        snprintf(lm, sizeof(lm), "%s/en-us.lm.bin", voice_model_dir());
-        snprintf(dict, sizeof(dict), "%s/cmudict-en-us.dict", voice_model_dir());
         bool constrained = o->grammar || o->keywords;
         voice_child_progress(c, 0, 100, "Loading the speech model");
-        /* With a grammar the language model is not needed: loading it is most of a short call's time. Word
-         * posteriors (the confidence) come from the lattice, which -bestpath builds. */
-        _cleanup_(cmd_ln_free_rp) cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict,
-                "-logfn", "/dev/null", "-bestpath", "yes", constrained ? NULL : "-lm", lm, NULL);
-        if (!config) {
-                voice_child_fail(c, "The speech model in %s could not be configured.", voice_model_dir());
-                return -EINVAL;
-        }
-        _cleanup_(ps_freep) ps_decoder_t *ps = ps_init(config);
+        ps_decoder_t *ps = warm ?: (warm = decoder_new());
         if (!ps) {
                 voice_child_fail(c, "The speech model in %s could not be loaded.", voice_model_dir());
                 return -EIO;
+        }
+        if (!constrained) {
+                /* The language model is most of a free-form call's start, and of its memory: only the calls
+                 * that need it load it. */
+                char lm[4096];
+                snprintf(lm, sizeof(lm), "%s/en-us.lm.bin", voice_model_dir());
+                if (ps_set_lm_file(ps, "free", lm) < 0 || ps_set_search(ps, "free") < 0) {
+                        voice_child_fail(c, "The language model %s could not be loaded.", lm);
+                        return -EIO;
+                }
         }
         const char *mode = "free";
         if (constrained) {

@@ -19,6 +19,10 @@ typedef struct RecognizeOptions {
 const char *voice_model_dir(void);
 int voice_model_check(void);
 
+/* Loads the acoustic model and the dictionary once, in the server before any job: each job's child inherits
+ * them. Without it each child loads its own. */
+int voice_recognizer_preload(void);
+
 /* In a job's child: transcribes pcm (VOICE_RECOGNIZER_RATE mono). *ret: {"text", "confidence", "words":
  * [{"word", "start", "end", "confidence"}], "mode"}. Returns 0 or a negative errno after voice_child_fail(). */
 int voice_recognize(VoiceChild *c, const VoicePcm *pcm, const RecognizeOptions *o, json_object **ret);

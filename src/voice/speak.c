@@ -43,7 +43,7 @@ static json_object *speak_work(VoiceChild *c, void *userdata) {
                 if (voice_play(c, &pcm) < 0)
                         return NULL;
         }
-        _cleanup_free_ char *b64 = voice_base64_encode(bytes, size);
+        _cleanup_free_ char *b64 = base64_encode(bytes, size);
         _cleanup_json_ json_object *structured = json_object_new_object();
         _cleanup_json_ json_object *result = json_object_new_object();
         if (!b64 || !structured || !result)

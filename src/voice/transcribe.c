@@ -69,7 +69,7 @@ static json_object *transcribe_work(VoiceChild *c, void *userdata) {
         double started = voice_now();
         _cleanup_free_ char *bytes = NULL;
         size_t size;
-        if (voice_base64_decode(t->data, strlen(t->data), &bytes, &size) < 0)
+        if (base64_decode(t->data, strlen(t->data), &bytes, &size) < 0)
                 return voice_child_fail(c, "audio.data is not base64.");
         _cleanup_(voice_pcm_done) VoicePcm pcm = {};
         DecodeInfo info;
