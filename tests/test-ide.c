@@ -26,6 +26,7 @@
 static const McpServerDefinition definition = {
         .name = "aios-ided-test",
         .version = "1",
+        .resource_templates = ide_resource_templates,
 };
 
 static IdeContext context;
@@ -939,6 +940,54 @@ START_TEST(test_git_refuses_a_workspace_that_is_no_repository) {
 }
 END_TEST
 
+/* --- resources ------------------------------------------------------------------------------------------ */
+
+START_TEST(test_resource_read_and_updates_to_its_subscribers) {
+        Capture standalone = {};
+        standalone.messages = json_object_new_array();
+        mcp_session_set_standalone(session, capture_standalone_send, &standalone);
+
+        json_object *reply =
+                dispatch("{\"jsonrpc\":\"2.0\",\"id\":50,\"method\":\"resources/read\",\"params\":{\"uri\":"
+                         "\"workspace://ws/src%2Fmain.c\"}}",
+                        5);
+        json_object *contents =
+                json_object_array_get_idx(json_get_array(json_get_object(reply, "result"), "contents"), 0);
+        _cleanup_free_ char *disk = read_ws("src/main.c");
+        ck_assert_str_eq(json_get_string(contents, "text"), disk);
+        ck_assert_str_eq(json_get_string(contents, "mimeType"), "text/x-c");
+        reply = dispatch("{\"jsonrpc\":\"2.0\",\"id\":51,\"method\":\"resources/subscribe\",\"params\":{\"uri\":"
+                         "\"workspace://ws/src%2Fmain.c\"}}",
+                5);
+        ck_assert_ptr_nonnull(json_get_object(reply, "result"));
+
+        /* A change by anyone (here: the test, as an editor would) reaches the subscriber. */
+        write_file("src/main.c", "int main(void) { return 7; }\n");
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        bool seen = false;
+        while (!seen) {
+                ck_assert_int_ge(sd_event_run(event, 100 * 1000), 0);
+                for (size_t i = 0; i < json_object_array_length(standalone.messages); i++) {
+                        json_object *m = json_object_array_get_idx(standalone.messages, i);
+                        if (streq_ptr(json_get_string(m, "method"), "notifications/resources/updated") &&
+                                streq_ptr(json_get_string(json_get_object(m, "params"), "uri"),
+                                        "workspace://ws/src%2Fmain.c"))
+                                seen = true;
+                }
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                ck_assert_msg(b.tv_sec - a.tv_sec < 5, "no update within 5 s: %s", json_to_string(standalone.messages));
+        }
+        /* Outside the workspace, or nothing there: no such resource. */
+        reply = dispatch("{\"jsonrpc\":\"2.0\",\"id\":52,\"method\":\"resources/read\",\"params\":{\"uri\":"
+                         "\"workspace://ws/..%2Foutside%2Fsecret.txt\"}}",
+                5);
+        ck_assert_ptr_nonnull(json_get_object(reply, "error"));
+        mcp_session_set_standalone(session, NULL, NULL);
+        capture_reset(&standalone);
+}
+END_TEST
+
 /* --- commands in the sandbox ---------------------------------------------------------------------------- */
 
 static bool sandbox_ok;
@@ -1107,6 +1156,7 @@ static Suite *ide_suite(void) {
         tcase_add_test(tc, test_git_log_show_and_blame_as_git_says);
         tcase_add_test(tc, test_git_add_commit_branch_and_checkout_as_git_sees_them);
         tcase_add_test(tc, test_git_refuses_a_workspace_that_is_no_repository);
+        tcase_add_test(tc, test_resource_read_and_updates_to_its_subscribers);
         suite_add_tcase(s, tc);
 
         TCase *escape = tcase_create("escape");

@@ -13,11 +13,16 @@ int ide_context_init(IdeContext *ctx, McpServer *server) {
         int r = sandbox_cgroup_setup(&ctx->cgroup_parent);
         if (r < 0)
                 log_info_errno(r, "No delegated cgroup (%m): ide_run's sandboxes are limited by rlimits alone.");
+        ctx->inotify_fd = -EBADF;
+        r = ide_resources_init(ctx);
+        if (r < 0)
+                return r;
         return ide_git_init();
 }
 
 void ide_context_done(IdeContext *ctx) {
         ide_jobs_stop(ctx);
+        ide_resources_done(ctx);
         ide_config_done(&ctx->config);
         if (ctx->server)
                 ide_git_done();

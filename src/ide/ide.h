@@ -57,6 +57,10 @@ typedef struct IdeContext {
         sd_event *event;
         IdeJob *jobs;        /* running and waiting, in the order they came */
         char *cgroup_parent; /* the delegated cgroup subtree for sandboxes, or NULL */
+        /* resources.c: the directories of files read as resources, watched for their subscribers. */
+        int inotify_fd;
+        sd_event_source *inotify_source;
+        struct Hashmap *watches; /* watch descriptor (text) -> Watch */
         unsigned n_running;
 } IdeContext;
 
@@ -81,4 +85,10 @@ extern const McpTool ide_git_tools[];    /* git-tools.c and git-write-tools.c */
 extern const McpTool ide_git_write_tools[];
 extern const McpTool ide_run_tools[];            /* run-tools.c: ide_run, ide_symbols */
 extern const McpTool *const ide_tool_families[]; /* server.c */
+/* resources.c: workspace://{workspace}/{path} */
+extern const McpResourceTemplate ide_resource_templates[];
+int ide_resources_init(IdeContext *ctx);
+void ide_resources_done(IdeContext *ctx);
+/* The URI of path in workspace (path as one percent-encoded segment). NULL on OOM. */
+char *ide_resource_uri(const char *workspace, const char *path);
 int ide_add_tools(McpServer *server);

@@ -13,6 +13,7 @@ static McpServerDefinition definition = {
                         "ide_search to look around; ide_edit_file (old/new text edits, with a diff) and "
                         "ide_write_file to change files; ide_delete moves to a trash that ide_restore undoes; "
                         "ide_git_* for the repository.",
+        .resource_templates = ide_resource_templates,
         .bus_name = "org.aios.IDE1",
 };
 
