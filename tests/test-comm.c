@@ -143,15 +143,15 @@ END_TEST
 START_TEST(test_base64_decode_is_strict) {
         uint8_t *out = NULL;
         size_t n = 0;
-        ck_assert_int_eq(base64_decode("aGVsbG8=", 8, &out, &n), 0);
+        ck_assert_int_eq(comm_base64_decode("aGVsbG8=", 8, &out, &n), 0);
         ck_assert_int_eq(n, 5);
         ck_assert(memcmp(out, "hello", 5) == 0);
         free(out);
-        ck_assert_int_eq(base64_decode("aGVsbG8", 7, &out, &n), -EBADMSG);
-        ck_assert_int_eq(base64_decode("aGV=bG8=", 8, &out, &n), -EBADMSG);
-        ck_assert_int_eq(base64_decode("aGVs\nbG8=", 9, &out, &n), -EBADMSG);
-        ck_assert_int_eq(base64_decode("aGVsbG8_", 8, &out, &n), -EBADMSG);
-        ck_assert_int_eq(base64_decode("", 0, &out, &n), 0);
+        ck_assert_int_eq(comm_base64_decode("aGVsbG8", 7, &out, &n), -EBADMSG);
+        ck_assert_int_eq(comm_base64_decode("aGV=bG8=", 8, &out, &n), -EBADMSG);
+        ck_assert_int_eq(comm_base64_decode("aGVs\nbG8=", 9, &out, &n), -EBADMSG);
+        ck_assert_int_eq(comm_base64_decode("aGVsbG8_", 8, &out, &n), -EBADMSG);
+        ck_assert_int_eq(comm_base64_decode("", 0, &out, &n), 0);
         ck_assert_int_eq(n, 0);
         free(out);
 }

@@ -151,12 +151,12 @@ static int check_attachments(SendCheck *c, json_object *args) {
                 _cleanup_free_ uint8_t *bytes = NULL;
                 size_t size;
                 /* Measured before decoding, so that an oversized one costs nothing. */
-                if (n % 4 == 0 && (total += base64_decoded_size(text, n)) > c->config->max_attachments_size)
+                if (n % 4 == 0 && (total += comm_base64_decoded_size(text, n)) > c->config->max_attachments_size)
                         return check_fail(c,
                                 "The attachments come to more than the %llu bytes a message may carry "
                                 "(MaxAttachmentsSize= in comm.conf): nothing was sent.",
                                 (unsigned long long) c->config->max_attachments_size);
-                int r = base64_decode(text, n, &bytes, &size);
+                int r = comm_base64_decode(text, n, &bytes, &size);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)

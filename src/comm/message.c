@@ -14,7 +14,7 @@ void message_parts_done(MessageParts *p) {
         *p = (MessageParts){};
 }
 
-size_t base64_decoded_size(const char *in, size_t n) {
+size_t comm_base64_decoded_size(const char *in, size_t n) {
         size_t pad = 0;
         if (n >= 1 && in[n - 1] == '=')
                 pad++;
@@ -23,7 +23,7 @@ size_t base64_decoded_size(const char *in, size_t n) {
         return n / 4 * 3 - pad;
 }
 
-int base64_decode(const char *in, size_t n, uint8_t **ret, size_t *ret_size) {
+int comm_base64_decode(const char *in, size_t n, uint8_t **ret, size_t *ret_size) {
         if (n % 4 != 0 || n > INT32_MAX)
                 return -EBADMSG;
         for (size_t i = 0; i < n; i++) {
@@ -39,7 +39,7 @@ int base64_decode(const char *in, size_t n, uint8_t **ret, size_t *ret_size) {
                 return -ENOMEM;
         if (n > 0 && EVP_DecodeBlock(out, (const unsigned char *) in, (int) n) < 0)
                 return -EBADMSG;
-        *ret_size = base64_decoded_size(in, n);
+        *ret_size = comm_base64_decoded_size(in, n);
         *ret = TAKE_PTR(out);
         return 0;
 }
@@ -157,7 +157,7 @@ static int body_setup(CURL *easy, json_object *m, curl_mime **ret) {
                 const char *data = json_get_string(a, "data");
                 _cleanup_free_ uint8_t *bytes = NULL;
                 size_t size = 0;
-                int r = base64_decode(strempty(data), strlen(strempty(data)), &bytes, &size);
+                int r = comm_base64_decode(strempty(data), strlen(strempty(data)), &bytes, &size);
                 if (r < 0)
                         return r;
                 curl_mimepart *part = curl_mime_addpart(mime);

@@ -22,6 +22,6 @@ int message_setup(CURL *easy, json_object *message, MessageParts *p);
 int message_foreach_recipient(json_object *message, int (*f)(const char *address, void *userdata), void *userdata);
 
 /* Strict standard base64 (RFC 4648 §4, padded): *ret gets the bytes. -EBADMSG for anything else. */
-int base64_decode(const char *in, size_t n, uint8_t **ret, size_t *ret_size);
+int comm_base64_decode(const char *in, size_t n, uint8_t **ret, size_t *ret_size);
 /* How many bytes base64 text of n characters decodes to (assuming it is valid). */
-size_t base64_decoded_size(const char *in, size_t n);
+size_t comm_base64_decoded_size(const char *in, size_t n);
