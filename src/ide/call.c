@@ -90,9 +90,11 @@ static void call_next(IdeCall *c) {
                 const char *principal = mcp_request_get_principal(c->req);
                 *t = (IdeTask){ .config = &c->ctx->config, .ws = c->ws, .work = c->work };
                 t->principal = principal ? strdup(principal) : NULL;
-                r = json_object_deep_copy(c->arguments, &t->arguments, NULL) < 0 || (principal && !t->principal)
-                        ? -ENOMEM
-                        : ide_job_start(c->ctx, c->req, task_run, t, task_free);
+                if (json_object_deep_copy(c->arguments, &t->arguments, NULL) < 0 || (principal && !t->principal))
+                        task_free(t);
+                else
+                        /* The job owns t from here, and frees it also when it cannot start. */
+                        r = ide_job_start(c->ctx, c->req, task_run, t, task_free);
         }
         if (r < 0 && !mcp_request_is_done(c->req))
                 (void) mcp_request_reply_tool_error(c->req, "%s could not start: %s", mcp_request_get_tool_name(c->req),

@@ -32,5 +32,5 @@ void ide_context_done(IdeContext *ctx) {
 
 bool ide_context_busy(void *userdata) {
         IdeContext *ctx = userdata;
-        return ctx->jobs != NULL;
+        return ctx->jobs != NULL || ctx->n_runs > 0;
 }

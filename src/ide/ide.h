@@ -62,6 +62,7 @@ typedef struct IdeContext {
         sd_event_source *inotify_source;
         struct Hashmap *watches; /* watch descriptor (text) -> Watch */
         unsigned n_running;
+        unsigned n_runs; /* sandboxes of ide_run and ide_symbols */
 } IdeContext;
 
 /* config.c: reads ide.conf and its drop-ins, and opens each workspace's directory. */

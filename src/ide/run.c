@@ -35,7 +35,8 @@ struct IdeRun {
         Stream out, err;
         sd_event_source *timer, *progress;
         uint64_t started;
-        bool exited, timed_out, killed, finished;
+        bool exited, timed_out, finished;
+        bool counted; /* in ctx->n_runs, which keeps the server from exiting when idle */
         int status;
 };
 
@@ -48,6 +49,8 @@ static void stream_done(Stream *s) {
 static void run_free(IdeRun *r) {
         if (!r)
                 return;
+        if (r->counted)
+                r->ctx->n_runs--;
         stream_done(&r->out);
         stream_done(&r->err);
         sd_event_source_disable_unref(r->timer);
@@ -165,7 +168,8 @@ static int on_progress(sd_event_source *source, uint64_t usec, void *userdata) {
 
 static void on_cancel(McpRequest *req, void *userdata) {
         IdeRun *r = userdata;
-        /* The client gave up: the sandbox is killed; the exit and the pipes' ends free the run. */
+        /* The client gave up: everything in the sandbox is killed, and the run freed (sandbox_free() reaps the
+         * init). */
         r->finished = true;
         (void) sandbox_kill(r->sandbox);
         run_free(r);
@@ -252,6 +256,8 @@ int ide_run_start(IdeContext *ctx, McpRequest *req, IdeWorkspace *ws, const IdeR
                 return k;
         }
         mcp_request_on_cancel(req, on_cancel, r);
+        r->counted = true;
+        ctx->n_runs++;
         return 0;
 }
 
