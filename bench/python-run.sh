@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Measures python_run of aios-pythond: print(1) and `import numpy` (python3-numpy, not preloaded), directly
-# over HTTP and through the gateway (HTTP to aios-gatewayd, D-Bus to the server, polkit answering for an API
-# key with tools:python), at 1 and 8 concurrent clients; the idle memory of the warm pool (each warm
+# Measures python_run of aios-pythond: print(1) and `import numpy` (python3-numpy, not preloaded) through the
+# gateway (HTTP to aios-gatewayd, D-Bus to the server, polkit answering for an API key with tools:python; the
+# server's own HTTP port serves none of its tools, which need polkit), at 1 and 8 concurrent clients; the idle memory of the warm pool (each warm
 # worker's sandbox: its init and python3) and of the daemon; beside `python3 -c 'print(1)'` and the same
 # under bubblewrap, `bwrap --unshare-all`, started one after the other on the same machine in the same run.
 # usage: python-run.sh [BUILD_DIR]   (default: build; runs as root, like the development stack)
 #
-# One aios-pythond, as its user aios-python, serves both paths (its own HTTP port and the private system
-# bus of tools/dev-services.sh); the gateway runs as aios-gateway, so that polkit decides by the shipped
+# One aios-pythond, as its user aios-python, on the private system bus of tools/dev-services.sh; the gateway runs as aios-gateway, so that polkit decides by the shipped
 # rule as it would on an installed system. Two kinds of figures: "paced", runs one at a time, each sent once
 # the warm pool is full again (what a run that finds a warm worker costs, as a client sees it, curl's
 # time_total), and back to back at 1 and 8 clients, wrk (one thread, one MCP session, a new request id per
@@ -64,16 +63,14 @@ chmod 0755 "$work"
 mkdir -p "$work/worker"
 cp "$top"/src/python/worker/*.py "$work/worker/"
 chmod -R a+rX "$work/worker"
-python_port=$(free_port)
+# On the bus only: its tools need polkit, which its own HTTP port cannot ask, so they are not served there.
 (AIOS_PYTHON_WORKER_DIR=$work/worker as_user aios-python "$build/src/python/aios-pythond" \
-        --listen="127.0.0.1:$python_port" --log-level=debug >/dev/null 2>"$work/pythond.log") &
+        --log-level=debug >/dev/null 2>"$work/pythond.log") &
 python_pid=$!
 pids+=("$python_pid")
-server_pid=$python_pid
-wait_for_port "$python_port" || die "aios-pythond did not start: $(tail -n 20 "$work/pythond.log")"
-server_pid=
 for ((i = 0; i < 100; i++)); do
         busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.aios.Python1 >/dev/null 2>&1 && break
+        kill -0 "$python_pid" 2>/dev/null || die "aios-pythond did not start: $(tail -n 20 "$work/pythond.log")"
         sleep 0.1
 done
 
@@ -248,21 +245,16 @@ EOF
 # Other work on the machine shows in every figure: its load is printed before and after.
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "python_run over HTTP keep-alive: wrk, 1 thread, ${warmup} s warm-up, ${seconds} s measured per row; aios-pythond $python_pid, pool of $workers"
-direct=http://127.0.0.1:$python_port/mcp
 gateway=http://127.0.0.1:$gateway_port/mcp
 paced_runs=${BENCH_PACED:-20}
 taken=0
 echo "paced: $paced_runs runs one at a time, each when the warm pool is full again"
-paced direct-print-paced "$direct" 'print(1)'
-paced direct-numpy-paced "$direct" 'import numpy'
 bench_authorization="Bearer $key"
 paced gateway-print-paced "$gateway" 'print(1)'
 paced gateway-numpy-paced "$gateway" 'import numpy'
 bench_authorization=
 echo "back to back: as many runs as the clients can send, the pool refilled behind them"
 for c in 1 8; do
-        measure_run "direct-print-$c" "$direct" 'print(1)' "$c"
-        measure_run "direct-numpy-$c" "$direct" 'import numpy' "$c"
         bench_authorization="Bearer $key"
         measure_run "gateway-print-$c" "$gateway" 'print(1)' "$c"
         measure_run "gateway-numpy-$c" "$gateway" 'import numpy' "$c"
@@ -289,7 +281,7 @@ done
 ms() { awk -v v="$(field "$1" "$2")" 'BEGIN { printf "%.2f ms", v / 1000 }'; }
 echo
 printf '%-30s %9s %12s %12s %6s\n' "path, clients" "runs/s" p50 p99 bad
-for row in direct-print gateway-print direct-numpy gateway-numpy python3 bwrap; do
+for row in gateway-print gateway-numpy python3 bwrap; do
         for c in paced 1 8; do
                 var=result_${row//-/_}_$c
                 [[ -n ${!var:-} ]] || continue

@@ -304,6 +304,7 @@ const McpTool actions_write_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
                                "\"openWorldHint\":true}",
                 .polkit_action = ACTIONS_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "repository",
                 .handler = tool_run_workflow },
         { .name = "github_rerun",
@@ -314,6 +315,7 @@ const McpTool actions_write_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
                                "\"openWorldHint\":true}",
                 .polkit_action = ACTIONS_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "repository",
                 .handler = tool_rerun },
         { .name = "github_rerun_failed",
@@ -324,6 +326,7 @@ const McpTool actions_write_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
                                "\"openWorldHint\":true}",
                 .polkit_action = ACTIONS_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "repository",
                 .handler = tool_rerun_failed },
         { .name = "github_cancel_run",
@@ -334,6 +337,7 @@ const McpTool actions_write_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":true,"
                                "\"openWorldHint\":true}",
                 .polkit_action = ACTIONS_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "repository",
                 .handler = tool_cancel_run },
         {}

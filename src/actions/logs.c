@@ -193,6 +193,7 @@ const McpTool actions_log_tools[] = {
                 .output_schema = actions_schema_job_logs_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":true}",
                 .polkit_action = ACTIONS_ACTION_READ,
+                .polkit_required = true,
                 .polkit_detail_argument = "repository",
                 .handler = tool_job_logs },
         {}

@@ -199,6 +199,7 @@ const McpTool actions_wait_tools[] = {
                 .output_schema = actions_schema_wait_run_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":true}",
                 .polkit_action = ACTIONS_ACTION_READ,
+                .polkit_required = true,
                 .polkit_detail_argument = "repository",
                 .handler = tool_wait_run },
         {}

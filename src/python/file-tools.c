@@ -233,6 +233,7 @@ const McpTool python_file_tools[] = {
                 .output_schema = python_schema_python_file_read_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
                 .polkit_action = PYTHON_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "session_id",
                 .handler = tool_file_read },
         { .name = "python_file_write",
@@ -245,6 +246,7 @@ const McpTool python_file_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":true,"
                                "\"openWorldHint\":false}",
                 .polkit_action = PYTHON_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "session_id",
                 .handler = tool_file_write },
         { .name = "python_files_list",
@@ -255,6 +257,7 @@ const McpTool python_file_tools[] = {
                 .output_schema = python_schema_python_files_list_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
                 .polkit_action = PYTHON_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "session_id",
                 .handler = tool_files_list },
         {}
@@ -267,6 +270,7 @@ const McpResourceTemplate python_resource_templates[] = {
                 .description = "A file in the workspace of one of your sessions; a path with directories has its "
                                "slashes percent-encoded (out%2Fplot.png)",
                 .polkit_action = PYTHON_ACTION_RUN,
+                .polkit_required = true,
                 .read = read_session_file },
         {}
 };

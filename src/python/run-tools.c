@@ -264,6 +264,7 @@ const McpTool python_run_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
                                "\"openWorldHint\":false}",
                 .polkit_action = PYTHON_ACTION_RUN,
+                .polkit_required = true,
                 .handler = tool_python_run },
         { .name = "python_packages",
                 .title = "Python packages",
@@ -275,6 +276,7 @@ const McpTool python_run_tools[] = {
                 .output_schema = python_schema_python_packages_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
                 .polkit_action = PYTHON_ACTION_RUN,
+                .polkit_required = true,
                 .handler = tool_python_packages },
         {}
 };
