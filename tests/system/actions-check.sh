@@ -94,6 +94,11 @@ init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":
 out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8005/mcp -H 'Content-Type: application/json' \
         -H 'Accept: application/json, text/event-stream' -d "$init" 2>&1 || true)
 expect "its socket on 127.0.0.1:8005 answers MCP" "aios-actionsd" "$out"
+list='{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"actions-check","version":"1"}}}}'
+out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8005/mcp -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+        -H 'Mcp-Method: tools/list' -d "$list" 2>&1 || true)
+expect "but there, where polkit cannot be asked about the caller, it offers none of its tools" '"tools":[]' "$out"
 
 echo "1..$checks"
 [[ $failures -eq 0 ]]
