@@ -84,6 +84,7 @@ packages=(
         # aios-voiced: speech out (espeak-ng-data comes with it) and in, with the US English model, audio
         # files, Ogg Opus and ALSA
         libespeak-ng1 libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libsndfile1 libsamplerate0 libopusenc0 libasound2
+        libgit2-1.5 universal-ctags # aios-ided: git through libgit2, and ide_symbols runs ctags
 )
 read -r -a extra <<<"${AIOS_ROOTFS_EXTRA_PACKAGES-}"
 packages+=("${extra[@]}")
