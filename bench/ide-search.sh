@@ -6,8 +6,9 @@
 # RUNS times (the best run counts; the page cache holds the tree for all of them).
 #
 # usage: bench/ide-search.sh [BUILD_DIR]   (default: build); BENCH_TREE=DIR searches DIR instead; RUNS=N.
-# aios-ided runs as a process over --stdio, started and initialized before the clock starts: its figure is
-# from the request written to the whole answer read (the server's own elapsed_ms beside it).
+# aios-ided runs on a private system bus with polkitd (tools/dev-services.sh; so run it as root), started
+# before the clock starts: its figure is busctl's call from start to exit (the server's own elapsed_ms beside
+# it).
 # Needs ripgrep (Debian's ripgrep package). Prints figures; it asserts nothing.
 set -euo pipefail
 
@@ -16,6 +17,10 @@ ided=$build/src/ide/aios-ided
 runs=${RUNS:-5}
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
 [[ -x $ided ]] || { echo "no $ided: build first (meson compile -C $build)" >&2; exit 1; }
+if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
+        [[ $(id -u) -eq 0 ]] || { echo "run as root: the server runs on a private bus with polkitd" >&2; exit 1; }
+        AIOS_BUILD_DIR=$build exec "$source_dir/tools/dev-services.sh" -- "$0" "$@"
+fi
 command -v rg >/dev/null || { echo "ripgrep is not installed (apt-get install ripgrep)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/ide-search-bench.XXXXXX)
@@ -42,31 +47,29 @@ CONF
 
 now_ms() { date +%s%3N; }
 
-# One ide_search call to aios-ided over --stdio (started and initialized first, not timed); prints
-# "WALL_MS SERVER_MS MATCHES": from the request written to its answer read, and the server's elapsed_ms.
+# The server on a private bus with polkitd (tools/dev-services.sh), started once, before any clock.
+AIOS_IDE_CONFIG=$work/ide.conf AIOS_SECCOMP_DIR=$source_dir/seccomp "$ided" --log-level=warning &
+ided_pid=$!
+trap 'kill "$ided_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for ((i = 0; i < 100; i++)); do
+        busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.aios.IDE1 >/dev/null 2>&1 && break
+        kill -0 "$ided_pid" 2>/dev/null || { echo "aios-ided did not start" >&2; exit 1; }
+        sleep 0.1
+done
+
+# One ide_search call to aios-ided on the private bus, as root (whom polkit allows); prints "WALL_MS SERVER_MS
+# MATCHES": from busctl's start to its exit (a few ms of it busctl's own start), and the server's elapsed_ms.
+# Not over stdio or the server's HTTP port: its tools read with the server's rights and need polkit, which
+# only the bus can ask.
 ide_search() {
-        AIOS_IDE_CONFIG=$work/ide.conf AIOS_SECCOMP_DIR=$source_dir/seccomp python3 - "$ided" "$1" <<'PY'
-import json, subprocess, sys, time
-p = subprocess.Popen([sys.argv[1], "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-def send(m):
-    p.stdin.write((json.dumps(m) + "\n").encode()); p.stdin.flush()
-def answer(i):
-    for line in p.stdout:
-        m = json.loads(line)
-        if m.get("id") == i:
-            return m
-send({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-11-25",
-      "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}})
-answer(0)
-start = time.monotonic()
-send({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "ide_search", "arguments": json.loads(sys.argv[2])}})
-# Timed to the answer's last byte, as the other tools are to their output's: parsing it is the client's work.
-line = p.stdout.readline()
-wall = (time.monotonic() - start) * 1000
-s = json.loads(line)["result"]["structuredContent"]
-p.stdin.close(); p.wait()
-print(round(wall), s["elapsed_ms"], len(s["matches"]))
-PY
+        local start end out
+        start=$(now_ms)
+        out=$(busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short --timeout=600 call org.aios.IDE1 \
+                /org/aios/MCP1 org.aios.MCP1 CallTool ss ide_search "$1")
+        end=$(now_ms)
+        python3 -c 'import json, sys
+s = json.loads(json.loads(sys.argv[1])["data"][0])["structuredContent"]
+print(sys.argv[2], s["elapsed_ms"], len(s["matches"]))' "$out" "$((end - start))"
 }
 
 timed() { # COMMAND...: prints wall ms and the number of output lines

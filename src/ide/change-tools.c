@@ -333,6 +333,7 @@ const McpTool ide_change_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
                                "\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_READ, /* org.aios.ide.write too, per path, unless dry_run */
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_edit_file },
         { .name = "ide_move",
@@ -344,6 +345,7 @@ const McpTool ide_change_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
                                "\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_WRITE,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_move },
         { .name = "ide_delete",
@@ -356,6 +358,7 @@ const McpTool ide_change_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
                                "\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_WRITE,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_delete },
         { .name = "ide_restore",
@@ -367,6 +370,7 @@ const McpTool ide_change_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
                                "\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_WRITE,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_restore },
         {}

@@ -7,6 +7,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "file-read.h"
 #include "hashmap.h"
 #include "ide.h"
@@ -164,26 +165,6 @@ void ide_resources_done(IdeContext *ctx) {
         ctx->watches = hashmap_free(ctx->watches);
 }
 
-static char *base64_encode(const char *data, size_t size) {
-        static const char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        char *out = malloc((size + 2) / 3 * 4 + 1), *o = out;
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < size; i += 3) {
-                uint32_t v = (uint32_t) (unsigned char) data[i] << 16;
-                if (i + 1 < size)
-                        v |= (uint32_t) (unsigned char) data[i + 1] << 8;
-                if (i + 2 < size)
-                        v |= (unsigned char) data[i + 2];
-                *o++ = table[v >> 18 & 63];
-                *o++ = table[v >> 12 & 63];
-                *o++ = i + 1 < size ? table[v >> 6 & 63] : '=';
-                *o++ = i + 2 < size ? table[v & 63] : '=';
-        }
-        *o = 0;
-        return out;
-}
-
 static const char *mime_of(const char *path) {
         static const struct {
                 const char *suffix, *type;
@@ -295,6 +276,7 @@ const McpResourceTemplate ide_resource_templates[] = {
                                "(workspace://website/src%2Fmain.c). Text as text, other files as base64, up to "
                                "MaxReadSize=. Subscribers are told when it changes.",
                 .polkit_action = IDE_ACTION_READ,
+                .polkit_required = true,
                 .read = read_workspace_file },
         {}
 };

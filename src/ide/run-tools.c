@@ -289,6 +289,7 @@ const McpTool ide_run_tools[] = {
                 .annotations = "{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
                                "\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_RUN,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_run },
         { .name = "ide_symbols",
@@ -300,6 +301,7 @@ const McpTool ide_run_tools[] = {
                 .output_schema = ide_schema_ide_symbols_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_READ,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_symbols },
         {}

@@ -582,6 +582,7 @@ const McpTool ide_search_tools[] = {
                 .output_schema = ide_schema_ide_search_output,
                 .annotations = "{\"readOnlyHint\":true,\"openWorldHint\":false}",
                 .polkit_action = IDE_ACTION_READ,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_search },
         {}

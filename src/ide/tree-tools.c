@@ -233,6 +233,7 @@ const McpTool ide_tree_tools[] = {
                 .output_schema = ide_schema_ide_list_directory_output,
                 .annotations = READ_ONLY,
                 .polkit_action = IDE_ACTION_READ,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_list_directory },
         { .name = "ide_find_files",
@@ -245,6 +246,7 @@ const McpTool ide_tree_tools[] = {
                 .output_schema = ide_schema_ide_find_files_output,
                 .annotations = READ_ONLY,
                 .polkit_action = IDE_ACTION_READ,
+                .polkit_required = true,
                 .polkit_detail_argument = "workspace",
                 .handler = tool_find_files },
         {}
