@@ -71,25 +71,42 @@ metric() { boot_exec curl -s --max-time 10 http://127.0.0.1:9000/metrics | sed -
 work() { mcp tools/call test_simple_text '"name":"test_simple_text","arguments":{},' >/dev/null; }
 for ((i = 0; i < 100; i++)); do
         work
-        mem=$(metric aios_backend_memory_bytes conformance)
-        [[ -n $mem ]] && break
+        active=$(metric aios_backend_active conformance)
+        [[ $active == 1 ]] && break
         sleep 0.2
 done
-if [[ ${mem:-0} -gt 100000 ]]; then pass "/metrics has a server's memory from its unit ($mem bytes)"; else
-        fail "/metrics has a server's memory from its unit" "got '${mem:-}'"; fi
+expect "/metrics says the server's unit is active" "1" "${active:-}"
 out=$(boot_exec curl -s --max-time 10 http://127.0.0.1:9000/metrics || true)
-expect "and says the figures come from systemd" 'aios_backend_figures_source{backend="conformance",source="systemd"} 1' "$out"
-expect "with the unit's tasks" 'aios_backend_tasks{backend="conformance"}' "$out"
-expect "and whether it runs" 'aios_backend_active{backend="conformance"} 1' "$out"
-cpu_before=$(metric aios_backend_cpu_seconds_total conformance)
-for ((i = 0; i < 100; i++)); do
-        work
-        cpu_after=$(metric aios_backend_cpu_seconds_total conformance)
-        [[ -n $cpu_after && $cpu_after != "$cpu_before" ]] && break
-        sleep 0.2
-done
-expect "a server's CPU time from its unit moves when it works ($cpu_before s, then $cpu_after s)" "yes" \
-        "$(awk -v a="${cpu_before:-0}" -v b="${cpu_after:-0}" 'BEGIN { print (b > a) ? "yes" : "no" }')"
+expect "and that its figures come from systemd" 'aios_backend_figures_source{backend="conformance",source="systemd"} 1' "$out"
+# Memory, CPU time and tasks come from the unit's cgroup, which has them where the memory, cpu and pids
+# controllers are on the unified (v2) hierarchy, as on a Debian 12 host booted with systemd. A container on a
+# host with a hybrid layout gets none of them: then the unit says "[not set]" and so does /metrics.
+accounting=$(boot_exec systemctl show -P MemoryCurrent aios-conformanced.service 2>/dev/null || true)
+if [[ $accounting =~ ^[0-9]+$ ]]; then
+        for ((i = 0; i < 100; i++)); do
+                work
+                mem=$(metric aios_backend_memory_bytes conformance)
+                [[ -n $mem ]] && break
+                sleep 0.2
+        done
+        if [[ ${mem:-0} -gt 100000 ]]; then pass "/metrics has the server's memory from its unit ($mem bytes)"; else
+                fail "/metrics has the server's memory from its unit" "got '${mem:-}'"; fi
+        out=$(boot_exec curl -s --max-time 10 http://127.0.0.1:9000/metrics || true)
+        expect "with the unit's tasks" 'aios_backend_tasks{backend="conformance"}' "$out"
+        cpu_before=$(metric aios_backend_cpu_seconds_total conformance)
+        for ((i = 0; i < 100; i++)); do
+                work
+                cpu_after=$(metric aios_backend_cpu_seconds_total conformance)
+                [[ -n $cpu_after && $cpu_after != "$cpu_before" ]] && break
+                sleep 0.2
+        done
+        expect "a server's CPU time from its unit moves when it works ($cpu_before s, then $cpu_after s)" "yes" \
+                "$(awk -v a="${cpu_before:-0}" -v b="${cpu_after:-0}" 'BEGIN { print (b > a) ? "yes" : "no" }')"
+else
+        echo "# the container's units have no resource accounting (MemoryCurrent=${accounting:-}: no cgroup v2 memory controller here); memory, CPU and tasks not checked"
+        out=$(boot_exec curl -s --max-time 10 http://127.0.0.1:9000/metrics || true)
+        reject "and /metrics claims no memory figure it does not have" 'aios_backend_memory_bytes{backend="conformance"}' "$out"
+fi
 
 echo "$name: $checks checks, $failures failed"
 if [[ $failures -gt 0 ]]; then
