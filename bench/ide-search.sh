@@ -67,9 +67,10 @@ ide_search() {
         out=$(busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short --timeout=600 call org.aios.IDE1 \
                 /org/aios/MCP1 org.aios.MCP1 CallTool ss ide_search "$1")
         end=$(now_ms)
-        python3 -c 'import json, sys
-s = json.loads(json.loads(sys.argv[1])["data"][0])["structuredContent"]
-print(sys.argv[2], s["elapsed_ms"], len(s["matches"]))' "$out" "$((end - start))"
+        # The answer on stdin: a large one is more than an argument may be.
+        printf '%s' "$out" | python3 -c 'import json, sys
+s = json.loads(json.load(sys.stdin)["data"][0])["structuredContent"]
+print(sys.argv[1], s["elapsed_ms"], len(s["matches"]))' "$((end - start))"
 }
 
 timed() { # COMMAND...: prints wall ms and the number of output lines
