@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# aios-ided on an installed, booted Debian 12 (aios installed with `meson install`, the gateway's socket enabled
+# as the README says): its units verify and its score is printed; a workspace in /srv that a polkit rule of the
+# administrator's makes read-only for one principal: that principal reads and is refused writes, another writes,
+# and the file on disk says so; its own HTTP port offers none of its tools.
+# usage: ide-check.sh SOURCE_DIR   (runs as root; exit 77 where systemd-nspawn cannot run)
+set -euo pipefail
+
+src=$(cd "${1:?usage: ide-check.sh SOURCE_DIR}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+name=ide-check.sh
+# shellcheck source=tests/system/lib.sh
+. "$here/lib.sh"
+command -v jq >/dev/null || system_skip "jq is not installed (it builds the requests and reads the answers)"
+system_boot_installed
+
+# --- the unit --------------------------------------------------------------------------------------------
+
+out=$(boot_exec systemd-analyze verify --man=no /usr/lib/systemd/system/aios-ided.service \
+        /usr/lib/systemd/system/aios-ided.socket 2>&1 || true)
+[[ -z $out ]] && pass "systemd-analyze verify reports nothing for aios-ided's units" ||
+        fail "systemd-analyze verify reports nothing for aios-ided's units" "$out"
+score=$(boot_exec systemd-analyze security aios-ided.service 2>/dev/null |
+        sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+echo "# systemd-analyze security aios-ided.service: $score (its relaxations are justified in the unit)"
+if awk -v s="$score" 'BEGIN { exit !(s != "" && s <= 2.5) }'; then
+        pass "aios-ided.service scores $score"
+else
+        fail "aios-ided.service scores $score (2.5 or lower)" \
+                "$(boot_exec systemd-analyze security aios-ided.service 2>&1 | grep -v '^  ✓' | head -40)"
+fi
+
+# --- a workspace, and a rule that makes it read-only for one principal -------------------------------------
+
+boot_sh 'mkdir -p /srv/demo /etc/aios/ide.conf.d &&
+        printf "hello\n" >/srv/demo/README &&
+        chown -R aios-ide:aios-ide /srv/demo &&
+        printf "[Workspace]\nName=demo\nPath=/srv/demo\n" >/etc/aios/ide.conf.d/demo.conf &&
+        cat >/etc/polkit-1/rules.d/40-ide-demo.rules <<RULES
+polkit.addRule(function(action, subject) {
+        if (action.id == "org.aios.ide.write" && action.lookup("principal") == "key:ide-reader" &&
+            action.lookup("workspace") == "demo")
+                return polkit.Result.NO;
+});
+RULES'
+boot_exec systemctl enable --now aios-gatewayd.socket >/dev/null 2>&1
+reader=$(boot_exec aiosctl key create ide-reader --scope tools:ide 2>/dev/null || true)
+writer=$(boot_exec aiosctl key create ide-writer --scope tools:ide 2>/dev/null || true)
+expect "aiosctl key create makes two keys with tools:ide" "aios_" "$reader $writer"
+
+meta='{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"ide-check","version":"1"}}'
+call() { # call KEY TOOL ARGUMENTS [URL]: a stateless tools/call through the gateway; prints the answer
+        local body
+        body=$(jq -cn --arg tool "$2" --argjson args "$3" --argjson meta "$meta" \
+                '{jsonrpc:"2.0",id:1,method:"tools/call",params:{name:$tool,arguments:$args,_meta:$meta}}')
+        boot_exec curl -sS --max-time 90 "${4:-http://127.0.0.1:9000/mcp}" -H 'Content-Type: application/json' \
+                -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+                -H 'Mcp-Method: tools/call' -H "Mcp-Name: $2" -H "Authorization: Bearer $1" -d "$body" 2>&1 || true
+}
+
+# The first call starts the gateway, which starts aios-ided through D-Bus activation.
+for ((i = 0; i < 50; i++)); do
+        out=$(call "$reader" ide_read_file '{"workspace":"demo","path":"README"}')
+        [[ $out == *hello* ]] && break
+        sleep 0.2
+done
+expect "the read-only principal reads the workspace (openat2 under the real unit)" "hello" "$out"
+out=$(call "$reader" ide_write_file '{"workspace":"demo","path":"notes.txt","content":"from the reader"}')
+expect "and polkit refuses it a write there" "-32003" "$out"
+out=$(boot_exec cat /srv/demo/notes.txt 2>&1 || true)
+reject "(nothing was written)" "from the reader" "$out"
+out=$(call "$writer" ide_write_file '{"workspace":"demo","path":"notes.txt","content":"from the writer"}')
+reject "another principal may write" '"isError":true' "$out"
+out=$(boot_exec cat /srv/demo/notes.txt 2>&1 || true)
+expect "and the file on disk has its text" "from the writer" "$out"
+out=$(call "$writer" ide_read_file '{"workspace":"demo","path":"../../etc/shadow"}')
+reject "a path that leaves the workspace reads nothing" "root:" "$out"
+
+list='{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":'"$meta"'}}'
+out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8004/mcp -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+        -H 'Mcp-Method: tools/list' -d "$list" 2>&1 || true)
+expect "its own HTTP port, where polkit cannot be asked about the caller, offers none of its tools" '"tools":[]' "$out"
+
+echo "$name: $checks checks, $failures failed"
+if [[ $failures -gt 0 ]]; then
+        boot_exec journalctl -u aios-ided.service --no-pager -n 40 || true
+        exit 1
+fi
