@@ -85,6 +85,8 @@ packages=(
         # files, Ogg Opus and ALSA
         libespeak-ng1 libpocketsphinx3 libsphinxbase3 pocketsphinx-en-us libsndfile1 libsamplerate0 libopusenc0 libasound2
         libgit2-1.5 universal-ctags # aios-ided: git through libgit2, and ide_symbols runs ctags
+        chromium # aios-browserd: the browser it drives over the DevTools pipe
+        dovecot-imapd python3-dbusmock # aios-commd's peers: a mailbox to read over IMAP, a notification daemon
 )
 read -r -a extra <<<"${AIOS_ROOTFS_EXTRA_PACKAGES-}"
 packages+=("${extra[@]}")
