@@ -8,6 +8,8 @@
 #   @modelcontextprotocol/sdk@1.x              the official TypeScript SDK, used as a client
 #   playwright-core@1.65.1                     drives Debian's Chromium (/usr/bin/chromium) for the dashboard's
 #                                              tests (tests/web); it downloads no browser of its own
+#   @playwright/mcp@0.0.83                     Microsoft's Playwright MCP server, beside which bench/browser.sh
+#                                              measures aios-browserd, on the same Chromium
 #   @modelcontextprotocol/server-everything    the reference TypeScript server, for the benchmarks;
 #                                              `PORT=N node dist/index.js streamableHttp` serves Streamable
 #                                              HTTP on http://HOST:N/mcp (PORT defaults to 3001, binds every

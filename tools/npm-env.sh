@@ -15,6 +15,7 @@ conformance-0.2.0-alpha.12    @modelcontextprotocol/conformance@0.2.0-alpha.12 n
 sdk-1.32.2                    @modelcontextprotocol/sdk@1.32.2                node_modules/@modelcontextprotocol/sdk/package.json
 server-everything-2026.8.31   @modelcontextprotocol/server-everything@2026.8.31 node_modules/@modelcontextprotocol/server-everything/dist/index.js
 playwright-core-1.65.1        playwright-core@1.65.1                          node_modules/playwright-core/package.json
+playwright-mcp-0.0.83         @playwright/mcp@0.0.83                          node_modules/@playwright/mcp/cli.js
 "
 
 # Node 22, which the conformance suite needs (the system's node may be older).
@@ -32,6 +33,11 @@ AIOS_EVERYTHING_SERVER=$AIOS_NPM_CACHE/server-everything-2026.8.31/node_modules/
 # for the dashboard's tests; it brings no browser of its own.
 AIOS_NODE_PATH_PLAYWRIGHT=$AIOS_NPM_CACHE/playwright-core-1.65.1/node_modules
 
+# Microsoft's Playwright MCP server, the peer bench/browser.sh measures aios-browserd beside:
+# "$AIOS_NODE" "$AIOS_PLAYWRIGHT_MCP" --headless --executable-path=/usr/bin/chromium --port=N serves
+# Streamable HTTP on http://localhost:N/mcp; it brings no browser of its own.
+AIOS_PLAYWRIGHT_MCP=$AIOS_NPM_CACHE/playwright-mcp-0.0.83/node_modules/@playwright/mcp/cli.js
+
 # A module to preload with `node --import="$AIOS_NODE_LOOPBACK_ONLY"` into a server that listens on a bare
 # port (server-everything does), so that it binds 127.0.0.1 instead of every address.
 # shellcheck disable=SC2089,SC2090 # the quotes are JavaScript, meant literally
@@ -39,4 +45,4 @@ AIOS_NODE_LOOPBACK_ONLY='data:text/javascript,import net from "node:net";const l
 
 # shellcheck disable=SC2090
 export AIOS_NPM_CACHE AIOS_NPM_SETS AIOS_NODE AIOS_CONFORMANCE_0116 AIOS_CONFORMANCE_0200 AIOS_NODE_PATH_SDK \
-        AIOS_EVERYTHING_SERVER AIOS_NODE_LOOPBACK_ONLY AIOS_NODE_PATH_PLAYWRIGHT
+        AIOS_EVERYTHING_SERVER AIOS_NODE_LOOPBACK_ONLY AIOS_NODE_PATH_PLAYWRIGHT AIOS_PLAYWRIGHT_MCP
