@@ -19,7 +19,8 @@
 #                          loopback port; what each got lands in #results
 #   /big?n=N               N list items (2N nodes: 100,000 with the default 50,000) and a button at the end
 #   /cookie                shows the cookie "who" the request carried; /cookie?set=V sets it first
-#   /counter               a button that counts its clicks
+#   /counter               a button that counts its clicks, one that notices the mouse, two console messages
+#   /drag                  a button to drag with the mouse onto another (pressed on one, released on the other)
 #   /article               a documentation-like page: navigation, headings, text, a table, a search form
 #   /spin                  a page whose script never ends (for a hung renderer)
 # usage: fixture.py STATE_DIR   writes STATE_DIR/ports (lines "NAME PORT") once every listener accepts;
@@ -60,7 +61,7 @@ def index(q):
         ('/form', 'Form'), ('/dialogs', 'Dialogs'), ('/frames', 'Frames'), ('/upload', 'Upload'),
         ('/slow?ms=2000', 'Slow page'), ('/late?ms=1500', 'Late text'), ('/redirect', 'Redirect chain'),
         ('/loop', 'Endless redirect'), ('/fetches', 'Requests elsewhere'), ('/big', 'Big page'),
-        ('/cookie', 'Cookie'), ('/counter', 'Counter'), ('/article', 'Article')])
+        ('/cookie', 'Cookie'), ('/counter', 'Counter'), ('/drag', 'Drag'), ('/article', 'Article')])
     return page('Fixture', '<h1>Fixture site</h1><ul>%s</ul>' % links)
 
 
@@ -150,7 +151,22 @@ def big(q):
 
 def counter(q):
     return page('Counter', '''<h1>Counter</h1><button onclick="var c = document.getElementById('c');
-c.textContent = String(Number(c.textContent) + 1)">Add one</button> <p>Clicks: <span id="c">0</span></p>''')
+c.textContent = String(Number(c.textContent) + 1)">Add one</button> <p>Clicks: <span id="c">0</span></p>
+<button onmouseenter="document.getElementById('h').textContent = 'hovered'">Hover me</button> <p id="h">not hovered</p>
+<script>console.log('counter page says hello'); console.warn('counter page warns');</script>''')
+
+
+def drag(q):
+    return page('Drag', '''<h1>Drag</h1><button id="src">Drag me</button> <span style="display:inline-block;width:200px"></span>
+<button id="dst">Drop here</button><p id="d">nothing dropped</p>
+<script>
+var dragging = false;
+document.getElementById('src').addEventListener('mousedown', function () { dragging = true; });
+document.getElementById('dst').addEventListener('mouseup', function () {
+  document.getElementById('d').textContent = dragging ? 'dropped on target' : 'released without a drag';
+});
+document.addEventListener('mouseup', function () { setTimeout(function () { dragging = false; }, 0); });
+</script>''')
 
 
 def article(q):
@@ -175,7 +191,7 @@ def spin(q):
 
 
 PAGES = {'/': index, '/form': form, '/dialogs': dialogs, '/frames': frames, '/inner': inner, '/upload': upload,
-         '/late': late, '/fetches': fetches, '/big': big, '/counter': counter, '/article': article, '/spin': spin}
+         '/late': late, '/fetches': fetches, '/big': big, '/counter': counter, '/drag': drag, '/article': article, '/spin': spin}
 
 
 class Handler(BaseHTTPRequestHandler):
