@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-browserd: its context (configuration, the browser process, the sessions' browser contexts and tabs)
+ * and what the tool handlers share. */
+#pragma once
+
+#include "cdp.h"
+#include "hashmap.h"
+#include "list.h"
+#include "mcp-server.h"
+#include "origin.h"
+#include "snapshot.h"
+
+/* polkit actions (polkit/org.aios.policy). */
+#define BROWSER_ACTION_NAVIGATE "org.aios.browser.navigate"
+#define BROWSER_ACTION_INTERACT "org.aios.browser.interact"
+#define BROWSER_ACTION_READ "org.aios.browser.read"
+#define BROWSER_ACTION_EVALUATE "org.aios.browser.evaluate"
+#define BROWSER_ACTION_UPLOAD "org.aios.browser.upload"
+
+/* Where the configuration is read from; $AIOS_BROWSER_CONFIG names another file (its drop-ins are FILE.d/). */
+#define BROWSER_CONFIG_FILE "/etc/aios/browser.conf"
+
+#define BROWSER_MAX_TABS 16
+#define BROWSER_CONSOLE_MAX 200
+#define BROWSER_NETWORK_MAX 500
+
+typedef struct BrowserConfig {
+        char *executable; /* NULL: the first of /usr/bin/chromium, /usr/bin/chromium-headless-shell */
+        char **allow, **block;
+        bool allow_loopback;
+        uint64_t navigation_timeout_usec;
+        unsigned width, height;
+        unsigned max_contexts;
+} BrowserConfig;
+
+int browser_config_load(BrowserConfig *c, const char *path);
+void browser_config_done(BrowserConfig *c);
+
+typedef struct Browser Browser;
+typedef struct BrowserSession BrowserSession;
+typedef struct Tab Tab;
+
+/* A page of a session: its target, its DevTools session, what it logged. */
+struct Tab {
+        BrowserSession *session;
+        unsigned id; /* the number browser_tabs shows, unique within the session */
+        char *target_id;
+        char *cdp_session; /* the flat session attached to it */
+        char *url, *title;
+        bool ready;           /* configured (Fetch, Page, Runtime enabled) and running */
+        bool loading;         /* the main frame started loading and has not fired load yet */
+        bool crashed;         /* its renderer crashed */
+        json_object *console; /* array of {level, text, url?, line?} */
+        json_object *network; /* array of {id, method, url, type, status?, blocked?} */
+        unsigned console_dropped, network_dropped;
+        json_object *dialog; /* {type, message, defaultPrompt} while a dialog is open */
+        char *last_blocked;  /* the last request refused, as a sentence */
+        /* A request waiting for this tab's load event. */
+        McpRequest *load_waiter;
+        void (*load_done)(Tab *t, McpRequest *req, bool timed_out);
+        sd_event_source *load_timer;
+        LIST_FIELDS(Tab);
+};
+
+/* One MCP session's (or, on the stateless wire, one principal's) browser context. */
+struct BrowserSession {
+        Browser *browser;
+        char *key;        /* the MCP session's id, or "principal:NAME" */
+        McpSession *mcp;  /* referenced, NULL on the stateless wire */
+        char *context_id; /* browserContextId, NULL until made (and after the browser went away) */
+        bool creating;
+        Tab *tabs;
+        Tab *current;
+        unsigned next_tab_id;
+        char *notice; /* told with the next answer: the browser was restarted, a tab opened, ... */
+        uint64_t last_used;
+        /* Requests waiting for the context or for a new tab. */
+        struct SessionWaiter *waiters;
+        LIST_FIELDS(BrowserSession);
+};
+
+typedef enum BrowserState {
+        BROWSER_STOPPED,
+        BROWSER_STARTING,
+        BROWSER_READY,
+} BrowserState;
+
+struct Browser {
+        sd_event *event;
+        McpServer *server;
+        BrowserConfig config;
+        OriginPolicy policy;
+        char **argv, **envp;
+        int launcher_fd;
+        pid_t launcher_pid;
+        sd_event_source *launcher_source;
+        Cdp *cdp;
+        pid_t pid;
+        BrowserState state;
+        unsigned starts, crashes;
+        uint64_t next_start; /* not before (backoff after crashes) */
+        sd_event_source *restart_timer, *reap_cdp;
+        Cdp *dead_cdp;
+        struct BrowserWaiter *waiters;
+        BrowserSession *sessions;
+        unsigned n_sessions;
+        Hashmap *by_cdp_session; /* DevTools session id -> Tab (a page's, or a frame's or worker's of the page) */
+        sd_event_source *sweep;
+};
+
+extern Browser browser_context; /* main.c: the one of this process */
+
+int browser_init(Browser *b, McpServer *server, const char *config_path);
+void browser_done(Browser *b);
+bool browser_busy(void *userdata);
+
+/* process.c: the browser process, through the launcher. Calls ready(b, error, userdata) once the browser
+ * answers (error NULL) or could not be started (a sentence). Starts it when it is not running. */
+typedef void (*BrowserReady)(Browser *b, const char *error, void *userdata);
+int browser_ensure(Browser *b, BrowserReady ready, void *userdata);
+void browser_on_event(Cdp *c, const char *session_id, const char *method, json_object *params, void *userdata);
+void browser_lost(Browser *b, const char *why);
+
+/* session.c */
+/* Calls then(req, tab) with the session's current tab, making the browser, the context and a first tab as
+ * needed; on failure the request is answered with a tool error and then is not called. */
+typedef void (*TabReady)(McpRequest *req, Tab *tab);
+int browser_with_tab(McpRequest *req, TabReady then);
+/* Like browser_with_tab() for a new tab of the session (browser_tabs new). */
+int browser_with_new_tab(McpRequest *req, TabReady then);
+BrowserSession *browser_session_find(Browser *b, McpRequest *req);
+void browser_session_free(BrowserSession *s);
+void browser_session_close_mcp(McpSession *session, void *userdata);
+void browser_session_lost(BrowserSession *s, const char *why);
+int browser_session_dispose_context(BrowserSession *s);
+Tab *tab_find_by_target(Browser *b, const char *target_id);
+Tab *session_tab_by_id(BrowserSession *s, unsigned id);
+void tab_free(Tab *t);
+/* Which tab a DevTools session (a page's, or a frame's or worker's of it) belongs to. */
+void route_add(Browser *b, const char *cdp_session, Tab *t);
+Tab *route_tab(Browser *b, const char *cdp_session);
+void route_remove(Browser *b, const char *cdp_session);
+void routes_clear(Browser *b, Tab *t);
+void tab_on_attached(Browser *b, const char *parent_session, json_object *params);
+void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *method, json_object *params);
+/* Waits for the tab's load event (up to the navigation timeout): done is called once, timed_out when it did
+ * not come. */
+int tab_wait_load(Tab *t, McpRequest *req, void (*done)(Tab *t, McpRequest *req, bool timed_out));
+void tab_cancel_load_wait(Tab *t);
+/* What the session should be told with this answer (a notice, an open dialog), prepended to text as lines;
+ * new string. */
+char *tab_status_prefix(Tab *t);
+
+/* cdp-call.c: a command for a request's tab: the reply handler gets the request (referenced meanwhile) and
+ * the tab, unless the request ended or the tab went away meanwhile. */
+typedef void (*TabReply)(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata);
+int tab_send(Tab *t, McpRequest *req, const char *method, json_object *params, TabReply reply, void *userdata);
+/* The same, to the browser itself (Target.*, Browser.*) on the tab's behalf. */
+int tab_send_browser(Tab *t, McpRequest *req, const char *method, json_object *params, TabReply reply, void *userdata);
+/* Fire and forget. */
+int tab_send_quiet(Tab *t, const char *method, json_object *params);
+/* A tool error for a command that failed. */
+void tab_reply_failed(McpRequest *req, const char *what, const char *error);
+
+/* A node's ref from a tool's arguments: "ref" (required) as a backendNodeId; answers a tool error itself and
+ * returns -EINVAL when it is not one. */
+int browser_argument_ref(McpRequest *req, json_object *arguments, const char *key, long *ret);
+
+/* The tools, a file per family. */
+extern const McpTool browser_tools[];
+int browser_add_tools(McpServer *server, bool file_upload);
+
+int tool_browser_navigate(McpRequest *req, json_object *arguments);      /* navigate.c */
+int tool_browser_navigate_back(McpRequest *req, json_object *arguments); /* navigate.c */
+int tool_browser_snapshot(McpRequest *req, json_object *arguments);      /* snapshot-tool.c */
+int tool_browser_click(McpRequest *req, json_object *arguments);         /* input.c */
+int tool_browser_hover(McpRequest *req, json_object *arguments);
+int tool_browser_drag(McpRequest *req, json_object *arguments);
+int tool_browser_type(McpRequest *req, json_object *arguments);
+int tool_browser_press_key(McpRequest *req, json_object *arguments);
+int tool_browser_select_option(McpRequest *req, json_object *arguments); /* form.c */
+int tool_browser_fill_form(McpRequest *req, json_object *arguments);
+int tool_browser_take_screenshot(McpRequest *req, json_object *arguments); /* capture.c */
+int tool_browser_pdf_save(McpRequest *req, json_object *arguments);
+int tool_browser_console_messages(McpRequest *req, json_object *arguments); /* logs.c */
+int tool_browser_network_requests(McpRequest *req, json_object *arguments);
+int tool_browser_handle_dialog(McpRequest *req, json_object *arguments); /* page.c */
+int tool_browser_wait_for(McpRequest *req, json_object *arguments);
+int tool_browser_resize(McpRequest *req, json_object *arguments);
+int tool_browser_tabs(McpRequest *req, json_object *arguments);
+int tool_browser_close(McpRequest *req, json_object *arguments);
+int tool_browser_evaluate(McpRequest *req, json_object *arguments);
+
+/* Replies with text and structured content, the tab's status lines first. */
+int tab_reply(McpRequest *req, Tab *t, json_object *structured, const char *format, ...) _printf_(4, 5);
