@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aios-commd's modules: what an address, a header value and UTF-8 may be, the allow-list, header encoding,
- * strict base64, comm.conf's checks, the outbox read back after a stop, and the send tool's refusals
- * in-process (invalid UTF-8 can only reach it there: every transport refuses it in JSON first). */
+ * strict base64, comm.conf's checks, reading mail (RFC 2047, transfer encodings, MIME, IMAP answers), the outbox read
+ * back after a stop, and the send tool's refusals in-process (invalid UTF-8 can only reach it there: every transport
+ * refuses it in JSON first). */
 #include <check.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -12,7 +13,9 @@
 #include "comm.h"
 #include "mcp-request.h"
 #include "mcp-session.h"
+#include "imap.h"
 #include "message.h"
+#include "mime.h"
 #include "test-util.h"
 
 static char *tmpdir_new(void) {
@@ -392,6 +395,223 @@ START_TEST(test_send_asks_polkit_per_recipient_and_a_refusal_names_it) {
 }
 END_TEST
 
+START_TEST(test_config_reads_mailboxes_and_the_users_to_notify) {
+        CommConfig c = {};
+        ck_assert_int_eq(parse_config("[Mailbox work]\nURL=imaps://imap.example.com\nUser=a\nPasswordCredential=imap\n"
+                                      "[Mailbox local]\nURL=imap://127.0.0.1:1143/\nStartTLS=no\nMaxMessageSize=1M\n"
+                                      "DownloadAttachments=yes\n"
+                                      "[Notifications]\nAllowUser=alice\nAllowUser=bob.smith\n",
+                                 &c),
+                0);
+        ck_assert_int_eq(c.n_mailboxes, 2);
+        const MailboxConfig *m = comm_config_find_mailbox(&c, "work");
+        ck_assert_ptr_nonnull(m);
+        ck_assert(m->starttls);
+        ck_assert(!m->download_attachments);
+        ck_assert_int_eq(m->max_message_size, 10 * 1024 * 1024);
+        ck_assert_int_eq(m->timeout_usec, 30 * USEC_PER_SEC);
+        m = comm_config_find_mailbox(&c, "local");
+        ck_assert(!m->starttls);
+        ck_assert(m->download_attachments);
+        ck_assert_int_eq(m->max_message_size, 1024 * 1024);
+        ck_assert_ptr_null(comm_config_find_mailbox(&c, "other"));
+        ck_assert_int_eq(strv_length(c.notify_users), 2);
+        ck_assert_int_eq(c.notify_timeout_usec, 10 * USEC_PER_SEC);
+        comm_config_done(&c);
+
+        static const char *const bad[] = {
+                "[Mailbox work]\nUser=a\nPasswordCredential=x\n",      /* no URL= */
+                "[Mailbox work]\nURL=https://imap.example.com\n",      /* not IMAP */
+                "[Mailbox work]\nURL=imap://user@imap.example.com\n",  /* a user in the URL */
+                "[Mailbox work]\nURL=imap://imap.example.com/INBOX\n", /* a folder in the URL */
+                "[Mailbox work]\nURL=imap://imap.example.com/;UID=1\n",
+                "[Mailbox work]\nURL=imap://imap.example.com\nUser=a\n", /* no PasswordCredential= */
+                "[Mailbox a.b]\nURL=imap://imap.example.com\n",          /* a name with a dot */
+                "[Mailbox work]\nURL=imap://imap.example.com\nMaxMessageSize=lots\n",
+                "[Notifications]\nAllowUser=bad user\n",
+                "[Notifications]\nAllowUser=-rf\n",
+        };
+        FOREACH_ELEMENT(text, bad) {
+                CommConfig k = {};
+                ck_assert_msg(parse_config(*text, &k) == -EINVAL, "accepted: %s", *text);
+                comm_config_done(&k);
+        }
+}
+END_TEST
+
+static void assert_decodes(const char *raw, const char *expected) {
+        char *d = mime_header_decode(raw);
+        ck_assert_ptr_nonnull(d);
+        ck_assert_str_eq(d, expected);
+        ck_assert(utf8_is_valid(d, strlen(d)));
+        free(d);
+}
+
+START_TEST(test_mime_header_decode_joins_encoded_words_converts_charsets_and_replaces_bad_bytes) {
+        assert_decodes("=?UTF-8?Q?Ren=C3=A9e?= <r@example.com>", "Renée <r@example.com>");
+        assert_decodes("=?ISO-8859-1?Q?caf=E9?= plain", "café plain");
+        assert_decodes("=?utf-8?b?w4lsw6lwaGFudA==?= =?UTF-8?Q?_et_souris?=", "Éléphant et souris");
+        assert_decodes("=?UTF-8*fr?Q?=C3=A0?=", "à"); /* RFC 2231 language */
+        assert_decodes("=?windows-1252?Q?=80_5?=", "€ 5");
+        assert_decodes("plain =?bogus?Q?x?", "plain =?bogus?Q?x?"); /* not an encoded word */
+        assert_decodes("=?no-such-charset?Q?ok?=", "ok");           /* unknown charset: as UTF-8 */
+        assert_decodes("Bad \xff bytes", "Bad \xef\xbf\xbd bytes");
+        assert_decodes("=?UTF-8?B?/w==?=", "\xef\xbf\xbd"); /* an encoded invalid byte */
+        assert_decodes("a\tb\x01"
+                       "c",
+                "a b\xef\xbf\xbd"
+                "c");                                  /* control characters */
+        assert_decodes("=?UTF-8?Q?a=0D=0Ab?=", "a b"); /* no line break survives */
+}
+END_TEST
+
+static void assert_transfer(const char *encoding, const char *in, const char *expected) {
+        char *out = NULL;
+        size_t n;
+        ck_assert_int_eq(mime_transfer_decode(encoding, in, strlen(in), &out, &n), 0);
+        ck_assert_int_eq(n, strlen(expected));
+        ck_assert_mem_eq(out, expected, n);
+        free(out);
+}
+
+START_TEST(test_mime_transfer_decode_is_lenient_like_mail_readers) {
+        assert_transfer("quoted-printable", "r=C3=A9sum=\r\n=C3=A9 =3D ok", "résumé = ok");
+        assert_transfer("Quoted-Printable", "soft=  \nbreak", "softbreak");
+        assert_transfer("quoted-printable", "bad =ZZ and =4", "bad =ZZ and =4");
+        assert_transfer("base64", "aGVs\r\nbG8g!d29y bGQ=", "hello world");
+        assert_transfer("base64", "aGVsbG8", "hello"); /* no padding */
+        assert_transfer("7bit", "as =3D is", "as =3D is");
+        assert_transfer(NULL, "as is", "as is");
+}
+END_TEST
+
+START_TEST(test_mime_multipart_gives_the_plain_text_and_lists_attachments) {
+        const char *msg = "From: a@example.com\r\nSubject: =?UTF-8?Q?r=C3=A9sum=C3=A9?=\r\n"
+                          "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\npreamble\r\n"
+                          "--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
+                          "--i\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+                          "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n"
+                          "--i\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--i--\r\n"
+                          "--o\r\nContent-Type: application/pdf; name=\"=?UTF-8?Q?r=C3=A9?=.pdf\"\r\n"
+                          "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n"
+                          "--o\r\nContent-Disposition: attachment; filename*0*=UTF-8''%C3%A9t; filename*1*=%C3%A9.txt\r\n\r\n"
+                          "summer\r\n--o--\r\nepilogue\r\n";
+        MimeMessage m = {};
+        ck_assert_int_eq(mime_message_parse(msg, strlen(msg), false, &m), 0);
+        ck_assert_str_eq(m.subject, "résumé");
+        ck_assert_str_eq(m.text, "café");
+        ck_assert(!m.text_from_html);
+        ck_assert_int_eq(m.n_attachments, 2);
+        ck_assert_str_eq(m.attachments[0].filename, "ré.pdf");
+        ck_assert_str_eq(m.attachments[0].content_type, "application/pdf");
+        ck_assert(m.attachments[0].complete);
+        char *data = NULL;
+        size_t n;
+        ck_assert_int_eq(mime_transfer_decode(m.attachments[0].encoding, m.attachments[0].raw,
+                                 m.attachments[0].raw_size, &data, &n),
+                0);
+        ck_assert_int_eq(n, 4);
+        ck_assert_mem_eq(data, "%PDF", 4);
+        free(data);
+        ck_assert_str_eq(m.attachments[1].filename, "été.txt");
+        ck_assert_str_eq(m.attachments[1].content_type, "text/plain");
+        mime_message_done(&m);
+
+        /* Cut off inside the last part: that part is incomplete; so is it without its closing boundary. */
+        size_t cut = strstr(msg, "summer") - msg + 3;
+        ck_assert_int_eq(mime_message_parse(msg, cut, true, &m), 0);
+        ck_assert_int_eq(m.n_attachments, 2);
+        ck_assert(m.attachments[0].complete);
+        ck_assert(!m.attachments[1].complete);
+        mime_message_done(&m);
+
+        /* HTML only; a message without headers; nesting past the limit does not recurse forever. */
+        const char *html = "Content-Type: text/html; charset=utf-8\n\n<style>x{}</style><p>a&amp;b&#233;</p><br>c";
+        ck_assert_int_eq(mime_message_parse(html, strlen(html), false, &m), 0);
+        ck_assert(m.text_from_html);
+        ck_assert_str_eq(m.text, "\na&bé\n\nc");
+        mime_message_done(&m);
+        ck_assert_int_eq(mime_message_parse("", 0, false, &m), 0);
+        ck_assert_str_eq(m.text, "");
+        ck_assert_ptr_null(m.subject);
+        mime_message_done(&m);
+        char deep[4096] = "";
+        for (int i = 0; i < 40; i++)
+                strcat(deep, "Content-Type: multipart/mixed; boundary=b\n\n--b\n");
+        ck_assert_int_eq(mime_message_parse(deep, strlen(deep), false, &m), 0);
+        mime_message_done(&m);
+}
+END_TEST
+
+START_TEST(test_imap_parse_fetch_reads_literals_and_refuses_what_is_not_imap) {
+        const char *ok =
+                "* 3 FETCH (FLAGS (\\Seen))\r\n" /* unsolicited: no UID */
+                "* 1 FETCH (UID 7 RFC822.SIZE 190 FLAGS (\\Seen \\Recent) INTERNALDATE \"30-Nov-2026 09:00:00 +0000\" "
+                "BODY[HEADER.FIELDS (FROM SUBJECT)] {11}\r\nFrom: a\r\n\r\n)\r\n"
+                "* 2 FETCH (UID 9 BODY[]<0> \"quoted \\\"body\\\"\")\r\n"
+                "* 4 FETCH (UID 10 BODY[] NIL)\r\n"
+                "A006 OK Fetch completed.\r\n";
+        ImapFetch *f = NULL;
+        size_t n = 0;
+        ck_assert_int_eq(imap_parse_fetch(ok, strlen(ok), &f, &n), 0);
+        ck_assert_int_eq(n, 3);
+        ck_assert_int_eq(f[0].uid, 7);
+        ck_assert_int_eq(f[0].size, 190);
+        ck_assert_int_eq(strv_length(f[0].flags), 2);
+        ck_assert_str_eq(f[0].flags[0], "\\Seen");
+        ck_assert_str_eq(f[0].internal_date, "30-Nov-2026 09:00:00 +0000");
+        ck_assert(f[0].has_body);
+        ck_assert_int_eq(f[0].body_size, 11);
+        ck_assert_mem_eq(f[0].body, "From: a\r\n\r\n", 11);
+        ck_assert_int_eq(f[1].uid, 9);
+        ck_assert_str_eq(f[1].body, "quoted \"body\"");
+        ck_assert(!f[2].has_body);
+        imap_fetch_free_many(f, n);
+
+        static const char *const bad[] = {
+                "* 1 FETCH (UID 1 BODY[] {100}\r\nshort)\r\nA1 OK x\r\n",     /* a literal longer than the answer */
+                "* 1 FETCH (UID 1 BODY[] {5}\r\nFrom: a\r\n)\r\nA1 OK x\r\n", /* shorter than what follows */
+                "* 1 FETCH (UID 1 RFC822.SIZE 10\r\n",                        /* cut off, no tagged line */
+                "* 1 FETCH (UID 0)\r\nA1 OK x\r\n",                           /* UID 0 */
+                "* 1 FETCH (UID 99999999999)\r\nA1 OK x\r\n",
+                "* 1 FETCH UID 1\r\nA1 OK x\r\n",
+                "* 1 FETCH (UID 1 FLAGS (\\Seen)\r\nA1 OK x\r\n", /* unbalanced */
+                "garbage\r\n",
+                "",
+        };
+        FOREACH_ELEMENT(text, bad) {
+                f = NULL;
+                n = 0;
+                ck_assert_msg(imap_parse_fetch(*text, strlen(*text), &f, &n) == -EBADMSG, "accepted: %s", *text);
+        }
+
+        uint32_t *uids = NULL;
+        const char *search = "* SEARCH 3 1 2\r\n* SEARCH\r\nA5 OK done\r\n";
+        ck_assert_int_eq(imap_parse_search(search, strlen(search), &uids, &n), 0);
+        ck_assert_int_eq(n, 3);
+        ck_assert_int_eq(uids[0], 3);
+        free(uids);
+        uids = NULL;
+        ck_assert_int_eq(imap_parse_search("* SEARCH 1 two\r\nA5 OK\r\n", 22, &uids, &n), -EBADMSG);
+        ck_assert_int_eq(imap_parse_search("* SEARCH 1 2\r\n", 14, &uids, &n), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_imap_quotes_search_terms_and_checks_folder_names) {
+        char *q = imap_quote("a \"b\" \\c");
+        ck_assert_str_eq(q, "\"a \\\"b\\\" \\\\c\"");
+        free(q);
+        ck_assert(imap_folder_is_valid("INBOX"));
+        ck_assert(imap_folder_is_valid("Archive/2026"));
+        ck_assert(imap_folder_is_valid("Entwürfe"));
+        ck_assert(!imap_folder_is_valid(""));
+        ck_assert(!imap_folder_is_valid("INBOX*"));
+        ck_assert(!imap_folder_is_valid("a%"));
+        ck_assert(!imap_folder_is_valid("a\r\nA1 LOGOUT"));
+        ck_assert(!imap_folder_is_valid("\xff"));
+}
+END_TEST
+
 static Suite *comm_suite(void) {
         Suite *s = suite_create("comm");
         TCase *tc = tcase_create("address");
@@ -405,6 +625,14 @@ static Suite *comm_suite(void) {
         tc = tcase_create("config");
         tcase_add_test(tc, test_config_reads_smtp_recipients_outbox_and_webhooks);
         tcase_add_test(tc, test_config_refuses_what_would_be_unsafe_or_incomplete);
+        tcase_add_test(tc, test_config_reads_mailboxes_and_the_users_to_notify);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("read");
+        tcase_add_test(tc, test_mime_header_decode_joins_encoded_words_converts_charsets_and_replaces_bad_bytes);
+        tcase_add_test(tc, test_mime_transfer_decode_is_lenient_like_mail_readers);
+        tcase_add_test(tc, test_mime_multipart_gives_the_plain_text_and_lists_attachments);
+        tcase_add_test(tc, test_imap_parse_fetch_reads_literals_and_refuses_what_is_not_imap);
+        tcase_add_test(tc, test_imap_quotes_search_terms_and_checks_folder_names);
         suite_add_tcase(s, tc);
         tc = tcase_create("outbox");
         tcase_add_test(tc, test_outbox_reads_back_and_a_message_being_sent_becomes_unknown);

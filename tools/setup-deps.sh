@@ -15,7 +15,9 @@ dev=(dbus-daemon polkitd systemd util-linux python3 python3-aiosmtpd git)
 # chromium: the dashboard's tests drive it headless (tests/web), with playwright-core from tools/npm-deps.sh.
 # git: the IDE tests make their repositories with it and compare with what it says; universal-ctags is what
 # ide_symbols runs.
-test=(curl npm git universal-ctags ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium "${dev[@]}")
+# dovecot-imapd and python3-dbusmock: aios-commd's peers in tests/comm/read-check.sh, a mailbox read over IMAP
+# and a notification daemon on a session bus.
+test=(curl npm git universal-ctags ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium dovecot-imapd python3-dbusmock "${dev[@]}")
 # ripgrep: bench/ide-search.sh measures ide_search against it.
 bench=(wrk curl npm ca-certificates ripgrep)
 

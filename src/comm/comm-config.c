@@ -41,6 +41,17 @@ static void webhook_config_done(WebhookConfig *w) {
         strv_free(w->resolved_headers);
 }
 
+static void mailbox_config_done(MailboxConfig *m) {
+        free(m->name);
+        free(m->url);
+        free(m->user);
+        free(m->password_credential);
+        if (m->password)
+                explicit_bzero(m->password, strlen(m->password));
+        free(m->password);
+        free(m->ca_file);
+}
+
 void comm_config_done(CommConfig *c) {
         free(c->smtp_url);
         free(c->smtp_user);
@@ -54,6 +65,10 @@ void comm_config_done(CommConfig *c) {
         for (size_t i = 0; i < c->n_webhooks; i++)
                 webhook_config_done(&c->webhooks[i]);
         free(c->webhooks);
+        for (size_t i = 0; i < c->n_mailboxes; i++)
+                mailbox_config_done(&c->mailboxes[i]);
+        free(c->mailboxes);
+        strv_free(c->notify_users);
         *c = (CommConfig){};
 }
 
@@ -61,6 +76,13 @@ const WebhookConfig *comm_config_find_webhook(const CommConfig *c, const char *n
         for (size_t i = 0; i < c->n_webhooks; i++)
                 if (streq(c->webhooks[i].name, name))
                         return &c->webhooks[i];
+        return NULL;
+}
+
+const MailboxConfig *comm_config_find_mailbox(const CommConfig *c, const char *name) {
+        for (size_t i = 0; i < c->n_mailboxes; i++)
+                if (streq(c->mailboxes[i].name, name))
+                        return &c->mailboxes[i];
         return NULL;
 }
 
@@ -88,6 +110,35 @@ static int config_parse_smtp_url(const char *value, void *data) {
                                 return -EINVAL; /* no user in the URL: User= and the credential */
         }
         return config_set_string(data, value);
+}
+
+static int config_parse_imap_url(const char *value, void *data) {
+        const char *rest = startswith_ptr(value, "imap://") ? value + strlen("imap://")
+                : startswith_ptr(value, "imaps://")         ? value + strlen("imaps://")
+                                                            : NULL;
+        if (!rest || !rest[0] || rest[0] == '/' || rest[0] == ':')
+                return -EINVAL;
+        /* The folder comes from each call, the user from User=: the URL names the server only. */
+        if (strchr(rest, '/') && rest[strcspn(rest, "/") + 1])
+                return -EINVAL;
+        for (const char *p = value; *p; p++)
+                if ((unsigned char) *p <= ' ' || *p == 0x7f || *p == '@' || *p == ';' || *p == '?')
+                        return -EINVAL;
+        return config_set_string(data, value);
+}
+
+/* AllowUser= adds a user name; AllowUser= with nothing drops those before it. */
+static int config_parse_allow_user(const char *value, void *data) {
+        char ***l = data;
+        if (isempty(value)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        /* A POSIX-ish user name, as useradd and systemd-sysusers accept them. */
+        if (strlen(value) > 32 || value[0] == '-' ||
+                value[strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")])
+                return -EINVAL;
+        return strv_push(l, value);
 }
 
 static int config_parse_http_url(const char *value, void *data) {
@@ -221,6 +272,27 @@ static const ConfigItem webhook_items[] = {
         { "TimeoutSec", config_parse_sec, offsetof(WebhookConfig, timeout_usec), CONFIG_EXPECTED_TIME_SPAN },
 };
 
+static const ConfigItem mailbox_items[] = {
+        { "URL", config_parse_imap_url, offsetof(MailboxConfig, url),
+                "imap://HOST[:PORT] (STARTTLS) or imaps://HOST[:PORT] (TLS from the start), without a user or folder" },
+        { "StartTLS", config_parse_bool, offsetof(MailboxConfig, starttls), CONFIG_EXPECTED_BOOLEAN },
+        { "User", config_parse_user, offsetof(MailboxConfig, user), "a user name without control characters" },
+        { "PasswordCredential", config_parse_credential, offsetof(MailboxConfig, password_credential),
+                "the name of a systemd credential (LoadCredential=), or an absolute path" },
+        { "CAFile", config_parse_path, offsetof(MailboxConfig, ca_file), "an absolute path" },
+        { "TimeoutSec", config_parse_sec, offsetof(MailboxConfig, timeout_usec), CONFIG_EXPECTED_TIME_SPAN },
+        { "MaxMessageSize", config_parse_size, offsetof(MailboxConfig, max_message_size), EXPECTED_SIZE },
+        { "DownloadAttachments", config_parse_bool, offsetof(MailboxConfig, download_attachments),
+                CONFIG_EXPECTED_BOOLEAN },
+        { "MaxAttachmentSize", config_parse_size, offsetof(MailboxConfig, max_attachment_size), EXPECTED_SIZE },
+};
+
+static const ConfigItem notifications_items[] = {
+        { "AllowUser", config_parse_allow_user, offsetof(CommConfig, notify_users),
+                "a user name (of letters, digits, '_', '.' or '-')" },
+        { "TimeoutSec", config_parse_sec, offsetof(CommConfig, notify_timeout_usec), CONFIG_EXPECTED_TIME_SPAN },
+};
+
 typedef struct CommConfigFile {
         const char *path;
         CommConfig *config;
@@ -305,6 +377,31 @@ static int webhook_section(CommConfigFile *f, const char *name, WebhookConfig **
         return 0;
 }
 
+/* The [Mailbox NAME] section's entry, made on its first assignment. */
+static int mailbox_section(CommConfigFile *f, const char *name, MailboxConfig **ret) {
+        CommConfig *c = f->config;
+        for (size_t i = 0; i < c->n_mailboxes; i++)
+                if (streq(c->mailboxes[i].name, name)) {
+                        *ret = &c->mailboxes[i];
+                        return 0;
+                }
+        size_t n = strlen(name);
+        if (n == 0 || n > MAILBOX_NAME_MAX ||
+                name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")])
+                return -EINVAL;
+        MailboxConfig *grown = reallocarray(c->mailboxes, c->n_mailboxes + 1, sizeof(MailboxConfig));
+        if (!grown)
+                return -ENOMEM;
+        c->mailboxes = grown;
+        MailboxConfig *m = &grown[c->n_mailboxes];
+        *m = (MailboxConfig){ .starttls = true, .name = strdup(name) };
+        if (!m->name)
+                return -ENOMEM;
+        c->n_mailboxes++;
+        *ret = m;
+        return 0;
+}
+
 static int comm_config_handle_assignment(void *userdata, const char *section, const char *key, const char *value) {
         CommConfigFile *f = userdata;
         CommConfig *c = f->config;
@@ -329,6 +426,22 @@ static int comm_config_handle_assignment(void *userdata, const char *section, co
                 }
                 return comm_config_parse_items(f, webhook_items, ELEMENTSOF(webhook_items), w, section, key, value);
         }
+        if (startswith_ptr(section, "Mailbox ")) {
+                MailboxConfig *m;
+                int r = mailbox_section(f, section + strlen("Mailbox "), &m);
+                if (r == -ENOMEM)
+                        return comm_config_file_fail(f, log_oom());
+                if (r < 0) {
+                        log_error("%s:%u: Invalid section [%s], expected [Mailbox NAME] with a NAME of at most %u "
+                                  "letters, digits, '_' or '-'.",
+                                f->path, f->line, section, MAILBOX_NAME_MAX);
+                        return comm_config_file_fail(f, -EINVAL);
+                }
+                return comm_config_parse_items(f, mailbox_items, ELEMENTSOF(mailbox_items), m, section, key, value);
+        }
+        if (streq(section, "Notifications"))
+                return comm_config_parse_items(f, notifications_items, ELEMENTSOF(notifications_items), c, section, key,
+                        value);
         if (!streq(section, f->warned_section)) {
                 log_warning("%s:%u: Unknown section [%s], ignoring its assignments.", f->path, f->line, section);
                 snprintf(f->warned_section, sizeof(f->warned_section), "%s", section);
@@ -359,6 +472,17 @@ static void config_finish(CommConfig *c) {
         for (size_t i = 0; i < c->n_webhooks; i++)
                 if (c->webhooks[i].timeout_usec == 0)
                         c->webhooks[i].timeout_usec = 10 * USEC_PER_SEC;
+        for (size_t i = 0; i < c->n_mailboxes; i++) {
+                MailboxConfig *m = &c->mailboxes[i];
+                if (m->timeout_usec == 0)
+                        m->timeout_usec = 30 * USEC_PER_SEC;
+                if (m->max_message_size == 0)
+                        m->max_message_size = 10 * 1024 * 1024;
+                if (m->max_attachment_size == 0)
+                        m->max_attachment_size = 5 * 1024 * 1024;
+        }
+        if (c->notify_timeout_usec == 0)
+                c->notify_timeout_usec = 10 * USEC_PER_SEC;
 }
 
 /* What no single line shows: keys that need each other. */
@@ -378,6 +502,16 @@ static int config_check(const CommConfig *c, const char *path) {
                         return log_error_errno(EINVAL,
                                 "%s: [Webhook %s] has no Template= (slack, matrix, discord, ntfy or json).", path,
                                 w->name);
+        }
+        for (size_t i = 0; i < c->n_mailboxes; i++) {
+                const MailboxConfig *m = &c->mailboxes[i];
+                if (!m->url)
+                        return log_error_errno(EINVAL, "%s: [Mailbox %s] has no URL=.", path, m->name);
+                if (m->user && !m->password_credential)
+                        return log_error_errno(EINVAL,
+                                "%s: [Mailbox %s] User= is set without PasswordCredential=, the credential with its "
+                                "password.",
+                                path, m->name);
         }
         return 0;
 }
@@ -492,6 +626,17 @@ int comm_config_load(CommConfig *c, const char *path) {
         }
         for (size_t i = 0; i < c->n_webhooks; i++) {
                 r = webhook_resolve_headers(&c->webhooks[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < c->n_mailboxes; i++) {
+                MailboxConfig *m = &c->mailboxes[i];
+                if (!m->password_credential)
+                        continue;
+                _cleanup_free_ char *what = NULL;
+                if (asprintf(&what, "the password of the mailbox %s", m->name) < 0)
+                        return log_oom();
+                r = read_credential(m->password_credential, what, &m->password);
                 if (r < 0)
                         return r;
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* comm.conf: the SMTP server, the recipients mail may go to, the outbox's retries and the named webhooks. */
+/* comm.conf: the SMTP server, the recipients mail may go to, the outbox's retries, the named webhooks, the
+ * mailboxes read over IMAP and the users desktop notifications may reach. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,6 +11,7 @@
 
 #define COMM_CONFIG_FILE_DEFAULT "/etc/aios/comm.conf"
 #define WEBHOOK_NAME_MAX 64U
+#define MAILBOX_NAME_MAX 64U
 
 typedef enum WebhookTemplate {
         WEBHOOK_SLACK,
@@ -34,6 +36,21 @@ typedef struct WebhookConfig {
         char **resolved_headers;   /* "Name: value" with the credentials' contents, after comm_config_load() */
         uint64_t timeout_usec;
 } WebhookConfig;
+
+/* [Mailbox NAME]: an IMAP account comm_list_emails and comm_read_email read. */
+typedef struct MailboxConfig {
+        char *name;
+        char *url;     /* imap://HOST[:PORT] (STARTTLS) or imaps://HOST[:PORT] */
+        bool starttls; /* for imap://: refuse to log in unless the server takes STARTTLS (default yes) */
+        char *user;
+        char *password_credential;
+        char *password; /* the credential's contents, after comm_config_load() */
+        char *ca_file;
+        uint64_t timeout_usec;
+        uint64_t max_message_size;    /* bytes of one message read; the rest is left on the server */
+        bool download_attachments;    /* comm_read_email may return attachments' contents (default no) */
+        uint64_t max_attachment_size; /* decoded bytes of one attachment returned */
+} MailboxConfig;
 
 typedef struct CommConfig {
         /* [SMTP] */
@@ -60,6 +77,14 @@ typedef struct CommConfig {
         /* [Webhook NAME] */
         WebhookConfig *webhooks;
         size_t n_webhooks;
+
+        /* [Mailbox NAME] */
+        MailboxConfig *mailboxes;
+        size_t n_mailboxes;
+
+        /* [Notifications] AllowUser=: the users comm_notify_user may reach; none: nobody. */
+        char **notify_users;
+        uint64_t notify_timeout_usec;
 } CommConfig;
 
 void comm_config_done(CommConfig *c);
@@ -71,3 +96,4 @@ int comm_config_load(CommConfig *c, const char *path);
 int comm_config_parse(CommConfig *c, const char *path);
 
 const WebhookConfig *comm_config_find_webhook(const CommConfig *c, const char *name);
+const MailboxConfig *comm_config_find_mailbox(const CommConfig *c, const char *name);

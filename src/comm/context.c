@@ -3,7 +3,8 @@
 #include "comm.h"
 #include "log.h"
 
-const McpTool *const comm_tool_families[] = { comm_email_tools, comm_webhook_tools, NULL };
+const McpTool *const comm_tool_families[] = { comm_email_tools, comm_webhook_tools, comm_read_tools, comm_notify_tools,
+        NULL };
 
 int comm_add_tools(McpServer *server) {
         for (const McpTool *const *family = comm_tool_families; *family; family++)
@@ -42,11 +43,16 @@ int comm_context_init(CommContext *c, sd_event *event, const char *config_path, 
         r = webhook_init(c, event);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up webhooks: %m");
+        r = mail_init(c, event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up IMAP: %m");
         delivery_kick(c->delivery);
         return 0;
 }
 
 void comm_context_done(CommContext *c) {
+        notify_done(c);
+        mail_done(c);
         webhook_done(c);
         c->delivery = delivery_free(c->delivery);
         c->outbox = outbox_free(c->outbox);
@@ -55,5 +61,5 @@ void comm_context_done(CommContext *c) {
 
 bool comm_context_busy(void *userdata) {
         CommContext *c = userdata;
-        return (c->outbox && outbox_n_pending(c->outbox) > 0) || c->webhook_posts;
+        return (c->outbox && outbox_n_pending(c->outbox) > 0) || c->webhook_posts || c->mail_reads || c->notifications;
 }
