@@ -19,11 +19,15 @@ static void set_owner(Backend *b, const char *owner) {
         _cleanup_free_ char *old = TAKE_PTR(b->owner);
         b->owner = owner ? strdup(owner) : NULL;
         log_debug("Backend %s: %s is %s.", b->config->name, b->config->bus_name, b->owner ?: "not running");
-        if (old)
+        if (old) {
+                /* The direct connection was the old server's. */
+                dbus_direct_close(b);
                 dbus_calls_lost(b, old);
-        if (b->owner)
+        }
+        if (b->owner) {
                 backend_set_up(b, true);
-        else {
+                dbus_direct_open(b);
+        } else {
                 /* Whether the bus can start it again decides whether its tools stay on /mcp: a server that
                  * exits when idle keeps them; one that is gone for good takes them away. */
                 d->recheck = true;

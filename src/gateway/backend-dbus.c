@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* D-Bus backends: org.aios.MCP1.Call with the call's context within the bus's budget of pending replies, and
- * what comes back on the side (unicast signals, org.aios.MCPClient1 calls), routed to the call it belongs to
- * by its tag. The server's name, health and catalog are watched in backend-dbus-watch.c. */
+/* D-Bus backends: org.aios.MCP1.Call with the call's context, over the server's direct connection or within
+ * the broker's budget of pending replies, and what comes back on the side (signals, org.aios.MCPClient1
+ * calls), routed to the call it belongs to by its tag. The server's name, health and catalog are watched in
+ * backend-dbus-watch.c, its direct connection kept in backend-dbus-direct.c. */
 #include <stdio.h>
 
 #include "backend-dbus-internal.h"
@@ -9,6 +10,7 @@
 #include "bus-context.h"
 #include "log.h"
 #include "mcp-bus.h"
+#include "metrics.h"
 
 /* What a server answers while it stops (mcp-bus.c): the call was not done. */
 #define BUS_ERROR_STOPPING "org.aios.MCP1.Error.Stopping"
@@ -21,21 +23,27 @@ typedef struct DbusCall {
         sd_bus_slot *slot;
         sd_event_source *timer; /* TimeoutSec= */
         char *sent_to;          /* the unique name that had the bus name when it was sent; NULL: activating */
+        sd_bus *bus;            /* where it went: the broker's connection or the server's direct one */
         char tag[32];
         bool long_lived;
+        bool direct;
 } DbusCall;
 
 /* --- the bus's budget ------------------------------------------------------------------------------ */
 
 static unsigned n_owed(Backend *b) {
         DbusBackend *d = b->transport_data;
-        return d ? (unsigned) hashmap_size(d->calls) : 0;
+        return d ? d->n_owed_broker : 0;
 }
 
-/* Whether b may send one more Call, counting the replies the bus still owes each D-Bus backend. */
+/* Whether b may send one more Call: over a direct connection within MaxInFlightPerBackend=, through the broker
+ * also counting the replies the bus still owes each D-Bus backend. */
 static bool may_send(Backend *b, bool long_lived) {
         Gateway *g = b->gateway;
         DbusBackend *d = b->transport_data;
+        if (d->direct)
+                return bus_budget_allows_direct((unsigned) hashmap_size(d->calls), d->n_long_lived,
+                        g->config->max_in_flight, long_lived);
         _cleanup_free_ unsigned *owed = new0(unsigned, MAX(g->n_backends, 1U));
         if (!owed)
                 return false;
@@ -61,9 +69,12 @@ static DbusCall *dbus_call_free(DbusCall *dc) {
         hashmap_remove(dc->owner->calls, dc->tag);
         if (dc->long_lived)
                 dc->owner->n_long_lived--;
+        if (!dc->direct)
+                dc->owner->n_owed_broker--;
         if (dc->call)
                 dc->call->transport_data = NULL;
         sd_bus_slot_unref(dc->slot);
+        sd_bus_unref(dc->bus);
         sd_event_source_disable_unref(dc->timer);
         free(dc->sent_to);
         free(dc);
@@ -82,6 +93,10 @@ static BackendCall *dbus_call_detach(DbusCall *dc) {
 static BackendFailure failure_of(DbusCall *dc, const sd_bus_error *e) {
         Backend *b = dc->owner->backend;
         if (sd_bus_error_has_name(e, BUS_ERROR_STOPPING))
+                return BACKEND_GONE;
+        /* On a direct connection, which has no broker to expire calls, NoReply is sd-bus's word for the
+         * connection ending: the server left. */
+        if (dc->direct && sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
                 return BACKEND_GONE;
         /* The bus answers NoReply for a server that left without answering (NameOwnerChanged told us it
          * left), and for a call it expired itself. */
@@ -144,6 +159,31 @@ void dbus_calls_lost(Backend *b, const char *old_owner) {
         }
 }
 
+void dbus_direct_calls_lost(Backend *b, sd_bus *bus) {
+        DbusBackend *d = b->transport_data;
+        for (;;) {
+                DbusCall *dc, *found = NULL;
+                size_t i = 0;
+                while (!found && hashmap_iterate(d->calls, &i, (void **) &dc, NULL))
+                        if (dc->bus == bus)
+                                found = dc;
+                if (!found)
+                        return;
+                /* Nothing owes its reply any more: the connection is gone. */
+                BackendCall *c = dbus_call_detach(found);
+                dbus_call_free(found);
+                if (c)
+                        backend_call_finish(c, NULL, BACKEND_GONE, NULL);
+        }
+}
+
+/* Where calls to b go: its server's direct connection while there is one, else the broker, to its name. */
+static sd_bus *route_of(Backend *b, const char **ret_destination) {
+        DbusBackend *d = b->transport_data;
+        *ret_destination = d->direct ? NULL : b->config->bus_name;
+        return d->direct ?: bus_of(b);
+}
+
 static int append_context(sd_bus_message *m, const BackendCall *c, const BackendCaller *caller,
         const char *protocol_version, json_object *capabilities) {
         int r = sd_bus_message_open_container(m, 'a', "{sv}");
@@ -182,8 +222,9 @@ static int dbus_call(BackendCall *c, json_object *message, const BackendCaller *
         if (!may_send(b, c->long_lived))
                 return -EBUSY;
 
-        int r = sd_bus_message_new_method_call(bus_of(b), &m, b->config->bus_name, b->config->object_path,
-                MCP_BUS_INTERFACE, "Call");
+        const char *destination;
+        sd_bus *via = route_of(b, &destination);
+        int r = sd_bus_message_new_method_call(via, &m, destination, b->config->object_path, MCP_BUS_INTERFACE, "Call");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", json_to_string(message));
         if (r >= 0)
@@ -203,10 +244,14 @@ static int dbus_call(BackendCall *c, json_object *message, const BackendCaller *
         }
         dc->long_lived = c->long_lived;
         d->n_long_lived += dc->long_lived;
+        dc->bus = sd_bus_ref(via);
+        dc->direct = via != bus_of(b);
+        d->n_owed_broker += !dc->direct;
+        metrics_bus_call(b->gateway->metrics, b->config->name, dc->direct);
 
         /* No timeout of sd-bus's: when the gateway gives up it tells the server, whose answer frees the
          * bus's pending reply; a call sd-bus forgot would stay pending at the bus for good. */
-        r = sd_bus_call_async(bus_of(b), &dc->slot, m, on_call_reply, dc, UINT64_MAX);
+        r = sd_bus_call_async(via, &dc->slot, m, on_call_reply, dc, UINT64_MAX);
         if (r >= 0 && !c->long_lived)
                 r = sd_event_add_time_relative(b->gateway->event, &dc->timer, CLOCK_MONOTONIC, b->config->timeout_usec,
                         0, on_call_timeout, dc);
@@ -219,10 +264,17 @@ static int dbus_call(BackendCall *c, json_object *message, const BackendCaller *
         return 0;
 }
 
-static int send_notify(Backend *b, json_object *notification, const char *session, const char *tag) {
+/* Over via (the connection the call went on), or the backend's route when NULL. */
+static int send_notify(Backend *b, sd_bus *via, json_object *notification, const char *session, const char *tag) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_method_call(bus_of(b), &m, b->config->bus_name, b->config->object_path,
-                MCP_BUS_INTERFACE, "Notify");
+        const char *destination;
+        sd_bus *route = route_of(b, &destination);
+        if (via && via != route)
+                destination = via == bus_of(b) ? b->config->bus_name : NULL;
+        else
+                via = route;
+        int r = sd_bus_message_new_method_call(via, &m, destination, b->config->object_path, MCP_BUS_INTERFACE,
+                "Notify");
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "s", json_to_string(notification));
@@ -234,27 +286,31 @@ static int send_notify(Backend *b, json_object *notification, const char *sessio
                 r = sd_bus_message_append(m, "a{sv}", 1, "call", "s", strempty(tag));
         if (r < 0)
                 return r;
-        return sd_bus_call_async(bus_of(b), NULL, m, NULL, NULL, 0);
+        return sd_bus_call_async(via, NULL, m, NULL, NULL, 0);
 }
 
 static void dbus_cancel(BackendCall *c, json_object *notification) {
         DbusCall *dc = c->transport_data;
+        /* The server matches a cancellation to the call by the connection it came on. */
+        _cleanup_(sd_bus_unrefp) sd_bus *via = dc ? sd_bus_ref(dc->bus) : NULL;
         if (dc)
                 (void) dbus_call_detach(dc); /* its reply is still owed, and comes once the server stopped */
         /* Sessions name the request by its id; the stateless wire by the call's tag. */
         if (notification)
-                (void) send_notify(c->backend, notification, c->session, c->tag);
+                (void) send_notify(c->backend, via, notification, c->session, c->tag);
 }
 
 static int dbus_notify(Backend *b, const char *session, json_object *notification) {
-        return send_notify(b, notification, session, NULL);
+        return send_notify(b, NULL, notification, session, NULL);
 }
 
 static int dbus_end_session(Backend *b, const char *session) {
         if (!b->owner)
                 return 0; /* not running: it has no sessions to end, and must not be started for this */
-        return sd_bus_call_method_async(bus_of(b), NULL, b->config->bus_name, b->config->object_path, MCP_BUS_INTERFACE,
-                "EndSession", NULL, NULL, "s", session);
+        const char *destination;
+        sd_bus *via = route_of(b, &destination);
+        return sd_bus_call_method_async(via, NULL, destination, b->config->object_path, MCP_BUS_INTERFACE, "EndSession",
+                NULL, NULL, "s", session);
 }
 
 /* --- what comes back on the side ------------------------------------------------------------------- */
@@ -272,17 +328,29 @@ static void dbus_question_answer(BackendQuestion *q, json_object *response) {
         free(d);
 }
 
-static Backend *backend_by_owner(Gateway *g, const char *sender) {
+/* Whether m came from b's server: from the unique name that owns its name on the broker, or on its direct
+ * connection, which only that server has the other end of. */
+static bool message_from(Backend *b, sd_bus_message *m) {
+        DbusBackend *d = b->transport_data;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        if (b->transport != &backend_dbus_transport || !d)
+                return false;
+        if (bus == bus_of(b))
+                return streq_ptr(b->owner, sd_bus_message_get_sender(m));
+        return bus == d->direct;
+}
+
+static Backend *backend_of_message(Gateway *g, sd_bus_message *m) {
         for (size_t i = 0; i < g->n_backends; i++)
-                if (streq_ptr(g->backends[i]->owner, sender))
+                if (message_from(g->backends[i], m))
                         return g->backends[i];
         return NULL;
 }
 
 /* A call's side messages are accepted only from the server it went to. */
-static BackendCall *call_from(Gateway *g, const char *tag, const char *sender) {
+static BackendCall *call_from(Gateway *g, const char *tag, sd_bus_message *m) {
         BackendCall *c = backend_call_find(g, tag);
-        if (!c || c->backend->transport != &backend_dbus_transport || !streq_ptr(c->backend->owner, sender))
+        if (!c || !message_from(c->backend, m))
                 return NULL;
         return c;
 }
@@ -297,14 +365,13 @@ static int read_context(sd_bus_message *m, const char **ret_tag, const char **re
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Gateway *g = userdata;
-        const char *sender = sd_bus_message_get_sender(m);
 
         if (sd_bus_message_is_signal(m, MCP_BUS_INTERFACE, "CloseStream")) {
                 const char *session, *tag;
                 uint64_t retry_ms;
                 if (sd_bus_message_read(m, "sst", &session, &tag, &retry_ms) < 0)
                         return 0;
-                BackendCall *c = call_from(g, tag, sender);
+                BackendCall *c = call_from(g, tag, m);
                 if (c && c->ops->close_stream)
                         c->ops->close_stream(c, retry_ms, c->userdata);
                 return 0;
@@ -320,12 +387,12 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 return 0;
 
         if (tag) {
-                BackendCall *c = call_from(g, tag, sender);
+                BackendCall *c = call_from(g, tag, m);
                 if (c && c->ops->notify)
                         c->ops->notify(c, notification, c->userdata);
                 return 0;
         }
-        Backend *b = backend_by_owner(g, sender);
+        Backend *b = backend_of_message(g, m);
         if (b && !isempty(session))
                 gateway_session_notify(g, b, session, notification);
         return 0;
@@ -342,7 +409,7 @@ static int method_client_call(sd_bus_message *m, void *userdata, sd_bus_error *e
         if (r < 0)
                 return r;
 
-        BackendCall *c = call_from(g, tag, sd_bus_message_get_sender(m));
+        BackendCall *c = call_from(g, tag, m);
         if (!c || !c->ops->ask)
                 return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
                         "No call of yours is in progress with that tag.");
@@ -372,17 +439,22 @@ static const sd_bus_vtable client_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-int backend_dbus_routing_install(Gateway *g) {
-        int r = sd_bus_add_object_vtable(g->bus, &g->client_object, MCP_CLIENT_BUS_PATH, MCP_CLIENT_BUS_INTERFACE,
-                client_vtable, g);
+int dbus_routing_install(Gateway *g, sd_bus *bus, sd_bus_slot **ret_object, sd_bus_slot **ret_match) {
+        int r = sd_bus_add_object_vtable(bus, ret_object, MCP_CLIENT_BUS_PATH, MCP_CLIENT_BUS_INTERFACE, client_vtable,
+                g);
         if (r < 0)
                 return log_error_errno(r, "Failed to export %s: %m", MCP_CLIENT_BUS_PATH);
-        /* The servers' signals are unicast to us; this match lets them through to the callback. */
-        r = sd_bus_add_match_async(g->bus, &g->signal_match,
+        /* The servers' signals are unicast to us; this match lets them through to the callback (on a direct
+         * connection it is sd-bus's own, and every signal there is the server's). */
+        r = sd_bus_add_match_async(bus, ret_match,
                 "type='signal',interface='" MCP_BUS_INTERFACE "',path='" MCP_BUS_PATH "'", on_signal, NULL, g);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the servers' signals: %m");
         return 0;
+}
+
+int backend_dbus_routing_install(Gateway *g) {
+        return dbus_routing_install(g, g->bus, &g->client_object, &g->signal_match);
 }
 
 static int dbus_init(Backend *b) {
@@ -399,6 +471,8 @@ static int dbus_init(Backend *b) {
 
 static void dbus_done(Backend *b) {
         DbusBackend *d = b->transport_data;
+        dbus_direct_close(b);
+        free(d->direct_refused_by);
         DbusCall *dc;
         size_t i = 0;
         while (hashmap_iterate(d->calls, &i, (void **) &dc, NULL))

@@ -27,3 +27,9 @@ bool bus_budget_allows(const unsigned *owed, size_t n, size_t self, unsigned lon
         }
         return used + kept < budget;
 }
+
+bool bus_budget_allows_direct(unsigned in_flight, unsigned long_lived_self, unsigned max_in_flight, bool long_lived) {
+        if (in_flight >= max_in_flight)
+                return false;
+        return !long_lived || long_lived_self < MAX(max_in_flight / 2, 1U);
+}

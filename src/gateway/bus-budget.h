@@ -11,8 +11,8 @@
  * the server sends it, also after the gateway stopped waiting for it. */
 #define BUS_PENDING_REPLIES_MAX 128U
 /* Kept for the gateway's own calls: per backend at most one GetNameOwner, one Ping or
- * ListActivatableNames and one Describe; and the gateway's matches and name. */
-#define BUS_PENDING_RESERVED_PER_BACKEND 3U
+ * ListActivatableNames, one Describe and one Connect; and the gateway's matches and name. */
+#define BUS_PENDING_RESERVED_PER_BACKEND 4U
 #define BUS_PENDING_RESERVED 8U
 
 /* owed[i]: the replies D-Bus backend i is owed (n backends); self: the one that wants to send; its
@@ -22,3 +22,8 @@
  * self's share. */
 bool bus_budget_allows(const unsigned *owed, size_t n, size_t self, unsigned long_lived_self, unsigned max_in_flight,
         bool long_lived);
+
+/* The same for a backend whose calls go over a direct connection, where no broker counts replies: in_flight
+ * (its calls whose replies are still owed, on either connection) stays below max_in_flight, and listen streams
+ * take at most half of it. */
+bool bus_budget_allows_direct(unsigned in_flight, unsigned long_lived_self, unsigned max_in_flight, bool long_lived);

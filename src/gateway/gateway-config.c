@@ -147,6 +147,7 @@ static const ConfigItem gateway_items[] = {
                 "a positive integer" },
         { "MonitorIntervalSec", config_parse_sec, offsetof(GatewayConfig, monitor_interval_usec), EXPECTED_TIME_SPAN },
         { "CacheResults", config_parse_bool, offsetof(GatewayConfig, cache_results), EXPECTED_BOOLEAN },
+        { "DirectConnections", config_parse_bool, offsetof(GatewayConfig, direct_connections), EXPECTED_BOOLEAN },
         { "WebDirectory", config_parse_path, offsetof(GatewayConfig, web_directory), "an absolute path" },
 };
 
@@ -448,6 +449,7 @@ int gateway_config_load(const char *dir, GatewayConfig **ret) {
                 return log_oom();
         c->auth.anonymous = true;
         c->cache_results = true;
+        c->direct_connections = true;
         c->filter.redact_secrets = true;
 
         if ((r = fold_error(&invalid, gateway_config_parse(c, main_path))) < 0)

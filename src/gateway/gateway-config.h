@@ -88,6 +88,7 @@ typedef struct GatewayConfig {
         unsigned max_sessions_per_principal; /* sessions of one principal on each endpoint */
         uint64_t monitor_interval_usec;      /* MonitorIntervalSec=: how often servers' figures are asked for */
         bool cache_results;                  /* CacheResults=: reuse results of tools that allow it; default yes */
+        bool direct_connections;             /* DirectConnections=: D-Bus calls bypass the broker; default yes */
         char *web_directory;                 /* WebDirectory=: the dashboard's files; NULL: the installed ones */
         AuthConfig auth;
         RateLimitConfig rate_limit; /* [RateLimit] */

@@ -27,6 +27,8 @@ typedef enum FamilyId {
         FAMILY_REQUEST_DURATION,
         FAMILY_IN_FLIGHT,
         FAMILY_BACKEND_UP,
+        FAMILY_BACKEND_DIRECT,
+        FAMILY_BUS_CALLS,
         FAMILY_HTTP_REQUESTS,
         FAMILY_REDACTIONS,
         FAMILY_RATE_LIMITED,
@@ -71,6 +73,16 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
                 "aios_gateway_backend_up",
                 "Whether a backend is reachable (1) or not (0).",
                 METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_BACKEND_DIRECT] = {
+                "aios_gateway_backend_direct",
+                "Whether calls to a D-Bus backend go over a direct connection to its server (1) or the bus (0).",
+                METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_BUS_CALLS] = {
+                "aios_gateway_bus_calls_total",
+                "Calls sent to D-Bus backends, by backend and route (direct or broker).",
+                METRIC_COUNTER, { "backend", "route" }, 2,
         },
         [FAMILY_HTTP_REQUESTS] = {
                 "aios_gateway_http_requests_total",
@@ -367,6 +379,23 @@ void metrics_backend_up(Metrics *m, const char *backend, bool up) {
         Series *s = family_get(&m->families[FAMILY_BACKEND_UP], (const char *[]){ backend }, false);
         if (s)
                 s->gauge = up;
+}
+
+void metrics_backend_direct(Metrics *m, const char *backend, bool direct) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_BACKEND_DIRECT], (const char *[]){ backend }, false);
+        if (s)
+                s->gauge = direct;
+}
+
+void metrics_bus_call(Metrics *m, const char *backend, bool direct) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_BUS_CALLS],
+                (const char *[]){ backend, direct ? "direct" : "broker" }, false);
+        if (s)
+                s->counter++;
 }
 
 void metrics_http_request(Metrics *m, const char *endpoint, unsigned code) {

@@ -51,6 +51,10 @@ void metrics_request_done(Metrics *m, const char *method, const char *tool, cons
 void metrics_in_flight_add(Metrics *m, const char *backend, int delta);
 /* aios_gateway_backend_up{backend}: 1 when the backend is reachable, 0 when it is not. */
 void metrics_backend_up(Metrics *m, const char *backend, bool up);
+/* aios_gateway_backend_direct{backend}: 1 while calls to the D-Bus backend go over a direct connection. */
+void metrics_backend_direct(Metrics *m, const char *backend, bool direct);
+/* aios_gateway_bus_calls_total{backend,route}: one call sent to a D-Bus backend, directly or through the broker. */
+void metrics_bus_call(Metrics *m, const char *backend, bool direct);
 /* aios_gateway_http_requests_total{endpoint,code}: one HTTP request answered with the status code. */
 void metrics_http_request(Metrics *m, const char *endpoint, unsigned code);
 /* aios_gateway_redactions_total{pattern}: n secrets replaced by the pattern (nothing when n is 0). */

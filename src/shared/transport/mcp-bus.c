@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.aios.MCP1: JSON-RPC messages in D-Bus calls, sessions per caller, polkit before tools, unicast signals. */
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "bus-context.h"
+#include "bus-direct.h"
 #include "hashmap.h"
 #include "jsonrpc.h"
 #include "list.h"
@@ -29,6 +33,8 @@
 /* The longest string each context field may be; client_capabilities is a JSON object. */
 #define CONTEXT_FIELD_MAX 256U
 #define CONTEXT_CAPABILITIES_MAX (64U * 1024U)
+/* Direct connections held at once: a front end keeps one; a few more cover its restarts. */
+#define DIRECT_CONNECTIONS_MAX 8U
 /* Who may speak for others when $AIOS_FRONT_END_USERS is not set. */
 #define FRONT_END_USERS_DEFAULT "aios-gateway"
 
@@ -43,23 +49,34 @@ struct McpBus {
         sd_bus_slot *name_request;
         PolkitAuthority *polkit;
         bool name_required;
-        Hashmap *peers;    /* unique name -> BusPeer */
-        Hashmap *sessions; /* "sender\x1fsession" -> BusSession */
-        BusCall *calls;    /* in flight */
+        Hashmap *peers;    /* unique name (or a direct connection's "direct/N") -> BusPeer */
+        Hashmap *sessions; /* "peer\x1fsession" -> BusSession */
+        BusPeer *direct;   /* the peers on direct connections */
+        unsigned n_direct;
+        uint64_t next_direct_id;
+        BusCall *calls; /* in flight */
         uint64_t next_local_id;
         uid_t *front_ends; /* uids whose calls may name the principal they act for */
         size_t n_front_ends;
         sd_event_source *sweep_timer;
 };
 
-/* A caller: who it is (read once from the bus), and its sessions, which end when it leaves the bus. */
+/* A caller: who it is (read once from the bus), and its sessions, which end when it leaves the bus. A front
+ * end on a direct connection is a peer of its own, known by the connection, which the broker vouched for
+ * when it was handed out; its sessions end when the connection does. */
 struct BusPeer {
         McpBus *owner;
         char *name;
         sd_bus_track *track;
         unsigned n_sessions;
         bool front_end;
+        uid_t uid;
         char *identity; /* "unix-user:NAME": the principal of a caller that is no front end */
+        sd_bus *direct; /* a direct connection's own bus; NULL: a peer on the broker */
+        pid_t pid;      /* a direct peer's process, which polkit is asked about */
+        sd_bus_slot *direct_object;
+        sd_bus_slot *direct_gone;
+        LIST_FIELDS(BusPeer);
 };
 
 struct BusSession {
@@ -99,6 +116,14 @@ static BusPeer *bus_peer_free(BusPeer *p) {
                 return NULL;
         hashmap_remove(p->owner->peers, p->name);
         sd_bus_track_unref(p->track);
+        if (p->direct) {
+                LIST_REMOVE(p->owner->direct, p);
+                p->owner->n_direct--;
+                sd_bus_slot_unref(p->direct_object);
+                sd_bus_slot_unref(p->direct_gone);
+                (void) sd_bus_detach_event(p->direct);
+                sd_bus_flush_close_unref(p->direct);
+        }
         free(p->name);
         free(p->identity);
         free(p);
@@ -137,7 +162,20 @@ static bool uid_is_front_end(McpBus *b, uid_t uid) {
 }
 
 /* Who the caller is, from the bus: the broker vouches for the uid of a connection. */
-static int bus_peer_identify(BusPeer *p, sd_bus_message *m) {
+static int bus_peer_set_uid(BusPeer *p, uid_t uid) {
+        p->uid = uid;
+        p->front_end = uid_is_front_end(p->owner, uid);
+        char buf[4096];
+        struct passwd pw, *found = NULL;
+        int r;
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found)
+                r = asprintf(&p->identity, "unix-user:%s", found->pw_name);
+        else
+                r = asprintf(&p->identity, "unix-user:%u", (unsigned) uid);
+        return r < 0 ? -ENOMEM : 0;
+}
+
+static int bus_peer_identify(BusPeer *p) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         uid_t uid;
         /* The uid the broker recorded when the peer connected (its SO_PEERCRED, which sd-bus gives as the
@@ -148,19 +186,43 @@ static int bus_peer_identify(BusPeer *p, sd_bus_message *m) {
                 r = sd_bus_creds_get_euid(creds, &uid);
         if (r < 0)
                 return log_warning_errno(r, "Failed to learn who %s is: %m", p->name);
+        return bus_peer_set_uid(p, uid);
+}
 
-        p->front_end = uid_is_front_end(p->owner, uid);
-        char buf[4096];
-        struct passwd pw, *found = NULL;
-        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 && found)
-                r = asprintf(&p->identity, "unix-user:%s", found->pw_name);
-        else
-                r = asprintf(&p->identity, "unix-user:%u", (unsigned) uid);
-        return r < 0 ? -ENOMEM : 0;
+static BusPeer *direct_peer_of(McpBus *b, sd_bus_message *m) {
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        if (bus == b->bus)
+                return NULL;
+        for (BusPeer *p = b->direct; p; p = p->next)
+                if (p->direct == bus)
+                        return p;
+        return NULL;
+}
+
+/* The name m's sender is known by here: its unique name on the broker, or its direct connection's name. */
+static const char *peer_name_of(McpBus *b, sd_bus_message *m) {
+        if (sd_bus_message_get_bus(m) == b->bus)
+                return sd_bus_message_get_sender(m);
+        BusPeer *p = direct_peer_of(b, m);
+        return p ? p->name : NULL;
+}
+
+/* Where what goes to m's sender is sent: the connection m came on, to the sender's name on the broker. */
+static sd_bus *route_of(McpBus *b, sd_bus_message *m, const char **ret_destination) {
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        *ret_destination = bus == b->bus ? sd_bus_message_get_sender(m) : NULL;
+        return bus;
 }
 
 /* The peer that sent m, known from now until it leaves the bus. */
 static int bus_peer_get(McpBus *b, sd_bus_message *m, BusPeer **ret) {
+        if (sd_bus_message_get_bus(m) != b->bus) {
+                BusPeer *p = direct_peer_of(b, m);
+                if (!p)
+                        return -ENOTCONN;
+                *ret = p;
+                return 0;
+        }
         const char *name = sd_bus_message_get_sender(m);
         if (!name)
                 return -EPROTO;
@@ -185,7 +247,7 @@ static int bus_peer_get(McpBus *b, sd_bus_message *m, BusPeer **ret) {
                 free(p);
                 return r;
         }
-        r = bus_peer_identify(p, m);
+        r = bus_peer_identify(p);
         if (r >= 0)
                 r = sd_bus_track_new(b->bus, &p->track, on_peer_gone, p);
         if (r >= 0)
@@ -254,27 +316,75 @@ static char *session_key(const char *sender, const char *id) {
         return asprintf(&k, "%s\x1f%s", sender, id) < 0 ? NULL : k;
 }
 
-static int emit_notification(McpBus *b, const char *destination, const char *session, json_object *message,
+/* A front end that moved to a direct connection (or came back to the broker from one that still lives)
+ * goes on with its sessions: one of the same user, by the id it gave it, becomes the new peer's. */
+static BusSession *session_adopt(McpBus *b, BusPeer *peer, const char *id) {
+        BusSession *bs, *found = NULL;
+        size_t i = 0;
+        while (!found && hashmap_iterate(b->sessions, &i, (void **) &bs, NULL))
+                if (bs->peer != peer && bs->peer->front_end && bs->peer->uid == peer->uid && streq(bs->id, id))
+                        found = bs;
+        if (!found)
+                return NULL;
+        char *key = session_key(peer->name, id);
+        if (!key)
+                return NULL;
+        hashmap_remove(b->sessions, found->key);
+        free(found->key);
+        found->key = key;
+        if (hashmap_put(b->sessions, found->key, found) < 0) {
+                found->peer->n_sessions--;
+                found->peer = NULL;
+                bus_session_free(found);
+                return NULL;
+        }
+        found->peer->n_sessions--;
+        found->peer = peer;
+        peer->n_sessions++;
+        return found;
+}
+
+static BusSession *session_find(McpBus *b, BusPeer *peer, const char *id) {
+        _cleanup_free_ char *key = session_key(peer->name, id);
+        if (!key)
+                return NULL;
+        BusSession *bs = hashmap_get(b->sessions, key);
+        if (!bs && peer->front_end)
+                bs = session_adopt(b, peer, id);
+        return bs;
+}
+
+static int emit_notification(sd_bus *bus, const char *destination, const char *session, json_object *message,
         const char *tag) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_signal(b->bus, &m, MCP_BUS_PATH, MCP_BUS_INTERFACE, "Notification");
+        int r = sd_bus_message_new_signal(bus, &m, MCP_BUS_PATH, MCP_BUS_INTERFACE, "Notification");
         if (r < 0)
                 return r;
-        r = sd_bus_message_set_destination(m, destination);
-        if (r < 0)
-                return r;
+        if (destination) {
+                r = sd_bus_message_set_destination(m, destination);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_message_append(m, "ss", strempty(session), json_to_string(message));
         if (r < 0)
                 return r;
         r = tag ? sd_bus_message_append(m, "a{sv}", 1, "call", "s", tag) : sd_bus_message_append(m, "a{sv}", 0);
         if (r < 0)
                 return r;
-        return sd_bus_send(b->bus, m, NULL);
+        return sd_bus_send(bus, m, NULL);
+}
+
+static sd_bus *peer_bus(BusPeer *p) {
+        return p->direct ?: p->owner->bus;
+}
+
+static const char *peer_destination(BusPeer *p) {
+        return p->direct ? NULL : p->name;
 }
 
 static int standalone_send(void *userdata, json_object *message) {
         BusSession *bs = userdata;
-        return emit_notification(bs->owner, bs->peer->name, bs->id, message, NULL);
+        return emit_notification(peer_bus(bs->peer), peer_destination(bs->peer), bs->id, message, NULL);
 }
 
 static int bus_session_new(McpBus *b, BusPeer *peer, const char *id, BusSession **ret) {
@@ -404,7 +514,8 @@ static int ask_client(BusCall *c, json_object *request) {
                 return -EOPNOTSUPP; /* the stateless wire asks with input_required results instead */
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_method_call(b->bus, &m, c->session->peer->name, MCP_CLIENT_BUS_PATH,
+        BusPeer *peer = c->session->peer;
+        int r = sd_bus_message_new_method_call(peer_bus(peer), &m, peer_destination(peer), MCP_CLIENT_BUS_PATH,
                 MCP_CLIENT_BUS_INTERFACE, "Call");
         if (r < 0)
                 return r;
@@ -418,7 +529,7 @@ static int ask_client(BusCall *c, json_object *request) {
                 return -ENOMEM;
         cc->owner = b;
         cc->session = mcp_session_ref(c->session->session);
-        r = sd_bus_call_async(b->bus, NULL, m, on_client_reply, cc, CLIENT_CALL_TIMEOUT_USEC);
+        r = sd_bus_call_async(peer_bus(peer), NULL, m, on_client_reply, cc, CLIENT_CALL_TIMEOUT_USEC);
         if (r < 0) {
                 mcp_session_unref(cc->session);
                 free(cc);
@@ -430,8 +541,9 @@ static int sink_send(void *userdata, json_object *message) {
         BusCall *c = userdata;
         if (json_object_object_get_ex(message, "id", NULL))
                 return ask_client(c, message);
-        const char *sender = sd_bus_message_get_sender(c->message);
-        return emit_notification(c->owner, sender, c->session ? c->session->id : NULL, message, c->tag);
+        const char *destination;
+        sd_bus *bus = route_of(c->owner, c->message, &destination);
+        return emit_notification(bus, destination, c->session ? c->session->id : NULL, message, c->tag);
 }
 
 static int sink_close_stream(void *userdata, uint64_t retry_ms) {
@@ -440,16 +552,20 @@ static int sink_close_stream(void *userdata, uint64_t retry_ms) {
                 return -EOPNOTSUPP;
 
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_signal(c->owner->bus, &m, MCP_BUS_PATH, MCP_BUS_INTERFACE, "CloseStream");
+        const char *destination;
+        sd_bus *bus = route_of(c->owner, c->message, &destination);
+        int r = sd_bus_message_new_signal(bus, &m, MCP_BUS_PATH, MCP_BUS_INTERFACE, "CloseStream");
         if (r < 0)
                 return r;
-        r = sd_bus_message_set_destination(m, sd_bus_message_get_sender(c->message));
-        if (r < 0)
-                return r;
+        if (destination) {
+                r = sd_bus_message_set_destination(m, destination);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_message_append(m, "sst", c->session ? c->session->id : "", c->tag, retry_ms);
         if (r < 0)
                 return r;
-        return sd_bus_send(c->owner->bus, m, NULL);
+        return sd_bus_send(bus, m, NULL);
 }
 
 typedef struct AuthorizeCheck {
@@ -514,7 +630,8 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, c
                 return -ENOMEM;
         a->req = mcp_request_ref(req);
         a->done = done;
-        a->sender = strdup(sd_bus_message_get_sender(c->message));
+        BusPeer *direct = direct_peer_of(c->owner, c->message);
+        a->sender = strdup(strempty(peer_name_of(c->owner, c->message)));
         if (!a->sender)
                 return -ENOMEM;
         /* A remembered answer calls on_polkit_answer() before polkit_check() returns, and that frees it. A
@@ -522,8 +639,12 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, c
          * so it gets what it would get on the bus itself, no more. */
         AuthorizeCheck *check = TAKE_PTR(a);
         bool interactive = sd_bus_message_get_allow_interactive_authorization(c->message) > 0;
-        int r = c->process > 0
-                ? polkit_check_process(c->owner->polkit, c->process, c->process_uid, action, details, interactive,
+        /* A front end on a direct connection has no name on the bus: polkit is asked about its process, which
+         * the broker named when the connection was handed out; the connection ends with the process. */
+        int r = c->process > 0 ? polkit_check_process(c->owner->polkit, c->process, c->process_uid, action, details,
+                                         interactive, on_polkit_answer, check)
+                : direct
+                ? polkit_check_process(c->owner->polkit, direct->pid, direct->uid, action, details, interactive,
                           on_polkit_answer, check)
                 : polkit_check(c->owner->polkit, check->sender, action, details, interactive, on_polkit_answer, check);
         if (r < 0)
@@ -618,10 +739,7 @@ static int read_message(sd_bus_message *m, const char **ret_text, CallContext *r
 static int find_session(McpBus *b, BusPeer *peer, const CallContext *ctx, json_object *message, BusSession **ret,
         json_object **ret_error) {
 
-        _cleanup_free_ char *key = session_key(peer->name, ctx->session);
-        if (!key)
-                return -ENOMEM;
-        BusSession *bs = hashmap_get(b->sessions, key);
+        BusSession *bs = session_find(b, peer, ctx->session);
         if (bs) {
                 *ret = bs;
                 return 1;
@@ -753,7 +871,7 @@ static int method_call(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 
 static void call_cancel(McpBus *b, const char *sender, const char *tag) {
         for (BusCall *c = b->calls; c; c = c->next)
-                if (!c->session && streq_ptr(c->tag, tag) && streq(sd_bus_message_get_sender(c->message), sender)) {
+                if (!c->session && streq_ptr(c->tag, tag) && streq_ptr(peer_name_of(b, c->message), sender)) {
                         McpExchange *x = TAKE_PTR(c->exchange);
                         mcp_exchange_abort(x);
                         (void) sd_bus_reply_method_return(c->message, "s", "");
@@ -776,12 +894,15 @@ static int method_notify(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 !json_object_is_type(message, json_type_object) || json_object_object_get_ex(message, "id", NULL))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Notify takes one JSON-RPC notification.");
 
-        const char *sender = sd_bus_message_get_sender(m);
+        const char *sender = peer_name_of(b, m);
+        if (!sender)
+                return sd_bus_reply_method_return(m, NULL);
         if (ctx.session) {
-                _cleanup_free_ char *key = session_key(sender, ctx.session);
-                if (!key)
-                        return -ENOMEM;
-                BusSession *bs = hashmap_get(b->sessions, key);
+                BusPeer *peer;
+                r = bus_peer_get(b, m, &peer);
+                if (r < 0)
+                        return r;
+                BusSession *bs = session_find(b, peer, ctx.session);
                 if (bs)
                         (void) mcp_server_dispatch(b->server, bs->session, message, &noop_ops, NULL, NULL);
         } else if (ctx.tag && streq_ptr(json_get_string(message, "method"), "notifications/cancelled"))
@@ -797,10 +918,11 @@ static int method_end_session(sd_bus_message *m, void *userdata, sd_bus_error *e
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *key = session_key(sd_bus_message_get_sender(m), id);
-        if (!key)
-                return -ENOMEM;
-        bus_session_free(hashmap_get(b->sessions, key));
+        BusPeer *peer;
+        r = bus_peer_get(b, m, &peer);
+        if (r < 0)
+                return r;
+        bus_session_free(session_find(b, peer, id));
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -878,6 +1000,110 @@ static int method_call_tool(sd_bus_message *m, void *userdata, sd_bus_error *err
         return call_dispatch(TAKE_PTR(c), request);
 }
 
+/* --- direct connections ---------------------------------------------------------------------------- */
+
+/* The front end's connection ended (it left, or its process did): its calls stop, its sessions end. */
+static int on_direct_gone(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusPeer *p = userdata;
+        McpBus *b = p->owner;
+        log_debug("The direct connection %s ended: ending its calls and sessions.", p->name);
+        for (BusCall *c = b->calls, *next; c; c = next) {
+                next = c->next;
+                if (sd_bus_message_get_bus(c->message) != p->direct)
+                        continue;
+                McpExchange *x = TAKE_PTR(c->exchange);
+                mcp_exchange_abort(x);
+                bus_call_free(c);
+        }
+        peer_sessions_end(b, p);
+        bus_peer_free(p);
+        return 0;
+}
+
+static int mcp_bus_export(McpBus *b, sd_bus *bus, sd_bus_slot **ret);
+
+/* A direct connection's peer: the caller of Connect, as the broker knows it, on fd (taken). */
+static int direct_peer_new(McpBus *b, int fd, pid_t pid, uid_t uid) {
+        BusPeer *p = new0(BusPeer, 1);
+        if (!p) {
+                close(fd);
+                return -ENOMEM;
+        }
+        p->owner = b;
+        p->pid = pid;
+        int r = asprintf(&p->name, "direct/%" PRIu64, ++b->next_direct_id);
+        if (r < 0) {
+                free(p);
+                close(fd);
+                return -ENOMEM;
+        }
+        r = bus_direct_serve(mcp_server_get_event(b->server), fd, &p->direct);
+        if (r < 0) {
+                free(p->name);
+                free(p);
+                return r;
+        }
+        LIST_PREPEND(b->direct, p);
+        b->n_direct++;
+        r = hashmap_put(b->peers, p->name, p);
+        if (r < 0) {
+                p->name[0] = 0; /* not in the table: removing it removes nothing */
+                bus_peer_free(p);
+                return r;
+        }
+        r = bus_peer_set_uid(p, uid);
+        if (r >= 0)
+                r = mcp_bus_export(b, p->direct, &p->direct_object);
+        if (r >= 0)
+                r = bus_direct_on_disconnect(p->direct, &p->direct_gone, on_direct_gone, p);
+        if (r < 0) {
+                bus_peer_free(p);
+                return r;
+        }
+        return 0;
+}
+
+/* A front end asks for a connection of its own: the other end of a socket pair, for its calls to bypass the
+ * broker. Only a front end gets one; everyone else calls over the bus, where the broker says who they are. */
+static int method_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        McpBus *b = userdata;
+        if (sd_bus_message_get_bus(m) != b->bus)
+                return sd_bus_error_set(error, SD_BUS_ERROR_NOT_SUPPORTED, "This is a direct connection already.");
+
+        BusPeer *peer;
+        int r = bus_peer_get(b, m, &peer);
+        if (r < 0)
+                return r;
+        if (!peer->front_end) {
+                log_info("Refused a direct connection to %s (%s): it is no front end.", peer->name, peer->identity);
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                        "Only a front end (the gateway's user) gets a direct connection; call over the bus.");
+        }
+        if (b->n_direct >= DIRECT_CONNECTIONS_MAX)
+                return sd_bus_error_setf(error, BUS_ERROR_LIMITS_EXCEEDED,
+                        "This server holds %u direct connections already; call over the bus.", b->n_direct);
+
+        /* The process polkit is asked about for calls on the connection: the caller's, as the broker saw it
+         * connect, with the uid it vouched for. */
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        pid_t pid;
+        r = sd_bus_get_name_creds(b->bus, peer->name, SD_BUS_CREDS_PID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_pid(creds, &pid);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to learn the process of %s: %m", peer->name);
+
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, pair) < 0)
+                return -errno;
+        _cleanup_close_ int theirs = pair[1];
+        r = direct_peer_new(b, pair[0], pid, peer->uid);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to set up a direct connection for %s: %m", peer->name);
+        log_debug("A direct connection for %s (process %d).", peer->name, (int) pid);
+        return sd_bus_reply_method_return(m, "h", theirs);
+}
+
 static int property_json(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         McpBus *b = userdata;
@@ -906,6 +1132,8 @@ static const sd_bus_vtable mcp_vtable[] = {
                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CallTool", SD_BUS_ARGS("s", name, "s", arguments), SD_BUS_RESULT("s", result),
                 method_call_tool, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Connect", SD_BUS_NO_ARGS, SD_BUS_RESULT("h", socket), method_connect,
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Notification", SD_BUS_ARGS("s", session, "s", notification, "a{sv}", context), 0),
         SD_BUS_SIGNAL_WITH_ARGS("CloseStream", SD_BUS_ARGS("s", session, "s", call, "t", retry_ms), 0),
         SD_BUS_PROPERTY("ServerInfo", "s", property_json, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -915,6 +1143,10 @@ static const sd_bus_vtable mcp_vtable[] = {
 };
 
 /* --- setup ----------------------------------------------------------------------------------------- */
+
+static int mcp_bus_export(McpBus *b, sd_bus *bus, sd_bus_slot **ret) {
+        return sd_bus_add_object_vtable(bus, ret, MCP_BUS_PATH, MCP_BUS_INTERFACE, mcp_vtable, b);
+}
 
 int bus_open_system_attached(sd_event *event, sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
