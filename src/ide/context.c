@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aios-ided's context: set up once the engine exists, torn down at exit. */
+#include "bus-files.h"
 #include "git.h"
 #include "ide.h"
 #include "job.h"
@@ -20,8 +21,14 @@ int ide_context_init(IdeContext *ctx, McpServer *server) {
         return ide_git_init();
 }
 
+int ide_context_bus_setup(McpBus *bus, sd_bus *system_bus, void *userdata) {
+        IdeContext *ctx = userdata;
+        return ide_bus_files_new(ctx, bus, system_bus, &ctx->files);
+}
+
 void ide_context_done(IdeContext *ctx) {
         ide_jobs_stop(ctx);
+        ctx->files = ide_bus_files_free(ctx->files);
         ide_resources_done(ctx);
         ide_config_done(&ctx->config);
         if (ctx->server)
@@ -32,5 +39,5 @@ void ide_context_done(IdeContext *ctx) {
 
 bool ide_context_busy(void *userdata) {
         IdeContext *ctx = userdata;
-        return ctx->jobs != NULL || ctx->n_runs > 0;
+        return ctx->jobs != NULL || ctx->n_runs > 0 || ide_bus_files_busy(ctx->files);
 }

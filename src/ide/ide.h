@@ -17,6 +17,7 @@
 #define IDE_CONFIG_FILE "/etc/aios/ide.conf"
 
 typedef struct IdeJob IdeJob;
+typedef struct IdeBusFiles IdeBusFiles;
 
 /* One [Workspace] section. */
 typedef struct IdeWorkspace {
@@ -62,7 +63,8 @@ typedef struct IdeContext {
         sd_event_source *inotify_source;
         struct Hashmap *watches; /* watch descriptor (text) -> Watch */
         unsigned n_running;
-        unsigned n_runs; /* sandboxes of ide_run and ide_symbols */
+        unsigned n_runs;    /* sandboxes of ide_run and ide_symbols */
+        IdeBusFiles *files; /* bus-files.c: org.aios.IDE1, on the system bus only */
 } IdeContext;
 
 /* config.c: reads ide.conf and its drop-ins, and opens each workspace's directory. */
@@ -76,6 +78,9 @@ char *ide_config_workspace_names(IdeConfig *c);
 int ide_context_init(IdeContext *ctx, McpServer *server);
 void ide_context_done(IdeContext *ctx);
 bool ide_context_busy(void *userdata);
+/* Exports org.aios.IDE1 (bus-files.c) once the server is on the system bus. */
+typedef struct McpBus McpBus;
+int ide_context_bus_setup(McpBus *bus, sd_bus *system_bus, void *userdata);
 
 /* The tool families, each ending with an entry whose name is NULL. */
 extern const McpTool ide_file_tools[];   /* file-tools.c: read, read_files, write, file_info */

@@ -36,6 +36,7 @@ int main(int argc, char *argv[]) {
                 .setup = setup,
                 .userdata = &context,
                 .busy = ide_context_busy,
+                .bus_setup = ide_context_bus_setup,
         };
         int r = mcp_server_main(argc, argv, &m);
         ide_context_done(&context);

@@ -290,6 +290,11 @@ static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus 
                 r = mcp_bus_new(ret_bus, server, system_bus, !want_http);
                 if (r < 0)
                         return r;
+                if (main_of->bus_setup) {
+                        r = main_of->bus_setup(*ret_bus, system_bus, main_of->userdata);
+                        if (r < 0)
+                                return r;
+                }
                 snprintf(where, size, "the system bus as %s", mcp_server_get_definition(server)->bus_name);
         }
 

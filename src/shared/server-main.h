@@ -2,6 +2,7 @@
 /* The main() of every aios server: a server is its definition and, when it needs one, a setup step. */
 #pragma once
 
+#include "mcp-bus.h"
 #include "mcp-server.h"
 
 typedef struct McpServerMain {
@@ -14,6 +15,10 @@ typedef struct McpServerMain {
         /* Optional: whether work of the server's own (state it holds for clients beyond MCP sessions, children
          * it runs) keeps it from exiting when idle. */
         bool (*busy)(void *userdata);
+        /* Optional: called once the server is on the system bus (not with --no-bus or --stdio), to export
+         * interfaces of its own beside org.aios.MCP1 (aios-ided's org.aios.IDE1). bus lives until the loop
+         * ends. A negative errno stops the server. */
+        int (*bus_setup)(McpBus *bus, sd_bus *system_bus, void *userdata);
 } McpServerMain;
 
 /* Parses the options every server shares (--listen, --no-bus, --bus-name, --exit-idle-time, --stdio,

@@ -109,6 +109,8 @@ struct McpRequest {
         char *scopes;    /* what the transport says the principal was granted, or NULL */
         pid_t process;   /* the local process the caller is, or 0 */
         uid_t process_uid;
+        sd_bus *bus;      /* the bus the caller came over, or NULL */
+        char *bus_sender; /* its unique name there */
         /* mcp_request_authorize(): the handler's own check, waiting for polkit */
         McpAuthorizeDone authorize_done;
         void *authorize_userdata;

@@ -37,6 +37,13 @@ int mcp_request_new(McpExchange *x, json_object *message, const JsonRpcMessage *
                 return -ENOMEM;
         if (x->ops->process)
                 req->process = x->ops->process(x->userdata, &req->process_uid);
+        const char *sender = NULL;
+        sd_bus *bus = x->ops->bus ? x->ops->bus(x->userdata, &sender) : NULL;
+        if (bus) {
+                if (sender && !(req->bus_sender = strdup(sender)))
+                        return -ENOMEM;
+                req->bus = sd_bus_ref(bus);
+        }
 
         json_object *meta = json_get_object(m->params, "_meta");
         json_object *token;
@@ -84,6 +91,8 @@ static McpRequest *request_free(McpRequest *req) {
         free(req->protocol_version);
         free(req->principal);
         free(req->scopes);
+        free(req->bus_sender);
+        sd_bus_unref(req->bus);
         json_object_put(req->pending_variables);
         free(req->id_key);
         free(req);
@@ -582,6 +591,12 @@ pid_t mcp_request_get_process(McpRequest *req, uid_t *ret_uid) {
         if (ret_uid)
                 *ret_uid = req->process_uid;
         return req->process;
+}
+
+sd_bus *mcp_request_get_bus(McpRequest *req, const char **ret_sender) {
+        if (ret_sender)
+                *ret_sender = req->bus_sender;
+        return req->bus;
 }
 
 void mcp_request_set_principal(McpRequest *req, const char *principal) {

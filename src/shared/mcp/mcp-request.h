@@ -111,4 +111,7 @@ const char *mcp_request_get_scopes(McpRequest *req);
 /* The local process the caller is, as the transport knows it (a local socket's peer), and its uid; 0 when
  * there is none. */
 pid_t mcp_request_get_process(McpRequest *req, uid_t *ret_uid);
+/* The system bus the caller came over and its unique name there (*ret_sender; NULL when it has none there, a
+ * front end on a direct connection: mcp_request_get_process() names it then), or NULL on other transports. */
+sd_bus *mcp_request_get_bus(McpRequest *req, const char **ret_sender);
 void mcp_request_set_principal(McpRequest *req, const char *principal);

@@ -2,6 +2,7 @@
 /* The MCP engine: a server declared as tables of tools, resources and prompts, and its dispatcher. */
 #pragma once
 
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "json-util.h"
@@ -164,6 +165,10 @@ typedef struct McpSinkOps {
         const char *(*scopes)(void *userdata);
         /* Optional: the local process the caller is (mcp_request_get_process()): its pid, or 0. */
         pid_t (*process)(void *userdata, uid_t *ret_uid);
+        /* Optional: the system bus the caller came over and its unique name there (mcp_request_get_bus()), which
+         * a server calling another one on the caller's behalf names as the subject for polkit (NULL for a
+         * caller without a name there, whose process() stands for it); NULL on other transports. */
+        sd_bus *(*bus)(void *userdata, const char **ret_sender);
 } McpSinkOps;
 
 /* Feeds one parsed message (or batch array) into the engine. session is NULL only for transports without

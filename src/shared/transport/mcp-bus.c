@@ -662,9 +662,33 @@ static const char *sink_scopes(void *userdata) {
         return c->scopes;
 }
 
+/* The process polkit decides for: a front end's local client, or a front end on a direct connection (which
+ * has no name on the bus). */
+static pid_t sink_process(void *userdata, uid_t *ret_uid) {
+        BusCall *c = userdata;
+        BusPeer *direct = direct_peer_of(c->owner, c->message);
+        if (c->process <= 0 && direct) {
+                *ret_uid = direct->uid;
+                return direct->pid;
+        }
+        *ret_uid = c->process_uid;
+        return c->process;
+}
+
+/* The system bus, where a server calls another for this caller, and the caller's name there (NULL for a
+ * direct connection, whose process stands for it). */
+static sd_bus *sink_bus(void *userdata, const char **ret_sender) {
+        BusCall *c = userdata;
+        *ret_sender =
+                sd_bus_message_get_bus(c->message) == c->owner->bus ? sd_bus_message_get_sender(c->message) : NULL;
+        return c->owner->bus;
+}
+
 static const McpSinkOps bus_sink_ops = {
         .principal = sink_principal,
         .scopes = sink_scopes,
+        .process = sink_process,
+        .bus = sink_bus,
         .send = sink_send,
         .done = sink_done,
         .close_stream = sink_close_stream,
@@ -1270,6 +1294,14 @@ McpBus *mcp_bus_free(McpBus *b) {
         sd_bus_flush_close_unref(b->bus);
         free(b);
         return NULL;
+}
+
+int mcp_bus_sender_is_front_end(McpBus *b, sd_bus_message *m) {
+        BusPeer *p;
+        int r = bus_peer_get(b, m, &p);
+        if (r < 0)
+                return r;
+        return p->front_end;
 }
 
 bool mcp_bus_is_idle(McpBus *b) {

@@ -22,5 +22,10 @@ int mcp_bus_new(McpBus **ret, McpServer *server, sd_bus *bus, bool required);
 McpBus *mcp_bus_free(McpBus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(McpBus *, mcp_bus_free);
 
+/* Whether the sender of m is a front end ($AIOS_FRONT_END_USERS, or the gateway's user; root too): a caller
+ * whose word on the principal it acts for this server takes. 1 or 0, or a negative errno. For a server's own
+ * interfaces beside org.aios.MCP1 (McpServerMain.bus_setup). */
+int mcp_bus_sender_is_front_end(McpBus *b, sd_bus_message *m);
+
 /* No calls in flight and no sessions. */
 bool mcp_bus_is_idle(McpBus *b);
