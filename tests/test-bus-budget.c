@@ -27,6 +27,29 @@ START_TEST(test_one_backend_stays_below_what_the_bus_allows) {
 }
 END_TEST
 
+/* Over a direct connection no broker counts replies: MaxInFlightPerBackend= is the limit, past the 128 the
+ * bus would allow, and listen streams still take at most half of it. */
+START_TEST(test_a_direct_connection_is_limited_by_max_in_flight_alone) {
+        unsigned in_flight = 0, long_lived = 0;
+        while (bus_budget_allows_direct(in_flight, long_lived, 256, false)) {
+                in_flight++;
+                ck_assert_uint_lt(in_flight, 1000);
+        }
+        ck_assert_uint_eq(in_flight, 256);
+
+        in_flight = 0;
+        while (bus_budget_allows_direct(in_flight, long_lived, 256, true)) {
+                in_flight++;
+                long_lived++;
+                ck_assert_uint_lt(in_flight, 1000);
+        }
+        ck_assert_uint_eq(long_lived, 128);
+        ck_assert(bus_budget_allows_direct(in_flight, long_lived, 256, false));
+        ck_assert(bus_budget_allows_direct(0, 0, 1, true));
+        ck_assert(!bus_budget_allows_direct(1, 0, 1, false));
+}
+END_TEST
+
 START_TEST(test_max_in_flight_is_the_limit_when_lower) {
         unsigned owed[2] = {};
         ck_assert_uint_eq(fill(owed, 2, 0, 16, false), 16);
@@ -93,6 +116,7 @@ static Suite *bus_budget_suite(void) {
         tcase_add_test(tc, test_replies_owed_after_the_gateway_gave_up_still_count);
         tcase_add_test(tc, test_listen_streams_take_at_most_half_a_share);
         tcase_add_test(tc, test_many_backends_each_get_at_least_one);
+        tcase_add_test(tc, test_a_direct_connection_is_limited_by_max_in_flight_alone);
         suite_add_tcase(s, tc);
         return s;
 }

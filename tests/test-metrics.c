@@ -37,6 +37,11 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
 #define HEADER_BACKEND_UP                                                                                              \
         "# HELP aios_gateway_backend_up Whether a backend is reachable (1) or not (0).\n"                              \
         "# TYPE aios_gateway_backend_up gauge\n"
+#define HEADER_ROUTES                                                                                                                         \
+        "# HELP aios_gateway_backend_direct Whether calls to a D-Bus backend go over a direct connection to its server (1) or the bus (0).\n" \
+        "# TYPE aios_gateway_backend_direct gauge\n"                                                                                          \
+        "# HELP aios_gateway_bus_calls_total Calls sent to D-Bus backends, by backend and route (direct or broker).\n"                        \
+        "# TYPE aios_gateway_bus_calls_total counter\n"
 #define HEADER_HTTP                                                                                                    \
         "# HELP aios_gateway_http_requests_total HTTP requests answered, by endpoint and status code.\n"               \
         "# TYPE aios_gateway_http_requests_total counter\n"
@@ -73,8 +78,8 @@ START_TEST(test_empty_metrics_render_help_and_type) {
         ck_assert_int_eq(metrics_new(&m), 0);
         _cleanup_free_ char *text = render(m);
         ck_assert_str_eq(text,
-                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_HTTP HEADER_FILTERS
-                        HEADER_RESOURCES);
+                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_ROUTES HEADER_HTTP
+                        HEADER_FILTERS HEADER_RESOURCES);
 }
 END_TEST
 
@@ -213,6 +218,26 @@ START_TEST(test_backend_resources) {
 }
 END_TEST
 
+START_TEST(test_bus_routes) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        metrics_backend_direct(m, "conformance", true);
+        metrics_backend_direct(m, "second", true);
+        metrics_backend_direct(m, "second", false);
+        metrics_bus_call(m, "conformance", true);
+        metrics_bus_call(m, "conformance", true);
+        metrics_bus_call(m, "conformance", false);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert(family_is(text, "aios_gateway_backend_direct", "gauge"));
+        ck_assert(family_is(text, "aios_gateway_bus_calls_total", "counter"));
+        ck_assert_double_eq(sample(text, "aios_gateway_backend_direct{backend=\"conformance\"}"), 1);
+        ck_assert_double_eq(sample(text, "aios_gateway_backend_direct{backend=\"second\"}"), 0);
+        ck_assert_double_eq(sample(text, "aios_gateway_bus_calls_total{backend=\"conformance\",route=\"direct\"}"), 2);
+        ck_assert_double_eq(sample(text, "aios_gateway_bus_calls_total{backend=\"conformance\",route=\"broker\"}"), 1);
+}
+END_TEST
+
 START_TEST(test_filter_counters) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
@@ -340,6 +365,7 @@ static Suite *metrics_suite(void) {
         tcase_add_test(tc, test_unusable_label_values_count_as_other);
         tcase_add_test(tc, test_outcome_names);
         tcase_add_test(tc, test_filter_counters);
+        tcase_add_test(tc, test_bus_routes);
         tcase_add_test(tc, test_backend_resources);
         suite_add_tcase(s, tc);
         return s;
