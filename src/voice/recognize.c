@@ -93,8 +93,9 @@ static void word_base(const char *w, char *buf, size_t size) {
                 *paren = 0;
 }
 
+/* Silences, noises, and the "(NULL)" that keyword search puts between the words of a phrase. */
 static bool word_is_filler(const char *w) {
-        return w[0] == '<' || w[0] == '[' || streq(w, "++noise++");
+        return w[0] == '<' || w[0] == '[' || w[0] == '(' || streq(w, "++noise++");
 }
 
 static int result_new(ps_decoder_t *ps, const char *mode, json_object **ret) {

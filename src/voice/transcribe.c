@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* voice_transcribe: audio content (WAV, FLAC, Ogg) to text with word timings and confidence. */
+/* voice_transcribe: audio content (WAV, FLAC, Ogg), or an audio file of an IDE workspace, to text with word
+ * timings and confidence. */
 #include <time.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "decode.h"
@@ -8,16 +10,20 @@
 #include "mcp-request.h"
 #include "recognize.h"
 #include "voice.h"
+#include "workspace-file.h"
 
 typedef struct Transcribe {
         json_object *arguments;
-        const char *data; /* base64 */
+        const char *data; /* base64, or NULL for a workspace file */
+        int fd;           /* the workspace file, which the job's child inherits */
+        uint64_t size;
         RecognizeOptions recognize;
 } Transcribe;
 
 static void transcribe_free(void *userdata) {
         Transcribe *t = userdata;
         json_object_put(t->arguments);
+        safe_close(t->fd);
         free(t);
 }
 
@@ -64,12 +70,37 @@ json_object *voice_transcript_result(VoiceChild *c, json_object *transcript, jso
         return TAKE_PTR(result);
 }
 
+/* The workspace file's bytes, at most what it had when it was opened (and the cap checked then). */
+static int read_file(int fd, uint64_t size, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *bytes = malloc(size + 1);
+        if (!bytes)
+                return -ENOMEM;
+        size_t n = 0;
+        while (n < size) {
+                ssize_t k = pread(fd, bytes + n, size - n, (off_t) n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        *ret = TAKE_PTR(bytes);
+        *ret_size = n;
+        return 0;
+}
+
 static json_object *transcribe_work(VoiceChild *c, void *userdata) {
         Transcribe *t = userdata;
         double started = voice_now();
         _cleanup_free_ char *bytes = NULL;
         size_t size;
-        if (base64_decode(t->data, strlen(t->data), &bytes, &size) < 0)
+        if (!t->data) {
+                int r = read_file(t->fd, t->size, &bytes, &size);
+                if (r < 0)
+                        return voice_child_fail(c, "The workspace file could not be read: %s.", strerror(-r));
+        } else if (base64_decode(t->data, strlen(t->data), &bytes, &size) < 0)
                 return voice_child_fail(c, "audio.data is not base64.");
         _cleanup_(voice_pcm_done) VoicePcm pcm = {};
         DecodeInfo info;
@@ -87,24 +118,7 @@ static json_object *transcribe_work(VoiceChild *c, void *userdata) {
         return voice_transcript_result(c, transcript, audio, started);
 }
 
-int tool_voice_transcribe(McpRequest *req, json_object *arguments) {
-        json_object *audio = json_get_object(arguments, "audio");
-        const char *data = json_get_string(audio, "data");
-        if (!data)
-                return mcp_request_reply_tool_error(req, "audio.data is missing: give the audio as base64.");
-        /* Checked here too, before a child is started for it: base64 holds 3 bytes in 4 characters. */
-        if (strlen(data) / 4 * 3 > VOICE_MAX_AUDIO_BYTES + 3)
-                return mcp_request_reply_tool_error(req, "The audio is larger than %u bytes; send at most %u s of it.",
-                        VOICE_MAX_AUDIO_BYTES, VOICE_MAX_SECONDS);
-        Transcribe *t = new0(Transcribe, 1);
-        if (!t)
-                return -ENOMEM;
-        t->arguments = json_object_get(arguments);
-        t->data = data;
-        if (voice_recognize_options(req, arguments, &t->recognize) < 0) {
-                transcribe_free(t);
-                return 0;
-        }
+static int transcribe_start(McpRequest *req, Transcribe *t) {
         VoiceJobSpec spec = { .what = "recognition",
                 .timeout_usec = VOICE_JOB_TIMEOUT_USEC,
                 .work = transcribe_work,
@@ -113,4 +127,57 @@ int tool_voice_transcribe(McpRequest *req, json_object *arguments) {
                 .free_userdata = transcribe_free };
         int r = voice_job_start(req, &spec);
         return r < 0 ? voice_reply_job_error(req, r) : 0;
+}
+
+static void on_workspace_file(McpRequest *req, WorkspaceFile *f, void *userdata) {
+        Transcribe *t = userdata;
+        if (mcp_request_is_done(req)) {
+                transcribe_free(t);
+                return;
+        }
+        if (f->fd < 0) {
+                (void) mcp_request_reply_tool_error(req, "%s", f->error);
+                transcribe_free(t);
+                return;
+        }
+        t->fd = TAKE_FD(f->fd);
+        t->size = f->size;
+        /* The job owns t from here, and frees it also when it cannot start. */
+        (void) transcribe_start(req, t);
+}
+
+int tool_voice_transcribe(McpRequest *req, json_object *arguments) {
+        json_object *audio = json_get_object(arguments, "audio");
+        json_object *file = json_get_object(arguments, "file");
+        const char *data = json_get_string(audio, "data");
+        if (audio && file)
+                return mcp_request_reply_tool_error(req, "Give audio or file, not both.");
+        if (!data && !file)
+                return mcp_request_reply_tool_error(req,
+                        "audio.data is missing: give the audio as base64, or file: {workspace, path} for an audio "
+                        "file of an IDE workspace.");
+        /* Checked here too, before a child is started for it: base64 holds 3 bytes in 4 characters. */
+        if (data && strlen(data) / 4 * 3 > VOICE_MAX_AUDIO_BYTES + 3)
+                return mcp_request_reply_tool_error(req, "The audio is larger than %u bytes; send at most %u s of it.",
+                        VOICE_MAX_AUDIO_BYTES, VOICE_MAX_SECONDS);
+        Transcribe *t = new0(Transcribe, 1);
+        if (!t)
+                return -ENOMEM;
+        t->arguments = json_object_get(arguments);
+        t->data = data;
+        t->fd = -EBADF;
+        if (voice_recognize_options(req, arguments, &t->recognize) < 0) {
+                transcribe_free(t);
+                return 0;
+        }
+        if (data)
+                return transcribe_start(req, t);
+        int r = workspace_file_open(req, json_get_string(file, "workspace"), json_get_string(file, "path"),
+                VOICE_MAX_AUDIO_BYTES, on_workspace_file, t);
+        if (r < 0) {
+                transcribe_free(t);
+                return mcp_request_reply_tool_error(req, "The workspace file could not be asked for: %s.",
+                        strerror(-r));
+        }
+        return 0;
 }
