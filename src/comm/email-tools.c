@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* comm_send_email and the outbox's tools: a message is checked whole (addresses, allow-list, header safety,
- * UTF-8, attachments), each recipient is put to polkit, and only then is it written to the outbox and
- * accepted. Their schemas are in schemas/. */
+ * UTF-8, attachments), each recipient is put to polkit, the attachments that name an IDE workspace's file are
+ * fetched from aios-ided (which asks polkit about the principal) and their bytes put in the message, and only
+ * then is it written to the outbox and accepted. Their schemas are in schemas/. */
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "address.h"
+#include "base64.h"
 #include "comm.h"
 #include "log.h"
 #include "mcp-content.h"
 #include "mcp-request.h"
 #include "message.h"
 #include "schemas.h"
+#include "workspace-file.h"
 
 #define SUBJECT_MAX 998U
 #define RECIPIENTS_MAX 100U
@@ -38,8 +42,10 @@ static int reply_structured(McpRequest *req, json_object *structured, const char
 
 typedef struct SendCheck {
         const CommConfig *config;
-        char **recipients; /* each once, in order */
-        char *error;       /* why the message is refused, for the caller */
+        char **recipients;     /* each once, in order */
+        char *error;           /* why the message is refused, for the caller */
+        uint64_t inline_bytes; /* decoded bytes of the inline attachments */
+        bool workspace_files;  /* some attachments are files of a workspace */
 } SendCheck;
 
 static int check_fail(SendCheck *c, const char *format, ...) _printf_(2, 3);
@@ -127,15 +133,28 @@ static bool content_type_is_valid(const char *s) {
         return a > 0 && s[a] == '/' && strspn(s + a + 1, token) > 0 && !s[a + 1 + strspn(s + a + 1, token)];
 }
 
+/* A workspace file's attachment name: its filename, or the last component of its path. */
+static const char *attachment_name(json_object *a) {
+        const char *name = json_get_string(a, "filename"), *path = json_get_string(a, "path");
+        if (name || !path)
+                return name;
+        const char *slash = strrchr(path, '/');
+        return slash ? slash + 1 : path;
+}
+
 static int check_attachments(SendCheck *c, json_object *args) {
         json_object *list = json_get_array(args, "attachments");
         uint64_t total = 0;
         for (size_t i = 0; list && i < json_object_array_length(list); i++) {
                 json_object *a = json_object_array_get_idx(list, i);
-                const char *name = json_get_string(a, "filename"), *type = json_get_string(a, "content_type");
+                const char *name = attachment_name(a), *type = json_get_string(a, "content_type");
                 json_object *data;
-                if (!json_object_object_get_ex(a, "data", &data) || !json_object_is_type(data, json_type_string))
-                        return check_fail(c, "Attachment %zu has no data.", i + 1);
+                bool from_workspace = json_get_string(a, "workspace") && json_get_string(a, "path");
+                if (from_workspace && json_object_object_get_ex(a, "data", NULL))
+                        return check_fail(c, "Attachment %zu has both data and a workspace file: give one.", i + 1);
+                if (!from_workspace &&
+                        (!json_object_object_get_ex(a, "data", &data) || !json_object_is_type(data, json_type_string)))
+                        return check_fail(c, "Attachment %zu has no data (nor a workspace and path).", i + 1);
                 if (!name || !filename_is_valid(name))
                         return check_fail(c,
                                 "Attachment %zu's file name is not 1 to 255 bytes of UTF-8 without control "
@@ -146,6 +165,11 @@ static int check_attachments(SendCheck *c, json_object *args) {
                                 "Attachment %s's content_type is not a media type such as application/pdf: "
                                 "nothing was sent.",
                                 name);
+                if (from_workspace) {
+                        /* Its size is known once aios-ided opened it (send_attach_next()). */
+                        c->workspace_files = true;
+                        continue;
+                }
                 const char *text = json_object_get_string(data);
                 size_t n = json_object_get_string_len(data);
                 _cleanup_free_ uint8_t *bytes = NULL;
@@ -165,6 +189,7 @@ static int check_attachments(SendCheck *c, json_object *args) {
                                 "nothing was sent.",
                                 name);
         }
+        c->inline_bytes = total;
         return 0;
 }
 
@@ -255,9 +280,11 @@ static json_object *summary_new(json_object *args) {
 /* --- comm_send_email ------------------------------------------------------------------------------------- */
 
 typedef struct SendRequest {
-        json_object *args;
+        json_object *args; /* a copy of its own when workspace files are put in it */
         char **recipients;
-        size_t next; /* the recipient polkit is asked about next */
+        size_t next;            /* the recipient polkit is asked about next */
+        size_t next_attachment; /* the attachment looked at next for a workspace file */
+        uint64_t room;          /* what MaxAttachmentsSize= leaves for workspace files */
 } SendRequest;
 
 static SendRequest *send_request_free(SendRequest *s) {
@@ -300,6 +327,96 @@ static int send_accept(McpRequest *req, SendRequest *s) {
 }
 
 static void send_next(McpRequest *req, SendRequest *s);
+static void send_attach_next(McpRequest *req, SendRequest *s);
+
+/* All of fd's size bytes (a regular file: the reads do not wait on anything but the disk). */
+static int read_all(int fd, uint64_t size, uint8_t **ret, size_t *ret_size) {
+        _cleanup_free_ uint8_t *bytes = malloc(size + 1);
+        if (!bytes)
+                return -ENOMEM;
+        size_t n = 0;
+        while (n < size) {
+                ssize_t k = pread(fd, bytes + n, size - n, (off_t) n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        *ret = TAKE_PTR(bytes);
+        *ret_size = n;
+        return 0;
+}
+
+/* The attachment becomes an inline one with the file's bytes, so that the outbox keeps what was accepted. */
+static int attachment_inline(json_object *list, size_t i, json_object *a, const uint8_t *bytes, size_t size) {
+        _cleanup_free_ char *data = base64_encode(bytes, size);
+        _cleanup_json_ json_object *o = json_object_new_object();
+        const char *type = json_get_string(a, "content_type");
+        if (!data || !o || json_add_string(o, "filename", attachment_name(a)) < 0 ||
+                (type && json_add_string(o, "content_type", type) < 0) || json_add_string(o, "data", data) < 0)
+                return -ENOMEM;
+        return json_object_array_put_idx(list, i, TAKE_PTR(o)) < 0 ? -ENOMEM : 0;
+}
+
+static void on_attachment_file(McpRequest *req, WorkspaceFile *f, void *userdata) {
+        _cleanup_(send_request_freep) SendRequest *s = userdata;
+        if (mcp_request_is_done(req))
+                return;
+        json_object *list = json_get_array(s->args, "attachments");
+        size_t i = s->next_attachment;
+        json_object *a = json_object_array_get_idx(list, i);
+        if (f->fd == -EFBIG) {
+                (void) mcp_request_reply_tool_error(req,
+                        "Attachment %zu (%s/%s) would bring the attachments to more than the %llu bytes a message may "
+                        "carry (MaxAttachmentsSize= in comm.conf): nothing was sent.",
+                        i + 1, json_get_string(a, "workspace"), json_get_string(a, "path"),
+                        (unsigned long long) context_of(req)->config.max_attachments_size);
+                return;
+        }
+        if (f->fd < 0) {
+                (void) mcp_request_reply_tool_error(req, "Attachment %zu: %s Nothing was sent.", i + 1, f->error);
+                return;
+        }
+        _cleanup_free_ uint8_t *bytes = NULL;
+        size_t size = 0;
+        int r = read_all(f->fd, f->size, &bytes, &size);
+        if (r >= 0)
+                r = attachment_inline(list, i, a, bytes, size);
+        if (r < 0) {
+                (void) mcp_request_reply_tool_error(req, "Attachment %zu could not be read: %s. Nothing was sent.",
+                        i + 1, strerror(-r));
+                return;
+        }
+        s->room -= size;
+        s->next_attachment++;
+        send_attach_next(req, TAKE_PTR(s));
+}
+
+/* Takes s: fetches the next workspace file, or accepts the message when there is none left. */
+static void send_attach_next(McpRequest *req, SendRequest *s) {
+        json_object *list = json_get_array(s->args, "attachments");
+        for (; list && s->next_attachment < json_object_array_length(list); s->next_attachment++) {
+                json_object *a = json_object_array_get_idx(list, s->next_attachment);
+                if (!json_get_string(a, "workspace"))
+                        continue;
+                int r = workspace_file_open(req, json_get_string(a, "workspace"), json_get_string(a, "path"), s->room,
+                        on_attachment_file, s);
+                if (r < 0) {
+                        (void) mcp_request_reply_tool_error(req,
+                                "Attachment %zu could not be asked for: %s. Nothing was sent.", s->next_attachment + 1,
+                                strerror(-r));
+                        send_request_free(s);
+                }
+                return;
+        }
+        int r = send_accept(req, s);
+        if (r < 0)
+                (void) mcp_request_reply_error(req, -32603, "comm_send_email failed: %s", strerror(-r));
+        send_request_free(s);
+}
 
 static void on_recipient_authorized(McpRequest *req, int allowed, void *userdata) {
         _cleanup_(send_request_freep) SendRequest *s = userdata;
@@ -331,10 +448,7 @@ static void on_recipient_authorized(McpRequest *req, int allowed, void *userdata
 /* Takes s. */
 static void send_next(McpRequest *req, SendRequest *s) {
         if (!s->recipients[s->next]) {
-                int r = send_accept(req, s);
-                if (r < 0)
-                        (void) mcp_request_reply_error(req, -32603, "comm_send_email failed: %s", strerror(-r));
-                send_request_free(s);
+                send_attach_next(req, s);
                 return;
         }
         const char *const details[] = { "recipient", s->recipients[s->next], NULL };
@@ -364,8 +478,15 @@ static int tool_send_email(McpRequest *req, json_object *args) {
         SendRequest *s = new0(SendRequest, 1);
         if (!s)
                 return -ENOMEM;
-        s->args = json_object_get(args);
+        /* Workspace files are put into a copy: the request's own arguments stay as the client sent them. */
+        if (!check.workspace_files)
+                s->args = json_object_get(args);
+        else if (json_object_deep_copy(args, &s->args, NULL) < 0) {
+                free(s);
+                return -ENOMEM;
+        }
         s->recipients = TAKE_PTR(recipients);
+        s->room = ctx->config.max_attachments_size - check.inline_bytes;
         send_next(req, s);
         return 0;
 }
@@ -479,8 +600,9 @@ const McpTool comm_email_tools[] = {
                 .description =
                         "Sends an email through the administrator's SMTP server. Every recipient (to, cc, bcc) must "
                         "be on the administrator's allow-list, or nothing is sent; an empty list sends nothing. "
-                        "Plain addresses only (local@domain). Text, optional HTML, inline attachments (base64, "
-                        "within the configured size). The message is stored durably in the outbox before this "
+                        "Plain addresses only (local@domain). Text, optional HTML, attachments inline (base64) or "
+                        "from an IDE workspace ({workspace, path}: the caller must be allowed to read the file), "
+                        "within the configured size. The message is stored durably in the outbox before this "
                         "answers, then delivered and retried while the server is unreachable or defers it; "
                         "comm_outbox shows its state (queued, sending, sent, failed, unknown, cancelled).",
                 .input_schema = comm_schema_comm_send_email_input,
