@@ -406,12 +406,60 @@ START_TEST(test_polkit_is_asked_with_the_repository) {
 }
 END_TEST
 
+START_TEST(test_run_actions_ask_polkit_about_the_workflow) {
+        json_object *r = call("github_rerun", "{\"repository\":\"octo-org/octo-repo\",\"run_id\":30433642}");
+        ck_assert_msg(!is_error(r), "%s", first_text(r));
+        json_object *asked = test_polkit_last_asked();
+        ck_assert_str_eq(json_get_string(asked, "action"), ACTIONS_ACTION_RUN);
+        ck_assert_str_eq(json_get_string(asked, "workflow"), ".github/workflows/ci.yml");
+
+        /* A rule that refuses one workflow: the run of another goes on, this one is refused before the POST. */
+        test_polkit_deny(ACTIONS_ACTION_RUN " workflow=.github/workflows/ci.yml");
+        r = call("github_rerun_failed", "{\"repository\":\"octo-org/octo-repo\",\"run_id\":30433642}");
+        ck_assert(is_error(r));
+        ck_assert_msg(strstr(first_text(r), "does not allow this caller to run workflow .github/workflows/ci.yml"),
+                "%s", first_text(r));
+        r = call("github_run_workflow",
+                "{\"repository\":\"octo-org/octo-repo\",\"workflow\":\"deploy.yml\","
+                "\"inputs\":{\"environment\":\"staging\"}}");
+        ck_assert_msg(!is_error(r), "%s", first_text(r));
+        ck_assert_str_eq(json_get_string(test_polkit_last_asked(), "workflow"), ".github/workflows/deploy.yml");
+        test_polkit_deny(ACTIONS_ACTION_RUN " workflow=.github/workflows/deploy.yml");
+        r = call("github_run_workflow",
+                "{\"repository\":\"octo-org/octo-repo\",\"workflow\":\"deploy.yml\","
+                "\"inputs\":{\"environment\":\"staging\"}}");
+        ck_assert(is_error(r));
+        ck_assert_msg(strstr(first_text(r), "run workflow .github/workflows/deploy.yml of octo-org/octo-repo"), "%s",
+                first_text(r));
+        test_polkit_deny(NULL);
+}
+END_TEST
+
+/* In-process there is no bus, so no subject aios-ided could ask polkit about: refused, with the reason. The
+ * download itself is tested on the development stack (tests/workspace/workspace-check.sh). */
+START_TEST(test_download_artifact_needs_the_bus) {
+        json_object *r = call("github_download_artifact",
+                "{\"repository\":\"octo-org/octo-repo\",\"artifact_id\":21,\"workspace\":\"w\",\"path\":\"a.zip\"}");
+        ck_assert(is_error(r));
+        ck_assert_msg(strstr(first_text(r), "only to calls that come over the system bus"), "%s", first_text(r));
+        r = call("github_download_artifact",
+                "{\"repository\":\"octo-org/octo-repo\",\"artifact_id\":22,\"workspace\":\"w\",\"path\":\"a.zip\"}");
+        ck_assert(is_error(r));
+        ck_assert_msg(strstr(first_text(r), "more than the 104857600"), "%s", first_text(r));
+        r = call("github_download_artifact",
+                "{\"repository\":\"octo-org/octo-repo\",\"artifact_id\":23,\"workspace\":\"w\",\"path\":\"a.zip\"}");
+        ck_assert(is_error(r));
+        ck_assert_msg(strstr(first_text(r), "has expired"), "%s", first_text(r));
+}
+END_TEST
+
 START_TEST(test_read_only_lists_no_write_tool) {
         teardown();
         server_start("ReadOnly=yes\n");
         _cleanup_json_ json_object *tools = mcp_server_tool_descriptors(server);
         size_t n = json_object_array_length(tools);
-        ck_assert_uint_eq(n, 8);
+        /* github_download_artifact writes into a workspace, not to GitHub: it stays. */
+        ck_assert_uint_eq(n, 9);
         for (size_t i = 0; i < n; i++) {
                 const char *name = json_get_string(json_object_array_get_idx(tools, i), "name");
                 ck_assert(!streq(name, "github_run_workflow") && !streq(name, "github_rerun") &&
@@ -593,6 +641,8 @@ static Suite *actions_suite(void) {
         tcase_add_test(tc, test_wait_run_reports_steps_until_it_completes);
         tcase_add_test(tc, test_artifacts_jobs_and_run_actions);
         tcase_add_test(tc, test_polkit_is_asked_with_the_repository);
+        tcase_add_test(tc, test_run_actions_ask_polkit_about_the_workflow);
+        tcase_add_test(tc, test_download_artifact_needs_the_bus);
         tcase_add_test(tc, test_read_only_lists_no_write_tool);
         tcase_add_test(tc, test_app_mints_an_installation_token_once);
         suite_add_tcase(s, tc);

@@ -41,6 +41,23 @@ json_object *test_polkit_last_asked(void) {
         return polkit_asked;
 }
 
+/* "*", "ACTION", or "ACTION KEY=VALUE": that action only when its detail KEY is VALUE. */
+static bool polkit_refuses(const char *action, const char *const *details) {
+        if (!polkit_denied)
+                return false;
+        if (streq(polkit_denied, "*") || streq(polkit_denied, action))
+                return true;
+        const char *space = strchr(polkit_denied, ' ');
+        if (!space || strncmp(polkit_denied, action, space - polkit_denied) || action[space - polkit_denied])
+                return false;
+        const char *eq = strchr(space + 1, '=');
+        for (const char *const *d = details; eq && d && d[0] && d[1]; d += 2)
+                if (strlen(d[0]) == (size_t) (eq - space - 1) && !strncmp(d[0], space + 1, eq - space - 1) &&
+                        streq(d[1], eq + 1))
+                        return true;
+        return false;
+}
+
 static int sink_authorize(void *userdata, McpRequest *req, const char *action, const char *const *details,
         void (*done)(McpRequest *req, int allowed)) {
         json_object_put(polkit_asked);
@@ -48,7 +65,7 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, c
         (void) json_add_string(polkit_asked, "action", action);
         for (const char *const *d = details; d && d[0] && d[1]; d += 2)
                 (void) json_add_string(polkit_asked, d[0], d[1]);
-        done(req, !(polkit_denied && (streq(polkit_denied, "*") || streq(polkit_denied, action))));
+        done(req, !polkit_refuses(action, details));
         return 0;
 }
 

@@ -24,8 +24,8 @@ json_object *capture_dispatch(Capture *c, McpServer *s, McpSession *session, sd_
 int capture_dispatch_count(Capture *c, McpServer *s, McpSession *session, sd_event *e, const char *text);
 /* The same on the stateless wire (mcp_server_dispatch_stateless). */
 json_object *capture_dispatch_stateless(Capture *c, McpServer *s, sd_event *e, const char *text);
-/* The recording sink's polkit refuses action ("*": every action) from now on; NULL: allows everything again
- * (the default). */
+/* The recording sink's polkit refuses action ("*": every action; "ACTION KEY=VALUE": the action when its
+ * detail KEY is VALUE) from now on; NULL: allows everything again (the default). */
 void test_polkit_deny(const char *action);
 /* The last question the recording sink's polkit was asked: {"action": ..., detail: value, ...}, or NULL. */
 json_object *test_polkit_last_asked(void);

@@ -146,6 +146,8 @@ static const ConfigItem github_items[] = {
         { "PollIntervalSec", config_parse_sec, offsetof(ActionsConfig, poll_interval_usec), CONFIG_EXPECTED_TIME_SPAN },
         { "RequestTimeoutSec", config_parse_sec, offsetof(ActionsConfig, request_timeout_usec),
                 CONFIG_EXPECTED_TIME_SPAN },
+        { "MaxArtifactSize", config_parse_size, offsetof(ActionsConfig, max_artifact_size),
+                "a size in bytes, with K, M or G" },
 };
 
 static int config_parse(ActionsConfig *c, const char *path) {
@@ -182,6 +184,8 @@ static int config_finish(ActionsConfig *c) {
                 c->poll_interval_usec = ACTIONS_POLL_INTERVAL_USEC_DEFAULT;
         if (c->request_timeout_usec == 0)
                 c->request_timeout_usec = ACTIONS_REQUEST_TIMEOUT_USEC_DEFAULT;
+        if (c->max_artifact_size == 0)
+                c->max_artifact_size = ACTIONS_MAX_ARTIFACT_SIZE_DEFAULT;
         return 0;
 }
 

@@ -15,6 +15,7 @@
 #define ACTIONS_MAX_RATE_LIMIT_WAIT_USEC_DEFAULT (60 * USEC_PER_SEC)
 #define ACTIONS_POLL_INTERVAL_USEC_DEFAULT (10 * USEC_PER_SEC)
 #define ACTIONS_REQUEST_TIMEOUT_USEC_DEFAULT (30 * USEC_PER_SEC)
+#define ACTIONS_MAX_ARTIFACT_SIZE_DEFAULT (100ULL * 1024 * 1024)
 /* "owner/name": GitHub's owners are at most 39 characters, repository names at most 100. */
 #define ACTIONS_REPOSITORY_MAX 140U
 
@@ -29,6 +30,7 @@ typedef struct ActionsConfig {
         uint64_t max_rate_limit_wait_usec; /* longer waits for a rate limit fail at once */
         uint64_t poll_interval_usec;       /* github_wait_run polls no more often than this */
         uint64_t request_timeout_usec;
+        uint64_t max_artifact_size; /* the largest zip github_download_artifact puts in a workspace */
 } ActionsConfig;
 
 void actions_config_done(ActionsConfig *c);

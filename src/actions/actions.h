@@ -21,9 +21,11 @@ int actions_context_init(ActionsContext *c, sd_event *event, const char *config_
 void actions_context_done(ActionsContext *c);
 
 /* Each table ends with an entry whose name is NULL. */
-extern const McpTool actions_list_tools[];  /* read-tools.c: workflows, runs, jobs, artifacts */
-extern const McpTool actions_log_tools[];   /* logs.c: github_job_logs */
-extern const McpTool actions_wait_tools[];  /* wait-run.c: github_wait_run */
+extern const McpTool actions_list_tools[]; /* read-tools.c: workflows, runs, jobs, artifacts */
+extern const McpTool actions_log_tools[];  /* logs.c: github_job_logs */
+extern const McpTool actions_wait_tools[]; /* wait-run.c: github_wait_run */
+/* artifact.c: github_download_artifact, which writes into an IDE workspace, not to GitHub */
+extern const McpTool actions_artifact_tools[];
 extern const McpTool actions_write_tools[]; /* dispatch.c: run, rerun, cancel; left out in read-only mode */
 
 /* Adds the read tools, and the write tools unless the configuration says ReadOnly=yes. */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aios-actionsd: github_run_workflow. The workflow, the ref (the repository's default branch unless given),
  * the workflow file at that ref through the contents API, its declared inputs, and only when the given inputs
- * fit them the workflow_dispatch event. */
+ * fit them the workflow_dispatch event. Besides the tool's own check of the repository, every tool here asks
+ * polkit once more with the workflow's file as the detail "workflow" (org.aios.github.run), so that a rule can
+ * allow a principal one workflow of a repository: github_rerun, github_rerun_failed and github_cancel_run read
+ * the run first to learn its workflow. */
 #include <stdio.h>
 
 #include <openssl/evp.h>
@@ -69,6 +72,32 @@ static int base64_decode(const char *in, char **ret, size_t *ret_size) {
         *ret_size = (size_t) (l + f);
         *ret = TAKE_PTR(out);
         return 0;
+}
+
+/* --- the workflow as a polkit detail ---------------------------------------------------------------------- */
+
+static void workflow_authorize(ActionsOp *op, const char *path, McpAuthorizeDone done) {
+        const char *const details[] = { "repository", op->repository, "workflow", path, NULL };
+        int r = mcp_request_authorize(op->req, ACTIONS_ACTION_RUN, details, done, op);
+        if (r < 0)
+                op_fail(op, "polkit could not be asked about workflow %s: %s.", path, strerror(-r));
+}
+
+/* Whether the op goes on after polkit's answer about path; answers it otherwise. The op is gone when the
+ * request ended meanwhile (cancelled). */
+static bool workflow_allowed(McpRequest *req, int allowed, ActionsOp *op, const char *path) {
+        if (mcp_request_is_done(req))
+                return false;
+        if (allowed < 0) {
+                op_fail(op, "polkit could not be asked about workflow %s: %s.", path, strerror(-allowed));
+                return false;
+        }
+        if (allowed == 0) {
+                op_fail(op, "Access denied: polkit does not allow this caller to run workflow %s of %s (%s).", path,
+                        op->repository, ACTIONS_ACTION_RUN);
+                return false;
+        }
+        return true;
 }
 
 static void dispatched(ActionsOp *op, const GitHubResponse *r) {
@@ -167,6 +196,19 @@ static void repository_read(ActionsOp *op, const GitHubResponse *r) {
         read_file(op);
 }
 
+static void on_workflow_authorized(McpRequest *req, int allowed, void *userdata) {
+        ActionsOp *op = userdata;
+        if (!workflow_allowed(req, allowed, op, ((Dispatch *) op->data)->path))
+                return;
+        Dispatch *d = op->data;
+        if (d->ref) {
+                read_file(op);
+                return;
+        }
+        _cleanup_free_ char *url = op_url(op, "%s", "");
+        (void) op_request(op, NULL, url, NULL, repository_read);
+}
+
 static void workflow_read(ActionsOp *op, const GitHubResponse *r) {
         Dispatch *d = op->data;
         if (github_failed(r)) {
@@ -184,12 +226,7 @@ static void workflow_read(ActionsOp *op, const GitHubResponse *r) {
                 op_fail(op, "Out of memory.");
                 return;
         }
-        if (d->ref) {
-                read_file(op);
-                return;
-        }
-        _cleanup_free_ char *url = op_url(op, "%s", "");
-        (void) op_request(op, NULL, url, NULL, repository_read);
+        workflow_authorize(op, d->path, on_workflow_authorized);
 }
 
 static int tool_run_workflow(McpRequest *req, json_object *arguments) {
@@ -251,6 +288,47 @@ static void run_acted(ActionsOp *op, const GitHubResponse *r) {
         op_reply(op, text ? JSON_ARRAY(mcp_content_text(text)) : NULL, s);
 }
 
+/* What a run action does once the run's workflow is known and allowed. */
+typedef struct RunAction {
+        const char *endpoint;
+        json_object *body;
+        char *workflow;
+} RunAction;
+
+static void run_action_free(void *p) {
+        RunAction *a = p;
+        json_object_put(a->body);
+        free(a->workflow);
+        free(a);
+}
+
+static void on_run_workflow_authorized(McpRequest *req, int allowed, void *userdata) {
+        ActionsOp *op = userdata;
+        if (!workflow_allowed(req, allowed, op, ((RunAction *) op->data)->workflow))
+                return;
+        RunAction *a = op->data;
+        _cleanup_free_ char *url = op_url(op, "/actions/runs/%" PRIi64 "/%s", op->id, a->endpoint);
+        (void) op_request(op, "POST", url, TAKE_PTR(a->body), run_acted);
+}
+
+static void run_read(ActionsOp *op, const GitHubResponse *r) {
+        RunAction *a = op->data;
+        if (github_failed(r)) {
+                op_fail_response(op, r);
+                return;
+        }
+        const char *path = json_get_string(r->json, "path");
+        if (!workflow_path_is_valid(path)) {
+                op_fail(op, "GitHub's description of run %" PRIi64 " does not say which workflow file it ran.", op->id);
+                return;
+        }
+        if (!(a->workflow = strdup(path))) {
+                op_fail(op, "Out of memory.");
+                return;
+        }
+        workflow_authorize(op, a->workflow, on_run_workflow_authorized);
+}
+
 static int run_action(McpRequest *req, json_object *arguments, const char *what, const char *endpoint,
         json_object *body) {
         _cleanup_json_ json_object *b = body;
@@ -263,10 +341,19 @@ static int run_action(McpRequest *req, json_object *arguments, const char *what,
                 op_fail(op, "run_id must be a workflow run's id, a positive integer.");
                 return 0;
         }
+        RunAction *a = new0(RunAction, 1);
+        if (!a) {
+                op_free(op);
+                return -ENOMEM;
+        }
+        a->endpoint = endpoint;
+        a->body = TAKE_PTR(b);
+        op->data = a;
+        op->data_free = run_action_free;
         op->what = what;
         op->id = id;
-        _cleanup_free_ char *url = op_url(op, "/actions/runs/%" PRIi64 "/%s", id, endpoint);
-        (void) op_request(op, "POST", url, TAKE_PTR(b), run_acted);
+        _cleanup_free_ char *url = op_url(op, "/actions/runs/%" PRIi64, id);
+        (void) op_request(op, NULL, url, NULL, run_read);
         return 0;
 }
 

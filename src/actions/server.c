@@ -8,7 +8,7 @@
 
 int actions_add_tools(McpServer *server, const ActionsContext *c) {
         const McpTool *const families[] = { actions_list_tools, actions_log_tools, actions_wait_tools,
-                c->config.read_only ? NULL : actions_write_tools };
+                actions_artifact_tools, c->config.read_only ? NULL : actions_write_tools };
         FOREACH_ELEMENT(family, families)
         for (const McpTool *t = *family; t && t->name; t++) {
                 int r = mcp_server_add_tool(server, t);

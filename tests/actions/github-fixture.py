@@ -3,16 +3,19 @@
 # A GitHub REST API fixture on the loopback for aios-actionsd's tests: the wire as GitHub publishes it
 # (github/rest-api-description): status codes, ETag and If-None-Match, Link pagination, X-RateLimit-* and
 # Retry-After, the JSON shapes of workflows, runs, jobs, artifacts and contents (only the members that
-# matter), and job logs as a 302 to a log URL. Special repositories play the rate limits.
+# matter), job logs as a 302 to a log URL, and an artifact's zip as a 302 to the zip's URL ("Download an
+# artifact": 302 with Location, 410 when it expired). Special repositories play the rate limits.
 #
 # usage: github-fixture.py PORT_FILE    (binds 127.0.0.1 on a free port and writes it to PORT_FILE)
 # /_fixture/requests (GET) lists the requests seen; /_fixture/reset (POST) forgets them and the state.
 import base64
 import hashlib
+import io
 import json
 import sys
 import threading
 import time
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -131,6 +134,43 @@ ARTIFACTS = [{'id': 11, 'node_id': 'MDg6QXJ0aWZhY3QxMQ==', 'name': 'test-results
               'expired': False, 'digest': 'sha256:' + '0' * 64, 'created_at': iso(T0), 'expires_at': iso(T0 + 90 * 86400),
               'updated_at': iso(T0), 'workflow_run': {'id': 30433642, 'repository_id': 1, 'head_repository_id': 1,
                                                       'head_branch': 'main', 'head_sha': '%040x' % 30433642}}]
+
+
+def build_zip(files):
+    """An artifact's zip as the upload-artifact action makes it: the files at the root, deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+        for name, data in files:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 10, 12, 0, 0)), data)
+    return out.getvalue()
+
+
+def artifact(artifact_id, name, size, expired=False, zip_bytes=None):
+    a = {'id': artifact_id, 'node_id': 'MDg6QXJ0aWZhY3Q%d' % artifact_id, 'name': name, 'size_in_bytes': size,
+         'url': 'https://api.github.com/repos/octo-org/octo-repo/actions/artifacts/%d' % artifact_id,
+         'archive_download_url': 'https://api.github.com/repos/octo-org/octo-repo/actions/artifacts/%d/zip' % artifact_id,
+         'expired': expired, 'created_at': iso(T0), 'expires_at': iso(T0 + 90 * 86400), 'updated_at': iso(T0),
+         'workflow_run': {'id': 30433642, 'repository_id': 1, 'head_repository_id': 1, 'head_branch': 'main',
+                          'head_sha': '%040x' % 30433642}}
+    if zip_bytes is not None:
+        a['digest'] = 'sha256:' + hashlib.sha256(zip_bytes).hexdigest()
+    return a
+
+
+# Artifacts that github_download_artifact fetches: 21 a small zip of test results; 22 says it is 300 MB (refused
+# before any download); 23 expired; 24 says 4 KiB but its zip is 3 MiB of incompressible bytes (the stream's own
+# cap); 25 lists fine, but its zip is gone (410).
+RESULTS_ZIP = build_zip([('report.xml', '<testsuite tests="3" failures="1"/>\n'),
+                         ('log.txt', 'test_widget: expected 3, got 4\n')])
+BIG_ZIP = build_zip([('noise.bin', hashlib.sha256(b'seed').digest() * (3 * 1024 * 1024 // 32))])
+ZIPS = {21: RESULTS_ZIP, 24: BIG_ZIP}
+DOWNLOADS = {a['id']: a for a in [
+    artifact(21, 'test-results', len(RESULTS_ZIP), zip_bytes=RESULTS_ZIP),
+    artifact(22, 'coverage-html', 300 * 1000 * 1000),
+    artifact(23, 'old-build', 1024, expired=True),
+    artifact(24, 'understated', 4096),
+    artifact(25, 'vanished', 1024),
+]}
 
 
 def wait_run_state(stage):
@@ -290,6 +330,14 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get('Authorization'):
                 return self.error(400, 'A log URL takes no Authorization header.')
             return self.reply(200, raw=LOG, etag=False, content_type='text/plain')
+        if parts[:1] == ['_artifacts'] and len(parts) == 2:
+            # The zip's own URL: signed, and no token wanted.
+            if self.headers.get('Authorization'):
+                return self.error(400, 'An artifact URL takes no Authorization header.')
+            data = ZIPS.get(int(parts[1]))
+            if data is None:
+                return self.error(404, 'Not Found')
+            return self.reply(200, raw=data, etag=False, content_type='application/zip')
         if parts[:2] == ['app', 'installations'] and parts[3:] == ['access_tokens'] and self.command == 'POST':
             return self.mint(parts[2])
         if self.headers.get('Authorization') not in ('Bearer ' + TOKEN, 'Bearer ' + INSTALLATION_TOKEN):
@@ -384,6 +432,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self.paginate(query, 'jobs', [FAILED_JOB] if run_id == FAILED_JOB['run_id'] else [])
             if rest[3:] == ['artifacts']:
                 return self.paginate(query, 'artifacts', ARTIFACTS if run_id == 30433642 else [])
+        if rest[:2] == ['actions', 'artifacts'] and len(rest) >= 3:
+            a = DOWNLOADS.get(int(rest[2])) if rest[2].isdigit() else None
+            if a is None:
+                return self.error(404, 'Not Found')
+            if rest[3:] == []:
+                return self.reply(200, a)
+            if rest[3:] == ['zip']:
+                if a['expired'] or a['id'] not in ZIPS:
+                    return self.error(410, 'Gone')
+                host = self.headers['Host']
+                return self.reply(302, None, {'Location': 'http://%s/_artifacts/%d?sig=fixture' % (host, a['id'])},
+                                  etag=False)
         if rest[:2] == ['actions', 'jobs'] and len(rest) >= 3:
             if int(rest[2]) != FAILED_JOB['id']:
                 return self.error(404, 'Not Found')
