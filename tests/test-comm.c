@@ -486,16 +486,17 @@ START_TEST(test_mime_transfer_decode_is_lenient_like_mail_readers) {
 END_TEST
 
 START_TEST(test_mime_multipart_gives_the_plain_text_and_lists_attachments) {
-        const char *msg = "From: a@example.com\r\nSubject: =?UTF-8?Q?r=C3=A9sum=C3=A9?=\r\n"
-                          "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\npreamble\r\n"
-                          "--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n"
-                          "--i\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
-                          "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n"
-                          "--i\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--i--\r\n"
-                          "--o\r\nContent-Type: application/pdf; name=\"=?UTF-8?Q?r=C3=A9?=.pdf\"\r\n"
-                          "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n"
-                          "--o\r\nContent-Disposition: attachment; filename*0*=UTF-8''%C3%A9t; filename*1*=%C3%A9.txt\r\n\r\n"
-                          "summer\r\n--o--\r\nepilogue\r\n";
+        const char *msg =
+                "From: a@example.com\r\nSubject: =?UTF-8?Q?r=C3=A9sum=C3=A9?=\r\n"
+                "Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\npreamble\r\n"
+                "--o\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n--ignored\r\n"
+                "--i\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+                "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n"
+                "--i\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--i--\r\n"
+                "--o\r\nContent-Type: application/pdf; name=\"=?UTF-8?Q?r=C3=A9?=.pdf\"\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n"
+                "--o\r\nContent-Disposition: attachment; filename*0*=UTF-8''%C3%A9t; filename*1*=%C3%A9.txt\r\n\r\n"
+                "summer\r\n--o--\r\nepilogue\r\n";
         MimeMessage m = {};
         ck_assert_int_eq(mime_message_parse(msg, strlen(msg), false, &m), 0);
         ck_assert_str_eq(m.subject, "résumé");
@@ -592,6 +593,20 @@ START_TEST(test_imap_parse_fetch_reads_literals_and_refuses_what_is_not_imap) {
         ck_assert_int_eq(uids[0], 3);
         free(uids);
         uids = NULL;
+        const char *esearch = "* ESEARCH (TAG \"A5\") UID ALL 4:2,9\r\nA5 OK done\r\n";
+        ck_assert_int_eq(imap_parse_search(esearch, strlen(esearch), &uids, &n), 0);
+        ck_assert_int_eq(n, 4);
+        ck_assert_int_eq(uids[0], 2);
+        ck_assert_int_eq(uids[3], 9);
+        free(uids);
+        uids = NULL;
+        const char *none = "* ESEARCH (TAG \"A5\") UID\r\nA5 OK done\r\n";
+        ck_assert_int_eq(imap_parse_search(none, strlen(none), &uids, &n), 0);
+        ck_assert_int_eq(n, 0);
+        free(uids);
+        uids = NULL;
+        const char *huge = "* ESEARCH (TAG \"A5\") UID ALL 1:4294967295\r\nA5 OK done\r\n";
+        ck_assert_int_eq(imap_parse_search(huge, strlen(huge), &uids, &n), -EBADMSG);
         ck_assert_int_eq(imap_parse_search("* SEARCH 1 two\r\nA5 OK\r\n", 22, &uids, &n), -EBADMSG);
         ck_assert_int_eq(imap_parse_search("* SEARCH 1 2\r\n", 14, &uids, &n), -EBADMSG);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Parses what an IMAP server answered to UID SEARCH and UID FETCH (RFC 3501 §7): the untagged SEARCH and FETCH
- * responses, each FETCH's UID, RFC822.SIZE, FLAGS, INTERNALDATE and one BODY[...] item with its literal.
+/* Parses what an IMAP server answered to UID SEARCH and UID FETCH (RFC 3501 §7): the untagged SEARCH (and RFC
+ * 4731's ESEARCH) and FETCH responses, each FETCH's UID, RFC822.SIZE, FLAGS, INTERNALDATE and one BODY[...] item with
+ * its literal.
  *
  * Written here: libcurl sends the command and hands over the raw answer, but parses none of it for a
  * command of the caller's (it passes the first line of each untagged response to the write callback,
@@ -356,10 +357,75 @@ static int walk_responses(const char *data, size_t size, const char *word, bool 
         return tagged ? 0 : -EBADMSG;
 }
 
+#define SEARCH_UIDS_MAX (10U * 1000U * 1000U)
+
 typedef struct SearchResult {
         uint32_t *uids;
         size_t n;
 } SearchResult;
+
+static int search_add(SearchResult *s, uint64_t uid) {
+        if (uid == 0 || uid > UINT32_MAX || s->n >= SEARCH_UIDS_MAX)
+                return -EBADMSG;
+        if (s->n % 1024 == 0) {
+                uint32_t *grown = reallocarray(s->uids, s->n + 1024, sizeof(uint32_t));
+                if (!grown)
+                        return -ENOMEM;
+                s->uids = grown;
+        }
+        s->uids[s->n++] = (uint32_t) uid;
+        return 0;
+}
+
+/* RFC 4731's answer: * ESEARCH (TAG "A5") UID ALL 1:3,7 (or without ALL when nothing matched). */
+static int on_esearch(Cursor *c, void *userdata) {
+        SearchResult *s = userdata;
+        skip_spaces(c);
+        if (peek(c, '(')) {
+                int r = skip_value(c, 0);
+                if (r < 0)
+                        return r;
+        }
+        skip_spaces(c);
+        (void) take_word(c, "UID");
+        while (take(c, ' ')) {
+                if (peek(c, '\r') || peek(c, '\n'))
+                        break;
+                if (!take_word(c, "ALL")) {
+                        /* COUNT, MIN, MAX and others: a name and a value. */
+                        if (take_atom(c) == 0 || !take(c, ' '))
+                                return -EBADMSG;
+                        int r = skip_value(c, 0);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!take(c, ' '))
+                        return -EBADMSG;
+                /* A sequence set: n or n:m, separated by commas. */
+                do {
+                        uint64_t from, to;
+                        if (take_number(c, &from) < 0)
+                                return -EBADMSG;
+                        to = from;
+                        if (take(c, ':') && take_number(c, &to) < 0)
+                                return -EBADMSG;
+                        if (to < from) {
+                                uint64_t t = from;
+                                from = to;
+                                to = t;
+                        }
+                        if (to - from >= SEARCH_UIDS_MAX)
+                                return -EBADMSG;
+                        for (uint64_t u = from; u <= to; u++) {
+                                int r = search_add(s, u);
+                                if (r < 0)
+                                        return r;
+                        }
+                } while (take(c, ','));
+        }
+        return 0;
+}
 
 static int on_search(Cursor *c, void *userdata) {
         SearchResult *s = userdata;
@@ -369,15 +435,11 @@ static int on_search(Cursor *c, void *userdata) {
                 if (peek(c, '(')) /* (MODSEQ n) of CONDSTORE */
                         return skip_value(c, 0);
                 uint64_t uid;
-                if (take_number(c, &uid) < 0 || uid == 0 || uid > UINT32_MAX)
+                if (take_number(c, &uid) < 0)
                         return -EBADMSG;
-                if (s->n >= 10 * 1000 * 1000)
-                        return -EBADMSG;
-                uint32_t *grown = reallocarray(s->uids, s->n + 1, sizeof(uint32_t));
-                if (!grown)
-                        return -ENOMEM;
-                s->uids = grown;
-                s->uids[s->n++] = (uint32_t) uid;
+                int r = search_add(s, uid);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -385,6 +447,8 @@ static int on_search(Cursor *c, void *userdata) {
 int imap_parse_search(const char *data, size_t size, uint32_t **ret, size_t *ret_n) {
         SearchResult s = {};
         int r = walk_responses(data, size, "SEARCH", false, on_search, &s);
+        if (r >= 0 && s.n == 0)
+                r = walk_responses(data, size, "ESEARCH", false, on_esearch, &s);
         if (r < 0) {
                 free(s.uids);
                 return r;

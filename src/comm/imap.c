@@ -235,6 +235,10 @@ static void on_finished(CURL *easy, CURLcode result, void *userdata) {
                         "(StartTLS= in comm.conf): nothing was sent to it.",
                         c->mailbox_name);
                 r = -EPROTO;
+        } else if (result != CURLE_OK && streq(c->failed, "UID") && startswith_ptr(c->status, "BAD ")) {
+                snprintf(text, sizeof(text), "The IMAP server of the mailbox %s does not understand the command: %s",
+                        c->mailbox_name, c->status);
+                r = -EOPNOTSUPP;
         } else if (result != CURLE_OK && c->status[0]) {
                 snprintf(text, sizeof(text), "The IMAP server of the mailbox %s answered: %s", c->mailbox_name,
                         c->status);

@@ -12,8 +12,9 @@
 
 typedef struct ImapCommand ImapCommand;
 
-/* r: 0, or a negative errno with error a sentence for the caller; response: everything the server answered to
- * the command, its tagged status line included. The command is freed after it returns. */
+/* r: 0, or a negative errno with error a sentence for the caller (-EOPNOTSUPP: the server answered the command
+ * itself with BAD); response: everything the server answered to the command, its tagged status line included.
+ * The command is freed after it returns. */
 typedef void (*ImapDone)(ImapCommand *c, int r, const char *error, const Buffer *response, void *userdata);
 
 /* The CurlEvent that IMAP commands run on. */
@@ -48,7 +49,8 @@ typedef struct ImapFetch {
 
 void imap_fetch_free_many(ImapFetch *f, size_t n);
 
-/* The UIDs of "* SEARCH" responses, in the order given. -EBADMSG when the answer is malformed. */
+/* The UIDs of "* SEARCH" responses, or of an "* ESEARCH" one's ALL, in the order given. -EBADMSG when the
+ * answer is malformed. */
 int imap_parse_search(const char *data, size_t size, uint32_t **ret, size_t *ret_n);
 /* The "* N FETCH (...)" responses, with the items asked for (UID, RFC822.SIZE, FLAGS, INTERNALDATE, one
  * BODY[...]). -EBADMSG when the answer is malformed. */

@@ -501,7 +501,9 @@ static const char *find_boundary(const char *p, const char *end, const char *bou
                 if ((s == p || s[-1] == '\n') && s[0] == '-' && s[1] == '-' && memcmp(s + 2, boundary, bl) == 0) {
                         const char *after = s + 2 + bl;
                         *ret_close = after + 2 <= end && after[0] == '-' && after[1] == '-';
-                        return s;
+                        /* The whole boundary: "--o" is not the line "--outer". */
+                        if (*ret_close || after == end || strchr(" \t\r\n", *after))
+                                return s;
                 }
                 const char *nl = memchr(s, '\n', end - s);
                 if (!nl)

@@ -292,8 +292,10 @@ static int tool_notify_user(McpRequest *req, json_object *args) {
                 return log_error_errno(errno, "Failed to start the notification's helper process: %m");
         }
         if (pid == 0) {
-                close(fds[0]);
-                child_run(fds[1], pw.pw_uid, pw.pw_gid, summary, body, level, ctx->config.notify_timeout_usec);
+                /* Of the daemon's descriptors (its buses, sockets, outbox) the child keeps only its pipe, as 3. */
+                if (dup2(fds[1], 3) < 0 || syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
+                        _exit(1);
+                child_run(3, pw.pw_uid, pw.pw_gid, summary, body, level, ctx->config.notify_timeout_usec);
         }
         close(fds[1]);
         n->pid = pid;

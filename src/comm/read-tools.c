@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* comm_list_emails and comm_read_email: mail read over IMAP from the mailboxes the administrator configured
  * ([Mailbox NAME] in comm.conf), never marked as seen (BODY.PEEK). A list is a UID SEARCH, then a UID FETCH of
- * the page's headers; a message is one UID FETCH of at most MaxMessageSize= bytes, parsed by mime.c. Their
- * schemas are in schemas/. */
+ * the page's headers; a message is read in UID FETCHes of 256 KiB pieces up to MaxMessageSize= bytes, then
+ * parsed by mime.c. Their schemas are in schemas/. */
 #include <stdio.h>
 #include <strings.h>
 #include <time.h>
@@ -27,6 +27,7 @@ static void *memdup(const void *p, size_t n) {
 #define SEARCH_RESPONSE_MAX (16U * 1024U * 1024U)
 #define SEARCH_TERM_MAX 200U
 #define TEXT_MAX (512U * 1024U)
+#define READ_CHUNK (256U * 1024U)
 
 struct MailRead {
         LIST_FIELDS(MailRead);
@@ -38,10 +39,15 @@ struct MailRead {
         /* comm_list_emails */
         uint32_t *page;
         size_t n_page;
+        char *search_keys;  /* " CHARSET UTF-8 FROM ..." */
+        bool search_return; /* asked with RETURN (ALL), RFC 4731 */
         size_t total, offset;
         /* comm_read_email */
         uint32_t uid;
         json_object *download; /* the attachments' indexes asked for, or NULL */
+        Buffer message;        /* as much of it as was read */
+        uint64_t size;         /* RFC822.SIZE */
+        char **flags;
 };
 
 static MailRead *mail_read_free(MailRead *m) {
@@ -51,7 +57,10 @@ static MailRead *mail_read_free(MailRead *m) {
         imap_command_free(m->command);
         free(m->folder);
         free(m->page);
+        free(m->search_keys);
         json_object_put(m->download);
+        buffer_done(&m->message);
+        strv_free(m->flags);
         mcp_request_unref(m->req);
         free(m);
         return NULL;
@@ -202,7 +211,7 @@ static int search_keys(json_object *search, char **ret, const char **ret_error) 
         if (isempty(keys) && append_text(&keys, " ALL") < 0)
                 return -ENOMEM;
         /* Non-ASCII terms: the charset they are in, which every server must know (RFC 3501 §6.4.4). */
-        if (asprintf(ret, "UID SEARCH%s%s", utf8 ? " CHARSET UTF-8" : "", keys) < 0)
+        if (asprintf(ret, "%s%s", utf8 ? " CHARSET UTF-8" : "", keys) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -315,16 +324,35 @@ static int compare_uid_descending(const void *a, const void *b) {
         return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static int search_command(const char *keys, bool esearch, char **ret) {
+        /* With ESEARCH the UIDs come as ranges (1:500,502): a folder of many messages fits the 300 KiB that curl
+         * takes of an answer. */
+        return asprintf(ret, "UID SEARCH%s%s", esearch ? " RETURN (ALL)" : "", keys) < 0 ? -ENOMEM : 0;
+}
+
 static void on_search(ImapCommand *c, int r, const char *error, const Buffer *response, void *userdata) {
         MailRead *m = userdata;
         m->command = NULL;
+        uint32_t *uids = NULL;
+        size_t n = 0;
+        if (r == -EOPNOTSUPP && m->search_return) {
+                /* A server without ESEARCH (RFC 4731): the plain SEARCH, whose answer lists every UID. */
+                m->search_return = false;
+                _cleanup_free_ char *command = NULL;
+                r = search_command(m->search_keys, false, &command);
+                if (r >= 0)
+                        r = mail_read_start(m, command, SEARCH_RESPONSE_MAX, on_search);
+                if (r < 0) {
+                        reply_failed(m, r);
+                        mail_read_free(m);
+                }
+                return;
+        }
         if (r < 0) {
                 (void) mcp_request_reply_tool_error(m->req, "%s", error);
                 mail_read_free(m);
                 return;
         }
-        uint32_t *uids = NULL;
-        size_t n = 0;
         r = imap_parse_search(response->data, response->size, &uids, &n);
         if (r == -EBADMSG) {
                 (void) mcp_request_reply_tool_error(m->req,
@@ -379,9 +407,9 @@ static int tool_list_emails(McpRequest *req, json_object *args) {
         if (!mailbox)
                 return r;
         json_object *search = json_get_object(args, "search"), *v;
-        _cleanup_free_ char *command = NULL;
+        _cleanup_free_ char *keys = NULL, *command = NULL;
         const char *error = NULL;
-        r = search_keys(search, &command, &error);
+        r = search_keys(search, &keys, &error);
         if (r == -EINVAL)
                 return mcp_request_reply_tool_error(req, "%s", error);
         if (r < 0)
@@ -393,7 +421,11 @@ static int tool_list_emails(McpRequest *req, json_object *args) {
                 return r;
         m->n_page = json_object_object_get_ex(args, "limit", &v) ? (size_t) json_object_get_int64(v) : 20;
         m->offset = json_object_object_get_ex(args, "offset", &v) ? (size_t) json_object_get_int64(v) : 0;
-        r = mail_read_start(m, command, SEARCH_RESPONSE_MAX, on_search);
+        m->search_keys = TAKE_PTR(keys);
+        m->search_return = true;
+        r = search_command(m->search_keys, true, &command);
+        if (r >= 0)
+                r = mail_read_start(m, command, SEARCH_RESPONSE_MAX, on_search);
         if (r < 0) {
                 mail_read_free(m);
                 return r;
@@ -520,7 +552,11 @@ static int read_reply(MailRead *m, const ImapFetch *f) {
         return mcp_request_reply_content(m->req, JSON_ARRAY(mcp_content_text(text)), TAKE_PTR(o), false);
 }
 
-static void on_fetch_message(ImapCommand *c, int r, const char *error, const Buffer *response, void *userdata) {
+static int fetch_chunk(MailRead *m);
+
+/* One piece of the message came: kept, and the next asked for until the message (or MaxMessageSize=) is
+ * whole. */
+static void on_fetch_chunk(ImapCommand *c, int r, const char *error, const Buffer *response, void *userdata) {
         _cleanup_(mail_read_freep) MailRead *m = userdata;
         m->command = NULL;
         if (r < 0) {
@@ -541,15 +577,55 @@ static void on_fetch_message(ImapCommand *c, int r, const char *error, const Buf
         for (size_t i = 0; r >= 0 && i < n && !f; i++)
                 if (fetches[i].uid == m->uid && fetches[i].has_body)
                         f = &fetches[i];
-        if (r >= 0 && !f)
-                (void) mcp_request_reply_tool_error(m->req,
-                        "The folder %s of the mailbox %s has no message with UID %u; comm_list_emails lists them.",
-                        m->folder, m->mailbox->name, m->uid);
-        else if (r >= 0)
-                r = read_reply(m, f);
+        if (r >= 0 && !f) {
+                if (m->message.size == 0)
+                        (void) mcp_request_reply_tool_error(m->req,
+                                "The folder %s of the mailbox %s has no message with UID %u; comm_list_emails lists "
+                                "them.",
+                                m->folder, m->mailbox->name, m->uid);
+                else
+                        (void) mcp_request_reply_tool_error(m->req,
+                                "The message UID %u of the mailbox %s went away while it was read.", m->uid,
+                                m->mailbox->name);
+        } else if (r >= 0) {
+                strv_free(m->flags);
+                m->flags = TAKE_PTR(fetches[f - fetches].flags);
+                m->size = f->size;
+                r = buffer_append(&m->message, f->body, f->body_size, m->mailbox->max_message_size);
+                if (r >= 0 && f->body_size > 0 && m->message.size < MIN(m->size, m->mailbox->max_message_size)) {
+                        /* More to come: m lives on with the next piece's command. */
+                        r = fetch_chunk(m);
+                        if (r >= 0)
+                                TAKE_PTR(m);
+                } else if (r >= 0) {
+                        ImapFetch whole = { .uid = m->uid,
+                                .size = m->size,
+                                .flags = m->flags,
+                                .body = strempty(m->message.data),
+                                .body_size = m->message.size,
+                                .has_body = true };
+                        r = read_reply(m, &whole);
+                }
+        }
         imap_fetch_free_many(fetches, n);
-        if (r < 0)
+        if (r == -E2BIG && m)
+                (void) mcp_request_reply_tool_error(m->req,
+                        "The IMAP server of the mailbox %s sent more of the message than was asked for.",
+                        m->mailbox->name);
+        else if (r < 0 && m)
                 reply_failed(m, r);
+}
+
+/* The next piece of the message, without setting \Seen. Pieces, not the message at once: libcurl (7.88 with
+ * Debian's fix for CVE-2023-38039) refuses an answer to a command of the caller's whose lines, which it
+ * counts as headers, come to more than 300 KiB. */
+static int fetch_chunk(MailRead *m) {
+        uint64_t left = m->mailbox->max_message_size - m->message.size;
+        _cleanup_free_ char *command = NULL;
+        if (asprintf(&command, "UID FETCH %u (UID RFC822.SIZE FLAGS BODY.PEEK[]<%zu.%llu>)", m->uid, m->message.size,
+                    (unsigned long long) MIN(left, (uint64_t) READ_CHUNK)) < 0)
+                return -ENOMEM;
+        return mail_read_start(m, command, READ_CHUNK + 16 * 1024, on_fetch_chunk);
 }
 
 static int tool_read_email(McpRequest *req, json_object *args) {
@@ -571,14 +647,7 @@ static int tool_read_email(McpRequest *req, json_object *args) {
                 return r;
         m->uid = uid;
         m->download = download ? json_object_get(download) : NULL;
-        _cleanup_free_ char *command = NULL;
-        /* The message's first MaxMessageSize= bytes (a partial fetch), without setting \Seen. */
-        if (asprintf(&command, "UID FETCH %u (UID RFC822.SIZE FLAGS BODY.PEEK[]<0.%llu>)", uid,
-                    (unsigned long long) mailbox->max_message_size) < 0) {
-                mail_read_free(m);
-                return -ENOMEM;
-        }
-        r = mail_read_start(m, command, mailbox->max_message_size + 64 * 1024, on_fetch_message);
+        r = fetch_chunk(m);
         if (r < 0) {
                 mail_read_free(m);
                 return r;

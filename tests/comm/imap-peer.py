@@ -6,6 +6,8 @@
 #   garbage   a SEARCH response with a word where UIDs go, and a FETCH whose literal is longer than what follows
 #   drop      the start of a FETCH response, then the connection closed
 #   plain     no STARTTLS among its capabilities (a client that requires it must not log in)
+#   old       no ESEARCH (RFC 4731): SEARCH RETURN is a BAD command, a plain SEARCH and FETCH are answered well
+# In every mode but old, SEARCH RETURN is answered like a plain SEARCH.
 # usage: imap-peer.py PORT MODE
 import socketserver
 import sys
@@ -33,6 +35,16 @@ class Handler(socketserver.StreamRequestHandler):
                 self.send('%s OK logged in\r\n' % tag)
             elif command.startswith('SELECT') or command.startswith('EXAMINE'):
                 self.send('* 1 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n%s OK [READ-WRITE] selected\r\n' % tag)
+            elif command.startswith('UID SEARCH RETURN') and mode == 'old':
+                self.send('%s BAD Unknown search option\r\n' % tag)
+            elif command.startswith('UID SEARCH') and mode == 'old':
+                self.send('* SEARCH 3 1 2\r\n%s OK searched\r\n' % tag)
+            elif command.startswith('UID FETCH') and mode == 'old':
+                for uid in (1, 2, 3):
+                    headers = 'Subject: old %d\r\n\r\n' % uid
+                    self.send('* %d FETCH (UID %d RFC822.SIZE 10 FLAGS () BODY[HEADER.FIELDS (SUBJECT)] {%d}\r\n%s)\r\n'
+                              % (uid, uid, len(headers), headers))
+                self.send('%s OK fetched\r\n' % tag)
             elif command.startswith('UID SEARCH'):
                 self.send('* SEARCH 1 two 3\r\n%s OK searched\r\n' % tag)
             elif command.startswith('UID FETCH') and mode == 'drop':

@@ -144,9 +144,17 @@ EOF
 message "" < <(
         printf 'From: big@example.com\nTo: alice@example.com\nSubject: Huge\nDate: Mon, 30 Nov 2026 09:50:00 +0000\n'
         printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nThe start of a long text.\n'
-        for ((i = 0; i < 2000; i++)); do printf 'line %d of the long text, which goes on and on.\n' "$i"; done
+        for ((i = 0; i < 8000; i++)); do printf 'line %d of the long text, which goes on and on.\n' "$i"; done
         printf -- '--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=late.pdf\n\nPDF\n--b--\n'
 )
+# A folder of its own (Dovecot's maildir++ .Long) with a message whose one line is longer than what curl takes
+# in one answer (300 KiB).
+mkdir -p "$maildir/.Long/cur" "$maildir/.Long/new" "$maildir/.Long/tmp"
+{
+        printf 'From: long@example.com\nTo: alice@example.com\nSubject: One long line\n\n'
+        head -c 400000 /dev/zero | tr '\0' 'x'
+        printf '\nend of the long line\n'
+} >"$maildir/.Long/cur/1700000100.M1P1.test:2,"
 chown -R nobody:nogroup "$work/dovecot"
 
 imap_port=$(stack_free_port)
@@ -206,6 +214,7 @@ peer() { # peer MODE: a misbehaving IMAP server; prints its port
 garbage_port=$(peer garbage)
 drop_port=$(peer drop)
 plain_port=$(peer plain)
+old_port=$(peer old)
 
 # --- a user's graphical session: their session bus with a notification daemon ---------------------------------
 # Two users of this namespace's /etc/passwd (a copy dev-services.sh made): aios-desk has a session bus at
@@ -282,6 +291,12 @@ PasswordCredential=$work/creds/imap-password
 
 [Mailbox garbage]
 URL=imap://127.0.0.1:$garbage_port
+StartTLS=no
+User=alice
+PasswordCredential=$work/creds/imap-password
+
+[Mailbox old]
+URL=imap://127.0.0.1:$old_port
 StartTLS=no
 User=alice
 PasswordCredential=$work/creds/imap-password
@@ -394,12 +409,17 @@ expect "it says the text came from HTML" '"text_from_html":true' "$out"
 reject "scripts are not text" 'evil' "$(field .structuredContent.text "$out")"
 reject "styles are not text" 'color' "$(field .structuredContent.text "$out")"
 out=$(call comm_read_email "{\"mailbox\":\"work\",\"uid\":$huge}")
-expect "a large message under the cap is read whole" 'line 1999 of the long text' "$out"
+expect "a large message under the cap is read whole" 'line 7999 of the long text' "$out"
 expect "with its last attachment complete" '"filename":"late.pdf","content_type":"application/pdf","size":3,"complete":true' "$out"
 out=$(call comm_read_email "{\"mailbox\":\"capped\",\"uid\":$huge}")
 expect "over MaxMessageSize= only the start is read" '"truncated":true' "$out"
 expect "and the text says how much" "only its first 4096 were read" "$out"
-reject "the rest never came" 'line 1999' "$out"
+reject "the rest never came" 'line 7999' "$out"
+out=$(call comm_list_emails '{"mailbox":"work","folder":"Long"}')
+expect "another folder than INBOX" '"subject":"One long line"' "$out"
+out=$(call comm_read_email '{"mailbox":"work","folder":"Long","uid":1}')
+
+expect "a line longer than curl takes in one answer is read whole (in pieces)" 'end of the long line' "$out"
 out=$(call comm_read_email '{"mailbox":"work","uid":999}')
 expect "a UID that is not there" "has no message with UID 999" "$out"
 list=$(call comm_list_emails '{"mailbox":"work","search":{"unseen":true}}')
@@ -408,7 +428,7 @@ expect "reading marked nothing as seen" '"total":5' "$list"
 # --- refusals ---------------------------------------------------------------------------------------------------
 out=$(call comm_list_emails '{"mailbox":"personal"}')
 expect "a mailbox not configured is refused, naming the configured ones" \
-        "no mailbox named personal. The administrator configured work, capped, cleartext, garbage, dropping" "$out"
+        "no mailbox named personal. The administrator configured work, capped, cleartext, garbage, old, dropping" "$out"
 out=$(call comm_list_emails '{"mailbox":"cleartext"}')
 expect "a server without STARTTLS gets no login" "does not offer STARTTLS" "$out"
 reject "and never saw the password" "AUTHENTICATE" "$(cat "$work/peer.log" 2>/dev/null)"
@@ -416,6 +436,9 @@ out=$(call comm_list_emails '{"mailbox":"garbage"}')
 expect "a SEARCH answer that is not IMAP is refused" "answered the SEARCH with something that is not IMAP" "$out"
 out=$(call comm_read_email '{"mailbox":"garbage","uid":1}')
 expect "a literal longer than the answer is refused" "something that is not IMAP" "$out"
+out=$(call comm_list_emails '{"mailbox":"old","limit":2}')
+expect "a server without ESEARCH is asked with a plain SEARCH" '"total":3' "$out"
+expect "and its page is the newest two" '"subject":"old 3"' "$(field '.structuredContent.messages[0]' "$out")"
 out=$(call comm_read_email '{"mailbox":"dropping","uid":1}')
 expect "a server dropping the connection mid-answer is an error" "could not be read" "$out"
 request='{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"comm_list_emails","arguments":{"mailbox":"work"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}'
