@@ -50,11 +50,16 @@ struct Tab {
         bool ready;           /* configured (Fetch, Page, Runtime enabled) and running */
         bool loading;         /* the main frame started loading and has not fired load yet */
         bool crashed;         /* its renderer crashed */
+        unsigned documents;   /* isolated worlds made: refs of each document start at 1000 times this, plus 1 */
+        int world;            /* the isolated world's execution context in the current document, 0: none yet */
         json_object *console; /* array of {level, text, url?, line?} */
         json_object *network; /* array of {id, method, url, type, status?, blocked?} */
         unsigned console_dropped, network_dropped;
         json_object *dialog; /* {type, message, defaultPrompt} while a dialog is open */
         char *last_blocked;  /* the last request refused, as a sentence */
+        /* A request acting on the tab (a click, a key): a dialog it opens answers it at once. */
+        McpRequest *action_req;
+        char *action_what;
         /* A request waiting for this tab's load event. */
         McpRequest *load_waiter;
         void (*load_done)(Tab *t, McpRequest *req, bool timed_out);
@@ -162,9 +167,19 @@ int tab_send_quiet(Tab *t, const char *method, json_object *params);
 /* A tool error for a command that failed. */
 void tab_reply_failed(McpRequest *req, const char *what, const char *error);
 
-/* A node's ref from a tool's arguments: "ref" (required) as a backendNodeId; answers a tool error itself and
- * returns -EINVAL when it is not one. */
-int browser_argument_ref(McpRequest *req, json_object *arguments, const char *key, long *ret);
+/* world.c: an expression evaluated in the tab's isolated world (made on first use in each document); reply gets
+ * the RemoteObject (by value or with an objectId), or an error sentence. Refused at once (a tool error, and a
+ * negative errno returned) while a dialog stops the page. */
+typedef void (*WorldReply)(McpRequest *req, Tab *t, json_object *remote_object, const char *error, void *userdata);
+int tab_world_evaluate(Tab *t, McpRequest *req, const char *expression, bool by_value, WorldReply reply,
+        void *userdata);
+/* The document's title and URL read from the page (the browser's own events about them come later), then
+ * then; at once while a dialog stops the page. */
+typedef void (*TabThen)(McpRequest *req, Tab *t, void *userdata);
+void tab_refresh(Tab *t, McpRequest *req, TabThen then, void *userdata);
+/* The element a snapshot's ref names, as an objectId; a tool error when there is none (answered here). */
+typedef void (*RefReply)(McpRequest *req, Tab *t, const char *object_id, void *userdata);
+int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, void *userdata);
 
 /* The tools, a file per family. */
 extern const McpTool browser_tools[];

@@ -36,32 +36,20 @@ typedef struct PageReply {
         bool timed_out;
 } PageReply;
 
-static void on_target_info(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+static void on_refreshed(McpRequest *req, Tab *t, void *userdata) {
         _cleanup_free_ PageReply *p = userdata;
-        json_object *info = result ? json_get_object(result, "targetInfo") : NULL;
-        const char *title = info ? json_get_string(info, "title") : NULL;
-        const char *url = info ? json_get_string(info, "url") : NULL;
-        if (title && url) {
-                free(t->title);
-                t->title = strdup(title);
-                free(t->url);
-                t->url = strdup(url);
-        }
         reply_page_now(req, t, p->verb, p->timed_out);
 }
 
-/* The title as the browser has it now (events about it may still be on their way). */
+/* The title as the page has it now (the browser's events about it may still be on their way). */
 static void reply_page(McpRequest *req, Tab *t, const char *verb, bool timed_out) {
         PageReply *p = new0(PageReply, 1);
-        json_object *params = json_object_new_object();
-        if (!p || !params || json_add_string(params, "targetId", t->target_id) < 0) {
-                free(p);
-                json_object_put(params);
+        if (!p) {
                 reply_page_now(req, t, verb, timed_out);
                 return;
         }
         *p = (PageReply){ .verb = verb, .timed_out = timed_out };
-        (void) tab_send_browser(t, req, "Target.getTargetInfo", params, on_target_info, p);
+        tab_refresh(t, req, on_refreshed, p);
 }
 
 static void on_loaded(Tab *t, McpRequest *req, bool timed_out) {

@@ -271,7 +271,7 @@ static int browser_command_line(Browser *b) {
                 "--disable-domain-reliability",
                 "--disable-client-side-phishing-detection",
                 "--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider,"
-                "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+                "AutofillServerCommunication,CertificateTransparencyComponentUpdater,BackForwardCache",
                 "--metrics-recording-only",
                 "--password-store=basic",
                 "--use-mock-keychain",

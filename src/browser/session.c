@@ -152,6 +152,8 @@ void tab_free(Tab *t) {
                 (void) mcp_request_reply_tool_error(t->load_waiter,
                         t->crashed ? "The page crashed while loading." : "The tab was closed while loading.");
         tab_cancel_load_wait(t);
+        mcp_request_unref(t->action_req);
+        free(t->action_what);
         LIST_REMOVE(s->tabs, t);
         if (s->current == t)
                 s->current = s->tabs;
@@ -452,8 +454,19 @@ void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *metho
                 json_add_string(t->dialog, "type", json_get_string(params, "type"));
                 json_add_string(t->dialog, "message", json_get_string(params, "message"));
                 json_add_string(t->dialog, "defaultPrompt", json_get_string(params, "defaultPrompt"));
-                /* A dialog stops the page: whoever waits for its load is told now. */
+                /* A dialog stops the page: whoever waits for its load, or acted on it, is told now. */
                 tab_load_finish(t, false);
+                if (t->action_req) {
+                        McpRequest *req = TAKE_PTR(t->action_req);
+                        if (!mcp_request_is_done(req)) {
+                                json_object *st = json_object_new_object();
+                                json_add_string(st, "url", t->url);
+                                json_add_string(st, "title", t->title);
+                                json_add(st, "tab", json_object_new_int(t->id));
+                                (void) tab_reply(req, t, st, "%s; the page opened a dialog.", t->action_what ?: "Done");
+                        }
+                        mcp_request_unref(req);
+                }
         } else if (streq(method, "Page.javascriptDialogClosed"))
                 t->dialog = (json_object_put(t->dialog), NULL);
         else if (streq(method, "Page.frameStartedLoading")) {
@@ -466,12 +479,19 @@ void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *metho
         } else if (streq(method, "Page.frameNavigated")) {
                 json_object *frame = json_get_object(params, "frame");
                 if (frame && !json_get_string(frame, "parentId")) {
+                        t->world = 0;
                         char *u = strdup(strempty(json_get_string(frame, "url")));
                         if (u) {
                                 free(t->url);
                                 t->url = u;
                         }
                 }
+        } else if (streq(method, "Runtime.executionContextsCleared"))
+                t->world = 0;
+        else if (streq(method, "Runtime.executionContextDestroyed")) {
+                json_object *id;
+                if (json_object_object_get_ex(params, "executionContextId", &id) && json_object_get_int(id) == t->world)
+                        t->world = 0;
         } else if (streq(method, "Inspector.targetCrashed")) {
                 t->crashed = true;
                 t->loading = false;
@@ -746,7 +766,7 @@ char *tab_status_prefix(Tab *t) {
         if (t->crashed)
                 fprintf(f, "The page crashed (%s); browser_navigate loads a page again.\n", t->url);
         if (t->dialog)
-                fprintf(f, "A %s dialog is open: \"%.500s\"; browser_handle_dialog answers it.\n",
+                fprintf(f, "A JavaScript %s dialog is open: \"%.500s\"; browser_handle_dialog answers it.\n",
                         strempty(json_get_string(t->dialog, "type")), strempty(json_get_string(t->dialog, "message")));
         if (fclose(f) != 0)
                 return NULL;
@@ -833,14 +853,4 @@ int tab_send_quiet(Tab *t, const char *method, json_object *params) {
 
 void tab_reply_failed(McpRequest *req, const char *what, const char *error) {
         (void) mcp_request_reply_tool_error(req, "%s failed: %s", what, error);
-}
-
-int browser_argument_ref(McpRequest *req, json_object *arguments, const char *key, long *ret) {
-        const char *ref = json_get_string(arguments, key);
-        if (snapshot_ref_parse(ref, ret) < 0)
-                return mcp_request_reply_tool_error(req,
-                               "\"%s\" must be a ref from browser_snapshot, such as \"e12\", not \"%.64s\".", key,
-                               strempty(ref))
-                        ?: -EINVAL;
-        return 0;
 }

@@ -1,41 +1,37 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* browser_snapshot: the page's accessibility tree within a budget, or a part of it by ref. */
+/* browser_snapshot: the page reader run in the tab's isolated world, its nodes written within the budget. */
+#include <stdio.h>
+
 #include "browser.h"
 #include "mcp-request.h"
 
-typedef struct SnapshotCall {
-        SnapshotOptions options;
-} SnapshotCall;
-
-static void on_tree(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
-        _cleanup_free_ SnapshotCall *call = userdata;
+static void on_read(McpRequest *req, Tab *t, json_object *remote, const char *error, void *userdata) {
+        size_t max_chars = (size_t) userdata;
         if (error) {
-                tab_reply_failed(req, "Reading the page's accessibility tree", error);
+                tab_reply_failed(req, "Reading the page", error);
                 return;
         }
-        json_object *nodes = json_get_array(result, "nodes");
-        /* The document's title is the root's name: fresher than what the browser's events said. */
-        json_object *root = nodes && json_object_array_length(nodes) > 0 ? json_object_array_get_idx(nodes, 0) : NULL;
-        json_object *name = root ? json_get_object(root, "name") : NULL;
-        const char *title = name ? json_get_string(name, "value") : NULL;
-        if (title && *title) {
-                char *copy = strdup(title);
-                if (copy) {
-                        free(t->title);
-                        t->title = copy;
-                }
+        json_object *page = json_get_object(remote, "value");
+        if (json_get_bool(page, "missing", false)) {
+                (void) mcp_request_reply_tool_error(req,
+                        "There is no such element on the page now (the page changed or navigated); take a new "
+                        "browser_snapshot.");
+                return;
+        }
+        const char *title = json_get_string(page, "title"), *url = json_get_string(page, "url");
+        if (title) {
+                free(t->title);
+                t->title = strdup(title);
+        }
+        if (url) {
+                free(t->url);
+                t->url = strdup(url);
         }
         SnapshotResult r;
-        if (snapshot_render(nodes, &call->options, &r) < 0) {
-                (void) mcp_request_reply_tool_error(req, "Out of memory.");
-                return;
-        }
-        if (call->options.root > 0 && !r.root_found) {
+        int k = snapshot_render(page, max_chars, &r);
+        if (k < 0) {
                 (void) mcp_request_reply_tool_error(req,
-                        "There is no element e%ld on the page now (it changed, or the ref is from another page); take "
-                        "a new browser_snapshot.",
-                        call->options.root);
-                snapshot_result_done(&r);
+                        k == -ENOMEM ? "Out of memory." : "The page could not be read.");
                 return;
         }
         json_object *s = json_object_new_object();
@@ -46,29 +42,38 @@ static void on_tree(McpRequest *req, Tab *t, json_object *result, const char *er
         json_add(s, "linesShown", json_object_new_int64(r.lines_shown));
         json_add(s, "refs", json_object_new_int64(r.refs));
         json_add(s, "refsShown", json_object_new_int64(r.refs_shown));
-        json_add(s, "truncated", json_object_new_boolean(r.lines_shown < r.lines || r.below_depth > 0));
+        json_add(s, "truncated", json_object_new_boolean(r.truncated));
         json_add(s, "tab", json_object_new_int(t->id));
-        (void) tab_reply(req, t, s, "Page: %s (%s)\n%s", t->title, t->url, r.text);
+        (void) tab_reply(req, t, s, "Page: %s (%s)\n%s", strempty(t->title), strempty(t->url), r.text);
         snapshot_result_done(&r);
 }
 
 static void snapshot_in_tab(McpRequest *req, Tab *t) {
         json_object *arguments = json_get_object(mcp_request_get_params(req), "arguments");
-        SnapshotCall *call = new0(SnapshotCall, 1);
-        if (!call) {
+        json_object *v;
+        size_t max_chars = json_object_object_get_ex(arguments, "max_chars", &v) ? (size_t) json_object_get_int64(v)
+                                                                                 : SNAPSHOT_DEFAULT_MAX_CHARS;
+        unsigned depth = json_object_object_get_ex(arguments, "depth", &v) ? (unsigned) json_object_get_int(v)
+                                                                           : SNAPSHOT_DEFAULT_MAX_DEPTH;
+        const char *ref = json_get_string(arguments, "ref");
+        if (ref && !snapshot_ref_is_valid(ref)) {
+                (void) mcp_request_reply_tool_error(req,
+                        "\"ref\" must be a ref from browser_snapshot, such as \"e12\", not \"%.64s\".", ref);
+                return;
+        }
+        _cleanup_json_ json_object *options = json_object_new_object();
+        if (!options || json_add(options, "max", json_object_new_int64(max_chars)) < 0 ||
+                json_add(options, "depth", json_object_new_int(depth)) < 0 ||
+                (ref && json_add_string(options, "ref", ref) < 0)) {
                 (void) mcp_request_reply_tool_error(req, "Out of memory.");
                 return;
         }
-        json_object *v;
-        if (json_object_object_get_ex(arguments, "max_chars", &v))
-                call->options.max_chars = json_object_get_int64(v);
-        if (json_object_object_get_ex(arguments, "depth", &v))
-                call->options.max_depth = json_object_get_int(v);
-        if (json_get_string(arguments, "ref") && browser_argument_ref(req, arguments, "ref", &call->options.root) < 0) {
-                free(call);
+        _cleanup_free_ char *expression = NULL;
+        if (asprintf(&expression, "(%s)(%s)", snapshot_script, json_to_string(options)) < 0) {
+                (void) mcp_request_reply_tool_error(req, "Out of memory.");
                 return;
         }
-        (void) tab_send(t, req, "Accessibility.getFullAXTree", NULL, on_tree, call);
+        (void) tab_world_evaluate(t, req, expression, true, on_read, (void *) max_chars);
 }
 
 int tool_browser_snapshot(McpRequest *req, json_object *arguments) {

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* browser_click, browser_hover, browser_drag, browser_type, browser_press_key: real input events at an element. */
+#include <stdio.h>
+
+#include "action.h"
+#include "mcp-request.h"
+
+static json_object *arguments_of(McpRequest *req) {
+        return json_get_object(mcp_request_get_params(req), "arguments");
+}
+
+static void what_with_element(char *buf, size_t size, const char *verb, json_object *arguments) {
+        snprintf(buf, size, "%s %.200s (%s)", verb, strempty(json_get_string(arguments, "element")),
+                strempty(json_get_string(arguments, "ref")));
+}
+
+static void on_input_done(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        if (error) {
+                tab_reply_failed(req, "The input", error);
+                return;
+        }
+        action_settle(req, t);
+}
+
+/* --- click ------------------------------------------------------------------------------------------- */
+
+static void click_at(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata) {
+        json_object *arguments = arguments_of(req);
+        const char *button = json_get_string(arguments, "button") ?: "left";
+        int modifiers = 0;
+        json_object *mods = json_get_array(arguments, "modifiers");
+        for (size_t i = 0; mods && i < json_object_array_length(mods); i++) {
+                const char *m = json_object_get_string(json_object_array_get_idx(mods, i));
+                modifiers |= streq(m, "Alt") ? 1 : streq(m, "Control") ? 2 : streq(m, "Meta") ? 4 : 8;
+        }
+        bool twice = json_get_bool(arguments, "doubleClick", false);
+        char what[300];
+        what_with_element(what, sizeof(what), twice ? "Double-clicked" : "Clicked", arguments);
+        action_begin(t, req, what);
+        (void) action_mouse(t, req, "mouseMoved", x, y, NULL, 0, modifiers, NULL, NULL);
+        for (int n = 1; n <= (twice ? 2 : 1); n++) {
+                (void) action_mouse(t, req, "mousePressed", x, y, button, n, modifiers, NULL, NULL);
+                (void) action_mouse(t, req, "mouseReleased", x, y, button, n, modifiers,
+                        n == (twice ? 2 : 1) ? on_input_done : NULL, NULL);
+        }
+}
+
+static void click_in_tab(McpRequest *req, Tab *t) {
+        (void) action_element_center(t, req, json_get_string(arguments_of(req), "ref"), click_at, NULL);
+}
+
+int tool_browser_click(McpRequest *req, json_object *arguments) {
+        return browser_with_tab(req, click_in_tab);
+}
+
+/* --- hover ------------------------------------------------------------------------------------------- */
+
+static void hover_at(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata) {
+        char what[300];
+        what_with_element(what, sizeof(what), "Moved the mouse over", arguments_of(req));
+        action_begin(t, req, what);
+        (void) action_mouse(t, req, "mouseMoved", x, y, NULL, 0, 0, on_input_done, NULL);
+}
+
+static void hover_in_tab(McpRequest *req, Tab *t) {
+        (void) action_element_center(t, req, json_get_string(arguments_of(req), "ref"), hover_at, NULL);
+}
+
+int tool_browser_hover(McpRequest *req, json_object *arguments) {
+        return browser_with_tab(req, hover_in_tab);
+}
+
+/* --- drag -------------------------------------------------------------------------------------------- */
+
+typedef struct DragCall {
+        double x, y;
+} DragCall;
+
+static void drag_to(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata) {
+        _cleanup_free_ DragCall *d = userdata;
+        json_object *arguments = arguments_of(req);
+        char what[600];
+        snprintf(what, sizeof(what), "Dragged %.200s (%s) onto %.200s (%s)",
+                strempty(json_get_string(arguments, "startElement")), strempty(json_get_string(arguments, "startRef")),
+                strempty(json_get_string(arguments, "endElement")), strempty(json_get_string(arguments, "endRef")));
+        action_begin(t, req, what);
+        (void) action_mouse(t, req, "mouseMoved", d->x, d->y, NULL, 0, 0, NULL, NULL);
+        (void) action_mouse(t, req, "mousePressed", d->x, d->y, "left", 1, 0, NULL, NULL);
+        /* In steps, as a hand would: pages start a drag on the first moves. */
+        for (int i = 1; i <= 5; i++)
+                (void) action_mouse(t, req, "mouseMoved", d->x + (x - d->x) * i / 5, d->y + (y - d->y) * i / 5, NULL, 0,
+                        0, NULL, NULL);
+        (void) action_mouse(t, req, "mouseReleased", x, y, "left", 1, 0, on_input_done, NULL);
+}
+
+static void drag_from(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata) {
+        DragCall *d = new0(DragCall, 1);
+        if (!d) {
+                (void) mcp_request_reply_tool_error(req, "Out of memory.");
+                return;
+        }
+        *d = (DragCall){ .x = x, .y = y };
+        if (action_element_center(t, req, json_get_string(arguments_of(req), "endRef"), drag_to, d) < 0)
+                free(d);
+}
+
+static void drag_in_tab(McpRequest *req, Tab *t) {
+        (void) action_element_center(t, req, json_get_string(arguments_of(req), "startRef"), drag_from, NULL);
+}
+
+int tool_browser_drag(McpRequest *req, json_object *arguments) {
+        return browser_with_tab(req, drag_in_tab);
+}
+
+/* --- type -------------------------------------------------------------------------------------------- */
+
+/* Selects what the field holds, so that the text replaces it. */
+static const char select_contents[] =
+        "function() { this.focus(); if (typeof this.select === 'function') { this.select(); return; } "
+        "if (this.isContentEditable) { const r = document.createRange(); r.selectNodeContents(this); "
+        "const s = getSelection(); s.removeAllRanges(); s.addRange(r); } }";
+
+static void on_typed(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        if (error) {
+                tab_reply_failed(req, "Typing", error);
+                return;
+        }
+        json_object *arguments = arguments_of(req);
+        if (json_get_bool(arguments, "submit", false)) {
+                ActionKey enter;
+                (void) action_key_parse("Enter", &enter);
+                (void) action_key(t, req, &enter, on_input_done, NULL);
+                return;
+        }
+        action_settle(req, t);
+}
+
+static void on_selected(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        if (error) {
+                tab_reply_failed(req, "Focusing the field", error);
+                return;
+        }
+        json_object *arguments = arguments_of(req);
+        const char *text = json_get_string(arguments, "text") ?: "";
+        char what[300];
+        what_with_element(what, sizeof(what), "Typed into", arguments);
+        action_begin(t, req, what);
+        if (!*text) {
+                /* Nothing to insert: the selection goes. */
+                ActionKey del;
+                (void) action_key_parse("Delete", &del);
+                (void) action_key(t, req, &del, on_typed, NULL);
+                return;
+        }
+        if (!json_get_bool(arguments, "slowly", false)) {
+                json_object *p = json_object_new_object();
+                json_add_string(p, "text", text);
+                (void) tab_send(t, req, "Input.insertText", p, on_typed, NULL);
+                return;
+        }
+        /* A key at a time: each character as keydown, keypress, input and keyup. */
+        for (const char *p = text; *p;) {
+                unsigned char c = *p;
+                size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+                char one[8] = {};
+                memcpy(one, p, MIN(len, strlen(p)));
+                p += strlen(one);
+                ActionKey k = {};
+                if (streq(one, "\n"))
+                        (void) action_key_parse("Enter", &k);
+                else if (action_key_parse(one, &k) < 0)
+                        continue;
+                (void) action_key(t, req, &k, *p ? NULL : on_typed, NULL);
+        }
+}
+
+static void type_into(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+        json_object *p = json_object_new_object();
+        json_add_string(p, "objectId", object_id);
+        json_add_string(p, "functionDeclaration", select_contents);
+        (void) tab_send(t, req, "Runtime.callFunctionOn", p, on_selected, NULL);
+}
+
+static void type_in_tab(McpRequest *req, Tab *t) {
+        (void) tab_resolve_ref(t, req, json_get_string(arguments_of(req), "ref"), type_into, NULL);
+}
+
+int tool_browser_type(McpRequest *req, json_object *arguments) {
+        return browser_with_tab(req, type_in_tab);
+}
+
+/* --- press_key ----------------------------------------------------------------------------------------- */
+
+static void press_in_tab(McpRequest *req, Tab *t) {
+        const char *spec = json_get_string(arguments_of(req), "key");
+        ActionKey k;
+        if (action_key_parse(spec, &k) < 0) {
+                (void) mcp_request_reply_tool_error(req,
+                        "\"%.64s\" is not a key: name one (Enter, Tab, Escape, Backspace, Delete, Space, ArrowUp, "
+                        "ArrowDown, ArrowLeft, ArrowRight, Home, End, PageUp, PageDown, Insert, F1-F12) or give one "
+                        "character, optionally after Control+, Alt+, Shift+ or Meta+.",
+                        strempty(spec));
+                return;
+        }
+        if (t->dialog) {
+                (void) mcp_request_reply_tool_error(req,
+                        "A dialog stops the page; browser_handle_dialog answers it before keys reach the page.");
+                return;
+        }
+        char what[128];
+        snprintf(what, sizeof(what), "Pressed %s", spec);
+        action_begin(t, req, what);
+        (void) action_key(t, req, &k, on_input_done, NULL);
+}
+
+int tool_browser_press_key(McpRequest *req, json_object *arguments) {
+        return browser_with_tab(req, press_in_tab);
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The tab's isolated world: where the page reader runs and refs are found again, out of the page scripts' reach. */
+#include <stdio.h>
+
+#include "browser.h"
+#include "mcp-request.h"
+
+#define WORLD_NAME "aios"
+
+typedef struct WorldCall {
+        char *expression;
+        bool by_value;
+        bool retried;
+        bool fresh; /* the first call in a new world: it sets the world's first ref number */
+        WorldReply reply;
+        void *userdata;
+} WorldCall;
+
+static void world_call_free(WorldCall *c) {
+        free(c->expression);
+        free(c);
+}
+
+static void world_send(Tab *t, McpRequest *req, WorldCall *c);
+
+static void on_evaluated(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        WorldCall *c = userdata;
+        if (error && !c->retried && strstr(error, "context")) {
+                /* The document changed since the world was made: a new one, once. */
+                c->retried = true;
+                t->world = 0;
+                world_send(t, req, c);
+                return;
+        }
+        if (error) {
+                c->reply(req, t, NULL, error, c->userdata);
+                world_call_free(c);
+                return;
+        }
+        json_object *details = json_get_object(result, "exceptionDetails");
+        if (details) {
+                json_object *ex = json_get_object(details, "exception");
+                const char *what = (ex ? json_get_string(ex, "description") : NULL) ?: json_get_string(details, "text");
+                c->reply(req, t, NULL, what ?: "the script threw an exception", c->userdata);
+        } else
+                c->reply(req, t, json_get_object(result, "result"), NULL, c->userdata);
+        world_call_free(c);
+}
+
+static void evaluate_in_world(Tab *t, McpRequest *req, WorldCall *c) {
+        json_object *p = json_object_new_object();
+        if (c->fresh) {
+                /* Refs of each document of the tab start at another thousand: one from an earlier page names
+                 * nothing on this one. */
+                _cleanup_free_ char *e = NULL;
+                if (asprintf(&e, "globalThis.__aiosSeed = %u;\n%s", 1 + 1000 * ((t->documents - 1) % 1000),
+                            c->expression) >= 0)
+                        json_add_string(p, "expression", e);
+                c->fresh = false;
+        }
+        if (!json_object_object_get_ex(p, "expression", NULL))
+                json_add_string(p, "expression", c->expression);
+        json_add(p, "contextId", json_object_new_int(t->world));
+        json_add(p, "returnByValue", json_object_new_boolean(c->by_value));
+        json_add(p, "awaitPromise", json_object_new_boolean(true));
+        /* A page that keeps its main thread busy does not hold the call for ever. */
+        json_add(p, "timeout", json_object_new_int(30000));
+        (void) tab_send(t, req, "Runtime.evaluate", p, on_evaluated, c);
+}
+
+static void on_world(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        WorldCall *c = userdata;
+        json_object *id;
+        if (error || !json_object_object_get_ex(result, "executionContextId", &id)) {
+                c->reply(req, t, NULL, error ?: "the page has no document to read", c->userdata);
+                world_call_free(c);
+                return;
+        }
+        t->world = json_object_get_int(id);
+        t->documents++;
+        c->fresh = true;
+        evaluate_in_world(t, req, c);
+}
+
+static void world_send(Tab *t, McpRequest *req, WorldCall *c) {
+        if (t->world > 0) {
+                evaluate_in_world(t, req, c);
+                return;
+        }
+        json_object *p = json_object_new_object();
+        json_add_string(p, "frameId", t->target_id);
+        json_add_string(p, "worldName", WORLD_NAME);
+        (void) tab_send(t, req, "Page.createIsolatedWorld", p, on_world, c);
+}
+
+int tab_world_evaluate(Tab *t, McpRequest *req, const char *expression, bool by_value, WorldReply reply,
+        void *userdata) {
+        if (t->dialog)
+                return mcp_request_reply_tool_error(req,
+                               "A %s dialog is open (\"%.300s\"): the page is stopped until browser_handle_dialog "
+                               "answers it.",
+                               strempty(json_get_string(t->dialog, "type")),
+                               strempty(json_get_string(t->dialog, "message")))
+                        ?: -EBUSY;
+        WorldCall *c = new0(WorldCall, 1);
+        if (!c || !(c->expression = strdup(expression))) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->by_value = by_value;
+        c->reply = reply;
+        c->userdata = userdata;
+        world_send(t, req, c);
+        return 0;
+}
+
+typedef struct RefCall {
+        char ref[16];
+        RefReply reply;
+        void *userdata;
+} RefCall;
+
+static void on_ref(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        _cleanup_free_ RefCall *c = userdata;
+        const char *object_id = result ? json_get_string(result, "objectId") : NULL;
+        if (error)
+                (void) mcp_request_reply_tool_error(req, "Finding %s failed: %s", c->ref, error);
+        else if (!object_id)
+                (void) mcp_request_reply_tool_error(req,
+                        "There is no element %s on the page now (the page changed or navigated, or the ref is from "
+                        "another tab); take a new browser_snapshot.",
+                        c->ref);
+        else
+                c->reply(req, t, object_id, c->userdata);
+}
+
+int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, void *userdata) {
+        if (!snapshot_ref_is_valid(ref))
+                return mcp_request_reply_tool_error(req,
+                               "\"%.64s\" is not a ref from browser_snapshot (they look like \"e12\").", strempty(ref))
+                        ?: -EINVAL;
+        RefCall *c = new0(RefCall, 1);
+        if (!c)
+                return -ENOMEM;
+        snprintf(c->ref, sizeof(c->ref), "%s", ref);
+        c->reply = reply;
+        c->userdata = userdata;
+        char expression[96];
+        snprintf(expression, sizeof(expression), "globalThis.__aios ? globalThis.__aios.get(\"%s\") : null", ref);
+        int r = tab_world_evaluate(t, req, expression, false, on_ref, c);
+        if (r < 0)
+                free(c);
+        return r;
+}
+
+typedef struct RefreshCall {
+        TabThen then;
+        void *userdata;
+} RefreshCall;
+
+static void on_refreshed(McpRequest *req, Tab *t, json_object *remote, const char *error, void *userdata) {
+        _cleanup_free_ RefreshCall *c = userdata;
+        json_object *v = remote ? json_get_object(remote, "value") : NULL;
+        const char *title = json_get_string(v, "title"), *url = json_get_string(v, "url");
+        char *a = title ? strdup(title) : NULL, *b = url ? strdup(url) : NULL;
+        if (a) {
+                free(t->title);
+                t->title = a;
+        }
+        if (b) {
+                free(t->url);
+                t->url = b;
+        }
+        c->then(req, t, c->userdata);
+}
+
+void tab_refresh(Tab *t, McpRequest *req, TabThen then, void *userdata) {
+        RefreshCall *c = t->dialog || t->crashed ? NULL : new0(RefreshCall, 1);
+        if (!c) {
+                then(req, t, userdata);
+                return;
+        }
+        *c = (RefreshCall){ .then = then, .userdata = userdata };
+        if (tab_world_evaluate(t, req, "({ title: document.title, url: location.href })", true, on_refreshed, c) < 0) {
+                free(c);
+                if (!mcp_request_is_done(req))
+                        then(req, t, userdata);
+        }
+}
