@@ -178,7 +178,7 @@ bool origin_host_is_loopback(const char *host, char *const *host_addresses) {
         } else
                 strcpy(bare, host);
 
-        if (streq(bare, "localhost") || host_in_domain(bare, "localhost"))
+        if (strcasecmp(bare, "localhost") == 0 || host_in_domain(bare, "localhost"))
                 return true;
 
         struct in_addr a4;

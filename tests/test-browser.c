@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* aios-browserd's pure parts: the DevTools pipe's framing and a connection over real pipes, the origin policy
+ * (patterns, the host's own addresses in their many spellings, schemes), and snapshots written within their
+ * budget from what the page reader collected. */
+#include <check.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cdp-frame.h"
+#include "cdp.h"
+#include "origin.h"
+#include "snapshot.h"
+#include "test-util.h"
+
+/* --- framing --------------------------------------------------------------------------------------------- */
+
+START_TEST(test_frame_finds_the_first_message) {
+        const char data[] = "{\"id\":1}\0{\"id\":2}\0{\"id\"";
+        ck_assert_int_eq(cdp_frame_find(data, sizeof(data) - 1, 1024), 8);
+        ck_assert_int_eq(cdp_frame_find(data + 9, sizeof(data) - 10, 1024), 8);
+        ck_assert_int_eq(cdp_frame_find(data + 18, 5, 1024), -EAGAIN);
+}
+END_TEST
+
+START_TEST(test_frame_without_nul_past_the_limit_is_too_big) {
+        char data[100];
+        memset(data, 'x', sizeof(data));
+        ck_assert_int_eq(cdp_frame_find(data, sizeof(data), 64), -E2BIG);
+        ck_assert_int_eq(cdp_frame_find(data, 64, 64), -EAGAIN);
+}
+END_TEST
+
+START_TEST(test_frame_command_ends_with_nul) {
+        _cleanup_free_ char *frame = NULL;
+        size_t size;
+        _cleanup_json_ json_object *params = json_object_new_object();
+        json_add_string(params, "url", "https://example.com/\"q\"");
+        ck_assert_int_eq(cdp_frame_command(7, "S1", "Page.navigate", params, &frame, &size), 0);
+        ck_assert_uint_eq(size, strlen(frame) + 1);
+        ck_assert_int_eq(frame[size - 1], 0);
+        _cleanup_json_ json_object *m = NULL;
+        ck_assert_int_eq(json_parse_strict(frame, size - 1, &m, NULL), 0);
+        ck_assert_int_eq(json_object_get_int(json_object_object_get(m, "id")), 7);
+        ck_assert_str_eq(json_get_string(m, "method"), "Page.navigate");
+        ck_assert_str_eq(json_get_string(m, "sessionId"), "S1");
+        ck_assert_str_eq(json_get_string(json_get_object(m, "params"), "url"), "https://example.com/\"q\"");
+
+        _cleanup_free_ char *bare = NULL;
+        ck_assert_int_eq(cdp_frame_command(8, NULL, "Browser.getVersion", NULL, &bare, &size), 0);
+        ck_assert_ptr_null(strstr(bare, "sessionId"));
+        ck_assert_ptr_null(strstr(bare, "params"));
+}
+END_TEST
+
+/* --- a connection over pipes, the far end played by the test ------------------------------------------------ */
+
+typedef struct Peer {
+        int replies, errors, events, closed;
+        char last_error[256];
+        char last_event[64];
+} Peer;
+
+static void on_reply(Cdp *c, json_object *result, const char *error, void *userdata) {
+        Peer *p = userdata;
+        if (error) {
+                p->errors++;
+                snprintf(p->last_error, sizeof(p->last_error), "%s", error);
+        } else
+                p->replies++;
+}
+
+static void on_event(Cdp *c, const char *session, const char *method, json_object *params, void *userdata) {
+        Peer *p = userdata;
+        p->events++;
+        snprintf(p->last_event, sizeof(p->last_event), "%s/%s", strempty(session), method);
+}
+
+static void on_closed(Cdp *c, const char *reason, void *userdata) {
+        Peer *p = userdata;
+        p->closed++;
+}
+
+static const CdpOps peer_ops = { .event = on_event, .closed = on_closed };
+
+static void run_until(sd_event *e, int *counter, int value) {
+        for (int i = 0; i < 200 && *counter < value; i++)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        ck_assert_int_ge(*counter, value);
+}
+
+START_TEST(test_connection_matches_replies_and_events) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        int to_browser[2], from_browser[2];
+        ck_assert_int_eq(pipe2(to_browser, O_CLOEXEC), 0);
+        ck_assert_int_eq(pipe2(from_browser, O_CLOEXEC), 0);
+        Peer peer = {};
+        Cdp *c = NULL;
+        ck_assert_int_eq(cdp_new(e, to_browser[1], from_browser[0], &peer_ops, &peer, &c), 0);
+
+        ck_assert_int_eq(cdp_send(c, NULL, "Browser.getVersion", NULL, on_reply, &peer), 0);
+        ck_assert_int_eq(cdp_send(c, "S", "Page.navigate", json_object_new_object(), on_reply, &peer), 0);
+        char buf[512];
+        ssize_t n = read(to_browser[0], buf, sizeof(buf));
+        ck_assert_int_gt(n, 0);
+        ck_assert_ptr_nonnull(memmem(buf, n, "\"id\":1", 6));
+        ck_assert_ptr_nonnull(memmem(buf, n, "\"id\":2", 6));
+
+        /* An event, the second answer as an error, then the first, in pieces and in one write. */
+        const char part1[] = "{\"method\":\"Page.loadEventFired\",\"sessionId\":\"S\",\"params\":{}}\0{\"id\":2,\"err";
+        const char part2[] = "or\":{\"message\":\"no such page\"}}\0{\"id\":1,\"result\":{\"product\":\"x\"}}\0";
+        ck_assert_int_eq(write(from_browser[1], part1, sizeof(part1) - 1), (ssize_t) sizeof(part1) - 1);
+        run_until(e, &peer.events, 1);
+        ck_assert_str_eq(peer.last_event, "S/Page.loadEventFired");
+        ck_assert_int_eq(write(from_browser[1], part2, sizeof(part2) - 1), (ssize_t) sizeof(part2) - 1);
+        run_until(e, &peer.replies, 1);
+        ck_assert_int_eq(peer.errors, 1);
+        ck_assert_str_eq(peer.last_error, "no such page");
+
+        /* Garbage is skipped; a command still pending when the browser goes away is answered. */
+        ck_assert_int_eq(cdp_send(c, NULL, "Target.createTarget", NULL, on_reply, &peer), 0);
+        const char garbage[] = "not json\0";
+        ck_assert_int_eq(write(from_browser[1], garbage, sizeof(garbage) - 1), (ssize_t) sizeof(garbage) - 1);
+        close(from_browser[1]);
+        run_until(e, &peer.closed, 1);
+        ck_assert_int_eq(peer.errors, 2);
+        ck_assert_ptr_nonnull(strstr(peer.last_error, "went away"));
+        ck_assert(cdp_is_dead(c));
+        ck_assert_int_eq(cdp_send(c, NULL, "Browser.close", NULL, on_reply, &peer), -ENOTCONN);
+        cdp_free(c);
+        close(to_browser[0]);
+}
+END_TEST
+
+/* --- origins ------------------------------------------------------------------------------------------------- */
+
+static bool matches(const char *pattern, const char *url) {
+        OriginParts o;
+        ck_assert_int_eq(origin_parse(url, &o), 0);
+        return origin_pattern_matches(pattern, &o);
+}
+
+START_TEST(test_origin_parse) {
+        OriginParts o;
+        ck_assert_int_eq(origin_parse("HTTPS://User:pw@Example.COM.:8443/path?q#f", &o), 0);
+        ck_assert_str_eq(o.scheme, "https");
+        ck_assert_str_eq(o.host, "example.com");
+        ck_assert_uint_eq(o.port, 8443);
+        ck_assert_int_eq(origin_parse("http://[::1]/", &o), 0);
+        ck_assert_str_eq(o.host, "[::1]");
+        ck_assert_uint_eq(o.port, 80);
+        ck_assert_int_eq(origin_parse("http://h:0/", &o), -EINVAL);
+        ck_assert_int_eq(origin_parse("http://h:65536/", &o), -EINVAL);
+        ck_assert_int_eq(origin_parse("http://h:8x/", &o), -EINVAL);
+        ck_assert_int_eq(origin_parse("http:///path", &o), -EINVAL);
+        ck_assert_int_eq(origin_parse("mailto:a@b", &o), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_origin_patterns) {
+        ck_assert(matches("https://example.com", "https://example.com/x"));
+        ck_assert(!matches("https://example.com", "http://example.com/"));
+        ck_assert(!matches("https://example.com", "https://example.com:8443/"));
+        ck_assert(matches("https://example.com:8443", "https://example.com:8443/"));
+        ck_assert(matches("http://127.0.0.1:*", "http://127.0.0.1:41234/"));
+        ck_assert(!matches("http://127.0.0.1:*", "http://127.0.0.2:41234/"));
+        ck_assert(matches("example.com", "http://example.com:81/"));
+        ck_assert(matches("example.com", "https://example.com/"));
+        ck_assert(!matches("example.com", "https://www.example.com/"));
+        ck_assert(matches("*.example.org", "https://a.b.example.org/"));
+        ck_assert(!matches("*.example.org", "https://example.org/"));
+        ck_assert(!matches("*.example.org", "https://badexample.org/"));
+        ck_assert(matches("https://*.example.org", "https://a.example.org/"));
+        ck_assert(!matches("https://*.example.org", "http://a.example.org/"));
+        ck_assert(matches("*", "https://anything.test/"));
+        ck_assert(origin_pattern_is_valid("http://127.0.0.1:*"));
+        ck_assert(!origin_pattern_is_valid("http://exa*mple.com"));
+        ck_assert(!origin_pattern_is_valid("https://example.com/path"));
+        ck_assert(!origin_pattern_is_valid("https://example.com:99999"));
+}
+END_TEST
+
+START_TEST(test_loopback_in_every_spelling) {
+        char *own[] = { (char *) "192.0.2.7", (char *) "2001:db8::7", NULL };
+        const char *const loopback[] = { "localhost", "LOCALHOST", "app.localhost", "127.0.0.1", "127.1", "127.255.0.3",
+                "0x7f000001", "2130706433", "0177.0.0.1", "0.0.0.0", "0", "[::1]", "[0:0:0:0:0:0:0:1]", "[::]",
+                "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "192.0.2.7", "[2001:db8:0::7]" };
+        FOREACH_ELEMENT(h, loopback)
+        ck_assert_msg(origin_host_is_loopback(*h, own), "%s should be this machine", *h);
+        const char *const elsewhere[] = { "example.com", "localhost.example.com", "128.0.0.1", "10.0.0.1",
+                "[2001:db8::8]", "192.0.2.8", "[::ffff:192.0.2.8]" };
+        FOREACH_ELEMENT(h, elsewhere)
+        ck_assert_msg(!origin_host_is_loopback(*h, own), "%s should not be this machine", *h);
+}
+END_TEST
+
+START_TEST(test_origin_verdicts) {
+        char *allow[] = { (char *) "https://example.com", (char *) "http://127.0.0.1:8080", NULL };
+        char *block[] = { (char *) "https://example.com", NULL };
+        OriginPolicy open = {};
+        ck_assert_int_eq(origin_check(&open, "https://example.net/"), ORIGIN_ALLOWED);
+        ck_assert_int_eq(origin_check(&open, "about:blank"), ORIGIN_ALLOWED);
+        ck_assert_int_eq(origin_check(&open, "data:text/html,x"), ORIGIN_ALLOWED);
+        ck_assert_int_eq(origin_check(&open, "file:///etc/passwd"), ORIGIN_SCHEME);
+        ck_assert_int_eq(origin_check(&open, "chrome://settings"), ORIGIN_SCHEME);
+        ck_assert_int_eq(origin_check(&open, "devtools://devtools/x"), ORIGIN_SCHEME);
+        ck_assert_int_eq(origin_check(&open, "javascript:alert(1)"), ORIGIN_SCHEME);
+        ck_assert_int_eq(origin_check(&open, "ftp://example.com/"), ORIGIN_SCHEME);
+        ck_assert_int_eq(origin_check(&open, "http://127.0.0.1:8080/"), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(origin_check(&open, "http://localhost./"), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(origin_check(&open, "not a url"), ORIGIN_MALFORMED);
+
+        OriginPolicy narrow = { .allow = allow, .allow_loopback = true };
+        ck_assert_int_eq(origin_check(&narrow, "https://example.com/a"), ORIGIN_ALLOWED);
+        ck_assert_int_eq(origin_check(&narrow, "http://127.0.0.1:8080/"), ORIGIN_ALLOWED);
+        ck_assert_int_eq(origin_check(&narrow, "http://127.0.0.1:8081/"), ORIGIN_NOT_ALLOWED);
+        ck_assert_int_eq(origin_check(&narrow, "https://example.net/"), ORIGIN_NOT_ALLOWED);
+
+        /* Block wins over Allow. */
+        OriginPolicy both = { .allow = allow, .block = block };
+        ck_assert_int_eq(origin_check(&both, "https://example.com/"), ORIGIN_BLOCKED);
+        ck_assert_ptr_nonnull(strstr(origin_verdict_to_string(ORIGIN_BLOCKED), "Block="));
+}
+END_TEST
+
+/* --- snapshots ----------------------------------------------------------------------------------------------- */
+
+static json_object *page_of(const char *json) {
+        json_object *o = NULL;
+        ck_assert_int_eq(json_parse_strict(json, strlen(json), &o, NULL), 0);
+        return o;
+}
+
+START_TEST(test_snapshot_lines) {
+        _cleanup_json_ json_object *page =
+                page_of("{\"items\":["
+                        "[0,\"heading\",\"Order form\",\"\",\"\",\"level=1\",0],"
+                        "[0,\"form\",\"\",\"\",\"\",\"\",0],"
+                        "[1,\"textbox\",\"Name\",\"e1\",\"Ada \\\"A\\\"\",\"\",0],"
+                        "[1,\"checkbox\",\"Gift \\\"wrap\\\"\",\"e2\",\"\",\"checked disabled\",0],"
+                        "[1,\"text\",\"line one\\nline two\",\"\",\"\",\"\",0],"
+                        "[1,\"list\",\"\",\"e3\",\"\",\"\",42],"
+                        "[1,\"button\",\"Send\",\"x9\",\"\",\"\",0],"
+                        "\"not an item\"],"
+                        "\"more\":0,\"moreRefs\":0}");
+        SnapshotResult r;
+        ck_assert_int_eq(snapshot_render(page, 0, &r), 0);
+        ck_assert_str_eq(r.text,
+                "- heading \"Order form\" [level=1]\n"
+                "- form:\n"
+                "  - textbox \"Name\" [ref=e1]: Ada \"A\"\n"
+                "  - checkbox \"Gift \\\"wrap\\\"\" [checked] [disabled] [ref=e2]\n"
+                "  - text: line one line two\n"
+                "  - list [ref=e3] [+42]\n"
+                "  - button \"Send\"\n"
+                "# [+N]: N elements below, left out at the depth limit; browser_snapshot ref=<its ref> shows them.\n");
+        ck_assert_uint_eq(r.lines, 7);
+        ck_assert_uint_eq(r.lines_shown, 7);
+        ck_assert_uint_eq(r.refs, 3);
+        ck_assert(r.truncated);
+        snapshot_result_done(&r);
+}
+END_TEST
+
+START_TEST(test_snapshot_budget_says_what_it_left_out) {
+        _cleanup_json_ json_object *items = json_object_new_array();
+        for (int i = 0; i < 200; i++) {
+                char ref[16];
+                snprintf(ref, sizeof(ref), "e%d", i + 1);
+                json_object *item = json_object_new_array();
+                json_object_array_add(item, json_object_new_int(i == 0 ? 0 : 1));
+                json_object_array_add(item, json_object_new_string(i == 0 ? "list" : "link"));
+                json_object_array_add(item, json_object_new_string("A link with a name"));
+                json_object_array_add(item, json_object_new_string(ref));
+                json_object_array_add(item, json_object_new_string(""));
+                json_object_array_add(item, json_object_new_string(""));
+                json_object_array_add(item, json_object_new_int(0));
+                json_object_array_add(items, item);
+        }
+        _cleanup_json_ json_object *page = json_object_new_object();
+        json_add(page, "items", json_object_get(items));
+        json_add(page, "more", json_object_new_int(5000));
+        json_add(page, "moreRefs", json_object_new_int(300));
+        json_add_string(page, "resume", "e1");
+        SnapshotResult r;
+        ck_assert_int_eq(snapshot_render(page, 1000, &r), 0);
+        const char *footer = strstr(r.text, "# Left out");
+        ck_assert_ptr_nonnull(footer);
+        ck_assert_uint_le((size_t) (footer - r.text), 1000);
+        ck_assert_uint_lt(r.lines_shown, r.lines);
+        ck_assert_uint_eq(r.refs, 500);
+        ck_assert_ptr_nonnull(strstr(footer, "5000 more elements"));
+        ck_assert_ptr_nonnull(strstr(footer, "max_chars=4000"));
+        ck_assert_ptr_nonnull(strstr(footer, "ref="));
+        ck_assert(r.truncated);
+        /* Whole lines only. */
+        ck_assert_int_eq(footer[-1], '\n');
+        snapshot_result_done(&r);
+
+        ck_assert_int_eq(snapshot_render(page, SNAPSHOT_MAX_MAX_CHARS, &r), 0);
+        ck_assert_uint_eq(r.lines_shown, r.lines);
+        snapshot_result_done(&r);
+}
+END_TEST
+
+START_TEST(test_snapshot_refuses_what_is_not_the_reader_answer) {
+        _cleanup_json_ json_object *page = page_of("{\"missing\":true}");
+        SnapshotResult r;
+        ck_assert_int_eq(snapshot_render(page, 0, &r), -EINVAL);
+        ck_assert(snapshot_ref_is_valid("e1"));
+        ck_assert(snapshot_ref_is_valid("e2001"));
+        ck_assert(!snapshot_ref_is_valid("e0"));
+        ck_assert(!snapshot_ref_is_valid("e01"));
+        ck_assert(!snapshot_ref_is_valid("e12x"));
+        ck_assert(!snapshot_ref_is_valid("f1"));
+        ck_assert(!snapshot_ref_is_valid("e12345678901"));
+        ck_assert(!snapshot_ref_is_valid(NULL));
+}
+END_TEST
+
+START_TEST(test_snapshot_script_is_a_function) {
+        ck_assert_ptr_nonnull(strstr(snapshot_script, "(function (options)"));
+        ck_assert_ptr_nonnull(strstr(snapshot_script, "__aios"));
+}
+END_TEST
+
+static Suite *browser_suite(void) {
+        Suite *s = suite_create("browser");
+        TCase *tc = tcase_create("framing");
+        tcase_add_test(tc, test_frame_finds_the_first_message);
+        tcase_add_test(tc, test_frame_without_nul_past_the_limit_is_too_big);
+        tcase_add_test(tc, test_frame_command_ends_with_nul);
+        tcase_add_test(tc, test_connection_matches_replies_and_events);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("origins");
+        tcase_add_test(tc, test_origin_parse);
+        tcase_add_test(tc, test_origin_patterns);
+        tcase_add_test(tc, test_loopback_in_every_spelling);
+        tcase_add_test(tc, test_origin_verdicts);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("snapshot");
+        tcase_add_test(tc, test_snapshot_lines);
+        tcase_add_test(tc, test_snapshot_budget_says_what_it_left_out);
+        tcase_add_test(tc, test_snapshot_refuses_what_is_not_the_reader_answer);
+        tcase_add_test(tc, test_snapshot_script_is_a_function);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        return test_run_suite(browser_suite());
+}
