@@ -2,7 +2,8 @@
 # aios-ided on an installed, booted Debian 12 (aios installed with `meson install`, the gateway's socket enabled
 # as the README says): its units verify and score 2.0 or lower; a workspace in /srv that a polkit rule of the
 # administrator's makes read-only for one principal: that principal reads and is refused writes, another writes,
-# and the file on disk says so; its own HTTP port offers none of its tools.
+# and the file on disk says so; aios-voiced transcribing a file of it for a principal that may read it, not for
+# one that may not (org.aios.IDE1 between the two units); its own HTTP port offers none of its tools.
 # usage: ide-check.sh SOURCE_DIR   (runs as root; exit 77 where systemd-nspawn cannot run)
 set -euo pipefail
 
@@ -75,6 +76,28 @@ out=$(boot_exec cat /srv/demo/notes.txt 2>&1 || true)
 expect "and the file on disk has its text" "from the writer" "$out"
 out=$(call "$writer" ide_read_file '{"workspace":"demo","path":"../../etc/shadow"}')
 reject "a path that leaves the workspace reads nothing" "root:" "$out"
+
+# --- another server's use of the workspace ------------------------------------------------------------------
+# aios-voiced transcribes a file of the workspace for the caller's principal: aios-ided (its unit's
+# AIOS_FRONT_END_USERS names aios-voice; the bus policy lets the servers call org.aios.IDE1) asks polkit about
+# that principal and passes the open file to aios-voiced over the bus, under both units' sandboxes and filters.
+out=$(boot_exec systemctl show -p Environment aios-ided.service 2>&1 || true)
+expect "aios-ided's unit lets the other servers name the principal they act for" "aios-voice aios-comm aios-actions" "$out"
+both=$(boot_exec aiosctl key create ws-both --scope tools:ide --scope tools:voice 2>/dev/null || true)
+voice_only=$(boot_exec aiosctl key create ws-voice --scope tools:voice 2>/dev/null || true)
+out=$(call "$both" voice_speak '{"text":"open the door"}')
+jq -r '.result.content[] | select(.type == "audio") | .data' <<<"$out" 2>/dev/null |
+        boot_sh 'base64 -d >/srv/demo/speech.wav && chown aios-ide:aios-ide /srv/demo/speech.wav' || true
+transcribe='{"file":{"workspace":"demo","path":"speech.wav"},"keywords":["open","close","the door","the window"]}'
+out=$(call "$both" voice_transcribe "$transcribe")
+expect "voice_transcribe reads a workspace file for a principal that may read the workspace" "open the door" "$out"
+out=$(call "$voice_only" voice_transcribe "$transcribe")
+expect "and not for one whose scopes do not reach aios-ided" \
+        "polkit does not allow this principal to read speech.wav in workspace demo" "$out"
+out=$(boot_exec setpriv --reuid=nobody --regid=nogroup --clear-groups busctl call org.aios.IDE1 /org/aios/IDE1 \
+        org.aios.IDE1 OpenFile 'a{sv}sss' 2 subject s :1.1 principal s unix-user:root demo README r 2>&1 || true)
+expect "a local user who is no front end cannot open files for others" "Access denied" "$out"
+reject "(and gets none)" "hello" "$out"
 
 list='{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":'"$meta"'}}'
 out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8004/mcp -H 'Content-Type: application/json' \
