@@ -460,8 +460,20 @@ START_TEST(test_mime_header_decode_joins_encoded_words_converts_charsets_and_rep
         assert_decodes("a\tb\x01"
                        "c",
                 "a b\xef\xbf\xbd"
-                "c");                                  /* control characters */
-        assert_decodes("=?UTF-8?Q?a=0D=0Ab?=", "a b"); /* no line break survives */
+                "c");                                           /* control characters */
+        assert_decodes("=?UTF-8?Q?a=0D=0Ab?=", "a b");          /* no line break survives */
+        assert_decodes("=?ISO-2022-JP?B?GyRCJEgbKEI=?=", "と"); /* a stateful charset */
+
+        /* A body larger than one piece of the conversion. */
+        char *latin = malloc(20001);
+        ck_assert_ptr_nonnull(latin);
+        memset(latin, 0xe9, 20000);
+        char *utf8 = mime_to_utf8("ISO-8859-1", latin, 20000);
+        ck_assert_ptr_nonnull(utf8);
+        ck_assert_int_eq(strlen(utf8), 40000);
+        ck_assert(strncmp(utf8 + 39998, "é", 2) == 0);
+        free(utf8);
+        free(latin);
 }
 END_TEST
 

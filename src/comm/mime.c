@@ -102,32 +102,33 @@ static int append_converted(Buffer *b, const char *charset, const char *p, size_
         if (cd == (iconv_t) -1)
                 return append_sanitized(b, p, n, header);
 
-        _cleanup_free_ char *out = malloc(n * 4 + 16);
-        if (!out) {
-                iconv_close(cd);
-                return -ENOMEM;
-        }
-        char *in = (char *) p, *o = out;
-        size_t left = n, room = n * 4 + 16;
+        /* In pieces: iconv writes whole characters only, so each piece is UTF-8 on its own. The converted
+         * text still goes through the sanitizer, for its control characters. */
+        char out[16384], *in = (char *) p;
+        size_t left = n;
         int r = 0;
-        while (left > 0) {
-                if (iconv(cd, &in, &left, &o, &room) != (size_t) -1)
-                        break;
-                if (errno == E2BIG)
-                        break; /* cannot happen with 4 bytes out for each in, but must not loop */
+        while (left > 0 && r >= 0) {
+                char *o = out;
+                size_t room = sizeof(out);
+                size_t k = iconv(cd, &in, &left, &o, &room);
+                int e = errno;
+                r = append_sanitized(b, out, o - out, header);
+                if (r < 0 || k != (size_t) -1 || e == E2BIG)
+                        continue; /* done, or on with the next piece */
                 /* EILSEQ (a byte the charset does not have) or EINVAL (a sequence cut short): one replacement
                  * for the byte, and on. */
-                if (room < 3)
-                        break;
-                memcpy(o, REPLACEMENT, 3);
-                o += 3;
-                room -= 3;
+                r = append(b, REPLACEMENT, 3);
                 in++;
                 left--;
         }
+        if (r >= 0) {
+                /* The end of a stateful charset's shift state (ISO-2022-JP). */
+                char *o = out;
+                size_t room = sizeof(out);
+                (void) iconv(cd, NULL, NULL, &o, &room);
+                r = append_sanitized(b, out, o - out, header);
+        }
         iconv_close(cd);
-        /* The converted text still goes through the sanitizer, for its control characters. */
-        r = append_sanitized(b, out, o - out, header);
         return r;
 }
 
