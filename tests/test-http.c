@@ -597,6 +597,70 @@ START_TEST(test_closed_listen_stream_is_forgotten) {
 }
 END_TEST
 
+/* A server behind the gateway (--front-end-credential=): only requests with the gateway's token reach its
+ * endpoint; its probes answer anyone, under any Host. */
+static char token_path[] = "/tmp/aios-test-front-end-XXXXXX";
+
+static void setup_front_end(void) {
+        int fd = mkstemp(token_path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, "gateway-token-1\n", 16), 16);
+        close(fd);
+        char option[64];
+        snprintf(option, sizeof(option), "--front-end-credential=%s", token_path);
+        const char *const args[] = { option, NULL };
+        test_server_start(&server, NULL, args);
+        HttpReply r = {};
+        for (int i = 0; i < 100 && http_call(&server, "GET", NULL, NULL, &r) == 0; i++)
+                usleep(20000);
+        http_reply_clear(&r);
+}
+
+static void teardown_front_end(void) {
+        test_server_stop(&server);
+        unlink(token_path);
+        strcpy(token_path, "/tmp/aios-test-front-end-XXXXXX");
+}
+
+START_TEST(test_front_end_token_is_required) {
+        HttpReply r = {};
+        ck_assert_int_eq(http_call(&server, "POST", NULL, PING, &r), 401);
+        ck_assert_ptr_nonnull(strstr(r.headers, "www-authenticate: Bearer"));
+        ck_assert_ptr_nonnull(strstr(r.body, "only its front end"));
+        http_reply_clear(&r);
+        ck_assert_int_eq(http_call(&server, "POST", "Authorization: Bearer gateway-token-2\r\n", PING, &r), 401);
+        http_reply_clear(&r);
+        ck_assert_int_eq(http_call(&server, "POST", "Authorization: Bearer gateway-token-1x\r\n", PING, &r), 401);
+        http_reply_clear(&r);
+        ck_assert_int_eq(http_call(&server, "POST", "Authorization: Basic Z2F0ZXdheQ==\r\n", PING, &r), 401);
+        http_reply_clear(&r);
+        const char initialize[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                                  "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+                                  "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+        ck_assert_int_eq(http_call(&server, "POST", "Authorization: Bearer gateway-token-1\r\n", initialize, &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"protocolVersion\""));
+        http_reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_probes_answer_without_credentials_under_any_host) {
+        const char healthz[] = "GET /healthz HTTP/1.1\r\nHost: 10.1.2.3:8000\r\n\r\n";
+        HttpReply r = {};
+        ck_assert_int_eq(http_raw(&server, healthz, strlen(healthz), &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"ok\""));
+        http_reply_clear(&r);
+        const char readyz[] = "GET /readyz HTTP/1.1\r\nHost: 10.1.2.3:8000\r\n\r\n";
+        ck_assert_int_eq(http_raw(&server, readyz, strlen(readyz), &r), 200);
+        ck_assert_ptr_nonnull(strstr(r.body, "\"ready\""));
+        http_reply_clear(&r);
+        /* The endpoint under that Host is still refused. */
+        const char post[] = "POST /mcp HTTP/1.1\r\nHost: 10.1.2.3:8000\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 2\r\n\r\n{}";
+        ck_assert_int_eq(http_raw(&server, post, strlen(post), &r), 403);
+        http_reply_clear(&r);
+}
+END_TEST
+
 static Suite *http_suite(void) {
         Suite *s = suite_create("http");
         TCase *tc = tcase_create("streamable-http");
@@ -630,6 +694,13 @@ static Suite *http_suite(void) {
         tcase_add_test(tc, test_stateless_errors_have_their_status);
         tcase_add_test(tc, test_closed_listen_stream_is_forgotten);
         suite_add_tcase(s, tc);
+
+        TCase *fe = tcase_create("front-end-credential");
+        tcase_set_timeout(fe, 30);
+        tcase_add_checked_fixture(fe, setup_front_end, teardown_front_end);
+        tcase_add_test(fe, test_front_end_token_is_required);
+        tcase_add_test(fe, test_probes_answer_without_credentials_under_any_host);
+        suite_add_tcase(s, fe);
         return s;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
+#include "credential.h"
 #include "daemon.h"
 #include "log.h"
 #include "mcp-bus.h"
@@ -22,6 +23,8 @@ static char **arg_allowed_hosts = NULL;
 static size_t arg_n_allowed_hosts = 0;
 static McpHttpOptions arg_http;
 static const char *arg_request_state_key = NULL;
+static const char *arg_front_end_credential = NULL;
+static char *front_end_token = NULL; /* read from it; the HTTP transport holds on to it until the end */
 
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
@@ -56,6 +59,10 @@ static void help(void) {
                "     --request-state-key=FILE\n"
                "                         Seal requestState with this secret, shared by replicas\n"
                "                         (default: the request-state-key credential, else random)\n"
+               "     --front-end-credential=NAME\n"
+               "                         Answer HTTP only to requests with \"Authorization: Bearer\" and\n"
+               "                         the token in this credential (name or absolute path): the\n"
+               "                         gateway's, for a server that only the gateway may reach\n"
                "     --log-level=LEVEL   debug, info, notice, warning or err (default: info)\n"
                "\nEnvironment:\n"
                "  AIOS_SECCOMP_DIR        Where %s.syscalls, the seccomp allow-list, is read\n"
@@ -111,6 +118,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MAX_SESSIONS_PER_CLIENT,
                 ARG_SESSION_TIMEOUT,
                 ARG_REQUEST_STATE_KEY,
+                ARG_FRONT_END_CREDENTIAL,
                 ARG_NO_BUS,
                 ARG_BUS_NAME,
                 ARG_EXIT_IDLE_TIME,
@@ -130,6 +138,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "max-sessions-per-client", required_argument, NULL, ARG_MAX_SESSIONS_PER_CLIENT },
                 { "session-timeout", required_argument, NULL, ARG_SESSION_TIMEOUT },
                 { "request-state-key", required_argument, NULL, ARG_REQUEST_STATE_KEY },
+                { "front-end-credential", required_argument, NULL, ARG_FRONT_END_CREDENTIAL },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS }, { "bus-name", required_argument, NULL, ARG_BUS_NAME },
                 { "exit-idle-time", required_argument, NULL, ARG_EXIT_IDLE_TIME }, {} };
 
@@ -221,6 +230,9 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_REQUEST_STATE_KEY:
                         arg_request_state_key = optarg;
                         break;
+                case ARG_FRONT_END_CREDENTIAL:
+                        arg_front_end_credential = optarg;
+                        break;
                 case ARG_NO_BUS:
                         arg_bus = false;
                         break;
@@ -260,6 +272,29 @@ static bool is_idle(void *userdata) {
                 return false;
         return mcp_server_n_sessions(st->server) == 0 && (!st->http || mcp_http_is_idle(st->http)) &&
                 (!st->bus || mcp_bus_is_idle(st->bus));
+}
+
+/* The token --front-end-credential= names: one line of visible ASCII (a trailing newline is dropped). */
+static int front_end_token_read(const char *credential, char **ret) {
+        _cleanup_free_ char *token = NULL;
+        int r = credential_read(credential, 4096, &token);
+        if (r < 0)
+                return log_error_errno(r, "Failed to read the front end's credential %s: %m", credential);
+        if (r == 0)
+                return log_error_errno(ENOENT,
+                        "The front end's credential %s is not there: without it nobody could call this server.",
+                        credential);
+        size_t n = strlen(token);
+        while (n > 0 && (token[n - 1] == '\n' || token[n - 1] == '\r'))
+                token[--n] = 0;
+        bool visible = n > 0;
+        for (size_t i = 0; i < n; i++)
+                visible = visible && token[i] > ' ' && token[i] < 0x7f;
+        if (!visible)
+                return log_error_errno(EBADMSG, "The front end's credential %s is not one line of visible ASCII.",
+                        credential);
+        *ret = TAKE_PTR(token);
+        return 0;
 }
 
 /* HTTP when a socket is passed in or --listen is given; the system bus unless --no-bus. A server with
@@ -306,6 +341,12 @@ static int serve(McpServer *server, sd_event *event, McpHttp **ret_http, McpBus 
                 (void) http_socket_describe(fd, address, sizeof(address));
 
                 arg_http.allowed_hosts = arg_allowed_hosts;
+                if (arg_front_end_credential) {
+                        r = front_end_token_read(arg_front_end_credential, &front_end_token);
+                        if (r < 0)
+                                return r;
+                        arg_http.front_end_token = front_end_token;
+                }
                 r = mcp_http_new(ret_http, server, fd, &arg_http);
                 if (r < 0)
                         return r;
@@ -380,6 +421,7 @@ static int run(int argc, char *argv[]) {
         http = mcp_http_free(http);
         bus = mcp_bus_free(bus);
         free(arg_allowed_hosts);
+        free(front_end_token);
         return r;
 }
 

@@ -786,6 +786,29 @@ static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
         return respond_empty(req->connection, MHD_HTTP_OK, NULL);
 }
 
+/* Whether the request carries "Authorization: Bearer TOKEN" with the front end's token, compared in time
+ * that does not depend on where they differ. */
+static bool front_end_token_presented(McpHttp *h, struct MHD_Connection *c) {
+        const char *token = h->options.front_end_token;
+        const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (!a || strncasecmp(a, "Bearer ", 7) != 0)
+                return false;
+        a += 7;
+        size_t n = strlen(token), m = strlen(a);
+        unsigned char diff = n != m;
+        for (size_t i = 0; i < n; i++)
+                diff |= (unsigned char) token[i] ^ (unsigned char) (i < m ? a[i] : 0);
+        return diff == 0;
+}
+
+/* A single server's probes: alive while the loop answers, ready until it shuts down (answered above). */
+static enum MHD_Result respond_health(struct MHD_Connection *c, const char *url) {
+        _cleanup_json_ json_object *body = json_object_new_object();
+        if (!body || json_add_string(body, "status", streq(url, "/readyz") ? "ready" : "ok") < 0)
+                return MHD_NO;
+        return respond_json(c, MHD_HTTP_OK, body, NULL);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
         const char *http_version, const char *upload_data, size_t *upload_data_size, void **con_cls) {
 
@@ -796,6 +819,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 /* Headers are in: check what can be checked before reading the body. */
                 if (h->shutting_down)
                         return respond_empty(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL);
+
+                /* Probes come with the pod's address as Host; they learn nothing a caller could use. */
+                if (h->server && !h->router.other && streq(method, MHD_HTTP_METHOD_GET) &&
+                        (streq(url, "/healthz") || streq(url, "/readyz")))
+                        return respond_health(c, url);
 
                 const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
                 const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN);
@@ -816,6 +844,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 }
                 if (!server)
                         return respond_error(c, MHD_HTTP_NOT_FOUND, JSONRPC_INVALID_REQUEST, "Not Found: %s", url);
+
+                if (h->options.front_end_token && !front_end_token_presented(h, c)) {
+                        McpHttpRefusal refusal = {
+                                .status = MHD_HTTP_UNAUTHORIZED,
+                                .code = JSONRPC_INVALID_REQUEST,
+                                .message = strdup("Unauthorized: this server answers only its front end (the "
+                                                  "gateway), which presents its credential"),
+                                .header = MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                .header_value = strdup("Bearer"),
+                        };
+                        return respond_refusal(c, &refusal, NULL);
+                }
 
                 _cleanup_(mcp_identity_unrefp) McpIdentity *identity = NULL;
                 if (h->router.authenticate) {

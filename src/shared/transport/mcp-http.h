@@ -21,6 +21,8 @@ typedef struct McpHttpOptions {
                                               * of the client holding the most */
         size_t max_sessions_per_owner;       /* sessions of one principal (or, without one, one source address); a
                                               * new one past it ends that owner's least recently used idle one */
+        const char *front_end_token;         /* a server behind the gateway: requests to the endpoint must carry
+                                              * "Authorization: Bearer" with this token, else 401; NULL: none asked */
         HttpServerOptions http;
 } McpHttpOptions;
 
@@ -71,7 +73,8 @@ typedef struct McpHttpRouter {
 int mcp_http_new_routed(McpHttp **ret, sd_event *event, int listen_fd, const McpHttpOptions *options,
         const McpHttpRouter *router);
 
-/* Serves server on listen_fd (taken), at options->endpoint. */
+/* Serves server on listen_fd (taken), at options->endpoint, and GET /healthz and /readyz (200 while serving,
+ * 503 once shutting down) for an orchestrator's probes, whatever the Host and without credentials. */
 int mcp_http_new(McpHttp **ret, McpServer *server, int listen_fd, const McpHttpOptions *options);
 McpHttp *mcp_http_free(McpHttp *h);
 /* No request open on any connection. */
