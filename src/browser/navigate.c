@@ -85,6 +85,16 @@ static void on_navigate_reply(McpRequest *req, Tab *t, json_object *result, cons
 
 static void navigate_in_tab(McpRequest *req, Tab *t) {
         json_object *arguments = json_get_object(mcp_request_get_params(req), "arguments");
+        if (t->crashed) {
+                /* Its renderer is gone: the page goes, a new tab takes its place. */
+                json_object *p = json_object_new_object();
+                json_add_string(p, "targetId", t->target_id);
+                (void) cdp_send(t->session->browser->cdp, NULL, "Target.closeTarget", p, NULL, NULL);
+                tab_free(t);
+                if (browser_with_new_tab(req, navigate_in_tab) < 0)
+                        (void) mcp_request_reply_tool_error(req, "The browser could not open a new tab.");
+                return;
+        }
         const char *url = json_get_string(arguments, "url");
         t->last_blocked = mfree(t->last_blocked);
         t->crashed = false;
@@ -149,11 +159,10 @@ static void on_back_loaded(Tab *t, McpRequest *req, bool timed_out) {
 
 static void on_history_entry(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
         if (error) {
+                tab_cancel_load_wait(t);
                 tab_reply_failed(req, "Going back", error);
-                return;
         }
-        if (tab_wait_load(t, req, on_back_loaded) < 0)
-                (void) mcp_request_reply_tool_error(req, "Out of memory.");
+        /* Else the load (or the page's return from the back/forward cache) answers. */
 }
 
 static void on_history(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
@@ -177,6 +186,12 @@ static void on_history(McpRequest *req, Tab *t, json_object *result, const char 
         t->last_blocked = mfree(t->last_blocked);
         json_object *p = json_object_new_object();
         json_add(p, "entryId", json_object_new_int(json_object_get_int(id)));
+        /* Waited for before it is sent: a page restored from the back/forward cache is there at once. */
+        if (tab_wait_load(t, req, on_back_loaded) < 0) {
+                json_object_put(p);
+                (void) mcp_request_reply_tool_error(req, "Out of memory.");
+                return;
+        }
         (void) tab_send(t, req, "Page.navigateToHistoryEntry", p, on_history_entry, NULL);
 }
 

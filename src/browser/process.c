@@ -55,8 +55,8 @@ void browser_lost(Browser *b, const char *why) {
 
         char text[256];
         snprintf(text, sizeof(text),
-                "The browser went away (%s): the pages, cookies and storage of this session are gone. The next "
-                "call starts a new browser.",
+                "The browser went away (%s) and is restarted: the pages, cookies and storage of this session are "
+                "gone.",
                 why);
         LIST_FOREACH(s, b->sessions)
         browser_session_lost(s, text);
@@ -271,7 +271,7 @@ static int browser_command_line(Browser *b) {
                 "--disable-domain-reliability",
                 "--disable-client-side-phishing-detection",
                 "--disable-features=Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider,"
-                "AutofillServerCommunication,CertificateTransparencyComponentUpdater,BackForwardCache",
+                "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
                 "--metrics-recording-only",
                 "--password-store=basic",
                 "--use-mock-keychain",

@@ -480,6 +480,12 @@ void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *metho
                 json_object *frame = json_get_object(params, "frame");
                 if (frame && !json_get_string(frame, "parentId")) {
                         t->world = 0;
+                        /* A page back from the back/forward cache fires no load event: it is there. */
+                        const char *type = json_get_string(params, "type");
+                        if (type && streq(type, "BackForwardCacheRestore")) {
+                                t->loading = false;
+                                tab_load_finish(t, false);
+                        }
                         char *u = strdup(strempty(json_get_string(frame, "url")));
                         if (u) {
                                 free(t->url);
@@ -495,7 +501,16 @@ void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *metho
         } else if (streq(method, "Inspector.targetCrashed")) {
                 t->crashed = true;
                 t->loading = false;
+                t->world = 0;
                 tab_load_finish(t, false);
+                if (t->action_req) {
+                        McpRequest *req = TAKE_PTR(t->action_req);
+                        if (!mcp_request_is_done(req))
+                                (void) mcp_request_reply_tool_error(req,
+                                        "The page's renderer crashed (%s): browser_navigate loads a page again.",
+                                        strempty(t->url));
+                        mcp_request_unref(req);
+                }
         }
 }
 
@@ -840,6 +855,14 @@ static int tab_send_on(Tab *t, const char *cdp_session, McpRequest *req, const c
 }
 
 int tab_send(Tab *t, McpRequest *req, const char *method, json_object *params, TabReply reply, void *userdata) {
+        /* A crashed page answers nothing until it loads again: say so rather than wait for the timeout. */
+        if (t->crashed && !streq(method, "Page.navigate")) {
+                json_object_put(params);
+                return mcp_request_reply_tool_error(req,
+                               "The page's renderer crashed (%s): browser_navigate loads a page again.",
+                               strempty(t->url))
+                        ?: -ECONNRESET;
+        }
         return tab_send_on(t, t->cdp_session, req, method, params, reply, userdata);
 }
 
