@@ -266,6 +266,10 @@ static const struct {
         { "gateway.conf", "[Gateway]\nListen=127.0.0.1:70000\n",
                 "gateway.conf:2: Invalid value \"127.0.0.1:70000\" for Listen=" },
         { "gateway.conf", "[Gateway]\nListen=::1:9000\n", "gateway.conf:2: Invalid value \"::1:9000\" for Listen=" },
+        { "gateway.conf", "[Gateway]\nAllowHost=aios.example.com evil/path\n",
+                "gateway.conf:2: Invalid value \"aios.example.com evil/path\" for AllowHost=, expected host names" },
+        { "gateway.conf", "[Gateway]\nAllowHost=-leading.example\n",
+                "Invalid value \"-leading.example\" for AllowHost=" },
         { "gateway.conf", "[Gateway]\nMaxBodySize=4X\n",
                 "gateway.conf:2: Invalid value \"4X\" for MaxBodySize=, expected a positive number of bytes" },
         { "gateway.conf", "[Gateway]\nMaxBodySize=-1\n", "gateway.conf:2: Invalid value \"-1\" for MaxBodySize=" },
@@ -330,6 +334,24 @@ static const struct {
                 "gateway.conf:2: Syntax error, expected a [Section] header, a Key=Value assignment or a comment." },
         { "gateway.conf", "[Gateway\nListen=127.0.0.1:1\n", "gateway.conf:1: Syntax error" },
 };
+
+/* AllowHost=: names of several lines add up; an empty line forgets the earlier ones. */
+START_TEST(test_allow_host_adds_up) {
+        write_file("gateway.conf",
+                "[Gateway]\n"
+                "AllowHost=old.example\n"
+                "AllowHost=\n"
+                "AllowHost=aios.example.com  aios-gateway\n"
+                "AllowHost=[fd00::1]\n");
+        _cleanup_(gateway_config_freep) GatewayConfig *c = NULL;
+        ck_assert_int_eq(gateway_config_load(dir, &c), 0);
+        ck_assert_ptr_nonnull(c->allowed_hosts);
+        ck_assert_str_eq(c->allowed_hosts[0], "aios.example.com");
+        ck_assert_str_eq(c->allowed_hosts[1], "aios-gateway");
+        ck_assert_str_eq(c->allowed_hosts[2], "[fd00::1]");
+        ck_assert_ptr_null(c->allowed_hosts[3]);
+}
+END_TEST
 
 START_TEST(test_invalid_value_is_refused) {
         write_file(invalid_cases[_i].path, invalid_cases[_i].text);
@@ -606,6 +628,7 @@ static Suite *gateway_config_suite(void) {
         tcase_add_test(tc, test_booleans);
         tcase_add_test(tc, test_configuration_directory);
         tcase_add_test(tc, test_backend_type_names);
+        tcase_add_test(tc, test_allow_host_adds_up);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -90,6 +90,33 @@ static int config_parse_listen(const char *value, void *data) {
         return config_set_string(data, value);
 }
 
+/* AllowHost=: names (or [IPv6] addresses) separated by spaces, added to those of earlier lines; empty
+ * forgets them. */
+static int config_parse_allow_host(const char *value, void *data) {
+        char ***hosts = data;
+        if (isempty(value)) {
+                *hosts = strv_free(*hosts);
+                return 0;
+        }
+        for (const char *p = value; *p;) {
+                p += strspn(p, " \t");
+                size_t n = strcspn(p, " \t");
+                if (n == 0)
+                        break;
+                bool bracketed = p[0] == '[' && p[n - 1] == ']' && n > 2;
+                const char *allowed = bracketed ? "0123456789abcdefABCDEF:.[]"
+                                                : "abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+                if (n > 253 || strspn(p, allowed) < n || p[0] == '.' || p[0] == '-')
+                        return -EINVAL;
+                _cleanup_free_ char *name = strndup(p, n);
+                if (!name || strv_extend(hosts, name) < 0)
+                        return -ENOMEM;
+                p += n;
+        }
+        return 0;
+}
+
 static int config_parse_bus_name(const char *value, void *data) {
         /* sd-bus also accepts unique names (":1.42"), which change on every start. */
         if (!isempty(value) && (value[0] == ':' || sd_bus_service_name_is_valid(value) <= 0))
@@ -149,6 +176,8 @@ static const ConfigItem gateway_items[] = {
         { "CacheResults", config_parse_bool, offsetof(GatewayConfig, cache_results), EXPECTED_BOOLEAN },
         { "DirectConnections", config_parse_bool, offsetof(GatewayConfig, direct_connections), EXPECTED_BOOLEAN },
         { "WebDirectory", config_parse_path, offsetof(GatewayConfig, web_directory), "an absolute path" },
+        { "AllowHost", config_parse_allow_host, offsetof(GatewayConfig, allowed_hosts),
+                "host names separated by spaces, such as aios.example.com" },
 };
 
 static const ConfigItem authentication_items[] = {
@@ -295,6 +324,7 @@ GatewayConfig *gateway_config_free(GatewayConfig *c) {
                 return NULL;
         free(c->listen);
         free(c->web_directory);
+        strv_free(c->allowed_hosts);
         free(c->auth.anonymous_scopes);
         free(c->auth.local_scopes);
         free(c->auth.api_key_file);

@@ -90,6 +90,7 @@ typedef struct GatewayConfig {
         bool cache_results;                  /* CacheResults=: reuse results of tools that allow it; default yes */
         bool direct_connections;             /* DirectConnections=: D-Bus calls bypass the broker; default yes */
         char *web_directory;                 /* WebDirectory=: the dashboard's files; NULL: the installed ones */
+        char **allowed_hosts;                /* AllowHost=: Host and Origin names besides the loopback ones */
         AuthConfig auth;
         RateLimitConfig rate_limit; /* [RateLimit] */
         FilterConfig filter;

@@ -19,9 +19,9 @@
 #include "relay.h"
 #include "routes.h"
 #include "seccomp-policy.h"
+#include "strv.h"
 #include "web.h"
 
-#define GATEWAY_BUS_NAME "org.aios.Gateway1"
 #define HEALTH_INTERVAL_USEC (10 * USEC_PER_SEC)
 /* How long the gateway waits at start for the backends' catalogs before it serves anyway. */
 #define CATALOG_WAIT_USEC (10 * USEC_PER_SEC)
@@ -429,6 +429,18 @@ static int run(int argc, char *argv[]) {
         if (g.config->max_requests_per_principal > 0)
                 options.max_requests_per_principal = g.config->max_requests_per_principal;
         gateway_http_limits(g.config, &options);
+        _cleanup_strv_free_ char **hosts = NULL;
+        if (g.config->allowed_hosts) {
+                /* Named ones come on top of the loopback names, which local clients and probes use. */
+                static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
+                FOREACH_ELEMENT(l, loopback)
+                if (strv_extend(&hosts, *l) < 0)
+                        return log_oom();
+                for (char **h = g.config->allowed_hosts; *h; h++)
+                        if (strv_extend(&hosts, *h) < 0)
+                                return log_oom();
+                options.allowed_hosts = hosts;
+        }
         gateway_auth_tls(g.auth, &options.http.tls_cert_pem, &options.http.tls_key_pem);
         McpHttpRouter router;
         r = mcp_http_new_routed(&g.http, g.event, fd, &options, routes_router(&g, &router));
