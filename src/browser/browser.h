@@ -77,7 +77,8 @@ struct BrowserSession {
         Tab *tabs;
         Tab *current;
         unsigned next_tab_id;
-        char *notice; /* told with the next answer: the browser was restarted, a tab opened, ... */
+        char *upload_dir; /* copies of the files browser_file_upload gave its pages, removed with the session */
+        char *notice;     /* told with the next answer: the browser was restarted, a tab opened, ... */
         uint64_t last_used;
         /* Requests waiting for the context or for a new tab. */
         struct SessionWaiter *waiters;
@@ -96,6 +97,7 @@ struct Browser {
         BrowserConfig config;
         OriginPolicy policy;
         char **argv, **envp;
+        char *profile_base; /* where the browser's profiles and the sessions' uploads are made */
         int launcher_fd;
         pid_t launcher_pid;
         sd_event_source *launcher_source;
@@ -183,7 +185,7 @@ int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, vo
 
 /* The tools, a file per family. */
 extern const McpTool browser_tools[];
-int browser_add_tools(McpServer *server, bool file_upload);
+int browser_add_tools(McpServer *server);
 
 int tool_browser_navigate(McpRequest *req, json_object *arguments);      /* navigate.c */
 int tool_browser_navigate_back(McpRequest *req, json_object *arguments); /* navigate.c */
@@ -205,6 +207,8 @@ int tool_browser_resize(McpRequest *req, json_object *arguments);
 int tool_browser_tabs(McpRequest *req, json_object *arguments);
 int tool_browser_close(McpRequest *req, json_object *arguments);
 int tool_browser_evaluate(McpRequest *req, json_object *arguments);
+int tool_browser_file_upload(McpRequest *req, json_object *arguments); /* upload.c */
+void browser_session_remove_uploads(BrowserSession *s);
 
 /* Replies with text and structured content, the tab's status lines first. */
 int tab_reply(McpRequest *req, Tab *t, json_object *structured, const char *format, ...) _printf_(4, 5);

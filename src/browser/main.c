@@ -30,7 +30,7 @@ static int setup(McpServer *server, void *userdata) {
         int r = browser_init(&browser_context, server, NULL);
         if (r < 0)
                 return r;
-        return browser_add_tools(server, false);
+        return browser_add_tools(server);
 }
 
 int main(int argc, char *argv[]) {

@@ -339,8 +339,10 @@ int browser_init(Browser *b, McpServer *server, const char *config_path) {
 
         /* The profile lives where the unit's RuntimeDirectory= (or PrivateTmp=) puts it. */
         const char *base = getenv("RUNTIME_DIRECTORY");
-        _cleanup_free_ char *first = base ? strndup(base, strcspn(base, ":")) : NULL;
-        LauncherConfig lc = { .argv = b->argv, .envp = b->envp, .profile_base = first ?: getenv("TMPDIR") ?: "/tmp" };
+        b->profile_base = base ? strndup(base, strcspn(base, ":")) : strdup(getenv("TMPDIR") ?: "/tmp");
+        if (!b->profile_base)
+                return log_oom();
+        LauncherConfig lc = { .argv = b->argv, .envp = b->envp, .profile_base = b->profile_base };
         r = launcher_fork(&lc, &b->launcher_pid);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the browser's launcher: %m");
@@ -393,6 +395,7 @@ void browser_done(Browser *b) {
                 free(b->policy.host_addresses[i]);
         free(b->policy.host_addresses);
         browser_config_done(&b->config);
+        free(b->profile_base);
         sd_event_unref(b->event);
         *b = (Browser){ .launcher_fd = -EBADF };
 }

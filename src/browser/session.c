@@ -542,6 +542,7 @@ void browser_session_free(BrowserSession *s) {
         Browser *b = s->browser;
         session_fail_waiters(s, "The session ended.");
         (void) browser_session_dispose_context(s);
+        browser_session_remove_uploads(s);
         LIST_REMOVE(b->sessions, s);
         b->n_sessions--;
         mcp_session_unref(s->mcp);

@@ -116,6 +116,18 @@ const McpTool browser_tools[] = {
                 .polkit_action = BROWSER_ACTION_INTERACT,
                 .polkit_required = true,
                 .handler = tool_browser_fill_form },
+        { .name = "browser_file_upload",
+                .title = "Upload files",
+                .description = "Sets files of IDE workspaces (aios-ided; ide_workspaces lists them) on a file input "
+                               "of the last snapshot (ref): aios-ided opens each for the principal this call acts "
+                               "for, if polkit lets it read the file (as ide_read_file would). Nothing else of "
+                               "this machine can be uploaded. At most 10 files of 64 MiB each.",
+                .input_schema = browser_schema_browser_file_upload_input,
+                .output_schema = browser_schema_browser_action_output,
+                .annotations = ACTS,
+                .polkit_action = BROWSER_ACTION_UPLOAD,
+                .polkit_required = true,
+                .handler = tool_browser_file_upload },
         { .name = "browser_handle_dialog",
                 .title = "Answer a dialog",
                 .description = "Accepts or dismisses the JavaScript dialog (alert, confirm, prompt, beforeunload) "
@@ -224,7 +236,7 @@ const McpTool browser_tools[] = {
         {}
 };
 
-int browser_add_tools(McpServer *server, bool file_upload) {
+int browser_add_tools(McpServer *server) {
         for (const McpTool *t = browser_tools; t->name; t++) {
                 int r = mcp_server_add_tool(server, t);
                 if (r < 0)
