@@ -282,6 +282,16 @@ START_TEST(test_snapshot_budget_says_what_it_left_out) {
         json_add(page, "more", json_object_new_int(5000));
         json_add(page, "moreRefs", json_object_new_int(300));
         json_add_string(page, "resume", "e1");
+        json_object *tail = json_object_new_array(), *last = json_object_new_array();
+        json_object_array_add(last, json_object_new_int(0));
+        json_object_array_add(last, json_object_new_string("button"));
+        json_object_array_add(last, json_object_new_string("Bottom button"));
+        json_object_array_add(last, json_object_new_string("e9000"));
+        json_object_array_add(last, json_object_new_string(""));
+        json_object_array_add(last, json_object_new_string(""));
+        json_object_array_add(last, json_object_new_int(0));
+        json_object_array_add(tail, last);
+        json_add(page, "tail", tail);
         SnapshotResult r;
         ck_assert_int_eq(snapshot_render(page, 1000, &r), 0);
         const char *footer = strstr(r.text, "# Left out");
@@ -292,6 +302,9 @@ START_TEST(test_snapshot_budget_says_what_it_left_out) {
         ck_assert_ptr_nonnull(strstr(footer, "5000 more elements"));
         ck_assert_ptr_nonnull(strstr(footer, "max_chars=4000"));
         ck_assert_ptr_nonnull(strstr(footer, "ref="));
+        /* What one acts on further down keeps its ref. */
+        ck_assert_ptr_nonnull(strstr(footer, "# Further down, to act on"));
+        ck_assert_ptr_nonnull(strstr(footer, "- button \"Bottom button\" [ref=e9000]\n"));
         ck_assert(r.truncated);
         /* Whole lines only. */
         ck_assert_int_eq(footer[-1], '\n');

@@ -165,6 +165,25 @@ int snapshot_render(json_object *page, size_t max_chars, SnapshotResult *ret) {
                         fprintf(f, ", or for a part with browser_snapshot ref=%s (or another ref shown)", part);
                 fputs(".\n", f);
         }
+        json_object *tail = json_get_array(page, "tail");
+        size_t n_tail = tail ? json_object_array_length(tail) : 0;
+        if (n_tail > 0) {
+                fprintf(f, "# Further down, to act on (%zu of the %zu refs left out):\n", n_tail,
+                        ret->refs - ret->refs_shown);
+                for (size_t i = 0; i < n_tail; i++) {
+                        json_object *item = json_object_array_get_idx(tail, i);
+                        if (!json_object_is_type(item, json_type_array) || json_object_array_length(item) < 7)
+                                continue;
+                        _cleanup_free_ char *line = item_line(item, false);
+                        if (!line) {
+                                fclose(f);
+                                free(text);
+                                return -ENOMEM;
+                        }
+                        fprintf(f, "%s\n", line);
+                        ret->refs_shown += *item_string(item, 3) != 0;
+                }
+        }
         if (below > 0)
                 fprintf(f,
                         "# [+N]: N elements below, left out at the depth limit; browser_snapshot ref=<its ref> shows "

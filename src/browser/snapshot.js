@@ -174,7 +174,7 @@
         };
 
         const max = options.max || 20000, maxDepth = options.depth || 40;
-        const items = [], els = [];
+        const items = [], els = [], seen = new WeakSet();
         let used = 0, full = false, visited = 0, visitedActionable = 0;
         let pendingText = null; // [depth, text]
         const push = (item, el) => {
@@ -242,7 +242,10 @@
                 // Options of a select are chosen with browser_select_option by label: no refs of their own.
                 const actionable = (ACTIONABLE.has(role) || node.matches(INTERACTIVE)) &&
                         !(role === 'option' && node.closest('select'));
-                if (actionable) visitedActionable++;
+                if (actionable) {
+                        visitedActionable++;
+                        seen.add(node);
+                }
                 const ref = actionable ? refOf(node) : '';
                 const item = [depth, role, name, ref, clip(valueOf(node, role), 300), flagsOf(node, role), 0];
                 if (role === 'iframe') {
@@ -289,8 +292,22 @@
         } else if (root)
                 walkChildren(root, 0, '');
         flush();
+        // The last element collected when the budget ran out may lack what was below it: not shown half.
+        if (full && items.length > 1 && items[items.length - 1][1] !== 'text' && !items[items.length - 1][4]) {
+                items.pop();
+                els.pop();
+        }
         let more = 0, moreRefs = 0, resume = '';
+        const tail = [];
         if (full && root) {
+                // What one can act on past the budget keeps a ref all the same: the first of them, on a line each.
+                for (const el of root.querySelectorAll(INTERACTIVE)) {
+                        if (tail.length >= (options.tail || 100)) break;
+                        if (seen.has(el) || !visible(el)) continue;
+                        const role = roleOf(el) || 'generic';
+                        tail.push([0, role, clip(nameOf(el, role), 100), refOf(el), clip(valueOf(el, role), 100),
+                                flagsOf(el, role), 0]);
+                }
                 more = Math.max(0, root.getElementsByTagName('*').length - visited);
                 moreRefs = Math.max(0, root.querySelectorAll(INTERACTIVE).length - visitedActionable);
                 // Where to go on from: the last container shown at the top levels.
@@ -300,5 +317,5 @@
                                 break;
                         }
         }
-        return { title: document.title, url: location.href, items, more, moreRefs, resume };
+        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail };
 })
