@@ -63,7 +63,11 @@ static int on_connect_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
                                 strempty(e->message));
                         free(d->direct_refused_by);
                         d->direct_refused_by = b->owner ? strdup(b->owner) : NULL;
-                } else {
+                } else if (sd_bus_error_has_names(e, SD_BUS_ERROR_NAME_HAS_NO_OWNER, SD_BUS_ERROR_SERVICE_UNKNOWN) &&
+                        !d->direct)
+                        /* The owner we knew left while the broker was away (it never told us): not running. */
+                        dbus_owner_forget(b);
+                else {
                         log_info("Backend %s: no direct connection for now (%s); calling it through the bus.",
                                 b->config->name, strempty(e->message));
                         direct_retry_later(b);
@@ -126,6 +130,11 @@ void dbus_direct_close(Backend *b) {
         if (!d->direct)
                 return;
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = TAKE_PTR(d->direct);
+        if (d->health_slot && sd_bus_slot_get_bus(d->health_slot) == bus) {
+                /* Its Ping will not be answered now: the next check goes another way. */
+                d->health_slot = sd_bus_slot_unref(d->health_slot);
+                d->ping_timer = sd_event_source_disable_unref(d->ping_timer);
+        }
         d->direct_client = sd_bus_slot_unref(d->direct_client);
         d->direct_signals = sd_bus_slot_unref(d->direct_signals);
         d->direct_gone = sd_bus_slot_unref(d->direct_gone);

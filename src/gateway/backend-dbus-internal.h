@@ -46,6 +46,10 @@ void dbus_direct_close(Backend *b);
 
 /* backend-dbus-watch.c */
 int dbus_watch_start(Backend *b);
+/* The broker's connection is gone: what was asked on it is dropped (dbus_watch_start() asks again). */
+void dbus_broker_lost(Backend *b);
+/* The broker says nobody owns b's name (b->owner was from before it restarted): b is not running. */
+void dbus_owner_forget(Backend *b);
 void dbus_watch_stop(DbusBackend *d);
 void dbus_check_health(Backend *b);
 int dbus_list_tools(Backend *b);

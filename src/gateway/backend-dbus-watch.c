@@ -50,7 +50,23 @@ static int on_get_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         const char *owner;
         if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "s", &owner) >= 0)
                 set_owner(b, owner);
+        else if (sd_bus_message_is_method_error(m, SD_BUS_ERROR_NAME_HAS_NO_OWNER) && !d->direct)
+                /* Asked again after the broker came back: the owner we knew is not on it. A server still on
+                 * its direct connection keeps it until that ends. */
+                set_owner(b, NULL);
         return 0;
+}
+
+void dbus_owner_forget(Backend *b) {
+        set_owner(b, NULL);
+}
+
+void dbus_broker_lost(Backend *b) {
+        DbusBackend *d = b->transport_data;
+        dbus_watch_stop(d);
+        d->recheck = false;
+        d->relist = false;
+        d->direct_request = sd_bus_slot_unref(d->direct_request);
 }
 
 /* The check in flight is answered: another one was asked for meanwhile (the owner changed). */
@@ -123,10 +139,13 @@ void dbus_check_health(Backend *b) {
         int r;
         if (b->owner) {
                 /* A running server answers Peer.Ping from its bus library; no MCP work is done. Our own timer
-                 * says when it is late; sd-bus's would forget the call while the bus still counts it. */
-                r = sd_bus_message_new_method_call(bus_of(b), &m, b->owner, "/", "org.freedesktop.DBus.Peer", "Ping");
+                 * says when it is late; sd-bus's would forget the call while the bus still counts it. Over
+                 * the direct connection while there is one: that is where the calls go. */
+                sd_bus *via = d->direct ?: bus_of(b);
+                r = sd_bus_message_new_method_call(via, &m, d->direct ? NULL : b->owner, "/",
+                        "org.freedesktop.DBus.Peer", "Ping");
                 if (r >= 0)
-                        r = sd_bus_call_async(bus_of(b), &d->health_slot, m, on_ping, b, UINT64_MAX);
+                        r = sd_bus_call_async(via, &d->health_slot, m, on_ping, b, UINT64_MAX);
                 if (r >= 0)
                         r = sd_event_add_time_relative(b->gateway->event, &d->ping_timer, CLOCK_MONOTONIC,
                                 PING_TIMEOUT_USEC, 0, on_ping_timeout, b);

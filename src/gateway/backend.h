@@ -127,6 +127,9 @@ void backend_catalog_listed(Backend *b, json_object *catalog /* taken, NULL on f
 
 /* Installed once per gateway: org.aios.MCPClient1 and the match for the servers' signals. */
 int backend_dbus_routing_install(Gateway *g);
+/* On g->bus, the broker's connection: the routing, the gateway's bus name, and a watch that connects to the
+ * broker again when it goes away (calls go on over the servers' direct connections meanwhile). */
+int backend_dbus_broker_attach(Gateway *g);
 
 /* Implemented by the gateway (main.c): what the backends' events mean for the endpoints. */
 void gateway_backend_changed(Gateway *g, Backend *b);

@@ -41,6 +41,8 @@ typedef struct Gateway {
         McpHttp *http_local;        /* the AF_UNIX socket, whose clients are unix-user:NAME; NULL without one */
         sd_bus_slot *client_object; /* org.aios.MCPClient1 */
         sd_bus_slot *signal_match;
+        sd_bus_slot *bus_gone;      /* the broker's connection ended */
+        sd_event_source *bus_retry; /* connecting to the broker again */
         sd_event_source *health_timer;
 } Gateway;
 

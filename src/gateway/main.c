@@ -250,13 +250,6 @@ static int check_exposure(Gateway *g, int loopback, const char *where) {
         return 0;
 }
 
-static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        if (e)
-                log_warning("Failed to own %s, going on without it: %s", GATEWAY_BUS_NAME, strempty(e->message));
-        return 0;
-}
-
 static void gateway_done(Gateway *g) {
         web_stop_streams(g->web); /* no suspended connection may be left when the HTTP servers stop */
         g->http = mcp_http_free(g->http);
@@ -274,6 +267,8 @@ static void gateway_done(Gateway *g) {
         sd_event_source_disable_unref(g->health_timer);
         sd_bus_slot_unref(g->client_object);
         sd_bus_slot_unref(g->signal_match);
+        sd_bus_slot_unref(g->bus_gone);
+        sd_event_source_disable_unref(g->bus_retry);
         sd_bus_flush_close_unref(g->bus);
         guard_free(g->guard);
         metrics_free(g->metrics);
@@ -376,12 +371,9 @@ static int run(int argc, char *argv[]) {
                 (void) log_full_errno(LOG_NOTICE, r,
                         "No system bus (%m); going on without D-Bus, as no backend is on it.");
         if (g.bus) {
-                r = backend_dbus_routing_install(&g);
+                r = backend_dbus_broker_attach(&g);
                 if (r < 0)
                         return r;
-                r = sd_bus_request_name_async(g.bus, NULL, GATEWAY_BUS_NAME, 0, on_name_acquired, NULL);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to request %s: %m", GATEWAY_BUS_NAME);
         }
 
         r = aggregate_new(&g, &g.aggregate);

@@ -2,7 +2,8 @@
 # The gateway's direct connections to its D-Bus servers (org.aios.MCP1.Connect): calls bypass the broker
 # once a server hands the gateway a socket; a user that is no front end is refused one; a server that refuses
 # is called through the broker; a server restarted mid-run is connected to again; and with the broker killed
-# mid-run, calls on the direct connection go on while what needs the broker fails with an answer.
+# mid-run, calls on the direct connection go on while what needs the broker fails with an answer, and all
+# comes back with the broker.
 # usage: direct-check.sh   (AIOS_CONFORMANCED and AIOS_GATEWAYD name the binaries; runs as root)
 set -euo pipefail
 
@@ -15,6 +16,9 @@ if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
         exec "$top/tools/dev-services.sh" -- "$0" "$@"
 fi
 
+# As the real system bus's address, without the guid dev-services.sh's daemon printed: the broker started
+# again below has another.
+export DBUS_SYSTEM_BUS_ADDRESS=${DBUS_SYSTEM_BUS_ADDRESS%%,guid=*}
 # shellcheck source=tests/gateway/stack-lib.sh
 source "$top/tests/gateway/stack-lib.sh"
 
@@ -170,5 +174,30 @@ out=$(call "$base" "$session" "$simple")
         pass "a tool call that needs polkit (on the gone bus) is answered, one way or the other" ||
         fail "a tool call that needs polkit (on the gone bus) is answered, one way or the other" "$out"
 kill -0 "$gateway" 2>/dev/null && pass "the gateway runs on" || fail "the gateway runs on"
+
+# The server, on the bus alone, exits once it had no call in flight for a while; the gateway connects to the
+# broker that comes back, and directly to the server started on it.
+for ((i = 0; i < 300; i++)); do
+        kill -0 "$first" 2>/dev/null || break
+        sleep 0.1
+done
+kill -0 "$first" 2>/dev/null && fail "a server on the bus alone exits when idle without the broker" ||
+        pass "a server on the bus alone exits when idle without the broker"
+grep -q "No call in flight for" "$runtime/first.log" && pass "and says why" || fail "and says why"
+wait "$first" 2>/dev/null || true
+setsid "${AIOS_DBUS_DAEMON:-dbus-daemon}" --config-file="$runtime/system.conf" --nofork \
+        >>"$runtime/dbus-daemon-again.log" 2>&1 </dev/null &
+for ((i = 0; i < 100; i++)); do
+        busctl "${bus[@]}" status >/dev/null 2>&1 && break
+        sleep 0.1
+done
+stack_start_first
+wait_direct "$base" conformance 1 && pass "the gateway is back on the bus, and connected directly to the server on it" ||
+        fail "the gateway is back on the bus, and connected directly to the server on it" "$(tail -n 20 "$runtime/gateway.log")"
+grep -q "Connected to the system bus again" "$runtime/gateway.log" && pass "the gateway says it is back on the bus" ||
+        fail "the gateway says it is back on the bus"
+session=$(new_session "$base")
+out=$(call "$base" "$session" '{"jsonrpc":"2.0","id":7,"method":"resources/read","params":{"uri":"test://static-text"}}')
+expect "calls reach the server again" "This is the content of the static text resource." "$out"
 
 [[ $failures -eq 0 ]]

@@ -35,6 +35,8 @@
 #define CONTEXT_CAPABILITIES_MAX (64U * 1024U)
 /* Direct connections held at once: a front end keeps one; a few more cover its restarts. */
 #define DIRECT_CONNECTIONS_MAX 8U
+/* A server on the bus alone that lost the broker exits once it had no call in flight for this long. */
+#define BROKER_LOST_IDLE_USEC (10 * USEC_PER_SEC)
 /* Who may speak for others when $AIOS_FRONT_END_USERS is not set. */
 #define FRONT_END_USERS_DEFAULT "aios-gateway"
 
@@ -59,6 +61,9 @@ struct McpBus {
         uid_t *front_ends; /* uids whose calls may name the principal they act for */
         size_t n_front_ends;
         sd_event_source *sweep_timer;
+        sd_bus_slot *broker_gone;
+        sd_event_source *broker_lost_timer;
+        uint64_t busy_until; /* after the broker went: when a call was last in flight */
 };
 
 /* A caller: who it is (read once from the bus), and its sessions, which end when it leaves the bus. A front
@@ -1200,6 +1205,41 @@ static int on_name_acquired(sd_bus_message *m, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+static int on_broker_lost_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        McpBus *b = userdata;
+        uint64_t now = now_usec();
+        if (b->calls)
+                b->busy_until = now;
+        else if (now - b->busy_until >= BROKER_LOST_IDLE_USEC) {
+                log_info("No call in flight for %llu s since the system bus went away: exiting, to be started on "
+                         "the bus that comes back.",
+                        (unsigned long long) (BROKER_LOST_IDLE_USEC / USEC_PER_SEC));
+                return sd_event_exit(mcp_server_get_event(b->server), 0);
+        }
+        return sd_event_source_set_time_relative(s, USEC_PER_SEC);
+}
+
+/* The broker went away. A server on the bus alone can be reached by nobody new: its front ends' direct
+ * connections go on while they are used, and once it had no call in flight for a while it exits, as systemd's
+ * bus services do, so that the bus that comes back starts it again. A server that also serves HTTP goes on. */
+static int on_broker_gone(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        McpBus *b = userdata;
+        if (!b->name_required) {
+                log_warning("Lost the system bus: serving on without it.");
+                return 0;
+        }
+        log_warning("Lost the system bus: serving the direct connections until no call was in flight for %llu s.",
+                (unsigned long long) (BROKER_LOST_IDLE_USEC / USEC_PER_SEC));
+        b->busy_until = now_usec();
+        int r = sd_event_add_time_relative(mcp_server_get_event(b->server), &b->broker_lost_timer, CLOCK_MONOTONIC,
+                USEC_PER_SEC, 0, on_broker_lost_tick, b);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(b->broker_lost_timer, SD_EVENT_ON);
+        if (r < 0)
+                return sd_event_exit(mcp_server_get_event(b->server), 0);
+        return 0;
+}
+
 /* The users whose calls may name the principal they act for: $AIOS_FRONT_END_USERS (names separated by
  * spaces), or the gateway's user. A name that does not exist is skipped. */
 static int front_ends_read(McpBus *b) {
@@ -1257,6 +1297,9 @@ int mcp_bus_new(McpBus **ret, McpServer *server, sd_bus *bus, bool required) {
         r = sd_bus_request_name_async(bus, &b->name_request, name, 0, on_name_acquired, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to request the bus name %s: %m", name);
+        r = bus_direct_on_disconnect(bus, &b->broker_gone, on_broker_gone, b);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the system bus connection: %m");
 
         *ret = TAKE_PTR(b);
         return 0;
@@ -1286,6 +1329,8 @@ McpBus *mcp_bus_free(McpBus *b) {
         hashmap_free(b->peers);
         free(b->front_ends);
         sd_event_source_disable_unref(b->sweep_timer);
+        sd_event_source_disable_unref(b->broker_lost_timer);
+        sd_bus_slot_unref(b->broker_gone);
 
         sd_bus_slot_unref(b->name_request);
         sd_bus_slot_unref(b->object);
