@@ -639,6 +639,64 @@ START_TEST(test_imap_quotes_search_terms_and_checks_folder_names) {
 }
 END_TEST
 
+/* Every byte of a sample message and a sample answer changed, cut or repeated in turn, deterministically: the
+ * parsers never read outside their input (the sanitizer build sees that), never fail but with -EBADMSG, and
+ * what they give is valid UTF-8. */
+START_TEST(test_parsers_take_mangled_input) {
+        static const char message[] =
+                "From: =?UTF-8?Q?R=C3=A9e?= <r@example.com>\r\nSubject: =?ISO-8859-1?B?Y2Fm6Q==?=\r\n"
+                "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+                "Content-Type: text/plain; charset=iso-8859-1\r\n"
+                "Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 =\r\nsoft\r\n--b\r\n"
+                "Content-Disposition: attachment; filename*=UTF-8''%C3%A9.txt\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--b--\r\n";
+        static const char answer[] =
+                "* 1 FETCH (UID 7 RFC822.SIZE 19 FLAGS (\\Seen) BODY[]<0> {19}\r\n"
+                "Subject: x\r\n\r\nbody)\r\n* ESEARCH (TAG \"A1\") UID ALL 1:3,5\r\nA1 OK done\r\n";
+        static const char mutations[] = { 0, '\r', '\n', '"', '{', '}', '(', ')', '=', '?', '-', ' ', '\\', '\xff',
+                '9' };
+        char buf[1024];
+        for (size_t i = 0; i < sizeof(message) - 1; i++)
+                for (size_t k = 0; k <= sizeof(mutations); k++) {
+                        size_t n = sizeof(message) - 1;
+                        memcpy(buf, message, n);
+                        if (k < sizeof(mutations))
+                                buf[i] = mutations[k];
+                        else
+                                n = i; /* cut off there */
+                        MimeMessage m = {};
+                        ck_assert_int_eq(mime_message_parse(buf, n, k == sizeof(mutations), &m), 0);
+                        ck_assert(utf8_is_valid(m.text, strlen(m.text)));
+                        if (m.subject)
+                                ck_assert(utf8_is_valid(m.subject, strlen(m.subject)));
+                        for (size_t a = 0; a < m.n_attachments; a++)
+                                ck_assert(utf8_is_valid(m.attachments[a].filename, strlen(m.attachments[a].filename)));
+                        mime_message_done(&m);
+                }
+        for (size_t i = 0; i < sizeof(answer) - 1; i++)
+                for (size_t k = 0; k <= sizeof(mutations); k++) {
+                        size_t n = sizeof(answer) - 1;
+                        memcpy(buf, answer, n);
+                        if (k < sizeof(mutations))
+                                buf[i] = mutations[k];
+                        else
+                                n = i;
+                        ImapFetch *f = NULL;
+                        size_t nf = 0;
+                        int r = imap_parse_fetch(buf, n, &f, &nf);
+                        ck_assert(r == 0 || r == -EBADMSG);
+                        for (size_t j = 0; r == 0 && j < nf; j++)
+                                ck_assert(!f[j].has_body || f[j].body + f[j].body_size <= buf + n || f[j].body_copy);
+                        if (r == 0)
+                                imap_fetch_free_many(f, nf);
+                        uint32_t *uids = NULL;
+                        r = imap_parse_search(buf, n, &uids, &nf);
+                        ck_assert(r == 0 || r == -EBADMSG);
+                        free(uids);
+                }
+}
+END_TEST
+
 static Suite *comm_suite(void) {
         Suite *s = suite_create("comm");
         TCase *tc = tcase_create("address");
@@ -660,6 +718,10 @@ static Suite *comm_suite(void) {
         tcase_add_test(tc, test_mime_multipart_gives_the_plain_text_and_lists_attachments);
         tcase_add_test(tc, test_imap_parse_fetch_reads_literals_and_refuses_what_is_not_imap);
         tcase_add_test(tc, test_imap_quotes_search_terms_and_checks_folder_names);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("mangled");
+        tcase_set_timeout(tc, 60); /* some thousand parses, slower with the sanitizers */
+        tcase_add_test(tc, test_parsers_take_mangled_input);
         suite_add_tcase(s, tc);
         tc = tcase_create("outbox");
         tcase_add_test(tc, test_outbox_reads_back_and_a_message_being_sent_becomes_unknown);

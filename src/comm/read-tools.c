@@ -366,7 +366,8 @@ static void on_search(ImapCommand *c, int r, const char *error, const Buffer *re
                 mail_read_free(m);
                 return;
         }
-        qsort(uids, n, sizeof(uint32_t), compare_uid_descending);
+        if (n > 0)
+                qsort(uids, n, sizeof(uint32_t), compare_uid_descending);
         m->total = n;
         size_t limit = (size_t) m->n_page; /* the limit asked for, until the page is known */
         m->n_page = m->offset < n ? MIN(limit, n - m->offset) : 0;

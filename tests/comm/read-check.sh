@@ -477,6 +477,9 @@ stop_commd
 
 out=$(cat "$work/commd.log")
 reject "no system call was refused by aios-commd's filter" "SIGSYS" "$out"
+# With a build made with -Db_sanitize=address,undefined (AIOS_COMMD naming its aios-commd), what they found.
+reject "no memory error or leak found by AddressSanitizer" "Sanitizer" "$out"
+reject "no undefined behaviour" "runtime error:" "$out"
 
 echo "1..$checks"
 if ((failures > 0)); then
