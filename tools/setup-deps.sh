@@ -53,3 +53,8 @@ echo "Installing ${missing[*]} ..."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# dovecot-imapd starts the system's own IMAP server (ports 143 and 993 on every address) where systemd runs;
+# the tests run a Dovecot of their own on loopback and need none.
+if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && [[ -d /run/systemd/system ]]; then
+        systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+fi
