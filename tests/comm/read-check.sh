@@ -155,6 +155,9 @@ mkdir -p "$maildir/.Long/cur" "$maildir/.Long/new" "$maildir/.Long/tmp"
         head -c 400000 /dev/zero | tr '\0' 'x'
         printf '\nend of the long line\n'
 } >"$maildir/.Long/cur/1700000100.M1P1.test:2,"
+# A folder whose name is not ASCII: IMAP's modified UTF-7 on the wire, and on Dovecot's disk.
+mkdir -p "$maildir/.Entw&APw-rfe/cur" "$maildir/.Entw&APw-rfe/new" "$maildir/.Entw&APw-rfe/tmp"
+printf 'From: draft@example.com\nSubject: Draft\n\nnot sent yet\n' >"$maildir/.Entw&APw-rfe/cur/1700000200.M1P1.test:2,"
 chown -R nobody:nogroup "$work/dovecot"
 
 imap_port=$(stack_free_port)
@@ -417,6 +420,8 @@ expect "and the text says how much" "only its first 4096 were read" "$out"
 reject "the rest never came" 'line 7999' "$out"
 out=$(call comm_list_emails '{"mailbox":"work","folder":"Long"}')
 expect "another folder than INBOX" '"subject":"One long line"' "$out"
+out=$(call comm_list_emails '{"mailbox":"work","folder":"Entwürfe"}')
+expect "a folder named in UTF-8 (modified UTF-7 on the wire)" '"subject":"Draft"' "$out"
 out=$(call comm_read_email '{"mailbox":"work","folder":"Long","uid":1}')
 
 expect "a line longer than curl takes in one answer is read whole (in pieces)" 'end of the long line' "$out"
