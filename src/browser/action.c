@@ -70,9 +70,46 @@ void action_settle(McpRequest *req, Tab *t) {
 
 typedef struct CenterCall {
         char *object_id;
+        char *cdp_session; /* of the element's document: a frame of another origin has its own */
+        double x, y;
         CenterReply then;
         void *userdata;
 } CenterCall;
+
+static void center_call_free(CenterCall *c) {
+        free(c->object_id);
+        free(c->cdp_session);
+        free(c);
+}
+
+/* A frame of another origin measures in its own viewport: its owner's content box says where that is. */
+static void on_owner_box(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        CenterCall *c = userdata;
+        json_object *model = result ? json_get_object(result, "model") : NULL;
+        json_object *content = model ? json_get_array(model, "content") : NULL;
+        if (error || !content || json_object_array_length(content) < 2) {
+                (void) mcp_request_reply_tool_error(req, "The frame the element is in has no place on the page.");
+                center_call_free(c);
+                return;
+        }
+        c->x += json_object_get_double(json_object_array_get_idx(content, 0));
+        c->y += json_object_get_double(json_object_array_get_idx(content, 1));
+        c->then(req, t, c->x, c->y, c->object_id, c->userdata);
+        center_call_free(c);
+}
+
+static void on_frame_owner(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        CenterCall *c = userdata;
+        json_object *id;
+        if (error || !result || !json_object_object_get_ex(result, "backendNodeId", &id)) {
+                (void) mcp_request_reply_tool_error(req, "The frame the element is in could not be found.");
+                center_call_free(c);
+                return;
+        }
+        json_object *p = json_object_new_object();
+        json_add(p, "backendNodeId", json_object_get(id));
+        (void) tab_send(t, req, "DOM.getBoxModel", p, on_owner_box, c);
+}
 
 static void on_quads(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
         CenterCall *c = userdata;
@@ -82,31 +119,38 @@ static void on_quads(McpRequest *req, Tab *t, json_object *result, const char *e
                 (void) mcp_request_reply_tool_error(req,
                         "The element has no place on the page (hidden, or of no size): it cannot be pointed at.%s%s",
                         error ? " " : "", strempty(error));
-        } else {
-                double x = 0, y = 0;
-                for (size_t i = 0; i < 4; i++) {
-                        x += json_object_get_double(json_object_array_get_idx(q, 2 * i));
-                        y += json_object_get_double(json_object_array_get_idx(q, 2 * i + 1));
-                }
-                c->then(req, t, x / 4, y / 4, c->object_id, c->userdata);
+                center_call_free(c);
+                return;
         }
-        free(c->object_id);
-        free(c);
+        for (size_t i = 0; i < 4; i++) {
+                c->x += json_object_get_double(json_object_array_get_idx(q, 2 * i)) / 4;
+                c->y += json_object_get_double(json_object_array_get_idx(q, 2 * i + 1)) / 4;
+        }
+        TabFrame *f = tab_frame_find(t, NULL, c->cdp_session);
+        if (f) {
+                json_object *p = json_object_new_object();
+                json_add_string(p, "frameId", f->frame_id);
+                (void) tab_send(t, req, "DOM.getFrameOwner", p, on_frame_owner, c);
+                return;
+        }
+        c->then(req, t, c->x, c->y, c->object_id, c->userdata);
+        center_call_free(c);
 }
 
 static void on_scrolled(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
         CenterCall *c = userdata;
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", c->object_id);
-        (void) tab_send(t, req, "DOM.getContentQuads", p, on_quads, c);
+        (void) tab_send_to(t, c->cdp_session, req, "DOM.getContentQuads", p, on_quads, c);
 }
 
-static void on_center_ref(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void on_center_ref(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         CenterCall *c = userdata;
         c->object_id = strdup(object_id);
+        c->cdp_session = strdup(cdp_session);
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
-        (void) tab_send(t, req, "DOM.scrollIntoViewIfNeeded", p, on_scrolled, c);
+        (void) tab_send_to(t, c->cdp_session, req, "DOM.scrollIntoViewIfNeeded", p, on_scrolled, c);
 }
 
 int action_element_center(Tab *t, McpRequest *req, const char *ref, CenterReply then, void *userdata) {

@@ -40,6 +40,16 @@ typedef struct Browser Browser;
 typedef struct BrowserSession BrowserSession;
 typedef struct Tab Tab;
 
+/* A frame of the page in another process (another origin): its own target and DevTools session, and its own
+ * isolated world for the page reader. */
+typedef struct TabFrame {
+        char *frame_id; /* its target's id, which is its frame's id */
+        char *cdp_session;
+        int world;      /* 0: none yet */
+        unsigned block; /* its refs start at 1000 times this, plus 1 */
+        LIST_FIELDS(struct TabFrame);
+} TabFrame;
+
 /* A page of a session: its target, its DevTools session, what it logged. */
 struct Tab {
         BrowserSession *session;
@@ -47,10 +57,12 @@ struct Tab {
         char *target_id;
         char *cdp_session; /* the flat session attached to it */
         char *url, *title;
-        bool ready;           /* configured (Fetch, Page, Runtime enabled) and running */
-        bool loading;         /* the main frame started loading and has not fired load yet */
-        bool crashed;         /* its renderer crashed */
-        unsigned documents;   /* isolated worlds made: refs of each document start at 1000 times this, plus 1 */
+        bool ready;   /* configured (Fetch, Page, Runtime enabled) and running */
+        bool loading; /* the main frame started loading and has not fired load yet */
+        bool crashed; /* its renderer crashed */
+        TabFrame *frames;
+        unsigned main_block;  /* the block of the main document's refs */
+        unsigned documents;   /* isolated worlds made (documents, frames): each takes the next block of 1000 refs */
         int world;            /* the isolated world's execution context in the current document, 0: none yet */
         json_object *console; /* array of {level, text, url?, line?} */
         json_object *network; /* array of {id, method, url, type, status?, blocked?} */
@@ -162,6 +174,9 @@ char *tab_status_prefix(Tab *t);
  * the tab, unless the request ended or the tab went away meanwhile. */
 typedef void (*TabReply)(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata);
 int tab_send(Tab *t, McpRequest *req, const char *method, json_object *params, TabReply reply, void *userdata);
+/* The same to another DevTools session of the tab (a frame's). */
+int tab_send_to(Tab *t, const char *cdp_session, McpRequest *req, const char *method, json_object *params,
+        TabReply reply, void *userdata);
 /* The same, to the browser itself (Target.*, Browser.*) on the tab's behalf. */
 int tab_send_browser(Tab *t, McpRequest *req, const char *method, json_object *params, TabReply reply, void *userdata);
 /* Fire and forget. */
@@ -175,13 +190,20 @@ void tab_reply_failed(McpRequest *req, const char *what, const char *error);
 typedef void (*WorldReply)(McpRequest *req, Tab *t, json_object *remote_object, const char *error, void *userdata);
 int tab_world_evaluate(Tab *t, McpRequest *req, const char *expression, bool by_value, WorldReply reply,
         void *userdata);
+/* The same in a frame of another origin (frame_id NULL: the main document). */
+int frame_world_evaluate(Tab *t, const char *frame_id, McpRequest *req, const char *expression, bool by_value,
+        WorldReply reply, void *userdata);
+TabFrame *tab_frame_find(Tab *t, const char *frame_id, const char *cdp_session);
+void tab_frame_free(Tab *t, TabFrame *f);
 /* The document's title and URL read from the page (the browser's own events about them come later), then
  * then; at once while a dialog stops the page. */
 typedef void (*TabThen)(McpRequest *req, Tab *t, void *userdata);
 void tab_refresh(Tab *t, McpRequest *req, TabThen then, void *userdata);
 /* The element a snapshot's ref names, as an objectId; a tool error when there is none (answered here). */
-typedef void (*RefReply)(McpRequest *req, Tab *t, const char *object_id, void *userdata);
+typedef void (*RefReply)(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata);
 int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, void *userdata);
+/* The frame of another origin a ref was made in, or NULL for the main document. */
+const char *tab_ref_frame(Tab *t, const char *ref);
 
 /* The tools, a file per family. */
 extern const McpTool browser_tools[];

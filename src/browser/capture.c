@@ -133,7 +133,12 @@ static void on_element_scrolled(McpRequest *req, Tab *t, json_object *result, co
         (void) tab_send(t, req, "Page.getLayoutMetrics", NULL, on_element_viewport, userdata);
 }
 
-static void shoot_element(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void shoot_element(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
+        if (!streq(cdp_session, t->cdp_session)) {
+                (void) mcp_request_reply_tool_error(req,
+                        "The element is in a frame of another origin: take the viewport or the whole page instead.");
+                return;
+        }
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
         (void) tab_send(t, req, "DOM.scrollIntoViewIfNeeded", p, on_element_scrolled, strdup(object_id));

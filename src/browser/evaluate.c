@@ -53,6 +53,7 @@ static json_object *call_params(const char *function) {
 }
 
 static void on_main_world_node(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        _cleanup_free_ char *session = userdata;
         json_object *object = result ? json_get_object(result, "object") : NULL;
         const char *object_id = object ? json_get_string(object, "objectId") : NULL;
         if (error || !object_id) {
@@ -66,26 +67,28 @@ static void on_main_world_node(McpRequest *req, Tab *t, json_object *result, con
         json_add_string(a, "objectId", object_id);
         json_object_array_add(args, a);
         json_add(p, "arguments", args);
-        (void) tab_send(t, req, "Runtime.callFunctionOn", p, on_result, NULL);
+        (void) tab_send_to(t, session, req, "Runtime.callFunctionOn", p, on_result, NULL);
 }
 
 static void on_described(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        char *session = userdata;
         json_object *node = result ? json_get_object(result, "node") : NULL;
         json_object *id;
         if (error || !node || !json_object_object_get_ex(node, "backendNodeId", &id)) {
                 tab_reply_failed(req, "Finding the element", error ?: "no node");
+                free(session);
                 return;
         }
         /* The element as the page's own world sees it (the ref was found in the isolated one). */
         json_object *p = json_object_new_object();
         json_add(p, "backendNodeId", json_object_get(id));
-        (void) tab_send(t, req, "DOM.resolveNode", p, on_main_world_node, NULL);
+        (void) tab_send_to(t, session, req, "DOM.resolveNode", p, on_main_world_node, session);
 }
 
-static void on_element(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void on_element(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
-        (void) tab_send(t, req, "DOM.describeNode", p, on_described, NULL);
+        (void) tab_send_to(t, cdp_session, req, "DOM.describeNode", p, on_described, strdup(cdp_session));
 }
 
 static void evaluate_in_tab(McpRequest *req, Tab *t) {

@@ -51,8 +51,12 @@ void browser_on_event(Cdp *c, const char *session_id, const char *method, json_o
         if (streq(method, "Target.detachedFromTarget")) {
                 const char *sid = json_get_string(params, "sessionId");
                 Tab *t = route_tab(b, sid);
-                if (t && !streq(t->cdp_session, sid))
+                if (t && !streq(t->cdp_session, sid)) {
+                        TabFrame *f = tab_frame_find(t, NULL, sid);
+                        if (f)
+                                tab_frame_free(t, f);
                         route_remove(b, sid);
+                }
                 return;
         }
         tab_on_event(b, route_tab(b, session_id), session_id, method, params);

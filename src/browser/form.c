@@ -54,14 +54,15 @@ static const char fill_function[] =
         "  fire(); return { done: true };"
         "}";
 
-static void call_on(Tab *t, McpRequest *req, const char *object_id, const char *function, json_object *args,
-        TabReply reply, void *userdata) {
+static void call_on(Tab *t, McpRequest *req, const char *cdp_session, const char *object_id, const char *function,
+        json_object *args, TabReply reply, void *userdata) {
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
         json_add_string(p, "functionDeclaration", function);
         json_add(p, "arguments", args);
         json_add(p, "returnByValue", json_object_new_boolean(true));
-        (void) tab_send(t, req, "Runtime.callFunctionOn", p, reply, userdata);
+        json_add(p, "userGesture", json_object_new_boolean(true));
+        (void) tab_send_to(t, cdp_session, req, "Runtime.callFunctionOn", p, reply, userdata);
 }
 
 static json_object *call_value(json_object *result) {
@@ -89,14 +90,14 @@ static void on_selected(McpRequest *req, Tab *t, json_object *result, const char
         action_settle(req, t);
 }
 
-static void select_on(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void select_on(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         json_object *values = json_get_array(arguments_of(req), "values");
         json_object *args = json_object_new_array();
         json_object *a = json_object_new_object();
         json_add(a, "value", json_object_get(values));
         json_object_array_add(args, a);
         action_begin(t, req, "Selected");
-        call_on(t, req, object_id, select_function, args, on_selected, NULL);
+        call_on(t, req, cdp_session, object_id, select_function, args, on_selected, NULL);
 }
 
 static void select_in_tab(McpRequest *req, Tab *t) {
@@ -126,7 +127,7 @@ static void on_filled(McpRequest *req, Tab *t, json_object *result, const char *
         fill_next(req, t, index + 1);
 }
 
-static void fill_on(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void fill_on(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         size_t index = (size_t) userdata;
         json_object *field = json_object_array_get_idx(json_get_array(arguments_of(req), "fields"), index);
         json_object *args = json_object_new_array();
@@ -135,7 +136,7 @@ static void fill_on(McpRequest *req, Tab *t, const char *object_id, void *userda
         json_add_string(b, "value", json_get_string(field, "value"));
         json_object_array_add(args, a);
         json_object_array_add(args, b);
-        call_on(t, req, object_id, fill_function, args, on_filled, userdata);
+        call_on(t, req, cdp_session, object_id, fill_function, args, on_filled, userdata);
 }
 
 static void fill_next(McpRequest *req, Tab *t, size_t index) {

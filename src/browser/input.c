@@ -174,11 +174,13 @@ static void on_selected(McpRequest *req, Tab *t, json_object *result, const char
         }
 }
 
-static void type_into(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void type_into(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
         json_add_string(p, "functionDeclaration", select_contents);
-        (void) tab_send(t, req, "Runtime.callFunctionOn", p, on_selected, NULL);
+        /* As a user's: a frame of another origin may take the focus then. */
+        json_add(p, "userGesture", json_object_new_boolean(true));
+        (void) tab_send_to(t, cdp_session, req, "Runtime.callFunctionOn", p, on_selected, NULL);
 }
 
 static void type_in_tab(McpRequest *req, Tab *t) {

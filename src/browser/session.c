@@ -105,6 +105,20 @@ void routes_clear(Browser *b, Tab *t) {
 
 /* --- tabs ------------------------------------------------------------------------------------------ */
 
+TabFrame *tab_frame_find(Tab *t, const char *frame_id, const char *cdp_session) {
+        LIST_FOREACH(f, t->frames)
+        if ((frame_id && streq(f->frame_id, frame_id)) || (cdp_session && streq(f->cdp_session, cdp_session)))
+                return f;
+        return NULL;
+}
+
+void tab_frame_free(Tab *t, TabFrame *f) {
+        LIST_REMOVE(t->frames, f);
+        free(f->frame_id);
+        free(f->cdp_session);
+        free(f);
+}
+
 void tab_cancel_load_wait(Tab *t) {
         t->load_timer = sd_event_source_disable_unref(t->load_timer);
         if (t->load_waiter) {
@@ -160,6 +174,8 @@ void tab_free(Tab *t) {
         Browser *b = s->browser;
         /* Its own DevTools session and its frames' and workers'. */
         routes_clear(b, t);
+        while (t->frames)
+                tab_frame_free(t, t->frames);
         free(t->target_id);
         free(t->cdp_session);
         free(t->url);
@@ -280,6 +296,15 @@ void tab_on_attached(Browser *b, const char *parent_session, json_object *params
                 Tab *owner = route_tab(b, parent_session);
                 if (owner)
                         route_add(b, cdp_session, owner);
+                if (owner && streq(type, "iframe")) {
+                        TabFrame *f = new0(TabFrame, 1);
+                        if (f && (f->frame_id = strdup(target_id)) && (f->cdp_session = strdup(cdp_session)))
+                                LIST_PREPEND(owner->frames, f);
+                        else if (f) {
+                                free(f->frame_id);
+                                free(f);
+                        }
+                }
                 configure_target(b, cdp_session, type, NULL);
                 return;
         }
@@ -446,9 +471,15 @@ void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *metho
                 on_exception(t, params);
         else if (streq(method, "Network.responseReceived"))
                 on_response(t, params);
-        else if (!own)
+        else if (!own) {
+                /* A frame of another origin navigated: its world is gone with its document. */
+                if (streq(method, "Page.frameNavigated") || streq(method, "Runtime.executionContextsCleared")) {
+                        TabFrame *f = tab_frame_find(t, NULL, cdp_session);
+                        if (f)
+                                f->world = 0;
+                }
                 return;
-        else if (streq(method, "Page.javascriptDialogOpening")) {
+        } else if (streq(method, "Page.javascriptDialogOpening")) {
                 json_object_put(t->dialog);
                 t->dialog = json_object_new_object();
                 json_add_string(t->dialog, "type", json_get_string(params, "type"));
@@ -831,6 +862,21 @@ static void on_tab_reply(Cdp *c, json_object *result, const char *error, void *u
         mcp_request_unref(call->req);
         free(call->target_id);
         free(call);
+}
+
+static int tab_send_on(Tab *t, const char *cdp_session, McpRequest *req, const char *method, json_object *params,
+        TabReply reply, void *userdata);
+
+int tab_send_to(Tab *t, const char *cdp_session, McpRequest *req, const char *method, json_object *params,
+        TabReply reply, void *userdata) {
+        if (t->crashed) {
+                json_object_put(params);
+                return mcp_request_reply_tool_error(req,
+                               "The page's renderer crashed (%s): browser_navigate loads a page again.",
+                               strempty(t->url))
+                        ?: -ECONNRESET;
+        }
+        return tab_send_on(t, cdp_session ?: t->cdp_session, req, method, params, reply, userdata);
 }
 
 static int tab_send_on(Tab *t, const char *cdp_session, McpRequest *req, const char *method, json_object *params,

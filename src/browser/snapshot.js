@@ -174,7 +174,7 @@
         };
 
         const max = options.max || 20000, maxDepth = options.depth || 40;
-        const items = [], els = [], seen = new WeakSet();
+        const items = [], els = [], seen = new WeakSet(), frames = [];
         let used = 0, full = false, visited = 0, visitedActionable = 0;
         let pendingText = null; // [depth, text]
         const push = (item, el) => {
@@ -248,13 +248,19 @@
                 }
                 const ref = actionable ? refOf(node) : '';
                 const item = [depth, role, name, ref, clip(valueOf(node, role), 300), flagsOf(node, role), 0];
+                let foreign = false;
                 if (role === 'iframe') {
                         let inside = null;
                         try { inside = node.contentDocument; } catch (e) { inside = null; }
                         item[3] = refOf(node);
-                        if (!inside) item[4] = '(another origin: its content is not shown)';
+                        // Another origin's frame runs in another process: the server reads it there.
+                        if (!inside) {
+                                item[4] = '(another origin: its content could not be read)';
+                                foreign = true;
+                        }
                 }
                 push(item, node);
+                if (foreign) frames.push([items.length - 1, item[3]]);
                 const index = items.length - 1;
                 // Names taken from the content say it all, unless something to act on is inside.
                 if (FROM_CONTENT.has(role) && name && !node.querySelector(INTERACTIVE) && node.localName !== 'select')
@@ -317,5 +323,5 @@
                                 break;
                         }
         }
-        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail };
+        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail, frames };
 })

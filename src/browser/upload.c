@@ -18,6 +18,7 @@
 typedef struct UploadCall {
         char *target_id;
         char *object_id;
+        char *cdp_session;
         size_t next;
         json_object *paths; /* where the copies are, for DOM.setFileInputFiles */
         json_object *files; /* what was uploaded, for the answer */
@@ -26,6 +27,7 @@ typedef struct UploadCall {
 static void upload_call_free(UploadCall *c) {
         free(c->target_id);
         free(c->object_id);
+        free(c->cdp_session);
         json_object_put(c->paths);
         json_object_put(c->files);
         free(c);
@@ -176,14 +178,15 @@ static void upload_next(McpRequest *req, UploadCall *c) {
         json_object *p = json_object_new_object();
         json_add(p, "files", json_object_get(c->paths));
         json_add_string(p, "objectId", c->object_id);
-        if (tab_send(t, req, "DOM.setFileInputFiles", p, on_set, c) < 0)
+        if (tab_send_to(t, c->cdp_session, req, "DOM.setFileInputFiles", p, on_set, c) < 0)
                 upload_call_free(c);
 }
 
-static void upload_on(McpRequest *req, Tab *t, const char *object_id, void *userdata) {
+static void upload_on(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         UploadCall *c = new0(UploadCall, 1);
         if (!c || !(c->target_id = strdup(t->target_id)) || !(c->object_id = strdup(object_id)) ||
-                !(c->paths = json_object_new_array()) || !(c->files = json_object_new_array())) {
+                !(c->cdp_session = strdup(cdp_session)) || !(c->paths = json_object_new_array()) ||
+                !(c->files = json_object_new_array())) {
                 if (c)
                         upload_call_free(c);
                 (void) mcp_request_reply_tool_error(req, "Out of memory.");

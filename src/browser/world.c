@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The tab's isolated world: where the page reader runs and refs are found again, out of the page scripts' reach. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "browser.h"
 #include "mcp-request.h"
@@ -8,6 +9,7 @@
 #define WORLD_NAME "aios"
 
 typedef struct WorldCall {
+        char *frame_id; /* NULL: the main document */
         char *expression;
         bool by_value;
         bool retried;
@@ -17,6 +19,7 @@ typedef struct WorldCall {
 } WorldCall;
 
 static void world_call_free(WorldCall *c) {
+        free(c->frame_id);
         free(c->expression);
         free(c);
 }
@@ -28,7 +31,11 @@ static void on_evaluated(McpRequest *req, Tab *t, json_object *result, const cha
         if (error && !c->retried && strstr(error, "context")) {
                 /* The document changed since the world was made: a new one, once. */
                 c->retried = true;
-                t->world = 0;
+                TabFrame *f = c->frame_id ? tab_frame_find(t, c->frame_id, NULL) : NULL;
+                if (f)
+                        f->world = 0;
+                else
+                        t->world = 0;
                 world_send(t, req, c);
                 return;
         }
@@ -47,54 +54,90 @@ static void on_evaluated(McpRequest *req, Tab *t, json_object *result, const cha
         world_call_free(c);
 }
 
-static void evaluate_in_world(Tab *t, McpRequest *req, WorldCall *c) {
+/* Where a call goes: the world's context and block, and the DevTools session, frame id of its document. */
+typedef struct WorldPlace {
+        int *world;
+        unsigned *block;
+        const char *cdp_session;
+        const char *frame_id;
+} WorldPlace;
+
+static bool world_place(Tab *t, WorldCall *c, WorldPlace *ret) {
+        if (!c->frame_id) {
+                *ret = (WorldPlace){ &t->world, &t->main_block, t->cdp_session, t->target_id };
+                return true;
+        }
+        TabFrame *f = tab_frame_find(t, c->frame_id, NULL);
+        if (!f)
+                return false;
+        *ret = (WorldPlace){ &f->world, &f->block, f->cdp_session, f->frame_id };
+        return true;
+}
+
+static void evaluate_in_world(Tab *t, McpRequest *req, WorldCall *c, const WorldPlace *w) {
         json_object *p = json_object_new_object();
         if (c->fresh) {
-                /* Refs of each document of the tab start at another thousand: one from an earlier page names
-                 * nothing on this one. */
+                /* Refs of each document (and frame of another origin) of the tab start at another thousand: one
+                 * from an earlier page names nothing on this one, and a ref says which document it is in. */
                 _cleanup_free_ char *e = NULL;
-                if (asprintf(&e, "globalThis.__aiosSeed = %u;\n%s", 1 + 1000 * ((t->documents - 1) % 1000),
-                            c->expression) >= 0)
+                if (asprintf(&e, "globalThis.__aiosSeed = %u;\n%s", 1 + 1000 * (*w->block % 1000), c->expression) >= 0)
                         json_add_string(p, "expression", e);
                 c->fresh = false;
         }
         if (!json_object_object_get_ex(p, "expression", NULL))
                 json_add_string(p, "expression", c->expression);
-        json_add(p, "contextId", json_object_new_int(t->world));
+        json_add(p, "contextId", json_object_new_int(*w->world));
         json_add(p, "returnByValue", json_object_new_boolean(c->by_value));
         json_add(p, "awaitPromise", json_object_new_boolean(true));
         /* A page that keeps its main thread busy does not hold the call for ever. */
         json_add(p, "timeout", json_object_new_int(30000));
-        (void) tab_send(t, req, "Runtime.evaluate", p, on_evaluated, c);
+        (void) tab_send_to(t, w->cdp_session, req, "Runtime.evaluate", p, on_evaluated, c);
 }
 
 static void on_world(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
         WorldCall *c = userdata;
         json_object *id;
+        WorldPlace w;
+        if (!world_place(t, c, &w)) {
+                c->reply(req, t, NULL, "the frame went away", c->userdata);
+                world_call_free(c);
+                return;
+        }
         if (error || !json_object_object_get_ex(result, "executionContextId", &id)) {
                 c->reply(req, t, NULL, error ?: "the page has no document to read", c->userdata);
                 world_call_free(c);
                 return;
         }
-        t->world = json_object_get_int(id);
-        t->documents++;
+        *w.world = json_object_get_int(id);
+        *w.block = t->documents++;
         c->fresh = true;
-        evaluate_in_world(t, req, c);
+        evaluate_in_world(t, req, c, &w);
 }
 
 static void world_send(Tab *t, McpRequest *req, WorldCall *c) {
-        if (t->world > 0) {
-                evaluate_in_world(t, req, c);
+        WorldPlace w;
+        if (!world_place(t, c, &w)) {
+                c->reply(req, t, NULL, "the frame went away", c->userdata);
+                world_call_free(c);
+                return;
+        }
+        if (*w.world > 0) {
+                evaluate_in_world(t, req, c, &w);
                 return;
         }
         json_object *p = json_object_new_object();
-        json_add_string(p, "frameId", t->target_id);
+        json_add_string(p, "frameId", w.frame_id);
         json_add_string(p, "worldName", WORLD_NAME);
-        (void) tab_send(t, req, "Page.createIsolatedWorld", p, on_world, c);
+        (void) tab_send_to(t, w.cdp_session, req, "Page.createIsolatedWorld", p, on_world, c);
 }
 
 int tab_world_evaluate(Tab *t, McpRequest *req, const char *expression, bool by_value, WorldReply reply,
         void *userdata) {
+        return frame_world_evaluate(t, NULL, req, expression, by_value, reply, userdata);
+}
+
+int frame_world_evaluate(Tab *t, const char *frame_id, McpRequest *req, const char *expression, bool by_value,
+        WorldReply reply, void *userdata) {
         if (t->dialog)
                 return mcp_request_reply_tool_error(req,
                                "A %s dialog is open (\"%.300s\"): the page is stopped until browser_handle_dialog "
@@ -103,8 +146,9 @@ int tab_world_evaluate(Tab *t, McpRequest *req, const char *expression, bool by_
                                strempty(json_get_string(t->dialog, "message")))
                         ?: -EBUSY;
         WorldCall *c = new0(WorldCall, 1);
-        if (!c || !(c->expression = strdup(expression))) {
-                free(c);
+        if (!c || !(c->expression = strdup(expression)) || (frame_id && !(c->frame_id = strdup(frame_id)))) {
+                if (c)
+                        world_call_free(c);
                 return -ENOMEM;
         }
         c->by_value = by_value;
@@ -116,12 +160,13 @@ int tab_world_evaluate(Tab *t, McpRequest *req, const char *expression, bool by_
 
 typedef struct RefCall {
         char ref[16];
+        char *cdp_session; /* of the document the ref is in */
         RefReply reply;
         void *userdata;
 } RefCall;
 
 static void on_ref(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
-        _cleanup_free_ RefCall *c = userdata;
+        RefCall *c = userdata;
         const char *object_id = result ? json_get_string(result, "objectId") : NULL;
         if (error)
                 (void) mcp_request_reply_tool_error(req, "Finding %s failed: %s", c->ref, error);
@@ -131,7 +176,21 @@ static void on_ref(McpRequest *req, Tab *t, json_object *result, const char *err
                         "another tab); take a new browser_snapshot.",
                         c->ref);
         else
-                c->reply(req, t, object_id, c->userdata);
+                c->reply(req, t, c->cdp_session, object_id, c->userdata);
+        free(c->cdp_session);
+        free(c);
+}
+
+const char *tab_ref_frame(Tab *t, const char *ref) {
+        if (!snapshot_ref_is_valid(ref))
+                return NULL;
+        unsigned block = ((strtoul(ref + 1, NULL, 10) - 1) / 1000) % 1000;
+        if (t->world > 0 && t->main_block % 1000 == block)
+                return NULL;
+        LIST_FOREACH(f, t->frames)
+        if (f->world > 0 && f->block % 1000 == block)
+                return f->frame_id;
+        return NULL;
 }
 
 int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, void *userdata) {
@@ -139,17 +198,24 @@ int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, vo
                 return mcp_request_reply_tool_error(req,
                                "\"%.64s\" is not a ref from browser_snapshot (they look like \"e12\").", strempty(ref))
                         ?: -EINVAL;
+        /* The block of the ref's number says which document it is in: the main one, or a frame's. */
+        const char *frame_id = tab_ref_frame(t, ref);
+        TabFrame *frame = frame_id ? tab_frame_find(t, frame_id, NULL) : NULL;
         RefCall *c = new0(RefCall, 1);
-        if (!c)
+        if (!c || !(c->cdp_session = strdup(frame ? frame->cdp_session : t->cdp_session))) {
+                free(c);
                 return -ENOMEM;
+        }
         snprintf(c->ref, sizeof(c->ref), "%s", ref);
         c->reply = reply;
         c->userdata = userdata;
         char expression[96];
         snprintf(expression, sizeof(expression), "globalThis.__aios ? globalThis.__aios.get(\"%s\") : null", ref);
-        int r = tab_world_evaluate(t, req, expression, false, on_ref, c);
-        if (r < 0)
+        int r = frame_world_evaluate(t, frame ? frame->frame_id : NULL, req, expression, false, on_ref, c);
+        if (r < 0) {
+                free(c->cdp_session);
                 free(c);
+        }
         return r;
 }
 
