@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* aios-browserd's pure parts: the DevTools pipe's framing and a connection over real pipes, the origin policy
- * (patterns, the host's own addresses in their many spellings, schemes), and snapshots written within their
- * budget from what the page reader collected. */
+/* aios-browserd's parts that need no browser: the DevTools pipe's framing and a connection over real pipes, the
+ * launcher (with a shell playing the browser: its fds, its profile directory and environment, one at a time,
+ * stopped and cleaned up), the origin policy (patterns, the host's own addresses in their many spellings,
+ * schemes), and snapshots written within their budget from what the page reader collected. */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cdp-frame.h"
 #include "cdp.h"
+#include "launcher.h"
 #include "origin.h"
 #include "snapshot.h"
 #include "test-util.h"
@@ -129,6 +135,95 @@ START_TEST(test_connection_matches_replies_and_events) {
         ck_assert_int_eq(cdp_send(c, NULL, "Browser.close", NULL, on_reply, &peer), -ENOTCONN);
         cdp_free(c);
         close(to_browser[0]);
+}
+END_TEST
+
+/* --- the launcher, with a shell playing the browser on fds 3 and 4 ----------------------------------------------- */
+
+static void launcher_expect(int fd, const char *prefix, char *buf, size_t size) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_int_eq(poll(&p, 1, 10000), 1);
+        ssize_t n = recv(fd, buf, size - 1, 0);
+        ck_assert_int_gt(n, 0);
+        buf[n] = 0;
+        ck_assert_msg(startswith_ptr(buf, prefix), "expected \"%s...\", got \"%s\"", prefix, buf);
+}
+
+static size_t count_entries(const char *dir) {
+        DIR *d = opendir(dir);
+        ck_assert_ptr_nonnull(d);
+        size_t n = 0;
+        for (struct dirent *e; (e = readdir(d));)
+                n += e->d_name[0] != '.';
+        closedir(d);
+        return n;
+}
+
+START_TEST(test_launcher_starts_only_its_browser_and_cleans_up) {
+        char base[] = "/tmp/test-browser-launcher.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(base));
+        /* The "browser" says where its home is, then echoes what it reads on fd 3 to fd 4. */
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                (char *) "printf '%s %s\\n' \"$HOME\" \"$0\" >&4; exec cat <&3 >&4", NULL };
+        char *envp[] = { (char *) "PATH=/usr/bin:/bin", NULL };
+        LauncherConfig lc = { .argv = argv, .envp = envp, .profile_base = base };
+        pid_t pid;
+        int fd = launcher_fork(&lc, &pid);
+        ck_assert_int_ge(fd, 0);
+
+        char buf[512];
+        for (int round = 0; round < 2; round++) {
+                int to[2], from[2];
+                ck_assert_int_eq(pipe2(to, O_CLOEXEC), 0);
+                ck_assert_int_eq(pipe2(from, O_CLOEXEC), 0);
+                ck_assert_int_eq(launcher_send_start(fd, to[0], from[1]), 0);
+                close(to[0]);
+                close(from[1]);
+                launcher_expect(fd, "started ", buf, sizeof(buf));
+                /* A second start while one runs is refused. */
+                int spare[2];
+                ck_assert_int_eq(pipe2(spare, O_CLOEXEC), 0);
+                ck_assert_int_eq(launcher_send_start(fd, spare[0], spare[1]), 0);
+                launcher_expect(fd, "failed ", buf, sizeof(buf));
+                close(spare[0]);
+                close(spare[1]);
+
+                /* Its home is a fresh profile directory under the base, named on its command line too. */
+                FILE *f = fdopen(from[0], "r");
+                ck_assert_ptr_nonnull(f);
+                char line[512];
+                ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+                ck_assert_msg(startswith_ptr(line, base), "home %s not under %s", line, base);
+                ck_assert_ptr_nonnull(strstr(line, " --user-data-dir="));
+                ck_assert_uint_eq(count_entries(base), 1);
+                ck_assert_int_eq(write(to[1], "ping\n", 5), 5);
+                ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+                ck_assert_str_eq(line, "ping\n");
+
+                if (round == 0)
+                        close(to[1]); /* the pipe closed: the browser ends by itself */
+                else
+                        ck_assert_int_eq(launcher_send_stop(fd), 0);
+                launcher_expect(fd, "exited ", buf, sizeof(buf));
+                int child, status;
+                ck_assert_int_eq(sscanf(buf, "exited %d %d", &child, &status), 2);
+                if (round == 0)
+                        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                else {
+                        ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+                        close(to[1]);
+                }
+                fclose(f);
+                /* The profile is gone with it. */
+                ck_assert_uint_eq(count_entries(base), 0);
+        }
+
+        /* The server going away ends the launcher. */
+        close(fd);
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        ck_assert_int_eq(rmdir(base), 0);
 }
 END_TEST
 
@@ -344,6 +439,7 @@ static Suite *browser_suite(void) {
         tcase_add_test(tc, test_frame_without_nul_past_the_limit_is_too_big);
         tcase_add_test(tc, test_frame_command_ends_with_nul);
         tcase_add_test(tc, test_connection_matches_replies_and_events);
+        tcase_add_test(tc, test_launcher_starts_only_its_browser_and_cleans_up);
         suite_add_tcase(s, tc);
         tc = tcase_create("origins");
         tcase_add_test(tc, test_origin_parse);
