@@ -68,27 +68,31 @@ static size_t utf8_sequence(const unsigned char *p, size_t n) {
  * is dropped, a lone CR is a line break; header: tab and line breaks become spaces. */
 static int append_sanitized(Buffer *b, const char *s, size_t n, bool header) {
         const unsigned char *p = (const unsigned char *) s;
-        size_t i = 0;
+        size_t i = 0, run = 0; /* run: where the bytes to copy as they are start */
         while (i < n) {
                 size_t l = utf8_sequence(p + i, n - i);
+                if (l > 1 || (l == 1 && p[i] >= 0x20 && p[i] != 0x7f)) {
+                        i += l;
+                        continue;
+                }
+                if (i > run && append(b, s + run, i - run) < 0)
+                        return -ENOMEM;
                 int r;
-                if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
-                        if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
-                                r = 0;
-                        else if (p[i] == '\n' || p[i] == '\r' || p[i] == '\t')
-                                r = append(b, header ? " " : p[i] == '\t' ? "\t" : "\n", 1);
-                        else
-                                r = append(b, REPLACEMENT, 3);
-                } else if (l == 0) {
+                if (l == 0) {
                         r = append(b, REPLACEMENT, 3);
                         l = 1;
-                } else
-                        r = append(b, s + i, l);
+                } else if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')
+                        r = 0;
+                else if (p[i] == '\n' || p[i] == '\r' || p[i] == '\t')
+                        r = append(b, header ? " " : p[i] == '\t' ? "\t" : "\n", 1);
+                else
+                        r = append(b, REPLACEMENT, 3);
                 if (r < 0)
                         return r;
-                i += MAX(l, (size_t) 1);
+                i += l;
+                run = i;
         }
-        return 0;
+        return i > run ? append(b, s + run, i - run) : 0;
 }
 
 static bool charset_is_utf8(const char *charset) {
