@@ -97,10 +97,10 @@ browser_stop
 
 # --- Playwright MCP ---------------------------------------------------------------------------------------
 pw_home=$browser_work/playwright
-mkdir -p "$pw_home"
-chown aios-browser: "$pw_home"
+mkdir -p "$pw_home/tmp"
+chown -R aios-browser: "$pw_home"
 pw_port=$(stack_free_port)
-(cd "$pw_home" && exec setpriv --reuid=aios-browser --regid=aios-browser --init-groups -- env HOME="$pw_home" \
+(cd "$pw_home" && exec setpriv --reuid=aios-browser --regid=aios-browser --init-groups -- env HOME="$pw_home" TMPDIR="$pw_home/tmp" \
         "$AIOS_NODE" "$AIOS_PLAYWRIGHT_MCP" --headless --isolated --executable-path="$chromium" --host=127.0.0.1 \
         --port="$pw_port" --allowed-hosts='*' --output-dir="$pw_home/out") >>"$browser_work/playwright.log" 2>&1 &
 pw_pid=$!
@@ -123,9 +123,10 @@ while read -r line; do
         for kv in $line; do a[${kv%%=*}]=${kv#*=}; done
         other=$(grep -F "row=${a[row]} page=${a[page]} " "$browser_work/playwright.out" || true)
         for kv in $other; do p[${kv%%=*}]=${kv#*=}; done
-        printf '%-18s %-9s %10s/%-11s %10s/%-11s %9s/%-10s %4s/%-5s  (n=%s/%s)\n' "${a[row]}" "${a[page]}" \
-                "${a[p50_ms]}" "${a[p99_ms]}" "${p[p50_ms]:--}" "${p[p99_ms]:--}" "${a[chars]}" "${p[chars]:--}" \
-                "${a[refs]}" "${p[refs]:--}" "${a[n]}" "${p[n]:--}"
+        printf '%-18s %-9s %10s/%-11s %10s/%-11s %9s/%-10s %4s/%-5s  (n=%s/%s)%s\n' "${a[row]}" "${a[page]}" \
+                "${a[p50_ms]:--}" "${a[p99_ms]:--}" "${p[p50_ms]:--}" "${p[p99_ms]:--}" "${a[chars]:--}" "${p[chars]:--}" \
+                "${a[refs]:--}" "${p[refs]:--}" "${a[n]}" "${p[n]:--}" \
+                "${a[failed]:+  aios-browserd failed: ${a[failed]//_/ }}${p[failed]:+  Playwright MCP failed: ${p[failed]//_/ }}"
         unset a p
 done < <(grep '^BENCH ' "$browser_work/aios.out")
 awk '/^BENCH / { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

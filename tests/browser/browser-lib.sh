@@ -100,8 +100,8 @@ browser_processes() {
         return 0
 }
 
-# browser_gateway_start KEY_NAME...: the gateway as aios-gateway in front of org.aios.Browser1, with an API key
-# of scope tools:browser for each name (in $key_NAME).
+# browser_gateway_start KEY...: the gateway as aios-gateway in front of org.aios.Browser1, with an API key for
+# each KEY, NAME or NAME=SCOPE,SCOPE... (default scope tools:browser), in $key_NAME.
 browser_gateway_start() {
         local config=$browser_work/gateway state=$browser_work/gateway-state name port i attempt
         mkdir -p "$config/backends.d" "$state"
@@ -110,9 +110,14 @@ browser_gateway_start() {
         printf '[Backend]\nType=dbus\nBusName=org.aios.Browser1\n' >"$config/backends.d/browser.conf"
         printf '[Authentication]\nAPIKeyFile=%s/api-keys\n' "$state" >"$config/gateway.conf"
         chmod -R go+rX "$config"
-        for name in "$@"; do
+        local spec scopes s
+        for spec in "$@"; do
+                name=${spec%%=*}
+                scopes=()
+                [[ $spec == *=* ]] || spec+==tools:browser
+                for s in ${spec#*=}; do scopes+=(--scope "$s"); done
                 printf -v "key_$name" '%s' "$(as_user aios-gateway "${AIOS_AIOSCTL:?}" --store="$state/api-keys" \
-                        key create "$name" --scope tools:browser 2>/dev/null)"
+                        key create "$name" "${scopes[@]}" 2>/dev/null)"
         done
         for ((attempt = 0; attempt < 10; attempt++)); do
                 port=$(stack_free_port)

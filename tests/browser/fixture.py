@@ -121,9 +121,6 @@ def fetches(q):
     b, lo = origin('blocked'), origin('loopback')
     return page('Requests elsewhere', '''<h1>Requests elsewhere</h1>
 <ul id="results"></ul>
-<img src="%(b)s/img.png" alt="blocked image" onerror="note('img', 'failed')" onload="note('img', 'loaded')">
-<iframe title="blocked frame" src="%(b)s/frame"></iframe>
-<script src="%(b)s/script.js"></script>
 <script>
 var pending = 4;
 function note(what, how) {
@@ -131,6 +128,11 @@ function note(what, how) {
   document.getElementById('results').appendChild(li);
 }
 function done() { if (--pending === 0) note('all', 'done'); }
+</script>
+<img src="%(b)s/img.png" alt="blocked image" onerror="note('img', 'failed')" onload="note('img', 'loaded')">
+<iframe title="blocked frame" src="%(b)s/frame"></iframe>
+<script src="%(b)s/script.js"></script>
+<script>
 fetch('%(b)s/api').then(function () { note('fetch blocked origin', 'reached'); },
   function (e) { note('fetch blocked origin', 'failed ' + e.name); }).then(done);
 fetch('%(lo)s/api').then(function () { note('fetch loopback port', 'reached'); },
@@ -230,7 +232,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.command == 'POST' and url.path == '/form':
             fields = parse_qs(self.body().decode(), keep_blank_values=True)
-            lines = ['%s=%s' % (k, ','.join(v)) for k, v in sorted(fields.items())]
+            # Control characters as escapes (a textarea's CR LF as \r\n): one line per submission in posts.log.
+            lines = ['%s=%s' % (k, ','.join(v).encode('unicode_escape').decode()) for k, v in sorted(fields.items())]
             record('posts', 'form ' + ' '.join(lines))
             self.send(200, page('Received', '<h1>Received</h1><pre id="got">%s</pre>'
                                 % html.escape('\n'.join(lines))))

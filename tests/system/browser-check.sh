@@ -87,10 +87,13 @@ for ((i = 0; i < 30; i++)); do
         [[ $out == *'"result"'* ]] && break
         sleep 0.5
 done
-reject "browser_navigate to the fixture's form answers without an error" '"isError":true' "$out"
+[[ $out == *'"result"'* && $out != *'"isError":true'* ]] && pass "browser_navigate to the fixture's form answers without an error" ||
+        fail "browser_navigate to the fixture's form answers without an error" "$out"
 expect "browser_navigate says where it landed" "$site/form" "$out"
 out=$(boot_exec systemctl is-active aios-browserd.service || true)
-expect "D-Bus activation started aios-browserd.service" "active" "$out"
+[[ $out == active ]] && pass "D-Bus activation started aios-browserd.service" ||
+        fail "D-Bus activation started aios-browserd.service" \
+                "$out: $(boot_exec journalctl -u aios-browserd.service --no-pager -o cat 2>&1 | tail -n 30)"
 out=$(call "$key" browser_snapshot '{}')
 snapshot=$(text "$out")
 expect "browser_snapshot shows the form's heading" 'heading "Order form"' "$snapshot"
@@ -109,7 +112,7 @@ expect "anonymous is refused" '"code":-32003' "$out"
 
 # --- Chromium under the unit ----------------------------------------------------------------------------------
 
-pid=$(boot_exec systemctl show -P MainPID aios-browserd.service)
+pid=$(boot_exec systemctl show -P MainPID aios-browserd.service || true)
 status=$(boot_exec grep '^Seccomp_filters:' "/proc/$pid/status" || true)
 if [[ $status =~ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 2)); then
         pass "the server runs under two seccomp filters: the unit's and its own ($status)"
@@ -137,7 +140,7 @@ fi
 out=$(boot_exec journalctl -u aios-browserd.service --no-pager -o cat 2>&1 || true)
 reject "nothing died of a signal (a system call outside the lists)" "died of signal" "$out"
 out=$(boot_exec systemctl is-active aios-browserd.service || true)
-expect "and the service goes on" "active" "$out"
+[[ $out == active ]] && pass "and the service goes on" || fail "and the service goes on" "$out"
 
 boot_stop && pass "the container stops cleanly" || fail "the container stops cleanly"
 
