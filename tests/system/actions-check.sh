@@ -3,7 +3,8 @@
 # against the GitHub REST fixture of tests/actions on the container's loopback: its user, units and score,
 # D-Bus and socket activation, the token from /etc/credstore through LoadCredential=, the tools under the
 # unit's sandbox and the server's seccomp allow-list (pages, a log behind a redirect, a dispatch, a wait),
-# the allow-list, and polkit refusing a caller without a session.
+# the allow-list, an artifact downloaded into a workspace of aios-ided (and refused for a read-only one), and
+# polkit refusing a caller without a session.
 # usage: actions-check.sh SOURCE_DIR   (runs as root; exit 77 where systemd-nspawn cannot run)
 set -euo pipefail
 
@@ -84,6 +85,24 @@ out=$(call root github_list_workflows '{"repository":"other-org/secret"}')
 expect "a repository outside the allow-list is refused" "Repositories=" "$out"
 requests=$(boot_exec curl -s --max-time 10 "http://127.0.0.1:$port/_fixture/requests" 2>&1 || true)
 reject "the refused repository never reached GitHub" "other-org" "$requests"
+
+# github_download_artifact into a workspace of aios-ided (started by the call through D-Bus activation): the zip
+# streams into the file aios-ided made in /srv, under both units' sandboxes and seccomp filters.
+boot_sh 'mkdir -p /srv/ci /srv/ci-ro /etc/aios/ide.conf.d && chown aios-ide:aios-ide /srv/ci /srv/ci-ro &&
+        printf "[Workspace]\nName=ci\nPath=/srv/ci\n\n[Workspace]\nName=ci-ro\nPath=/srv/ci-ro\nReadOnly=yes\n" \
+                >/etc/aios/ide.conf.d/ci.conf'
+out=$(call root github_download_artifact '{"repository":"octo-org/octo-repo","artifact_id":21,"workspace":"ci","path":"artifacts/test-results.zip"}')
+expect "github_download_artifact puts the artifact's zip into an aios-ided workspace" \
+        "is at artifacts/test-results.zip in workspace ci" "$out"
+out=$(boot_exec python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).namelist())' \
+        /srv/ci/artifacts/test-results.zip 2>&1 || true)
+expect "the file on disk is the zip" "report.xml" "$out"
+out=$(boot_exec stat -c %U /srv/ci/artifacts/test-results.zip 2>&1 || true)
+expect "and belongs to aios-ided's user" "aios-ide" "$out"
+out=$(call root github_download_artifact '{"repository":"octo-org/octo-repo","artifact_id":21,"workspace":"ci-ro","path":"a.zip"}')
+expect "a read-only workspace takes none" "Workspace ci-ro is read-only" "$out"
+out=$(boot_exec ls -A /srv/ci-ro 2>&1 || true)
+if [[ -z $out ]]; then pass "(nothing is left there)"; else fail "(nothing is left there)" "$out"; fi
 
 out=$(call nobody github_list_runs '{"repository":"octo-org/octo-repo"}')
 expect "polkit refuses org.aios.github.read to a caller without a session" "ccess denied" "$out"
