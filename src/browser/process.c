@@ -50,7 +50,8 @@ void browser_lost(Browser *b, const char *why) {
         }
         b->state = BROWSER_STOPPED;
         b->crashes++;
-        b->next_start = now_usec() + MIN(USEC_PER_SEC << MIN(b->crashes, 6U), 60 * USEC_PER_SEC);
+        /* Started again at once after one crash; a browser that keeps crashing waits longer each time. */
+        b->next_start = now_usec() + (b->crashes > 1 ? MIN(USEC_PER_SEC << MIN(b->crashes, 6U), 60 * USEC_PER_SEC) : 0);
         browser_waiters_done(b, "The browser could not be started (it exited at once; the server's log says why).");
 
         char text[256];
