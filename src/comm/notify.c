@@ -59,11 +59,6 @@ static Notification *notification_free(Notification *n) {
         LIST_REMOVE(n->ctx->notifications, n);
         sd_event_source_disable_unref(n->pidfd_source);
         sd_event_source_disable_unref(n->timer);
-        if (n->pid > 0) {
-                /* Still running (the request was cancelled, or it timed out): it goes, and is reaped. */
-                (void) kill(n->pid, SIGKILL);
-                (void) waitpid(n->pid, NULL, 0);
-        }
         if (n->pidfd >= 0)
                 close(n->pidfd);
         if (n->pipe_fd >= 0)
@@ -96,6 +91,15 @@ static __attribute__((noreturn)) void child_answer(int fd, const char *format, .
 
 static __attribute__((noreturn)) void child_run(int fd, uid_t uid, gid_t gid, const char *summary, const char *body,
         uint8_t urgency, uint64_t timeout_usec) {
+        /* Once it is the user the daemon may not signal it (no CAP_KILL): it ends itself when its time is up,
+         * by SIGALRM's default action. */
+        sigset_t alarm_only;
+        sigemptyset(&alarm_only);
+        sigaddset(&alarm_only, SIGALRM);
+        (void) signal(SIGALRM, SIG_DFL);
+        (void) sigprocmask(SIG_UNBLOCK, &alarm_only, NULL);
+        alarm((unsigned) ((timeout_usec + USEC_PER_SEC - 1) / USEC_PER_SEC) + 1);
+
         if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
                 child_answer(fd, ANSWER_NO_SETUID " %d", errno);
 
@@ -218,25 +222,44 @@ static int on_child_exit(sd_event_source *s, int fd, uint32_t revents, void *use
                 return 0;
         }
         n->pid = 0;
+        if (!n->req)
+                return 0; /* answered already (timed out), or cancelled: only reaped */
         /* It wrote its answer (at most ANSWER_MAX, less than a pipe holds) before it exited. */
         ssize_t k = read(n->pipe_fd, n->answer, sizeof(n->answer) - 1);
         n->answer_size = k > 0 ? (size_t) k : 0;
-        if (si.si_code != CLD_EXITED)
-                n->answer_size = 0;
-        reply_answer(n);
+        if (si.si_code == CLD_KILLED && si.si_status == SIGALRM)
+                (void) mcp_request_reply_tool_error(n->req,
+                        "The session bus or notification service of %s did not answer within TimeoutSec= "
+                        "([Notifications] in comm.conf); the notification may not have been shown.",
+                        n->user);
+        else {
+                if (si.si_code != CLD_EXITED)
+                        n->answer_size = 0;
+                reply_answer(n);
+        }
         return 0;
 }
 
+/* The request is gone or answered; the child, which the daemon cannot signal, is reaped when it ends (by its
+ * alarm at the latest). */
+static void notification_detach(Notification *n) {
+        n->req = mcp_request_unref(n->req);
+        (void) sd_event_source_set_enabled(n->timer, SD_EVENT_OFF);
+}
+
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        _cleanup_(notification_freep) Notification *n = userdata;
+        Notification *n = userdata;
+        /* A backstop: the child's alarm comes first. */
         (void) mcp_request_reply_tool_error(n->req,
-                "The notification service of %s did not answer in time; the notification may not have been shown.",
+                "The session bus or notification service of %s did not answer in time; the notification may not "
+                "have been shown.",
                 n->user);
+        notification_detach(n);
         return 0;
 }
 
 static void on_cancel(McpRequest *req, void *userdata) {
-        notification_free(userdata);
+        notification_detach(userdata);
 }
 
 static int tool_notify_user(McpRequest *req, json_object *args) {
@@ -306,7 +329,7 @@ static int tool_notify_user(McpRequest *req, json_object *args) {
         if (r < 0)
                 return r;
         r = sd_event_add_time_relative(mcp_request_get_event(req), &n->timer, CLOCK_MONOTONIC,
-                ctx->config.notify_timeout_usec + 2 * USEC_PER_SEC, USEC_PER_MSEC, on_timeout, n);
+                ctx->config.notify_timeout_usec + 5 * USEC_PER_SEC, USEC_PER_MSEC, on_timeout, n);
         if (r < 0)
                 return r;
         mcp_request_on_cancel(req, on_cancel, n);

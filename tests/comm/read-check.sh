@@ -220,9 +220,10 @@ plain_port=$(peer plain)
 old_port=$(peer old)
 
 # --- a user's graphical session: their session bus with a notification daemon ---------------------------------
-# Two users of this namespace's /etc/passwd (a copy dev-services.sh made): aios-desk has a session bus at
-# /run/user/UID/bus (a tmpfs mounted here, in this mount namespace only), aios-away has none.
-for u in aios-desk aios-away; do
+# Three users of this namespace's /etc/passwd (a copy dev-services.sh made): aios-desk has a session bus at
+# /run/user/UID/bus (a tmpfs mounted here, in this mount namespace only), aios-away has none, and aios-stuck
+# has a socket there that takes connections and never answers.
+for u in aios-desk aios-away aios-stuck; do
         if ! getent passwd "$u" >/dev/null; then
                 uid=$(for ((i = 4200; i < 4300; i++)); do getent passwd "$i" >/dev/null || getent group "$i" >/dev/null || { echo "$i"; break; }; done)
                 echo "$u:x:$uid:$uid:aios test user:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
@@ -233,6 +234,17 @@ desk_uid=$(id -u aios-desk)
 mkdir -p /run/user
 mount -t tmpfs -o mode=0755 tmpfs /run/user
 install -d -m 0700 -o aios-desk -g aios-desk "/run/user/$desk_uid"
+stuck_uid=$(id -u aios-stuck)
+install -d -m 0700 -o aios-stuck -g aios-stuck "/run/user/$stuck_uid"
+setpriv --reuid=aios-stuck --regid=aios-stuck --clear-groups -- "$python" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+held = []
+while True:
+    held.append(s.accept()[0])' "/run/user/$stuck_uid/bus" >>"$work/stuck.log" 2>&1 &
+pids+=($!)
 cat >"$work/session.conf" <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -314,6 +326,8 @@ TimeoutSec=10
 [Notifications]
 AllowUser=aios-desk
 AllowUser=aios-away
+AllowUser=aios-stuck
+TimeoutSec=1
 EOF
 
 start_commd() { # start_commd [SETPRIV OPTIONS...]
@@ -466,6 +480,10 @@ expect "the daemon received Notify with the summary and body" '"Build done" "All
 expect "from aios, with the urgency" 'Notify "aios" 0 "" ' "$log"
 out=$(call comm_notify_user '{"user":"aios-away","summary":"x"}')
 expect "a user without a session bus has no graphical session" "aios-away has no graphical session" "$out"
+out=$(call comm_notify_user '{"user":"aios-stuck","summary":"x"}')
+expect "a session bus that never answers: the helper ends itself after TimeoutSec=" "aios-stuck did not answer within TimeoutSec=" "$out"
+out=$(call comm_notify_user '{"user":"aios-desk","summary":"After the stuck one"}')
+expect "and the next notification goes through" '"user":"aios-desk"' "$out"
 out=$(call comm_notify_user '{"user":"root","summary":"x"}')
 expect "a user not allowed is refused" "root is not among the users the administrator allows" "$out"
 out=$(call comm_notify_user '{"user":"aios-desk","summary":"a\u0000b"}')
