@@ -255,6 +255,8 @@ expect "an attachment's path may not leave the workspace" "leads outside the wor
 out=$(call "$key_all" comm_send_email '{"to":["alice@example.com"],"subject":"s","text":"t","attachments":[{"workspace":"site","path":"report.txt","data":"eA=="}]}')
 expect "an attachment is inline or a workspace file, not both (the schema's oneOf)" \
         'at /attachments/0: the value matches none of the schemas in \"oneOf\"' "$out"
+out=$(call "$key_all" comm_send_email '{"to":["alice@example.com"],"subject":"s","text":"t","attachments":[{"workspace":"nowhere","path":"report.txt"}]}')
+expect "an attachment from a workspace that is not configured is refused" "There is no workspace" "$out"
 reject "the refused messages never reached the outbox" "2.eml" "$(ls "$work/mail")"
 
 # --- github_download_artifact into the workspace ----------------------------------------------------------------
@@ -279,6 +281,10 @@ out=$(download "$key_all" 23 site artifacts/old.zip)
 expect "an expired artifact says so" "has expired" "$out"
 out=$(download "$key_all" 21 docs artifacts/results.zip)
 expect "a read-only workspace takes no download" "Workspace docs is read-only" "$out"
+out=$(download "$key_all" 21 gone artifacts/results.zip)
+expect "a workspace whose directory is missing takes no download" "Workspace gone" "$out"
+out=$(download "$key_all" 21 site sub)
+expect "a directory is not replaced by a download" "only a regular file is replaced" "$out"
 out=$(download "$key_all" 21 site ../escape.zip)
 expect "the download's path may not leave the workspace" "leads outside the workspace" "$out"
 left=$(find "$site" "$work" -maxdepth 2 -name '.#*' -o -maxdepth 2 -name 'escape.zip' -o -maxdepth 2 -name 'big.zip' \
