@@ -31,6 +31,8 @@
 /* The gateway's name for aios-ided (its backends.d entry), which the default rules read scopes by. */
 #define IDE_GATEWAY_BACKEND "ide"
 #define CONTEXT_FIELD_MAX 256U
+/* Files being written at once, by all callers: each holds a directory's fd and a temporary file. */
+#define CREATED_MAX 64U
 
 struct IdeBusFiles {
         IdeContext *ctx;
@@ -278,6 +280,11 @@ static int file_method(sd_bus_message *m, IdeBusFiles *f, bool write, sd_bus_err
         if (ws->fd < 0)
                 return sd_bus_error_setf(error, ERROR_NO_SUCH_WORKSPACE, "Workspace %s (%s) cannot be opened: %s.",
                         ws->name, ws->path, strerror(-ws->fd));
+        if (write && hashmap_size(f->created) >= CREATED_MAX)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                        "%u files are being written into workspaces already, the most at once; try again when "
+                        "one is committed or discarded.",
+                        CREATED_MAX);
         if (write && ws->read_only)
                 return sd_bus_error_setf(error, ERROR_READ_ONLY,
                         "Workspace %s is read-only (ReadOnly= in ide.conf): nothing is written there.", ws->name);

@@ -229,6 +229,34 @@ out=$(as_user nobody env SYSTEMD_LOG_LEVEL=debug busctl "${bus[@]}" call org.aio
         subject s :1.1 principal s unix-user:root site report.txt r 2>&1 || true)
 expect "a caller that is no front end cannot open files for others" "Only the aios servers aios-ided trusts" "$out"
 
+# Files being written are bounded, and go away with the caller that left them uncommitted (dbus-python holds one
+# connection for all of them; root is a front end).
+out=$("$python" - "$site/held" <<'PY' 2>&1 || true
+import os, sys
+import dbus
+bus = dbus.SystemBus()
+ide = dbus.Interface(bus.get_object('org.aios.IDE1', '/org/aios/IDE1'), 'org.aios.IDE1')
+context = dbus.Dictionary({'subject': bus.get_unique_name(), 'principal': 'unix-user:root'}, signature='sv')
+made = 0
+for i in range(70):
+    try:
+        ide.CreateFile(context, 'site', 'held/f%d.bin' % i)
+        made += 1
+    except dbus.exceptions.DBusException as e:
+        print('refused after %d: %s: %s' % (made, e.get_dbus_name(), e.get_dbus_message()))
+        break
+print('temporary files: %d' % len(os.listdir(sys.argv[1])))
+PY
+)
+expect "at most 64 files are being written at once" "refused after 64: org.freedesktop.DBus.Error.LimitsExceeded" "$out"
+expect "(each a temporary file beside its path)" "temporary files: 64" "$out"
+for ((i = 0; i < 100; i++)); do
+        [[ -z $(ls -A "$site/held" 2>/dev/null) ]] && break
+        sleep 0.1
+done
+left=$(ls -A "$site/held" 2>&1)
+if [[ -z $left ]]; then pass "a caller that leaves the bus leaves no temporary file"; else fail "temporary files left" "$left"; fi
+
 # --- comm_send_email with a workspace file attached -----------------------------------------------------------
 mail='{"to":["alice@example.com"],"subject":"numbers","text":"attached","attachments":[{"workspace":"site","path":"report.txt","content_type":"text/plain"}]}'
 out=$(call "$key_all" comm_send_email "$mail")
