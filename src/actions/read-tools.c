@@ -233,7 +233,9 @@ const McpTool actions_list_tools[] = {
                 .handler = tool_get_job },
         { .name = "github_list_artifacts",
                 .title = "List a run's artifacts",
-                .description = "The artifacts a workflow run uploaded: name, size, digest and expiry.",
+                .description =
+                        "The artifacts a workflow run uploaded: id, name, size, digest and expiry; github_download_artifact "
+                        "puts one into an IDE workspace.",
                 .input_schema = actions_schema_list_artifacts_input,
                 .output_schema = actions_schema_list_artifacts_output,
                 .annotations = READ_ANNOTATIONS,
