@@ -82,6 +82,7 @@ START_TEST(test_no_files_give_defaults) {
         ck_assert_uint_eq(c->max_in_flight, 256);
         ck_assert_uint_eq(c->max_connections, 0); /* 0: the HTTP transport's defaults */
         ck_assert_uint_eq(c->max_sessions, 0);
+        ck_assert(c->direct_connections); /* calls to D-Bus servers over direct connections */
         ck_assert_uint_eq(c->n_backends, 0);
         ck_assert_ptr_null(c->backends);
 
@@ -570,6 +571,12 @@ START_TEST(test_booleans) {
                 _cleanup_(gateway_config_freep) GatewayConfig *c = NULL;
                 ck_assert_int_eq(gateway_config_load(dir, &c), 0);
                 ck_assert_msg(c->backends[0].enabled == i->enabled, "Enabled=%s", i->value);
+
+                snprintf(text, sizeof(text), "[Gateway]\nDirectConnections=%s\n", i->value);
+                write_file("gateway.conf", text);
+                _cleanup_(gateway_config_freep) GatewayConfig *d = NULL;
+                ck_assert_int_eq(gateway_config_load(dir, &d), 0);
+                ck_assert_msg(d->direct_connections == i->enabled, "DirectConnections=%s", i->value);
         }
 }
 END_TEST
