@@ -119,15 +119,19 @@ if [[ $status =~ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 2)); then
 else
         fail "the server runs under two seccomp filters: the unit's and its own" "$status"
 fi
-chromium=$(boot_sh 'for p in $(cat /sys/fs/cgroup/system.slice/aios-browserd.service/cgroup.procs); do
-        c=$(tr "\0" " " </proc/$p/cmdline); case $c in *chrom*--type=*) ;; *chrom*) echo $p; break;; esac; done' || true)
+# The browser: the Chromium process without --type= among the processes of the server's cgroup.
+chromium=$(boot_sh "cg=\$(cat /proc/$pid/cgroup 2>/dev/null); for p in /proc/[0-9]*; do
+        [ \"\$(cat \$p/cgroup 2>/dev/null)\" = \"\$cg\" ] || continue
+        c=\$(tr '\\0' ' ' <\$p/cmdline 2>/dev/null); case \$c in *chrom*--type=*) ;; */chromium*) echo \${p#/proc/}; break;; esac
+done" || true)
 if [[ -n $chromium ]]; then
         pass "Chromium runs in aios-browserd.service's cgroup (pid $chromium)"
         browser_filters=$(boot_exec grep '^Seccomp_filters:' "/proc/$chromium/status" || true)
         # The launcher was forked before the server confined itself: the browser has the unit's filter and the
-        # launcher's, as many as the server has (the unit's and its own); under the server's too it would have more.
-        if [[ $browser_filters =~ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 2)) && [[ ${browser_filters##*:} == "${status##*:}" ]]; then
-                pass "Chromium is under the unit's filter and the launcher's, not the server's ($browser_filters)"
+        # launcher's, not the server's own (which would add the server's many to its count).
+        b=${browser_filters##*:} v=${status##*:}
+        if [[ $b =~ ^[[:space:]]*([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 2)) && [[ $v =~ ([0-9]+) ]] && ((${b//[[:space:]]/} < BASH_REMATCH[1])); then
+                pass "Chromium is under the unit's filter and the launcher's, not the server's ($browser_filters; the server:$v)"
         else
                 fail "Chromium is under the unit's filter and the launcher's, not the server's" \
                         "browser: $browser_filters, server: $status"
