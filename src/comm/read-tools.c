@@ -28,6 +28,7 @@ static void *memdup(const void *p, size_t n) {
 #define SEARCH_TERM_MAX 200U
 #define TEXT_MAX (512U * 1024U)
 #define READ_CHUNK (256U * 1024U)
+#define LIST_BATCH 25U
 
 struct MailRead {
         LIST_FIELDS(MailRead);
@@ -39,7 +40,10 @@ struct MailRead {
         /* comm_list_emails */
         uint32_t *page;
         size_t n_page;
-        char *search_keys;  /* " CHARSET UTF-8 FROM ..." */
+        char *search_keys;   /* " CHARSET UTF-8 FROM ..." */
+        json_object *listed; /* the page's messages so far */
+        char *list_text;
+        size_t batch;       /* where in the page the headers' FETCH in flight starts */
         bool search_return; /* asked with RETURN (ALL), RFC 4731 */
         size_t total, offset;
         /* comm_read_email */
@@ -58,6 +62,8 @@ static MailRead *mail_read_free(MailRead *m) {
         free(m->folder);
         free(m->page);
         free(m->search_keys);
+        json_object_put(m->listed);
+        free(m->list_text);
         json_object_put(m->download);
         buffer_done(&m->message);
         strv_free(m->flags);
@@ -252,19 +258,10 @@ static int add_header_fields(json_object *o, const MimeMessage *h) {
         return 0;
 }
 
-static int list_reply(MailRead *m, const ImapFetch *fetches, size_t n) {
-        _cleanup_json_ json_object *list = json_object_new_array(), *structured = json_object_new_object();
-        _cleanup_free_ char *text = NULL;
-        if (!list || !structured)
-                return -ENOMEM;
-        if (append_text(&text, "%zu message%s in %s of the mailbox %s", m->total, m->total == 1 ? "" : "s", m->folder,
-                    m->mailbox->name) < 0)
-                return -ENOMEM;
-        if (m->n_page > 0 &&
-                append_text(&text, ", %zu to %zu (newest first):\n", m->offset + 1, m->offset + m->n_page) < 0)
-                return -ENOMEM;
-        /* In the page's order (newest first), whatever order the server answered in. */
-        for (size_t i = 0; i < m->n_page; i++) {
+/* The messages of the page from index from to to, in the page's order (newest first) whatever order the
+ * server answered in, added to the list and its text. */
+static int list_add(MailRead *m, const ImapFetch *fetches, size_t n, size_t from, size_t to) {
+        for (size_t i = from; i < to; i++) {
                 const ImapFetch *f = NULL;
                 for (size_t j = 0; j < n && !f; j++)
                         if (fetches[j].uid == m->page[i])
@@ -280,20 +277,37 @@ static int list_reply(MailRead *m, const ImapFetch *fetches, size_t n) {
                         json_add(o, "flags", flags_to_json(f->flags)) < 0 ||
                         json_add(o, "seen", json_object_new_boolean(has_flag(f->flags, "\\Seen"))) < 0)
                         return -ENOMEM;
-                if (append_text(&text, "UID %u | %s | %s | %s%s\n", f->uid, strempty(h.date), strempty(h.from),
+                if (append_text(&m->list_text, "UID %u | %s | %s | %s%s\n", f->uid, strempty(h.date), strempty(h.from),
                             strempty(h.subject), has_flag(f->flags, "\\Seen") ? "" : " (unseen)") < 0)
                         return -ENOMEM;
-                if (json_object_array_add(list, TAKE_PTR(o)) < 0)
+                if (json_object_array_add(m->listed, TAKE_PTR(o)) < 0)
                         return -ENOMEM;
         }
+        return 0;
+}
+
+static int list_reply(MailRead *m) {
+        _cleanup_json_ json_object *structured = json_object_new_object();
+        _cleanup_free_ char *text = NULL;
+        if (!structured || (!m->listed && !(m->listed = json_object_new_array())))
+                return -ENOMEM;
+        if (append_text(&text, "%zu message%s in %s of the mailbox %s", m->total, m->total == 1 ? "" : "s", m->folder,
+                    m->mailbox->name) < 0)
+                return -ENOMEM;
+        if (m->n_page > 0 &&
+                append_text(&text, ", %zu to %zu (newest first):\n%s", m->offset + 1, m->offset + m->n_page,
+                        strempty(m->list_text)) < 0)
+                return -ENOMEM;
         if (json_add_string(structured, "mailbox", m->mailbox->name) < 0 ||
                 json_add_string(structured, "folder", m->folder) < 0 ||
                 json_add(structured, "total", json_object_new_int64((int64_t) m->total)) < 0 ||
                 json_add(structured, "offset", json_object_new_int64((int64_t) m->offset)) < 0 ||
-                json_add(structured, "messages", TAKE_PTR(list)) < 0)
+                json_add(structured, "messages", json_object_get(m->listed)) < 0)
                 return -ENOMEM;
         return mcp_request_reply_content(m->req, JSON_ARRAY(mcp_content_text(text)), TAKE_PTR(structured), false);
 }
+
+static int fetch_headers(MailRead *m);
 
 static void on_fetch_headers(ImapCommand *c, int r, const char *error, const Buffer *response, void *userdata) {
         _cleanup_(mail_read_freep) MailRead *m = userdata;
@@ -312,11 +326,35 @@ static void on_fetch_headers(ImapCommand *c, int r, const char *error, const Buf
                         m->mailbox->name);
                 return;
         }
+        size_t to = MIN(m->batch + LIST_BATCH, m->n_page);
         if (r >= 0)
-                r = list_reply(m, fetches, n);
+                r = list_add(m, fetches, n, m->batch, to);
         imap_fetch_free_many(fetches, n);
-        if (r < 0)
+        if (r >= 0 && to < m->n_page) {
+                /* The next batch: m lives on with its command. */
+                m->batch = to;
+                r = fetch_headers(m);
+                if (r >= 0)
+                        TAKE_PTR(m);
+        } else if (r >= 0)
+                r = list_reply(m);
+        if (r < 0 && m)
                 reply_failed(m, r);
+}
+
+/* The headers of the page's next LIST_BATCH messages: in batches, since libcurl takes at most 300 KiB of an
+ * answer, which a hundred messages with long recipient lists could pass. */
+static int fetch_headers(MailRead *m) {
+        _cleanup_free_ char *set = NULL, *command = NULL;
+        if (!m->listed && !(m->listed = json_object_new_array()))
+                return -ENOMEM;
+        for (size_t i = m->batch; i < MIN(m->batch + LIST_BATCH, m->n_page); i++)
+                if (append_text(&set, "%s%u", i > m->batch ? "," : "", m->page[i]) < 0)
+                        return -ENOMEM;
+        if (asprintf(&command, "UID FETCH %s (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (" LIST_HEADERS ")])",
+                    set) < 0)
+                return -ENOMEM;
+        return mail_read_start(m, command, LIST_RESPONSE_MAX, on_fetch_headers);
 }
 
 static int compare_uid_descending(const void *a, const void *b) {
@@ -378,28 +416,11 @@ static void on_search(ImapCommand *c, int r, const char *error, const Buffer *re
                 return;
         }
         free(uids);
-        if (m->n_page == 0) {
-                r = list_reply(m, NULL, 0);
-                if (r < 0)
-                        reply_failed(m, r);
-                mail_read_free(m);
-                return;
-        }
-        _cleanup_free_ char *set = NULL, *command = NULL;
-        for (size_t i = 0; i < m->n_page; i++)
-                if (append_text(&set, "%s%u", i ? "," : "", m->page[i]) < 0) {
-                        reply_failed(m, -ENOMEM);
-                        mail_read_free(m);
-                        return;
-                }
-        if (asprintf(&command, "UID FETCH %s (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (" LIST_HEADERS ")])",
-                    set) < 0)
-                command = NULL;
-        r = command ? mail_read_start(m, command, LIST_RESPONSE_MAX, on_fetch_headers) : -ENOMEM;
-        if (r < 0) {
+        r = m->n_page == 0 ? list_reply(m) : fetch_headers(m);
+        if (r < 0)
                 reply_failed(m, r);
+        if (r < 0 || m->n_page == 0)
                 mail_read_free(m);
-        }
 }
 
 static int tool_list_emails(McpRequest *req, json_object *args) {

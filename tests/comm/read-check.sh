@@ -155,6 +155,11 @@ mkdir -p "$maildir/.Long/cur" "$maildir/.Long/new" "$maildir/.Long/tmp"
         head -c 400000 /dev/zero | tr '\0' 'x'
         printf '\nend of the long line\n'
 } >"$maildir/.Long/cur/1700000100.M1P1.test:2,"
+# A folder of 60 messages, more than one FETCH of headers takes (25).
+mkdir -p "$maildir/.Many/cur" "$maildir/.Many/new" "$maildir/.Many/tmp"
+for ((i = 1; i <= 60; i++)); do
+        printf 'From: many%d@example.com\nSubject: Many %d\n\nbody\n' "$i" "$i" >"$maildir/.Many/cur/$((1700000300 + i)).M${i}P1.test:2,"
+done
 # A folder whose name is not ASCII: IMAP's modified UTF-7 on the wire, and on Dovecot's disk.
 mkdir -p "$maildir/.Entw&APw-rfe/cur" "$maildir/.Entw&APw-rfe/new" "$maildir/.Entw&APw-rfe/tmp"
 printf 'From: draft@example.com\nSubject: Draft\n\nnot sent yet\n' >"$maildir/.Entw&APw-rfe/cur/1700000200.M1P1.test:2,"
@@ -436,6 +441,10 @@ out=$(call comm_list_emails '{"mailbox":"work","folder":"Long"}')
 expect "another folder than INBOX" '"subject":"One long line"' "$out"
 out=$(call comm_list_emails '{"mailbox":"work","folder":"Entwürfe"}')
 expect "a folder named in UTF-8 (modified UTF-7 on the wire)" '"subject":"Draft"' "$out"
+out=$(call comm_list_emails '{"mailbox":"work","folder":"Many","limit":60}')
+expect "a page larger than one FETCH of headers is whole" "60" "$(field '.structuredContent.messages | length' "$out")"
+expect "in order across the batches" "Many 60 Many 35 Many 34 Many 1" \
+        "$(field '[.structuredContent.messages[0,25,26,59].subject] | join(" ")' "$out")"
 out=$(call comm_read_email '{"mailbox":"work","folder":"Long","uid":1}')
 
 expect "a line longer than curl takes in one answer is read whole (in pieces)" 'end of the long line' "$out"
