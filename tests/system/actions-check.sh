@@ -3,8 +3,8 @@
 # against the GitHub REST fixture of tests/actions on the container's loopback: its user, units and score,
 # D-Bus and socket activation, the token from /etc/credstore through LoadCredential=, the tools under the
 # unit's sandbox and the server's seccomp allow-list (pages, a log behind a redirect, a dispatch, a wait),
-# the allow-list, an artifact downloaded into a workspace of aios-ided (and refused for a read-only one), and
-# polkit refusing a caller without a session.
+# the allow-list, an artifact downloaded into a workspace of aios-ided (and refused for a read-only one),
+# polkit refusing a caller without a session, and a rule that allows one workflow by the detail "workflow".
 # usage: actions-check.sh SOURCE_DIR   (runs as root; exit 77 where systemd-nspawn cannot run)
 set -euo pipefail
 
@@ -108,6 +108,27 @@ out=$(call nobody github_list_runs '{"repository":"octo-org/octo-repo"}')
 expect "polkit refuses org.aios.github.read to a caller without a session" "ccess denied" "$out"
 out=$(call nobody github_cancel_run '{"repository":"octo-org/octo-repo","run_id":30433700}')
 expect "polkit refuses org.aios.github.run to a caller without a session" "ccess denied" "$out"
+
+# A rule of the administrator's that lets nobody run one workflow: the run tools' second check carries the
+# workflow's file, so a re-run of a CI run is refused while the deploy run may be cancelled.
+boot_sh 'cat >/etc/polkit-1/rules.d/40-actions-workflow.rules <<RULES
+polkit.addRule(function(action, subject) {
+        if (action.id == "org.aios.github.run" && subject.user == "nobody" &&
+            action.lookup("repository") == "octo-org/octo-repo" &&
+            (!action.lookup("workflow") || action.lookup("workflow") == ".github/workflows/deploy.yml"))
+                return polkit.Result.YES;
+});
+RULES'
+# polkitd reads the new rule when it notices the file.
+for ((i = 0; i < 50; i++)); do
+        out=$(call nobody github_cancel_run '{"repository":"octo-org/octo-repo","run_id":30433700}')
+        [[ $out == *accepted* ]] && break
+        sleep 0.2
+done
+expect "a rule on the detail workflow lets a principal cancel a run of that workflow" '\"accepted\":true' "$out"
+out=$(call nobody github_rerun '{"repository":"octo-org/octo-repo","run_id":30433642}')
+expect "and not re-run one of another workflow of the same repository" \
+        "does not allow this caller to run workflow .github/workflows/ci.yml" "$out"
 
 init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"actions-check","version":"1"}}}'
 out=$(boot_exec curl -s --max-time 20 http://127.0.0.1:8005/mcp -H 'Content-Type: application/json' \
