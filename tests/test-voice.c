@@ -560,6 +560,20 @@ START_TEST(test_keywords_and_grammar_errors) {
 }
 END_TEST
 
+/* On stdio there is no bus, so no subject aios-ided could ask polkit about: a workspace file is refused with the
+ * reason. Its transcription is tested on the development stack (tests/workspace/workspace-check.sh). */
+START_TEST(test_workspace_file_needs_the_bus) {
+        _cleanup_json_ json_object *r = call_tool("voice_transcribe",
+                args_from("{\"file\": {\"workspace\": \"site\", \"path\": \"speech.wav\"}}"));
+        assert_tool_error(r, "only to calls that come over the system bus");
+        json_object *a = json_object_new_object();
+        json_add(a, "audio", speak("hello", NULL, NULL));
+        json_add(a, "file", args_from("{\"workspace\": \"site\", \"path\": \"speech.wav\"}"));
+        _cleanup_json_ json_object *both = call_tool("voice_transcribe", a);
+        assert_tool_error(both, "Give audio or file, not both.");
+}
+END_TEST
+
 START_TEST(test_playing_without_an_output_device_says_so) {
         _cleanup_json_ json_object *r = call_tool("voice_speak", args_from("{\"text\":\"hello\",\"play\":true}"));
         assert_tool_error(r, "There is no audio output on this host");
@@ -675,6 +689,7 @@ static Suite *voice_suite(void) {
         tcase_add_test(tc, test_stereo_44100_is_resampled_and_flac_is_read);
         tcase_add_test(tc, test_malformed_audio_gives_clear_errors);
         tcase_add_test(tc, test_keywords_and_grammar_errors);
+        tcase_add_test(tc, test_workspace_file_needs_the_bus);
         tcase_add_test(tc, test_playing_without_an_output_device_says_so);
         tcase_add_test(tc, test_listen_is_refused_where_polkit_cannot_be_asked);
         tcase_add_test(tc, test_cancelling_a_transcription_kills_its_worker);
