@@ -395,6 +395,23 @@ START_TEST(test_send_asks_polkit_per_recipient_and_a_refusal_names_it) {
 }
 END_TEST
 
+/* In-process there is no bus, so no subject aios-ided could ask polkit about: a workspace attachment refuses the
+ * whole message with the reason, and nothing reaches the outbox. The attachment itself is tested on the
+ * development stack (tests/workspace/workspace-check.sh). */
+START_TEST(test_send_with_a_workspace_attachment_needs_the_bus) {
+        server_setup(CONFIG_SMTP "[Recipients]\nAllow=alice@example.com\n");
+        json_object *a = message_args("alice@example.com", "hi", 2);
+        json_add(a, "attachments", json_tokener_parse("[{\"workspace\": \"site\", \"path\": \"docs/report.pdf\"}]"));
+        json_object *r = send_email(a);
+        ck_assert(json_get_bool(r, "isError", false));
+        ck_assert_msg(strstr(text_of(r), "site/docs/report.pdf cannot be used here") &&
+                        strstr(text_of(r), "Nothing was sent."),
+                "%s", text_of(r));
+        outbox_is_empty();
+        server_teardown();
+}
+END_TEST
+
 START_TEST(test_config_reads_mailboxes_and_the_users_to_notify) {
         CommConfig c = {};
         ck_assert_int_eq(parse_config("[Mailbox work]\nURL=imaps://imap.example.com\nUser=a\nPasswordCredential=imap\n"
@@ -730,6 +747,7 @@ static Suite *comm_suite(void) {
         tcase_add_test(tc, test_send_refuses_invalid_utf8_in_the_subject);
         tcase_add_test(tc, test_send_with_an_empty_allow_list_sends_nothing);
         tcase_add_test(tc, test_send_asks_polkit_per_recipient_and_a_refusal_names_it);
+        tcase_add_test(tc, test_send_with_a_workspace_attachment_needs_the_bus);
         suite_add_tcase(s, tc);
         return s;
 }
