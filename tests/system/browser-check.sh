@@ -127,10 +127,10 @@ done" || true)
 if [[ -n $chromium ]]; then
         pass "Chromium runs in aios-browserd.service's cgroup (pid $chromium)"
         browser_filters=$(boot_exec grep '^Seccomp_filters:' "/proc/$chromium/status" || true)
-        # The launcher was forked before the server confined itself: the browser has the unit's filter and the
-        # launcher's, not the server's own (which would add the server's many to its count).
+        # The launcher was forked before the server confined itself: the browser has the unit's filters and the
+        # launcher's, as many as the server has (the unit's and its own); under the server's too it would have more.
         b=${browser_filters##*:} v=${status##*:}
-        if [[ $b =~ ^[[:space:]]*([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 2)) && [[ $v =~ ([0-9]+) ]] && ((${b//[[:space:]]/} < BASH_REMATCH[1])); then
+        if [[ $b =~ ^[[:space:]]*([0-9]+)$ ]] && ((BASH_REMATCH[1] >= 2)) && [[ $v =~ ([0-9]+) ]] && ((${b//[[:space:]]/} <= BASH_REMATCH[1])); then
                 pass "Chromium is under the unit's filter and the launcher's, not the server's ($browser_filters; the server:$v)"
         else
                 fail "Chromium is under the unit's filter and the launcher's, not the server's" \
