@@ -130,7 +130,7 @@ while read -r line; do
         unset a p
 done < <(grep '^BENCH ' "$browser_work/aios.out")
 awk '/^BENCH / { for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-        if (f["page"] != "/big") { if (FILENAME ~ /aios/) a += f["chars"]; else p += f["chars"] } }
+        if (f["page"] != "/big") { if (FILENAME ~ /aios\.out$/) a += f["chars"]; else p += f["chars"] } }
         END { if (p > 0) printf "\nsnapshot characters over the small pages: aios %d, Playwright MCP %d (%.0f%%)\n", a, p, 100 * a / p }' \
         "$browser_work/aios.out" "$browser_work/playwright.out"
 echo
