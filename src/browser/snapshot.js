@@ -285,6 +285,13 @@
                         items.pop();
                         els.pop();
                 }
+                // A list item that only holds one element (a link, a button) is that element: it takes its place.
+                else if (role === 'listitem' && !name && !item[4] && !item[3] && items.length > index + 1 &&
+                         items[index + 1][1] !== 'text' && items.slice(index + 2).every((x) => x[0] > depth + 1)) {
+                        items.splice(index, 1);
+                        els.splice(index, 1);
+                        for (let i = index; i < items.length; i++) items[i][0]--;
+                }
         };
 
         let root = document.body || document.documentElement;
