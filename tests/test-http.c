@@ -608,7 +608,8 @@ static void setup_front_end(void) {
         close(fd);
         char option[64];
         snprintf(option, sizeof(option), "--front-end-credential=%s", token_path);
-        const char *const args[] = { option, NULL };
+        /* --allow-host= too: it once recursed without end when it was the first name given. */
+        const char *const args[] = { option, "--allow-host=aios-conformance", NULL };
         test_server_start(&server, NULL, args);
         HttpReply r = {};
         for (int i = 0; i < 100 && http_call(&server, "GET", NULL, NULL, &r) == 0; i++)
@@ -652,6 +653,12 @@ START_TEST(test_probes_answer_without_credentials_under_any_host) {
         const char readyz[] = "GET /readyz HTTP/1.1\r\nHost: 10.1.2.3:8000\r\n\r\n";
         ck_assert_int_eq(http_raw(&server, readyz, strlen(readyz), &r), 200);
         ck_assert_ptr_nonnull(strstr(r.body, "\"ready\""));
+        http_reply_clear(&r);
+        /* The endpoint answers under the name --allow-host= gave, with the token. */
+        const char named[] = "POST /mcp HTTP/1.1\r\nHost: aios-conformance:8099\r\nContent-Type: application/json\r\n"
+                             "Accept: application/json, text/event-stream\r\n"
+                             "Authorization: Bearer gateway-token-1\r\nContent-Length: 2\r\n\r\n{}";
+        ck_assert_int_eq(http_raw(&server, named, strlen(named), &r), 400);
         http_reply_clear(&r);
         /* The endpoint under that Host is still refused. */
         const char post[] = "POST /mcp HTTP/1.1\r\nHost: 10.1.2.3:8000\r\nContent-Type: application/json\r\n"

@@ -74,13 +74,7 @@ static void help(void) {
                 program_invocation_short_name, seccomp_policy_default_dir());
 }
 
-static int add_allowed_host(const char *name) {
-        /* Once any name is given the list replaces the default, so the loopback names go in first. */
-        static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
-        if (arg_n_allowed_hosts == 0)
-                FOREACH_ELEMENT(l, loopback)
-        if (add_allowed_host(*l) < 0)
-                return -ENOMEM;
+static int append_allowed_host(const char *name) {
         char **a = reallocarray(arg_allowed_hosts, arg_n_allowed_hosts + 2, sizeof(char *));
         if (!a)
                 return -ENOMEM;
@@ -88,6 +82,16 @@ static int add_allowed_host(const char *name) {
         a[arg_n_allowed_hosts++] = (char *) name;
         a[arg_n_allowed_hosts] = NULL;
         return 0;
+}
+
+static int add_allowed_host(const char *name) {
+        /* Once any name is given the list replaces the default, so the loopback names go in first. */
+        static const char *const loopback[] = { "localhost", "127.0.0.1", "[::1]" };
+        if (arg_n_allowed_hosts == 0)
+                FOREACH_ELEMENT(l, loopback)
+        if (append_allowed_host(*l) < 0)
+                return -ENOMEM;
+        return append_allowed_host(name);
 }
 
 static int parse_unsigned(const char *s, unsigned long long max, unsigned long long *ret) {
