@@ -95,6 +95,7 @@ stack_wait_for_name org.aios.IDE1 "$ided_pid"
 browser_gateway_start "agent=tools:browser tools:ide" other "evaluator=tools:browser tools:browser:browser_evaluate"
 echo "# fixture on $site, $cross; blocked $blocked; loopback $loopback; gateway on $base"
 
+# shellcheck disable=SC2154 # key_agent, key_other, key_evaluator: set by browser_gateway_start
 A=$(mcp_open "$key_agent")
 [[ -n $A ]] && pass "an MCP session opens through the gateway with an API key" || fail "an MCP session opens through the gateway with an API key"
 
@@ -171,6 +172,7 @@ out=$(call "$key_agent" "$A" browser_file_upload "{\"element\":\"File\",\"ref\":
 refused "a path that leaves the workspace is refused" "$out" "ide.conf"
 out=$(call "$key_agent" "$A" browser_file_upload "{\"element\":\"File\",\"ref\":\"$input\",\"files\":[{\"workspace\":\"nope\",\"path\":\"note.txt\"}]}")
 refused "a workspace that does not exist is refused" "$out" "nope"
+# shellcheck disable=SC2154
 O=$(mcp_open "$key_other")
 call "$key_other" "$O" browser_navigate "{\"url\":\"$site/upload\"}" >/dev/null
 s=$(snap "$key_other" "$O")
@@ -246,7 +248,6 @@ if is_error "$out" || [[ $(sc "$out" .met) == false ]]; then pass "browser_wait_
         fail "browser_wait_for text that never comes ends at its time, unmet" "$out"; fi
 
 # --- the origin policy -----------------------------------------------------------------------------------------------
-site_hits=$(browser_hits site)
 out=$(call "$key_agent" "$A" browser_navigate "{\"url\":\"$blocked/landing\"}")
 refused "navigating to a blocked origin is refused, saying why" "$out" "Block="
 out=$(call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/redirect\"}")
@@ -348,6 +349,7 @@ pdf=$(jq -r '.result.content[] | select(.type == "resource") | .resource.blob' <
 # --- browser_evaluate: its own polkit action, no by default ---------------------------------------------------------------
 out=$(call "$key_agent" "$A" browser_evaluate '{"function":"() => document.title"}')
 refused "browser_evaluate is refused without a polkit grant, though the key has tools:browser" "$out" "-32003"
+# shellcheck disable=SC2154
 E=$(mcp_open "$key_evaluator")
 call "$key_evaluator" "$E" browser_navigate "{\"url\":\"$site/form\"}" >/dev/null
 out=$(call "$key_evaluator" "$E" browser_evaluate '{"function":"() => document.title"}')

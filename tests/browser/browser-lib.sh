@@ -5,6 +5,7 @@
 # Sets (once started): site, cross, blocked, loopback (the fixture's origins, http://HOST:PORT), fixture_pid,
 # browserd_pid, base (the gateway's URL), gateway_pid.
 
+# shellcheck disable=SC2154 # runtime and top: stack-lib.sh's and the caller's
 browser_work=$runtime/browser
 mkdir -p "$browser_work"
 chmod 0755 "$browser_work"
@@ -19,6 +20,7 @@ browser_find_chromium() {
 }
 
 # browser_fixture_start: the fixture site (tests/browser/fixture.py) on four loopback listeners.
+# shellcheck disable=SC2034 # site, cross, blocked, loopback: for the scripts that source this
 browser_fixture_start() {
         local dir=$browser_work/site i
         mkdir -p "$dir"
@@ -114,7 +116,7 @@ browser_gateway_start() {
         for spec in "$@"; do
                 name=${spec%%=*}
                 scopes=()
-                [[ $spec == *=* ]] || spec+==tools:browser
+                [[ $spec == *=* ]] || spec+="=tools:browser"
                 for s in ${spec#*=}; do scopes+=(--scope "$s"); done
                 printf -v "key_$name" '%s' "$(as_user aios-gateway "${AIOS_AIOSCTL:?}" --store="$state/api-keys" \
                         key create "$name" "${scopes[@]}" 2>/dev/null)"
