@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages aios needs to build, test and benchmark, when they are missing.
-# usage: setup-deps.sh [build|dev|test|bench]...   (default: build)
+# usage: setup-deps.sh [build|dev|test|bench|deploy]...   (default: build)
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
@@ -18,6 +18,12 @@ dev=(dbus-daemon polkitd systemd util-linux python3 python3-aiosmtpd git)
 # dovecot-imapd and python3-dbusmock: aios-commd's peers in tests/comm/read-check.sh, a mailbox read over IMAP
 # and a notification daemon on a session bus.
 test=(curl npm git universal-ctags ca-certificates openssl clang clang-format python3 python3-numpy python3-matplotlib chromium dovecot-imapd python3-dbusmock "${dev[@]}")
+# deploy/image/build.sh and tests/deploy: buildah builds the image, podman kube play runs the manifests (with
+# runc: see deploy/podman/containers.conf), netavark and aardvark-dns give its pods a network where they find
+# each other by name, iptables is what netavark drives; python3-yaml reads the rendered manifests. kubectl
+# (for `kubectl kustomize`) is not among them: Debian's kubernetes-client is too old for the overlay's
+# patches; the tests skip without one.
+deploy=(podman buildah runc iptables netavark aardvark-dns slirp4netns uidmap fuse-overlayfs catatonit python3-yaml)
 # ripgrep: bench/ide-search.sh measures ide_search against it.
 bench=(wrk curl npm ca-certificates ripgrep)
 
@@ -26,9 +32,10 @@ for set in "${@:-build}"; do
         case "$set" in
         build) wanted+=("${build[@]}") ;;
         dev) wanted+=("${build[@]}" "${dev[@]}") ;;
-        test) wanted+=("${build[@]}" "${test[@]}") ;;
+        test) wanted+=("${build[@]}" "${test[@]}" "${deploy[@]}") ;;
         bench) wanted+=("${build[@]}" "${bench[@]}") ;;
-        *) echo "setup-deps.sh: unknown set '$set' (build, dev, test, bench)" >&2; exit 2 ;;
+        deploy) wanted+=("${build[@]}" "${deploy[@]}") ;;
+        *) echo "setup-deps.sh: unknown set '$set' (build, dev, test, bench, deploy)" >&2; exit 2 ;;
         esac
 done
 

@@ -160,8 +160,8 @@ buildah config --user 61000:61000 --workingdir /home/aios \
         --label org.opencontainers.image.licenses=LGPL-2.1-or-later "$ctr"
 buildah commit --quiet --rm "$ctr" "$tag" >/dev/null
 cleanup=("${cleanup[@]:1}")
-case "$tag" in
-localhost/aios:*) buildah tag "$tag" localhost/aios:latest ;;
-esac
+if [ "$tag" = "localhost/aios:$version" ]; then
+        buildah tag "$tag" localhost/aios:latest
+fi
 size=$(buildah images --format '{{.Size}}' "$tag" | head -n1)
 echo "$tag $size"
