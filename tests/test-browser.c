@@ -5,7 +5,9 @@
  * schemes), and snapshots written within their budget from what the page reader collected. */
 #include <check.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #include "launcher.h"
 #include "origin.h"
 #include "snapshot.h"
+#include "socks-proxy.h"
 #include "test-util.h"
 
 /* --- framing --------------------------------------------------------------------------------------------- */
@@ -432,6 +435,258 @@ START_TEST(test_snapshot_script_is_a_function) {
 }
 END_TEST
 
+/* --- the SOCKS5 proxy ---------------------------------------------------------------------------------------- */
+
+START_TEST(test_socks_greeting) {
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 5, 1, 0 }, 3), 3);
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 5, 2, 2, 0 }, 4), 4);
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 5, 2, 0 }, 3), 0); /* one method still to come */
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 5 }, 1), 0);
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 4, 1, 0 }, 3), -EPROTO); /* SOCKS4 */
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 'G', 'E', 'T' }, 3), -EPROTO);
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 5, 0 }, 2), -EPROTO);   /* no method */
+        ck_assert_int_eq(socks_parse_greeting((const uint8_t[]){ 5, 1, 2 }, 3), -EPERM); /* password only */
+}
+END_TEST
+
+START_TEST(test_socks_request) {
+        SocksRequest r;
+        uint8_t code;
+        const uint8_t v4[] = { 5, 1, 0, 1, 192, 0, 2, 8, 0x01, 0xbb };
+        ck_assert_int_eq(socks_parse_request(v4, sizeof(v4), &r, &code), (int) sizeof(v4));
+        ck_assert_str_eq(r.host, "192.0.2.8");
+        ck_assert_int_eq(r.port, 443);
+        ck_assert(!r.is_name);
+        ck_assert_int_eq(socks_parse_request(v4, sizeof(v4) - 1, &r, &code), 0);
+
+        const uint8_t name[] = { 5, 1, 0, 3, 11, 'E', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm', 0, 80 };
+        ck_assert_int_eq(socks_parse_request(name, sizeof(name), &r, &code), (int) sizeof(name));
+        ck_assert_str_eq(r.host, "example.com");
+        ck_assert(r.is_name);
+        ck_assert_int_eq(r.port, 80);
+
+        const uint8_t v6[] = { 5, 1, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x1f, 0x90 };
+        ck_assert_int_eq(socks_parse_request(v6, sizeof(v6), &r, &code), (int) sizeof(v6));
+        ck_assert_str_eq(r.host, "::1");
+        ck_assert_int_eq(r.port, 8080);
+
+        /* BIND and UDP ASSOCIATE are refused with "command not supported", an unknown address type likewise. */
+        const uint8_t bind[] = { 5, 2, 0, 1, 127, 0, 0, 1, 0, 80 }, udp[] = { 5, 3, 0, 1, 127, 0, 0, 1, 0, 80 };
+        ck_assert_int_eq(socks_parse_request(bind, sizeof(bind), &r, &code), -EOPNOTSUPP);
+        ck_assert_int_eq(code, SOCKS_REPLY_COMMAND_NOT_SUPPORTED);
+        ck_assert_int_eq(socks_parse_request(udp, sizeof(udp), &r, &code), -EOPNOTSUPP);
+        ck_assert_int_eq(code, SOCKS_REPLY_COMMAND_NOT_SUPPORTED);
+        const uint8_t atyp[] = { 5, 1, 0, 9, 1, 2, 3, 4, 0, 80 };
+        ck_assert_int_eq(socks_parse_request(atyp, sizeof(atyp), &r, &code), -EOPNOTSUPP);
+        ck_assert_int_eq(code, SOCKS_REPLY_ADDRESS_NOT_SUPPORTED);
+
+        /* Malformed: another version, a reserved byte set, an empty name, a name with a NUL or a slash, port 0. */
+        const uint8_t *bad[] = {
+                (const uint8_t[]){ 4, 1, 0, 1, 1, 2, 3, 4, 0, 80 },
+                (const uint8_t[]){ 5, 1, 1, 1, 1, 2, 3, 4, 0, 80 },
+                (const uint8_t[]){ 5, 1, 0, 3, 0, 0, 80, 0, 0, 0 },
+                (const uint8_t[]){ 5, 1, 0, 3, 3, 'a', 0, 'b', 0, 80 },
+                (const uint8_t[]){ 5, 1, 0, 3, 3, 'a', '/', 'b', 0, 80 },
+                (const uint8_t[]){ 5, 1, 0, 1, 1, 2, 3, 4, 0, 0 },
+        };
+        FOREACH_ELEMENT(b, bad)
+        ck_assert_int_eq(socks_parse_request(*b, 10, &r, &code), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_socks_destinations) {
+        char *allow[] = { (char *) "https://example.com", (char *) "ws://chat.example.org:9000", NULL };
+        char *block[] = { (char *) "*.evil.example", (char *) "http://127.0.0.3:*", NULL };
+        char *own[] = { (char *) "192.0.2.7", NULL };
+        OriginPolicy open = { .block = block, .host_addresses = own };
+        ck_assert_int_eq(socks_check_destination(&open, "example.net", 443), ORIGIN_ALLOWED);
+        ck_assert_int_eq(socks_check_destination(&open, "a.evil.example", 443), ORIGIN_BLOCKED);
+        ck_assert_int_eq(socks_check_destination(&open, "127.0.0.1", 8080), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_destination(&open, "::1", 8080), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_destination(&open, "localhost", 80), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_destination(&open, "0.0.0.0", 80), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_destination(&open, "192.0.2.7", 80), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_destination(&open, "169.254.169.254", 80), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_destination(&open, "fe80::1", 80), ORIGIN_LOOPBACK);
+
+        /* Block applies whatever the scheme; loopback allowed does not lift it. */
+        OriginPolicy loopback = { .block = block, .allow_loopback = true };
+        ck_assert_int_eq(socks_check_destination(&loopback, "127.0.0.1", 8080), ORIGIN_ALLOWED);
+        ck_assert_int_eq(socks_check_destination(&loopback, "127.0.0.3", 8080), ORIGIN_BLOCKED);
+
+        /* Allowed when some allowed origin could be on host:port. */
+        OriginPolicy narrow = { .allow = allow };
+        ck_assert_int_eq(socks_check_destination(&narrow, "example.com", 443), ORIGIN_ALLOWED);
+        ck_assert_int_eq(socks_check_destination(&narrow, "Example.COM", 443), ORIGIN_ALLOWED);
+        ck_assert_int_eq(socks_check_destination(&narrow, "example.com", 80), ORIGIN_NOT_ALLOWED);
+        ck_assert_int_eq(socks_check_destination(&narrow, "chat.example.org", 9000), ORIGIN_ALLOWED);
+        ck_assert_int_eq(socks_check_destination(&narrow, "chat.example.org", 9001), ORIGIN_NOT_ALLOWED);
+
+        struct sockaddr_in a4 = { .sin_family = AF_INET };
+        struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+        inet_pton(AF_INET, "127.0.1.1", &a4.sin_addr);
+        ck_assert_int_eq(socks_check_address(&open, (struct sockaddr *) &a4), ORIGIN_LOOPBACK);
+        ck_assert_int_eq(socks_check_address(&loopback, (struct sockaddr *) &a4), ORIGIN_ALLOWED);
+        inet_pton(AF_INET, "192.0.2.7", &a4.sin_addr);
+        ck_assert_int_eq(socks_check_address(&open, (struct sockaddr *) &a4), ORIGIN_LOOPBACK);
+        inet_pton(AF_INET, "192.0.2.8", &a4.sin_addr);
+        ck_assert_int_eq(socks_check_address(&open, (struct sockaddr *) &a4), ORIGIN_ALLOWED);
+        inet_pton(AF_INET6, "::ffff:127.0.0.1", &a6.sin6_addr);
+        ck_assert_int_eq(socks_check_address(&open, (struct sockaddr *) &a6), ORIGIN_LOOPBACK);
+        inet_pton(AF_INET6, "fe80::2", &a6.sin6_addr);
+        ck_assert_int_eq(socks_check_address(&open, (struct sockaddr *) &a6), ORIGIN_LOOPBACK);
+        inet_pton(AF_INET6, "2001:db8::1", &a6.sin6_addr);
+        ck_assert_int_eq(socks_check_address(&open, (struct sockaddr *) &a6), ORIGIN_ALLOWED);
+}
+END_TEST
+
+static int socks_client(unsigned port) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *) &a, sizeof(a)), 0);
+        return fd;
+}
+
+/* Runs the loop until fd has n bytes to read (or ended), then reads them. */
+static ssize_t socks_read(sd_event *e, int fd, uint8_t *buf, size_t n) {
+        size_t got = 0;
+        for (int i = 0; i < 500 && got < n; i++) {
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+                ssize_t k = recv(fd, buf + got, n - got, MSG_DONTWAIT);
+                if (k == 0)
+                        break;
+                if (k > 0)
+                        got += k;
+        }
+        return (ssize_t) got;
+}
+
+/* A CONNECT for name (a name, at port) through the proxy: the reply's code. */
+static int socks_connect_name(sd_event *e, unsigned proxy, const char *name, unsigned port) {
+        uint8_t out[300] = { 5, 1, 0, 5, 1, 0, 3, (uint8_t) strlen(name) };
+        memcpy(out + 8, name, strlen(name));
+        out[8 + strlen(name)] = port >> 8;
+        out[9 + strlen(name)] = port & 0xff;
+        _cleanup_close_ int fd = socks_client(proxy);
+        ck_assert_int_eq(send(fd, out, 10 + strlen(name), 0), (ssize_t) (10 + strlen(name)));
+        uint8_t in[12];
+        ck_assert_int_eq(socks_read(e, fd, in, 12), 12);
+        ck_assert_int_eq(in[0], 5);
+        ck_assert_int_eq(in[1], 0); /* no authentication */
+        return in[3];
+}
+
+START_TEST(test_socks_proxy_relays_and_refuses) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        char *block[] = { (char *) "http://127.0.0.3:*", NULL };
+        OriginPolicy policy = { .block = block };
+        SocksProxy *p = NULL;
+        ck_assert_int_eq(socks_proxy_new(e, &policy, &p), 0);
+        unsigned port = socks_proxy_port(p);
+        ck_assert_uint_gt(port, 0);
+
+        /* A listener on loopback to aim at. */
+        _cleanup_close_ int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET };
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof(a);
+        ck_assert_int_eq(bind(listener, (struct sockaddr *) &a, sizeof(a)), 0);
+        ck_assert_int_eq(listen(listener, 8), 0);
+        ck_assert_int_eq(getsockname(listener, (struct sockaddr *) &a, &len), 0);
+        unsigned target = ntohs(a.sin_port);
+
+        /* Not SOCKS5: 0xff, closed. A BIND: "command not supported". */
+        uint8_t in[64];
+        {
+                _cleanup_close_ int fd = socks_client(port);
+                ck_assert_int_eq(send(fd, "GET / HTTP/1.1\r\n\r\n", 18, 0), 18);
+                ck_assert_int_eq(socks_read(e, fd, in, 2), 2);
+                ck_assert_int_eq(in[1], 0xff);
+                ck_assert_int_eq(socks_read(e, fd, in, 1), 0);
+        }
+        {
+                _cleanup_close_ int fd = socks_client(port);
+                const uint8_t bind_request[] = { 5, 1, 0, 5, 2, 0, 1, 127, 0, 0, 1, 0, 80 };
+                ck_assert_int_eq(send(fd, bind_request, sizeof(bind_request), 0), (ssize_t) sizeof(bind_request));
+                ck_assert_int_eq(socks_read(e, fd, in, 12), 12);
+                ck_assert_int_eq(in[3], SOCKS_REPLY_COMMAND_NOT_SUPPORTED);
+        }
+
+        /* Another user's connection is closed unanswered. */
+        pid_t child = fork();
+        ck_assert_int_ge(child, 0);
+        if (child == 0) {
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(77);
+                int fd = socks_client(port);
+                (void) send(fd, "\x05\x01\x00", 3, MSG_NOSIGNAL);
+                uint8_t reply[2];
+                _exit(recv(fd, reply, sizeof(reply), 0) <= 0 ? 0 : 1);
+        }
+        int status = -1;
+        for (int i = 0; i < 500 && waitpid(child, &status, WNOHANG) == 0; i++)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        ck_assert(WIFEXITED(status));
+        if (geteuid() == 0)
+                ck_assert_int_eq(WEXITSTATUS(status), 0);
+        else /* not root: the child could not become another user */
+                ck_assert_int_eq(WEXITSTATUS(status), 77);
+
+        /* AllowLoopback=no: the loopback address, "localhost", and this machine's name (which resolves to a loopback
+         * or own address, found only once resolved) are refused; nothing reaches the listener. */
+        {
+                _cleanup_close_ int fd = socks_client(port);
+                uint8_t literal[] = { 5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, target >> 8, target & 0xff };
+                ck_assert_int_eq(send(fd, literal, sizeof(literal), 0), (ssize_t) sizeof(literal));
+                ck_assert_int_eq(socks_read(e, fd, in, 12), 12);
+                ck_assert_int_eq(in[3], SOCKS_REPLY_NOT_ALLOWED);
+        }
+        ck_assert_int_eq(socks_connect_name(e, port, "localhost", target), SOCKS_REPLY_NOT_ALLOWED);
+        char host[256] = "";
+        ck_assert_int_eq(gethostname(host, sizeof(host) - 1), 0);
+        if (!strchr(host, '.')) /* a plain name: make it look like any other, not "localhost" by name */
+                ck_assert_int_eq(socks_connect_name(e, port, host, target), SOCKS_REPLY_NOT_ALLOWED);
+        ck_assert_int_lt(accept4(listener, NULL, NULL, SOCK_CLOEXEC), 0);
+        ck_assert_uint_ge(socks_proxy_refused(p), geteuid() == 0 ? 6 : 5);
+
+        /* AllowLoopback=yes: the name resolves, the connection is made and relayed both ways; a blocked address is
+         * still refused. */
+        policy.allow_loopback = true;
+        ck_assert_int_eq(socks_connect_name(e, port, "127.0.0.3", target), SOCKS_REPLY_NOT_ALLOWED);
+        _cleanup_close_ int fd = socks_client(port);
+        const uint8_t name[] = { 5, 1, 0, 5, 1, 0, 3, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', target >> 8,
+                target & 0xff };
+        ck_assert_int_eq(send(fd, name, sizeof(name), 0), (ssize_t) sizeof(name));
+        ck_assert_int_eq(socks_read(e, fd, in, 12), 12);
+        ck_assert_int_eq(in[3], SOCKS_REPLY_SUCCEEDED);
+        ck_assert_int_eq(send(fd, "ping", 4, 0), 4);
+        int server = -EBADF;
+        for (int i = 0; i < 500 && server < 0; i++) {
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+                server = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+        }
+        ck_assert_int_ge(server, 0);
+        struct timeval tv = { .tv_sec = 5 };
+        ck_assert_int_eq(setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+        for (int i = 0; i < 500; i++) { /* the proxy copies when the loop runs */
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+                if (recv(server, in, 4, MSG_PEEK | MSG_DONTWAIT) == 4)
+                        break;
+        }
+        ck_assert_int_eq(recv(server, in, sizeof(in), 0), 4);
+        ck_assert(memcmp(in, "ping", 4) == 0);
+        ck_assert_int_eq(send(server, "pong", 4, 0), 4);
+        close(server); /* the remote's end: the client reads it and then the end */
+        ck_assert_int_eq(socks_read(e, fd, in, 4), 4);
+        ck_assert(memcmp(in, "pong", 4) == 0);
+        ck_assert_int_eq(socks_read(e, fd, in, 1), 0);
+        socks_proxy_free(p);
+}
+END_TEST
+
 static Suite *browser_suite(void) {
         Suite *s = suite_create("browser");
         TCase *tc = tcase_create("framing");
@@ -446,6 +701,13 @@ static Suite *browser_suite(void) {
         tcase_add_test(tc, test_origin_patterns);
         tcase_add_test(tc, test_loopback_in_every_spelling);
         tcase_add_test(tc, test_origin_verdicts);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("socks");
+        tcase_add_test(tc, test_socks_greeting);
+        tcase_add_test(tc, test_socks_request);
+        tcase_add_test(tc, test_socks_destinations);
+        tcase_add_test(tc, test_socks_proxy_relays_and_refuses);
         suite_add_tcase(s, tc);
         tc = tcase_create("snapshot");
         tcase_add_test(tc, test_snapshot_lines);

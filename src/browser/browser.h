@@ -108,6 +108,7 @@ struct Browser {
         McpServer *server;
         BrowserConfig config;
         OriginPolicy policy;
+        struct SocksProxy *socks; /* the browser's connections, checked (socks-proxy.h) */
         char **argv, **envp;
         char *profile_base; /* where the browser's profiles and the sessions' uploads are made */
         int launcher_fd;

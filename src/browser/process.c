@@ -10,6 +10,7 @@
 #include "browser.h"
 #include "launcher.h"
 #include "log.h"
+#include "socks-proxy.h"
 #include "time-util.h"
 
 typedef struct BrowserWaiter {
@@ -256,6 +257,9 @@ static int browser_command_line(Browser *b) {
         size_t n = 0;
         char size[64];
         snprintf(size, sizeof(size), "--window-size=%u,%u", b->config.width, b->config.height);
+        /* Every connection through the server's SOCKS5 proxy (socks-proxy.h), loopback too (not bypassed). */
+        char proxy[64];
+        snprintf(proxy, sizeof(proxy), "--proxy-server=socks5://127.0.0.1:%u", socks_proxy_port(b->socks));
         const char *const args[] = {
                 b->config.executable,
                 "--headless",
@@ -282,6 +286,8 @@ static int browser_command_line(Browser *b) {
                 "--no-service-autorun",
                 "--noerrdialogs",
                 size,
+                proxy,
+                "--proxy-bypass-list=<-loopback>",
         };
         FOREACH_ELEMENT(a, args)
         if (strv_add(&b->argv, &n, *a) < 0)
@@ -331,6 +337,9 @@ int browser_init(Browser *b, McpServer *server, const char *config_path) {
         r = browser_host_addresses(&b->policy.host_addresses);
         if (r < 0)
                 log_warning_errno(r, "Failed to list this machine's addresses; only loopback names are refused: %m");
+        r = socks_proxy_new(b->event, &b->policy, &b->socks);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the browser's SOCKS proxy: %m");
         r = browser_command_line(b);
         if (r < 0)
                 return r;
@@ -361,10 +370,11 @@ int browser_init(Browser *b, McpServer *server, const char *config_path) {
                 r = sd_event_add_time_relative(b->event, &b->sweep, CLOCK_MONOTONIC, 60 * USEC_PER_SEC, 0, on_sweep, b);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the browser's launcher: %m");
-        log_info("Browser: %s; origins allowed: %s%s; loopback %s.", b->config.executable ?: "(none found)",
+        log_info("Browser: %s; origins allowed: %s%s; loopback %s; connections through 127.0.0.1:%u.",
+                b->config.executable ?: "(none found)",
                 b->config.allow && b->config.allow[0] ? "the Allow= list" : "all",
                 b->config.block && b->config.block[0] ? ", less the Block= list" : "",
-                b->config.allow_loopback ? "allowed" : "refused");
+                b->config.allow_loopback ? "allowed" : "refused", socks_proxy_port(b->socks));
         return 0;
 }
 
@@ -378,6 +388,7 @@ void browser_done(Browser *b) {
         sd_event_source_disable_unref(b->reap_cdp);
         sd_event_source_disable_unref(b->restart_timer);
         sd_event_source_disable_unref(b->sweep);
+        socks_proxy_free(b->socks);
         if (b->launcher_fd >= 0) {
                 /* Closing the socket stops the launcher, which kills the browser. */
                 b->launcher_fd = safe_close(b->launcher_fd);
