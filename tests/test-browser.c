@@ -656,6 +656,17 @@ START_TEST(test_socks_proxy_relays_and_refuses) {
          * still refused. */
         policy.allow_loopback = true;
         ck_assert_int_eq(socks_connect_name(e, port, "127.0.0.3", target), SOCKS_REPLY_NOT_ALLOWED);
+        {
+                /* A port nothing listens on: "connection refused". */
+                _cleanup_close_ int closed = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                struct sockaddr_in c = { .sin_family = AF_INET };
+                c.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                socklen_t clen = sizeof(c);
+                ck_assert_int_eq(bind(closed, (struct sockaddr *) &c, sizeof(c)), 0);
+                ck_assert_int_eq(getsockname(closed, (struct sockaddr *) &c, &clen), 0);
+                ck_assert_int_eq(socks_connect_name(e, port, "localhost", ntohs(c.sin_port)),
+                        SOCKS_REPLY_CONNECTION_REFUSED);
+        }
         _cleanup_close_ int fd = socks_client(port);
         const uint8_t name[] = { 5, 1, 0, 5, 1, 0, 3, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', target >> 8,
                 target & 0xff };

@@ -265,6 +265,7 @@ struct Conn {
         SocksRequest request;
         struct sockaddr_storage addresses[SOCKS_MAX_ADDRESSES];
         unsigned n_addresses, next_address;
+        int error;     /* why the last address could not be connected to */
         Flow up, down; /* client to remote, remote to client */
         LIST_FIELDS(Conn);
 };
@@ -360,7 +361,7 @@ static int conn_pump(int fd, uint32_t revents, Flow *from, Flow *to) {
 static int on_remote(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
 static void conn_connect_next(Conn *c) {
-        int error = EHOSTUNREACH;
+        int error = c->error ?: EHOSTUNREACH;
         while (c->next_address < c->n_addresses) {
                 struct sockaddr_storage *a = &c->addresses[c->next_address++];
                 socklen_t len = a->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
@@ -396,6 +397,7 @@ static int on_remote(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
                         error = errno;
                 if (error != 0) {
+                        c->error = error;
                         conn_connect_next(c);
                         return 0;
                 }
