@@ -12,6 +12,7 @@
 # row, /big (100,000 nodes), is timed once: one navigate+snapshot there is what fills a model's context.
 import http.client
 import json
+import os
 import re
 import sys
 import time
@@ -92,6 +93,10 @@ def pct(values, p):
 
 
 def row(row_name, path, times, snapshot):
+    keep = os.environ.get('BENCH_SNAPSHOT_DIR')
+    if keep:
+        with open(os.path.join(keep, '%s-%s%s.txt' % (name, row_name, path.replace('/', '-'))), 'w') as f:
+            f.write(snapshot)
     print('BENCH server=%s row=%s page=%s n=%d p50_ms=%.1f p99_ms=%.1f chars=%d refs=%d' % (
         name, row_name, path, len(times), pct(times, 50), pct(times, 99), len(snapshot),
         len(re.findall(r'\[ref=[^\]]+\]', snapshot))), flush=True)

@@ -18,6 +18,7 @@
 # usage: browser.sh [BUILD_DIR]   (default: build; runs as root, like the development stack)
 #
 # Environment: BENCH_ROUNDS (20): calls per row at most; BENCH_SECONDS (30): each row's time at most.
+# BENCH_SNAPSHOT_DIR=DIR keeps each row's last snapshot there (SERVER-ROW-PAGE.txt), to read them side by side.
 # Figures, not a test.
 set -euo pipefail
 

@@ -360,6 +360,23 @@ START_TEST(test_snapshot_lines) {
 }
 END_TEST
 
+START_TEST(test_snapshot_counts_the_text_it_cut) {
+        _cleanup_json_ json_object *page = page_of("{\"items\":["
+                                                   "[0,\"text\",\"A long paragraph\u2026\",\"\",\"\",\"cut\",0],"
+                                                   "[0,\"text\",\"A short one\",\"\",\"\",\"\",0],"
+                                                   "[0,\"button\",\"cut\",\"e1\",\"\",\"\",0]],"
+                                                   "\"more\":0,\"moreRefs\":0,\"textMax\":200}");
+        SnapshotResult r;
+        ck_assert_int_eq(snapshot_render(page, 0, &r), 0);
+        ck_assert_uint_eq(r.texts_cut, 1);
+        ck_assert(r.truncated);
+        ck_assert_ptr_nonnull(strstr(r.text, "- text: A long paragraph\u2026\n- text: A short one\n"));
+        ck_assert_ptr_nonnull(strstr(r.text, "# Runs of text cut at 200 characters (\u2026): 1;"));
+        ck_assert_ptr_nonnull(strstr(r.text, "text_chars=2000"));
+        snapshot_result_done(&r);
+}
+END_TEST
+
 START_TEST(test_snapshot_budget_says_what_it_left_out) {
         _cleanup_json_ json_object *items = json_object_new_array();
         for (int i = 0; i < 200; i++) {
@@ -722,6 +739,7 @@ static Suite *browser_suite(void) {
         suite_add_tcase(s, tc);
         tc = tcase_create("snapshot");
         tcase_add_test(tc, test_snapshot_lines);
+        tcase_add_test(tc, test_snapshot_counts_the_text_it_cut);
         tcase_add_test(tc, test_snapshot_budget_says_what_it_left_out);
         tcase_add_test(tc, test_snapshot_refuses_what_is_not_the_reader_answer);
         tcase_add_test(tc, test_snapshot_script_is_a_function);

@@ -9,7 +9,7 @@
 typedef struct SnapshotCall {
         size_t max_chars;
         unsigned depth;
-        char *expression_options; /* for the frames: {max, depth} */
+        char *expression_options; /* for the frames: {max, depth, text} */
         json_object *page;        /* the main document's reading */
         json_object *frames;      /* [[index, ref]...] of frames of other origins, read from the last */
         size_t next;              /* frames still to read: the first next of them */
@@ -69,6 +69,7 @@ static void snapshot_finish(McpRequest *req, Tab *t, SnapshotCall *c) {
         json_add(s, "linesShown", json_object_new_int64(r.lines_shown));
         json_add(s, "refs", json_object_new_int64(r.refs));
         json_add(s, "refsShown", json_object_new_int64(r.refs_shown));
+        json_add(s, "textsCut", json_object_new_int64(r.texts_cut));
         json_add(s, "truncated", json_object_new_boolean(r.truncated));
         json_add(s, "tab", json_object_new_int(t->id));
         (void) tab_reply(req, t, s, "Page: %s (%s)\n%s", strempty(t->title), strempty(t->url), r.text);
@@ -162,6 +163,8 @@ static void snapshot_in_tab(McpRequest *req, Tab *t) {
                                                                                  : SNAPSHOT_DEFAULT_MAX_CHARS;
         unsigned depth = json_object_object_get_ex(arguments, "depth", &v) ? (unsigned) json_object_get_int(v)
                                                                            : SNAPSHOT_DEFAULT_MAX_DEPTH;
+        unsigned text_chars = json_object_object_get_ex(arguments, "text_chars", &v) ? (unsigned) json_object_get_int(v)
+                                                                                     : SNAPSHOT_DEFAULT_TEXT_CHARS;
         const char *ref = json_get_string(arguments, "ref");
         if (ref && !snapshot_ref_is_valid(ref)) {
                 (void) mcp_request_reply_tool_error(req,
@@ -173,6 +176,7 @@ static void snapshot_in_tab(McpRequest *req, Tab *t) {
         if (!c || !options || !(c->inserts = json_object_new_object()) ||
                 json_add(options, "max", json_object_new_int64(max_chars)) < 0 ||
                 json_add(options, "depth", json_object_new_int(depth)) < 0 ||
+                json_add(options, "text", json_object_new_int(text_chars)) < 0 ||
                 !(c->expression_options = strdup(json_to_string(options))) ||
                 (ref && json_add_string(options, "ref", ref) < 0)) {
                 if (c)

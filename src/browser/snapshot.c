@@ -120,6 +120,7 @@ int snapshot_render(json_object *page, size_t max_chars, SnapshotResult *ret) {
                 bool has_ref = *ref && snapshot_ref_is_valid(ref);
                 ret->lines++;
                 ret->refs += has_ref;
+                ret->texts_cut += streq(item_string(item, 1), "text") && streq(item_string(item, 5), "cut");
                 below += MAX(item_int(item, 6), 0);
                 if (cut) {
                         if (!first_cut_ref && has_ref && depth <= 1)
@@ -184,11 +185,18 @@ int snapshot_render(json_object *page, size_t max_chars, SnapshotResult *ret) {
                         ret->refs_shown += *item_string(item, 3) != 0;
                 }
         }
+        if (ret->texts_cut > 0) {
+                int64_t text_max = json_object_object_get_ex(page, "textMax", &v) ? json_object_get_int64(v) : 0;
+                fprintf(f,
+                        "# Runs of text cut at %" PRId64 " characters (…): %zu; browser_snapshot text_chars=%" PRId64
+                        " shows more of them.\n",
+                        text_max, ret->texts_cut, MIN((int64_t) SNAPSHOT_MAX_TEXT_CHARS, MAX(text_max, 1) * 10));
+        }
         if (below > 0)
                 fprintf(f,
                         "# [+N]: N elements below, left out at the depth limit; browser_snapshot ref=<its ref> shows "
                         "them.\n");
-        ret->truncated = ret->lines_shown < ret->lines || more > 0 || below > 0;
+        ret->truncated = ret->lines_shown < ret->lines || more > 0 || below > 0 || ret->texts_cut > 0;
         if (fclose(f) != 0) {
                 free(text);
                 return -ENOMEM;

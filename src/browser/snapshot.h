@@ -11,6 +11,8 @@
 #define SNAPSHOT_DEFAULT_MAX_CHARS 20000U
 #define SNAPSHOT_MAX_MAX_CHARS 1000000U
 #define SNAPSHOT_DEFAULT_MAX_DEPTH 40U
+#define SNAPSHOT_DEFAULT_TEXT_CHARS 200U
+#define SNAPSHOT_MAX_TEXT_CHARS 100000U
 
 /* The page reader's source, a function of one argument: {max, depth, ref}. */
 extern const char snapshot_script[];
@@ -21,7 +23,8 @@ typedef struct SnapshotResult {
         size_t lines_shown;
         size_t refs; /* refs among the collected lines, and among those left uncollected (the reader counted) */
         size_t refs_shown;
-        bool truncated; /* something was left out: past the budget, or below the depth limit */
+        size_t texts_cut; /* runs of text cut at the reader's text limit */
+        bool truncated; /* something was left out: past the budget, below the depth limit, or text cut */
 } SnapshotResult;
 
 void snapshot_result_done(SnapshotResult *r);

@@ -5,7 +5,8 @@
 // cases. Each node the user acts on gets a ref ("e12"), kept for the element as long as the document lives, so
 // that the other tools find it again (globalThis.__aios.get(ref)). The walk stops collecting once the lines add
 // up to the budget and only counts what is left, so a page of 100,000 nodes costs what its first lines cost.
-// Called as (function)(options): options.max (characters), options.depth (levels), options.ref (a subtree).
+// Called as (function)(options): options.max (characters), options.depth (levels), options.ref (a subtree),
+// options.text (characters of a run of text; a longer one is cut and flagged "cut").
 (function (options) {
         // Refs count on from the seed the server set when it made this world (each document of a tab starts at
         // another thousand), so that a ref from an earlier page names nothing here.
@@ -33,6 +34,7 @@
                 '[role=radio],[role=tab],[role=menuitem],[role=option],[role=switch],[role=textbox],[role=combobox],' +
                 '[role=slider],[role=spinbutton],[role=searchbox],[role=treeitem],[role=menuitemcheckbox],' +
                 '[role=menuitemradio]';
+        const CELLS = new Set(['cell', 'gridcell', 'columnheader', 'rowheader']);
         const ACTIONABLE = new Set(['button', 'link', 'textbox', 'searchbox', 'checkbox', 'radio', 'combobox',
                 'listbox', 'option', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'tab', 'switch', 'slider',
                 'spinbutton', 'treeitem']);
@@ -173,7 +175,7 @@
                 return '';
         };
 
-        const max = options.max || 20000, maxDepth = options.depth || 40;
+        const max = options.max || 20000, maxDepth = options.depth || 40, textMax = options.text || 200;
         const items = [], els = [], seen = new WeakSet(), frames = [];
         let used = 0, full = false, visited = 0, visitedActionable = 0;
         let pendingText = null; // [depth, text]
@@ -187,7 +189,7 @@
         const flush = () => {
                 if (!pendingText) return;
                 const t = norm(pendingText[1]);
-                if (t) push([pendingText[0], 'text', clip(t, 500), '', '', '', 0], null);
+                if (t) push([pendingText[0], 'text', clip(t, textMax), '', '', t.length > textMax ? 'cut' : '', 0], null);
                 pendingText = null;
         };
         let muted = 0; // inside a label of a control: its text is the control's name already
@@ -279,18 +281,32 @@
                 }
                 walkChildren(node, depth + 1, name);
                 flush();
+                // A text that only says the name again (a table's caption, a group's legend) is left out.
+                if (name && items.length > index + 1 && items[index + 1][1] === 'text' && items[index + 1][2] === name) {
+                        items.splice(index + 1, 1);
+                        els.splice(index + 1, 1);
+                }
                 // One line of text below: it goes on the node's own line.
                 if (items.length === index + 2 && items[index + 1][1] === 'text' && !item[4]) {
                         item[4] = items[index + 1][2];
                         items.pop();
                         els.pop();
                 }
-                // A list item that only holds one element (a link, a button) is that element: it takes its place.
-                else if (role === 'listitem' && !name && !item[4] && !item[3] && items.length > index + 1 &&
+                // A list item or paragraph that only holds one element (a link, a field) is that element: it
+                // takes its place.
+                else if ((role === 'listitem' || role === 'paragraph') && !name && !item[4] && !item[3] && items.length > index + 1 &&
                          items[index + 1][1] !== 'text' && items.slice(index + 2).every((x) => x[0] > depth + 1)) {
                         items.splice(index, 1);
                         els.splice(index, 1);
                         for (let i = index; i < items.length; i++) items[i][0]--;
+                }
+                // A row of plain cells (nothing to act on, nothing under them) is one line: the cells between |.
+                else if (role === 'row' && !item[3] && !item[4] && items.length > index + 1 &&
+                         items.slice(index + 1).every((x) => x[0] === depth + 1 && CELLS.has(x[1]) && !x[3] && !x[4] &&
+                                                         !x[6])) {
+                        item[4] = clip(items.slice(index + 1).map((x) => x[2]).join(' | '), 500);
+                        items.length = index + 1;
+                        els.length = index + 1;
                 }
         };
 
@@ -330,5 +346,5 @@
                                 break;
                         }
         }
-        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail, frames };
+        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail, frames, textMax };
 })
