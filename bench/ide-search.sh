@@ -7,16 +7,18 @@
 #
 # usage: bench/ide-search.sh [BUILD_DIR]   (default: build); BENCH_TREE=DIR searches DIR instead; RUNS=N.
 # aios-ided runs on a private system bus with polkitd (tools/dev-services.sh; so run it as root), started
-# before the clock starts: its figure is busctl's call from start to exit (the server's own elapsed_ms beside
-# it).
+# before the clock starts. Its figures are one client's (tests/bus-call) call to the whole answer read, through
+# dbus-daemon and over a direct connection the server hands out (what the gateway uses), with the server's own
+# elapsed_ms beside them; ide/rg is the direct connection's.
 # Needs ripgrep (Debian's ripgrep package). Prints figures; it asserts nothing.
 set -euo pipefail
 
 build=${1:-build}
 ided=$build/src/ide/aios-ided
+call=$build/tests/bus-call
 runs=${RUNS:-5}
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
-[[ -x $ided ]] || { echo "no $ided: build first (meson compile -C $build)" >&2; exit 1; }
+[[ -x $ided && -x $call ]] || { echo "no $ided or $call: build first (meson compile -C $build)" >&2; exit 1; }
 if [[ -z ${AIOS_DEV_SERVICES_RUNTIME:-} ]]; then
         [[ $(id -u) -eq 0 ]] || { echo "run as root: the server runs on a private bus with polkitd" >&2; exit 1; }
         AIOS_BUILD_DIR=$build exec "$source_dir/tools/dev-services.sh" -- "$0" "$@"
@@ -57,20 +59,17 @@ for ((i = 0; i < 100; i++)); do
         sleep 0.1
 done
 
-# One ide_search call to aios-ided on the private bus, as root (whom polkit allows); prints "WALL_MS SERVER_MS
-# MATCHES": from busctl's start to its exit (a few ms of it busctl's own start), and the server's elapsed_ms.
-# Not over stdio or the server's HTTP port: its tools read with the server's rights and need polkit, which
-# only the bus can ask.
+# ROUTE ARGUMENTS: ide_search by root (whom polkit allows) through the broker or over a direct connection,
+# RUNS times after one to warm up; prints "BEST_WALL_MS SERVER_MS MATCHES" of the best run. Not over stdio or
+# the server's HTTP port: its tools read with the server's rights and need polkit, which only the bus can ask.
 ide_search() {
-        local start end out
-        start=$(now_ms)
-        out=$(busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short --timeout=600 call org.aios.IDE1 \
-                /org/aios/MCP1 org.aios.MCP1 CallTool ss ide_search "$1")
-        end=$(now_ms)
-        # The answer on stdin: a large one is more than an argument may be.
-        printf '%s' "$out" | python3 -c 'import json, sys
-s = json.loads(json.load(sys.stdin)["data"][0])["structuredContent"]
-print(sys.argv[1], s["elapsed_ms"], len(s["matches"]))' "$((end - start))"
+        local flag=() out
+        [[ $1 == direct ]] && flag=(--direct)
+        out=$("$call" "${flag[@]}" --runs=$((runs + 1)) --output="$work/answer" org.aios.IDE1 ide_search "$2" | tail -n +2)
+        python3 -c 'import json, sys
+best = min((int(r[1]), int(r[3])) for r in (line.split() for line in sys.argv[1].splitlines()))
+s = json.load(open(sys.argv[2]))["structuredContent"]
+print(f"{best[0] / 1000:.0f}", best[1], len(s["matches"]))' "$out" "$work/answer"
 }
 
 timed() { # COMMAND...: prints wall ms and the number of output lines
@@ -84,18 +83,19 @@ timed() { # COMMAND...: prints wall ms and the number of output lines
 best() { sort -n | head -1; }
 
 echo "tree: $tree ($files files, $size); $(nproc) CPUs; best of $runs runs"
-printf '%-34s %10s %10s %10s %14s %8s %8s\n' query rg_ms grep_ms ide_ms ide_server_ms ide/rg matches
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) before"
+printf '%-34s %8s %8s %14s %14s %14s %8s %8s\n' query rg_ms grep_ms ide_broker_ms ide_direct_ms ide_server_ms ide/rg \
+        matches
 run_query() {
         local label=$1 rg_flags=$2 grep_flags=$3 pattern=$4 ide_args=$5 r g i
         rg $rg_flags --hidden -n -e "$pattern" "$tree" >/dev/null || true
         r=$(for _ in $(seq "$runs"); do timed rg $rg_flags --hidden -n --no-heading -e "$pattern" "$tree"; done | best)
         g=$(for _ in $(seq "$runs"); do timed grep -r -n -I $grep_flags -e "$pattern" "$tree"; done | best)
-        ide_search "$ide_args" >/dev/null
-        i=$(for _ in $(seq "$runs"); do ide_search "$ide_args"; done | best)
+        read -r bms _ _ <<<"$(ide_search broker "$ide_args")"
+        read -r ims isrv in <<<"$(ide_search direct "$ide_args")"
         read -r rms rn <<<"$r"
         read -r gms gn <<<"$g"
-        read -r ims isrv in <<<"$i"
-        printf '%-34s %10s %10s %10s %14s %8s %8s\n' "$label" "$rms" "$gms" "$ims" "$isrv" \
+        printf '%-34s %8s %8s %14s %14s %14s %8s %8s\n' "$label" "$rms" "$gms" "$bms" "$ims" "$isrv" \
                 "$(python3 -c "print(f'{$ims/max($rms,1):.2f}')")" "$rn/$gn/$in"
 }
 run_query "literal PATH_MAX" "-F" "-F" "PATH_MAX" '{"workspace":"bench","pattern":"PATH_MAX","literal":true}'
@@ -105,3 +105,4 @@ run_query "regex struct \\w+_ops \\{" "" "-E" 'struct [a-z_]+_ops \{' \
         '{"workspace":"bench","pattern":"struct [a-z_]+_ops \\{"}'
 run_query "regex ^#define [A-Z_]+ 0x[0-9a-f]+" "" "-E" '^#define [A-Z_]+ 0x[0-9a-f]+' \
         '{"workspace":"bench","pattern":"^#define [A-Z_]+ 0x[0-9a-f]+"}'
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) after"
