@@ -24,7 +24,7 @@ typedef struct SnapshotResult {
         size_t refs; /* refs among the collected lines, and among those left uncollected (the reader counted) */
         size_t refs_shown;
         size_t texts_cut; /* runs of text cut at the reader's text limit */
-        bool truncated; /* something was left out: past the budget, below the depth limit, or text cut */
+        bool truncated;   /* something was left out: past the budget, below the depth limit, or text cut */
 } SnapshotResult;
 
 void snapshot_result_done(SnapshotResult *r);
