@@ -329,27 +329,6 @@ static int send_accept(McpRequest *req, SendRequest *s) {
 static void send_next(McpRequest *req, SendRequest *s);
 static void send_attach_next(McpRequest *req, SendRequest *s);
 
-/* All of fd's size bytes (a regular file: the reads do not wait on anything but the disk). */
-static int read_all(int fd, uint64_t size, uint8_t **ret, size_t *ret_size) {
-        _cleanup_free_ uint8_t *bytes = malloc(size + 1);
-        if (!bytes)
-                return -ENOMEM;
-        size_t n = 0;
-        while (n < size) {
-                ssize_t k = pread(fd, bytes + n, size - n, (off_t) n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        *ret = TAKE_PTR(bytes);
-        *ret_size = n;
-        return 0;
-}
-
 /* The attachment becomes an inline one with the file's bytes, so that the outbox keeps what was accepted. */
 static int attachment_inline(json_object *list, size_t i, json_object *a, const uint8_t *bytes, size_t size) {
         _cleanup_free_ char *data = base64_encode(bytes, size);
@@ -380,11 +359,11 @@ static void on_attachment_file(McpRequest *req, WorkspaceFile *f, void *userdata
                 (void) mcp_request_reply_tool_error(req, "Attachment %zu: %s Nothing was sent.", i + 1, f->error);
                 return;
         }
-        _cleanup_free_ uint8_t *bytes = NULL;
+        _cleanup_free_ char *bytes = NULL;
         size_t size = 0;
-        int r = read_all(f->fd, f->size, &bytes, &size);
+        int r = workspace_file_read_all(f->fd, f->size, &bytes, &size);
         if (r >= 0)
-                r = attachment_inline(list, i, a, bytes, size);
+                r = attachment_inline(list, i, a, (const uint8_t *) bytes, size);
         if (r < 0) {
                 (void) mcp_request_reply_tool_error(req, "Attachment %zu could not be read: %s. Nothing was sent.",
                         i + 1, strerror(-r));

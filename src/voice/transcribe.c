@@ -70,34 +70,13 @@ json_object *voice_transcript_result(VoiceChild *c, json_object *transcript, jso
         return TAKE_PTR(result);
 }
 
-/* The workspace file's bytes, at most what it had when it was opened (and the cap checked then). */
-static int read_file(int fd, uint64_t size, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *bytes = malloc(size + 1);
-        if (!bytes)
-                return -ENOMEM;
-        size_t n = 0;
-        while (n < size) {
-                ssize_t k = pread(fd, bytes + n, size - n, (off_t) n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
-        *ret = TAKE_PTR(bytes);
-        *ret_size = n;
-        return 0;
-}
-
 static json_object *transcribe_work(VoiceChild *c, void *userdata) {
         Transcribe *t = userdata;
         double started = voice_now();
         _cleanup_free_ char *bytes = NULL;
         size_t size;
         if (!t->data) {
-                int r = read_file(t->fd, t->size, &bytes, &size);
+                int r = workspace_file_read_all(t->fd, t->size, &bytes, &size);
                 if (r < 0)
                         return voice_child_fail(c, "The workspace file could not be read: %s.", strerror(-r));
         } else if (base64_decode(t->data, strlen(t->data), &bytes, &size) < 0)

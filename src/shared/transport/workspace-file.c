@@ -238,3 +238,26 @@ int workspace_file_discard(McpRequest *req, const char *handle) {
                 r = sd_bus_send(bus, m, NULL);
         return r;
 }
+
+int workspace_file_read_all(int fd, uint64_t size, char **ret, size_t *ret_size) {
+        if (size >= SIZE_MAX)
+                return -EFBIG;
+        _cleanup_free_ char *bytes = malloc(size + 1);
+        if (!bytes)
+                return -ENOMEM;
+        size_t n = 0;
+        while (n < size) {
+                ssize_t k = pread(fd, bytes + n, size - n, (off_t) n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        bytes[n] = 0;
+        *ret = TAKE_PTR(bytes);
+        *ret_size = n;
+        return 0;
+}

@@ -48,6 +48,10 @@ typedef void (*WorkspaceFileDone)(McpRequest *req, WorkspaceFile *f, void *userd
 int workspace_file_open(McpRequest *req, const char *workspace, const char *path, uint64_t max_size,
         WorkspaceFileDone done, void *userdata);
 
+/* Reads the file f->fd of workspace_file_open() whole (up to size bytes, its size when opened) into a new
+ * buffer, with a NUL after its end. Returns 0, or a negative errno. */
+int workspace_file_read_all(int fd, uint64_t size, char **ret, size_t *ret_size);
+
 /* A new file for path of workspace, to be written and then put in place atomically: fd is a temporary file
  * beside path (O_RDWR, empty; the parents of path are made). Write it, then workspace_file_commit() it (a
  * rename over path, as ide_write_file does) or workspace_file_discard() it; aios-ided removes a temporary
