@@ -54,7 +54,8 @@ static const ConfigItem origin_items[] = {
         { "AllowLoopback", config_parse_bool, offsetof(BrowserConfig, allow_loopback), CONFIG_EXPECTED_BOOLEAN },
 };
 
-static int parse_file(BrowserConfig *c, const char *path) {
+static int parse_file(const char *path, void *userdata) {
+        BrowserConfig *c = userdata;
         ConfigSection more = { "Origins", origin_items, ELEMENTSOF(origin_items), c };
         ConfigFile f = {
                 .path = path,
@@ -71,25 +72,9 @@ static int parse_file(BrowserConfig *c, const char *path) {
 int browser_config_load(BrowserConfig *c, const char *path) {
         if (!path)
                 path = getenv("AIOS_BROWSER_CONFIG") ?: BROWSER_CONFIG_FILE;
-        int r = parse_file(c, path);
+        int r = config_parse_with_dropins(path, parse_file, c);
         if (r < 0)
                 return r;
-
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_strv_free_ char **dropins = NULL;
-        if (asprintf(&dir, "%s.d", path) < 0)
-                return log_oom();
-        r = config_list_files(dir, &dropins);
-        if (r < 0)
-                return r;
-        for (char **d = dropins; d && *d; d++) {
-                _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s", dir, *d) < 0)
-                        return log_oom();
-                r = parse_file(c, p);
-                if (r < 0)
-                        return r;
-        }
 
         if (!c->executable) {
                 static const char *const candidates[] = { "/usr/bin/chromium", "/usr/bin/chromium-headless-shell" };

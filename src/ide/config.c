@@ -76,7 +76,8 @@ static const ConfigItem workspace_items[] = {
         { "ReadOnly", parse_workspace_read_only, 0, CONFIG_EXPECTED_BOOLEAN ", after Name= in the same section" },
 };
 
-static int parse_file(IdeConfig *c, const char *path) {
+static int parse_file(const char *path, void *userdata) {
+        IdeConfig *c = userdata;
         ConfigSection more = { "Workspace", workspace_items, ELEMENTSOF(workspace_items), &c->workspaces };
         ConfigFile f = {
                 .path = path,
@@ -95,25 +96,9 @@ int ide_config_load(IdeConfig *c, const char *path) {
 
         if (!path)
                 path = getenv("AIOS_IDE_CONFIG") ?: IDE_CONFIG_FILE;
-        r = parse_file(c, path);
+        r = config_parse_with_dropins(path, parse_file, c);
         if (r < 0)
                 return r;
-
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_strv_free_ char **dropins = NULL;
-        if (asprintf(&dir, "%s.d", path) < 0)
-                return log_oom();
-        r = config_list_files(dir, &dropins);
-        if (r < 0)
-                return r;
-        for (char **d = dropins; d && *d; d++) {
-                _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s", dir, *d) < 0)
-                        return log_oom();
-                r = parse_file(c, p);
-                if (r < 0)
-                        return r;
-        }
 
         if (c->max_read_bytes == 0)
                 c->max_read_bytes = 1 * MIB;

@@ -384,3 +384,26 @@ int config_list_files(const char *dir, char ***ret) {
         *ret = TAKE_PTR(names);
         return 0;
 }
+
+int config_parse_with_dropins(const char *path, int (*parse)(const char *path, void *userdata), void *userdata) {
+        int r = parse(path, userdata);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_(strv_freep) char **dropins = NULL;
+        if (asprintf(&dir, "%s.d", path) < 0)
+                return log_oom();
+        r = config_list_files(dir, &dropins);
+        if (r < 0)
+                return r;
+        for (char **d = dropins; d && *d; d++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", dir, *d) < 0)
+                        return log_oom();
+                r = parse(p, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -64,6 +64,9 @@ unsigned config_file_item_line(const ConfigFile *f, const char *key);
 /* The names of the regular files in dir that end in ".conf", in bytewise order (drop-ins, backends.d);
  * NULL when there are none or dir does not exist. */
 int config_list_files(const char *dir, char ***ret);
+/* Parses path, then the drop-ins path.d/NAME.conf in bytewise order of NAME, each with parse(), which returns
+ * a negative errno after logging; a missing file or directory is not an error. Stops at the first failure. */
+int config_parse_with_dropins(const char *path, int (*parse)(const char *path, void *userdata), void *userdata);
 
 /* The value parsers, for ConfigItem.parse. data points at the field. */
 int config_parse_string(const char *value, void *data);     /* char * */
