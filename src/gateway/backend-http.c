@@ -206,6 +206,9 @@ int call_send(HttpCall *hc) {
                 .method = HTTP_POST,
                 .body = hc->message,
                 .expect_id = hc->id,
+                .principal = c->principal,
+                .scopes = c->scopes,
+                .backend = c->backend->config->name,
         };
         if (!call_time_left(hc, &rq.timeout_usec))
                 return -ETIME;

@@ -18,6 +18,8 @@ static BackendCall *backend_call_free(BackendCall *c) {
         metrics_in_flight_add(g->metrics, c->backend->config->name, -1);
         free(c->session);
         free(c->request_id);
+        free(c->principal);
+        free(c->scopes);
         free(c);
         return NULL;
 }
@@ -63,6 +65,13 @@ int backend_call(Backend *b, json_object *message, const char *session, const Ba
         }
         b->n_in_flight++;
         metrics_in_flight_add(g->metrics, b->config->name, +1);
+
+        if (caller &&
+                ((caller->principal && !(c->principal = strdup(caller->principal))) ||
+                        (caller->scopes && !(c->scopes = strdup(caller->scopes))))) {
+                backend_call_free(c);
+                return -ENOMEM;
+        }
 
         r = b->transport->call(c, message, caller, protocol_version, capabilities);
         if (r < 0) {

@@ -52,6 +52,8 @@ struct BackendCall {
         char *session;    /* the session id at the backend, NULL on the stateless wire */
         char *request_id; /* the JSON text of the request's id, which notifications/cancelled names */
         bool long_lived;  /* subscriptions/listen: open until the client leaves, never timed out */
+        char *principal;  /* the caller's, kept for what a transport sends later (NULL: nobody said) */
+        char *scopes;
         const BackendCallOps *ops;
         void *userdata;
         uint64_t started;

@@ -194,6 +194,15 @@ static int transfer_headers(Transfer *t, const Request *rq) {
                 r = header_add(l, "Mcp-Method", rq->mcp_method);
         if (r >= 0 && rq->mcp_name)
                 r = header_add(l, "Mcp-Name", rq->mcp_name);
+        /* An aios server behind its token takes the principal from these, with the rules polkit has over D-Bus;
+         * a remote without the token (anyone's MCP server) learns nothing of who calls. */
+        if (r >= 0 && t->owner->authorization && rq->principal) {
+                r = header_add(l, "Aios-Principal", rq->principal);
+                if (r >= 0 && rq->scopes)
+                        r = header_add(l, "Aios-Scopes", rq->scopes);
+                if (r >= 0 && rq->backend)
+                        r = header_add(l, "Aios-Backend", rq->backend);
+        }
         if (r >= 0)
                 r = header_add(l, "Expect", NULL); /* no 100-continue round trip before larger bodies */
         return r;

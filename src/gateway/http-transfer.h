@@ -42,6 +42,9 @@ typedef struct Request {
         const char *last_event_id;
         const char *mcp_method; /* Mcp-Method and Mcp-Name: the wire without sessions */
         const char *mcp_name;
+        const char *principal; /* who the request acts for, sent only with the gateway's token: Aios-Principal */
+        const char *scopes;    /* ... Aios-Scopes */
+        const char *backend;   /* ... Aios-Backend: the gateway's name for the remote, which the scopes use */
         uint64_t timeout_usec; /* 0: none */
         bool headers_only;     /* the status is all we want */
 } Request;

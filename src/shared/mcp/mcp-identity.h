@@ -13,6 +13,8 @@ typedef struct McpIdentity {
         unsigned n_ref;
         char *principal; /* "anonymous", "key:NAME", "unix-user:NAME", or a token's subject */
         char *scopes;    /* space-separated: "tools:*", "tools:BACKEND", "tools:BACKEND:TOOL", "admin", ... */
+        char *backend;   /* the front end's name for this server, which its scopes use, when a front end named the
+                          * principal over HTTP (mcp-http.h); NULL otherwise */
         pid_t pid;       /* a local client's process (SO_PEERCRED), for polkit to decide for it; 0: none */
         uid_t uid;
 } McpIdentity;

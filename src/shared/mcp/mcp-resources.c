@@ -5,37 +5,45 @@
 #include "mcp-internal.h"
 #include "mcp-limits.h"
 
-static bool resource_needs_polkit(const McpServerDefinition *def, size_t i) {
-        return def->resources[i].polkit_required;
-}
-
-static bool template_needs_polkit(const McpServerDefinition *def, size_t i) {
-        return def->resource_templates[i].polkit_required;
-}
-
-/* Answers a list of descriptors (in the order of the server's table). An entry that needs polkit is refused
- * where there is none (HTTP, stdio), and so is not listed there either. */
+/* Answers a list of descriptors (in the order of the server's table), with the entries the caller is shown
+ * (mcp_request_shows()): the name of entry i and its action come from entry_of. */
 static int reply_listed(McpRequest *req, const char *key, json_object *all,
-        bool (*needs_polkit)(const McpServerDefinition *def, size_t i)) {
-        if (req->exchange && req->exchange->ops->authorize)
-                return mcp_reply_page(req, key, all);
-
+        void (*entry_of)(const McpServerDefinition *def, size_t i, const char **ret_name, const char **ret_action,
+                bool *ret_required)) {
         _cleanup_json_ json_object *kept = json_object_new_array();
         if (!kept)
                 return -ENOMEM;
-        for (size_t i = 0; i < json_object_array_length(all); i++)
-                if (!needs_polkit(req->server->def, i) &&
+        for (size_t i = 0; i < json_object_array_length(all); i++) {
+                const char *name, *action;
+                bool required;
+                entry_of(req->server->def, i, &name, &action, &required);
+                if (mcp_request_shows(req, action, "resources", name, required) &&
                         json_object_array_add(kept, json_object_get(json_object_array_get_idx(all, i))) < 0)
                         return -ENOMEM;
+        }
         return mcp_reply_page(req, key, kept);
 }
 
+static void resource_entry(const McpServerDefinition *def, size_t i, const char **ret_name, const char **ret_action,
+        bool *ret_required) {
+        *ret_name = def->resources[i].uri;
+        *ret_action = def->resources[i].polkit_action;
+        *ret_required = def->resources[i].polkit_required;
+}
+
+static void template_entry(const McpServerDefinition *def, size_t i, const char **ret_name, const char **ret_action,
+        bool *ret_required) {
+        *ret_name = def->resource_templates[i].uri_template;
+        *ret_action = def->resource_templates[i].polkit_action;
+        *ret_required = def->resource_templates[i].polkit_required;
+}
+
 int mcp_method_resources_list(McpRequest *req) {
-        return reply_listed(req, "resources", req->server->resource_descriptors, resource_needs_polkit);
+        return reply_listed(req, "resources", req->server->resource_descriptors, resource_entry);
 }
 
 int mcp_method_resources_templates_list(McpRequest *req) {
-        return reply_listed(req, "resourceTemplates", req->server->template_descriptors, template_needs_polkit);
+        return reply_listed(req, "resourceTemplates", req->server->template_descriptors, template_entry);
 }
 
 /* Matches uri against an RFC 6570 level 1 template; each {var} takes one or more characters other than '/'.
@@ -91,8 +99,8 @@ static void on_read_authorized(McpRequest *req, int allowed) {
                 mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR, "Could not check authorization for %s: %s", uri,
                         strerror(-allowed));
         else if (allowed == 0)
-                mcp_request_reply_error(req, MCP_ERROR_ACCESS_DENIED,
-                        "Access denied: polkit does not allow this caller to read %s.", uri);
+                mcp_request_reply_error(req, MCP_ERROR_ACCESS_DENIED, "Access denied: %s this caller to read %s.",
+                        mcp_request_denied_by(req), uri);
         else {
                 int r = req->pending_read(req, uri, req->pending_variables);
                 if (r < 0 && !req->done)

@@ -159,6 +159,14 @@ typedef struct McpSinkOps {
          * itself. */
         int (*authorize)(void *userdata, McpRequest *req, const char *action, const char *const *details,
                 void (*done)(McpRequest *req, int allowed));
+        /* Optional, beside authorize: whether a list shows the caller an entry that action guards (kind "tools"
+         * or "resources"; name the tool, URI or URI template; required: the entry is refused where authorize is
+         * absent), decided at once. Without it a list shows every entry where authorize is there (polkit
+         * decides at the call), and leaves out the required ones where it is not. */
+        bool (*shows)(void *userdata, const char *action, const char *kind, const char *name, bool required);
+        /* Optional: who refuses when authorize says no, with its verb, for the access-denied message ("polkit
+         * does not allow" when NULL). */
+        const char *denied_by;
         /* Optional: who the caller acts for (mcp_request_get_principal()), or NULL. */
         const char *(*principal)(void *userdata);
         /* Optional: what the principal was granted, space-separated (mcp_request_get_scopes()), or NULL. */

@@ -233,8 +233,10 @@ void mcp_stateless_decorate_result(McpRequest *req, json_object *result) {
                 !json_object_object_get_ex(result, "ttlMs", NULL)) {
                 bool read = streq(req->method, "resources/read");
                 (void) json_add(result, "ttlMs", json_object_new_int(read ? MCP_READ_TTL_MS : MCP_LIST_TTL_MS));
-                /* Resource contents may depend on who asks; the server's tables do not. */
-                (void) json_add_string(result, "cacheScope", read ? "private" : "public");
+                /* Resource contents may depend on who asks; the server's tables do not, unless the transport
+                 * shows each caller its own part of them (McpSinkOps.shows). */
+                bool per_caller = read || (req->exchange && req->exchange->ops->shows);
+                (void) json_add_string(result, "cacheScope", per_caller ? "private" : "public");
         }
 }
 

@@ -1,21 +1,38 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tools/list and tools/call: argument validation, then the tool's handler. */
+#include <stdio.h>
+
 #include "jsonschema.h"
 #include "mcp-internal.h"
 
+bool mcp_request_shows(McpRequest *req, const char *action, const char *kind, const char *name, bool required) {
+        const McpSinkOps *ops = req->exchange ? req->exchange->ops : NULL;
+        if (!action)
+                return true;
+        if (ops && ops->shows)
+                return ops->shows(req->exchange->userdata, action, kind, name, required);
+        /* Where polkit decides at the call, everything is listed; where nobody can ask it, what needs it is
+         * refused, so it is not listed either: a client must not offer its model a tool that can never run. */
+        return (ops && ops->authorize) || !required;
+}
+
+const char *mcp_request_denied_by(McpRequest *req) {
+        const McpSinkOps *ops = req->exchange ? req->exchange->ops : NULL;
+        return ops && ops->denied_by ? ops->denied_by : "polkit does not allow";
+}
+
 int mcp_method_tools_list(McpRequest *req) {
         McpServer *s = req->server;
-        /* A tool that needs polkit is refused on a transport without it (HTTP, stdio): it is not listed
-         * there either, so that a client does not offer its model a tool that can never run. */
-        bool polkit = req->exchange && req->exchange->ops->authorize;
 
         _cleanup_json_ json_object *all = json_object_new_array_ext((int) s->n_tools);
         if (!all)
                 return -ENOMEM;
-        for (size_t i = 0; i < s->n_tools; i++)
-                if ((polkit || !s->tools[i]->tool->polkit_required) &&
+        for (size_t i = 0; i < s->n_tools; i++) {
+                const McpTool *t = s->tools[i]->tool;
+                if (mcp_request_shows(req, t->polkit_action, "tools", t->name, t->polkit_required) &&
                         json_object_array_add(all, json_object_get(s->tools[i]->descriptor)) < 0)
                         return -ENOMEM;
+        }
 
         return mcp_reply_page(req, "tools", all);
 }
@@ -54,8 +71,11 @@ static void on_authorized(McpRequest *req, int allowed) {
                 _cleanup_json_ json_object *data = json_object_new_object();
                 if (data)
                         (void) json_add_string(data, "action", req->tool->polkit_action);
-                mcp_request_reply_error_data(req, MCP_ERROR_ACCESS_DENIED,
-                        "Access denied: polkit does not allow this caller to run the tool.", TAKE_PTR(data));
+                _cleanup_free_ char *message = NULL;
+                if (asprintf(&message, "Access denied: %s this caller to run the tool.", mcp_request_denied_by(req)) <
+                        0)
+                        message = NULL;
+                mcp_request_reply_error_data(req, MCP_ERROR_ACCESS_DENIED, message ?: "Access denied.", TAKE_PTR(data));
                 return;
         }
         run_tool(req);

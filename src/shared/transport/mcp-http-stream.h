@@ -68,6 +68,11 @@ void stream_set_prune(StreamSet *set, unsigned max);
 
 /* The engine's sink on a stream. */
 extern const McpSinkOps http_stream_sink_ops;
+/* The same for a request of the front end (it presented its credential): without a principal it is the front
+ * end's own, and lists show it every entry (its catalog); with one it named (identity->backend set), the
+ * shipped rules (scope-rules.h) decide what the principal is shown and may use. */
+extern const McpSinkOps http_stream_front_end_sink_ops;
+extern const McpSinkOps http_stream_principal_sink_ops;
 /* Appends a message as an SSE event (switching the stream to SSE) and wakes the connection. */
 int http_stream_push(HttpStream *st, json_object *message);
 

@@ -19,6 +19,11 @@
 #define HEADER_LAST_EVENT_ID "Last-Event-ID"
 #define HEADER_METHOD "Mcp-Method"
 #define HEADER_NAME "Mcp-Name"
+/* Who a request of the front end acts for: honoured only with the front end's credential (front_end_principal()). */
+#define HEADER_PRINCIPAL "Aios-Principal"
+#define HEADER_SCOPES "Aios-Scopes"
+#define HEADER_BACKEND "Aios-Backend"
+#define PRINCIPAL_FIELD_MAX 256U /* as the same fields of a D-Bus context (mcp-bus.c) */
 /* SSE streams a session keeps for resumption once their connection is gone; older ones are dropped. */
 #define MAX_KEPT_STREAMS 32
 
@@ -65,6 +70,8 @@ typedef struct HttpRequest {
         HttpStream *stream;    /* referenced; attached to this connection */
         McpIdentity *identity; /* who sent it, when the router authenticates */
         bool counted;          /* in its principal's load */
+        bool front_end;        /* it presented the front end's credential */
+        bool principal_named;  /* ... and named the principal it acts for: identity is that */
 } HttpRequest;
 
 static const char *const loopback_names[] = { "localhost", "127.0.0.1", "[::1]", NULL };
@@ -610,6 +617,15 @@ static int stream_start(McpHttp *h, HttpRequest *req, StreamSet *set, bool prime
         return 0;
 }
 
+/* The engine's sink for the request: the front end's principal is decided by the shipped rules. */
+static const McpSinkOps *request_sink_ops(const HttpRequest *req) {
+        if (req->principal_named)
+                return &http_stream_principal_sink_ops;
+        if (req->front_end)
+                return &http_stream_front_end_sink_ops;
+        return &http_stream_sink_ops;
+}
+
 /* The stateless wire: no session and no resumption; the stream belongs to this connection alone, and
  * closing it cancels what runs for it. */
 static enum MHD_Result handle_post_stateless(McpHttp *h, HttpRequest *req, json_object *message) {
@@ -631,7 +647,7 @@ static enum MHD_Result handle_post_stateless(McpHttp *h, HttpRequest *req, json_
         if (stream_start(h, req, NULL, false) < 0)
                 return MHD_NO;
         HttpStream *st = req->stream;
-        int r = mcp_server_dispatch_stateless(req->server, message, &http_stream_sink_ops, st, &st->exchange);
+        int r = mcp_server_dispatch_stateless(req->server, message, request_sink_ops(req), st, &st->exchange);
         if (r < 0)
                 return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
                         strerror(-r));
@@ -704,7 +720,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 return MHD_NO;
         HttpStream *st = req->stream;
 
-        int r = mcp_server_dispatch(req->server, req->session, message, &http_stream_sink_ops, st, &st->exchange);
+        int r = mcp_server_dispatch(req->server, req->session, message, request_sink_ops(req), st, &st->exchange);
         if (r < 0)
                 return respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR, "Internal error: %s",
                         strerror(-r));
@@ -801,6 +817,76 @@ static bool front_end_token_presented(McpHttp *h, struct MHD_Connection *c) {
         return diff == 0;
 }
 
+typedef struct HeaderCount {
+        const char *name;
+        unsigned n;
+} HeaderCount;
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+        HeaderCount *count = cls;
+        if (key && strcasecmp(key, count->name) == 0)
+                count->n++;
+        return MHD_YES;
+}
+
+/* A header that may appear once: 0 with its value in *ret (NULL when absent), -EEXIST when repeated. */
+static int header_once(struct MHD_Connection *c, const char *name, const char **ret) {
+        HeaderCount count = { .name = name };
+        (void) MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &count);
+        if (count.n > 1)
+                return -EEXIST;
+        *ret = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+        return 0;
+}
+
+/* Printable ASCII only (spaces where they separate words), as mcp-bus.c checks the same fields of a D-Bus
+ * context: what a front end names reaches logs and the rules, where a control character could forge a line. */
+static bool principal_field_ok(const char *v, size_t max, bool spaces) {
+        if (!v)
+                return true;
+        size_t n = 0;
+        for (const char *p = v; *p; p++, n++)
+                if (n >= max || (unsigned char) *p < (spaces ? 0x20 : 0x21) || (unsigned char) *p > 0x7e)
+                        return false;
+        return true;
+}
+
+/* The principal a request of the front end acts for, with the scopes the front end granted it and the front
+ * end's name for this server. Returns 1 with *ret, 0 when the request names none (the front end's own), or
+ * -EINVAL with *ret_error saying what is wrong. */
+static int front_end_principal(struct MHD_Connection *c, McpIdentity **ret, const char **ret_error) {
+        const char *principal, *scopes, *backend;
+        if (header_once(c, HEADER_PRINCIPAL, &principal) < 0 || header_once(c, HEADER_SCOPES, &scopes) < 0 ||
+                header_once(c, HEADER_BACKEND, &backend) < 0) {
+                *ret_error = HEADER_PRINCIPAL ", " HEADER_SCOPES " and " HEADER_BACKEND " may each appear once";
+                return -EINVAL;
+        }
+        if (!principal) {
+                if (!scopes && !backend)
+                        return 0;
+                *ret_error = HEADER_SCOPES " and " HEADER_BACKEND " are for the principal named in " HEADER_PRINCIPAL
+                                           ", which is missing";
+                return -EINVAL;
+        }
+        if (isempty(principal) || !principal_field_ok(principal, PRINCIPAL_FIELD_MAX, false) ||
+                !principal_field_ok(backend, PRINCIPAL_FIELD_MAX, false) ||
+                !principal_field_ok(scopes, 16 * PRINCIPAL_FIELD_MAX, true)) {
+                *ret_error = HEADER_PRINCIPAL " (1 to 256 characters) and " HEADER_BACKEND
+                                              " (up to 256) must be printable ASCII without spaces, " HEADER_SCOPES
+                                              " (up to 4096) printable ASCII";
+                return -EINVAL;
+        }
+
+        _cleanup_(mcp_identity_unrefp) McpIdentity *id = NULL;
+        int r = mcp_identity_new(&id, principal, scopes);
+        if (r < 0)
+                return r;
+        if (backend && !(id->backend = strdup(backend)))
+                return -ENOMEM;
+        *ret = TAKE_PTR(id);
+        return 1;
+}
+
 /* A single server's probes: alive while the loop answers, ready until it shuts down (answered above). */
 static enum MHD_Result respond_health(struct MHD_Connection *c, const char *url) {
         _cleanup_json_ json_object *body = json_object_new_object();
@@ -858,7 +944,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 }
 
                 _cleanup_(mcp_identity_unrefp) McpIdentity *identity = NULL;
-                if (h->router.authenticate) {
+                bool principal_named = false;
+                if (h->options.front_end_token) {
+                        const char *error = NULL;
+                        int r = front_end_principal(c, &identity, &error);
+                        if (r == -ENOMEM)
+                                return MHD_NO;
+                        if (r < 0)
+                                return respond_error(c, MHD_HTTP_BAD_REQUEST, JSONRPC_INVALID_REQUEST,
+                                        "Bad Request: %s", error);
+                        principal_named = r > 0;
+                }
+                if (!identity && h->router.authenticate) {
                         McpHttpRefusal refusal = {};
                         int r = h->router.authenticate(h->router.userdata, c, &identity, &refusal);
                         if (r == 0)
@@ -924,6 +1021,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 }
                 req->server = server;
                 req->counted = counted;
+                req->front_end = h->options.front_end_token;
+                req->principal_named = principal_named;
                 req->identity = TAKE_PTR(identity);
                 *con_cls = req;
                 return MHD_YES;
