@@ -211,8 +211,8 @@ static void on_read_authorized(McpRequest *req, int allowed, void *userdata) {
         }
         if (allowed <= 0) {
                 (void) mcp_request_reply_error(req, MCP_ERROR_ACCESS_DENIED,
-                        "Access denied: polkit does not allow this caller to read %s in workspace %s.", c->path,
-                        c->ws->name);
+                        "Access denied: %s this caller to read %s in workspace %s.", mcp_request_denied_by(req),
+                        c->path, c->ws->name);
                 read_call_free(c);
                 return;
         }
@@ -261,7 +261,8 @@ static int read_workspace_file(McpRequest *req, const char *uri, json_object *va
                 read_call_free(c);
                 return -ENOMEM;
         }
-        const char *const details[] = { "workspace", ws->name, "path", c->path, NULL };
+        /* "uri" makes it a resource's check for the rules, which "resources:..." scopes grant. */
+        const char *const details[] = { "uri", c->uri, "workspace", ws->name, "path", c->path, NULL };
         int r = mcp_request_authorize(req, IDE_ACTION_READ, details, on_read_authorized, c);
         if (r < 0)
                 read_call_free(c);

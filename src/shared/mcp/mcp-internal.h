@@ -184,8 +184,6 @@ int mcp_method_tools_call(McpRequest *req);
 /* Whether a list shows the request's caller an entry that action guards (NULL: always), as the transport's
  * shows() decides, else as the presence of its authorize() does (McpSinkOps). */
 bool mcp_request_shows(McpRequest *req, const char *action, const char *kind, const char *name, bool required);
-/* Who refuses an access-denied request, with its verb: "polkit does not allow", or the transport's word. */
-const char *mcp_request_denied_by(McpRequest *req);
 int mcp_method_resources_list(McpRequest *req);
 int mcp_method_resources_templates_list(McpRequest *req);
 int mcp_method_resources_read(McpRequest *req);

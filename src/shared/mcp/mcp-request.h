@@ -76,6 +76,9 @@ void mcp_request_on_cancel(McpRequest *req, void (*cancel)(McpRequest *req, void
 typedef void (*McpAuthorizeDone)(McpRequest *req, int allowed, void *userdata);
 int mcp_request_authorize(McpRequest *req, const char *action, const char *const *details, McpAuthorizeDone done,
         void *userdata);
+/* Who refuses when such a check says no, with its verb, for an access-denied message: "polkit does not allow",
+ * or over HTTP behind the gateway "the principal's scopes do not allow". */
+const char *mcp_request_denied_by(McpRequest *req);
 
 /* Calls done after usec on the event loop, unless the request is finished by then. The request stays
  * referenced until the timer fires. */
