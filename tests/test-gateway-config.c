@@ -107,7 +107,8 @@ START_TEST(test_full_settings) {
                 "MaxConnectionsPerSource=10\n"
                 "ConnectionTimeoutSec=2min\n"
                 "RequestHeadTimeoutSec=5\n"
-                "MaxSessions=64\n");
+                "MaxSessions=64\n"
+                "SessionIdleSec=90s\n");
         write_file("backends.d/conformance.conf",
                 "[Backend]\n"
                 "Type=dbus\n"
@@ -136,6 +137,7 @@ START_TEST(test_full_settings) {
         ck_assert_uint_eq(c->connection_timeout_usec, 120 * USEC_PER_SEC);
         ck_assert_uint_eq(c->request_head_timeout_usec, 5 * USEC_PER_SEC);
         ck_assert_uint_eq(c->max_sessions, 64);
+        ck_assert_uint_eq(c->session_idle_usec, 90 * USEC_PER_SEC);
         ck_assert_uint_eq(c->n_backends, 3);
 
         const BackendConfig *b = &c->backends[0];

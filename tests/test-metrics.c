@@ -71,7 +71,9 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
         "# HELP aios_backend_figures_source Where a backend's figures come from: systemd (its unit) or proc (its process, outside systemd).\n"      \
         "# TYPE aios_backend_figures_source gauge\n"                                                                                                \
         "# HELP aios_gateway_result_cache_total Tool calls that could be answered from the result cache, by tool and outcome: hit or miss.\n"       \
-        "# TYPE aios_gateway_result_cache_total counter\n"
+        "# TYPE aios_gateway_result_cache_total counter\n"                                                                                          \
+        "# HELP aios_gateway_sessions Sessions (2025-11-25 and older revisions) open on an endpoint.\n"                                             \
+        "# TYPE aios_gateway_sessions gauge\n"
 
 START_TEST(test_empty_metrics_render_help_and_type) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
@@ -238,6 +240,20 @@ START_TEST(test_bus_routes) {
 }
 END_TEST
 
+START_TEST(test_sessions_gauge) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        metrics_sessions(m, "/mcp", 3);
+        metrics_sessions(m, "/servers/conformance/mcp", 7);
+        metrics_sessions(m, "/servers/conformance/mcp", 0);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert(family_is(text, "aios_gateway_sessions", "gauge"));
+        ck_assert_double_eq(sample(text, "aios_gateway_sessions{endpoint=\"/mcp\"}"), 3);
+        ck_assert_double_eq(sample(text, "aios_gateway_sessions{endpoint=\"/servers/conformance/mcp\"}"), 0);
+}
+END_TEST
+
 START_TEST(test_filter_counters) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
@@ -366,6 +382,7 @@ static Suite *metrics_suite(void) {
         tcase_add_test(tc, test_outcome_names);
         tcase_add_test(tc, test_filter_counters);
         tcase_add_test(tc, test_bus_routes);
+        tcase_add_test(tc, test_sessions_gauge);
         tcase_add_test(tc, test_backend_resources);
         suite_add_tcase(s, tc);
         return s;

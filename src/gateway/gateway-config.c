@@ -172,6 +172,7 @@ static const ConfigItem gateway_items[] = {
         { "MaxSessions", config_parse_unsigned, offsetof(GatewayConfig, max_sessions), "a positive integer" },
         { "MaxSessionsPerPrincipal", config_parse_unsigned, offsetof(GatewayConfig, max_sessions_per_principal),
                 "a positive integer" },
+        { "SessionIdleSec", config_parse_sec, offsetof(GatewayConfig, session_idle_usec), EXPECTED_TIME_SPAN },
         { "MonitorIntervalSec", config_parse_sec, offsetof(GatewayConfig, monitor_interval_usec), EXPECTED_TIME_SPAN },
         { "CacheResults", config_parse_bool, offsetof(GatewayConfig, cache_results), EXPECTED_BOOLEAN },
         { "DirectConnections", config_parse_bool, offsetof(GatewayConfig, direct_connections), EXPECTED_BOOLEAN },

@@ -86,6 +86,7 @@ typedef struct GatewayConfig {
         uint64_t request_head_timeout_usec;
         unsigned max_sessions;
         unsigned max_sessions_per_principal; /* sessions of one principal on each endpoint */
+        uint64_t session_idle_usec;          /* SessionIdleSec=: a session unused this long ends; 0: the default */
         uint64_t monitor_interval_usec;      /* MonitorIntervalSec=: how often servers' figures are asked for */
         bool cache_results;                  /* CacheResults=: reuse results of tools that allow it; default yes */
         bool direct_connections;             /* DirectConnections=: D-Bus calls bypass the broker; default yes */

@@ -322,6 +322,8 @@ static void gateway_http_limits(const GatewayConfig *c, McpHttpOptions *o) {
                 o->max_sessions = c->max_sessions;
         if (c->max_sessions_per_principal > 0)
                 o->max_sessions_per_owner = c->max_sessions_per_principal;
+        if (c->session_idle_usec > 0)
+                o->session_idle_usec = c->session_idle_usec;
 }
 
 static int run(int argc, char *argv[]) {

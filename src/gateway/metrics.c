@@ -41,6 +41,7 @@ typedef enum FamilyId {
         FAMILY_BACKEND_IP_EGRESS,
         FAMILY_BACKEND_FIGURES_SOURCE,
         FAMILY_RESULT_CACHE,
+        FAMILY_SESSIONS,
         _FAMILY_MAX,
 } FamilyId;
 
@@ -143,6 +144,11 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
                 "aios_gateway_result_cache_total",
                 "Tool calls that could be answered from the result cache, by tool and outcome: hit or miss.",
                 METRIC_COUNTER, { "tool", "outcome" }, 2,
+        },
+        [FAMILY_SESSIONS] = {
+                "aios_gateway_sessions",
+                "Sessions (2025-11-25 and older revisions) open on an endpoint.",
+                METRIC_GAUGE, { "endpoint" }, 1,
         },
 };
 
@@ -425,6 +431,14 @@ void metrics_result_cache(Metrics *m, const char *tool, bool hit) {
                 family_get(&m->families[FAMILY_RESULT_CACHE], (const char *[]){ tool, hit ? "hit" : "miss" }, false);
         if (s)
                 s->counter++;
+}
+
+void metrics_sessions(Metrics *m, const char *endpoint, size_t n) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_SESSIONS], (const char *[]){ endpoint }, false);
+        if (s)
+                s->gauge = (int64_t) MIN(n, (size_t) INT64_MAX);
 }
 
 void metrics_backend_resources(Metrics *m, const char *backend, const MetricsResources *r) {

@@ -68,6 +68,9 @@ void metrics_result_cut(Metrics *m, const char *tool);
  * the cache (hit) or not (miss). */
 void metrics_result_cache(Metrics *m, const char *tool, bool hit);
 
+/* aios_gateway_sessions{endpoint}: the sessions open on the endpoint now. */
+void metrics_sessions(Metrics *m, const char *endpoint, size_t n);
+
 /* What the resource monitor found of a backend's server; UINT64_MAX: not known (not reported). */
 typedef struct MetricsResources {
         bool active;

@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "json-util.h"
 #include "log.h"
+#include "mcp-session.h"
 #include "monitor.h"
 #include "routes.h"
 #include "web.h"
@@ -91,6 +92,11 @@ static int route_other(void *userdata, struct MHD_Connection *c, const char *url
         }
 
         monitor_kick(g->monitor); /* new figures of the servers, for the next scrape */
+        metrics_sessions(g->metrics, "/mcp", mcp_server_n_sessions(aggregate_server(g->aggregate)));
+        for (size_t i = 0; i < g->n_backends; i++)
+                if (g->backends[i]->relay)
+                        metrics_sessions(g->metrics, g->backends[i]->endpoint,
+                                mcp_server_n_sessions(g->backends[i]->relay));
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
         if (metrics_render(g->metrics, &text, &size) < 0)
