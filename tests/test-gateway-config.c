@@ -145,7 +145,7 @@ START_TEST(test_full_settings) {
         ck_assert_int_eq(b->type, BACKEND_DBUS);
         ck_assert_str_eq(b->bus_name, "org.aios.Conformance1");
         ck_assert_str_eq(b->object_path, "/org/aios/Conformance/MCP1");
-        ck_assert_ptr_null(b->url);
+        ck_assert_ptr_null(b->urls);
         ck_assert_str_eq(b->prefix, "conf.");
         ck_assert_uint_eq(b->timeout_usec, 500 * USEC_PER_MSEC);
         ck_assert(!b->enabled);
@@ -162,7 +162,10 @@ START_TEST(test_full_settings) {
         b = &c->backends[2];
         ck_assert_str_eq(b->name, "web");
         ck_assert_int_eq(b->type, BACKEND_HTTP);
-        ck_assert_str_eq(b->url, "https://mcp.example.com:8443/mcp?x=1");
+        ck_assert_str_eq(b->urls[0], "https://mcp.example.com:8443/mcp?x=1");
+        ck_assert_ptr_null(b->urls[1]);
+        ck_assert(!b->resolve_addresses);
+        ck_assert_uint_eq(b->resolve_interval_usec, BACKEND_RESOLVE_INTERVAL_USEC_DEFAULT);
         ck_assert_ptr_null(b->bus_name);
         ck_assert_ptr_null(b->object_path);
         ck_assert_str_eq(b->prefix, "");
@@ -313,6 +316,16 @@ static const struct {
         { "backends.d/b.conf", "[Backend]\nType=dbus\n",
                 "backends.d/b.conf:2: Type=dbus without BusName=, expected BusName= with a D-Bus well-known name" },
         { "backends.d/b.conf", "[Backend]\nType=http\n\n", "backends.d/b.conf:2: Type=http without URL=" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://a:1/mcp\nURL=\n",
+                "backends.d/b.conf:2: Type=http without URL=" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://a:1/mcp\nURL=http://b:1/mcp\nURL=http://a:1/mcp\n",
+                "backends.d/b.conf:5: URL=http://a:1/mcp is given twice, expected each endpoint once." },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://a:1/mcp\nURL=http://b:1/mcp x\n",
+                "backends.d/b.conf:4: Invalid value \"http://b:1/mcp x\" for URL=" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://a:1/mcp\nResolveAddresses=sometimes\n",
+                "backends.d/b.conf:4: Invalid value \"sometimes\" for ResolveAddresses=, expected a boolean" },
+        { "backends.d/b.conf", "[Backend]\nType=http\nURL=http://a:1/mcp\nResolveIntervalSec=often\n",
+                "backends.d/b.conf:4: Invalid value \"often\" for ResolveIntervalSec=" },
         { "backends.d/b.conf", "[Backend]\nType=smtp\n",
                 "backends.d/b.conf:2: Invalid value \"smtp\" for Type=, expected dbus or http" },
         { "backends.d/b.conf", "[Backend]\nBusName=org.aios.X1\n",
@@ -353,6 +366,37 @@ START_TEST(test_allow_host_adds_up) {
         ck_assert_str_eq(c->allowed_hosts[1], "aios-gateway");
         ck_assert_str_eq(c->allowed_hosts[2], "[fd00::1]");
         ck_assert_ptr_null(c->allowed_hosts[3]);
+}
+END_TEST
+
+START_TEST(test_several_endpoints) {
+        write_file("backends.d/web.conf",
+                "[Backend]\n"
+                "Type=http\n"
+                "URL=http://old.example:1/mcp\n"
+                "URL=\n"
+                "URL=http://10.0.0.1:8006/mcp\n"
+                "URL=http://10.0.0.2:8006/mcp\n");
+        write_file("backends.d/pods.conf",
+                "[Backend]\n"
+                "Type=http\n"
+                "URL=http://conformance.aios.svc.cluster.local:8006/mcp\n"
+                "ResolveAddresses=yes\n"
+                "ResolveIntervalSec=2s\n");
+        _cleanup_(gateway_config_freep) GatewayConfig *c = NULL;
+        ck_assert_int_eq(gateway_config_load(dir, &c), 0);
+        ck_assert_uint_eq(c->n_backends, 2);
+        const BackendConfig *b = &c->backends[0];
+        ck_assert_str_eq(b->name, "pods");
+        ck_assert_str_eq(b->urls[0], "http://conformance.aios.svc.cluster.local:8006/mcp");
+        ck_assert_ptr_null(b->urls[1]);
+        ck_assert(b->resolve_addresses);
+        ck_assert_uint_eq(b->resolve_interval_usec, 2 * USEC_PER_SEC);
+        b = &c->backends[1];
+        ck_assert_str_eq(b->urls[0], "http://10.0.0.1:8006/mcp");
+        ck_assert_str_eq(b->urls[1], "http://10.0.0.2:8006/mcp");
+        ck_assert_ptr_null(b->urls[2]);
+        ck_assert(!b->resolve_addresses);
 }
 END_TEST
 
@@ -432,7 +476,7 @@ START_TEST(test_settings_of_the_other_type_are_dropped) {
         _cleanup_free_ char *log = NULL;
         ck_assert_int_eq(load_logged(&c, &log), 0);
         ck_assert_uint_eq(c->n_backends, 2);
-        ck_assert_ptr_null(c->backends[0].url);
+        ck_assert_ptr_null(c->backends[0].urls);
         ck_assert_ptr_null(c->backends[1].bus_name);
         ck_assert_ptr_null(c->backends[1].object_path);
         ck_assert_ptr_nonnull(strstr(log, "bus.conf:4: URL= is not used with Type=dbus, ignoring."));
@@ -638,6 +682,7 @@ static Suite *gateway_config_suite(void) {
         tcase_add_test(tc, test_configuration_directory);
         tcase_add_test(tc, test_backend_type_names);
         tcase_add_test(tc, test_allow_host_adds_up);
+        tcase_add_test(tc, test_several_endpoints);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -37,6 +37,13 @@ static size_t count_lines_starting(const char *text, const char *prefix) {
 #define HEADER_BACKEND_UP                                                                                              \
         "# HELP aios_gateway_backend_up Whether a backend is reachable (1) or not (0).\n"                              \
         "# TYPE aios_gateway_backend_up gauge\n"
+#define HEADER_ENDPOINTS                                                                                                                                  \
+        "# HELP aios_gateway_backend_endpoint_up Whether an endpoint of an HTTP backend takes calls (1) or is out (0): its health, by backend and URL.\n" \
+        "# TYPE aios_gateway_backend_endpoint_up gauge\n"                                                                                                 \
+        "# HELP aios_gateway_backend_endpoint_outstanding Calls in progress on an endpoint of an HTTP backend, by backend and URL.\n"                     \
+        "# TYPE aios_gateway_backend_endpoint_outstanding gauge\n"                                                                                        \
+        "# HELP aios_gateway_backend_endpoint_calls_total Calls sent to an endpoint of an HTTP backend, by backend and URL.\n"                            \
+        "# TYPE aios_gateway_backend_endpoint_calls_total counter\n"
 #define HEADER_ROUTES                                                                                                                         \
         "# HELP aios_gateway_backend_direct Whether calls to a D-Bus backend go over a direct connection to its server (1) or the bus (0).\n" \
         "# TYPE aios_gateway_backend_direct gauge\n"                                                                                          \
@@ -80,8 +87,8 @@ START_TEST(test_empty_metrics_render_help_and_type) {
         ck_assert_int_eq(metrics_new(&m), 0);
         _cleanup_free_ char *text = render(m);
         ck_assert_str_eq(text,
-                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_ROUTES HEADER_HTTP
-                        HEADER_FILTERS HEADER_RESOURCES);
+                HEADER_REQUESTS HEADER_DURATION HEADER_IN_FLIGHT HEADER_BACKEND_UP HEADER_ENDPOINTS HEADER_ROUTES
+                        HEADER_HTTP HEADER_FILTERS HEADER_RESOURCES);
 }
 END_TEST
 
@@ -254,6 +261,29 @@ START_TEST(test_sessions_gauge) {
 }
 END_TEST
 
+START_TEST(test_endpoint_figures) {
+        _cleanup_(metrics_freep) Metrics *m = NULL;
+        ck_assert_int_eq(metrics_new(&m), 0);
+        metrics_endpoint_up(m, "conformance", "http://10.0.0.1:8006/mcp", true);
+        metrics_endpoint_up(m, "conformance", "http://10.0.0.2:8006/mcp", true);
+        metrics_endpoint_up(m, "conformance", "http://10.0.0.2:8006/mcp", false);
+        metrics_endpoint_calls(m, "conformance", "http://10.0.0.1:8006/mcp", +1, 1);
+        metrics_endpoint_calls(m, "conformance", "http://10.0.0.1:8006/mcp", +1, 1);
+        metrics_endpoint_calls(m, "conformance", "http://10.0.0.1:8006/mcp", -1, 0);
+
+        _cleanup_free_ char *text = render(m);
+        ck_assert(family_is(text, "aios_gateway_backend_endpoint_up", "gauge"));
+        ck_assert(family_is(text, "aios_gateway_backend_endpoint_outstanding", "gauge"));
+        ck_assert(family_is(text, "aios_gateway_backend_endpoint_calls_total", "counter"));
+#define SERIES(family, ip) family "{backend=\"conformance\",url=\"http://" ip ":8006/mcp\"}"
+        ck_assert_double_eq(sample(text, SERIES("aios_gateway_backend_endpoint_up", "10.0.0.1")), 1);
+        ck_assert_double_eq(sample(text, SERIES("aios_gateway_backend_endpoint_up", "10.0.0.2")), 0);
+        ck_assert_double_eq(sample(text, SERIES("aios_gateway_backend_endpoint_outstanding", "10.0.0.1")), 1);
+        ck_assert_double_eq(sample(text, SERIES("aios_gateway_backend_endpoint_calls_total", "10.0.0.1")), 2);
+#undef SERIES
+}
+END_TEST
+
 START_TEST(test_filter_counters) {
         _cleanup_(metrics_freep) Metrics *m = NULL;
         ck_assert_int_eq(metrics_new(&m), 0);
@@ -380,6 +410,7 @@ static Suite *metrics_suite(void) {
         tcase_add_test(tc, test_overflowing_label_sets_count_as_other);
         tcase_add_test(tc, test_unusable_label_values_count_as_other);
         tcase_add_test(tc, test_outcome_names);
+        tcase_add_test(tc, test_endpoint_figures);
         tcase_add_test(tc, test_filter_counters);
         tcase_add_test(tc, test_bus_routes);
         tcase_add_test(tc, test_sessions_gauge);

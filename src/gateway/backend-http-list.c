@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* HTTP backends: what the remote offers, for /mcp (a private session, or the wire without sessions, that
- * reads tools/list, resources/list, resources/templates/list and prompts/list page by page), and its
- * health. */
+ * reads tools/list, resources/list, resources/templates/list and prompts/list page by page, on one of the
+ * endpoints). */
 #include "backend-http-internal.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "mcp-protocol.h"
 
-#define HEALTH_TIMEOUT_USEC (10 * USEC_PER_SEC)
 #define LIST_PAGES_MAX 1000U
 
 /* --- what the remote offers, for /mcp -------------------------------------------------------------- */
@@ -33,6 +32,8 @@ typedef enum ListPhase {
 /* A private session (or the wire without sessions) that reads the lists to their ends. */
 struct Listing {
         HttpBackend *owner;
+        HttpEndpoint *endpoint; /* the one endpoint asked */
+        bool moved;             /* started over on another endpoint after one refused the connection */
         Transfer *transfer;
         ListPhase phase;
         bool stateless;
@@ -57,6 +58,10 @@ Listing *listing_free(Listing *l) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Listing *, listing_free);
 
+bool listing_uses(const Listing *l, const HttpEndpoint *e) {
+        return l && l->endpoint == e;
+}
+
 /* Ends the listing: its session at the remote goes, /mcp gets the catalog (NULL: none). why must outlive l. */
 static void listing_finish(Listing *l, bool ok, const char *why) {
         HttpBackend *h = l->owner;
@@ -64,7 +69,7 @@ static void listing_finish(Listing *l, bool ok, const char *why) {
         if (h->listing == l)
                 h->listing = NULL;
         if (l->remote_id)
-                (void) post_delete(h, l->remote_id, l->version);
+                (void) post_delete(l->endpoint, l->remote_id, l->version);
         json_object *catalog = ok ? TAKE_PTR(l->catalog) : NULL;
         if (!ok)
                 log_warning("Failed to list what %s offers: %s", b->config->name, strempty(why));
@@ -112,7 +117,7 @@ static int listing_step(Listing *l, const char *cursor) {
                 return -ENOMEM;
         json_object_object_get_ex(message, "id", &rq.expect_id);
         rq.body = message;
-        return transfer_new(&h->remote, &rq, &listing_ops, l, &l->transfer);
+        return transfer_new(&l->endpoint->remote, &rq, &listing_ops, l, &l->transfer);
 }
 
 /* Takes in what a step brought. Returns 1 to go on (*ret_cursor: the next page's), 0 when the list is
@@ -196,6 +201,19 @@ static void on_listing_done(Transfer *t, CURLcode result) {
         Outcome o = transfer_outcome(t, result, &response, &failure, &message);
         _cleanup_json_ json_object *owned_response = response;
 
+        if (o == OUTCOME_FAILED && l->phase == LIST_INITIALIZE && transfer_never_sent(t, result)) {
+                /* Refused before anything was sent: the endpoint is out; another is asked, once. */
+                HttpEndpoint *failed = l->endpoint;
+                endpoint_failed(failed, message);
+                HttpEndpoint *other = l->moved ? NULL : endpoint_choose(l->owner, failed);
+                if (other) {
+                        l->endpoint = other;
+                        l->moved = true;
+                        if (listing_step(l, NULL) >= 0)
+                                return;
+                }
+        }
+
         int r = listing_advance(l, t, o, response, message, &cursor, &why);
         if (r > 0 && listing_step(l, cursor) < 0) {
                 r = -1;
@@ -215,15 +233,21 @@ int http_list_tools(Backend *b) {
         if (h->listing) {
                 /* Start over: the list may have changed since that one began. */
                 if (h->listing->remote_id)
-                        (void) post_delete(h, h->listing->remote_id, h->listing->version);
+                        (void) post_delete(h->listing->endpoint, h->listing->remote_id, h->listing->version);
                 h->listing = listing_free(h->listing);
         }
 
+        HttpEndpoint *e = endpoint_choose(h, NULL);
+        if (!e) {
+                backend_catalog_listed(b, NULL); /* nothing to ask: nothing offered, for now */
+                return 0;
+        }
         _cleanup_(listing_freep) Listing *l = new0(Listing, 1);
         if (!l)
                 return -ENOMEM;
         h->was_down = false;
         l->owner = h;
+        l->endpoint = e;
         l->catalog = json_object_new_object();
         if (!l->catalog)
                 return -ENOMEM;
@@ -235,46 +259,4 @@ int http_list_tools(Backend *b) {
                 return r;
         h->listing = TAKE_PTR(l);
         return 0;
-}
-
-/* --- health ---------------------------------------------------------------------------------------- */
-
-static void on_health_done(Transfer *t, CURLcode result) {
-        HttpBackend *h = t->userdata;
-        Backend *b = h->backend;
-        h->health = NULL;
-
-        /* Any HTTP answer means the server is there; a GET without a session gets 400 or 405 from most. */
-        bool up = t->status > 0;
-        if (!up)
-                log_debug("Backend %s does not answer: %s", b->config->name,
-                        t->error[0] ? t->error : curl_easy_strerror(result));
-        transfer_free(t);
-
-        backend_set_up(b, up);
-        if (!up)
-                h->was_down = true;
-        else if ((h->was_down || !b->tools) && !h->listing)
-                (void) http_list_tools(b); /* it may have come back with other tools */
-}
-
-static const TransferOps health_ops = {
-        .done = on_health_done,
-};
-
-void http_check_health(Backend *b) {
-        HttpBackend *h = b->transport_data;
-        if (h->health)
-                return; /* the last check has not come back yet */
-
-        Request rq = {
-                .method = HTTP_GET,
-                .timeout_usec = HEALTH_TIMEOUT_USEC,
-                .headers_only = true,
-        };
-        int r = transfer_new(&h->remote, &rq, &health_ops, h, &h->health);
-        if (r < 0) {
-                log_warning_errno(r, "Failed to check backend %s: %m", b->config->name);
-                backend_set_up(b, false);
-        }
 }

@@ -72,16 +72,18 @@ RemoteSession *session_free(RemoteSession *s) {
         free(s->remote_id);
         free(s->version);
         free(s->stream_event_id);
+        json_object_put(s->initialize);
         free(s);
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(RemoteSession *, session_free);
 
-int session_new(HttpBackend *h, const char *id, RemoteSession **ret) {
+int session_new(HttpBackend *h, const char *id, HttpEndpoint *e, RemoteSession **ret) {
         _cleanup_(session_freep) RemoteSession *s = new0(RemoteSession, 1);
         if (!s)
                 return -ENOMEM;
         s->owner = h;
+        s->endpoint = e;
         s->backoff_usec = STREAM_BACKOFF_USEC_MIN;
         s->id = strdup(id);
         if (!s->id)
@@ -109,14 +111,27 @@ void session_drop(RemoteSession *s, BackendFailure failure, const char *message)
         }
 }
 
-int post_delete(HttpBackend *h, const char *remote_id, const char *version) {
+void sessions_drop_on(HttpEndpoint *e, const char *why) {
+        for (;;) {
+                RemoteSession *s, *found = NULL;
+                size_t i = 0;
+                while (!found && hashmap_iterate(e->owner->sessions, &i, (void **) &s, NULL))
+                        if (s->endpoint == e)
+                                found = s;
+                if (!found)
+                        return;
+                session_drop(found, BACKEND_GONE, why);
+        }
+}
+
+int post_delete(HttpEndpoint *e, const char *remote_id, const char *version) {
         Request rq = {
                 .method = HTTP_DELETE,
                 .session_id = remote_id,
                 .protocol_version = version,
                 .timeout_usec = SIDE_TIMEOUT_USEC,
         };
-        return transfer_new(&h->remote, &rq, &side_ops, NULL, NULL);
+        return transfer_new(&e->remote, &rq, &side_ops, NULL, NULL);
 }
 
 /* Sends a message that needs no answer (a notification, a response to the remote's request) in the
@@ -127,13 +142,16 @@ int post_side(HttpBackend *h, const char *session, json_object *message) {
                 .body = message,
                 .timeout_usec = SIDE_TIMEOUT_USEC,
         };
+        HttpEndpoint *e;
         if (session) {
                 RemoteSession *s = session_find(h, session);
                 if (!s || !s->ready)
                         return 0;
                 request_for_session(&rq, s);
-        }
-        return transfer_new(&h->remote, &rq, &side_ops, NULL, NULL);
+                e = s->endpoint;
+        } else if (!(e = endpoint_choose(h, NULL)))
+                return 0;
+        return transfer_new(&e->remote, &rq, &side_ops, NULL, NULL);
 }
 
 static void stream_start(RemoteSession *s);
@@ -233,13 +251,14 @@ static void stream_start(RemoteSession *s) {
                 .last_event_id = s->stream_event_id,
         };
         request_for_session(&rq, s);
-        if (transfer_new(&s->owner->remote, &rq, &stream_ops, s, &s->stream) < 0)
+        if (transfer_new(&s->endpoint->remote, &rq, &stream_ops, s, &s->stream) < 0)
                 stream_reconnect_later(s, s->backoff_usec);
 }
 
 /* An initialize succeeded (the client's, through a relay, or ours): requests of the gateway session go to
  * this session at the remote from now on. */
-void session_established(HttpBackend *h, const char *id, const char *remote_id, json_object *response) {
+void session_established(HttpEndpoint *e, const char *id, const char *remote_id, json_object *response) {
+        HttpBackend *h = e->owner;
         const char *version = json_get_string(json_get_object(response, "result"), "protocolVersion");
         if (!version)
                 return; /* refused: no session */
@@ -248,11 +267,11 @@ void session_established(HttpBackend *h, const char *id, const char *remote_id, 
         if (s && s->ready) {
                 /* Initialized again: the old session at the remote is of no use any more. */
                 if (s->remote_id)
-                        (void) post_delete(h, s->remote_id, s->version);
+                        (void) post_delete(s->endpoint, s->remote_id, s->version);
                 session_drop(s, BACKEND_UNAVAILABLE, "the session was initialized again");
                 s = NULL;
         }
-        if (!s && session_new(h, id, &s) < 0) {
+        if (!s && session_new(h, id, e, &s) < 0) {
                 log_oom();
                 return;
         }
@@ -301,6 +320,8 @@ static const TransferOps initialized_ops = {
         .done = on_initialized_done,
 };
 
+static int handshake_send(RemoteSession *s);
+
 static void on_handshake_done(Transfer *t, CURLcode result) {
         _cleanup_(transfer_freep) Transfer *owned = t;
         RemoteSession *s = t->userdata;
@@ -328,9 +349,23 @@ static void on_handshake_done(Transfer *t, CURLcode result) {
                         .timeout_usec = SIDE_TIMEOUT_USEC,
                 };
                 request_for_session(&rq, s);
-                if (transfer_new(&h->remote, &rq, &initialized_ops, s, &s->handshake) < 0)
+                if (transfer_new(&s->endpoint->remote, &rq, &initialized_ops, s, &s->handshake) < 0)
                         session_drop(s, BACKEND_UNAVAILABLE, "the session could not be started");
                 return;
+        }
+
+        if (o == OUTCOME_FAILED && transfer_never_sent(t, result)) {
+                /* Refused before anything was sent: the endpoint is out, and the session starts on another,
+                 * once. */
+                HttpEndpoint *failed = s->endpoint;
+                endpoint_failed(failed, message);
+                HttpEndpoint *other = s->moved ? NULL : endpoint_choose(h, failed);
+                if (other) {
+                        s->endpoint = other;
+                        s->moved = true;
+                        if (handshake_send(s) >= 0)
+                                return;
+                }
         }
 
         _cleanup_free_ char *why = NULL;
@@ -351,22 +386,27 @@ static const TransferOps handshake_ops = {
         .done = on_handshake_done,
 };
 
-/* initialize with the gateway session's revision and client capabilities, then notifications/initialized:
- * what a client of /mcp already did with the gateway, done again with the remote. */
-int handshake_start(RemoteSession *s, const char *version, json_object *capabilities) {
+static int handshake_send(RemoteSession *s) {
         HttpBackend *h = s->owner;
-        _cleanup_json_ json_object *message = initialize_new(h, version, capabilities);
-        if (!message)
-                return -ENOMEM;
         json_object *id = NULL;
-        json_object_object_get_ex(message, "id", &id);
+        json_object_object_get_ex(s->initialize, "id", &id);
         Request rq = {
                 .method = HTTP_POST,
-                .body = message,
+                .body = s->initialize,
                 .expect_id = id,
                 .timeout_usec = h->backend->config->timeout_usec,
         };
-        return transfer_new(&h->remote, &rq, &handshake_ops, s, &s->handshake);
+        return transfer_new(&s->endpoint->remote, &rq, &handshake_ops, s, &s->handshake);
+}
+
+/* initialize with the gateway session's revision and client capabilities, then notifications/initialized:
+ * what a client of /mcp already did with the gateway, done again with the remote. */
+int handshake_start(RemoteSession *s, const char *version, json_object *capabilities) {
+        json_object_put(s->initialize);
+        s->initialize = initialize_new(s->owner, version, capabilities);
+        if (!s->initialize)
+                return -ENOMEM;
+        return handshake_send(s);
 }
 
 int http_end_session(Backend *b, const char *session) {
@@ -377,6 +417,7 @@ int http_end_session(Backend *b, const char *session) {
 
         _cleanup_free_ char *remote_id = s->ready ? TAKE_PTR(s->remote_id) : NULL;
         _cleanup_free_ char *version = TAKE_PTR(s->version);
+        HttpEndpoint *e = s->endpoint;
         session_drop(s, BACKEND_UNAVAILABLE, "the session ended");
-        return remote_id ? post_delete(h, remote_id, version) : 0;
+        return remote_id ? post_delete(e, remote_id, version) : 0;
 }

@@ -68,6 +68,7 @@ static HttpCall *http_call_free(HttpCall *hc) {
         }
         LIST_REMOVE(hc->owner->calls, hc);
         transfer_free(hc->transfer);
+        endpoint_bind_call(hc, NULL);
         sd_event_source_disable_unref(hc->timer);
         json_object_put(hc->pending);
         json_object_put(hc->message);
@@ -137,6 +138,29 @@ static void on_call_message(Transfer *t, json_object *m) {
 
 static void call_resume_later(HttpCall *hc, uint64_t delay);
 
+/* The connection to hc's endpoint was refused (or never made): the endpoint is taken out, and hc goes to
+ * another, once. A session there is gone with it, as with a server that started again: a session of /mcp
+ * starts over elsewhere; a client's own session is told that it was not found, and initializes again. */
+static bool call_move(HttpCall *hc, const char *why) {
+        BackendCall *c = hc->call;
+        HttpEndpoint *failed = hc->endpoint;
+        endpoint_failed(failed, why);
+        if (hc->moved)
+                return false;
+        hc->moved = true;
+
+        if (c->session && !hc->initialize) {
+                RemoteSession *s = session_find(hc->owner, c->session);
+                if (s && s->endpoint == failed)
+                        session_drop(s, BACKEND_GONE, "the endpoint that held the session went away");
+                if (hc->protocol_version)
+                        return call_route(hc) >= 0;
+                call_finish(hc, session_not_found_new(hc->id), BACKEND_OK, NULL);
+                return true;
+        }
+        return call_send(hc) >= 0; /* to another endpoint than failed, if there is one */
+}
+
 static void on_call_done(Transfer *t, CURLcode result) {
         _cleanup_(transfer_freep) Transfer *owned = t;
         HttpCall *hc = t->userdata;
@@ -154,7 +178,7 @@ static void on_call_done(Transfer *t, CURLcode result) {
         switch (o) {
         case OUTCOME_RESPONSE:
                 if (hc->initialize && c->session && response)
-                        session_established(hc->owner, c->session, t->session_id, response);
+                        session_established(hc->endpoint, c->session, t->session_id, response);
                 /* Errors from before the remote's engine (HTTP 4xx) may have no id. */
                 if (json_object_is_type(response, json_type_object) && hc->id)
                         (void) json_object_object_add(response, "id", json_object_get(hc->id));
@@ -189,6 +213,8 @@ static void on_call_done(Transfer *t, CURLcode result) {
                 return;
 
         case OUTCOME_FAILED:
+                if (transfer_never_sent(t, result) && call_move(hc, message))
+                        return;
                 call_finish(hc, NULL, failure, message);
                 return;
         }
@@ -199,9 +225,11 @@ static const TransferOps call_ops = {
         .done = on_call_done,
 };
 
-/* -ENOENT: the gateway session has no session at the remote; -ETIME: no time left. */
+/* -ENOENT: the gateway session has no session at the remote; -ETIME: no time left; -EHOSTUNREACH: no
+ * endpoint to send it to. A call that was sent before goes to another endpoint than that time's. */
 int call_send(HttpCall *hc) {
         BackendCall *c = hc->call;
+        HttpEndpoint *e = NULL;
         Request rq = {
                 .method = HTTP_POST,
                 .body = hc->message,
@@ -219,6 +247,7 @@ int call_send(HttpCall *hc) {
                         if (!s || !s->ready)
                                 return -ENOENT;
                         request_for_session(&rq, s);
+                        e = s->endpoint;
                 }
         } else {
                 /* The wire without sessions names the request's revision, method and target in headers. */
@@ -227,13 +256,22 @@ int call_send(HttpCall *hc) {
                 rq.mcp_method = json_get_string(hc->message, "method");
                 rq.mcp_name = json_get_string(params, "name") ?: json_get_string(params, "uri");
         }
-        return transfer_new(&hc->owner->remote, &rq, &call_ops, hc, &hc->transfer);
+        if (!e)
+                e = endpoint_choose(hc->owner, hc->endpoint);
+        if (!e)
+                return -EHOSTUNREACH;
+        endpoint_bind_call(hc, e);
+        return transfer_new(&e->remote, &rq, &call_ops, hc, &hc->transfer);
 }
 
 static int on_call_deferred(sd_event_source *source, void *userdata) {
         HttpCall *hc = userdata;
         hc->timer = sd_event_source_disable_unref(hc->timer);
-        call_finish(hc, TAKE_PTR(hc->pending), BACKEND_OK, NULL);
+        json_object *response = TAKE_PTR(hc->pending);
+        if (response)
+                call_finish(hc, response, BACKEND_OK, NULL);
+        else
+                call_finish(hc, NULL, BACKEND_UNAVAILABLE, "it has no endpoint: no address of its name is known");
         return 0;
 }
 
@@ -254,7 +292,8 @@ static int on_call_timer(sd_event_source *source, uint64_t usec, void *userdata)
                 call_finish(hc, session_not_found_new(hc->id), BACKEND_OK, NULL);
         else {
                 request_for_session(&rq, s);
-                if (transfer_new(&hc->owner->remote, &rq, &call_ops, hc, &hc->transfer) < 0)
+                endpoint_bind_call(hc, s->endpoint);
+                if (transfer_new(&s->endpoint->remote, &rq, &call_ops, hc, &hc->transfer) < 0)
                         call_finish(hc, NULL, BACKEND_UNAVAILABLE, "the request's stream could not be resumed");
         }
         return 0;
@@ -275,8 +314,16 @@ static int call_route(HttpCall *hc) {
                 return call_send(hc);
 
         RemoteSession *s = session_find(hc->owner, c->session);
+        if (s && s->ready && !endpoint_usable(s->endpoint)) {
+                /* Its endpoint is out: the session is gone with it, as with a server that started again. */
+                session_drop(s, BACKEND_GONE, "the endpoint that held the session went away");
+                s = NULL;
+        }
         if (!s && hc->protocol_version) {
-                int r = session_new(hc->owner, c->session, &s);
+                HttpEndpoint *e = endpoint_choose(hc->owner, NULL);
+                if (!e)
+                        return -EHOSTUNREACH;
+                int r = session_new(hc->owner, c->session, e, &s);
                 if (r < 0)
                         return r;
                 r = handshake_start(s, hc->protocol_version, hc->capabilities);
@@ -319,9 +366,11 @@ static int http_call(BackendCall *c, json_object *message, const BackendCaller *
         }
 
         int r = call_route(hc);
-        if (r == -ENOENT) {
-                /* Gone at the remote (or never there): answered from the loop, not from within call(). */
-                hc->pending = session_not_found_new(hc->id);
+        if (r == -ENOENT || r == -EHOSTUNREACH) {
+                /* Gone at the remote (or never there), or nowhere to send it: answered from the loop, not
+                 * from within call(). */
+                if (r == -ENOENT && !(hc->pending = session_not_found_new(hc->id)))
+                        return -ENOMEM;
                 r = sd_event_add_defer(event_of(h), &hc->timer, on_call_deferred, hc);
         }
         if (r < 0)
@@ -357,15 +406,13 @@ static int http_init(Backend *b) {
         h->sessions = hashmap_new();
         if (!h->sessions)
                 return log_oom();
-        int r = http_remote_init(&h->remote, b->gateway->event, b->config->name, b->config->url,
-                (size_t) MIN(b->gateway->config->max_body, (uint64_t) SIZE_MAX - 1));
-        if (r == -ENOMEM)
-                return log_oom();
-        if (r < 0)
-                return log_error_errno(r, "Failed to set up libcurl for %s: %m", b->config->url);
+        int r;
         if (b->config->bearer_token_credential) {
-                /* The gateway's own credential: a client's token is never passed on. */
-                r = http_remote_set_bearer_token(&h->remote, b->config->bearer_token_credential);
+                /* The gateway's own credential, the same for every endpoint: a client's token is never passed
+                 * on. */
+                HttpRemote reader = {};
+                r = http_remote_set_bearer_token(&reader, b->config->bearer_token_credential);
+                h->authorization = TAKE_PTR(reader.authorization);
                 if (r < 0)
                         return log_error_errno(r, "Backend %s: failed to read its token from %s%s: %s", b->config->name,
                                 b->config->bearer_token_credential[0] == '/' ? "" : "the credential ",
@@ -374,6 +421,17 @@ static int http_init(Backend *b) {
                                         : r == -ENOENT && b->config->bearer_token_credential[0] != '/'
                                         ? "there is no such credential (LoadCredential= in the unit)"
                                         : strerror(-r));
+        }
+
+        if (b->config->resolve_addresses)
+                /* The endpoints come with the names' addresses; the tools are listed once there is one. */
+                return resolve_start(h);
+        for (char **url = b->config->urls; *url; url++) {
+                r = endpoint_new(h, *url, NULL, NULL);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up libcurl for %s: %m", *url);
         }
 
         /* /mcp offers its tools as soon as it answers. */
@@ -403,7 +461,12 @@ static void http_done(Backend *b) {
                 q->owner = NULL; /* answered later into the void */
         }
         listing_free(h->listing);
-        http_remote_done(&h->remote);
+        resolve_done(h);
+        while (h->endpoints)
+                endpoint_free(h->endpoints);
+        if (h->authorization)
+                explicit_bzero(h->authorization, strlen(h->authorization));
+        free(h->authorization);
         free(h);
         b->transport_data = NULL;
 }
@@ -417,4 +480,5 @@ const BackendTransport backend_http_transport = {
         .end_session = http_end_session,
         .check_health = http_check_health,
         .list_tools = http_list_tools,
+        .describe = http_describe,
 };

@@ -77,6 +77,8 @@ typedef struct BackendTransport {
         void (*check_health)(Backend *b);
         /* Calls backend_catalog_listed() (or backend_tools_listed()) with what the server offers. */
         int (*list_tools)(Backend *b);
+        /* What /readyz shows of the backend beside up or down (an HTTP backend's endpoints). Optional. */
+        json_object *(*describe)(Backend *b);
 } BackendTransport;
 
 extern const BackendTransport backend_dbus_transport;

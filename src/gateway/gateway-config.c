@@ -130,10 +130,16 @@ static int config_parse_object_path(const char *value, void *data) {
         return config_set_string(data, value);
 }
 
+/* URL=: one endpoint of the backend, added to those of earlier lines; empty forgets them. */
 static int config_parse_url(const char *value, void *data) {
-        if (!isempty(value) && !url_is_valid(value))
+        char ***urls = data;
+        if (isempty(value)) {
+                *urls = strv_free(*urls);
+                return 0;
+        }
+        if (!url_is_valid(value))
                 return -EINVAL;
-        return config_set_string(data, value);
+        return strv_extend(urls, value);
 }
 
 static int config_parse_prefix(const char *value, void *data) {
@@ -294,8 +300,10 @@ static const ConfigItem backend_items[] = {
                 "a D-Bus well-known name, such as org.aios.Conformance1" },
         { "ObjectPath", config_parse_object_path, offsetof(BackendConfig, object_path),
                 "a D-Bus object path, such as " BACKEND_OBJECT_PATH_DEFAULT },
-        { "URL", config_parse_url, offsetof(BackendConfig, url),
+        { "URL", config_parse_url, offsetof(BackendConfig, urls),
                 "an http:// or https:// URL with a host, such as http://127.0.0.1:9100/mcp" },
+        { "ResolveAddresses", config_parse_bool, offsetof(BackendConfig, resolve_addresses), EXPECTED_BOOLEAN },
+        { "ResolveIntervalSec", config_parse_sec, offsetof(BackendConfig, resolve_interval_usec), EXPECTED_TIME_SPAN },
         { "Prefix", config_parse_prefix, offsetof(BackendConfig, prefix),
                 "at most 32 letters, digits, '_', '.' or '-'" },
         { "TimeoutSec", config_parse_sec, offsetof(BackendConfig, timeout_usec), EXPECTED_TIME_SPAN },
@@ -314,7 +322,7 @@ static void backend_config_done(BackendConfig *b) {
         free(b->name);
         free(b->bus_name);
         free(b->object_path);
-        free(b->url);
+        strv_free(b->urls);
         free(b->bearer_token_credential);
         free(b->unit);
         free(b->prefix);
@@ -392,8 +400,25 @@ static void backend_config_drop(const ConfigFile *f, const BackendConfig *b, con
         *value = mfree(*value);
 }
 
+/* The endpoints of a Type=http backend: each named once, and not too many. */
+static int backend_config_check_urls(const ConfigFile *f, const BackendConfig *b) {
+        unsigned line = config_file_item_line(f, "URL");
+        size_t n = strv_length(b->urls);
+        if (n > BACKEND_URLS_MAX)
+                return log_error_errno(EINVAL, "%s:%u: %zu URL= lines, expected at most %u endpoints for one backend.",
+                        f->path, line, n, BACKEND_URLS_MAX);
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (streq(b->urls[i], b->urls[j]))
+                                return log_error_errno(EINVAL,
+                                        "%s:%u: URL=%s is given twice, expected each endpoint once.", f->path, line,
+                                        b->urls[i]);
+        return 0;
+}
+
 static int backend_config_finish(const ConfigFile *f, BackendConfig *b, const GatewayConfig *c) {
         unsigned type_line = config_file_item_line(f, "Type");
+        int r;
 
         switch (b->type) {
         case BACKEND_DBUS:
@@ -401,16 +426,25 @@ static int backend_config_finish(const ConfigFile *f, BackendConfig *b, const Ga
                         return log_error_errno(EINVAL,
                                 "%s:%u: Type=dbus without BusName=, expected BusName= with a D-Bus well-known name, such as org.aios.Conformance1.",
                                 f->path, type_line);
-                backend_config_drop(f, b, "URL", &b->url);
+                if (b->urls) {
+                        log_warning("%s:%u: URL= is not used with Type=dbus, ignoring.", f->path,
+                                config_file_item_line(f, "URL"));
+                        b->urls = strv_free(b->urls);
+                }
                 backend_config_drop(f, b, "BearerTokenCredential", &b->bearer_token_credential);
                 if (!b->object_path && !(b->object_path = strdup(BACKEND_OBJECT_PATH_DEFAULT)))
                         return log_oom();
                 break;
         case BACKEND_HTTP:
-                if (!b->url)
+                if (!b->urls)
                         return log_error_errno(EINVAL,
                                 "%s:%u: Type=http without URL=, expected URL= with an http:// or https:// URL.",
                                 f->path, type_line);
+                r = backend_config_check_urls(f, b);
+                if (r < 0)
+                        return r;
+                if (b->resolve_interval_usec == 0)
+                        b->resolve_interval_usec = BACKEND_RESOLVE_INTERVAL_USEC_DEFAULT;
                 backend_config_drop(f, b, "BusName", &b->bus_name);
                 backend_config_drop(f, b, "ObjectPath", &b->object_path);
                 backend_config_drop(f, b, "Unit", &b->unit);

@@ -18,6 +18,8 @@
 #define BACKEND_OBJECT_PATH_DEFAULT "/org/aios/MCP1"
 #define BACKEND_NAME_MAX 64
 #define BACKEND_PREFIX_MAX 32
+#define BACKEND_URLS_MAX 64
+#define BACKEND_RESOLVE_INTERVAL_USEC_DEFAULT (UINT64_C(10) * USEC_PER_SEC)
 
 typedef enum BackendType {
         BACKEND_DBUS,
@@ -32,10 +34,12 @@ BackendType backend_type_from_string(const char *s);
 typedef struct BackendConfig {
         char *name; /* the file's name without .conf, [A-Za-z0-9_-]{1,64} */
         BackendType type;
-        char *bus_name;                /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
-        char *object_path;             /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
-        char *url;                     /* BACKEND_HTTP: http:// or https://; NULL for BACKEND_DBUS */
-        char *bearer_token_credential; /* BACKEND_HTTP: the gateway's own token for it, a credential or a path */
+        char *bus_name;    /* BACKEND_DBUS: a well-known name; NULL for BACKEND_HTTP */
+        char *object_path; /* BACKEND_DBUS: BACKEND_OBJECT_PATH_DEFAULT unless set; NULL for BACKEND_HTTP */
+        char **urls;       /* BACKEND_HTTP: its endpoints (URL= lines), http:// or https://; NULL for BACKEND_DBUS */
+        bool resolve_addresses;         /* BACKEND_HTTP: ResolveAddresses=: an endpoint per address of each name */
+        uint64_t resolve_interval_usec; /* BACKEND_HTTP: ResolveIntervalSec=: how often the names are resolved */
+        char *bearer_token_credential;  /* BACKEND_HTTP: the gateway's own token for it, a credential or a path */
         char *unit;   /* BACKEND_DBUS: its systemd unit (Unit=), for the resource monitor; NULL: found by pid */
         char *prefix; /* never NULL: "" when the backend's names are not prefixed */
         uint64_t timeout_usec; /* the gateway's call_timeout_usec unless TimeoutSec= is set */

@@ -231,7 +231,8 @@ int transfer_new(HttpRemote *h, const Request *rq, const TransferOps *ops, void 
                 return r;
 
         CURL *e = t->easy;
-        CURLcode c = curl_easy_setopt(e, CURLOPT_URL, h->url);
+        CURLcode c = curl_easy_setopt(e, CURLOPT_URL, rq->url ?: h->url);
+        c = c ?: curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
         c = c ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         c = c ?: curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
         c = c ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -446,10 +447,25 @@ int http_remote_init(HttpRemote *r, sd_event *event, const char *name, const cha
         return curl_event_new(event, &curl_ops, r, &r->curl);
 }
 
+int http_remote_set_address(HttpRemote *r, const char *address) {
+        _cleanup_free_ char *entry = NULL;
+        /* "::ADDRESS:": whatever the URL's host and port, connect to ADDRESS at that port. */
+        if (asprintf(&entry, strchr(address, ':') ? "::[%s]:" : "::%s:", address) < 0)
+                return -ENOMEM;
+        struct curl_slist *l = curl_slist_append(NULL, entry);
+        if (!l)
+                return -ENOMEM;
+        curl_slist_free_all(r->connect_to);
+        r->connect_to = l;
+        return 0;
+}
+
 void http_remote_done(HttpRemote *r) {
         while (r->transfers)
                 transfer_free(r->transfers);
         r->curl = curl_event_free(r->curl);
+        curl_slist_free_all(r->connect_to);
+        r->connect_to = NULL;
         if (r->authorization)
                 explicit_bzero(r->authorization, strlen(r->authorization));
         r->authorization = mfree(r->authorization);

@@ -20,7 +20,8 @@ typedef struct Queued Queued;
 typedef struct HttpRemote {
         const char *name; /* for the log */
         const char *url;
-        char *authorization; /* "Bearer TOKEN": the gateway's own credential for the remote, or NULL */
+        char *authorization;           /* "Bearer TOKEN": the gateway's own credential for the remote, or NULL */
+        struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO: the address to connect to instead of the name's */
         size_t max_body;
         CurlEvent *curl;
         Transfer *transfers; /* every transfer in progress */
@@ -35,6 +36,7 @@ typedef enum HttpMethod {
 
 typedef struct Request {
         HttpMethod method;
+        const char *url;              /* NULL: the remote's */
         json_object *body;            /* HTTP_POST */
         json_object *expect_id;       /* the response with this id ends the transfer */
         const char *session_id;       /* Mcp-Session-Id */
@@ -95,6 +97,9 @@ int http_remote_init(HttpRemote *r, sd_event *event, const char *name, const cha
 /* Sends "Authorization: Bearer TOKEN" to the remote, the token read from a credential (name or path):
  * -ENOENT when it is not there, -EBADMSG when it is not one line of visible ASCII. */
 int http_remote_set_bearer_token(HttpRemote *r, const char *credential);
+/* Connects to address (numeric, IPv6 without brackets) instead of what the URL's name resolves to; the name
+ * stays in Host and TLS. */
+int http_remote_set_address(HttpRemote *r, const char *address);
 /* Frees the transfers still in progress, without calling their done(). */
 void http_remote_done(HttpRemote *r);
 

@@ -297,7 +297,9 @@ static int gateway_setup_backends(Gateway *g) {
                         return r;
                 const char *where = bc->aggregate ? "and in /mcp" : "only (Aggregate=no)";
                 if (bc->type == BACKEND_HTTP)
-                        log_info("Backend %s: %s, at %s %s.", bc->name, bc->url, b->endpoint, where);
+                        log_info("Backend %s: %s%s%s, at %s %s.", bc->name, bc->urls[0],
+                                bc->urls[1] ? " and more endpoints" : "",
+                                bc->resolve_addresses ? " (the addresses of its name)" : "", b->endpoint, where);
                 else
                         log_info("Backend %s: %s on the system bus, at %s %s.", bc->name, bc->bus_name, b->endpoint,
                                 where);

@@ -27,6 +27,9 @@ typedef enum FamilyId {
         FAMILY_REQUEST_DURATION,
         FAMILY_IN_FLIGHT,
         FAMILY_BACKEND_UP,
+        FAMILY_ENDPOINT_UP,
+        FAMILY_ENDPOINT_OUTSTANDING,
+        FAMILY_ENDPOINT_CALLS,
         FAMILY_BACKEND_DIRECT,
         FAMILY_BUS_CALLS,
         FAMILY_HTTP_REQUESTS,
@@ -74,6 +77,21 @@ static const FamilyInfo family_table[_FAMILY_MAX] = {
                 "aios_gateway_backend_up",
                 "Whether a backend is reachable (1) or not (0).",
                 METRIC_GAUGE, { "backend" }, 1,
+        },
+        [FAMILY_ENDPOINT_UP] = {
+                "aios_gateway_backend_endpoint_up",
+                "Whether an endpoint of an HTTP backend takes calls (1) or is out (0): its health, by backend and URL.",
+                METRIC_GAUGE, { "backend", "url" }, 2,
+        },
+        [FAMILY_ENDPOINT_OUTSTANDING] = {
+                "aios_gateway_backend_endpoint_outstanding",
+                "Calls in progress on an endpoint of an HTTP backend, by backend and URL.",
+                METRIC_GAUGE, { "backend", "url" }, 2,
+        },
+        [FAMILY_ENDPOINT_CALLS] = {
+                "aios_gateway_backend_endpoint_calls_total",
+                "Calls sent to an endpoint of an HTTP backend, by backend and URL.",
+                METRIC_COUNTER, { "backend", "url" }, 2,
         },
         [FAMILY_BACKEND_DIRECT] = {
                 "aios_gateway_backend_direct",
@@ -393,6 +411,25 @@ void metrics_backend_direct(Metrics *m, const char *backend, bool direct) {
         Series *s = family_get(&m->families[FAMILY_BACKEND_DIRECT], (const char *[]){ backend }, false);
         if (s)
                 s->gauge = direct;
+}
+
+void metrics_endpoint_up(Metrics *m, const char *backend, const char *url, bool up) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_ENDPOINT_UP], (const char *[]){ backend, url }, false);
+        if (s)
+                s->gauge = up;
+}
+
+void metrics_endpoint_calls(Metrics *m, const char *backend, const char *url, int delta, uint64_t sent) {
+        assert(m);
+
+        Series *s = family_get(&m->families[FAMILY_ENDPOINT_OUTSTANDING], (const char *[]){ backend, url }, false);
+        if (s)
+                s->gauge += delta;
+        s = family_get(&m->families[FAMILY_ENDPOINT_CALLS], (const char *[]){ backend, url }, false);
+        if (s)
+                s->counter += sent;
 }
 
 void metrics_bus_call(Metrics *m, const char *backend, bool direct) {

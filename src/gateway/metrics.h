@@ -53,6 +53,11 @@ void metrics_in_flight_add(Metrics *m, const char *backend, int delta);
 void metrics_backend_up(Metrics *m, const char *backend, bool up);
 /* aios_gateway_backend_direct{backend}: 1 while calls to the D-Bus backend go over a direct connection. */
 void metrics_backend_direct(Metrics *m, const char *backend, bool direct);
+/* aios_gateway_backend_endpoint_up{backend,url}: 1 while an endpoint of an HTTP backend takes calls. */
+void metrics_endpoint_up(Metrics *m, const char *backend, const char *url, bool up);
+/* aios_gateway_backend_endpoint_outstanding{backend,url} changed by delta, and
+ * aios_gateway_backend_endpoint_calls_total{backend,url} by sent. */
+void metrics_endpoint_calls(Metrics *m, const char *backend, const char *url, int delta, uint64_t sent);
 /* aios_gateway_bus_calls_total{backend,route}: one call sent to a D-Bus backend, directly or through the broker. */
 void metrics_bus_call(Metrics *m, const char *backend, bool direct);
 /* aios_gateway_http_requests_total{endpoint,code}: one HTTP request answered with the status code. */

@@ -35,8 +35,9 @@ static int respond_text(struct MHD_Connection *c, unsigned status, const char *t
 }
 
 static int respond_ready(Gateway *g, struct MHD_Connection *c) {
-        _cleanup_json_ json_object *body = json_object_new_object(), *backends = json_object_new_object();
-        if (!body || !backends)
+        _cleanup_json_ json_object *body = json_object_new_object(), *backends = json_object_new_object(),
+                                   *endpoints = json_object_new_object();
+        if (!body || !backends || !endpoints)
                 return MHD_NO;
         bool ready = true;
         for (size_t i = 0; i < g->n_backends; i++) {
@@ -46,9 +47,12 @@ static int respond_ready(Gateway *g, struct MHD_Connection *c) {
                         !b->up                                                 ? "down"
                                 : b->config->type == BACKEND_DBUS && !b->owner ? "activatable"
                                                                                : "up");
+                if (b->transport->describe)
+                        (void) json_add(endpoints, b->config->name, b->transport->describe(b));
         }
         (void) json_add_string(body, "status", ready ? "ready" : "not ready");
         (void) json_add(body, "backends", TAKE_PTR(backends));
+        (void) json_add(body, "endpoints", TAKE_PTR(endpoints));
         const char *text = json_to_string(body);
         return respond_text(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, "application/json", text,
                 strlen(text));
