@@ -85,12 +85,32 @@ START_TEST(test_garbage_is_refused) {
 END_TEST
 
 START_TEST(test_derived_keys_agree_per_purpose) {
-        SealKey a, b, c;
+        /* Derived when first used: a key from the same secret and purpose opens what another sealed, one for
+         * another purpose or from another secret does not. */
+        _cleanup_(seal_key_wipe) SealKey a = {}, b = {}, c = {}, d = {};
         ck_assert_int_eq(seal_key_derive(&a, "secret", 6, "purpose"), 0);
         ck_assert_int_eq(seal_key_derive(&b, "secret", 6, "purpose"), 0);
         ck_assert_int_eq(seal_key_derive(&c, "secret", 6, "other"), 0);
+        ck_assert_int_eq(seal_key_derive(&d, "secreT", 6, "purpose"), 0);
+        _cleanup_free_ char *token = NULL;
+        ck_assert_int_eq(seal(&a, "ctx", "x", 1, &token), 0);
+        ck_assert_ptr_null(a.pending);
+        _cleanup_free_ void *data = NULL;
+        ck_assert_int_eq(unseal(&b, "ctx", token, &data, NULL), 0);
+        ck_assert_str_eq(data, "x");
         ck_assert_mem_eq(a.bytes, b.bytes, SEAL_KEY_SIZE);
+        ck_assert_int_eq(unseal(&c, "ctx", token, &data, NULL), -EBADMSG);
+        ck_assert_int_eq(unseal(&d, "ctx", token, &data, NULL), -EBADMSG);
         ck_assert(memcmp(a.bytes, c.bytes, SEAL_KEY_SIZE) != 0);
+}
+END_TEST
+
+START_TEST(test_wiped_pending_key_is_all_zero) {
+        SealKey k, zero = {};
+        ck_assert_int_eq(seal_key_derive(&k, "secret", 6, "purpose"), 0);
+        ck_assert_ptr_nonnull(k.pending);
+        seal_key_wipe(&k);
+        ck_assert(memcmp(&k, &zero, sizeof(k)) == 0);
 }
 END_TEST
 
@@ -117,6 +137,7 @@ static Suite *seal_suite(void) {
         tcase_add_test(tc, test_garbage_is_refused);
         tcase_add_test(tc, test_derived_keys_agree_per_purpose);
         tcase_add_test(tc, test_wiped_key_is_all_zero);
+        tcase_add_test(tc, test_wiped_pending_key_is_all_zero);
         suite_add_tcase(s, tc);
         return s;
 }

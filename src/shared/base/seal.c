@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <sys/random.h>
 
 #include "base64url.h"
 #include "seal.h"
@@ -17,10 +18,35 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_CIPHER_CTX *, EVP_CIPHER_CTX_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_KDF_CTX *, EVP_KDF_CTX_free);
 
 int seal_key_generate(SealKey *ret) {
-        return RAND_bytes(ret->bytes, sizeof(ret->bytes)) == 1 ? 0 : -EIO;
+        *ret = (SealKey){};
+        for (size_t done = 0; done < sizeof(ret->bytes);) {
+                ssize_t n = getrandom(ret->bytes + done, sizeof(ret->bytes) - done, 0);
+                if (n < 0 && errno != EINTR)
+                        return -errno;
+                if (n > 0)
+                        done += (size_t) n;
+        }
+        return 0;
 }
 
 int seal_key_derive(SealKey *ret, const void *secret, size_t size, const char *purpose) {
+        size_t purpose_size = strlen(purpose) + 1;
+        if (size > SIZE_MAX - purpose_size)
+                return -E2BIG;
+        uint8_t *pending = malloc(size + purpose_size);
+        if (!pending)
+                return -ENOMEM;
+        memcpy(pending, secret, size);
+        memcpy(pending + size, purpose, purpose_size);
+        *ret = (SealKey){ .pending = pending, .pending_size = size };
+        return 0;
+}
+
+/* The key, derived now from what seal_key_derive() was given if it has not been yet. */
+static int seal_key_ready(SealKey *key) {
+        if (!key->pending)
+                return 0;
+
         EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
         if (!kdf)
                 return -EOPNOTSUPP;
@@ -29,23 +55,37 @@ int seal_key_derive(SealKey *ret, const void *secret, size_t size, const char *p
         if (!ctx)
                 return -ENOMEM;
 
+        const char *purpose = (const char *) key->pending + key->pending_size;
         OSSL_PARAM params[] = {
                 OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *) "SHA256", 0),
-                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *) secret, size),
+                OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key->pending, key->pending_size),
                 OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *) purpose, strlen(purpose)),
                 OSSL_PARAM_construct_end(),
         };
-        return EVP_KDF_derive(ctx, ret->bytes, sizeof(ret->bytes), params) == 1 ? 0 : -EINVAL;
+        if (EVP_KDF_derive(ctx, key->bytes, sizeof(key->bytes), params) != 1)
+                return -EINVAL;
+        OPENSSL_cleanse(key->pending, key->pending_size);
+        key->pending = mfree(key->pending);
+        key->pending_size = 0;
+        return 0;
 }
 
 void seal_key_wipe(SealKey *key) {
-        if (key)
-                OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
+        if (!key)
+                return;
+        OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
+        if (key->pending)
+                OPENSSL_cleanse(key->pending, key->pending_size);
+        key->pending = mfree(key->pending);
+        key->pending_size = 0;
 }
 
-int seal(const SealKey *key, const char *context, const void *data, size_t size, char **ret) {
+int seal(SealKey *key, const char *context, const void *data, size_t size, char **ret) {
         if (size > INT32_MAX - NONCE_SIZE - TAG_SIZE)
                 return -E2BIG;
+        int r = seal_key_ready(key);
+        if (r < 0)
+                return r;
 
         _cleanup_free_ uint8_t *buf = malloc(NONCE_SIZE + size + TAG_SIZE);
         _cleanup_(EVP_CIPHER_CTX_freep) EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -69,10 +109,14 @@ int seal(const SealKey *key, const char *context, const void *data, size_t size,
         return 0;
 }
 
-int unseal(const SealKey *key, const char *context, const char *token, void **ret, size_t *ret_size) {
+int unseal(SealKey *key, const char *context, const char *token, void **ret, size_t *ret_size) {
+        int r = seal_key_ready(key);
+        if (r < 0)
+                return r;
+
         _cleanup_free_ uint8_t *raw = NULL;
         size_t n;
-        int r = base64url_decode(token, strlen(token), &raw, &n);
+        r = base64url_decode(token, strlen(token), &raw, &n);
         if (r < 0)
                 return r;
         if (n < NONCE_SIZE + TAG_SIZE)
