@@ -35,11 +35,21 @@ system_boot_installed() {
         trap 'boot_stop || true; rm -rf "$work"' EXIT
         trap 'exit 130' INT
         trap 'exit 143' TERM
-        echo "# building and installing into $destdir"
-        meson setup "$work/build" "$src" --prefix=/usr --sysconfdir=/etc --localstatedir=/var -Dtests=false \
-                -Dbuildtype=release >/dev/null
-        meson compile -C "$work/build" >/dev/null
-        DESTDIR=$destdir meson install -C "$work/build" --no-rebuild --quiet
+        # One build serves every booted-system test of a run (AIOS_SYSTEM_BUILD_DIR, set by tests/meson.build):
+        # the first builds it, the others only bring it up to date, one at a time (the lock).
+        local build=${AIOS_SYSTEM_BUILD_DIR:-$work/build} lock
+        mkdir -p "$(dirname "$build")"
+        exec {lock}>"$build.lock"
+        flock "$lock"
+        echo "# building in $build and installing into $destdir"
+        if [[ ! -f $build/build.ninja ]]; then
+                rm -rf "$build"
+                meson setup "$build" "$src" --prefix=/usr --sysconfdir=/etc --localstatedir=/var -Dtests=false \
+                        -Dbuildtype=release >/dev/null
+        fi
+        meson compile -C "$build" >/dev/null
+        DESTDIR=$destdir meson install -C "$build" --no-rebuild --quiet
+        exec {lock}>&-
 
         # shellcheck source=tests/system/boot.sh
         . "$here/boot.sh"
