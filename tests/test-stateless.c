@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The 2026-07-28 wire in the engine: request _meta, removed methods, discovery, input_required round trips
  * and what happens to a requestState that was altered, cut, reused elsewhere or kept too long, header
- * checks, log levels and subscriptions/listen. */
+ * checks, log levels and subscriptions/listen. And what lets replicas share the other wire's sessions: session
+ * ids sealed with the same key, taken up by another replica, and refused when altered, foreign, expired, ended
+ * or shown by another principal. */
 #include <check.h>
 #include <stdio.h>
 
 #include "mcp-request.h"
+#include "mcp-session.h"
 #include "test-util.h"
 
 #define META_WITH(caps)                                                                                                              \
@@ -563,6 +566,144 @@ START_TEST(test_listen_acknowledges_and_filters) {
 }
 END_TEST
 
+/* --- sealed session ids ------------------------------------------------------------------------------ */
+
+#define CAPABILITIES "{\"elicitation\":{\"form\":{}},\"roots\":{\"listChanged\":true},\"experimental\":{\"x\":{}}}"
+
+/* A session of server as an HTTP transport opens one for principal, initialized; its public id, copied. */
+static char *open_session(McpServer *s, const char *principal, McpSession **ret) {
+        McpSession *session = NULL;
+        ck_assert_int_eq(mcp_session_new(s, &session), 0);
+        mcp_session_set_principal(session, principal);
+        _cleanup_json_ json_object *caps = NULL;
+        ck_assert_int_eq(json_parse_strict(CAPABILITIES, strlen(CAPABILITIES), &caps, NULL), 0);
+        ck_assert_int_eq(mcp_session_initialize(session, "2025-11-25", caps, NULL), 0);
+        *ret = session;
+        return strdup(mcp_session_get_public_id(session));
+}
+
+/* Whether id opens on s for principal (and frees what it opened). */
+static bool opens(McpServer *s, const char *id, const char *principal) {
+        _cleanup_(mcp_sealed_session_freep) McpSealedSession *sealed = NULL;
+        int r = mcp_sealed_session_open(s, id, principal, &sealed);
+        ck_assert_int_ge(r, 0);
+        return r > 0;
+}
+
+START_TEST(test_session_ids_are_random_without_a_shared_key) {
+        McpSession *session = NULL;
+        _cleanup_free_ char *id = open_session(server, "key:alice", &session);
+        ck_assert(!mcp_server_seals_sessions(server));
+        ck_assert_str_eq(id, mcp_session_get_id(session));
+        ck_assert_uint_eq(strlen(id), 48);
+        ck_assert_ptr_eq(mcp_server_find_session(server, id), session);
+        ck_assert(!opens(server, id, "key:alice"));
+        mcp_session_unref(session);
+}
+END_TEST
+
+START_TEST(test_sealed_session_is_taken_up_by_a_replica) {
+        _cleanup_(mcp_server_freep) McpServer *replica = NULL;
+        ck_assert_int_ge(mcp_server_new(&replica, &definition, event, NULL), 0);
+        ck_assert_int_eq(mcp_server_set_state_secret(server, "shared secret", 13), 0);
+        ck_assert_int_eq(mcp_server_set_state_secret(replica, "shared secret", 13), 0);
+
+        McpSession *session = NULL;
+        _cleanup_free_ char *id = open_session(server, "key:alice", &session);
+        /* Sealed, short enough for a header, and only the sealed id names the session. */
+        ck_assert_str_ne(id, mcp_session_get_id(session));
+        ck_assert_uint_le(strlen(id), 200);
+        ck_assert_ptr_eq(mcp_server_find_session(server, id), session);
+        ck_assert_ptr_null(mcp_server_find_session(server, mcp_session_get_id(session)));
+
+        /* The replica does not hold it, and takes it up for its principal only. */
+        ck_assert_ptr_null(mcp_server_find_session(replica, id));
+        ck_assert(!opens(replica, id, "key:bob"));
+        ck_assert(!opens(replica, id, NULL));
+        _cleanup_(mcp_sealed_session_freep) McpSealedSession *sealed = NULL;
+        ck_assert_int_eq(mcp_sealed_session_open(replica, id, "key:alice", &sealed), 1);
+        McpSession *taken = NULL;
+        ck_assert_int_eq(mcp_session_take_up(replica, sealed, id, &taken), 0);
+        ck_assert(mcp_session_is_initialized(taken));
+        ck_assert_str_eq(mcp_session_get_version(taken), "2025-11-25");
+        ck_assert_str_eq(mcp_session_get_id(taken), mcp_session_get_id(session));
+        ck_assert_str_eq(mcp_session_get_public_id(taken), id);
+        ck_assert_ptr_eq(mcp_server_find_session(replica, id), taken);
+        ck_assert_int_eq(mcp_session_take_up(replica, sealed, id, &(McpSession *){ NULL }), -EEXIST);
+
+        /* The capabilities a server acts on travel, with their options; experimental ones do not. */
+        json_object *caps = mcp_session_get_client_capabilities(taken);
+        ck_assert_ptr_nonnull(json_get_object(json_get_object(caps, "elicitation"), "form"));
+        ck_assert_ptr_nonnull(json_get_object(caps, "roots"));
+        ck_assert(!json_object_object_get_ex(caps, "experimental", NULL));
+        ck_assert(!json_object_object_get_ex(caps, "sampling", NULL));
+
+        /* Ended here on purpose: not taken up here again, while the first replica still holds it. */
+        mcp_session_end(taken);
+        mcp_session_unref(taken);
+        ck_assert_ptr_null(mcp_server_find_session(replica, id));
+        ck_assert(!opens(replica, id, "key:alice"));
+        ck_assert_ptr_eq(mcp_server_find_session(server, id), session);
+        mcp_session_unref(session);
+}
+END_TEST
+
+START_TEST(test_session_made_without_a_principal_opens_only_without_one) {
+        ck_assert_int_eq(mcp_server_set_state_secret(server, "shared secret", 13), 0);
+        McpSession *session = NULL;
+        _cleanup_free_ char *id = open_session(server, NULL, &session);
+        mcp_session_close(session);
+        mcp_session_unref(session);
+        ck_assert(opens(server, id, NULL)); /* ended for idleness, say: taken up again */
+        ck_assert(!opens(server, id, "anonymous"));
+}
+END_TEST
+
+START_TEST(test_altered_foreign_and_expired_session_ids_do_not_open) {
+        _cleanup_(mcp_server_freep) McpServer *other = NULL, *unkeyed = NULL;
+        ck_assert_int_ge(mcp_server_new(&other, &definition, event, NULL), 0);
+        ck_assert_int_ge(mcp_server_new(&unkeyed, &definition, event, NULL), 0);
+        ck_assert_int_eq(mcp_server_set_state_secret(server, "shared secret", 13), 0);
+        ck_assert_int_eq(mcp_server_set_state_secret(other, "another secret", 14), 0);
+
+        McpSession *session = NULL;
+        _cleanup_free_ char *id = open_session(server, "key:alice", &session);
+        ck_assert(opens(server, id, "key:alice"));
+
+        /* Each character altered in turn (a base64url letter for another), and the id cut short. */
+        for (size_t i = 0; id[i]; i++) {
+                _cleanup_free_ char *altered = strdup(id);
+                altered[i] = altered[i] == 'A' ? 'B' : 'A';
+                ck_assert_msg(!opens(server, altered, "key:alice"), "altered at %zu", i);
+                ck_assert_ptr_null(mcp_server_find_session(server, altered));
+        }
+        _cleanup_free_ char *cut = strndup(id, strlen(id) - 4);
+        ck_assert(!opens(server, cut, "key:alice"));
+        ck_assert(!opens(server, "not a sealed id", "key:alice"));
+
+        /* Another key, or none shared, or another server (endpoint) with the same key. */
+        ck_assert(!opens(other, id, "key:alice"));
+        static const McpServerDefinition elsewhere = { .name = "another-endpoint", .version = "1", .tools = tools };
+        _cleanup_(mcp_server_freep) McpServer *endpoint = NULL;
+        ck_assert_int_ge(mcp_server_new(&endpoint, &elsewhere, event, NULL), 0);
+        ck_assert_int_eq(mcp_server_set_state_secret(endpoint, "shared secret", 13), 0);
+        ck_assert(!opens(endpoint, id, "key:alice"));
+        ck_assert(!opens(unkeyed, id, "key:alice"));
+        ck_assert_ptr_null(mcp_server_find_session(unkeyed, id));
+
+        /* A requestState sealed with the same key is no session id. */
+        call("ask_name", "");
+        _cleanup_free_ char *state = state_of(capture.reply);
+        ck_assert(!opens(server, state, "key:alice"));
+
+        /* Past its lifetime it names the session nowhere, not even on the replica holding it. */
+        mcp_server_set_session_lifetime(server, 0);
+        ck_assert(!opens(server, id, "key:alice"));
+        ck_assert_ptr_null(mcp_server_find_session(server, id));
+        mcp_session_unref(session);
+}
+END_TEST
+
 static Suite *stateless_suite(void) {
         Suite *s = suite_create("stateless");
         TCase *tc = tcase_create("stateless");
@@ -585,6 +726,14 @@ static Suite *stateless_suite(void) {
         tcase_add_test(tc, test_headers_are_checked_against_the_body);
         tcase_add_test(tc, test_log_level_from_meta);
         tcase_add_test(tc, test_listen_acknowledges_and_filters);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("sealed sessions");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_session_ids_are_random_without_a_shared_key);
+        tcase_add_test(tc, test_sealed_session_is_taken_up_by_a_replica);
+        tcase_add_test(tc, test_session_made_without_a_principal_opens_only_without_one);
+        tcase_add_test(tc, test_altered_foreign_and_expired_session_ids_do_not_open);
         suite_add_tcase(s, tc);
         return s;
 }

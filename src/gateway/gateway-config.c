@@ -165,6 +165,7 @@ static const ConfigItem gateway_items[] = {
                 "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 64M" },
         { "MaxBodySize", config_parse_size, offsetof(GatewayConfig, max_body),
                 "a positive number of bytes, optionally followed by K, M or G (powers of 1024), such as 4M" },
+        { "SessionLifetimeSec", config_parse_sec, offsetof(GatewayConfig, session_lifetime_usec), EXPECTED_TIME_SPAN },
         { "CallTimeoutSec", config_parse_sec, offsetof(GatewayConfig, call_timeout_usec), EXPECTED_TIME_SPAN },
         { "MaxInFlightPerBackend", config_parse_unsigned, offsetof(GatewayConfig, max_in_flight),
                 "a positive integer" },

@@ -99,6 +99,8 @@ typedef struct GatewayConfig {
         AuthConfig auth;
         RateLimitConfig rate_limit; /* [RateLimit] */
         FilterConfig filter;
+        /* SessionLifetimeSec=: how long a sealed session id (a shared request-state-key) is good; 0: the default */
+        uint64_t session_lifetime_usec;
         BackendConfig *backends; /* in the alphabetical order of their files; disabled ones included */
         size_t n_backends;
 } GatewayConfig;

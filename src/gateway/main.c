@@ -2,6 +2,7 @@
 /* aios-gatewayd: MCP over HTTP for clients, org.aios.MCP1 over D-Bus to the servers. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
@@ -278,6 +279,50 @@ static void gateway_done(Gateway *g) {
         sd_event_unref(g->event);
 }
 
+#define GATEWAY_STATE_KEY_CREDENTIAL "request-state-key"
+
+/* With the request-state-key credential, every replica seals requestState and session ids with the same key, so
+ * that a client's requests need not come back to the replica that answered the last one. */
+static int gateway_share_state_key(Gateway *g) {
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+        _cleanup_free_ char *path = NULL;
+        if (!dir || asprintf(&path, "%s/%s", dir, GATEWAY_STATE_KEY_CREDENTIAL) < 0 || access(path, F_OK) < 0) {
+                log_debug("No credential %s: sessions live on the replica that opened them.",
+                        GATEWAY_STATE_KEY_CREDENTIAL);
+                return 0;
+        }
+
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open the credential %s: %m", path);
+        uint8_t secret[4096];
+        ssize_t n = read(fd, secret, sizeof(secret));
+        if (n < 0)
+                return log_error_errno(errno, "Failed to read the credential %s: %m", path);
+        int r = 0;
+        if (n < 16)
+                r = log_error_errno(EINVAL,
+                        "The credential %s is too short: give it at least 16 bytes (32 random bytes are best).", path);
+        for (size_t i = 0; r >= 0 && i <= g->n_backends; i++) {
+                McpServer *s = i == 0 ? aggregate_server(g->aggregate) : g->backends[i - 1]->relay;
+                if (!s)
+                        continue;
+                r = mcp_server_set_state_secret(s, secret, (size_t) n);
+                if (r < 0)
+                        r = log_error_errno(r, "Failed to derive the request state key: %m");
+                else if (g->config->session_lifetime_usec > 0)
+                        mcp_server_set_session_lifetime(s,
+                                MAX(g->config->session_lifetime_usec / USEC_PER_SEC, (uint64_t) 1));
+        }
+        explicit_bzero(secret, sizeof(secret));
+        if (r < 0)
+                return r;
+        log_info("requestState and session ids are sealed with the key of the credential %s: another replica "
+                 "given it takes up this one's sessions.",
+                GATEWAY_STATE_KEY_CREDENTIAL);
+        return 0;
+}
+
 static int gateway_setup_backends(Gateway *g) {
         g->backends = new0(Backend *, g->config->n_backends ?: 1);
         if (!g->backends)
@@ -384,6 +429,9 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return r;
         r = gateway_setup_backends(&g);
+        if (r < 0)
+                return r;
+        r = gateway_share_state_key(&g);
         if (r < 0)
                 return r;
         if (g.n_backends == 0)

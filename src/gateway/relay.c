@@ -9,7 +9,12 @@
 static int relay_request(McpRequest *req, json_object *message, void *userdata) {
         Backend *b = userdata;
         McpSession *session = mcp_request_get_session(req);
-        int r = forward_request(req, b, message, session ? mcp_session_get_id(session) : NULL, NULL, NULL);
+        /* An initialized session's revision and capabilities go along, so that a backend that does not hold the
+         * session (this replica took it up from its sealed id, or the server started again) takes it as it is. */
+        bool initialized = session && mcp_session_is_initialized(session);
+        int r = forward_request(req, b, message, session ? mcp_session_get_id(session) : NULL,
+                initialized ? mcp_session_get_version(session) : NULL,
+                initialized ? mcp_session_get_client_capabilities(session) : NULL);
         return r < 0 ? r : 1;
 }
 

@@ -4,7 +4,7 @@
 # other replica than the one before, on both wires. One step per invocation, so that the script can kill
 # and start pods between them; prints what it checked and exits 1 on the first thing that is wrong.
 #   client.py wait-ready URL...          every gateway ready, with the conformance backend up
-#   client.py alternate A B              2025-11-25 session and 2026-07-28 calls alternating, and an
+#   client.py alternate A B              one 2025-11-25 session and 2026-07-28 calls alternating, and an
 #                                        elicitation (input_required) started on A and finished on B
 #   client.py load A B KILL-COMMAND      calls from 8 threads alternating; KILL-COMMAND kills B's pod midway:
 #                                        calls on A must all succeed, those on B fail cleanly (no wrong answer)
@@ -118,35 +118,31 @@ def wait_ready(urls):
 
 
 def alternate(a, b):
-    # 2025-11-25: a session lives on the gateway replica that opened it (its remote session is held there);
-    # on the other replica it is unknown, which is 404 and the client initializes again there (the spec's
-    # answer). A client alternating between replicas holds one session on each.
-    sessions = {}
-    for side, url in (("A", a), ("B", b)):
-        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": LEGACY, "capabilities": {"elicitation": {}},
-            "clientInfo": {"name": "kube-play", "version": "1"}}}
-        status, headers, reply = post(conformance(url), init)
-        session = {k.lower(): v for k, v in headers.items()}.get("mcp-session-id")
-        if status != 200 or not session:
-            fail(f"initialize on {side}: {status} {reply}")
-        h = {"Mcp-Session-Id": session, "MCP-Protocol-Version": LEGACY}
-        status, _, _ = post(conformance(url), {"jsonrpc": "2.0", "method": "notifications/initialized"}, h)
-        if status != 202:
-            fail(f"notifications/initialized on {side}: {status}")
-        sessions[side] = h
+    # 2025-11-25: the replicas share the request-state-key secret, which seals the session id they hand out,
+    # so one session opened on A goes on on B (B takes it up from its id) and back: no affinity needed.
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": LEGACY, "capabilities": {"elicitation": {}},
+        "clientInfo": {"name": "kube-play", "version": "1"}}}
+    status, headers, reply = post(conformance(a), init)
+    session = {k.lower(): v for k, v in headers.items()}.get("mcp-session-id")
+    if status != 200 or not session:
+        fail(f"initialize on A: {status} {reply}")
+    h = {"Mcp-Session-Id": session, "MCP-Protocol-Version": LEGACY}
+    status, _, _ = post(conformance(b), {"jsonrpc": "2.0", "method": "notifications/initialized"}, h)
+    if status != 202:
+        fail(f"notifications/initialized on B in A's session: {status}")
     for i in range(10):
-        side = "AB"[i % 2]
+        side = "BA"[i % 2]
         status, _, reply = post(conformance(a if side == "A" else b), {
             "jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
-            "params": {"name": "test_simple_text", "arguments": {}}}, sessions[side])
+            "params": {"name": "test_simple_text", "arguments": {}}}, h)
         if status != 200 or "error" in (reply or {}) or not text_of(reply):
-            fail(f"2025-11-25 call {i} on {side}: {status} {reply}")
-    status, _, reply = post(conformance(b), {"jsonrpc": "2.0", "id": 98, "method": "tools/list"}, sessions["A"])
+            fail(f"2025-11-25 call {i} on {side} in the session opened on A: {status} {reply}")
+    status, _, reply = post(base(b) + "/mcp", {"jsonrpc": "2.0", "id": 98, "method": "tools/list"}, h)
     if status != 404:
-        fail(f"replica A's session on replica B: {status} {reply}, not 404")
-    ok("2025-11-25: 10 calls alternating between A and B, each in the session of its replica; A's session on B "
-       "is 404 (initialize again)")
+        fail(f"the session of /servers/conformance/mcp on B's /mcp: {status} {reply}, not 404")
+    ok(f"2025-11-25: one session opened on A ({len(session)}-character sealed id), 10 calls alternating between "
+       "B and A in it; on another endpoint the id is 404")
 
     # 2026-07-28: no session at all.
     for i in range(10):

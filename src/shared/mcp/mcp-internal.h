@@ -12,6 +12,10 @@
 #define MCP_DEFAULT_PAGE_SIZE 100U
 #define MCP_MAX_SESSIONS_DEFAULT 4096U
 #define MCP_SESSION_ID_BYTES 24
+/* A sealed session id is good this long after it was made, unless the server says otherwise. */
+#define MCP_SESSION_LIFETIME_SEC_DEFAULT (24U * 3600U)
+/* Ids of sessions ended on purpose (DELETE) that this process remembers until they expire. */
+#define MCP_MAX_ENDED_SESSIONS 4096U
 
 typedef struct ToolEntry {
         const McpTool *tool;
@@ -34,10 +38,13 @@ struct McpServer {
         Hashmap *sessions;
         uint64_t next_ask_id;
 
-        SealKey state_key;        /* seals requestState of the stateless wire */
-        uint64_t state_ttl_sec;   /* how long a requestState opens */
-        json_object *server_info; /* {name, version, title} */
-        McpRequest *listeners;    /* subscriptions/listen requests, linked through listen_next */
+        SealKey state_key;             /* seals requestState of the stateless wire */
+        uint64_t state_ttl_sec;        /* how long a requestState opens */
+        bool state_key_shared;         /* the key came from a secret other replicas hold too: session ids are sealed */
+        uint64_t session_lifetime_sec; /* how long a sealed session id is good */
+        Hashmap *ended_sessions;       /* internal id -> EndedSession: sealed sessions ended here on purpose */
+        json_object *server_info;      /* {name, version, title} */
+        McpRequest *listeners;         /* subscriptions/listen requests, linked through listen_next */
 };
 
 typedef struct Ask {
@@ -50,9 +57,17 @@ typedef struct Ask {
 struct McpSession {
         unsigned n_ref;
         McpServer *server;
-        char id[MCP_SESSION_ID_BYTES * 2 + 1];
+        char id[MCP_SESSION_ID_BYTES * 2 + 1]; /* the table's key and the backends' name for it */
         bool initialized;
         bool closed;
+
+        /* With a shared key: the id the client holds, sealed (mcp-session-seal.c), made at initialize for a
+         * session whose transport hands its id out, or the id another replica made, for one taken up here. */
+        char *public_id;
+        bool hands_out_id;
+        bool has_principal;
+        uint8_t principal_digest[16];
+        int64_t created_sec; /* wall clock, when the session was first made (on whichever replica) */
 
         char *version;
         json_object *client_capabilities;
@@ -175,6 +190,11 @@ void mcp_exchange_add_reply(McpExchange *x, json_object *reply);
 void mcp_session_handle_response(McpSession *session, const JsonRpcMessage *m);
 void mcp_session_handle_cancelled(McpSession *session, json_object *params);
 int mcp_session_send_standalone(McpSession *session, json_object *message);
+
+/* mcp-session-seal.c */
+void mcp_session_principal_digest(const char *principal, uint8_t ret[16]);
+int mcp_session_seal_id(McpSession *session);
+int mcp_session_unseal_id(McpServer *s, const char *public_id, McpSealedSession **ret);
 uint64_t now_usec(void);
 
 /* method handlers, one file per family */

@@ -136,6 +136,7 @@ int mcp_server_new(McpServer **ret, const McpServerDefinition *def, sd_event *ev
         s->userdata = userdata;
         s->next_ask_id = 1;
         s->state_ttl_sec = MCP_REQUEST_STATE_TTL_SEC;
+        s->session_lifetime_sec = MCP_SESSION_LIFETIME_SEC_DEFAULT;
         s->server_info = mcp_server_info_new(s);
         if (!s->server_info)
                 return log_oom();
@@ -170,6 +171,7 @@ McpServer *mcp_server_free(McpServer *s) {
         while (hashmap_iterate(s->sessions, &i, (void **) &session, NULL))
                 mcp_session_close(session);
         hashmap_free(s->sessions);
+        mcp_server_forget_ended_sessions(s);
 
         for (size_t j = 0; j < s->n_tools; j++)
                 tool_entry_free(s->tools[j]);
@@ -226,7 +228,11 @@ const McpServerDefinition *mcp_server_get_definition(McpServer *s) {
 }
 
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size) {
-        return seal_key_derive(&s->state_key, secret, size, "aios-mcp-requestState");
+        int r = seal_key_derive(&s->state_key, secret, size, "aios-mcp-requestState");
+        if (r < 0)
+                return r;
+        s->state_key_shared = true; /* and with it, session ids are sealed (mcp-session-seal.c) */
+        return 0;
 }
 
 int mcp_server_load_state_secret(McpServer *s, const char *path) {

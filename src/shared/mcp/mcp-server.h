@@ -201,7 +201,7 @@ int mcp_stateless_check(json_object *message, const McpWireHeaders *headers, jso
 int mcp_server_dispatch_stateless(McpServer *s, json_object *message, const McpSinkOps *ops, void *userdata,
         McpExchange **ret_exchange);
 /* The key that seals requestState: the same secret on every replica lets any of them continue a request.
- * Without it each server makes a random key at start. */
+ * Without it each server makes a random key at start. With it, session ids are sealed too (mcp-session.h). */
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size);
 /* Loads that secret from path, or when path is NULL from the systemd credential "request-state-key"
  * ($CREDENTIALS_DIRECTORY), if there is one. Logs what it did. */

@@ -35,6 +35,7 @@ int mcp_session_new(McpServer *s, McpSession **ret) {
         session->server = s;
         session->log_level = MCP_LOG_DEBUG;
         session->last_used = now_usec();
+        session->created_sec = (int64_t) time(NULL);
         session->subscriptions = hashmap_new();
         session->requests = hashmap_new();
         session->asks = hashmap_new();
@@ -71,6 +72,7 @@ static void session_free(McpSession *session) {
         json_object_put(session->client_capabilities);
         json_object_put(session->client_info);
         free(session->version);
+        free(session->public_id);
         free(session);
 }
 
@@ -131,7 +133,16 @@ void mcp_session_close(McpSession *session) {
 }
 
 McpSession *mcp_server_find_session(McpServer *s, const char *id) {
-        return hashmap_get(s->sessions, id);
+        if (!s->state_key_shared)
+                return hashmap_get(s->sessions, id);
+
+        /* Sealed ids: the session is held under the id inside, and only the id it was handed out with (or taken
+         * up with) names it, while that has not expired. */
+        _cleanup_(mcp_sealed_session_freep) McpSealedSession *sealed = NULL;
+        if (mcp_session_unseal_id(s, id, &sealed) <= 0)
+                return NULL;
+        McpSession *session = hashmap_get(s->sessions, mcp_sealed_session_get_id(sealed));
+        return session && streq_ptr(session->public_id, id) ? session : NULL;
 }
 
 size_t mcp_server_n_sessions(McpServer *s) {
@@ -205,6 +216,17 @@ const char *mcp_session_get_id(McpSession *session) {
         return session->id;
 }
 
+const char *mcp_session_get_public_id(McpSession *session) {
+        return session->public_id ?: session->id;
+}
+
+void mcp_session_set_principal(McpSession *session, const char *principal) {
+        session->hands_out_id = true;
+        session->has_principal = principal;
+        if (principal)
+                mcp_session_principal_digest(principal, session->principal_digest);
+}
+
 bool mcp_session_is_initialized(McpSession *session) {
         return session->initialized;
 }
@@ -234,6 +256,11 @@ int mcp_session_initialize(McpSession *session, const char *version, json_object
         session->client_capabilities = capabilities ? json_object_get(capabilities) : json_object_new_object();
         json_object_put(session->client_info);
         session->client_info = json_object_get(client_info);
+        if (session->server->state_key_shared && session->hands_out_id && !session->public_id) {
+                int r = mcp_session_seal_id(session);
+                if (r < 0)
+                        return r;
+        }
         session->initialized = true;
         return 0;
 }

@@ -125,7 +125,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
         if (body)
                 MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
         if (session)
-                MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
+                MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_public_id(session));
         enum MHD_Result r = MHD_queue_response(c, status, response);
         MHD_destroy_response(response);
         return r;
@@ -140,7 +140,7 @@ static enum MHD_Result respond_rate_limited(struct MHD_Connection *c, json_objec
                 return MHD_NO;
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
         if (session)
-                MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
+                MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_public_id(session));
         json_object *retry = NULL;
         json_object_object_get_ex(json_get_object(json_get_object(reply, "error"), "data"), "retryAfter", &retry);
         char seconds[32];
@@ -307,11 +307,13 @@ static HttpSession *owner_oldest_idle(McpHttp *h, const char *owner, size_t *ret
         return oldest;
 }
 
-/* A new session for owner. One owner holds at most max_sessions_per_owner: past it, its own least recently
- * used idle session makes room, and only when none of its sessions is idle is it refused (-EUSERS). When the
- * whole table is full (or holds --max-sessions), the oldest idle session of whoever holds the most makes room,
- * instead of every newcomer being refused until sessions expire. */
-static int session_new(McpHttp *h, McpServer *server, const char *owner, McpSession **ret) {
+/* A new session for owner, or the one sealed describes taken up here. One owner holds at most
+ * max_sessions_per_owner: past it, its own least recently used idle session makes room, and only when none of
+ * its sessions is idle is it refused (-EUSERS). When the whole table is full (or holds --max-sessions), the
+ * oldest idle session of whoever holds the most makes room, instead of every newcomer being refused until
+ * sessions expire. */
+static int session_new(McpHttp *h, McpServer *server, const char *owner, const McpSealedSession *sealed,
+        const char *public_id, McpSession **ret) {
         size_t n;
         HttpSession *oldest = owner_oldest_idle(h, owner, &n);
         if (h->options.max_sessions_per_owner > 0 && n >= h->options.max_sessions_per_owner) {
@@ -324,7 +326,8 @@ static int session_new(McpHttp *h, McpServer *server, const char *owner, McpSess
 
         for (unsigned attempt = 0;; attempt++) {
                 int r = mcp_server_n_sessions(server) >= h->options.max_sessions ? -EBUSY
-                                                                                 : mcp_session_new(server, ret);
+                        : sealed ? mcp_session_take_up(server, sealed, public_id, ret)
+                                 : mcp_session_new(server, ret);
                 if (r != -EBUSY || attempt > 0)
                         return r;
                 r = mcp_server_end_lru_session(server, session_owner, session_unwatched, h);
@@ -543,7 +546,7 @@ static enum MHD_Result answer_from_stream(HttpRequest *req) {
                 if (!response)
                         return MHD_NO;
                 if (session)
-                        MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_id(session));
+                        MHD_add_response_header(response, HEADER_SESSION_ID, mcp_session_get_public_id(session));
                 enum MHD_Result r = MHD_queue_response(req->connection, MHD_HTTP_OK, response);
                 MHD_destroy_response(response);
                 return r;
@@ -566,7 +569,55 @@ static int check_protocol_version(struct MHD_Connection *c, enum MHD_Result *ret
         return 0;
 }
 
-/* Finds the session named by the header. Returns 1 with a reference in *ret, or 0 after answering. */
+static int session_not_found(struct MHD_Connection *c, enum MHD_Result *ret_result) {
+        /* Unknown or ended: the client starts a new session with initialize. */
+        *ret_result = respond_error(c, MHD_HTTP_NOT_FOUND, -32001, "Session not found");
+        return 0;
+}
+
+/* A sealed id of a session another replica opened (or this one ended for idleness): taken up here when it is the
+ * caller's. 1 with a reference in *ret, 0 when it is not to be taken up, -1 after answering. */
+static int session_take_up(HttpRequest *req, struct MHD_Connection *c, const char *id, McpSession **ret,
+        enum MHD_Result *ret_result) {
+        McpHttp *h = req->owner;
+        const char *principal = req->identity ? req->identity->principal : NULL;
+        _cleanup_(mcp_sealed_session_freep) McpSealedSession *sealed = NULL;
+        int r = mcp_sealed_session_open(req->server, id, principal, &sealed);
+        if (r == 0)
+                return 0;
+
+        char source[INET6_ADDRSTRLEN] = "";
+        connection_source(c, source);
+        McpSession *session = NULL;
+        if (r > 0)
+                r = session_new(h, req->server, principal ?: source, sealed, id, &session);
+        if (r == -EEXIST)
+                return 0;
+        if (r == -EBUSY || r == -EUSERS) {
+                *ret_result = respond_error(c, r == -EBUSY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_TOO_MANY_REQUESTS,
+                        JSONRPC_INTERNAL_ERROR, "Too many sessions to take this one up here; try again later");
+                return -1;
+        }
+        if (r < 0) {
+                *ret_result = respond_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, JSONRPC_INTERNAL_ERROR,
+                        "Internal error: could not take the session up: %s", strerror(-r));
+                return -1;
+        }
+
+        HttpSession *hs = http_session_get(h, session);
+        if (!hs || (principal && !(hs->principal = strdup(principal)))) {
+                mcp_session_close(session);
+                mcp_session_unref(session);
+                *ret_result = MHD_NO;
+                return -1;
+        }
+        memcpy(hs->source, source, sizeof(source));
+        *ret = session;
+        return 1;
+}
+
+/* Finds the session named by the header, or takes up one another replica sealed. Returns 1 with a reference in
+ * *ret, or 0 after answering. */
 static int lookup_session(HttpRequest *req, struct MHD_Connection *c, McpSession **ret, enum MHD_Result *ret_result) {
         const char *id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, HEADER_SESSION_ID);
         if (!id) {
@@ -579,6 +630,13 @@ static int lookup_session(HttpRequest *req, struct MHD_Connection *c, McpSession
         /* A session belongs to whoever opened it: to anyone else it does not exist. */
         if (session && req->identity && hs && hs->principal && !streq(hs->principal, req->identity->principal))
                 session = NULL;
+        else if (!session && mcp_server_seals_sessions(req->server)) {
+                int r = session_take_up(req, c, id, &session, ret_result);
+                if (r <= 0)
+                        return r < 0 ? 0 : session_not_found(c, ret_result);
+                *ret = session; /* session_take_up()'s reference */
+                return 1;
+        }
         if (!session) {
                 /* Unknown or ended: the client starts a new session with initialize. */
                 *ret_result = respond_error(c, MHD_HTTP_NOT_FOUND, -32001, "Session not found");
@@ -688,7 +746,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 char source[INET6_ADDRSTRLEN] = "";
                 connection_source(c, source);
                 const char *owner = req->identity ? req->identity->principal : source;
-                int r = session_new(h, req->server, owner, &req->session);
+                int r = session_new(h, req->server, owner, NULL, NULL, &req->session);
                 if (r == -EBUSY)
                         return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
                                 "Too many sessions; try again later");
@@ -702,6 +760,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                                 "Internal error: could not open a session: %s", strerror(-r));
                 }
                 req->new_session = true;
+                mcp_session_set_principal(req->session, req->identity ? req->identity->principal : NULL);
         } else if (!lookup_session(req, c, &req->session, &result))
                 return result;
 
@@ -789,7 +848,7 @@ static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
                 return respond_empty(req->connection, MHD_HTTP_METHOD_NOT_ALLOWED, "POST");
         if (!lookup_session(req, req->connection, &session, &result))
                 return result;
-        mcp_session_close(session);
+        mcp_session_end(session);
 
         /* Open streams of the session end now, instead of at their next keep-alive. */
         HttpSession *hs = mcp_session_get_transport_data(session);
