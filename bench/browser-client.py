@@ -142,7 +142,7 @@ def click_and_snapshot():
     for i in range(1, rounds + 1):
         if times and time.monotonic() > deadline:
             break
-        m = re.search(r'button "Add one"[^\n]*\[ref=([^\]]+)\]', snapshot)
+        m = re.search(r'button "Add one"[^\n]*?\[ref=([^\]]+)\]', snapshot)
         if not m:
             die('no ref for the button "Add one" in: %s' % snapshot[:800])
         t0 = time.monotonic()

@@ -333,29 +333,111 @@ START_TEST(test_snapshot_lines) {
         _cleanup_json_ json_object *page =
                 page_of("{\"items\":["
                         "[0,\"heading\",\"Order form\",\"\",\"\",\"level=1\",0],"
-                        "[0,\"form\",\"\",\"\",\"\",\"\",0],"
+                        "[0,\"form\",\"Order\",\"\",\"\",\"\",0],"
                         "[1,\"textbox\",\"Name\",\"e1\",\"Ada \\\"A\\\"\",\"\",0],"
                         "[1,\"checkbox\",\"Gift \\\"wrap\\\"\",\"e2\",\"\",\"checked disabled\",0],"
-                        "[1,\"text\",\"line one\\nline two\",\"\",\"\",\"\",0],"
+                        "[1,\"text\",\"line one\\nline \\\"two\\\"\",\"\",\"\",\"\",0],"
                         "[1,\"list\",\"\",\"e3\",\"\",\"\",42],"
-                        "[1,\"button\",\"Send\",\"x9\",\"\",\"\",0],"
+                        "[1,\"button\",\"Send\",\"9x\",\"\",\"\",0],"
+                        "[1,\"heading\",\"No level\",\"\",\"\",\"expanded\",0],"
+                        "[1,\"heading\",\"Level 9\",\"\",\"\",\"level=9\",0],"
                         "\"not an item\"],"
                         "\"more\":0,\"moreRefs\":0}");
         SnapshotResult r;
         ck_assert_int_eq(snapshot_render(page, 0, &r), 0);
         ck_assert_str_eq(r.text,
-                "- heading \"Order form\" [level=1]\n"
-                "- form:\n"
+                "- h1 \"Order form\"\n"
+                "- form \"Order\":\n"
                 "  - textbox \"Name\" [ref=e1]: Ada \"A\"\n"
                 "  - checkbox \"Gift \\\"wrap\\\"\" [checked] [disabled] [ref=e2]\n"
-                "  - text: line one line two\n"
+                "  - \"line one line \\\"two\\\"\"\n"
                 "  - list [ref=e3] [+42]\n"
                 "  - button \"Send\"\n"
+                "  - heading \"No level\" [expanded], \"Level 9\" [level=9]\n"
                 "# [+N]: N elements below, left out at the depth limit; browser_snapshot ref=<its ref> shows them.\n");
-        ck_assert_uint_eq(r.lines, 7);
-        ck_assert_uint_eq(r.lines_shown, 7);
+        ck_assert_uint_eq(r.lines, 8);
+        ck_assert_uint_eq(r.lines_shown, 8);
         ck_assert_uint_eq(r.refs, 3);
         ck_assert(r.truncated);
+        snapshot_result_done(&r);
+}
+END_TEST
+
+/* Siblings of one role, named, with nothing below them and no value, share a line; anything else ends it. */
+START_TEST(test_snapshot_siblings_share_a_line) {
+        _cleanup_json_ json_object *page = page_of("{\"items\":["
+                                                   "[0,\"navigation\",\"Main\",\"\",\"\",\"\",0],"
+                                                   "[1,\"link\",\"Home\",\"b1\",\"\",\"\",0],"
+                                                   "[1,\"link\",\"Docs\",\"b2\",\"\",\"\",0],"
+                                                   "[1,\"link\",\"Shop\",\"b3\",\"\",\"pressed\",0],"
+                                                   "[1,\"button\",\"Search\",\"b4\",\"\",\"\",0],"
+                                                   "[1,\"link\",\"Value\",\"b5\",\"has one\",\"\",0],"
+                                                   "[1,\"link\",\"After\",\"b6\",\"\",\"\",0],"
+                                                   "[1,\"link\",\"\",\"b7\",\"\",\"\",0],"
+                                                   "[1,\"link\",\"Parent\",\"b8\",\"\",\"\",0],"
+                                                   "[2,\"img\",\"Logo\",\"\",\"\",\"\",0],"
+                                                   "[1,\"heading\",\"A\",\"\",\"\",\"level=2\",0],"
+                                                   "[1,\"heading\",\"B\",\"\",\"\",\"level=2\",0],"
+                                                   "[1,\"heading\",\"C\",\"\",\"\",\"level=3\",0],"
+                                                   "[1,\"text\",\"one\",\"\",\"\",\"\",0],"
+                                                   "[1,\"text\",\"two\",\"\",\"\",\"\",0],"
+                                                   "[0,\"link\",\"Top\",\"b9\",\"\",\"\",0]],"
+                                                   "\"more\":0,\"moreRefs\":0}");
+        SnapshotResult r;
+        ck_assert_int_eq(snapshot_render(page, 0, &r), 0);
+        ck_assert_str_eq(r.text,
+                "- navigation \"Main\":\n"
+                "  - link \"Home\" [ref=b1], \"Docs\" [ref=b2], \"Shop\" [pressed] [ref=b3]\n"
+                "  - button \"Search\" [ref=b4]\n"
+                "  - link \"Value\" [ref=b5]: has one\n"
+                "  - link \"After\" [ref=b6]\n"
+                "  - link [ref=b7]\n"
+                "  - link \"Parent\" [ref=b8]:\n"
+                "    - img \"Logo\"\n"
+                "  - h2 \"A\", \"B\"\n"
+                "  - h3 \"C\"\n"
+                "  - \"one\"\n"
+                "  - \"two\"\n"
+                "- link \"Top\" [ref=b9]\n");
+        ck_assert_uint_eq(r.lines, 13);
+        ck_assert_uint_eq(r.lines_shown, 13);
+        ck_assert_uint_eq(r.refs, 9);
+        ck_assert_uint_eq(r.refs_shown, 9);
+        ck_assert(!r.truncated);
+        snapshot_result_done(&r);
+
+        /* A shared line ends before it grows past SNAPSHOT_LINE_CHARS. */
+        _cleanup_json_ json_object *items = json_object_new_array();
+        for (int i = 0; i < 40; i++) {
+                char ref[16], name[32];
+                snprintf(ref, sizeof(ref), "c%d", i + 1);
+                snprintf(name, sizeof(name), "Section %d", i + 1);
+                json_object *item = json_object_new_array();
+                json_object_array_add(item, json_object_new_int(0));
+                json_object_array_add(item, json_object_new_string("link"));
+                json_object_array_add(item, json_object_new_string(name));
+                json_object_array_add(item, json_object_new_string(ref));
+                json_object_array_add(item, json_object_new_string(""));
+                json_object_array_add(item, json_object_new_string(""));
+                json_object_array_add(item, json_object_new_int(0));
+                json_object_array_add(items, item);
+        }
+        _cleanup_json_ json_object *many = json_object_new_object();
+        json_add(many, "items", json_object_get(items));
+        ck_assert_int_eq(snapshot_render(many, 0, &r), 0);
+        ck_assert_uint_gt(r.lines, 1);
+        ck_assert_uint_lt(r.lines, 40);
+        ck_assert_uint_eq(r.refs_shown, 40);
+        size_t refs = 0;
+        for (const char *p = r.text; *p;) {
+                size_t n = strcspn(p, "\n");
+                ck_assert_uint_le(n, SNAPSHOT_LINE_CHARS);
+                ck_assert(strncmp(p, "- link \"Section ", 16) == 0);
+                for (const char *q = p; (q = strstr(q, "[ref=c")) && q < p + n; q++)
+                        refs++;
+                p += n + (p[n] == '\n');
+        }
+        ck_assert_uint_eq(refs, 40);
         snapshot_result_done(&r);
 }
 END_TEST
@@ -370,7 +452,7 @@ START_TEST(test_snapshot_counts_the_text_it_cut) {
         ck_assert_int_eq(snapshot_render(page, 0, &r), 0);
         ck_assert_uint_eq(r.texts_cut, 1);
         ck_assert(r.truncated);
-        ck_assert_ptr_nonnull(strstr(r.text, "- text: A long paragraph\u2026\n- text: A short one\n"));
+        ck_assert_ptr_nonnull(strstr(r.text, "- \"A long paragraph\u2026\"\n- \"A short one\"\n"));
         ck_assert_ptr_nonnull(strstr(r.text, "# Runs of text cut at 200 characters (\u2026): 1;"));
         ck_assert_ptr_nonnull(strstr(r.text, "text_chars=2000"));
         snapshot_result_done(&r);
@@ -437,12 +519,39 @@ START_TEST(test_snapshot_refuses_what_is_not_the_reader_answer) {
         ck_assert_int_eq(snapshot_render(page, 0, &r), -EINVAL);
         ck_assert(snapshot_ref_is_valid("e1"));
         ck_assert(snapshot_ref_is_valid("e2001"));
+        ck_assert(snapshot_ref_is_valid("f1"));
+        ck_assert(snapshot_ref_is_valid("zz1234567890"));
         ck_assert(!snapshot_ref_is_valid("e0"));
         ck_assert(!snapshot_ref_is_valid("e01"));
         ck_assert(!snapshot_ref_is_valid("e12x"));
-        ck_assert(!snapshot_ref_is_valid("f1"));
+        ck_assert(!snapshot_ref_is_valid("abc1"));
+        ck_assert(!snapshot_ref_is_valid("E1"));
+        ck_assert(!snapshot_ref_is_valid("12"));
+        ck_assert(!snapshot_ref_is_valid("e"));
+        ck_assert(!snapshot_ref_is_valid(""));
         ck_assert(!snapshot_ref_is_valid("e12345678901"));
         ck_assert(!snapshot_ref_is_valid(NULL));
+}
+END_TEST
+
+/* A ref's letters name its document: one letter for the first 26, then two, round again after zz. */
+START_TEST(test_snapshot_ref_letters) {
+        static const struct {
+                unsigned block;
+                const char *prefix;
+        } cases[] = { { 0, "a" }, { 4, "e" }, { 25, "z" }, { 26, "aa" }, { 27, "ab" }, { 52, "ba" }, { 701, "zz" } };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char prefix[SNAPSHOT_REF_PREFIX_MAX + 1], ref[16];
+                snapshot_ref_prefix(cases[i].block, prefix);
+                ck_assert_str_eq(prefix, cases[i].prefix);
+                snprintf(ref, sizeof(ref), "%s17", prefix);
+                ck_assert_int_eq(snapshot_ref_block(ref), (int) cases[i].block);
+        }
+        char prefix[SNAPSHOT_REF_PREFIX_MAX + 1];
+        snapshot_ref_prefix(SNAPSHOT_REF_BLOCKS, prefix);
+        ck_assert_str_eq(prefix, "a");
+        ck_assert_int_eq(snapshot_ref_block("a0"), -EINVAL);
+        ck_assert_int_eq(snapshot_ref_block("abc1"), -EINVAL);
 }
 END_TEST
 
@@ -739,6 +848,8 @@ static Suite *browser_suite(void) {
         suite_add_tcase(s, tc);
         tc = tcase_create("snapshot");
         tcase_add_test(tc, test_snapshot_lines);
+        tcase_add_test(tc, test_snapshot_siblings_share_a_line);
+        tcase_add_test(tc, test_snapshot_ref_letters);
         tcase_add_test(tc, test_snapshot_counts_the_text_it_cut);
         tcase_add_test(tc, test_snapshot_budget_says_what_it_left_out);
         tcase_add_test(tc, test_snapshot_refuses_what_is_not_the_reader_answer);

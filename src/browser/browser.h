@@ -46,7 +46,7 @@ typedef struct TabFrame {
         char *frame_id; /* its target's id, which is its frame's id */
         char *cdp_session;
         int world;      /* 0: none yet */
-        unsigned block; /* its refs start at 1000 times this, plus 1 */
+        unsigned block; /* its refs start with this number's letters (snapshot_ref_prefix()) */
         LIST_FIELDS(struct TabFrame);
 } TabFrame;
 
@@ -61,8 +61,8 @@ struct Tab {
         bool loading; /* the main frame started loading and has not fired load yet */
         bool crashed; /* its renderer crashed */
         TabFrame *frames;
-        unsigned main_block;  /* the block of the main document's refs */
-        unsigned documents;   /* isolated worlds made (documents, frames): each takes the next block of 1000 refs */
+        unsigned main_block;  /* the number of the main document's refs' letters */
+        unsigned documents;   /* isolated worlds made (documents, frames): each takes the next letters for refs */
         int world;            /* the isolated world's execution context in the current document, 0: none yet */
         json_object *console; /* array of {level, text, url?, line?} */
         json_object *network; /* array of {id, method, url, type, status?, blocked?} */

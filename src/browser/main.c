@@ -18,7 +18,7 @@ static McpServerDefinition definition = {
         .instructions =
                 "A headless Chromium of your own (cookies, storage and tabs are this session's alone). "
                 "browser_navigate opens a page, browser_snapshot shows it as an accessibility tree whose "
-                "interactive elements carry refs (e12) that browser_click, browser_type and the other tools take. "
+                "interactive elements carry refs (b12) that browser_click, browser_type and the other tools take. "
                 "Snapshots keep to a character budget and say what they left out; ask for a part with ref=. The "
                 "administrator's origin policy applies to every request a page makes.",
         .bus_name = "org.aios.Browser1",

@@ -38,6 +38,8 @@ static void snapshot_finish(McpRequest *req, Tab *t, SnapshotCall *c) {
                         if (!inner)
                                 continue;
                         int64_t base = json_object_get_int64(json_object_array_get_idx(item, 0)) + 1;
+                        /* Its content in place: no note, and no ref (a container, like the others). */
+                        json_object_array_put_idx(item, 3, json_object_new_string(""));
                         json_object_array_put_idx(item, 4, json_object_new_string(""));
                         for (size_t j = 0; j < json_object_array_length(inner); j++) {
                                 json_object *x = json_object_array_get_idx(inner, j);
@@ -168,7 +170,7 @@ static void snapshot_in_tab(McpRequest *req, Tab *t) {
         const char *ref = json_get_string(arguments, "ref");
         if (ref && !snapshot_ref_is_valid(ref)) {
                 (void) mcp_request_reply_tool_error(req,
-                        "\"ref\" must be a ref from browser_snapshot, such as \"e12\", not \"%.64s\".", ref);
+                        "\"ref\" must be a ref from browser_snapshot, such as \"b12\", not \"%.64s\".", ref);
                 return;
         }
         SnapshotCall *c = new0(SnapshotCall, 1);

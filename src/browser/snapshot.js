@@ -2,16 +2,17 @@
 // aios-browserd's page reader: runs in an isolated world of the page (the page's own scripts cannot see or change
 // it) and walks the DOM into a flat list of the accessibility tree's nodes, in document order, for
 // src/browser/snapshot.c to write out. Roles and names follow the HTML-AAM and accname rules in their common
-// cases. Each node the user acts on gets a ref ("e12"), kept for the element as long as the document lives, so
-// that the other tools find it again (globalThis.__aios.get(ref)). The walk stops collecting once the lines add
+// cases. Each node the user acts on gets a ref ("b12": the document's letters, then a number), kept for the
+// element as long as the document lives, so that the other tools find it again (globalThis.__aios.get(ref)). The walk stops collecting once the lines add
 // up to the budget and only counts what is left, so a page of 100,000 nodes costs what its first lines cost.
 // Called as (function)(options): options.max (characters), options.depth (levels), options.ref (a subtree),
 // options.text (characters of a run of text; a longer one is cut and flagged "cut").
 (function (options) {
-        // Refs count on from the seed the server set when it made this world (each document of a tab starts at
-        // another thousand), so that a ref from an earlier page names nothing here.
+        // Refs start with the letters the server gave this world when it made it (each document of a tab has
+        // others), so that a ref from an earlier page names nothing here.
         const state = globalThis.__aios || (globalThis.__aios = {
-                next: globalThis.__aiosSeed || 1,
+                prefix: globalThis.__aiosDocument || 'a',
+                next: 1,
                 refs: new WeakMap(),
                 byRef: new Map(),
                 get(ref) {
@@ -23,7 +24,7 @@
         const refOf = (el) => {
                 let r = state.refs.get(el);
                 if (!r) {
-                        r = 'e' + state.next++;
+                        r = state.prefix + state.next++;
                         state.refs.set(el, r);
                         state.byRef.set(r, new WeakRef(el));
                 }
@@ -42,6 +43,10 @@
                 'tab', 'menuitem', 'menuitemcheckbox', 'menuitemradio', 'treeitem', 'checkbox', 'radio', 'switch',
                 'tooltip', 'caption', 'legend']);
         const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD', 'META', 'LINK', 'TITLE']);
+        // Wrappers without a role of their own that are blocks: the running text ends at their edges.
+        const BLOCKS = new Set(['p', 'div', 'section', 'header', 'footer', 'address', 'pre', 'dl', 'dt', 'dd',
+                'figure', 'figcaption', 'form', 'center', 'hgroup', 'legend', 'caption', 'tbody', 'thead',
+                'tfoot']);
         const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
         const clip = (s, n) => (s.length > n ? s.slice(0, n) + '…' : s);
 
@@ -62,7 +67,9 @@
                 case 'aside': return 'complementary';
                 case 'header': return el.closest('article,aside,main,nav,section') ? null : 'banner';
                 case 'footer': return el.closest('article,aside,main,nav,section') ? null : 'contentinfo';
-                case 'form': return 'form';
+                // A form is a landmark only when it has a name (HTML-AAM); else it is a wrapper.
+                case 'form': return el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby') ||
+                        el.hasAttribute('title') ? 'form' : null;
                 case 'search': return 'search';
                 case 'article': return 'article';
                 case 'section': return el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby') ? 'region' : null;
@@ -71,7 +78,6 @@
                 case 'td': return 'cell';
                 case 'th': return el.closest('thead') || el.getAttribute('scope') === 'col' ? 'columnheader' : 'rowheader';
                 case 'img': return el.getAttribute('alt') === '' ? null : 'img';
-                case 'p': return 'paragraph';
                 case 'dialog': return 'dialog';
                 case 'iframe': return 'iframe';
                 case 'progress': return 'progressbar';
@@ -96,7 +102,8 @@
         };
         const roleOf = (el) => {
                 const r = norm(el.getAttribute('role')).split(' ')[0];
-                if (r === 'none' || r === 'presentation') return null;
+                // A paragraph is written as what it holds: its text, its elements.
+                if (r === 'none' || r === 'presentation' || r === 'paragraph') return null;
                 return r || implicitRole(el);
         };
         // The text of a node for a name: form controls inside it count by their value, hidden parts not at all.
@@ -179,11 +186,13 @@
         const items = [], els = [], seen = new WeakSet(), frames = [];
         let used = 0, full = false, visited = 0, visitedActionable = 0;
         let pendingText = null; // [depth, text]
+        // About what an item's line costs (snapshot.c writes it): the budget stops the walk a little past it.
+        const cost = (item) => 2 * item[0] + 5 + (item[1] === 'text' ? 0 : item[1].length) + item[2].length +
+                (item[3] ? 8 + item[3].length : 0) + item[4].length + item[5].length;
         const push = (item, el) => {
                 items.push(item);
                 els.push(el);
-                used += 2 * item[0] + 6 + item[1].length + item[2].length + (item[3] ? 10 : 0) + item[4].length +
-                        item[5].length;
+                used += cost(item);
                 if (used > max * 1.2) full = true;
         };
         const flush = () => {
@@ -234,9 +243,12 @@
                         // A wrapper: what it holds moves up. A block ends the running text.
                         if (node.localName === 'br') addText(depth, ' ');
                         const label = node.localName === 'label' && node.control;
+                        const block = BLOCKS.has(node.localName);
+                        if (block) flush();
                         if (label) muted++;
                         walkChildren(node, depth, parentName);
                         if (label) muted--;
+                        if (block) flush();
                         return;
                 }
                 flush();
@@ -254,9 +266,10 @@
                 if (role === 'iframe') {
                         let inside = null;
                         try { inside = node.contentDocument; } catch (e) { inside = null; }
-                        item[3] = refOf(node);
-                        // Another origin's frame runs in another process: the server reads it there.
+                        // Another origin's frame runs in another process: the server reads it there, finding it
+                        // by its ref (which it drops once the frame's content is in place).
                         if (!inside) {
+                                item[3] = refOf(node);
                                 item[4] = '(another origin: its content could not be read)';
                                 foreign = true;
                         }
@@ -286,19 +299,20 @@
                         items.splice(index + 1, 1);
                         els.splice(index + 1, 1);
                 }
-                // One line of text below: it goes on the node's own line.
-                if (items.length === index + 2 && items[index + 1][1] === 'text' && !item[4]) {
-                        item[4] = items[index + 1][2];
-                        items.pop();
-                        els.pop();
-                }
-                // A list item or paragraph that only holds one element (a link, a field) is that element: it
-                // takes its place.
-                else if ((role === 'listitem' || role === 'paragraph') && !name && !item[4] && !item[3] && items.length > index + 1 &&
-                         items[index + 1][1] !== 'text' && items.slice(index + 2).every((x) => x[0] > depth + 1)) {
+                // A list item that only holds one line (a link, a field, a run of text) is that line: it takes
+                // its place.
+                if (role === 'listitem' && !name && !item[4] && !item[3] && items.length > index + 1 &&
+                    items.slice(index + 2).every((x) => x[0] > depth + 1)) {
+                        used -= cost(item);
                         items.splice(index, 1);
                         els.splice(index, 1);
                         for (let i = index; i < items.length; i++) items[i][0]--;
+                }
+                // One line of text below: it goes on the node's own line.
+                else if (items.length === index + 2 && items[index + 1][1] === 'text' && !item[4]) {
+                        item[4] = items[index + 1][2];
+                        items.pop();
+                        els.pop();
                 }
                 // A row of plain cells (nothing to act on, nothing under them) is one line: the cells between |.
                 else if (role === 'row' && !item[3] && !item[4] && items.length > index + 1 &&

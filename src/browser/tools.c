@@ -32,8 +32,10 @@ const McpTool browser_tools[] = {
         { .name = "browser_snapshot",
                 .title = "Page snapshot",
                 .description =
-                        "The current page as an accessibility tree in YAML-like lines (- role \"name\" [ref=e12]); "
-                        "every element one can act on has a ref for the other tools. At most max_chars characters "
+                        "The current page as an accessibility tree in YAML-like lines: - role \"name\" [flags] "
+                        "[ref=b12]: value; h2 \"name\" is a heading of level 2, a line in quotes is text, and "
+                        "siblings of one role share a line (- link \"A\" [ref=b1], \"B\" [ref=b2]). Every element "
+                        "one can act on has a ref for the other tools. At most max_chars characters "
                         "(default 20000) and depth levels (default 40): what was left out is said at the end, with "
                         "how to ask for it; ref= shows the part below one element.",
                 .input_schema = browser_schema_browser_snapshot_input,

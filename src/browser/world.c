@@ -77,10 +77,12 @@ static bool world_place(Tab *t, WorldCall *c, WorldPlace *ret) {
 static void evaluate_in_world(Tab *t, McpRequest *req, WorldCall *c, const WorldPlace *w) {
         json_object *p = json_object_new_object();
         if (c->fresh) {
-                /* Refs of each document (and frame of another origin) of the tab start at another thousand: one
+                /* Refs of each document (and frame of another origin) of the tab start with other letters: one
                  * from an earlier page names nothing on this one, and a ref says which document it is in. */
                 _cleanup_free_ char *e = NULL;
-                if (asprintf(&e, "globalThis.__aiosSeed = %u;\n%s", 1 + 1000 * (*w->block % 1000), c->expression) >= 0)
+                char prefix[SNAPSHOT_REF_PREFIX_MAX + 1];
+                snapshot_ref_prefix(*w->block, prefix);
+                if (asprintf(&e, "globalThis.__aiosDocument = \"%s\";\n%s", prefix, c->expression) >= 0)
                         json_add_string(p, "expression", e);
                 c->fresh = false;
         }
@@ -92,6 +94,28 @@ static void evaluate_in_world(Tab *t, McpRequest *req, WorldCall *c, const World
         /* A page that keeps its main thread busy does not hold the call for ever. */
         json_add(p, "timeout", json_object_new_int(30000));
         (void) tab_send_to(t, w->cdp_session, req, "Runtime.evaluate", p, on_evaluated, c);
+}
+
+static bool block_in_use(Tab *t, unsigned block) {
+        if (t->world > 0 && t->main_block == block)
+                return true;
+        LIST_FOREACH(f, t->frames)
+        if (f->world > 0 && f->block == block)
+                return true;
+        return false;
+}
+
+/* The letters of a new world's refs: the next in turn that no live world of the tab has, one letter while one
+ * is free (refs stay short), else two. A ref of an earlier page names nothing until 26 worlds later. */
+static unsigned world_next_block(Tab *t) {
+        for (unsigned k = 0; k < SNAPSHOT_REF_BLOCKS; k++) {
+                unsigned n = t->documents + k, block = k < 26 ? n % 26 : 26 + n % (SNAPSHOT_REF_BLOCKS - 26);
+                if (!block_in_use(t, block)) {
+                        t->documents++;
+                        return block;
+                }
+        }
+        return t->documents++ % SNAPSHOT_REF_BLOCKS;
 }
 
 static void on_world(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
@@ -108,8 +132,9 @@ static void on_world(McpRequest *req, Tab *t, json_object *result, const char *e
                 world_call_free(c);
                 return;
         }
+        *w.world = 0; /* not in use while its letters are chosen */
+        *w.block = world_next_block(t);
         *w.world = json_object_get_int(id);
-        *w.block = t->documents++;
         c->fresh = true;
         evaluate_in_world(t, req, c, &w);
 }
@@ -182,13 +207,13 @@ static void on_ref(McpRequest *req, Tab *t, json_object *result, const char *err
 }
 
 const char *tab_ref_frame(Tab *t, const char *ref) {
-        if (!snapshot_ref_is_valid(ref))
+        int block = snapshot_ref_block(ref);
+        if (block < 0)
                 return NULL;
-        unsigned block = ((strtoul(ref + 1, NULL, 10) - 1) / 1000) % 1000;
-        if (t->world > 0 && t->main_block % 1000 == block)
+        if (t->world > 0 && t->main_block == (unsigned) block)
                 return NULL;
         LIST_FOREACH(f, t->frames)
-        if (f->world > 0 && f->block % 1000 == block)
+        if (f->world > 0 && f->block == (unsigned) block)
                 return f->frame_id;
         return NULL;
 }
@@ -196,9 +221,9 @@ const char *tab_ref_frame(Tab *t, const char *ref) {
 int tab_resolve_ref(Tab *t, McpRequest *req, const char *ref, RefReply reply, void *userdata) {
         if (!snapshot_ref_is_valid(ref))
                 return mcp_request_reply_tool_error(req,
-                               "\"%.64s\" is not a ref from browser_snapshot (they look like \"e12\").", strempty(ref))
+                               "\"%.64s\" is not a ref from browser_snapshot (they look like \"b12\").", strempty(ref))
                         ?: -EINVAL;
-        /* The block of the ref's number says which document it is in: the main one, or a frame's. */
+        /* The ref's letters say which document it is in: the main one, or a frame's. */
         const char *frame_id = tab_ref_frame(t, ref);
         TabFrame *frame = frame_id ? tab_frame_find(t, frame_id, NULL) : NULL;
         RefCall *c = new0(RefCall, 1);

@@ -73,8 +73,17 @@ refused() { # refused DESCRIPTION ANSWER NEEDLE: a tool error (or a JSON-RPC err
                 fail "$1" "expected a refusal with \"$3\": ${2:0:1200}"
         fi
 }
-# ref_of SNAPSHOT_TEXT PREFIX: the ref of the first line that holds PREFIX (such as 'button "Add one"').
-ref_of() { { grep -F -- "$2" <<<"$1" || true; } | head -n 1 | sed -n 's/.*\[ref=\(e[0-9]*\)\].*/\1/p'; }
+# ref_of SNAPSHOT_TEXT 'ROLE "NAME"': the ref of the first element of that role and name (such as
+# 'button "Add one"'), also where siblings of one role share a line (- link "A" [ref=b1], "B" [ref=b2]).
+ref_of() {
+        perl -ne 'BEGIN { ($r, $n) = split / /, shift, 2 }
+                if (/^\s*- \Q$r\E / && /\Q$n\E(?: \[(?!ref=)[^\]]*\])* \[ref=([a-z]{1,2}[1-9][0-9]*)\]/) { print "$1\n"; exit }' "$2" <<<"$1"
+}
+same() { # same DESCRIPTION EXPECTED GOT: exactly that
+        if [[ $3 == "$2" ]]; then pass "$1"; else fail "$1" "expected \"$2\", got: ${3:0:600}"; fi
+}
+# refs_in SNAPSHOT_TEXT: every ref in it, a line each.
+refs_in() { grep -o '\[ref=[^]]*\]' <<<"$1" | sed 's/^\[ref=//; s/\]$//' || true; }
 snap() { text "$(call "$1" "$2" browser_snapshot "${3:-{\}}")"; }
 posts() { cat "$fixture_dir/posts.log" 2>/dev/null || true; }
 
@@ -115,7 +124,7 @@ out=$(call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/form\"}")
 ok "browser_navigate opens the fixture's form" "$out"
 expect "and says where it landed, with the title" '"title":"Form"' "$out"
 s=$(snap "$key_agent" "$A")
-expect "browser_snapshot: the heading" 'heading "Order form"' "$s"
+expect "browser_snapshot: the heading" '- h1 "Order form"' "$s"
 for what in 'textbox "Name"' 'textbox "Password"' 'combobox "Size"' 'checkbox "Gift wrap"' 'radio "Post"' \
         'radio "Courier"' 'textbox "Notes"' 'button "Place order"'; do
         [[ -n $(ref_of "$s" "$what") ]] && pass "the snapshot gives $what a ref" || fail "the snapshot gives $what a ref" "$s"
@@ -232,6 +241,57 @@ s=$(snap "$key_agent" "$A")
 expect "the cross-origin frame's button was pressed" "pressed in cross" "$s"
 expect "the same-origin frame's too" "pressed in same" "$s"
 expect "the text is in the cross-origin field" "typed across" "$s"
+
+# --- the snapshot's form: every element one acts on has a ref, on every fixture page ---------------------------------
+# (the elements each page has, by role and name; nothing else carries a ref)
+declare -A acts=(
+        [/]="$(printf 'link "%s"|' Form Dialogs Frames Upload 'Slow page' 'Late text' 'Redirect chain' 'Endless redirect' \
+                'Requests elsewhere' 'Big page' Cookie Counter Drag Article)"
+        [/form]='textbox "Name"|textbox "Password"|combobox "Size"|checkbox "Gift wrap"|radio "Post"|radio "Courier"|textbox "Notes"|button "Place order"|'
+        [/dialogs]='button "Show alert"|button "Ask confirm"|button "Ask prompt"|'
+        [/frames]='button "Press in same"|textbox "Field in same"|button "Press in cross"|textbox "Field in cross"|'
+        [/upload]='button "Choose File"|button "Send file"|'
+        [/counter]='button "Add one"|button "Hover me"|'
+        [/drag]='button "Drag me"|button "Drop here"|'
+        [/article]="link \"Home\"|link \"Docs\"|link \"Shop\"|searchbox \"Search the docs\"|button \"Search\"|$(
+                printf 'link "Section %d"|' {1..30})$(printf 'link "Back to %d"|' {1..10})"
+)
+for page in / /form /dialogs /frames /upload /counter /drag /article; do
+        call "$key_agent" "$A" browser_navigate "{\"url\":\"$site$page\"}" >/dev/null
+        s=$(snap "$key_agent" "$A")
+        missing=() wanted=0
+        IFS='|' read -ra elements <<<"${acts[$page]}"
+        for what in "${elements[@]}"; do
+                wanted=$((wanted + 1))
+                [[ -n $(ref_of "$s" "$what") ]] || missing+=("$what")
+        done
+        ((${#missing[@]} == 0)) && pass "$page: each of its $wanted elements to act on has a ref" ||
+                fail "$page: each of its $wanted elements to act on has a ref" "missing: ${missing[*]}"$'\n'"$s"
+        refs=$(refs_in "$s")
+        same "$page: and nothing else has one" "$wanted" "$(grep -c . <<<"$refs")"
+        same "$page: each ref once" "" "$(sort <<<"$refs" | uniq -d)"
+        same "$page: refs are a document's letter and a number" "" "$(grep -Ev '^[a-z]{1,2}[1-9][0-9]*$' <<<"$refs")"
+        same "$page: no line that siblings share runs past 160 characters" "" \
+                "$(sed 's/^ *//' <<<"$s" | grep '^- [a-z].*\], "' | awk 'length > 160')"
+done
+# The last page was /article: its lines follow the rules aios-browserd(8) gives.
+expect "a heading is hN" '- h1 "How the browser works"' "$s"
+expect "siblings of one role share a line" "- link \"Home\" [ref=$(ref_of "$s" 'link "Home"')], \"Docs\" [ref=$(ref_of "$s" 'link "Docs"')], \"Shop\" [ref=$(ref_of "$s" 'link "Shop"')]" "$s"
+expect "a run of text is a quoted line" '  - "Chromium runs each site in a renderer process of its own.' "$s"
+expect "cut at text_chars with an ellipsis" 'its own. The browser…"' "$s"
+expect "a row of plain cells is one line" '- row: navigate | 3 | 17 ms' "$s"
+reject "paragraphs and nameless forms are written as what they hold" "paragraph" "$s"
+expect "the landmarks stay" '- navigation "Sections":' "$s"
+same "and the links in the list of the sections are all there" 30 "$(grep -o '"Section [0-9]*" \[ref=' <<<"$s" | wc -l)"
+out=$(call "$key_agent" "$A" browser_snapshot '{"text_chars":1000}')
+expect "text_chars shows a run whole" 'draws it. Chromium runs each site in a renderer process of its own. The browser process decides what a page may load; the renderer draws it."' "$(text "$out")"
+old=$(ref_of "$s" 'link "Home"')
+call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/dialogs\"}" >/dev/null
+s=$(snap "$key_agent" "$A")
+[[ ${old//[0-9]/} != "$(ref_of "$s" 'button "Show alert"' | tr -d 0-9)" ]] && pass "the next document's refs have other letters" ||
+        fail "the next document's refs have other letters" "$old then $s"
+out=$(call "$key_agent" "$A" browser_click "{\"element\":\"Home\",\"ref\":\"$old\"}")
+refused "a ref of the page before names nothing on this one" "$out" "no element $old"
 
 # --- slow and late -------------------------------------------------------------------------------------------------
 out=$(call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/slow?ms=2500\"}")
