@@ -11,6 +11,8 @@
 #   client.py server-down A              a call to the killed server fails with a sentence saying so
 #   client.py server-back A              the server, started again, answers (waited for, with a deadline)
 #   client.py direct URL                 the server's own port, without the gateway's token: refused
+#   client.py gated A                    system_journal, a tool that needs polkit, listed and run through A
+#                                        for the key's tools:* (the principal travels to aios-sysopsd over HTTP)
 # The API key is $AIOS_API_KEY; the gateways are asked with Host: aios (their AllowHost=).
 import json
 import os
@@ -246,8 +248,25 @@ def direct(url):
     ok(f"a request straight to the server's port without the gateway's token: 401 \"{reply['error']['message']}\"")
 
 
+def gated(a):
+    url = base(a) + "/servers/sysops/mcp"
+    status, _, reply = post(url, {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta()}},
+                            {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list"})
+    names = [t["name"] for t in ((reply or {}).get("result") or {}).get("tools", [])]
+    if status != 200 or "system_journal" not in names:
+        fail(f"aios-sysopsd over HTTP does not list system_journal for a key with tools:*: {status} {names}")
+    status, _, reply = modern_call(url, "system_journal", {"limit": 1})
+    error = (reply or {}).get("error")
+    if status != 200 or error or "result" not in (reply or {}):
+        fail(f"system_journal through the gateway over HTTP: {status} {json.dumps(reply)[:400]}")
+    result = reply["result"]
+    ok("system_journal (polkit_required) listed and run over HTTP for the key's principal: "
+       + ("a tool error: " + text_of(reply)[:120] if result.get("isError") else
+          f"{len((result.get('structuredContent') or {}).get('entries', []))} entries"))
+
+
 if __name__ == "__main__":
     step, args = sys.argv[1], sys.argv[2:]
     {"wait-ready": lambda: wait_ready(args), "alternate": lambda: alternate(*args), "load": lambda: load(*args),
      "server-down": lambda: server_down(*args), "server-back": lambda: server_back(*args),
-     "direct": lambda: direct(*args)}[step]()
+     "direct": lambda: direct(*args), "gated": lambda: gated(*args)}[step]()

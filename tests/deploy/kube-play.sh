@@ -109,6 +109,8 @@ client=("$src/tests/deploy/client.py")
 "${client[@]}" wait-ready "$a" "$b"
 "${client[@]}" alternate "$a" "$b"
 DIRECT_HOST=aios-conformance-pod-0 "${client[@]}" direct "$conformance"
+# A tool that needs polkit, run for the key's principal on aios-sysopsd over HTTP (the shipped rules decide).
+"${client[@]}" gated "$a"
 
 # A server pod killed: a sentence saying so; used again once it is back.
 podman pod kill aios-conformance-pod-0 >/dev/null
