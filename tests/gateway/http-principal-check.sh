@@ -168,6 +168,12 @@ expect "anonymous is refused ide_read_file by the server" '"code":-32003' "$out"
 expect "saying that the principal's scopes do not allow it" "the principal's scopes do not allow this caller to run the tool" "$out"
 reject "and nothing read" "the file's text" "$out"
 expect "the server logs the refusal with the principal" "to anonymous" "$(cat "$work/ided.log")"
+as key:ops admin
+out=$(stateless "$base/mcp" tools/call "$read_file" "${principal[@]}")
+expect "a client's own Aios-* headers to the gateway change nothing: still anonymous, refused" '"code":-32003' "$out"
+out=$(stateless "$base/mcp" tools/call "$read_file" "${with_other[@]}" "${principal[@]}")
+expect "nor for a key: its own scopes decide at the gateway" "HTTP/1.1 403" "$out"
+reject "and nothing read" "the file's text" "$out"
 
 # --- the server directly, as the gateway would call it ------------------------------------------------------
 
