@@ -4,12 +4,17 @@
 --   MCP_TOOL        the tool to call (default test_simple_text)
 --   MCP_ARGUMENTS   its arguments, as JSON (default {})
 --   MCP_ID_BASE     the first request id; runs in one session must not overlap, ids are unique per session
+--   MCP_TOOLS       optional: tools separated by spaces, called in turn instead of MCP_TOOL (each with MCP_ARGUMENTS)
 -- done() prints one line, "BENCH key=value ...", for the shell script to read.
 
 local session = os.getenv("MCP_SESSION_ID")
 local tool = os.getenv("MCP_TOOL") or "test_simple_text"
 local arguments = os.getenv("MCP_ARGUMENTS") or "{}"
 local id_base = tonumber(os.getenv("MCP_ID_BASE") or "1000000000")
+local tools = {}
+for name in string.gmatch(os.getenv("MCP_TOOLS") or "", "%S+") do
+        tools[#tools + 1] = name
+end
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -36,9 +41,13 @@ end
 
 function request()
         next_id = next_id + 1
+        local name = tool
+        if #tools > 0 then
+                name = tools[next_id % #tools + 1]
+        end
         return wrk.format(nil, nil, nil, string.format(
                 '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"%s","arguments":%s}}',
-                next_id, tool, arguments))
+                next_id, name, arguments))
 end
 
 function done(summary, latency, requests)
