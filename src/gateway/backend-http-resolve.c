@@ -63,8 +63,9 @@ static void resolve_apply(HttpResolve *r, int error) {
 
         if (error != 0 || !result) {
                 if (!r->failed)
-                        log_warning("Backend %s: failed to resolve %s: %s; its endpoints stay as they are.", name,
-                                r->host, error != 0 ? gai_strerror(error) : "no address");
+                        log_warning("Backend %s: failed to resolve %s: %s%s", name, r->host,
+                                error != 0 ? gai_strerror(error) : "no address",
+                                h->endpoints ? "; its endpoints stay as they are." : ".");
                 r->failed = true;
                 return;
         }
@@ -142,8 +143,9 @@ static int on_resolve_timer(sd_event_source *source, uint64_t usec, void *userda
                 /* The interval passed: every name again. */
                 for (size_t i = 0; i < h->n_resolves; i++)
                         busy = resolve_lookup(&h->resolves[i]) >= 0 || busy;
-        if (answered && !busy && !h->listing && (!b->listed || !b->tools))
-                /* The first addresses (or the first since none answered): what the backend offers. */
+        if (answered && !busy && !h->listing && (!b->listed || (h->endpoints && !b->tools)))
+                /* The first addresses (or the first since none answered): what the backend offers. Without
+                 * any, it offers nothing for now, and /mcp does not wait for it. */
                 (void) http_list_tools(b);
         return sd_event_source_set_time_relative(source, busy ? RESOLVE_POLL_USEC : b->config->resolve_interval_usec);
 }

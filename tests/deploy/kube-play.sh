@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # deploy/kubernetes run for real with `podman kube play`, in the image deploy/image/build.sh makes: two gateway
-# replicas, the conformance fixture server (tests/deploy/overlay adds it, for its elicitation tools) and
-# aios-sysopsd, each server reached over HTTP with the gateway's token. client.py then checks, each request
-# to the other gateway replica than the one before: both wires, an elicitation started on one replica and
-# finished on the other, a replica killed mid-load, a server pod killed and started again, and the server's
-# port refusing a request without the gateway's token. What podman cannot take is left out by
-# podman-overlay.py (it says which kinds).
+# replicas, the conformance fixture server in three replicas (tests/deploy/overlay adds it, for its
+# elicitation tools) and aios-sysopsd, each server reached over HTTP with the gateway's token. client.py then
+# checks, each request to the other gateway replica than the one before: both wires, an elicitation started
+# on one replica and finished on the other, a replica killed mid-load, the server's pods killed and started
+# again, and the server's port refusing a request without the gateway's token. tests/gateway/balance-client.py
+# checks the gateway's balancing over the conformance server's three pods: the spread, one pod killed
+# mid-load, taken out and put back. What podman cannot take is left out by podman-overlay.py (it says which
+# kinds).
 # usage: kube-play.sh SOURCE_ROOT      (exits 77 where podman cannot run containers: not root, not installed)
 set -euo pipefail
 
@@ -29,7 +31,8 @@ net=aios-deploy-$$
 work=$(mktemp -d)
 mkdir -p "$(dirname "$cache")"
 
-pods=(aios-gateway-pod-0 aios-gateway-pod-1 aios-sysops-pod-0 aios-conformance-pod-0)
+conformance_pods=(aios-conformance-pod-0 aios-conformance-pod-1 aios-conformance-pod-2)
+pods=(aios-gateway-pod-0 aios-gateway-pod-1 aios-sysops-pod-0 "${conformance_pods[@]}")
 remove_pods() {
         [ -f "$work/play.yaml" ] && podman kube down "$work/play.yaml" >/dev/null 2>&1
         for p in "${pods[@]}"; do
@@ -112,10 +115,23 @@ DIRECT_HOST=aios-conformance-pod-0 "${client[@]}" direct "$conformance"
 # A tool that needs polkit, run for the key's principal on aios-sysopsd over HTTP (the shipped rules decide).
 "${client[@]}" gated "$a"
 
-# A server pod killed: a sentence saying so; used again once it is back.
-podman pod kill aios-conformance-pod-0 >/dev/null
+# Three replicas of the conformance server behind the gateway's one backend (podman 4.3 runs a Deployment's
+# replicas as pods NAME-pod-0, -1, -2; the overlay gives the gateway one URL= per pod): calls spread over
+# them, one killed during a load run with no failed call but those in flight on it, taken out and put back.
+balance=(env AIOS_HOST=aios python3 "$src/tests/gateway/balance-client.py")
+gateway_a=${a%/mcp}
+"${balance[@]}" wait-up "$gateway_a" conformance 3 60
+"${balance[@]}" spread "$gateway_a" conformance 900 6
+"${balance[@]}" load "$gateway_a" conformance 300 6 "podman pod kill aios-conformance-pod-2 >/dev/null"
+"${balance[@]}" wait-up "$gateway_a" conformance 2 30
+podman pod start aios-conformance-pod-2 >/dev/null
+"${balance[@]}" wait-up "$gateway_a" conformance 3 60
+"${balance[@]}" spread "$gateway_a" conformance 600 6
+
+# The server's pods all killed: a sentence saying so; used again once they are back.
+podman pod kill "${conformance_pods[@]}" >/dev/null
 "${client[@]}" server-down "$a"
-podman pod start aios-conformance-pod-0 >/dev/null
+podman pod start "${conformance_pods[@]}" >/dev/null
 "${client[@]}" server-back "$a"
 
 # A gateway replica killed in the middle of a load run.

@@ -4,9 +4,10 @@
 #   - kinds podman kube play does not take are left out: Namespace, NetworkPolicy, HorizontalPodAutoscaler,
 #     PodDisruptionBudget, Ingress, and Service (podman has no Service addresses: a Deployment's pods are
 #     NAME-pod-0, NAME-pod-1, ... and aardvark-dns resolves those names on the network the test makes);
-#   - the gateway reaches each server by its first pod's name instead of its Service's (URL= and the
-#     server's --allow-host=); the servers the test does not run are disabled in the gateway (Enabled=no)
-#     and left out with their volumes and secrets;
+#   - the gateway reaches each server by its pods' names instead of its Service's: one URL= per replica
+#     (NAME-pod-0, NAME-pod-1, ...: the endpoints the gateway balances over), and the server's
+#     --allow-host= once per pod name; the servers the test does not run are disabled in the gateway
+#     (Enabled=no) and left out with their volumes and secrets;
 #   - Secrets are written as files under SECRETS-DIR/NAME/, owned by the image's user, and the volumes that
 #     mount them become hostPath volumes of those directories: podman 4.3 kube play panics on a secret
 #     volume (a nil pointer in VolumeFromSecret);
@@ -33,9 +34,20 @@ def server_of(name):
     return m.group(1) if m and m.group(1) != "gateway" else None
 
 
+def pod_names(server):
+    return [f"aios-{server}-pod-{i}" for i in range(replicas.get(server, 1))]
+
+
+def per_pod_urls(m):
+    return "\n".join(f"URL=http://{pod}:{m.group(2)}" for pod in pod_names(m.group(1)))
+
+
 out = []
 config_maps = {}
-for o in yaml.safe_load_all(sys.stdin):
+objects = list(yaml.safe_load_all(sys.stdin))
+replicas = {server_of(o["metadata"]["name"]): o["spec"].get("replicas", 1)
+            for o in objects if o and o["kind"] == "Deployment"}
+for o in objects:
     if not o or o["kind"] in dropped_kinds:
         continue
     o["metadata"].pop("namespace", None)
@@ -60,7 +72,7 @@ for o in yaml.safe_load_all(sys.stdin):
                 continue
             if name not in keep:
                 text += "Enabled=no\n"
-            o["data"][key] = re.sub(r"URL=http://aios-([a-z]+):", r"URL=http://aios-\1-pod-0:", text)
+            o["data"][key] = re.sub(r"URL=http://aios-([a-z]+):(.*)", per_pod_urls, text)
         config_maps[o["metadata"]["name"]] = o["data"]
         continue
     if o["kind"] == "Deployment":
@@ -87,6 +99,10 @@ for o in yaml.safe_load_all(sys.stdin):
                 get = (c.get(probe) or {}).get("httpGet")
                 if get and get["port"] in ports:
                     get["port"] = ports[get["port"]]
-            c["command"] = [re.sub(r"^--allow-host=(aios-[a-z]+)$", r"--allow-host=\1-pod-0", a) for a in c["command"]]
+            command = []
+            for a in c["command"]:
+                m = re.match(r"^--allow-host=aios-([a-z]+)$", a)
+                command += [f"--allow-host={pod}" for pod in pod_names(m.group(1))] if m else [a]
+            c["command"] = command
     out.append(o)
 yaml.safe_dump_all(out, sys.stdout, sort_keys=False)
