@@ -121,12 +121,13 @@ DIRECT_HOST=aios-conformance-pod-0 "${client[@]}" direct "$conformance"
 balance=(env AIOS_HOST=aios python3 "$src/tests/gateway/balance-client.py")
 gateway_a=${a%/mcp}
 "${balance[@]}" wait-up "$gateway_a" conformance 3 60
-"${balance[@]}" spread "$gateway_a" conformance 900 6
+"${balance[@]}" spread "$gateway_a" conformance 900 3
+"${balance[@]}" spread "$gateway_a" conformance 900 6 up-only
 "${balance[@]}" load "$gateway_a" conformance 300 6 "podman pod kill aios-conformance-pod-2 >/dev/null"
 "${balance[@]}" wait-up "$gateway_a" conformance 2 30
 podman pod start aios-conformance-pod-2 >/dev/null
 "${balance[@]}" wait-up "$gateway_a" conformance 3 60
-"${balance[@]}" spread "$gateway_a" conformance 600 6
+"${balance[@]}" spread "$gateway_a" conformance 600 3
 
 # The server's pods all killed: a sentence saying so; used again once they are back.
 podman pod kill "${conformance_pods[@]}" >/dev/null

@@ -213,6 +213,7 @@ def load(gateway, backend, calls, threads, kill):
         t.start()
     while len(results) < calls and time.monotonic() < deadline:
         time.sleep(0.01)  # polling for the condition: that many calls answered
+    before_kill = {u: e["outstanding"] for u, e in endpoints(gateway, backend).items() if e["up"]}
     kill_began = time.monotonic()
     subprocess.run(kill, shell=True, check=True)
     killed[0] = time.monotonic()
@@ -240,6 +241,7 @@ def load(gateway, backend, calls, threads, kill):
         fail(f"a failed call without a sentence saying the server went away: {unclear[0][3]}")
     if not after:
         fail("no call began after the kill")
+    print(f"  calls in progress per endpoint just before the kill (/readyz): {before_kill}")
     for r in failed:
         print(f"  failed in flight: {r[3]}")
     ok(f"only calls in flight on the killed replica failed ({len(failed)}), each saying so; "
