@@ -93,8 +93,8 @@ static bool workflow_allowed(McpRequest *req, int allowed, ActionsOp *op, const 
                 return false;
         }
         if (allowed == 0) {
-                op_fail(op, "Access denied: polkit does not allow this caller to run workflow %s of %s (%s).", path,
-                        op->repository, ACTIONS_ACTION_RUN);
+                op_fail(op, "Access denied: %s this caller to run workflow %s of %s (%s).", mcp_request_denied_by(req),
+                        path, op->repository, ACTIONS_ACTION_RUN);
                 return false;
         }
         return true;

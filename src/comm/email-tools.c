@@ -414,8 +414,8 @@ static void on_recipient_authorized(McpRequest *req, int allowed, void *userdata
                         (void) json_add_string(data, "recipient", recipient);
                 }
                 _cleanup_free_ char *text = NULL;
-                if (asprintf(&text, "Access denied: polkit does not allow this caller to send mail to %s.", recipient) <
-                        0)
+                if (asprintf(&text, "Access denied: %s this caller to send mail to %s.", mcp_request_denied_by(req),
+                            recipient) < 0)
                         text = NULL;
                 (void) mcp_request_reply_error_data(req, -32003, text ?: "Access denied.", TAKE_PTR(data));
                 return;

@@ -56,7 +56,7 @@ static void on_path_authorized(McpRequest *req, int allowed, void *userdata) {
                                 c->paths[c->next], c->ws->name, strerror(-allowed));
                 else
                         (void) mcp_request_reply_tool_error(req,
-                                "Access denied: polkit does not allow this caller %s %s in workspace %s (%s).",
+                                "Access denied: %s this caller %s %s in workspace %s (%s).", mcp_request_denied_by(req),
                                 streq(c->action, IDE_ACTION_READ) ? "to read" : "to change", c->paths[c->next],
                                 c->ws->name, c->action);
                 call_free(c);
