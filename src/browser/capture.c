@@ -90,58 +90,124 @@ static void on_metrics(McpRequest *req, Tab *t, json_object *result, const char 
         capture_clip(req, t, 0, 0, MIN(w, 16384), MIN(h, 16384));
 }
 
+/* An element's box, in the viewport of the page (a frame of another origin measures in its own viewport, placed
+ * by its owner's content box), then in the page. */
+typedef struct ElementShot {
+        char *object_id;
+        char *cdp_session; /* of the element's document */
+        double x0, y0, x1, y1;
+} ElementShot;
+
+static void element_shot_free(ElementShot *c) {
+        free(c->object_id);
+        free(c->cdp_session);
+        free(c);
+}
+
+/* Sends a command of the shot on to cdp_session (NULL: the page's); c is freed when it cannot be sent. */
+static void shot_send(Tab *t, McpRequest *req, ElementShot *c, const char *cdp_session, const char *method,
+        json_object *params, TabReply reply) {
+        if (tab_send_to(t, cdp_session, req, method, params, reply, c) < 0 || mcp_request_is_done(req))
+                element_shot_free(c);
+}
+
+static void on_element_viewport(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        ElementShot *c = userdata;
+        json_object *vp = result ? json_get_object(result, "cssVisualViewport") : NULL;
+        if (error || !vp) {
+                tab_reply_failed(req, "Measuring the page", error ?: "no viewport");
+                element_shot_free(c);
+                return;
+        }
+        /* Quads are in the viewport; a clip is in the page. */
+        double sx = json_object_get_double(json_object_object_get(vp, "pageX"));
+        double sy = json_object_get_double(json_object_object_get(vp, "pageY"));
+        capture_clip(req, t, c->x0 + sx, c->y0 + sy, c->x1 - c->x0, c->y1 - c->y0);
+        element_shot_free(c);
+}
+
+static void on_owner_box(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        ElementShot *c = userdata;
+        json_object *model = result ? json_get_object(result, "model") : NULL;
+        json_object *content = model ? json_get_array(model, "content") : NULL;
+        if (error || !content || json_object_array_length(content) < 8) {
+                (void) mcp_request_reply_tool_error(req, "The frame the element is in has no place on the page.");
+                element_shot_free(c);
+                return;
+        }
+        double fx0 = json_object_get_double(json_object_array_get_idx(content, 0)),
+               fy0 = json_object_get_double(json_object_array_get_idx(content, 1)),
+               fx1 = json_object_get_double(json_object_array_get_idx(content, 4)),
+               fy1 = json_object_get_double(json_object_array_get_idx(content, 5));
+        /* What the frame shows of the element: the part outside its box is not on the page. */
+        c->x0 = MAX(c->x0 + fx0, fx0), c->y0 = MAX(c->y0 + fy0, fy0);
+        c->x1 = MIN(c->x1 + fx0, fx1), c->y1 = MIN(c->y1 + fy0, fy1);
+        if (c->x1 <= c->x0 || c->y1 <= c->y0) {
+                (void) mcp_request_reply_tool_error(req,
+                        "The element is outside what its frame shows: nothing of it to capture.");
+                element_shot_free(c);
+                return;
+        }
+        shot_send(t, req, c, NULL, "Page.getLayoutMetrics", NULL, on_element_viewport);
+}
+
+static void on_frame_owner(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        ElementShot *c = userdata;
+        json_object *id;
+        if (error || !result || !json_object_object_get_ex(result, "backendNodeId", &id)) {
+                (void) mcp_request_reply_tool_error(req, "The frame the element is in could not be found.");
+                element_shot_free(c);
+                return;
+        }
+        json_object *p = json_object_new_object();
+        json_add(p, "backendNodeId", json_object_get(id));
+        shot_send(t, req, c, NULL, "DOM.getBoxModel", p, on_owner_box);
+}
+
 static void on_element_quads(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        ElementShot *c = userdata;
         json_object *quads = result ? json_get_array(result, "quads") : NULL;
         json_object *q = quads && json_object_array_length(quads) > 0 ? json_object_array_get_idx(quads, 0) : NULL;
         if (error || !q || json_object_array_length(q) < 8) {
                 (void) mcp_request_reply_tool_error(req, "The element has no place on the page: nothing to capture.");
+                element_shot_free(c);
                 return;
         }
-        double x0 = 1e9, y0 = 1e9, x1 = -1e9, y1 = -1e9;
+        c->x0 = 1e9, c->y0 = 1e9, c->x1 = -1e9, c->y1 = -1e9;
         for (size_t i = 0; i < 4; i++) {
                 double x = json_object_get_double(json_object_array_get_idx(q, 2 * i));
                 double y = json_object_get_double(json_object_array_get_idx(q, 2 * i + 1));
-                x0 = MIN(x0, x), y0 = MIN(y0, y), x1 = MAX(x1, x), y1 = MAX(y1, y);
+                c->x0 = MIN(c->x0, x), c->y0 = MIN(c->y0, y), c->x1 = MAX(c->x1, x), c->y1 = MAX(c->y1, y);
         }
-        /* Quads are in the viewport; a clip is in the page. */
-        json_object *m = userdata;
-        double sx = json_object_get_double(json_object_object_get(m, "pageX"));
-        double sy = json_object_get_double(json_object_object_get(m, "pageY"));
-        json_object_put(m);
-        capture_clip(req, t, x0 + sx, y0 + sy, x1 - x0, y1 - y0);
-}
-
-typedef struct ElementShot {
-        char *object_id;
-} ElementShot;
-
-static void on_element_scrolled(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata);
-
-static void on_element_viewport(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
-        _cleanup_free_ char *object_id = userdata;
-        json_object *vp = result ? json_get_object(result, "cssVisualViewport") : NULL;
-        if (error || !vp) {
-                tab_reply_failed(req, "Measuring the page", error ?: "no viewport");
+        TabFrame *f = tab_frame_find(t, NULL, c->cdp_session);
+        if (f) {
+                json_object *p = json_object_new_object();
+                json_add_string(p, "frameId", f->frame_id);
+                shot_send(t, req, c, NULL, "DOM.getFrameOwner", p, on_frame_owner);
                 return;
         }
-        json_object *p = json_object_new_object();
-        json_add_string(p, "objectId", object_id);
-        (void) tab_send(t, req, "DOM.getContentQuads", p, on_element_quads, json_object_get(vp));
+        shot_send(t, req, c, NULL, "Page.getLayoutMetrics", NULL, on_element_viewport);
 }
 
 static void on_element_scrolled(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
-        (void) tab_send(t, req, "Page.getLayoutMetrics", NULL, on_element_viewport, userdata);
+        ElementShot *c = userdata;
+        json_object *p = json_object_new_object();
+        json_add_string(p, "objectId", c->object_id);
+        shot_send(t, req, c, c->cdp_session, "DOM.getContentQuads", p, on_element_quads);
 }
 
 static void shoot_element(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
-        if (!streq(cdp_session, t->cdp_session)) {
-                (void) mcp_request_reply_tool_error(req,
-                        "The element is in a frame of another origin: take the viewport or the whole page instead.");
+        ElementShot *c = new0(ElementShot, 1);
+        if (!c || !(c->object_id = strdup(object_id)) || !(c->cdp_session = strdup(cdp_session))) {
+                if (c)
+                        element_shot_free(c);
+                (void) mcp_request_reply_tool_error(req, "Out of memory.");
                 return;
         }
+        /* Scrolled into view in its document (and a frame's owner in the page with it). */
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
-        (void) tab_send(t, req, "DOM.scrollIntoViewIfNeeded", p, on_element_scrolled, strdup(object_id));
+        shot_send(t, req, c, c->cdp_session, "DOM.scrollIntoViewIfNeeded", p, on_element_scrolled);
 }
 
 static void screenshot_in_tab(McpRequest *req, Tab *t) {

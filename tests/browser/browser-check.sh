@@ -241,6 +241,55 @@ s=$(snap "$key_agent" "$A")
 expect "the cross-origin frame's button was pressed" "pressed in cross" "$s"
 expect "the same-origin frame's too" "pressed in same" "$s"
 expect "the text is in the cross-origin field" "typed across" "$s"
+# png_size ANSWER: "WIDTHxHEIGHT" of the PNG image content in a tools/call answer.
+png_size() {
+        local hex
+        hex=$(jq -r '.result.content[] | select(.type == "image") | .data' <<<"$1" 2>/dev/null | head -n 1 | base64 -d 2>/dev/null |
+                head -c 24 | od -An -tx1 | tr -d ' \n')
+        [[ ${hex:0:16} == 89504e470d0a1a0a ]] && echo "$((16#${hex:32:8}))x$((16#${hex:40:8}))"
+}
+out=$(call "$key_agent" "$A" browser_take_screenshot "{\"element\":\"Press in cross\",\"ref\":\"$(ref_of "$s" 'button "Press in cross"')\"}")
+ok "a screenshot of an element in the cross-origin frame" "$out"
+shot=$(png_size "$out")
+inside=$(call "$key_agent" "$A" browser_take_screenshot "{\"element\":\"Press in same\",\"ref\":\"$(ref_of "$s" 'button "Press in same"')\"}")
+same_shot=$(png_size "$inside")
+# The buttons differ by a word: as high as the same-origin frame's, about as wide, much smaller than the frame.
+if [[ -n $shot && -n $same_shot && ${shot#*x} == "${same_shot#*x}" ]] && ((${shot%x*} < 200 && ${shot%x*} > ${same_shot%x*} - 20 &&
+        ${shot%x*} < ${same_shot%x*} + 20)); then
+        pass "the button's own size, as its twin's in the same-origin frame ($shot, $same_shot)"
+else
+        fail "the button's own size, as its twin's in the same-origin frame" "cross $shot, same $same_shot"
+fi
+# png_pixel ANSWER X Y: "R G B" of a pixel of the PNG image content (8-bit RGB or RGBA, as Chromium writes).
+png_pixel() {
+        jq -r '.result.content[] | select(.type == "image") | .data' <<<"$1" 2>/dev/null | head -n 1 | base64 -d 2>/dev/null |
+                /usr/bin/python3 -c '
+import struct, sys, zlib
+d = sys.stdin.buffer.read(); x, y = int(sys.argv[1]), int(sys.argv[2]); i = 8; idat = b""
+while i < len(d):
+    n, kind = struct.unpack(">I4s", d[i:i + 8])
+    if kind == b"IHDR": w, h, depth, color = struct.unpack(">IIBB", d[i + 8:i + 18])
+    if kind == b"IDAT": idat += d[i + 8:i + 8 + n]
+    i += 12 + n
+bpp = 4 if color == 6 else 3; stride = w * bpp; raw = zlib.decompress(idat); rows = []; prev = bytearray(stride)
+for r in range(h):
+    f, line = raw[r * (stride + 1)], bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+    for j in range(stride):
+        a = line[j - bpp] if j >= bpp else 0; b = prev[j]; c = prev[j - bpp] if j >= bpp else 0
+        if f == 1: line[j] = (line[j] + a) & 255
+        elif f == 2: line[j] = (line[j] + b) & 255
+        elif f == 3: line[j] = (line[j] + (a + b) // 2) & 255
+        elif f == 4:
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+            line[j] = (line[j] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(line); prev = line
+print(*rows[y][x * bpp:x * bpp + 3])' "$2" "$3"
+}
+# Its left edge, inside the border, is the button's face, as on its twin (a shot of the wrong place is the page's).
+face=$(png_pixel "$out" 4 $((${shot#*x} / 2)))
+same_face=$(png_pixel "$inside" 4 $((${same_shot#*x} / 2)))
+[[ -n $face && $face == "$same_face" && $face != "255 255 255" ]] && pass "and shows the button (its face $face)" ||
+        fail "and shows the button" "cross frame's shot: $face, the same-origin frame's: $same_face"
 
 # --- the snapshot's form: every element one acts on has a ref, on every fixture page ---------------------------------
 # (the elements each page has, by role and name; nothing else carries a ref)
