@@ -14,7 +14,7 @@ struct CurlEvent {
         sd_event *event;
         const CurlEventOps *ops;
         void *userdata;
-        CURLM *multi;
+        CURLM *multi; /* made by the first transfer */
         sd_event_source *timer;
         IoWatch *ios;
         size_t n_ios;
@@ -120,12 +120,21 @@ int curl_event_new(sd_event *event, const CurlEventOps *ops, void *userdata, Cur
         assert(event);
         assert(ops && ops->finished);
 
-        _cleanup_(curl_event_freep) CurlEvent *c = new0(CurlEvent, 1);
+        CurlEvent *c = new0(CurlEvent, 1);
         if (!c)
                 return -ENOMEM;
         c->event = sd_event_ref(event);
         c->ops = ops;
         c->userdata = userdata;
+        *ret = c;
+        return 0;
+}
+
+/* libcurl's multi handle, made now if this is the first transfer: making it starts libcurl and with it
+ * OpenSSL (2.5 MiB of a process's memory), which a server that has not sent anything yet does without. */
+static int multi_ready(CurlEvent *c) {
+        if (c->multi)
+                return 0;
         c->multi = curl_multi_init();
         if (!c->multi)
                 return -ENOMEM;
@@ -134,11 +143,12 @@ int curl_event_new(sd_event *event, const CurlEventOps *ops, void *userdata, Cur
         m = m ?: curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
         m = m ?: curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
         m = m ?: curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-        if (m != CURLM_OK)
-                return log_debug_errno(EINVAL, "Failed to set up libcurl's multi interface: %s",
-                        curl_multi_strerror(m));
-
-        *ret = TAKE_PTR(c);
+        if (m != CURLM_OK) {
+                log_debug("Failed to set up libcurl's multi interface: %s", curl_multi_strerror(m));
+                curl_multi_cleanup(c->multi);
+                c->multi = NULL;
+                return -EINVAL;
+        }
         return 0;
 }
 
@@ -157,9 +167,13 @@ CurlEvent *curl_event_free(CurlEvent *c) {
 }
 
 int curl_event_add(CurlEvent *c, CURL *easy) {
+        int r = multi_ready(c);
+        if (r < 0)
+                return r;
         return curl_multi_add_handle(c->multi, easy) == CURLM_OK ? 0 : -ENOMEM;
 }
 
 void curl_event_remove(CurlEvent *c, CURL *easy) {
-        (void) curl_multi_remove_handle(c->multi, easy);
+        if (c->multi)
+                (void) curl_multi_remove_handle(c->multi, easy);
 }

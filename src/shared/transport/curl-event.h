@@ -18,13 +18,14 @@ typedef struct CurlEventOps {
         void (*finished)(CURL *easy, CURLcode result, void *userdata);
 } CurlEventOps;
 
-/* Returns 0, -ENOMEM, or -EINVAL when libcurl refuses the set-up. */
+/* Returns 0 or -ENOMEM. libcurl is started by the first curl_event_add(), not here. */
 int curl_event_new(sd_event *event, const CurlEventOps *ops, void *userdata, CurlEvent **ret);
 /* Remove the transfers first. */
 CurlEvent *curl_event_free(CurlEvent *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CurlEvent *, curl_event_free);
 
-/* Starts a transfer (an easy handle set up and not added yet) on the loop. */
+/* Starts a transfer (an easy handle set up and not added yet) on the loop. Returns 0, -ENOMEM, or -EINVAL
+ * when libcurl refuses the set-up of its multi interface (on the first transfer). */
 int curl_event_add(CurlEvent *c, CURL *easy);
 /* Stops it; then it can be cleaned up, or added again. */
 void curl_event_remove(CurlEvent *c, CURL *easy);
