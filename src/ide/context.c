@@ -15,10 +15,8 @@ int ide_context_init(IdeContext *ctx, McpServer *server) {
         if (r < 0)
                 log_info_errno(r, "No delegated cgroup (%m): ide_run's sandboxes are limited by rlimits alone.");
         ctx->inotify_fd = -EBADF;
-        r = ide_resources_init(ctx);
-        if (r < 0)
-                return r;
-        return ide_git_init();
+        /* libgit2 is started by the first git tool (ide_git_open()). */
+        return ide_resources_init(ctx);
 }
 
 int ide_context_bus_setup(McpBus *bus, sd_bus *system_bus, void *userdata) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Opening a workspace's repository, and what the git tools share. */
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -8,18 +9,26 @@
 #include "strv.h"
 #include "workspace.h"
 
-int ide_git_init(void) {
-        int r = git_libgit2_init();
-        if (r < 0)
-                return -EIO;
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+static bool git_started = false;
+
+static void git_start(void) {
+        if (git_libgit2_init() < 0)
+                return;
         for (int level = GIT_CONFIG_LEVEL_SYSTEM; level <= GIT_CONFIG_LEVEL_GLOBAL; level++)
                 (void) git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, level, "");
         (void) git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-        return 0;
+        git_started = true;
+}
+
+int ide_git_init(void) {
+        (void) pthread_once(&git_once, git_start);
+        return git_started ? 0 : -EIO;
 }
 
 void ide_git_done(void) {
-        (void) git_libgit2_shutdown();
+        if (git_started)
+                (void) git_libgit2_shutdown();
 }
 
 int ide_git_error(IdeTask *t, const char *what) {
@@ -29,6 +38,10 @@ int ide_git_error(IdeTask *t, const char *what) {
 }
 
 int ide_git_open(IdeTask *t, git_repository **ret) {
+        if (ide_git_init() < 0) {
+                ide_job_set_error(t->job, "libgit2 could not be started.");
+                return -EIO;
+        }
         int r = git_repository_open_ext(ret, t->ws->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
         if (r == GIT_ENOTFOUND) {
                 ide_job_set_error(t->job, "Workspace %s is not a git repository (no .git at %s).", t->ws->name,

@@ -26,9 +26,11 @@ static inline void git_buf_disposep(git_buf *b) {
         git_buf_dispose(b);
 }
 
-/* Once per process: libgit2 initialised, and the configuration only of the repository itself (no global,
- * XDG or system files), the owner check off (the administrator chose the workspace; the server's user
- * is not its owner). */
+/* Once per process, by the first ide_git_open() (from any thread): libgit2 initialised, and the
+ * configuration only of the repository itself (no global, XDG or system files), the owner check off (the
+ * administrator chose the workspace; the server's user is not its owner). Not at start: libgit2's start
+ * (its TLS and SSH back ends, OpenSSL's providers, the CA certificates parsed) is 3 MiB of an idle server's
+ * memory. ide_git_done() shuts libgit2 down if it was started. */
 int ide_git_init(void);
 void ide_git_done(void);
 
