@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "device.h"
+#include "log.h"
 #include "mcp-request.h"
 #include "recognize.h"
 #include "voice.h"
@@ -71,5 +72,11 @@ int tool_voice_listen(McpRequest *req, json_object *arguments) {
                 .userdata = l,
                 .free_userdata = listen_free };
         int r = voice_job_start(req, &spec);
-        return r < 0 ? voice_reply_job_error(req, r) : 0;
+        if (r < 0)
+                return voice_reply_job_error(req, r);
+        /* After the fork: this job's child loads the model itself, the server loads it for the next ones. */
+        r = voice_recognizer_warm_up(mcp_request_get_event(req));
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to start loading the speech model: each recognition loads its own. (%m)");
+        return 0;
 }

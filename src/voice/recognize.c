@@ -3,8 +3,11 @@
 #include <ctype.h>
 #include <math.h>
 #include <pocketsphinx.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "recognize.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(ps_decoder_t *, ps_free);
@@ -153,9 +156,12 @@ static int result_new(ps_decoder_t *ps, const char *mode, json_object **ret) {
         return 0;
 }
 
-/* The acoustic model and the dictionary, loaded once in the server (voice_recognizer_preload()) and inherited by
- * every job's child through fork(): each child adds its own search to its copy, which nothing else sees. */
-static ps_decoder_t *warm;
+/* The acoustic model and the dictionary, loaded once in the server and inherited by every job's child through
+ * fork(): each child adds its own search to its copy, which nothing else sees. Not loaded at start (they are
+ * 30 MB of the server's memory) but by a thread of the server's when the first recognition starts
+ * (voice_recognizer_warm_up()), so that the loop goes on serving; the jobs that start before it is done load
+ * their own in their child. */
+static ps_decoder_t *warm; /* set on the loop once the thread is done */
 
 static ps_decoder_t *decoder_new(void) {
         char hmm[4096], dict[4096];
@@ -168,13 +174,53 @@ static ps_decoder_t *decoder_new(void) {
         return config ? ps_init(config) : NULL;
 }
 
-int voice_recognizer_preload(void) {
+static struct {
+        bool started;
+        pthread_t thread;
+        int eventfd; /* written by the thread when it is done */
+        sd_event_source *source;
+        ps_decoder_t *loaded; /* the thread's, read after the join */
+} loader = { .eventfd = -EBADF };
+
+static void *loader_run(void *userdata) {
+        loader.loaded = decoder_new();
+        uint64_t one = 1;
+        (void) write(loader.eventfd, &one, sizeof(one));
+        return NULL;
+}
+
+static int on_loaded(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void) pthread_join(loader.thread, NULL);
+        warm = loader.loaded;
+        loader.source = sd_event_source_disable_unref(loader.source);
+        loader.eventfd = safe_close(loader.eventfd);
         if (warm)
+                log_debug("The speech model is loaded: the next recognitions' children inherit it.");
+        else
+                log_warning("The speech model in %s could not be loaded: each recognition loads its own.",
+                        voice_model_dir());
+        return 0;
+}
+
+int voice_recognizer_warm_up(sd_event *event) {
+        if (loader.started)
                 return 0;
         if (voice_model_check() < 0)
                 return -ENOENT;
-        warm = decoder_new();
-        return warm ? 0 : -EIO;
+
+        loader.eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (loader.eventfd < 0)
+                return -errno;
+        int r = sd_event_add_io(event, &loader.source, loader.eventfd, EPOLLIN, on_loaded, NULL);
+        if (r >= 0)
+                r = -pthread_create(&loader.thread, NULL, loader_run, NULL);
+        if (r < 0) {
+                loader.source = sd_event_source_disable_unref(loader.source);
+                loader.eventfd = safe_close(loader.eventfd);
+                return r;
+        }
+        loader.started = true;
+        return 0;
 }
 
 int voice_recognize(VoiceChild *c, const VoicePcm *pcm, const RecognizeOptions *o, json_object **ret) {

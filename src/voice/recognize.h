@@ -19,9 +19,11 @@ typedef struct RecognizeOptions {
 const char *voice_model_dir(void);
 int voice_model_check(void);
 
-/* Loads the acoustic model and the dictionary once, in the server before any job: each job's child inherits
- * them. Without it each child loads its own. */
-int voice_recognizer_preload(void);
+/* Starts loading the acoustic model and the dictionary in a thread of the server, once, when the first
+ * recognition starts: the jobs started after it is done inherit them in their child, those started before load
+ * their own (a third of a second more for them). Returns 0, -ENOENT without the model's files, or a negative
+ * errno when the thread could not be started. */
+int voice_recognizer_warm_up(sd_event *event);
 
 /* In a job's child: transcribes pcm (VOICE_RECOGNIZER_RATE mono). *ret: {"text", "confidence", "words":
  * [{"word", "start", "end", "confidence"}], "mode"}. Returns 0 or a negative errno after voice_child_fail(). */

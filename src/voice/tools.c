@@ -65,15 +65,14 @@ const McpTool voice_tools[] = {
 };
 
 int voice_setup(McpServer *server) {
-        /* Loaded once here, before the seccomp filter and before any job: every job's child inherits them. */
+        /* Loaded once here, before the seccomp filter and before any job: every job's child inherits them. The
+         * recognizer's model is loaded when the first recognition starts (voice_recognizer_warm_up()). */
         int r = voice_synth_init();
         if (r < 0)
                 return r;
-        r = voice_recognizer_preload();
-        if (r < 0)
-                log_warning_errno(r,
-                        "The speech recognition model in %s (pocketsphinx-en-us) could not be "
-                        "loaded: voice_transcribe and voice_listen will fail. (%m)",
+        if (voice_model_check() < 0)
+                log_warning("The speech recognition model in %s (pocketsphinx-en-us) is not there: "
+                            "voice_transcribe and voice_listen will fail.",
                         voice_model_dir());
         for (const McpTool *t = voice_tools; t->name; t++) {
                 r = mcp_server_add_tool(server, t);
