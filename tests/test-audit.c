@@ -89,6 +89,22 @@ START_TEST(test_fields_name_the_call_and_never_the_arguments) {
         ck_assert_ptr_null(field(fields, n, "AIOS_REASON"));
         audit_fields_free(fields, n);
 
+        /* A record larger than the first buffer (the fields share one allocation, which grows): every field
+         * whole, the long reason in MESSAGE and in AIOS_REASON. */
+        char reason[3000];
+        memset(reason, 'r', sizeof(reason) - 1);
+        reason[sizeof(reason) - 1] = 0;
+        r = (AuditRecord){ .tool = "system_info", .backend = "sysops", .result = AUDIT_RESULT_ERROR, .reason = reason };
+        ck_assert_int_eq(audit_fields(&r, fields, &n), 0);
+        ck_assert_uint_eq(n, 10);
+        ck_assert_str_eq(field(fields, n, "AIOS_REASON"), reason);
+        ck_assert_ptr_nonnull(strstr(field(fields, n, "MESSAGE"), reason));
+        ck_assert_str_eq(field(fields, n, "AIOS_TOOL"), "system_info");
+        ck_assert_str_eq(field(fields, n, "AIOS_RESULT"), "error");
+        for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(fields[i].iov_len, strlen(fields[i].iov_base));
+        audit_fields_free(fields, n);
+
         ck_assert_str_eq(audit_result_to_string(AUDIT_RESULT_TIMEOUT), "timeout");
         ck_assert_int_eq(audit_result_from_string("error"), AUDIT_RESULT_ERROR);
 }

@@ -140,24 +140,46 @@ int audit_arguments_digest(json_object *v, char ret[static 65]) {
 }
 
 void audit_fields_free(struct iovec *fields, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(fields[i].iov_base);
+        if (n > 0)
+                free(fields[0].iov_base); /* the record's one buffer */
+        for (size_t i = 0; i < n; i++)
                 fields[i] = (struct iovec){};
-        }
 }
 
-static int field_add(struct iovec *fields, size_t *n, const char *format, ...) _printf_(3, 4);
-static int field_add(struct iovec *fields, size_t *n, const char *format, ...) {
-        assert(*n < AUDIT_FIELDS_MAX);
-        char *s;
-        va_list ap;
-        va_start(ap, format);
-        int k = vasprintf(&s, format, ap);
-        va_end(ap);
-        if (k < 0)
-                return -ENOMEM;
-        fields[(*n)++] = (struct iovec){ .iov_base = s, .iov_len = k };
-        return 0;
+/* A record's fields are written one after another into one buffer: one allocation a record instead of one a
+ * field, on every tool call. Fields are kept as offsets until the buffer stops moving. */
+typedef struct FieldBuffer {
+        char *data;
+        size_t size, used;
+        size_t offset[AUDIT_FIELDS_MAX], length[AUDIT_FIELDS_MAX];
+        size_t n;
+} FieldBuffer;
+
+#define FIELD_BUFFER_INITIAL 1024 /* a record without a long reason fits */
+
+static int field_add(FieldBuffer *b, const char *format, ...) _printf_(2, 3);
+static int field_add(FieldBuffer *b, const char *format, ...) {
+        assert(b->n < AUDIT_FIELDS_MAX);
+        for (;;) {
+                va_list ap;
+                va_start(ap, format);
+                int k = vsnprintf(b->data + b->used, b->size - b->used, format, ap);
+                va_end(ap);
+                if (k < 0)
+                        return -ENOMEM;
+                if ((size_t) k < b->size - b->used) {
+                        b->offset[b->n] = b->used;
+                        b->length[b->n++] = (size_t) k;
+                        b->used += (size_t) k + 1;
+                        return 0;
+                }
+                size_t size = MAX(b->size * 2, b->used + (size_t) k + 1);
+                char *data = realloc(b->data, size);
+                if (!data)
+                        return -ENOMEM;
+                b->data = data;
+                b->size = size;
+        }
 }
 
 int audit_fields(const AuditRecord *r, struct iovec ret[static AUDIT_FIELDS_MAX], size_t *ret_n) {
@@ -172,25 +194,25 @@ int audit_fields(const AuditRecord *r, struct iovec ret[static AUDIT_FIELDS_MAX]
         if (k < 0)
                 return k;
 
-        struct iovec fields[AUDIT_FIELDS_MAX] = {};
-        size_t n = 0;
-        if (field_add(fields, &n, "MESSAGE=Tool call %s on %s for %s: %s%s%s (%" PRIu64 " ms).", tool, backend,
-                    principal, result, r->reason ? ", " : "", strempty(r->reason),
+        FieldBuffer b = { .data = malloc(FIELD_BUFFER_INITIAL), .size = FIELD_BUFFER_INITIAL };
+        if (!b.data)
+                return -ENOMEM;
+        if (field_add(&b, "MESSAGE=Tool call %s on %s for %s: %s%s%s (%" PRIu64 " ms).", tool, backend, principal,
+                    result, r->reason ? ", " : "", strempty(r->reason),
                     (uint64_t) (r->duration_usec / USEC_PER_MSEC)) < 0 ||
-                field_add(fields, &n, "MESSAGE_ID=%s", AUDIT_MESSAGE_ID) < 0 ||
-                field_add(fields, &n, "PRIORITY=%d", r->result == AUDIT_RESULT_OK ? LOG_INFO : LOG_NOTICE) < 0 ||
-                field_add(fields, &n, "AIOS_PRINCIPAL=%s", principal) < 0 ||
-                field_add(fields, &n, "AIOS_TOOL=%s", tool) < 0 ||
-                field_add(fields, &n, "AIOS_BACKEND=%s", backend) < 0 ||
-                field_add(fields, &n, "AIOS_RESULT=%s", result) < 0 ||
-                field_add(fields, &n, "AIOS_DURATION_USEC=%" PRIu64, r->duration_usec) < 0 ||
-                field_add(fields, &n, "AIOS_ARGUMENTS_SHA256=%s", digest) < 0 ||
-                (r->reason && field_add(fields, &n, "AIOS_REASON=%s", r->reason) < 0)) {
-                audit_fields_free(fields, n);
+                field_add(&b, "MESSAGE_ID=%s", AUDIT_MESSAGE_ID) < 0 ||
+                field_add(&b, "PRIORITY=%d", r->result == AUDIT_RESULT_OK ? LOG_INFO : LOG_NOTICE) < 0 ||
+                field_add(&b, "AIOS_PRINCIPAL=%s", principal) < 0 || field_add(&b, "AIOS_TOOL=%s", tool) < 0 ||
+                field_add(&b, "AIOS_BACKEND=%s", backend) < 0 || field_add(&b, "AIOS_RESULT=%s", result) < 0 ||
+                field_add(&b, "AIOS_DURATION_USEC=%" PRIu64, r->duration_usec) < 0 ||
+                field_add(&b, "AIOS_ARGUMENTS_SHA256=%s", digest) < 0 ||
+                (r->reason && field_add(&b, "AIOS_REASON=%s", r->reason) < 0)) {
+                free(b.data);
                 return -ENOMEM;
         }
-        memcpy(ret, fields, sizeof(fields));
-        *ret_n = n;
+        for (size_t i = 0; i < b.n; i++)
+                ret[i] = (struct iovec){ .iov_base = b.data + b.offset[i], .iov_len = b.length[i] };
+        *ret_n = b.n;
         return 0;
 }
 

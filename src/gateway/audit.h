@@ -41,7 +41,7 @@ int audit_arguments_digest(json_object *v, char ret[static 65]);
 
 #define AUDIT_FIELDS_MAX 10
 
-/* The record's journal fields ("KEY=value", each allocated) in ret, *ret_n of them: MESSAGE=, MESSAGE_ID=,
+/* The record's journal fields ("KEY=value", all in one allocation) in ret, *ret_n of them: MESSAGE=, MESSAGE_ID=,
  * PRIORITY=, AIOS_PRINCIPAL=, AIOS_TOOL=, AIOS_BACKEND=, AIOS_RESULT=, AIOS_DURATION_USEC=,
  * AIOS_ARGUMENTS_SHA256=, and AIOS_REASON= when there is a reason. Free with audit_fields_free(). Returns 0
  * or -ENOMEM. */

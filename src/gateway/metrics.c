@@ -306,25 +306,21 @@ static const char *label_value_sanitize(const char *v) {
         return strlen(v) <= METRICS_LABEL_VALUE_MAX && utf8_is_valid(v) ? v : "other";
 }
 
-/* Each value prefixed with its length, so that no two label sets share a key whatever bytes they hold. */
-static char *series_key(const char *const *values, size_t n) {
-        size_t size = 1;
-        for (size_t i = 0; i < n; i++)
-                size += strlen(values[i]) + 21;
-
-        char *key = malloc(size), *p = key;
-        if (!key)
-                return NULL;
+/* Each value prefixed with its length, so that no two label sets share a key whatever bytes they hold. Values are
+ * sanitized first (at most METRICS_LABEL_VALUE_MAX bytes), so a key fits SERIES_KEY_MAX: found without an
+ * allocation, which only a new series makes. */
+#define SERIES_KEY_MAX (LABELS_MAX * (20 + 1 + METRICS_LABEL_VALUE_MAX) + 1) /* "%zu:%s" each */
+static void series_key(const char *const *values, size_t n, char key[static SERIES_KEY_MAX]) {
+        char *p = key;
         *p = 0;
         for (size_t i = 0; i < n; i++)
                 p += sprintf(p, "%zu:%s", strlen(values[i]), values[i]);
-        return key;
 }
 
-static Series *family_add(Family *f, const char *const *values, char *key) {
-        _cleanup_free_ char *k = key;
+static Series *family_add(Family *f, const char *const *values, const char *key) {
+        _cleanup_free_ char *k = strdup(key);
         _cleanup_(series_freep) Series *s = new0(Series, 1);
-        if (!s)
+        if (!k || !s)
                 return NULL;
         for (size_t i = 0; i < f->info->n_labels; i++)
                 if (!(s->values[i] = strdup(values[i])))
@@ -354,9 +350,8 @@ static Series *family_get(Family *f, const char *const *values, bool over_limit)
         for (size_t i = 0; i < f->info->n_labels; i++)
                 v[i] = label_value_sanitize(strempty(values[i]));
 
-        _cleanup_free_ char *key = series_key(v, f->info->n_labels);
-        if (!key)
-                return NULL;
+        char key[SERIES_KEY_MAX];
+        series_key(v, f->info->n_labels, key);
         Series *s = hashmap_get(f->index, key);
         if (s)
                 return s;
@@ -364,7 +359,7 @@ static Series *family_get(Family *f, const char *const *values, bool over_limit)
         /* Full: the "other" series takes the rest, the one series allowed beyond the limit. */
         if (f->n_series >= METRICS_SERIES_MAX && !over_limit)
                 return family_get(f, other, true);
-        return family_add(f, v, TAKE_PTR(key));
+        return family_add(f, v, key);
 }
 
 void metrics_request_done(Metrics *m, const char *method, const char *tool, const char *backend, MetricsOutcome outcome,
