@@ -82,33 +82,18 @@ static void center_call_free(CenterCall *c) {
         free(c);
 }
 
-/* A frame of another origin measures in its own viewport: its owner's content box says where that is. */
-static void on_owner_box(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+/* A frame of another origin measures in its own viewport: where that is on the page (frame-place.c). */
+static void on_placed(McpRequest *req, Tab *t, double dx, double dy, const double clip[4], void *userdata) {
         CenterCall *c = userdata;
-        json_object *model = result ? json_get_object(result, "model") : NULL;
-        json_object *content = model ? json_get_array(model, "content") : NULL;
-        if (error || !content || json_object_array_length(content) < 2) {
-                (void) mcp_request_reply_tool_error(req, "The frame the element is in has no place on the page.");
+        c->x += dx, c->y += dy;
+        if (c->x < clip[0] || c->y < clip[1] || c->x >= clip[2] || c->y >= clip[3]) {
+                (void) mcp_request_reply_tool_error(req,
+                        "The element is outside what its frame shows: it cannot be pointed at.");
                 center_call_free(c);
                 return;
         }
-        c->x += json_object_get_double(json_object_array_get_idx(content, 0));
-        c->y += json_object_get_double(json_object_array_get_idx(content, 1));
         c->then(req, t, c->x, c->y, c->object_id, c->userdata);
         center_call_free(c);
-}
-
-static void on_frame_owner(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
-        CenterCall *c = userdata;
-        json_object *id;
-        if (error || !result || !json_object_object_get_ex(result, "backendNodeId", &id)) {
-                (void) mcp_request_reply_tool_error(req, "The frame the element is in could not be found.");
-                center_call_free(c);
-                return;
-        }
-        json_object *p = json_object_new_object();
-        json_add(p, "backendNodeId", json_object_get(id));
-        (void) tab_send(t, req, "DOM.getBoxModel", p, on_owner_box, c);
 }
 
 static void on_quads(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
@@ -126,11 +111,8 @@ static void on_quads(McpRequest *req, Tab *t, json_object *result, const char *e
                 c->x += json_object_get_double(json_object_array_get_idx(q, 2 * i)) / 4;
                 c->y += json_object_get_double(json_object_array_get_idx(q, 2 * i + 1)) / 4;
         }
-        TabFrame *f = tab_frame_find(t, NULL, c->cdp_session);
-        if (f) {
-                json_object *p = json_object_new_object();
-                json_add_string(p, "frameId", f->frame_id);
-                (void) tab_send(t, req, "DOM.getFrameOwner", p, on_frame_owner, c);
+        if (tab_frame_find(t, NULL, c->cdp_session)) {
+                tab_frame_place(t, req, c->cdp_session, on_placed, c);
                 return;
         }
         c->then(req, t, c->x, c->y, c->object_id, c->userdata);

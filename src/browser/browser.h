@@ -45,8 +45,9 @@ typedef struct Tab Tab;
 typedef struct TabFrame {
         char *frame_id; /* its target's id, which is its frame's id */
         char *cdp_session;
-        int world;      /* 0: none yet */
-        unsigned block; /* its refs start with this number's letters (snapshot_ref_prefix()) */
+        int world;            /* 0: none yet */
+        unsigned block;       /* its refs start with this number's letters (snapshot_ref_prefix()) */
+        char *parent_session; /* the frame of another origin its iframe is in, NULL: the page */
         LIST_FIELDS(struct TabFrame);
 } TabFrame;
 
@@ -196,6 +197,12 @@ int frame_world_evaluate(Tab *t, const char *frame_id, McpRequest *req, const ch
         WorldReply reply, void *userdata);
 TabFrame *tab_frame_find(Tab *t, const char *frame_id, const char *cdp_session);
 void tab_frame_free(Tab *t, TabFrame *f);
+/* frame-place.c: where the viewport of the document of cdp_session (a frame of another origin, however deeply
+ * nested; NULL or the page's: the page itself) is in the page's viewport: then gets the offset to add to
+ * what it measures, and what of it the frames show (x0, y0, x1, y1 in the page's viewport; unbounded for the
+ * page). A tool error when a frame has no place (answered here, then not called). */
+typedef void (*FramePlaced)(McpRequest *req, Tab *t, double dx, double dy, const double clip[4], void *userdata);
+void tab_frame_place(Tab *t, McpRequest *req, const char *cdp_session, FramePlaced then, void *userdata);
 /* The document's title and URL read from the page (the browser's own events about them come later), then
  * then; at once while a dialog stops the page. */
 typedef void (*TabThen)(McpRequest *req, Tab *t, void *userdata);

@@ -91,7 +91,7 @@ static void on_metrics(McpRequest *req, Tab *t, json_object *result, const char 
 }
 
 /* An element's box, in the viewport of the page (a frame of another origin measures in its own viewport, placed
- * by its owner's content box), then in the page. */
+ * on the page by frame-place.c), then in the page. */
 typedef struct ElementShot {
         char *object_id;
         char *cdp_session; /* of the element's document */
@@ -126,22 +126,11 @@ static void on_element_viewport(McpRequest *req, Tab *t, json_object *result, co
         element_shot_free(c);
 }
 
-static void on_owner_box(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+static void on_placed(McpRequest *req, Tab *t, double dx, double dy, const double clip[4], void *userdata) {
         ElementShot *c = userdata;
-        json_object *model = result ? json_get_object(result, "model") : NULL;
-        json_object *content = model ? json_get_array(model, "content") : NULL;
-        if (error || !content || json_object_array_length(content) < 8) {
-                (void) mcp_request_reply_tool_error(req, "The frame the element is in has no place on the page.");
-                element_shot_free(c);
-                return;
-        }
-        double fx0 = json_object_get_double(json_object_array_get_idx(content, 0)),
-               fy0 = json_object_get_double(json_object_array_get_idx(content, 1)),
-               fx1 = json_object_get_double(json_object_array_get_idx(content, 4)),
-               fy1 = json_object_get_double(json_object_array_get_idx(content, 5));
-        /* What the frame shows of the element: the part outside its box is not on the page. */
-        c->x0 = MAX(c->x0 + fx0, fx0), c->y0 = MAX(c->y0 + fy0, fy0);
-        c->x1 = MIN(c->x1 + fx0, fx1), c->y1 = MIN(c->y1 + fy0, fy1);
+        /* What the frames show of the element: the part outside them is not on the page. */
+        c->x0 = MAX(c->x0 + dx, clip[0]), c->y0 = MAX(c->y0 + dy, clip[1]);
+        c->x1 = MIN(c->x1 + dx, clip[2]), c->y1 = MIN(c->y1 + dy, clip[3]);
         if (c->x1 <= c->x0 || c->y1 <= c->y0) {
                 (void) mcp_request_reply_tool_error(req,
                         "The element is outside what its frame shows: nothing of it to capture.");
@@ -149,19 +138,6 @@ static void on_owner_box(McpRequest *req, Tab *t, json_object *result, const cha
                 return;
         }
         shot_send(t, req, c, NULL, "Page.getLayoutMetrics", NULL, on_element_viewport);
-}
-
-static void on_frame_owner(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
-        ElementShot *c = userdata;
-        json_object *id;
-        if (error || !result || !json_object_object_get_ex(result, "backendNodeId", &id)) {
-                (void) mcp_request_reply_tool_error(req, "The frame the element is in could not be found.");
-                element_shot_free(c);
-                return;
-        }
-        json_object *p = json_object_new_object();
-        json_add(p, "backendNodeId", json_object_get(id));
-        shot_send(t, req, c, NULL, "DOM.getBoxModel", p, on_owner_box);
 }
 
 static void on_element_quads(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
@@ -179,11 +155,8 @@ static void on_element_quads(McpRequest *req, Tab *t, json_object *result, const
                 double y = json_object_get_double(json_object_array_get_idx(q, 2 * i + 1));
                 c->x0 = MIN(c->x0, x), c->y0 = MIN(c->y0, y), c->x1 = MAX(c->x1, x), c->y1 = MAX(c->y1, y);
         }
-        TabFrame *f = tab_frame_find(t, NULL, c->cdp_session);
-        if (f) {
-                json_object *p = json_object_new_object();
-                json_add_string(p, "frameId", f->frame_id);
-                shot_send(t, req, c, NULL, "DOM.getFrameOwner", p, on_frame_owner);
+        if (tab_frame_find(t, NULL, c->cdp_session)) {
+                tab_frame_place(t, req, c->cdp_session, on_placed, c);
                 return;
         }
         shot_send(t, req, c, NULL, "Page.getLayoutMetrics", NULL, on_element_viewport);

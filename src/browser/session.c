@@ -116,6 +116,7 @@ void tab_frame_free(Tab *t, TabFrame *f) {
         LIST_REMOVE(t->frames, f);
         free(f->frame_id);
         free(f->cdp_session);
+        free(f->parent_session);
         free(f);
 }
 
@@ -298,10 +299,14 @@ void tab_on_attached(Browser *b, const char *parent_session, json_object *params
                         route_add(b, cdp_session, owner);
                 if (owner && streq(type, "iframe")) {
                         TabFrame *f = new0(TabFrame, 1);
-                        if (f && (f->frame_id = strdup(target_id)) && (f->cdp_session = strdup(cdp_session)))
+                        /* In a frame of another origin itself (nested), or in the page. */
+                        bool nested = tab_frame_find(owner, NULL, parent_session) != NULL;
+                        if (f && (f->frame_id = strdup(target_id)) && (f->cdp_session = strdup(cdp_session)) &&
+                                (!nested || (f->parent_session = strdup(parent_session))))
                                 LIST_PREPEND(owner->frames, f);
                         else if (f) {
                                 free(f->frame_id);
+                                free(f->cdp_session);
                                 free(f);
                         }
                 }

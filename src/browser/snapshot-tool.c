@@ -6,53 +6,84 @@
 #include "browser.h"
 #include "mcp-request.h"
 
+/* At most this many frames of other origins are read for one snapshot (the others keep their note and ref). */
+#define SNAPSHOT_MAX_FRAMES 64U
+
+/* A frame's items, to go below its iframe (items[index] of container, the page's or another frame's). */
+typedef struct FrameInsert {
+        json_object *container;
+        size_t index;
+        json_object *items;
+} FrameInsert;
+
 typedef struct SnapshotCall {
         size_t max_chars;
         unsigned depth;
         char *expression_options; /* for the frames: {max, depth, text} */
         json_object *page;        /* the main document's reading */
-        json_object *frames;      /* [[index, ref]...] of frames of other origins, read from the last */
-        size_t next;              /* frames still to read: the first next of them */
-        bool in_frame;            /* a part (ref) in a frame of another origin: not the tab's title and URL */
-        json_object *inserts;     /* index (as text) -> the frame's items */
+        json_object *pending;     /* [[container, index, ref]...]: frames of other origins still to read */
+        size_t frames_read;
+        bool in_frame; /* a part (ref) in a frame of another origin: not the tab's title and URL */
+        FrameInsert inserts[SNAPSHOT_MAX_FRAMES];
+        size_t n_inserts;
 } SnapshotCall;
 
 static void snapshot_call_free(SnapshotCall *c) {
         free(c->expression_options);
         json_object_put(c->page);
-        json_object_put(c->inserts);
+        json_object_put(c->pending);
+        for (size_t i = 0; i < c->n_inserts; i++) {
+                json_object_put(c->inserts[i].container);
+                json_object_put(c->inserts[i].items);
+        }
         free(c);
 }
 
-static void snapshot_finish(McpRequest *req, Tab *t, SnapshotCall *c) {
-        /* The frames' nodes after their iframe, one level deeper. */
-        json_object *items = json_get_array(c->page, "items");
-        if (items && json_object_object_length(c->inserts) > 0) {
-                json_object *merged = json_object_new_array();
-                for (size_t i = 0; merged && i < json_object_array_length(items); i++) {
-                        json_object *item = json_object_array_get_idx(items, i);
-                        json_object_array_add(merged, json_object_get(item));
-                        char key[32];
-                        snprintf(key, sizeof(key), "%zu", i);
-                        json_object *inner = json_get_array(c->inserts, key);
-                        if (!inner)
+/* The frames a reading found (its "frames": [[index, ref]...]), to be read in turn. */
+static void snapshot_queue_frames(SnapshotCall *c, json_object *reading) {
+        json_object *items = json_get_array(reading, "items"), *frames = json_get_array(reading, "frames");
+        for (size_t i = 0; items && frames && i < json_object_array_length(frames); i++) {
+                json_object *f = json_object_array_get_idx(frames, i);
+                json_object *entry = json_object_new_array();
+                if (!entry)
+                        return;
+                json_object_array_add(entry, json_object_get(items));
+                json_object_array_add(entry, json_object_get(json_object_array_get_idx(f, 0)));
+                json_object_array_add(entry, json_object_get(json_object_array_get_idx(f, 1)));
+                json_object_array_add(c->pending, entry);
+        }
+}
+
+/* items into out, depth + base each, and below each iframe whose frame was read, that frame's items. */
+static void snapshot_merge(SnapshotCall *c, json_object *out, json_object *items, int64_t base) {
+        for (size_t i = 0; i < json_object_array_length(items); i++) {
+                json_object *item = json_object_array_get_idx(items, i);
+                if (!json_object_is_type(item, json_type_array) || json_object_array_length(item) < 7)
+                        continue;
+                int64_t depth = base + json_object_get_int64(json_object_array_get_idx(item, 0));
+                json_object_array_put_idx(item, 0, json_object_new_int64(depth));
+                json_object_array_add(out, json_object_get(item));
+                for (size_t k = 0; k < c->n_inserts; k++) {
+                        if (c->inserts[k].container != items || c->inserts[k].index != i)
                                 continue;
-                        int64_t base = json_object_get_int64(json_object_array_get_idx(item, 0)) + 1;
                         /* Its content in place: no note, and no ref (a container, like the others). */
                         json_object_array_put_idx(item, 3, json_object_new_string(""));
                         json_object_array_put_idx(item, 4, json_object_new_string(""));
-                        for (size_t j = 0; j < json_object_array_length(inner); j++) {
-                                json_object *x = json_object_array_get_idx(inner, j);
-                                if (!json_object_is_type(x, json_type_array) || json_object_array_length(x) < 7)
-                                        continue;
-                                json_object_array_put_idx(x, 0,
-                                        json_object_new_int64(
-                                                base + json_object_get_int64(json_object_array_get_idx(x, 0))));
-                                json_object_array_add(merged, json_object_get(x));
-                        }
+                        snapshot_merge(c, out, c->inserts[k].items, depth + 1);
+                        break;
                 }
-                if (merged)
+        }
+}
+
+static void snapshot_finish(McpRequest *req, Tab *t, SnapshotCall *c) {
+        /* The frames' nodes after their iframe, one level deeper (and theirs after theirs). */
+        json_object *items = json_get_array(c->page, "items");
+        if (items && c->n_inserts > 0) {
+                json_object *merged = json_object_new_array();
+                if (merged) {
+                        snapshot_merge(c, merged, items, 0);
                         json_object_object_add(c->page, "items", merged);
+                }
         }
 
         SnapshotResult r;
@@ -85,13 +116,28 @@ static void on_frame_read(McpRequest *req, Tab *t, json_object *remote, const ch
         SnapshotCall *c = userdata;
         json_object *page = remote ? json_get_object(remote, "value") : NULL;
         json_object *items = page ? json_get_array(page, "items") : NULL;
-        if (!error && items) {
-                json_object *entry = json_object_array_get_idx(c->frames, c->next);
-                char key[32];
-                snprintf(key, sizeof(key), "%d", json_object_get_int(json_object_array_get_idx(entry, 0)));
-                json_object_object_add(c->inserts, key, json_object_get(items));
+        size_t n = json_object_array_length(c->pending);
+        json_object *entry = n > 0 ? json_object_array_get_idx(c->pending, n - 1) : NULL;
+        if (!error && items && entry && c->n_inserts < SNAPSHOT_MAX_FRAMES) {
+                c->inserts[c->n_inserts++] = (FrameInsert){
+                        .container = json_object_get(json_object_array_get_idx(entry, 0)),
+                        .index = (size_t) json_object_get_int64(json_object_array_get_idx(entry, 1)),
+                        .items = json_object_get(items),
+                };
         }
+        if (n > 0)
+                json_object_array_del_idx(c->pending, n - 1, 1);
+        /* Frames of other origins in this one (nested): read in their turn. */
+        if (!error && items)
+                snapshot_queue_frames(c, page);
         /* A frame that cannot be read keeps its note; the rest of the page is still shown. */
+        read_next_frame(req, t, c);
+}
+
+static void frame_skipped(McpRequest *req, Tab *t, SnapshotCall *c) {
+        size_t n = json_object_array_length(c->pending);
+        if (n > 0)
+                json_object_array_del_idx(c->pending, n - 1, 1);
         read_next_frame(req, t, c);
 }
 
@@ -100,31 +146,33 @@ static void on_frame_node(McpRequest *req, Tab *t, json_object *result, const ch
         json_object *node = result ? json_get_object(result, "node") : NULL;
         const char *frame_id = node ? json_get_string(node, "frameId") : NULL;
         if (error || !frame_id || !tab_frame_find(t, frame_id, NULL)) {
-                read_next_frame(req, t, c);
+                frame_skipped(req, t, c);
                 return;
         }
         _cleanup_free_ char *expression = NULL;
         if (asprintf(&expression, "(%s)(%s)", snapshot_script, c->expression_options) < 0 ||
                 frame_world_evaluate(t, frame_id, req, expression, true, on_frame_read, c) < 0)
-                read_next_frame(req, t, c);
+                frame_skipped(req, t, c);
 }
 
 static void on_frame_ref(McpRequest *req, Tab *t, const char *cdp_session, const char *object_id, void *userdata) {
         json_object *p = json_object_new_object();
         json_add_string(p, "objectId", object_id);
+        /* Asked of the document the iframe is in: the page's, or a frame's of another origin. */
         (void) tab_send_to(t, cdp_session, req, "DOM.describeNode", p, on_frame_node, userdata);
 }
 
 static void read_next_frame(McpRequest *req, Tab *t, SnapshotCall *c) {
-        if (c->next == 0) {
+        size_t n = json_object_array_length(c->pending);
+        if (n == 0 || c->frames_read >= SNAPSHOT_MAX_FRAMES) {
                 snapshot_finish(req, t, c);
                 return;
         }
-        c->next--;
-        json_object *entry = json_object_array_get_idx(c->frames, c->next);
-        const char *ref = json_object_get_string(json_object_array_get_idx(entry, 1));
+        c->frames_read++;
+        json_object *entry = json_object_array_get_idx(c->pending, n - 1);
+        const char *ref = json_object_get_string(json_object_array_get_idx(entry, 2));
         if (tab_resolve_ref(t, req, ref, on_frame_ref, c) < 0 && !mcp_request_is_done(req))
-                read_next_frame(req, t, c);
+                frame_skipped(req, t, c);
 }
 
 static void on_read(McpRequest *req, Tab *t, json_object *remote, const char *error, void *userdata) {
@@ -153,8 +201,7 @@ static void on_read(McpRequest *req, Tab *t, json_object *remote, const char *er
                 t->url = strdup(url);
         }
         c->page = json_object_get(page);
-        c->frames = json_get_array(page, "frames");
-        c->next = c->frames ? json_object_array_length(c->frames) : 0;
+        snapshot_queue_frames(c, page);
         read_next_frame(req, t, c);
 }
 
@@ -175,7 +222,7 @@ static void snapshot_in_tab(McpRequest *req, Tab *t) {
         }
         SnapshotCall *c = new0(SnapshotCall, 1);
         _cleanup_json_ json_object *options = json_object_new_object();
-        if (!c || !options || !(c->inserts = json_object_new_object()) ||
+        if (!c || !options || !(c->pending = json_object_new_array()) ||
                 json_add(options, "max", json_object_new_int64(max_chars)) < 0 ||
                 json_add(options, "depth", json_object_new_int(depth)) < 0 ||
                 json_add(options, "text", json_object_new_int(text_chars)) < 0 ||

@@ -275,7 +275,7 @@
                         }
                 }
                 push(item, node);
-                if (foreign) frames.push([items.length - 1, item[3]]);
+                if (foreign) frames.push([item, item[3]]);
                 const index = items.length - 1;
                 // Names taken from the content say it all, unless something to act on is inside.
                 if (FROM_CONTENT.has(role) && name && !node.querySelector(INTERACTIVE) && node.localName !== 'select')
@@ -360,5 +360,8 @@
                                 break;
                         }
         }
-        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail, frames, textMax };
+        // The frames of other origins by their place among the items (which moved as lines were joined).
+        const framesAt = frames.map(([it, r]) => [items.indexOf(it), r]).filter(([i]) => i >= 0);
+        return { title: document.title, url: location.href, items, more, moreRefs, resume, tail, frames: framesAt,
+                textMax };
 })

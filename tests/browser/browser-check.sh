@@ -88,7 +88,7 @@ snap() { text "$(call "$1" "$2" browser_snapshot "${3:-{\}}")"; }
 posts() { cat "$fixture_dir/posts.log" 2>/dev/null || true; }
 
 browser_fixture_start
-browser_config '[Origins]' 'AllowLoopback=yes' "Allow=$site" "Allow=$cross" 'Block=http://127.0.0.3:*'
+browser_config '[Origins]' 'AllowLoopback=yes' "Allow=$site" "Allow=$cross" "Allow=$third" 'Block=http://127.0.0.3:*'
 browser_start
 # aios-ided with a workspace, for browser_file_upload (aios-browserd is one of its front ends).
 mkdir -p "$work/files"
@@ -290,6 +290,27 @@ face=$(png_pixel "$out" 4 $((${shot#*x} / 2)))
 same_face=$(png_pixel "$inside" 4 $((${same_shot#*x} / 2)))
 [[ -n $face && $face == "$same_face" && $face != "255 255 255" ]] && pass "and shows the button (its face $face)" ||
         fail "and shows the button" "cross frame's shot: $face, the same-origin frame's: $same_face"
+
+# A frame of a third origin in the cross-origin one: read there, acted on there, captured there.
+call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/nested\"}" >/dev/null
+s=$(snap "$key_agent" "$A")
+expect "a frame nested in a cross-origin frame is read, below its iframe" \
+        '- iframe "Outer frame":'$'\n''  - h2 "Outer"'$'\n''  - iframe "Deep frame":'$'\n''    - h2 "Inner deep"' "$s"
+for what in 'button "Press in deep"' 'textbox "Field in deep"'; do
+        [[ -n $(ref_of "$s" "$what") ]] && pass "its $what has a ref" || fail "its $what has a ref" "$s"
+done
+out=$(call "$key_agent" "$A" browser_click "{\"element\":\"Press in deep\",\"ref\":\"$(ref_of "$s" 'button "Press in deep"')\"}")
+ok "browser_click in the nested frame" "$out"
+out=$(call "$key_agent" "$A" browser_type "{\"element\":\"Field in deep\",\"ref\":\"$(ref_of "$s" 'textbox "Field in deep"')\",\"text\":\"typed deep\"}")
+ok "browser_type in the nested frame" "$out"
+out=$(call "$key_agent" "$A" browser_take_screenshot "{\"element\":\"Press in deep\",\"ref\":\"$(ref_of "$s" 'button "Press in deep"')\"}")
+deep_shot=$(png_size "$out")
+[[ -n $deep_shot && ${deep_shot#*x} == "${same_shot#*x}" ]] && ((${deep_shot%x*} < 200)) &&
+        [[ $(png_pixel "$out" 4 $((${deep_shot#*x} / 2))) == "$same_face" ]] &&
+        pass "a screenshot of its button shows the button ($deep_shot)" || fail "a screenshot of its button shows the button" "$deep_shot: ${out:0:300}"
+s=$(snap "$key_agent" "$A")
+expect "the nested frame's button was pressed (the mouse at its place on the page)" "pressed in deep" "$s"
+expect "the text is in the nested frame's field" "typed deep" "$s"
 
 # --- the snapshot's form: every element one acts on has a ref, on every fixture page ---------------------------------
 # (the elements each page has, by role and name; nothing else carries a ref)

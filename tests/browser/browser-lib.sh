@@ -2,7 +2,7 @@
 # What tests/browser/browser-check.sh and bench/browser.sh share, sourced inside tools/dev-services.sh after
 # tests/gateway/stack-lib.sh: the fixture site, aios-browserd as its user with a configuration of the test's
 # own, the gateway in front of it with API keys, and MCP calls through the gateway with curl.
-# Sets (once started): site, cross, blocked, loopback (the fixture's origins, http://HOST:PORT), fixture_pid,
+# Sets (once started): site, cross, third, blocked, loopback (the fixture's origins, http://HOST:PORT), fixture_pid,
 # browserd_pid, base (the gateway's URL), gateway_pid.
 
 # shellcheck disable=SC2154 # runtime and top: stack-lib.sh's and the caller's
@@ -19,8 +19,8 @@ browser_find_chromium() {
         return 1
 }
 
-# browser_fixture_start: the fixture site (tests/browser/fixture.py) on four loopback listeners.
-# shellcheck disable=SC2034 # site, cross, blocked, loopback: for the scripts that source this
+# browser_fixture_start: the fixture site (tests/browser/fixture.py) on five loopback listeners.
+# shellcheck disable=SC2034 # site, cross, third, blocked, loopback: for the scripts that source this
 browser_fixture_start() {
         local dir=$browser_work/site i
         mkdir -p "$dir"
@@ -34,6 +34,7 @@ browser_fixture_start() {
         [[ -f $dir/ports ]] || { echo "the fixture site did not start: $(cat "$browser_work/fixture.log")" >&2; return 1; }
         site=http://127.0.0.1:$(awk '$1 == "site" { print $2 }' "$dir/ports")
         cross=http://127.0.0.2:$(awk '$1 == "cross" { print $2 }' "$dir/ports")
+        third=http://127.0.0.4:$(awk '$1 == "third" { print $2 }' "$dir/ports")
         blocked=http://127.0.0.3:$(awk '$1 == "blocked" { print $2 }' "$dir/ports")
         loopback=http://127.0.0.1:$(awk '$1 == "loopback" { print $2 }' "$dir/ports")
         fixture_dir=$dir

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The web site the browser tests and bench/browser.sh drive a real Chromium over, served on the loopback by
-# four listeners, each its own origin:
+# five listeners, each its own origin:
 #   site      http://127.0.0.1:PORT   the pages below (the origin the tests allow)
 #   cross     http://127.0.0.2:PORT   the same pages, a second allowed origin (cross-origin frames)
+#   third     http://127.0.0.4:PORT   the same pages, a third allowed origin (a frame nested in a cross-origin one)
 #   blocked   http://127.0.0.3:PORT   an origin the tests block: every request it gets is recorded
 #   loopback  http://127.0.0.1:PORT   a loopback port that is not allowed: every request is recorded too
 # Pages (on site and cross):
@@ -11,6 +12,7 @@
 #   /form                  text, password, select, checkbox, radio, textarea; POSTs to /form, which echoes
 #   /dialogs               buttons that open alert, confirm and prompt; the outcome lands in #out
 #   /frames                a same-origin and a cross-origin iframe (/inner), each with a button
+#   /nested                a cross-origin iframe (/outer) holding an iframe of the third origin (/inner)
 #   /upload                a file form; POST /upload echoes each file's name, size and SHA-256
 #   /slow?ms=N             answers after N ms;  /late?ms=N  shows "Ready now" N ms after it loads
 #   /redirect              302 to /redirect/2, 302 to the blocked origin's /landing
@@ -47,7 +49,8 @@ def record(name, line):
 
 
 def origin(name):
-    host = {'site': '127.0.0.1', 'cross': '127.0.0.2', 'blocked': '127.0.0.3', 'loopback': '127.0.0.1'}[name]
+    host = {'site': '127.0.0.1', 'cross': '127.0.0.2', 'blocked': '127.0.0.3', 'loopback': '127.0.0.1',
+            'third': '127.0.0.4'}[name]
     return 'http://%s:%d' % (host, ports[name])
 
 
@@ -94,6 +97,16 @@ def frames(q):
     return page('Frames', '''<h1>Frames</h1>
 <iframe title="Same origin frame" src="/inner?label=same" width="400" height="150"></iframe>
 <iframe title="Cross origin frame" src="%s/inner?label=cross" width="400" height="150"></iframe>''' % origin('cross'))
+
+
+def nested(q):
+    return page('Nested', '''<h1>Nested</h1>
+<iframe title="Outer frame" src="%s/outer" width="500" height="300"></iframe>''' % origin('cross'))
+
+
+def outer(q):
+    return page('Outer', '''<h2>Outer</h2>
+<iframe title="Deep frame" src="%s/inner?label=deep" width="420" height="200"></iframe>''' % origin('third'))
 
 
 def inner(q):
@@ -192,7 +205,8 @@ def spin(q):
     return page('Spin', '<h1>Spin</h1><script>setTimeout(function () { for (;;) {} }, 100);</script>')
 
 
-PAGES = {'/': index, '/form': form, '/dialogs': dialogs, '/frames': frames, '/inner': inner, '/upload': upload,
+PAGES = {'/': index, '/form': form, '/dialogs': dialogs, '/frames': frames, '/inner': inner, '/nested': nested,
+         '/outer': outer, '/upload': upload,
          '/late': late, '/fetches': fetches, '/big': big, '/counter': counter, '/drag': drag, '/article': article, '/spin': spin}
 
 
@@ -285,7 +299,7 @@ def serve(name, host):
 
 
 for name, host in [('site', '127.0.0.1'), ('cross', '127.0.0.2'), ('blocked', '127.0.0.3'),
-                   ('loopback', '127.0.0.1')]:
+                   ('loopback', '127.0.0.1'), ('third', '127.0.0.4')]:
     serve(name, host)
     open(os.path.join(state, name + '.log'), 'a').close()
 tmp = os.path.join(state, 'ports.tmp')
