@@ -96,7 +96,7 @@ out=$(boot_exec systemctl is-active aios-browserd.service || true)
                 "$out: $(boot_exec journalctl -u aios-browserd.service --no-pager -o cat 2>&1 | tail -n 30)"
 out=$(call "$key" browser_snapshot '{}')
 snapshot=$(text "$out")
-expect "browser_snapshot shows the form's heading" 'heading "Order form"' "$snapshot"
+expect "browser_snapshot shows the form's heading" '- h1 "Order form"' "$snapshot"
 expect "the text box has a ref" 'textbox "Name" [ref=' "$snapshot"
 expect "the select has a ref" 'combobox "Size"' "$snapshot"
 expect "the button has a ref" 'button "Place order" [ref=' "$snapshot"
