@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "daemon.h"
 #include "guard.h"
+#include "heap-trim.h"
 #include "log.h"
 #include "mcp-bus.h"
 #include "mcp-session.h"
@@ -461,6 +462,11 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to add the health timer: %m");
         (void) sd_event_source_set_enabled(g.health_timer, SD_EVENT_ON);
+
+        _cleanup_(sd_event_source_disable_unrefp) sd_event_source *trim = NULL;
+        r = heap_trim_start(g.event, &trim);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the heap trim timer: %m");
 
         r = wait_for_catalogs(&g);
         if (r <= 0)
