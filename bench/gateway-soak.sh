@@ -4,10 +4,11 @@
 # (GET streams, listen streams, streamed tools/call with progress) and ending by DELETE or by going away
 # without a word, on /mcp and on /servers/conformance/mcp of aios-gatewayd, in front of aios-conformanced on a
 # private system bus (over the gateway's direct connection). The gateway's resident set is read:
-#   start  after a warm-up of the same load, once the warm-up's sessions have expired
+#   start  after a warm-up of the same load, once the warm-up's sessions have expired (and 11 s more: the
+#          gateway gives freed heap back every 10 s)
 #   peak   the largest seen during the load (read every half second)
 #   end    after the load, once the idle sessions it left have expired (SessionIdleSec= is shortened here
-#          so that they do within the run)
+#          so that they do within the run), and 11 s more
 # and whether the end is within 10% of the start.
 # usage: gateway-soak.sh [BUILD_DIR]   (default: build; runs as root, like the development stack)
 #
@@ -60,12 +61,16 @@ EOF
 start_gateway "$config"
 rss_fresh=$(rss_kib "$gateway_pid")
 
-# Waits until the gateway holds no session and no call (the sweep ends idle ones every SESSION_IDLE/4 s).
+# Waits until the gateway holds no session and no call (the sweep ends idle ones every SESSION_IDLE/4 s), then
+# for the gateway's next heap trim, which gives what they freed back (every 10 s, heap-trim.h).
 wait_sessions_gone() {
         local i n
         for ((i = 0; i < (session_idle * 3 + 60) * 2; i++)); do
                 n=$(gateway_metric aios_gateway_sessions)
-                [[ $n -eq 0 && $(gateway_metric aios_gateway_in_flight) -eq 0 ]] && return 0
+                if [[ $n -eq 0 && $(gateway_metric aios_gateway_in_flight) -eq 0 ]]; then
+                        sleep 11
+                        return 0
+                fi
                 sleep 0.5
         done
         die "the gateway still holds $n sessions $((session_idle * 3 + 60)) s after the load"
@@ -94,7 +99,7 @@ started_wait=$SECONDS
 wait_sessions_gone
 rss_end=$(rss_kib "$gateway_pid")
 conformanced_end=$(rss_kib "$conformanced_pid")
-echo "   $left_sessions sessions open when the load stopped (RSS ${rss_after_load} KiB), all expired $((SECONDS - started_wait)) s later"
+echo "   $left_sessions sessions open when the load stopped (RSS ${rss_after_load} KiB), all expired within $((SECONDS - started_wait - 11)) s"
 kill -0 "$gateway_pid" 2>/dev/null || die "the gateway died during the run"
 
 echo
