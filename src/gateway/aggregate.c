@@ -47,10 +47,7 @@ static ProxyTool *proxy_tool_free(ProxyTool *t) {
         free((char *) t->tool.name);
         free((char *) t->tool.title);
         free((char *) t->tool.description);
-        free((char *) t->tool.input_schema);
-        free((char *) t->tool.output_schema);
-        free((char *) t->tool.annotations);
-        free((char *) t->tool.icons);
+        json_object_put(t->tool.descriptor);
         free(t->backend_name);
         free(t);
         return NULL;
@@ -86,13 +83,6 @@ static int proxy_call(McpRequest *req, json_object *arguments) {
                 mcp_session_get_client_capabilities(session));
 }
 
-static char *json_text_of(json_object *o, const char *key) {
-        json_object *v;
-        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-                return NULL;
-        return strdup(json_to_string(v));
-}
-
 static int proxy_tool_new(Backend *b, json_object *descriptor, ProxyTool **ret) {
         const char *name = json_get_string(descriptor, "name");
         if (!name)
@@ -111,10 +101,8 @@ static int proxy_tool_new(Backend *b, json_object *descriptor, ProxyTool **ret) 
         const char *description = json_get_string(descriptor, "description");
         t->tool.title = title ? strdup(title) : NULL;
         t->tool.description = description ? strdup(description) : NULL;
-        t->tool.input_schema = json_text_of(descriptor, "inputSchema");
-        t->tool.output_schema = json_text_of(descriptor, "outputSchema");
-        t->tool.annotations = json_text_of(descriptor, "annotations");
-        t->tool.icons = json_text_of(descriptor, "icons");
+        /* Its schemas, annotations and icons shared with the backend's catalog, not parsed again. */
+        t->tool.descriptor = json_object_get(descriptor);
         /* What the backend says of reusing its results, said again on /mcp. */
         json_object *ttl = NULL;
         if (json_object_object_get_ex(json_get_object(descriptor, "_meta"), MCP_META_CACHE_TTL, &ttl) &&

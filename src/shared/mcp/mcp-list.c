@@ -4,8 +4,13 @@
 
 #include "mcp-internal.h"
 
-/* Adds key with the parsed JSON text, when text is set. Returns -EINVAL when the text is not JSON. */
-static int add_json_text(json_object *o, const char *key, const char *text) {
+/* Adds key with the parsed JSON text, when text is set, or else with a reference to the same key of the
+ * parsed descriptor, when there is one and the key is in it. Returns -EINVAL when the text is not JSON. */
+static int add_json_text(json_object *o, const char *key, const char *text, json_object *descriptor) {
+        json_object *shared;
+        if (!text && descriptor && json_object_object_get_ex(descriptor, key, &shared) &&
+                !json_object_is_type(shared, json_type_null))
+                return json_add(o, key, json_object_get(shared));
         if (!text)
                 return 0;
         json_object *v;
@@ -24,8 +29,9 @@ json_object *mcp_tool_descriptor_new(const McpTool *t, json_object *input_schema
         if (!d || json_add_string(d, "name", t->name) < 0 || add_optional_string(d, "title", t->title) < 0 ||
                 add_optional_string(d, "description", t->description) < 0 ||
                 json_add(d, "inputSchema", json_object_get(input_schema)) < 0 ||
-                add_json_text(d, "outputSchema", t->output_schema) < 0 ||
-                add_json_text(d, "annotations", t->annotations) < 0 || add_json_text(d, "icons", t->icons) < 0)
+                add_json_text(d, "outputSchema", t->output_schema, t->descriptor) < 0 ||
+                add_json_text(d, "annotations", t->annotations, t->descriptor) < 0 ||
+                add_json_text(d, "icons", t->icons, t->descriptor) < 0)
                 return NULL;
         if (t->cache_ttl_msec > 0) {
                 json_object *meta = json_object_new_object();
@@ -61,7 +67,7 @@ static json_object *prompt_descriptor_new(const McpPrompt *p) {
         _cleanup_json_ json_object *d = json_object_new_object();
         if (!d || json_add_string(d, "name", p->name) < 0 || add_optional_string(d, "title", p->title) < 0 ||
                 add_optional_string(d, "description", p->description) < 0 ||
-                add_json_text(d, "arguments", p->arguments) < 0)
+                add_json_text(d, "arguments", p->arguments, NULL) < 0)
                 return NULL;
         return TAKE_PTR(d);
 }

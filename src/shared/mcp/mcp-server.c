@@ -59,9 +59,12 @@ static int tool_entry_new(const McpTool *t, ToolEntry **ret) {
                 return -ENOMEM;
         e->tool = t;
 
+        json_object *schema = NULL;
         const char *text = t->input_schema ?: "{\"type\":\"object\"}";
         const char *reason = NULL;
-        if (json_parse_strict(text, strlen(text), &e->input_schema, &reason) < 0)
+        if (t->descriptor && json_object_object_get_ex(t->descriptor, "inputSchema", &schema) && schema)
+                e->input_schema = json_object_get(schema);
+        else if (json_parse_strict(text, strlen(text), &e->input_schema, &reason) < 0)
                 return log_error_errno(EINVAL, "Tool %s: inputSchema is not valid JSON: %s", t->name, reason);
 
         _cleanup_free_ char *error = NULL;

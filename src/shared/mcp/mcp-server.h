@@ -60,6 +60,10 @@ typedef struct McpTool {
          * cacheScope "private". Only for a tool whose annotations say readOnlyHint and idempotentHint. */
         uint64_t cache_ttl_msec;
         McpToolHandler handler;
+        /* Optional, in place of the JSON texts above: a tools/list entry already parsed (a proxy's, from its
+         * backend's catalog), whose inputSchema, outputSchema, annotations and icons the engine shares (takes
+         * references to, and never changes) rather than parsing copies of them. */
+        json_object *descriptor;
 } McpTool;
 
 /* The _meta key of a tools/list entry that states McpTool.cache_ttl_msec. */
