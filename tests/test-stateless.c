@@ -574,7 +574,7 @@ END_TEST
 static char *open_session(McpServer *s, const char *principal, McpSession **ret) {
         McpSession *session = NULL;
         ck_assert_int_eq(mcp_session_new(s, &session), 0);
-        mcp_session_set_principal(session, principal);
+        ck_assert_int_eq(mcp_session_set_principal(session, principal), 0);
         _cleanup_json_ json_object *caps = NULL;
         ck_assert_int_eq(json_parse_strict(CAPABILITIES, strlen(CAPABILITIES), &caps, NULL), 0);
         ck_assert_int_eq(mcp_session_initialize(session, "2025-11-25", caps, NULL), 0);

@@ -65,8 +65,7 @@ struct McpSession {
          * session whose transport hands its id out, or the id another replica made, for one taken up here. */
         char *public_id;
         bool hands_out_id;
-        bool has_principal;
-        uint8_t principal_digest[16];
+        char *principal;     /* who it is for, NULL: nobody authenticated (sealed as a digest) */
         int64_t created_sec; /* wall clock, when the session was first made (on whichever replica) */
 
         char *version;
@@ -192,7 +191,6 @@ void mcp_session_handle_cancelled(McpSession *session, json_object *params);
 int mcp_session_send_standalone(McpSession *session, json_object *message);
 
 /* mcp-session-seal.c */
-void mcp_session_principal_digest(const char *principal, uint8_t ret[16]);
 int mcp_session_seal_id(McpSession *session);
 int mcp_session_unseal_id(McpServer *s, const char *public_id, McpSealedSession **ret);
 uint64_t now_usec(void);

@@ -51,11 +51,12 @@ static int64_t now_realtime_sec(void) {
         return (int64_t) ts.tv_sec;
 }
 
-void mcp_session_principal_digest(const char *principal, uint8_t ret[16]) {
+static int principal_digest(const char *principal, uint8_t ret[16]) {
         uint8_t digest[SHA256_DIGEST_LENGTH];
         if (EVP_Digest(principal, strlen(principal), digest, NULL, EVP_sha256(), NULL) != 1)
-                memset(digest, 0xff, sizeof(digest)); /* matches no principal's digest but this same failure's */
+                return -EIO;
         memcpy(ret, digest, 16);
+        return 0;
 }
 
 static char *id_context(McpServer *s) {
@@ -125,9 +126,11 @@ int mcp_session_seal_id(McpSession *session) {
         uint64_t created = (uint64_t) session->created_sec;
         for (size_t i = 0; i < 8; i++)
                 buf[OFFSET_CREATED + i] = (uint8_t) (created >> (56 - 8 * i));
-        if (session->has_principal) {
+        if (session->principal) {
                 buf[OFFSET_FLAGS] |= FLAG_PRINCIPAL;
-                memcpy(buf + OFFSET_PRINCIPAL, session->principal_digest, 16);
+                r = principal_digest(session->principal, buf + OFFSET_PRINCIPAL);
+                if (r < 0)
+                        return r;
         }
         buf[OFFSET_VERSION_LENGTH] = (uint8_t) version_length;
         memcpy(buf + OFFSET_VERSION, session->version, version_length);
@@ -233,7 +236,9 @@ int mcp_sealed_session_open(McpServer *s, const char *public_id, const char *pri
                 return 0;
         if (principal) {
                 uint8_t digest[16];
-                mcp_session_principal_digest(principal, digest);
+                r = principal_digest(principal, digest);
+                if (r < 0)
+                        return r;
                 if (CRYPTO_memcmp(digest, sealed->principal_digest, sizeof(digest)) != 0)
                         return 0;
         }
@@ -264,9 +269,7 @@ int mcp_session_take_up(McpServer *s, const McpSealedSession *sealed, const char
                 mcp_session_close(session);
                 return -ENOMEM;
         }
-        session->hands_out_id = true;
-        session->has_principal = sealed->has_principal;
-        memcpy(session->principal_digest, sealed->principal_digest, sizeof(session->principal_digest));
+        session->hands_out_id = true; /* its id is public_id already: never sealed again here */
         session->created_sec = sealed->created_sec;
         r = mcp_session_initialize(session, sealed->version, sealed->capabilities, NULL);
         if (r < 0) {

@@ -73,6 +73,7 @@ static void session_free(McpSession *session) {
         json_object_put(session->client_info);
         free(session->version);
         free(session->public_id);
+        free(session->principal);
         free(session);
 }
 
@@ -220,11 +221,14 @@ const char *mcp_session_get_public_id(McpSession *session) {
         return session->public_id ?: session->id;
 }
 
-void mcp_session_set_principal(McpSession *session, const char *principal) {
+int mcp_session_set_principal(McpSession *session, const char *principal) {
+        char *p = NULL;
+        if (principal && !(p = strdup(principal)))
+                return -ENOMEM;
+        free(session->principal);
+        session->principal = p;
         session->hands_out_id = true;
-        session->has_principal = principal;
-        if (principal)
-                mcp_session_principal_digest(principal, session->principal_digest);
+        return 0;
 }
 
 bool mcp_session_is_initialized(McpSession *session) {

@@ -30,7 +30,7 @@ const char *mcp_session_get_id(McpSession *session);
 const char *mcp_session_get_public_id(McpSession *session);
 /* Who the session is for (NULL: nobody authenticated). A transport that hands the session's id to a client says so
  * before initialize: with a shared key, the id handed out is sealed for that principal. */
-void mcp_session_set_principal(McpSession *session, const char *principal);
+int mcp_session_set_principal(McpSession *session, const char *principal);
 bool mcp_session_is_initialized(McpSession *session);
 bool mcp_session_is_closed(McpSession *session);
 const char *mcp_session_get_version(McpSession *session);
@@ -68,7 +68,8 @@ const char *mcp_sealed_session_get_id(const McpSealedSession *sealed);
 bool mcp_server_seals_sessions(McpServer *s);
 void mcp_server_set_session_lifetime(McpServer *s, uint64_t sec);
 /* Opens the id of a session this process does not hold: 1 with *ret when it was sealed with this server's key,
- * for principal (NULL: made without one), has not expired and was not ended here; 0 when not; -ENOMEM. */
+ * for principal (NULL: made without one), has not expired and was not ended here; 0 when not; else a negative
+ * errno. */
 int mcp_sealed_session_open(McpServer *s, const char *public_id, const char *principal, McpSealedSession **ret);
 /* Makes that session here, initialized as it was, under public_id. -EBUSY when the table is full, -EEXIST when
  * the session is here already. */

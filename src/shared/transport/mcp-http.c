@@ -760,7 +760,8 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                                 "Internal error: could not open a session: %s", strerror(-r));
                 }
                 req->new_session = true;
-                mcp_session_set_principal(req->session, req->identity ? req->identity->principal : NULL);
+                if (mcp_session_set_principal(req->session, req->identity ? req->identity->principal : NULL) < 0)
+                        return MHD_NO;
         } else if (!lookup_session(req, c, &req->session, &result))
                 return result;
 
