@@ -163,6 +163,11 @@ static void on_frame_ref(McpRequest *req, Tab *t, const char *cdp_session, const
 }
 
 static void read_next_frame(McpRequest *req, Tab *t, SnapshotCall *c) {
+        if (mcp_request_is_done(req)) {
+                /* Answered already (a dialog opened, the browser went away). */
+                snapshot_call_free(c);
+                return;
+        }
         size_t n = json_object_array_length(c->pending);
         if (n == 0 || c->frames_read >= SNAPSHOT_MAX_FRAMES) {
                 snapshot_finish(req, t, c);
@@ -171,7 +176,7 @@ static void read_next_frame(McpRequest *req, Tab *t, SnapshotCall *c) {
         c->frames_read++;
         json_object *entry = json_object_array_get_idx(c->pending, n - 1);
         const char *ref = json_object_get_string(json_object_array_get_idx(entry, 2));
-        if (tab_resolve_ref(t, req, ref, on_frame_ref, c) < 0 && !mcp_request_is_done(req))
+        if (tab_resolve_ref(t, req, ref, on_frame_ref, c) < 0)
                 frame_skipped(req, t, c);
 }
 
