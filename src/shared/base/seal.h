@@ -20,9 +20,10 @@ typedef struct SealKey {
 
 /* A fresh random key, from the kernel (getrandom()): OpenSSL is not started for it. */
 int seal_key_generate(SealKey *ret);
-/* The key derived from secret material (a file's contents, a credential) with HKDF-SHA256 for purpose. The
- * derivation is left to the first seal() or unseal(): it starts OpenSSL's providers, which take 2 MiB of
- * a process that never seals anything (a server nobody calls over HTTP). Only -ENOMEM here. */
+/* The key derived from secret material (a file's contents, a credential) with HKDF-SHA256 for purpose, in
+ * place of what *ret held (wipe a key first). The derivation is left to the first seal() or unseal(): it
+ * starts OpenSSL's providers, which take 2 MiB of a process that never seals anything (a server nobody calls
+ * over HTTP). Returns 0, -ENOMEM or -E2BIG. */
 int seal_key_derive(SealKey *ret, const void *secret, size_t size, const char *purpose);
 
 /* Overwrites the key and the secret it would be derived from (OPENSSL_cleanse, which the compiler does not

@@ -231,6 +231,7 @@ const McpServerDefinition *mcp_server_get_definition(McpServer *s) {
 }
 
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size) {
+        seal_key_wipe(&s->state_key); /* the random key, or a secret given before */
         int r = seal_key_derive(&s->state_key, secret, size, "aios-mcp-requestState");
         if (r < 0)
                 return r;
