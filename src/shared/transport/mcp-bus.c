@@ -9,6 +9,7 @@
 
 #include "bus-context.h"
 #include "bus-direct.h"
+#include "caller-context.h"
 #include "hashmap.h"
 #include "jsonrpc.h"
 #include "list.h"
@@ -603,32 +604,8 @@ static int sink_authorize(void *userdata, McpRequest *req, const char *action, c
         BusCall *c = userdata;
         const char *principal = mcp_request_get_principal(req);
         const char *tool = mcp_request_get_tool_name(req);
-        /* "tool", "principal", "scopes" and "backend" are the transport's: a tool's own detail of one of
-         * those names is dropped, so that it cannot stand in for what the transport says. */
-        static const char *const reserved[] = { "tool", "principal", "scopes", "backend" };
-        const char *details[2 * 8 + 1] = { "tool", strempty(tool) };
-        size_t n = 2;
-        if (principal) {
-                details[n++] = "principal";
-                details[n++] = principal;
-        }
-        if (c->scopes) {
-                details[n++] = "scopes";
-                details[n++] = c->scopes;
-        }
-        if (c->backend) {
-                details[n++] = "backend";
-                details[n++] = c->backend;
-        }
-        for (const char *const *d = tool_details; d && d[0] && d[1] && n + 2 < ELEMENTSOF(details); d += 2) {
-                bool ours = false;
-                for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                        ours = ours || streq(d[0], reserved[i]);
-                if (!ours) {
-                        details[n++] = d[0];
-                        details[n++] = d[1];
-                }
-        }
+        const char *details[2 * 8 + 1];
+        caller_details(tool, principal, c->scopes, c->backend, tool_details, details, ELEMENTSOF(details));
 
         _cleanup_(authorize_check_freep) AuthorizeCheck *a = new0(AuthorizeCheck, 1);
         if (!a)
@@ -713,18 +690,6 @@ typedef struct CallContext {
         const char *client_capabilities;
 } CallContext;
 
-/* Printable ASCII only (spaces where they separate words): what a caller names reaches logs and polkit
- * rules, where a newline or a NUL could forge a line or a match. */
-static bool context_string_ok(const char *v, size_t max, bool spaces) {
-        if (!v)
-                return true;
-        size_t n = 0;
-        for (const char *p = v; *p; p++, n++)
-                if (n >= max || (unsigned char) *p < (spaces ? 0x20 : 0x21) || (unsigned char) *p > 0x7e)
-                        return false;
-        return true;
-}
-
 static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error) {
         *ret = (CallContext){};
         const BusContextField fields[] = {
@@ -741,12 +706,12 @@ static int read_context(sd_bus_message *m, CallContext *ret, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        if (!context_string_ok(ret->session, CONTEXT_FIELD_MAX, false) ||
-                !context_string_ok(ret->tag, CONTEXT_FIELD_MAX, false) ||
-                !context_string_ok(ret->principal, CONTEXT_FIELD_MAX, false) || (ret->principal && !*ret->principal) ||
-                !context_string_ok(ret->scopes, 16 * CONTEXT_FIELD_MAX, true) ||
-                !context_string_ok(ret->backend, CONTEXT_FIELD_MAX, false) ||
-                !context_string_ok(ret->process, 32, true) || !context_string_ok(ret->protocol_version, 32, false) ||
+        if (!caller_field_ok(ret->session, CONTEXT_FIELD_MAX, false) ||
+                !caller_field_ok(ret->tag, CONTEXT_FIELD_MAX, false) ||
+                !caller_field_ok(ret->principal, CONTEXT_FIELD_MAX, false) || (ret->principal && !*ret->principal) ||
+                !caller_field_ok(ret->scopes, 16 * CONTEXT_FIELD_MAX, true) ||
+                !caller_field_ok(ret->backend, CONTEXT_FIELD_MAX, false) || !caller_field_ok(ret->process, 32, true) ||
+                !caller_field_ok(ret->protocol_version, 32, false) ||
                 (ret->client_capabilities && strlen(ret->client_capabilities) > CONTEXT_CAPABILITIES_MAX))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                         "A context field is too long or has characters other than printable ASCII "

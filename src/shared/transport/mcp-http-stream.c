@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "caller-context.h"
 #include "log.h"
 #include "mcp-http-stream.h"
 #include "mcp-request.h"
@@ -291,41 +292,14 @@ const McpSinkOps http_stream_front_end_sink_ops = {
         .shows = front_end_shows,
 };
 
-/* The details polkit would get over D-Bus (mcp-bus.c): "tool", "principal", "scopes" and "backend" are the
- * transport's, a tool's own detail of one of those names is dropped; then the tool's own. */
-static void principal_details(const McpIdentity *id, const char *tool, const char *const *own, const char **details,
-        size_t max) {
-        static const char *const reserved[] = { "tool", "principal", "scopes", "backend" };
-        size_t n = 0;
-        details[n++] = "tool";
-        details[n++] = strempty(tool);
-        details[n++] = "principal";
-        details[n++] = id->principal;
-        details[n++] = "scopes";
-        details[n++] = id->scopes;
-        if (id->backend) {
-                details[n++] = "backend";
-                details[n++] = id->backend;
-        }
-        for (const char *const *d = own; d && d[0] && d[1] && n + 2 < max; d += 2) {
-                bool ours = false;
-                for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
-                        ours = ours || streq(d[0], reserved[i]);
-                if (!ours) {
-                        details[n++] = d[0];
-                        details[n++] = d[1];
-                }
-        }
-        details[n] = NULL;
-}
-
 /* A principal the front end named: the shipped rules decide at once, as polkit would for the front end. */
 static int principal_authorize(void *userdata, McpRequest *req, const char *action, const char *const *own,
         void (*done)(McpRequest *req, int allowed)) {
         HttpStream *st = userdata;
         const char *tool = mcp_request_get_tool_name(req);
         const char *details[2 * 12 + 1];
-        principal_details(st->identity, tool, own, details, ELEMENTSOF(details));
+        caller_details(tool, st->identity->principal, st->identity->scopes, st->identity->backend, own, details,
+                ELEMENTSOF(details));
         bool allowed = scope_rules_allow(action, details);
         /* The principal and scopes were checked to be printable when they came in: they cannot forge log lines. */
         if (!allowed)
@@ -341,7 +315,8 @@ static bool principal_shows(void *userdata, const char *action, const char *kind
         bool tool = streq(kind, "tools");
         const char *const own[] = { tool ? NULL : "uri", name, NULL };
         const char *details[2 * 6 + 1];
-        principal_details(st->identity, tool ? name : NULL, own, details, ELEMENTSOF(details));
+        caller_details(tool ? name : NULL, st->identity->principal, st->identity->scopes, st->identity->backend, own,
+                details, ELEMENTSOF(details));
         return scope_rules_allow(action, details);
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "caller-context.h"
 #include "list.h"
 #include "log.h"
 #include "hashmap.h"
@@ -899,18 +900,6 @@ static int header_once(struct MHD_Connection *c, const char *name, const char **
         return 0;
 }
 
-/* Printable ASCII only (spaces where they separate words), as mcp-bus.c checks the same fields of a D-Bus
- * context: what a front end names reaches logs and the rules, where a control character could forge a line. */
-static bool principal_field_ok(const char *v, size_t max, bool spaces) {
-        if (!v)
-                return true;
-        size_t n = 0;
-        for (const char *p = v; *p; p++, n++)
-                if (n >= max || (unsigned char) *p < (spaces ? 0x20 : 0x21) || (unsigned char) *p > 0x7e)
-                        return false;
-        return true;
-}
-
 /* The principal a request of the front end acts for, with the scopes the front end granted it and the front
  * end's name for this server. Returns 1 with *ret, 0 when the request names none (the front end's own), or
  * -EINVAL with *ret_error saying what is wrong. */
@@ -928,9 +917,9 @@ static int front_end_principal(struct MHD_Connection *c, McpIdentity **ret, cons
                                            ", which is missing";
                 return -EINVAL;
         }
-        if (isempty(principal) || !principal_field_ok(principal, PRINCIPAL_FIELD_MAX, false) ||
-                !principal_field_ok(backend, PRINCIPAL_FIELD_MAX, false) ||
-                !principal_field_ok(scopes, 16 * PRINCIPAL_FIELD_MAX, true)) {
+        if (isempty(principal) || !caller_field_ok(principal, PRINCIPAL_FIELD_MAX, false) ||
+                !caller_field_ok(backend, PRINCIPAL_FIELD_MAX, false) ||
+                !caller_field_ok(scopes, 16 * PRINCIPAL_FIELD_MAX, true)) {
                 *ret_error = HEADER_PRINCIPAL " (1 to 256 characters) and " HEADER_BACKEND
                                               " (up to 256) must be printable ASCII without spaces, " HEADER_SCOPES
                                               " (up to 4096) printable ASCII";
