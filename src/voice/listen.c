@@ -71,12 +71,5 @@ int tool_voice_listen(McpRequest *req, json_object *arguments) {
                 .work_data = l,
                 .userdata = l,
                 .free_userdata = listen_free };
-        int r = voice_job_start(req, &spec);
-        if (r < 0)
-                return voice_reply_job_error(req, r);
-        /* After the fork: this job's child loads the model itself, the server loads it for the next ones. */
-        r = voice_recognizer_warm_up(mcp_request_get_event(req));
-        if (r < 0 && r != -ENOENT)
-                log_warning_errno(r, "Failed to start loading the speech model: each recognition loads its own. (%m)");
-        return 0;
+        return voice_recognition_start(req, &spec);
 }

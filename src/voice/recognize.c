@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "mcp-request.h"
 #include "recognize.h"
+#include "voice.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(ps_decoder_t *, ps_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(cmd_ln_t *, cmd_ln_free_r);
@@ -220,6 +222,17 @@ int voice_recognizer_warm_up(sd_event *event) {
                 return r;
         }
         loader.started = true;
+        return 0;
+}
+
+int voice_recognition_start(McpRequest *req, const VoiceJobSpec *spec) {
+        int r = voice_job_start(req, spec);
+        if (r < 0)
+                return voice_reply_job_error(req, r);
+        /* After the fork: this job's child loads the model itself, the server loads it for the next ones. */
+        r = voice_recognizer_warm_up(mcp_request_get_event(req));
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Failed to start loading the speech model: each recognition loads its own. (%m)");
         return 0;
 }
 

@@ -21,9 +21,13 @@ int voice_model_check(void);
 
 /* Starts loading the acoustic model and the dictionary in a thread of the server, once, when the first
  * recognition starts: the jobs started after it is done inherit them in their child, those started before load
- * their own (a third of a second more for them). Returns 0, -ENOENT without the model's files, or a negative
- * errno when the thread could not be started. */
+ * their own (about a second more for them, aios-voiced(8)). Returns 0, -ENOENT without the model's files, or a
+ * negative errno when the thread could not be started. */
 int voice_recognizer_warm_up(sd_event *event);
+
+/* Starts a recognition job (voice_job_start(), its failure answered), then the model's loading in the server
+ * for the jobs after it. Returns 0. */
+int voice_recognition_start(McpRequest *req, const VoiceJobSpec *spec);
 
 /* In a job's child: transcribes pcm (VOICE_RECOGNIZER_RATE mono). *ret: {"text", "confidence", "words":
  * [{"word", "start", "end", "confidence"}], "mode"}. Returns 0 or a negative errno after voice_child_fail(). */

@@ -105,14 +105,7 @@ static int transcribe_start(McpRequest *req, Transcribe *t) {
                 .work_data = t,
                 .userdata = t,
                 .free_userdata = transcribe_free };
-        int r = voice_job_start(req, &spec);
-        if (r < 0)
-                return voice_reply_job_error(req, r);
-        /* After the fork: this job's child loads the model itself, the server loads it for the next ones. */
-        r = voice_recognizer_warm_up(mcp_request_get_event(req));
-        if (r < 0 && r != -ENOENT)
-                log_warning_errno(r, "Failed to start loading the speech model: each recognition loads its own. (%m)");
-        return 0;
+        return voice_recognition_start(req, &spec);
 }
 
 static void on_workspace_file(McpRequest *req, WorkspaceFile *f, void *userdata) {
