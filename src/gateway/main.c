@@ -280,35 +280,19 @@ static void gateway_done(Gateway *g) {
         sd_event_unref(g->event);
 }
 
-#define GATEWAY_STATE_KEY_CREDENTIAL "request-state-key"
-
 /* With the request-state-key credential, every replica seals requestState and session ids with the same key, so
  * that a client's requests need not come back to the replica that answered the last one. */
 static int gateway_share_state_key(Gateway *g) {
-        const char *dir = getenv("CREDENTIALS_DIRECTORY");
-        _cleanup_free_ char *path = NULL;
-        if (!dir || asprintf(&path, "%s/%s", dir, GATEWAY_STATE_KEY_CREDENTIAL) < 0 || access(path, F_OK) < 0) {
-                log_debug("No credential %s: sessions live on the replica that opened them.",
-                        GATEWAY_STATE_KEY_CREDENTIAL);
-                return 0;
-        }
-
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open the credential %s: %m", path);
-        uint8_t secret[4096];
-        ssize_t n = read(fd, secret, sizeof(secret));
-        if (n < 0)
-                return log_error_errno(errno, "Failed to read the credential %s: %m", path);
-        int r = 0;
-        if (n < 16)
-                r = log_error_errno(EINVAL,
-                        "The credential %s is too short: give it at least 16 bytes (32 random bytes are best).", path);
+        uint8_t secret[MCP_STATE_SECRET_MAX];
+        size_t size;
+        int r = mcp_state_secret_read(NULL, secret, &size);
+        if (r <= 0)
+                return r;
         for (size_t i = 0; r >= 0 && i <= g->n_backends; i++) {
                 McpServer *s = i == 0 ? aggregate_server(g->aggregate) : g->backends[i - 1]->relay;
                 if (!s)
                         continue;
-                r = mcp_server_set_state_secret(s, secret, (size_t) n);
+                r = mcp_server_set_state_secret(s, secret, size);
                 if (r < 0)
                         r = log_error_errno(r, "Failed to derive the request state key: %m");
                 else if (g->config->session_lifetime_usec > 0)
@@ -318,9 +302,8 @@ static int gateway_share_state_key(Gateway *g) {
         explicit_bzero(secret, sizeof(secret));
         if (r < 0)
                 return r;
-        log_info("requestState and session ids are sealed with the key of the credential %s: another replica "
-                 "given it takes up this one's sessions.",
-                GATEWAY_STATE_KEY_CREDENTIAL);
+        log_info("requestState and session ids are sealed with the key of the credential " MCP_STATE_SECRET_CREDENTIAL
+                 ": another replica given it takes up this one's sessions.");
         return 0;
 }
 

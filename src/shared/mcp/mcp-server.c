@@ -239,20 +239,15 @@ int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size) {
         return 0;
 }
 
-int mcp_server_load_state_secret(McpServer *s, const char *path) {
+int mcp_state_secret_read(const char *path, uint8_t secret[static MCP_STATE_SECRET_MAX], size_t *ret_size) {
         _cleanup_free_ char *credential = NULL;
         if (!path) {
                 const char *dir = getenv("CREDENTIALS_DIRECTORY");
-                if (!dir) {
-                        log_debug(
-                                "No request-state-key credential: requestState is sealed with a key of this process.");
-                        return 0;
-                }
-                if (asprintf(&credential, "%s/request-state-key", dir) < 0)
+                if (dir && asprintf(&credential, "%s/" MCP_STATE_SECRET_CREDENTIAL, dir) < 0)
                         return log_oom();
-                if (access(credential, F_OK) < 0) {
-                        log_debug(
-                                "No request-state-key credential: requestState is sealed with a key of this process.");
+                if (!credential || access(credential, F_OK) < 0) {
+                        log_debug("No " MCP_STATE_SECRET_CREDENTIAL
+                                  " credential: requestState and session ids are sealed with a key of this process.");
                         return 0;
                 }
                 path = credential;
@@ -261,21 +256,31 @@ int mcp_server_load_state_secret(McpServer *s, const char *path) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return log_error_errno(errno, "Failed to open the request state key %s: %m", path);
-        char secret[4096];
-        ssize_t n = read(fd, secret, sizeof(secret));
+        ssize_t n = read(fd, secret, MCP_STATE_SECRET_MAX);
         if (n < 0)
                 return log_error_errno(errno, "Failed to read the request state key %s: %m", path);
         if (n < 16) {
-                explicit_bzero(secret, sizeof(secret));
+                explicit_bzero(secret, MCP_STATE_SECRET_MAX);
                 return log_error_errno(EINVAL,
                         "The request state key %s is too short: give it at least 16 bytes (32 random bytes are best).",
                         path);
         }
-        int r = mcp_server_set_state_secret(s, secret, (size_t) n);
+        *ret_size = (size_t) n;
+        return 1;
+}
+
+int mcp_server_load_state_secret(McpServer *s, const char *path) {
+        uint8_t secret[MCP_STATE_SECRET_MAX];
+        size_t size;
+        int r = mcp_state_secret_read(path, secret, &size);
+        if (r <= 0)
+                return r;
+        r = mcp_server_set_state_secret(s, secret, size);
         explicit_bzero(secret, sizeof(secret));
         if (r < 0)
                 return log_error_errno(r, "Failed to derive the request state key: %m");
-        log_info("requestState is sealed with the key from %s.", path);
+        log_info("requestState and session ids are sealed with the key from %s.",
+                path ?: "the " MCP_STATE_SECRET_CREDENTIAL " credential");
         return 0;
 }
 

@@ -207,8 +207,13 @@ int mcp_server_dispatch_stateless(McpServer *s, json_object *message, const McpS
 /* The key that seals requestState: the same secret on every replica lets any of them continue a request.
  * Without it each server makes a random key at start. With it, session ids are sealed too (mcp-session.h). */
 int mcp_server_set_state_secret(McpServer *s, const void *secret, size_t size);
-/* Loads that secret from path, or when path is NULL from the systemd credential "request-state-key"
- * ($CREDENTIALS_DIRECTORY), if there is one. Logs what it did. */
+/* Reads that secret from path, or when path is NULL from the systemd credential "request-state-key"
+ * ($CREDENTIALS_DIRECTORY): returns 1 with the secret and *ret_size, 0 when path is NULL and there is no such
+ * credential, or a negative errno after logging. The caller wipes the secret. */
+#define MCP_STATE_SECRET_CREDENTIAL "request-state-key"
+#define MCP_STATE_SECRET_MAX 4096
+int mcp_state_secret_read(const char *path, uint8_t secret[static MCP_STATE_SECRET_MAX], size_t *ret_size);
+/* mcp_state_secret_read() and mcp_server_set_state_secret() in one. Logs what it did. */
 int mcp_server_load_state_secret(McpServer *s, const char *path);
 /* How long a client has to answer an input_required result (default MCP_REQUEST_STATE_TTL_SEC). */
 #define MCP_REQUEST_STATE_TTL_SEC 600U
