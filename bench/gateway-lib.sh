@@ -12,19 +12,20 @@ stop_extra() {
 }
 trap 'stop_extra; cleanup' EXIT
 
-# start_conformanced: aios-conformanced on the bus (org.aios.Conformance1) and on HTTP; sets conformanced_pid and
-# conformanced_port.
+# start_conformanced [BUS_NAME]: aios-conformanced on the bus (org.aios.Conformance1, or BUS_NAME below it) and on
+# HTTP; sets conformanced_pid and conformanced_port.
 start_conformanced() {
-        local i
-        start_server conformanced "$build/src/conformance/aios-conformanced" --listen=127.0.0.1:@PORT@
+        local bus_name=${1:-org.aios.Conformance1} args=() i
+        [[ $bus_name == org.aios.Conformance1 ]] || args=(--bus-name="$bus_name")
+        start_server "$bus_name" "$build/src/conformance/aios-conformanced" --listen=127.0.0.1:@PORT@ "${args[@]}"
         conformanced_pid=$server_pid conformanced_port=$port
         server_pid= # stopped at the end, not by the next start_server
         extra_pids+=("$conformanced_pid")
         for ((i = 0; i < 100; i++)); do
-                busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.aios.Conformance1 >/dev/null 2>&1 && return 0
+                busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status "$bus_name" >/dev/null 2>&1 && return 0
                 sleep 0.1
         done
-        die "aios-conformanced did not take its name on the bus: $(tail -n 5 "$work/conformanced.log")"
+        die "aios-conformanced did not take $bus_name on the bus: $(tail -n 5 "$work/$bus_name.log")"
 }
 
 # start_gateway CONFIG_DIR [WRAPPER...]: aios-gatewayd with CONFIG_DIR (backends.d/ and gateway.conf written by the

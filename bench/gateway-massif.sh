@@ -43,7 +43,7 @@ echo "massif on aios-gatewayd: wrk, $connections connections, $seconds s on each
 load_before=$(load_average)
 echo "load average $load_before on $(nproc) CPUs"
 
-start_conformanced
+start_conformanced org.aios.Conformance1
 config=$work/gateway
 mkdir -p "$config/backends.d"
 printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"

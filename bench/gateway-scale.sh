@@ -4,11 +4,11 @@
 # aios-conformanced on a private system bus) beside the same server reached directly over HTTP, in the same
 # run:
 #   connections.svg  against connections, 1, 2, 4, ... 256, with one backend
-#   backends.svg     against the backends on /mcp, 1, 5, 10, 25 and 50, at 32 connections: one
-#                    aios-conformanced registered under that many names (backends.d entries b01 ... b50, each
-#                    with Prefix=bNN_, each its own direct connection and catalog), the calls going to every
-#                    backend's test_simple_text in turn. Direct HTTP does not depend on it: its line is the
-#                    anchor, measured again at each point.
+#   backends.svg     against the backends on /mcp, 1, 5, 10, 25 and 50, at 32 connections: backends.d entries
+#                    b01 ... b50 (each with Prefix=bNN_, its own direct connection and catalog), eight to each
+#                    aios-conformanced (a server grants eight direct connections at most; seven servers for 50),
+#                    the calls going to every backend's test_simple_text in turn. Direct HTTP (to the first
+#                    server) does not depend on it: its line is the anchor, measured again at each point.
 # The plots are SVG drawn by bench/plot-scale.py (Python's standard library, no plotting package); the figures
 # go to scale.txt beside them ("AXIS X SERIES RPS P99_US").
 # usage: gateway-scale.sh [BUILD_DIR [OUT_DIR]]   (default: build, and /tmp/aios-gateway-scale; runs as root)
@@ -47,15 +47,22 @@ started=$SECONDS
 load_before=$(load_average)
 echo "gateway scale: ${BENCH_SECONDS} s a point after ${BENCH_WARMUP_SECONDS} s of warm-up; load average $load_before on $(nproc) CPUs"
 
-start_conformanced
-# write_config N: a gateway in front of N backends, all aios-conformanced (b01 ... bNN, Prefix=bNN_ when N > 1).
+# Eight backends to a server (the direct connections one server grants), as many servers as the most backends need.
+max_backends=1
+for n in "${backend_points[@]}"; do ((n <= max_backends)) || max_backends=$n; done
+for ((k = (max_backends + 7) / 8 - 1; k >= 0; k--)); do
+        if ((k == 0)); then start_conformanced org.aios.Conformance1; else start_conformanced "org.aios.Conformance1.S$k"; fi
+done
+# write_config N: a gateway in front of N backends (b01 ... bNN, Prefix=bNN_ when N > 1), eight to a server.
 write_config() {
-        local n=$1 i name
+        local n=$1 i name bus_name
         config=$work/gateway-$n
         mkdir -p "$config/backends.d"
         for ((i = 1; i <= n; i++)); do
                 printf -v name 'b%02d' "$i"
-                printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/$name.conf"
+                bus_name=org.aios.Conformance1
+                (((i - 1) / 8 == 0)) || bus_name=org.aios.Conformance1.S$(((i - 1) / 8))
+                printf '[Backend]\nType=dbus\nBusName=%s\n' "$bus_name" >"$config/backends.d/$name.conf"
                 [[ $n -eq 1 ]] || printf 'Prefix=%s_\n' "$name" >>"$config/backends.d/$name.conf"
         done
         # Room for 256 connections of one client and its requests.

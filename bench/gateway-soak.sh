@@ -45,7 +45,7 @@ echo "gateway soak: $sessions clients for $duration s (after $warmup_seconds s o
 load_before=$(load_average)
 echo "load average $load_before on $(nproc) CPUs"
 
-start_conformanced
+start_conformanced org.aios.Conformance1
 config=$work/gateway
 mkdir -p "$config/backends.d"
 printf '[Backend]\nType=dbus\nBusName=org.aios.Conformance1\n' >"$config/backends.d/conformance.conf"

@@ -71,18 +71,17 @@ def chart(ox, title, series, index, unit):
 
 for axis, series in points.items():
     title, xlabel = TITLES.get(axis, (axis, axis))
-    width, height = 2 * W + 20, H + 40 + 20 * len(series)
+    width, height = 2 * W + 20, H + 56 + 20 * len(series)
     svg = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif">' % (width, height),
            '<rect width="100%" height="100%" fill="white"/>',
-           '<g transform="translate(0,24)">']
+           '<g transform="translate(0,40)">']
     svg += chart(0, 'throughput', series, 1, (xlabel, 'requests/s'))
     svg += chart(W + 20, 'p99 latency', series, 2, (xlabel, 'ms'))
     svg.append('</g>')
     svg.insert(2, '<text x="10" y="16" font-size="14" font-weight="bold">%s</text>' % escape(title))
-    svg.insert(3, '<text x="%d" y="16" font-size="11" text-anchor="end" fill="#555">%s</text>'
-               % (width - 10, escape(note)))
+    svg.insert(3, '<text x="10" y="32" font-size="11" fill="#555">%s</text>' % escape(note))
     for i, name in enumerate(sorted(series)):  # the legend
-        y = H + 40 + 20 * i
+        y = H + 56 + 20 * i
         svg.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2"/>'
                    % (L, L + 25, y, y, COLOURS.get(name, '#2ca02c')))
         svg.append('<text x="%d" y="%d" font-size="12">%s</text>' % (L + 32, y + 4, escape(LABELS.get(name, name))))
