@@ -389,9 +389,10 @@ START_TEST(test_sessions_with_open_streams_are_not_ended) {
                 streams[i] = open_stream("127.0.0.1", a[i]);
         }
 
-        /* Every session is being listened to: none can go, and the newcomer is told to come back. */
+        /* Every session is being listened to: none can go, and the newcomer is told to come back, and when. */
         char buf[4096];
         ck_assert_int_eq(request_from("127.0.0.3", "", INITIALIZE, buf, sizeof(buf)), 503);
+        ck_assert_ptr_nonnull(strcasestr(buf, "\r\nRetry-After: 1\r\n"));
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
                 ck_assert_int_eq(ping_from("127.0.0.1", a[i]), 200);
                 close(streams[i]);

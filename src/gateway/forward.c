@@ -5,6 +5,7 @@
 #include "guard.h"
 #include "jsonrpc.h"
 #include "log.h"
+#include "mcp-protocol.h"
 #include "mcp-request.h"
 #include "mcp-session.h" /* now_usec() */
 #include "result-cache.h"
@@ -80,6 +81,20 @@ static MetricsOutcome outcome_of(json_object *response) {
                                                                                     : METRICS_OUTCOME_OK;
 }
 
+/* The backend has all the calls in progress it may: a refusal the client can act on (MCP_ERROR_SERVER_BUSY,
+ * with the seconds to wait), not a failure of the server. */
+static int reply_busy(McpRequest *req, const char *name) {
+        _cleanup_free_ char *message = NULL;
+        if (asprintf(&message, "The server %s has too many requests in progress; try again in %d s.", name,
+                    MCP_SERVER_BUSY_RETRY_AFTER) < 0)
+                message = NULL;
+        json_object *data = json_object_new_object();
+        if (data)
+                json_object_object_add(data, "retryAfter", json_object_new_int(MCP_SERVER_BUSY_RETRY_AFTER));
+        return mcp_request_reply_error_data(req, MCP_ERROR_SERVER_BUSY,
+                message ?: "The server has too many requests in progress; try again shortly.", data);
+}
+
 static void reply_failure(Forward *f, BackendFailure failure, const char *message) {
         const char *name = f->backend->config->name;
         switch (failure) {
@@ -95,8 +110,7 @@ static void reply_failure(Forward *f, BackendFailure failure, const char *messag
                 record(f, METRICS_OUTCOME_TIMEOUT);
                 break;
         case BACKEND_BUSY:
-                mcp_request_reply_error(f->req, JSONRPC_INTERNAL_ERROR,
-                        "The server %s has too many requests in progress; try again shortly.", name);
+                reply_busy(f->req, name);
                 record(f, METRICS_OUTCOME_UNAVAILABLE);
                 break;
         default:
@@ -284,8 +298,7 @@ int forward_request(McpRequest *req, Backend *b, json_object *message, const cha
         if (r == -EBUSY) {
                 record(f, METRICS_OUTCOME_UNAVAILABLE);
                 forward_free(f);
-                return mcp_request_reply_error(req, JSONRPC_INTERNAL_ERROR,
-                        "The server %s has too many requests in progress; try again shortly.", b->config->name);
+                return reply_busy(req, b->config->name);
         }
         if (r < 0) {
                 forward_free(f);

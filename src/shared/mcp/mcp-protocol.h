@@ -21,6 +21,13 @@
 /* A request refused by a rate limit; its data carries "retryAfter" (seconds). Over HTTP: 429 with
  * Retry-After. */
 #define MCP_ERROR_RATE_LIMITED -32029
+/* aios: a request refused because the server (or the gateway's way to it) has all the work in progress it
+ * takes; nothing is wrong with the request or its sender, and the same request may succeed in a moment. Its
+ * data carries "retryAfter" (seconds). Not MCP_ERROR_RATE_LIMITED: that one is about the sender (HTTP 429),
+ * this one about the server (HTTP 503 with Retry-After on the stateless wire). */
+#define MCP_ERROR_SERVER_BUSY -32030
+/* The seconds a client is asked to wait before it tries a busy server again. */
+#define MCP_SERVER_BUSY_RETRY_AFTER 1
 
 /* The _meta keys of the stateless wire. */
 #define MCP_META_PROTOCOL_VERSION "io.modelcontextprotocol/protocolVersion"

@@ -132,8 +132,10 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, j
         return r;
 }
 
-/* A request a rate limit refused: 429, and Retry-After from the error's data (RFC 6585, RFC 9110). */
-static enum MHD_Result respond_rate_limited(struct MHD_Connection *c, json_object *reply, McpSession *session) {
+/* A refusal the client may try again after a while: a rate limit's (429, RFC 6585) or a busy server's (503),
+ * with Retry-After (RFC 9110) from the error's data, one second at least. */
+static enum MHD_Result respond_retry_later(struct MHD_Connection *c, unsigned status, json_object *reply,
+        McpSession *session) {
         const char *text = json_to_string(reply);
         struct MHD_Response *response =
                 MHD_create_response_from_buffer(strlen(text), (void *) text, MHD_RESPMEM_MUST_COPY);
@@ -147,9 +149,20 @@ static enum MHD_Result respond_rate_limited(struct MHD_Connection *c, json_objec
         char seconds[32];
         snprintf(seconds, sizeof(seconds), "%" PRId64, MAX(json_object_get_int64(retry), (int64_t) 1));
         MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
-        enum MHD_Result r = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, response);
+        enum MHD_Result r = MHD_queue_response(c, status, response);
         MHD_destroy_response(response);
         return r;
+}
+
+/* The transport's own refusal for want of room (sessions, request bodies): 503, MCP_ERROR_SERVER_BUSY and
+ * Retry-After. */
+static enum MHD_Result respond_busy(struct MHD_Connection *c, const char *message) {
+        _cleanup_json_ json_object *data = json_object_new_object();
+        if (!data)
+                return MHD_NO;
+        json_object_object_add(data, "retryAfter", json_object_new_int(MCP_SERVER_BUSY_RETRY_AFTER));
+        _cleanup_json_ json_object *body = jsonrpc_error_new(NULL, MCP_ERROR_SERVER_BUSY, message, TAKE_PTR(data));
+        return body ? respond_retry_later(c, MHD_HTTP_SERVICE_UNAVAILABLE, body, NULL) : MHD_NO;
 }
 
 /* An error before the engine: a JSON-RPC error body, as the TypeScript SDK's server gives. */
@@ -515,6 +528,8 @@ static unsigned stateless_status(json_object *reply) {
                 return MHD_HTTP_BAD_REQUEST;
         case JSONRPC_INTERNAL_ERROR:
                 return MHD_HTTP_INTERNAL_SERVER_ERROR;
+        case MCP_ERROR_SERVER_BUSY:
+                return MHD_HTTP_SERVICE_UNAVAILABLE;
         default:
                 return MHD_HTTP_OK;
         }
@@ -538,8 +553,13 @@ static enum MHD_Result answer_from_stream(HttpRequest *req) {
                 if (!st->reply)
                         return respond_empty(req->connection, MHD_HTTP_ACCEPTED, NULL);
                 json_object *error = json_get_object(st->reply, "error");
-                if (error && json_object_get_int(json_object_object_get(error, "code")) == MCP_ERROR_RATE_LIMITED)
-                        return respond_rate_limited(req->connection, st->reply, session);
+                int code = error ? json_object_get_int(json_object_object_get(error, "code")) : 0;
+                if (code == MCP_ERROR_RATE_LIMITED)
+                        return respond_retry_later(req->connection, MHD_HTTP_TOO_MANY_REQUESTS, st->reply, session);
+                /* On the session wire a busy server's error is an answer like any other (200); on the stateless
+                 * wire, where the status says what the error says, it is 503. */
+                if (code == MCP_ERROR_SERVER_BUSY && req->stateless)
+                        return respond_retry_later(req->connection, status, st->reply, session);
                 return respond_json(req->connection, status, st->reply, session);
         }
         case STREAM_SSE: {
@@ -595,8 +615,10 @@ static int session_take_up(HttpRequest *req, struct MHD_Connection *c, const cha
         if (r == -EEXIST)
                 return 0;
         if (r == -EBUSY || r == -EUSERS) {
-                *ret_result = respond_error(c, r == -EBUSY ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_TOO_MANY_REQUESTS,
-                        JSONRPC_INTERNAL_ERROR, "Too many sessions to take this one up here; try again later");
+                *ret_result = r == -EBUSY
+                        ? respond_busy(c, "Too many sessions to take this one up here; try again later")
+                        : respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, JSONRPC_INTERNAL_ERROR,
+                                  "Too many sessions to take this one up here; try again later");
                 return -1;
         }
         if (r < 0) {
@@ -721,10 +743,13 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
         if (req->too_large)
                 return respond_error(c, MHD_HTTP_CONTENT_TOO_LARGE, JSONRPC_INVALID_REQUEST,
                         "Request body larger than %zu bytes", h->options.max_body);
-        if (req->over_budget)
-                return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
+        if (req->over_budget) {
+                char message[128];
+                snprintf(message, sizeof(message),
                         "The server holds too many request bodies at once (%zu bytes); try again shortly",
                         h->options.max_body_memory);
+                return respond_busy(c, message);
+        }
 
         _cleanup_json_ json_object *message = NULL;
         const char *reason = NULL;
@@ -749,8 +774,7 @@ static enum MHD_Result handle_post(McpHttp *h, HttpRequest *req) {
                 const char *owner = req->identity ? req->identity->principal : source;
                 int r = session_new(h, req->server, owner, NULL, NULL, &req->session);
                 if (r == -EBUSY)
-                        return respond_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, JSONRPC_INTERNAL_ERROR,
-                                "Too many sessions; try again later");
+                        return respond_busy(c, "Too many sessions; try again later");
                 if (r == -EUSERS)
                         return respond_error(c, MHD_HTTP_TOO_MANY_REQUESTS, JSONRPC_INTERNAL_ERROR,
                                 "%s has %zu sessions open, all of them in use; end one (DELETE) before opening another",
