@@ -157,13 +157,11 @@ int action_mouse(Tab *t, McpRequest *req, const char *type, double x, double y, 
         json_add(p, "y", json_object_new_double(y));
         json_add(p, "modifiers", json_object_new_int(modifiers));
         if (button) {
+                /* Held while it moves (a drag), up once released. */
+                int held = streq(button, "left") ? 1 : streq(button, "right") ? 2 : 4;
                 json_add_string(p, "button", button);
                 json_add(p, "clickCount", json_object_new_int(click_count));
-                json_add(p, "buttons",
-                        json_object_new_int(streq(type, "mousePressed") ? (streq(button, "left")                   ? 1
-                                                                                          : streq(button, "right") ? 2
-                                                                                                                   : 4)
-                                                                        : 0));
+                json_add(p, "buttons", json_object_new_int(streq(type, "mouseReleased") ? 0 : held));
         }
         if (!reply)
                 return tab_send_quiet(t, "Input.dispatchMouseEvent", p);

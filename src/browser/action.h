@@ -15,7 +15,8 @@ void action_reply(McpRequest *req, Tab *t, const char *what);
 typedef void (*CenterReply)(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata);
 int action_element_center(Tab *t, McpRequest *req, const char *ref, CenterReply then, void *userdata);
 
-/* Input.dispatchMouseEvent; button NULL for a move. Without reply, fire and forget. */
+/* Input.dispatchMouseEvent; button NULL for a move with no button held, or the one held during a move (a drag).
+ * Without reply, fire and forget. */
 int action_mouse(Tab *t, McpRequest *req, const char *type, double x, double y, const char *button, int click_count,
         int modifiers, TabReply reply, void *userdata);
 

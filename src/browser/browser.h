@@ -68,8 +68,9 @@ struct Tab {
         json_object *console; /* array of {level, text, url?, line?} */
         json_object *network; /* array of {id, method, url, type, status?, blocked?} */
         unsigned console_dropped, network_dropped;
-        json_object *dialog; /* {type, message, defaultPrompt} while a dialog is open */
-        char *last_blocked;  /* the last request refused, as a sentence */
+        json_object *dialog;    /* {type, message, defaultPrompt} while a dialog is open */
+        char *last_blocked;     /* the last request refused, as a sentence */
+        json_object *drag_data; /* an HTML5 drag's data, from Input.dragIntercepted, while browser_drag holds it */
         /* A request acting on the tab (a click, a key): a dialog it opens answers it at once. */
         McpRequest *action_req;
         char *action_what;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "action.h"
+#include "log.h"
 #include "mcp-request.h"
 
 static json_object *arguments_of(McpRequest *req) {
@@ -72,25 +73,114 @@ int tool_browser_hover(McpRequest *req, json_object *arguments) {
 
 /* --- drag -------------------------------------------------------------------------------------------- */
 
+/* The moves between press and release, as a hand makes them: pages start a drag on the first ones. */
+#define DRAG_STEPS 5
+
+/* A page's own drag (a slider, a canvas) sees the press, the moves and the release. An HTML5 drag (draggable,
+ * dragstart, drop) is one the browser would hand to the desktop: with Input.setInterceptDrags the browser tells
+ * its data instead (Input.dragIntercepted, session.c), and the drag's events carry it to the target. */
 typedef struct DragCall {
-        double x, y;
+        double x0, y0, x1, y1;
+        int step;     /* the moves made */
+        bool checked; /* a round trip after the last move, for an interception still on its way */
 } DragCall;
 
+static void drag_point(const DragCall *d, int step, double *x, double *y) {
+        *x = d->x0 + (d->x1 - d->x0) * step / DRAG_STEPS;
+        *y = d->y0 + (d->y1 - d->y0) * step / DRAG_STEPS;
+}
+
+static int drag_event(Tab *t, McpRequest *req, const char *type, double x, double y, json_object *data, TabReply reply,
+        void *userdata) {
+        json_object *p = json_object_new_object();
+        json_add_string(p, "type", type);
+        json_add(p, "x", json_object_new_double(x));
+        json_add(p, "y", json_object_new_double(y));
+        json_add(p, "data", json_object_get(data));
+        if (!reply)
+                return tab_send_quiet(t, "Input.dispatchDragEvent", p);
+        return tab_send(t, req, "Input.dispatchDragEvent", p, reply, userdata);
+}
+
+static void drag_intercept(Tab *t, bool enabled) {
+        json_object *p = json_object_new_object();
+        json_add(p, "enabled", json_object_new_boolean(enabled));
+        (void) tab_send_quiet(t, "Input.setInterceptDrags", p);
+}
+
+/* The browser's drag is over with the drop: no release follows, as none reaches a page after a real one. */
+static void drag_drop(McpRequest *req, Tab *t, DragCall *d) {
+        _cleanup_json_ json_object *data = TAKE_PTR(t->drag_data);
+        drag_intercept(t, false);
+        double x, y;
+        drag_point(d, d->step, &x, &y);
+        (void) drag_event(t, req, "dragEnter", x, y, data, NULL, NULL);
+        for (int i = d->step + 1; i <= DRAG_STEPS; i++) {
+                drag_point(d, i, &x, &y);
+                (void) drag_event(t, req, "dragOver", x, y, data, NULL, NULL);
+        }
+        if (d->step == DRAG_STEPS)
+                (void) drag_event(t, req, "dragOver", d->x1, d->y1, data, NULL, NULL);
+        (void) drag_event(t, req, "drop", d->x1, d->y1, data, on_input_done, NULL);
+        free(d);
+}
+
+static void on_drag_moved(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        DragCall *d = userdata;
+        if (error) {
+                json_object_put(TAKE_PTR(t->drag_data));
+                drag_intercept(t, false);
+                (void) action_mouse(t, req, "mouseReleased", d->x1, d->y1, "left", 1, 0, NULL, NULL);
+                free(d);
+                tab_reply_failed(req, "The input", error);
+                return;
+        }
+        if (t->drag_data) {
+                drag_drop(req, t, d);
+                return;
+        }
+        if (d->step < DRAG_STEPS || !d->checked) {
+                /* After the last move, that move once more: its answer comes after the browser heard of a drag
+                 * the moves before started. */
+                if (d->step < DRAG_STEPS)
+                        d->step++;
+                else
+                        d->checked = true;
+                double x, y;
+                drag_point(d, d->step, &x, &y);
+                if (action_mouse(t, req, "mouseMoved", x, y, "left", 0, 0, on_drag_moved, d) < 0)
+                        free(d);
+                return;
+        }
+        drag_intercept(t, false);
+        (void) action_mouse(t, req, "mouseReleased", d->x1, d->y1, "left", 1, 0, on_input_done, NULL);
+        free(d);
+}
+
+static void on_intercepting(McpRequest *req, Tab *t, json_object *result, const char *error, void *userdata) {
+        DragCall *d = userdata;
+        /* A browser without interception still gets the mouse's drag. */
+        if (error)
+                log_debug("Input.setInterceptDrags failed: %s", error);
+        json_object_put(TAKE_PTR(t->drag_data));
+        (void) action_mouse(t, req, "mouseMoved", d->x0, d->y0, NULL, 0, 0, NULL, NULL);
+        (void) action_mouse(t, req, "mousePressed", d->x0, d->y0, "left", 1, 0, NULL, NULL);
+        on_drag_moved(req, t, NULL, NULL, d);
+}
+
 static void drag_to(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata) {
-        _cleanup_free_ DragCall *d = userdata;
+        DragCall *d = userdata;
         json_object *arguments = arguments_of(req);
         char what[600];
         snprintf(what, sizeof(what), "Dragged %.200s (%s) onto %.200s (%s)",
                 strempty(json_get_string(arguments, "startElement")), strempty(json_get_string(arguments, "startRef")),
                 strempty(json_get_string(arguments, "endElement")), strempty(json_get_string(arguments, "endRef")));
         action_begin(t, req, what);
-        (void) action_mouse(t, req, "mouseMoved", d->x, d->y, NULL, 0, 0, NULL, NULL);
-        (void) action_mouse(t, req, "mousePressed", d->x, d->y, "left", 1, 0, NULL, NULL);
-        /* In steps, as a hand would: pages start a drag on the first moves. */
-        for (int i = 1; i <= 5; i++)
-                (void) action_mouse(t, req, "mouseMoved", d->x + (x - d->x) * i / 5, d->y + (y - d->y) * i / 5, NULL, 0,
-                        0, NULL, NULL);
-        (void) action_mouse(t, req, "mouseReleased", x, y, "left", 1, 0, on_input_done, NULL);
+        d->x1 = x, d->y1 = y;
+        json_object *p = json_object_new_object();
+        json_add(p, "enabled", json_object_new_boolean(true));
+        if (tab_send(t, req, "Input.setInterceptDrags", p, on_intercepting, d) < 0)
+                free(d);
 }
 
 static void drag_from(McpRequest *req, Tab *t, double x, double y, const char *object_id, void *userdata) {
@@ -99,7 +189,7 @@ static void drag_from(McpRequest *req, Tab *t, double x, double y, const char *o
                 (void) mcp_request_reply_tool_error(req, "Out of memory.");
                 return;
         }
-        *d = (DragCall){ .x = x, .y = y };
+        *d = (DragCall){ .x0 = x, .y0 = y };
         if (action_element_center(t, req, json_get_string(arguments_of(req), "endRef"), drag_to, d) < 0)
                 free(d);
 }

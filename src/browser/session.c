@@ -169,6 +169,7 @@ void tab_free(Tab *t) {
         tab_cancel_load_wait(t);
         mcp_request_unref(t->action_req);
         free(t->action_what);
+        json_object_put(t->drag_data);
         LIST_REMOVE(s->tabs, t);
         if (s->current == t)
                 s->current = s->tabs;
@@ -505,7 +506,11 @@ void tab_on_event(Browser *b, Tab *t, const char *cdp_session, const char *metho
                 }
         } else if (streq(method, "Page.javascriptDialogClosed"))
                 t->dialog = (json_object_put(t->dialog), NULL);
-        else if (streq(method, "Page.frameStartedLoading")) {
+        else if (streq(method, "Input.dragIntercepted")) {
+                /* browser_drag's press and moves started an HTML5 drag: it drops this data itself (input.c). */
+                json_object_put(t->drag_data);
+                t->drag_data = json_object_get(json_get_object(params, "data"));
+        } else if (streq(method, "Page.frameStartedLoading")) {
                 const char *frame = json_get_string(params, "frameId");
                 if (frame && streq(frame, t->target_id))
                         t->loading = true;

@@ -204,7 +204,21 @@ call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/drag\"}" >/dev/null
 s=$(snap "$key_agent" "$A")
 out=$(call "$key_agent" "$A" browser_drag "{\"startElement\":\"Drag me\",\"startRef\":\"$(ref_of "$s" 'button "Drag me"')\",\"endElement\":\"Drop here\",\"endRef\":\"$(ref_of "$s" 'button "Drop here"')\"}")
 ok "browser_drag" "$out"
-expect "the mouse went down on one and up on the other" "dropped on target" "$(snap "$key_agent" "$A")"
+expect "the mouse went down on one, moved with the button held and up on the other" \
+        "dropped on target, moved with the button held" "$(snap "$key_agent" "$A")"
+call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/dnd\"}" >/dev/null
+s=$(snap "$key_agent" "$A")
+out=$(call "$key_agent" "$A" browser_drag "{\"startElement\":\"Pears\",\"startRef\":\"$(ref_of "$s" 'option "Pears"')\",\"endElement\":\"Basket\",\"endRef\":\"$(ref_of "$s" 'listbox "Basket"')\"}")
+ok "browser_drag of an HTML5 draggable" "$out"
+s=$(snap "$key_agent" "$A")
+expect "the drop read the data its dragstart set" "the basket got item:pears" "$s"
+expect "the item's source heard its drag end in a move" "drag of pears ended with move" "$s"
+expect "the page moved the item into the basket" 'listbox "Basket"' "$(grep -B1 'option "Pears"' <<<"$s")"
+call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/dndframe\"}" >/dev/null
+s=$(snap "$key_agent" "$A")
+out=$(call "$key_agent" "$A" browser_drag "{\"startElement\":\"Plums\",\"startRef\":\"$(ref_of "$s" 'option "Plums"')\",\"endElement\":\"Basket\",\"endRef\":\"$(ref_of "$s" 'listbox "Basket"')\"}")
+ok "browser_drag of an HTML5 draggable in a frame of another origin" "$out"
+expect "that frame's drop read its data" "the basket got item:plums" "$(snap "$key_agent" "$A")"
 
 # --- dialogs ---------------------------------------------------------------------------------------------------
 call "$key_agent" "$A" browser_navigate "{\"url\":\"$site/dialogs\"}" >/dev/null
@@ -316,17 +330,18 @@ expect "the text is in the nested frame's field" "typed deep" "$s"
 # (the elements each page has, by role and name; nothing else carries a ref)
 declare -A acts=(
         [/]="$(printf 'link "%s"|' Form Dialogs Frames Upload 'Slow page' 'Late text' 'Redirect chain' 'Endless redirect' \
-                'Requests elsewhere' 'Big page' Cookie Counter Drag Article)"
+                'Requests elsewhere' 'Big page' Cookie Counter Drag 'Drag and drop' Article)"
         [/form]='textbox "Name"|textbox "Password"|combobox "Size"|checkbox "Gift wrap"|radio "Post"|radio "Courier"|textbox "Notes"|button "Place order"|'
         [/dialogs]='button "Show alert"|button "Ask confirm"|button "Ask prompt"|'
         [/frames]='button "Press in same"|textbox "Field in same"|button "Press in cross"|textbox "Field in cross"|'
         [/upload]='button "Choose File"|button "Send file"|'
         [/counter]='button "Add one"|button "Hover me"|'
         [/drag]='button "Drag me"|button "Drop here"|'
+        [/dnd]='listbox "Shelf"|option "Apples"|option "Pears"|option "Plums"|listbox "Basket"|'
         [/article]="link \"Home\"|link \"Docs\"|link \"Shop\"|searchbox \"Search the docs\"|button \"Search\"|$(
                 printf 'link "Section %d"|' {1..30})$(printf 'link "Back to %d"|' {1..10})"
 )
-for page in / /form /dialogs /frames /upload /counter /drag /article; do
+for page in / /form /dialogs /frames /upload /counter /drag /dnd /article; do
         call "$key_agent" "$A" browser_navigate "{\"url\":\"$site$page\"}" >/dev/null
         s=$(snap "$key_agent" "$A")
         missing=() wanted=0

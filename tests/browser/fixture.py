@@ -22,7 +22,11 @@
 #   /big?n=N               N list items (2N nodes: 100,000 with the default 50,000) and a button at the end
 #   /cookie                shows the cookie "who" the request carried; /cookie?set=V sets it first
 #   /counter               a button that counts its clicks, one that notices the mouse, two console messages
-#   /drag                  a button to drag with the mouse onto another (pressed on one, released on the other)
+#   /drag                  a button to drag with the mouse onto another (pressed on one, moved with the button held,
+#                          released on the other)
+#   /dnd                   two lists with HTML5 drag and drop: dragstart puts the item's name in the dataTransfer,
+#                          drop reads it back, moves that item and says in #got what it read
+#   /dndframe              /dnd of the cross origin in a frame
 #   /article               a documentation-like page: navigation, headings, text, a table, a search form
 #   /spin                  a page whose script never ends (for a hung renderer)
 # usage: fixture.py STATE_DIR   writes STATE_DIR/ports (lines "NAME PORT") once every listener accepts;
@@ -64,7 +68,8 @@ def index(q):
         ('/form', 'Form'), ('/dialogs', 'Dialogs'), ('/frames', 'Frames'), ('/upload', 'Upload'),
         ('/slow?ms=2000', 'Slow page'), ('/late?ms=1500', 'Late text'), ('/redirect', 'Redirect chain'),
         ('/loop', 'Endless redirect'), ('/fetches', 'Requests elsewhere'), ('/big', 'Big page'),
-        ('/cookie', 'Cookie'), ('/counter', 'Counter'), ('/drag', 'Drag'), ('/article', 'Article')])
+        ('/cookie', 'Cookie'), ('/counter', 'Counter'), ('/drag', 'Drag'),
+        ('/dnd', 'Drag and drop'), ('/article', 'Article')])
     return page('Fixture', '<h1>Fixture site</h1><ul>%s</ul>' % links)
 
 
@@ -175,13 +180,49 @@ def drag(q):
     return page('Drag', '''<h1>Drag</h1><button id="src">Drag me</button> <span style="display:inline-block;width:200px"></span>
 <button id="dst">Drop here</button><p id="d">nothing dropped</p>
 <script>
-var dragging = false;
-document.getElementById('src').addEventListener('mousedown', function () { dragging = true; });
+var dragging = false, held = 0;
+document.getElementById('src').addEventListener('mousedown', function () { dragging = true; held = 0; });
+document.addEventListener('mousemove', function (e) { if (dragging && (e.buttons & 1)) held++; });
 document.getElementById('dst').addEventListener('mouseup', function () {
-  document.getElementById('d').textContent = dragging ? 'dropped on target' : 'released without a drag';
+  document.getElementById('d').textContent = !dragging ? 'released without a drag'
+    : 'dropped on target, ' + (held ? 'moved with the button held' : 'moved with no button held');
 });
 document.addEventListener('mouseup', function () { setTimeout(function () { dragging = false; }, 0); });
 </script>''')
+
+
+def dnd(q):
+    items = ''.join('<li role="option" draggable="true" id="%s">%s</li>' % (n.lower(), n)
+                    for n in ['Apples', 'Pears', 'Plums'])
+    return page('Drag and drop', '''<h1>Drag and drop</h1>
+<ul role="listbox" aria-label="Shelf" id="shelf">%s</ul>
+<ul role="listbox" aria-label="Basket" id="basket" style="min-height:60px;border:1px solid"></ul>
+<p id="got">nothing dropped</p> <p id="ended">no drag ended</p>
+<script>
+document.querySelectorAll('[draggable]').forEach(function (li) {
+  li.addEventListener('dragstart', function (e) {
+    e.dataTransfer.setData('text/plain', 'item:' + li.id);
+    e.dataTransfer.effectAllowed = 'move';
+  });
+  li.addEventListener('dragend', function (e) {
+    document.getElementById('ended').textContent = 'drag of ' + li.id + ' ended with ' + e.dataTransfer.dropEffect;
+  });
+});
+var basket = document.getElementById('basket');
+basket.addEventListener('dragover', function (e) { e.preventDefault(); e.dataTransfer.dropEffect = 'move'; });
+basket.addEventListener('drop', function (e) {
+  e.preventDefault();
+  var data = e.dataTransfer.getData('text/plain');
+  var li = document.getElementById(data.replace(/^item:/, ''));
+  if (li) basket.appendChild(li);
+  document.getElementById('got').textContent = 'the basket got ' + data;
+});
+</script>''' % items)
+
+
+def dndframe(q):
+    return page('Drag and drop in a frame', '''<h1>Drag and drop in a frame</h1>
+<iframe title="Lists frame" src="%s/dnd" width="500" height="400"></iframe>''' % origin('cross'))
 
 
 def article(q):
@@ -207,7 +248,8 @@ def spin(q):
 
 PAGES = {'/': index, '/form': form, '/dialogs': dialogs, '/frames': frames, '/inner': inner, '/nested': nested,
          '/outer': outer, '/upload': upload,
-         '/late': late, '/fetches': fetches, '/big': big, '/counter': counter, '/drag': drag, '/article': article, '/spin': spin}
+         '/late': late, '/fetches': fetches, '/big': big, '/counter': counter, '/drag': drag, '/dnd': dnd,
+         '/dndframe': dndframe, '/article': article, '/spin': spin}
 
 
 class Handler(BaseHTTPRequestHandler):
