@@ -14,6 +14,7 @@
 #define RESUME_DELAY_USEC_MIN (100 * USEC_PER_MSEC)
 #define STREAM_BACKOFF_USEC_MIN (1 * USEC_PER_SEC)
 #define STREAM_BACKOFF_USEC_MAX (60 * USEC_PER_SEC)
+#define BUSY_RETRY_AFTER_MAX 60 /* seconds: a remote's longer Retry-After is told as this */
 
 typedef struct HttpBackend HttpBackend;
 typedef struct RemoteSession RemoteSession;
@@ -83,7 +84,7 @@ struct HttpCall {
         json_object *id; /* borrowed from message */
         bool initialize;
         HttpEndpoint *endpoint; /* where it was sent last (counted in its n_calls) */
-        bool moved;             /* sent again to another endpoint after one refused the connection */
+        bool moved;             /* sent again to another endpoint after one refused it (connection, 503) */
         char *protocol_version; /* a session of /mcp: what its handshake with the remote says */
         json_object *capabilities;
         bool retried;

@@ -161,6 +161,47 @@ static bool call_move(HttpCall *hc, const char *why) {
         return call_send(hc) >= 0; /* to another endpoint than failed, if there is one */
 }
 
+static bool endpoint_other_usable(HttpBackend *h, const HttpEndpoint *e) {
+        LIST_FOREACH(o, h->endpoints)
+        if (o != e && endpoint_usable(o))
+                return true;
+        return false;
+}
+
+/* hc's endpoint answered HTTP 503: it did not take the request, being full (sessions, requests in progress,
+ * request bodies) or on its way out. A call of no session at the remote (the wire without sessions, or an
+ * initialize) goes to another usable endpoint, once. The endpoint stays in: a full server is not a gone one,
+ * and one that stops refuses connections next, which takes it out; its /readyz says 503 meanwhile. Otherwise
+ * the client may try again: MCP_ERROR_SERVER_BUSY with the seconds of the remote's Retry-After (bounded),
+ * which the wire without sessions answers with 503 and Retry-After. */
+static void call_busy(HttpCall *hc, Transfer *t) {
+        BackendCall *c = hc->call;
+        const char *name = c->backend->config->name;
+        curl_off_t after = 0;
+        (void) curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &after);
+        int seconds = after > 0 ? (int) MIN(after, (curl_off_t) BUSY_RETRY_AFTER_MAX) : MCP_SERVER_BUSY_RETRY_AFTER;
+
+        if ((!c->session || hc->initialize) && !hc->moved && endpoint_other_usable(hc->owner, hc->endpoint)) {
+                log_debug("Backend %s: endpoint %s is busy (HTTP status 503); the call goes to another.", name,
+                        hc->endpoint->name);
+                hc->moved = true;
+                if (call_send(hc) >= 0)
+                        return;
+        }
+
+        char message[256];
+        snprintf(message, sizeof(message), "The server %s is busy (HTTP status 503); try again in %d s.", name,
+                seconds);
+        json_object *data = json_object_new_object();
+        if (data)
+                (void) json_object_object_add(data, "retryAfter", json_object_new_int(seconds));
+        json_object *e = jsonrpc_error_new(hc->id, MCP_ERROR_SERVER_BUSY, message, data);
+        if (!e)
+                call_finish(hc, NULL, BACKEND_UNAVAILABLE, "out of memory");
+        else
+                call_finish(hc, e, BACKEND_OK, NULL);
+}
+
 static void on_call_done(Transfer *t, CURLcode result) {
         _cleanup_(transfer_freep) Transfer *owned = t;
         HttpCall *hc = t->userdata;
@@ -174,6 +215,11 @@ static void on_call_done(Transfer *t, CURLcode result) {
         if (t->events.last_event_id) {
                 free(hc->last_event_id);
                 hc->last_event_id = TAKE_PTR(t->events.last_event_id);
+        }
+        if (t->status == 503 && o != OUTCOME_STREAM_ENDED && (o != OUTCOME_FAILED || result == CURLE_OK)) {
+                json_object_put(response);
+                call_busy(hc, t);
+                return;
         }
         switch (o) {
         case OUTCOME_RESPONSE:

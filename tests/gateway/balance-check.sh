@@ -3,9 +3,11 @@
 # loopback ports (each behind its front-end token) as URL= lines of one backend of aios-gatewayd. Shown: calls
 # spread within 20% of even (the counts printed); a 2025-11-25 session staying on its endpoint, and going on
 # elsewhere when that endpoint is killed; a replica killed during a load run with no failed call but those in
-# flight on it; the health check taking it out and putting it back when it is started again; a name with three
-# addresses (ResolveAddresses=yes, the name in a hosts file bound over /etc/hosts in a private mount namespace
-# of the gateway's), an address leaving and coming back; bad configuration refused with its reason.
+# flight on it; the health check taking it out and putting it back when it is started again; a replica that
+# answers 503 (busy) to every call, whose calls go on to the others, and which alone gets the client 503 with
+# Retry-After; a name with three addresses (ResolveAddresses=yes, the name in a hosts file bound over
+# /etc/hosts in a private mount namespace of the gateway's), an address leaving and coming back; bad
+# configuration refused with its reason.
 # usage: balance-check.sh   (AIOS_CONFORMANCED, AIOS_GATEWAYD and AIOS_AIOSCTL name the binaries)
 set -euo pipefail
 
@@ -162,6 +164,34 @@ for url in "${urls[@]}"; do
         at=${at%%/*}
         curl -sf -o /dev/null --max-time 2 "http://$at/readyz" || start_server "$at"
 done
+
+echo "== a replica that answers 503"
+# --max-body-memory=1: it holds no request body, and answers each call with 503, Retry-After and -32030.
+busy_at=127.0.0.1:$(free_port)
+start_server "$busy_at" --max-body-memory=1
+busy_url=http://$busy_at/mcp
+mkdir -p "$work/busy/backends.d" "$work/busy-only/backends.d"
+for dir in busy busy-only; do
+        cp "$work/listed/gateway.conf" "$work/$dir/gateway.conf"
+done
+{
+        printf '[Backend]\nType=http\n'
+        printf 'URL=%s\n' "${urls[0]}" "$busy_url" "${urls[1]}"
+        printf 'BearerTokenCredential=%s\n' "$work/token"
+} >"$work/busy/backends.d/conformance.conf"
+busy_port=$(free_port)
+start_gateway "$work/busy" "$busy_port"
+for url in "${urls[0]}" "$busy_url" "${urls[1]}"; do
+        "${client[@]}" wait "http://127.0.0.1:$busy_port" conformance "$url" up 30 || fail "an endpoint is not up"
+done
+"${client[@]}" busy "http://127.0.0.1:$busy_port" conformance "$busy_url" 300 3 ||
+        fail "calls failed with a replica answering 503"
+printf '[Backend]\nType=http\nURL=%s\nBearerTokenCredential=%s\n' "$busy_url" "$work/token" \
+        >"$work/busy-only/backends.d/conformance.conf"
+busy_only_port=$(free_port)
+start_gateway "$work/busy-only" "$busy_only_port"
+"${client[@]}" busy-only "http://127.0.0.1:$busy_only_port" conformance ||
+        fail "the only endpoint's 503 did not reach the client as 503 with Retry-After"
 
 echo "== a name without addresses"
 mkdir -p "$work/missing/backends.d"

@@ -174,6 +174,55 @@ def spread(gateway, backend, calls, threads, even_within=0.2):
     ok(f"{calls} calls answered right, spread within {even_within:.0%} of even over {len(up)} endpoints")
 
 
+def busy(gateway, backend, busy_url, calls, threads):
+    """One endpoint answers every call with 503: each call goes on to another, and is answered right."""
+    url = f"{gateway}/servers/{backend}/mcp"
+    before = sent(gateway, backend)
+    wrong, lock, next_call = [], threading.Lock(), iter(range(calls))
+
+    def worker():
+        while True:
+            with lock:
+                i = next(next_call, None)
+            if i is None:
+                return
+            name = f"busy-{i}"
+            status, _, reply = echo(url, name)
+            if status != 200 or name not in text_of(reply):
+                with lock:
+                    wrong.append((name, status, reply))
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if wrong:
+        fail(f"{len(wrong)} of {calls} calls not answered right, the first: {wrong[0]}")
+    counts = delta(before, sent(gateway, backend))
+    for u in sorted(counts):
+        print(f"  {u}: {counts[u]} sent" + (" (answers 503)" if u == busy_url else ""))
+    if counts.get(busy_url, 0) == 0:
+        fail(f"no call went to {busy_url}")
+    if sum(n for u, n in counts.items() if u != busy_url) != calls:
+        fail(f"the other endpoints took {sum(counts.values()) - counts.get(busy_url, 0)} calls, not {calls}")
+    state = endpoints(gateway, backend).get(busy_url, {})
+    if not state.get("up"):
+        fail(f"{busy_url} was taken out for its 503s: {state}")
+    ok(f"{calls} calls answered right; the {counts[busy_url]} sent to {busy_url} went on to another endpoint,"
+       " and it stays in")
+
+
+def busy_only(gateway, backend):
+    """The only endpoint answers 503: the client is told to try again, with the seconds to wait."""
+    status, headers, reply = echo(f"{gateway}/servers/{backend}/mcp", "busy-only")
+    error = (reply or {}).get("error") or {}
+    retry = {k.lower(): v for k, v in headers.items()}.get("retry-after")
+    if status != 503 or error.get("code") != -32030 or (error.get("data") or {}).get("retryAfter") != 1 or retry != "1":
+        fail(f"not 503, Retry-After: 1 and -32030 with retryAfter 1: {status} Retry-After: {retry} {reply}")
+    ok(f"503, Retry-After: {retry}, {json.dumps(error)}")
+
+
 def load(gateway, backend, calls, threads, kill):
     """calls before the kill, and as many after it; the deadline only bounds a run that hangs."""
     url = f"{gateway}/servers/{backend}/mcp"
@@ -387,6 +436,10 @@ if __name__ == "__main__":
     step, args = sys.argv[1], sys.argv[2:]
     if step == "spread":
         spread(args[0], args[1], int(args[2]), int(args[3]), None if args[4:] == ["up-only"] else 0.2)
+    elif step == "busy":
+        busy(args[0], args[1], args[2], int(args[3]), int(args[4]))
+    elif step == "busy-only":
+        busy_only(args[0], args[1])
     elif step == "load":
         load(args[0], args[1], int(args[2]), int(args[3]), args[4])
     elif step == "wait":
