@@ -133,10 +133,8 @@ def echo(url, name, timeout=15):
                        timeout)
 
 
-def spread(gateway, backend, calls, threads, even_within=0.2):
-    url = f"{gateway}/servers/{backend}/mcp"
-    up = [u for u, e in endpoints(gateway, backend).items() if e["up"]]
-    before = sent(gateway, backend)
+def call_many(url, prefix, calls, threads):
+    """calls echo calls from threads threads at once; each must come back with its own name."""
     wrong, lock, next_call = [], threading.Lock(), iter(range(calls))
 
     def worker():
@@ -145,7 +143,7 @@ def spread(gateway, backend, calls, threads, even_within=0.2):
                 i = next(next_call, None)
             if i is None:
                 return
-            name = f"call-{i}"
+            name = f"{prefix}-{i}"
             status, _, reply = echo(url, name)
             if status != 200 or name not in text_of(reply):
                 with lock:
@@ -158,6 +156,13 @@ def spread(gateway, backend, calls, threads, even_within=0.2):
         t.join()
     if wrong:
         fail(f"{len(wrong)} of {calls} calls not answered right, the first: {wrong[0]}")
+
+
+def spread(gateway, backend, calls, threads, even_within=0.2):
+    url = f"{gateway}/servers/{backend}/mcp"
+    up = [u for u, e in endpoints(gateway, backend).items() if e["up"]]
+    before = sent(gateway, backend)
+    call_many(url, "call", calls, threads)
     counts = delta(before, sent(gateway, backend))
     even = calls / len(up)
     print(f"calls per endpoint ({calls} calls from {threads} threads over {len(up)} endpoints, even = {even:.1f}):")
@@ -178,27 +183,7 @@ def busy(gateway, backend, busy_url, calls, threads):
     """One endpoint answers every call with 503: each call goes on to another, and is answered right."""
     url = f"{gateway}/servers/{backend}/mcp"
     before = sent(gateway, backend)
-    wrong, lock, next_call = [], threading.Lock(), iter(range(calls))
-
-    def worker():
-        while True:
-            with lock:
-                i = next(next_call, None)
-            if i is None:
-                return
-            name = f"busy-{i}"
-            status, _, reply = echo(url, name)
-            if status != 200 or name not in text_of(reply):
-                with lock:
-                    wrong.append((name, status, reply))
-
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if wrong:
-        fail(f"{len(wrong)} of {calls} calls not answered right, the first: {wrong[0]}")
+    call_many(url, "busy", calls, threads)
     counts = delta(before, sent(gateway, backend))
     for u in sorted(counts):
         print(f"  {u}: {counts[u]} sent" + (" (answers 503)" if u == busy_url else ""))
