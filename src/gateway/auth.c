@@ -211,12 +211,12 @@ static uint64_t realtime_usec(void) {
  * of LocalScopes=, and its process, for which the servers ask polkit. 1 with *ret, 0 when the connection is
  * not on a local socket. */
 static int authenticate_local(GatewayAuth *a, struct MHD_Connection *c, McpIdentity **ret) {
+        /* The address libmicrohttpd kept from accept(): no system call on every request. */
+        const union MHD_ConnectionInfo *peer = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (!peer || !peer->client_addr || peer->client_addr->sa_family != AF_UNIX)
+                return 0;
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!info)
-                return 0;
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof(ss);
-        if (getsockname(info->connect_fd, (struct sockaddr *) &ss, &len) < 0 || ss.ss_family != AF_UNIX)
                 return 0;
         struct ucred cred;
         socklen_t cred_len = sizeof(cred);
