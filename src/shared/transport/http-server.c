@@ -18,6 +18,9 @@
 /* While stuck, it runs this often instead, and the next check comes sooner. */
 #define STALLED_RUN_USEC (10 * USEC_PER_MSEC)
 #define STALLED_SPINS_MAX 10U
+/* Resumed connections wait for the loop's other work of normal priority (the answers still to read off
+ * the bus), so that one run sends them all; after this many resumes they go first again. */
+#define KICKS_BATCH_MAX 64U
 
 struct HttpServer {
         sd_event *event;
@@ -33,6 +36,7 @@ struct HttpServer {
         void *completed_cls;
         unsigned spins;  /* runs in a row asked for at once without io or a kick */
         unsigned stalls; /* checks in a row that found libmicrohttpd stuck */
+        unsigned kicks;  /* resumes since the last run */
         bool kicked;
 };
 
@@ -54,6 +58,9 @@ static void arm_timer(HttpServer *h, uint64_t usec, uint64_t accuracy) {
 static void http_server_run(HttpServer *h, bool woken) {
         woken = woken || h->kicked;
         h->kicked = false;
+        if (h->kicks >= KICKS_BATCH_MAX)
+                (void) sd_event_source_set_priority(h->kick_source, SD_EVENT_PRIORITY_NORMAL + 1);
+        h->kicks = 0;
 
         unsigned open = h->conns.n;
         if (MHD_run(h->daemon) != MHD_YES)
@@ -131,6 +138,8 @@ void http_server_kick(HttpServer *h) {
         /* Resuming signals MHD's own eventfd, which wakes the io source too; running soon from a defer
          * source spares one wake-up of the loop. */
         h->kicked = true;
+        if (++h->kicks == KICKS_BATCH_MAX)
+                (void) sd_event_source_set_priority(h->kick_source, SD_EVENT_PRIORITY_NORMAL);
         (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_ONESHOT);
 }
 
@@ -226,6 +235,7 @@ int http_server_new(HttpServer **ret, sd_event *event, int listen_fd, const Http
         if (r < 0)
                 return log_error_errno(r, "Failed to add the HTTP defer source: %m");
         (void) sd_event_source_set_enabled(h->kick_source, SD_EVENT_OFF);
+        (void) sd_event_source_set_priority(h->kick_source, SD_EVENT_PRIORITY_NORMAL + 1);
         r = sd_event_add_time(event, &h->head_timer, CLOCK_MONOTONIC, UINT64_MAX, USEC_PER_SEC / 4, on_head_timer, h);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the HTTP request head timer: %m");
