@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* json-c helpers: strict parsing with limits and typed getters. */
 #include <errno.h>
+#include <stdatomic.h>
 
 #include "buffer.h"
 #include "json-util.h"
@@ -9,6 +10,28 @@ static int invalid(const char **ret_reason, const char *reason) {
         if (ret_reason)
                 *ret_reason = reason;
         return -EINVAL;
+}
+
+/* A tokener is a kilobyte and more for json-c to allocate and clear: one is kept for the next small document
+ * (the buffer it keeps grows to the longest string of a document, so a large one gets its own). */
+#define TOKENER_REUSE_MAX (64U * 1024U)
+static _Atomic(json_tokener *) spare_tokener;
+
+static json_tokener *tokener_get(size_t len) {
+        json_tokener *tok = len <= TOKENER_REUSE_MAX ? atomic_exchange(&spare_tokener, NULL) : NULL;
+        if (tok)
+                json_tokener_reset(tok);
+        else
+                tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+        if (tok)
+                json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        return tok;
+}
+
+static void tokener_put(json_tokener *tok, size_t len) {
+        json_tokener *none = NULL;
+        if (len > TOKENER_REUSE_MAX || !atomic_compare_exchange_strong(&spare_tokener, &none, tok))
+                json_tokener_free(tok);
 }
 
 /* json-c accepts some things that are not JSON even in strict mode: single-quoted names, NaN and Infinity.
@@ -41,10 +64,9 @@ int json_parse_strict(const char *buf, size_t len, json_object **ret, const char
         if (!outside_strings_is_json(buf, len))
                 return invalid(ret_reason, "unexpected character");
 
-        json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+        json_tokener *tok = tokener_get(len);
         if (!tok)
                 return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 
         json_object *o = json_tokener_parse_ex(tok, buf, (int) len);
         enum json_tokener_error err = json_tokener_get_error(tok);
@@ -55,7 +77,7 @@ int json_parse_strict(const char *buf, size_t len, json_object **ret, const char
                 err = json_tokener_get_error(tok);
                 consumed = len;
         }
-        json_tokener_free(tok);
+        tokener_put(tok, len);
 
         if (!o || err != json_tokener_success) {
                 json_object_put(o);
