@@ -95,6 +95,13 @@ int apikey_pepper_load(const char *path, void **ret, size_t *ret_size) {
         return 1;
 }
 
+/* HMAC, fetched at its first use: a gateway whose clients present no key never starts OpenSSL. */
+static EVP_MAC *store_hmac(ApiKeyStore *s) {
+        if (!s->hmac)
+                s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        return s->hmac;
+}
+
 static int pepper_check(ApiKeyStore *s) {
         if (s->pepper_size == 0) {
                 strcpy(s->pepper_check, "none");
@@ -106,7 +113,10 @@ static int pepper_check(ApiKeyStore *s) {
                 OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
                 OSSL_PARAM_construct_end(),
         };
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(s->hmac);
+        EVP_MAC *hmac = store_hmac(s);
+        if (!hmac)
+                return -EOPNOTSUPP;
+        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
         bool ok = ctx && EVP_MAC_init(ctx, s->pepper, s->pepper_size, params) == 1 &&
                 EVP_MAC_update(ctx, (const uint8_t *) PEPPER_CHECK_TEXT, strlen(PEPPER_CHECK_TEXT)) == 1 &&
                 EVP_MAC_final(ctx, mac, &len, sizeof(mac)) == 1;
@@ -131,8 +141,6 @@ int apikey_store_open(const char *path, const void *pepper, size_t pepper_size, 
                 memcpy(s->pepper, pepper, pepper_size);
                 s->pepper_size = pepper_size;
         }
-        if (!(s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
-                return -EOPNOTSUPP;
         int r = pepper_check(s);
         if (r < 0)
                 return r;
@@ -408,7 +416,10 @@ int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **
                 OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
                 OSSL_PARAM_construct_end(),
         };
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(s->hmac);
+        EVP_MAC *hmac = store_hmac(s);
+        if (!hmac)
+                return -EOPNOTSUPP;
+        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
         int r = !ctx ? -ENOMEM : EVP_MAC_init(ctx, k, n, params) == 1 ? 0 : -EIO;
         OPENSSL_cleanse(k, n);
         if (r < 0) {

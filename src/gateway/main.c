@@ -520,11 +520,8 @@ static int run(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-        /* Once, before anything else runs: libcurl's global state is not thread-safe to set up. */
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-                log_error("Failed to initialize libcurl.");
-                return EXIT_FAILURE;
-        }
+        /* libcurl sets itself (and OpenSSL) up at its first handle, made on the event loop: only a gateway with
+         * a remote backend pays for it, and no other thread ever uses libcurl. */
         int r = run(argc, argv);
         curl_global_cleanup();
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
