@@ -90,6 +90,9 @@ out=$(boot_exec journalctl --no-pager -o verbose MESSAGE_ID=e75ce78dabd24f088b8a
 expect "every tool call has an audit record in the journal" "AIOS_TOOL=system_unit_control" "$out"
 expect "with the principal" "AIOS_PRINCIPAL=key:ops" "$out"
 expect "and anonymous's refusals too" "AIOS_PRINCIPAL=anonymous" "$out"
+out=$(boot_exec systemctl show -P LogRateLimitIntervalUSec aios-gatewayd.service 2>&1 || true)
+if [[ $out == 0 ]]; then pass "journald's rate limit never drops an audit record of the gateway"
+else fail "journald's rate limit never drops an audit record of the gateway" "LogRateLimitIntervalUSec is $out"; fi
 out=$(boot_exec aiosctl --no-pager --json audit --principal key:ops --tool system_unit_control 2>&1 || true)
 expect "aiosctl audit reads them from the journal, filtered by principal and tool" '"result":"ok"' "$out"
 reject "(only that principal's)" '"principal":"anonymous"' "$out"
