@@ -31,8 +31,8 @@ struct ApiKeyStore {
         char *path;
         uint8_t *pepper;
         size_t pepper_size;
-        EVP_MAC *hmac;                        /* fetched once, at first use: OpenSSL's one-shot HMAC() fetches it on every call */
-        char pepper_check[PEPPER_CHECK_SIZE]; /* ours */
+        EVP_MAC *hmac; /* fetched once, at first use: OpenSSL's one-shot HMAC() fetches it on every call */
+        char pepper_check[PEPPER_CHECK_SIZE];      /* ours */
         char file_pepper_check[PEPPER_CHECK_SIZE]; /* the file's, "" when it has none */
 
         Entry *entries;
