@@ -79,10 +79,10 @@ struct GitHubCall {
 static void call_reset(GitHubCall *c) {
         if (c->easy) {
                 curl_event_remove(c->owner->curl, c->easy);
-                curl_easy_cleanup(c->easy);
+                sym_curl_easy_cleanup(c->easy);
                 c->easy = NULL;
         }
-        curl_slist_free_all(c->headers);
+        sym_curl_slist_free_all(c->headers);
         c->headers = NULL;
         for (size_t i = 0; i < _H_MAX; i++)
                 c->header[i] = mfree(c->header[i]);
@@ -163,7 +163,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *userdata) {
         GitHubCall *c = userdata;
         size_t n = size * nmemb;
         if (c->status == 0)
-                (void) curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
+                (void) sym_curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
 
         if (c->sink && c->status >= 200 && c->status < 300) {
                 int r = c->sink(p, n, c->userdata);
@@ -182,7 +182,7 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *userdata) {
 }
 
 static int header_add(struct curl_slist **list, const char *line) {
-        struct curl_slist *l = curl_slist_append(*list, line);
+        struct curl_slist *l = sym_curl_slist_append(*list, line);
         if (!l)
                 return -ENOMEM;
         *list = l;
@@ -193,7 +193,7 @@ static int call_send(GitHubCall *c) {
         GitHub *g = c->owner;
         call_reset(c);
 
-        c->easy = curl_easy_init();
+        c->easy = sym_curl_easy_init();
         if (!c->easy)
                 return -ENOMEM;
 
@@ -219,35 +219,36 @@ static int call_send(GitHubCall *c) {
                 return r;
 
         CURL *e = c->easy;
-        CURLcode k = curl_easy_setopt(e, CURLOPT_URL, c->url);
-        k = k ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        CURLcode k = sym_curl_easy_setopt(e, CURLOPT_URL, c->url);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         /* Redirects are the caller's to follow: the token must not travel to where a Location points. */
-        k = k ?: curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-        k = k ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (g->config->request_timeout_usec / USEC_PER_MSEC));
-        k = k ?: curl_easy_setopt(e, CURLOPT_USERAGENT, "aios-actionsd/" PROJECT_VERSION);
-        k = k ?: curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-        k = k ?: curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
-        k = k ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error);
-        k = k ?: curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-        k = k ?: curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-        k = k ?: curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-        k = k ?: curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
-        k = k ?: curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (g->config->request_timeout_usec / USEC_PER_MSEC));
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_USERAGENT, "aios-actionsd/" PROJECT_VERSION);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_PRIVATE, c);
         if (c->body) {
-                k = k ?: curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(c->body));
-                k = k ?: curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(c->body));
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
         } else if (streq(c->method, "POST"))
-                k = k ?: curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
         if (!streq(c->method, "GET"))
-                k = k ?: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
         if (k != CURLE_OK)
-                return log_debug_errno(EINVAL, "Failed to set up a request to %s: %s", c->url, curl_easy_strerror(k));
+                return log_debug_errno(EINVAL, "Failed to set up a request to %s: %s", c->url,
+                        sym_curl_easy_strerror(k));
 
         r = curl_event_add(g->curl, e);
         if (r < 0) {
-                curl_easy_cleanup(TAKE_PTR(c->easy));
+                sym_curl_easy_cleanup(TAKE_PTR(c->easy));
                 return r;
         }
         return 0;
@@ -530,11 +531,11 @@ static void call_done_http(GitHubCall *c) {
 
 static void on_finished(CURL *easy, CURLcode result, void *userdata) {
         GitHubCall *c = NULL;
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &c);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &c);
         if (!c)
                 return;
         curl_event_remove(c->owner->curl, easy);
-        (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &c->status);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &c->status);
         c->attempts++;
 
         if (c->sink_error == -E2BIG) {
@@ -548,7 +549,7 @@ static void on_finished(CURL *easy, CURLcode result, void *userdata) {
         }
         if (result != CURLE_OK) {
                 call_fail(c, -EHOSTUNREACH, "Could not get %s: %s", c->url,
-                        c->error[0] ? c->error : curl_easy_strerror(result));
+                        c->error[0] ? c->error : sym_curl_easy_strerror(result));
                 return;
         }
         if (!c->anonymous)
@@ -637,10 +638,10 @@ unsigned github_cache_hits(GitHub *g) {
 }
 
 char *github_escape(const char *s) {
-        char *e = curl_easy_escape(NULL, s, 0);
+        char *e = sym_curl_easy_escape(NULL, s, 0);
         if (!e)
                 return NULL;
         char *copy = strdup(e);
-        curl_free(e);
+        sym_curl_free(e);
         return copy;
 }

@@ -51,7 +51,7 @@ uint64_t delivery_backoff_usec(const CommConfig *config, unsigned attempts) {
 static void transfer_done(Delivery *d) {
         if (d->easy) {
                 curl_event_remove(d->curl, d->easy);
-                curl_easy_cleanup(d->easy);
+                sym_curl_easy_cleanup(d->easy);
                 d->easy = NULL;
         }
         message_parts_done(&d->parts);
@@ -120,7 +120,7 @@ static void on_finished(CURL *easy, CURLcode result, void *userdata) {
                                            : d->last_reply);
         long code = d->error_code;
         bool unknown = d->data_started && !d->data_answered;
-        snprintf(error, sizeof(error), "%s", d->error[0] ? d->error : curl_easy_strerror(result));
+        snprintf(error, sizeof(error), "%s", d->error[0] ? d->error : sym_curl_easy_strerror(result));
         transfer_done(d);
 
         if (result == CURLE_OK) {
@@ -159,32 +159,32 @@ static int check_recipient(const char *address, void *userdata) {
 
 static int transfer_setup(Delivery *d, json_object *message) {
         const CommConfig *c = d->config;
-        CURL *e = d->easy = curl_easy_init();
+        CURL *e = d->easy = sym_curl_easy_init();
         if (!e)
                 return -ENOMEM;
         int r = message_setup(e, message, &d->parts);
         if (r < 0)
                 return r;
-        CURLcode k = curl_easy_setopt(e, CURLOPT_URL, c->smtp_url);
-        k = k ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-        k = k ?: curl_easy_setopt(e, CURLOPT_USE_SSL, (long) (c->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-        k = k ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        CURLcode k = sym_curl_easy_setopt(e, CURLOPT_URL, c->smtp_url);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_USE_SSL, (long) (c->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
         /* A connection of its own for each message: one the server dropped after the data (which curl may
          * still think intact) is never taken up for the next. */
-        k = k ?: curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-        k = k ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (c->smtp_timeout_usec / USEC_PER_MSEC));
-        k = k ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->error);
-        k = k ?: curl_easy_setopt(e, CURLOPT_VERBOSE, 1L); /* for the debug callback, which follows the replies */
-        k = k ?: curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
-        k = k ?: curl_easy_setopt(e, CURLOPT_DEBUGDATA, d);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (c->smtp_timeout_usec / USEC_PER_MSEC));
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, d->error);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_VERBOSE, 1L); /* for the debug callback, which follows the replies */
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_DEBUGDATA, d);
         if (c->smtp_user) {
-                k = k ?: curl_easy_setopt(e, CURLOPT_USERNAME, c->smtp_user);
-                k = k ?: curl_easy_setopt(e, CURLOPT_PASSWORD, strempty(c->password));
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_USERNAME, c->smtp_user);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_PASSWORD, strempty(c->password));
         }
         if (c->ca_file)
-                k = k ?: curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
         return k == CURLE_OK ? 0 : -EINVAL;
 }
 

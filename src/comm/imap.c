@@ -38,7 +38,7 @@ ImapCommand *imap_command_free(ImapCommand *c) {
                 return NULL;
         if (c->easy) {
                 curl_event_remove(c->curl, c->easy);
-                curl_easy_cleanup(c->easy);
+                sym_curl_easy_cleanup(c->easy);
         }
         free(c->url);
         free(c->command);
@@ -210,10 +210,10 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) {
 
 static void on_finished(CURL *easy, CURLcode result, void *userdata) {
         ImapCommand *p = NULL;
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &p);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &p);
         _cleanup_(imap_command_freep) ImapCommand *c = p;
         char text[CURL_ERROR_SIZE + STATUS_MAX + 256];
-        const char *what = c->error[0] ? c->error : curl_easy_strerror(result);
+        const char *what = c->error[0] ? c->error : sym_curl_easy_strerror(result);
         int r = 0;
 
         if (c->overflow) {
@@ -300,33 +300,33 @@ int imap_command_start(CurlEvent *curl, const MailboxConfig *m, const char *fold
         if (!c->command || !c->mailbox_name || !c->folder || !custom || folder_url(m, folder, &c->url) < 0)
                 return -ENOMEM;
 
-        CURL *e = c->easy = curl_easy_init();
+        CURL *e = c->easy = sym_curl_easy_init();
         if (!e)
                 return -ENOMEM;
-        CURLcode k = curl_easy_setopt(e, CURLOPT_URL, c->url);
-        k = k ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "imap,imaps");
-        k = k ?: curl_easy_setopt(e, CURLOPT_USE_SSL, (long) (m->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
-        k = k ?: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom);
-        k = k ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-        k = k ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (m->timeout_usec / USEC_PER_MSEC));
+        CURLcode k = sym_curl_easy_setopt(e, CURLOPT_URL, c->url);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_USE_SSL, (long) (m->starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (m->timeout_usec / USEC_PER_MSEC));
         /* The largest read buffer curl takes: a line longer than it would be clipped by curl's IMAP reader. */
-        k = k ?: curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error);
-        k = k ?: curl_easy_setopt(e, CURLOPT_VERBOSE, 1L); /* for the debug callback, which reads the answer */
-        k = k ?: curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
-        k = k ?: curl_easy_setopt(e, CURLOPT_DEBUGDATA, c);
-        k = k ?: curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-        k = k ?: curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-        k = k ?: curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-        k = k ?: curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
-        k = k ?: curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_VERBOSE, 1L); /* for the debug callback, which reads the answer */
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_DEBUGDATA, c);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_XFERINFODATA, c);
+        k = k ?: sym_curl_easy_setopt(e, CURLOPT_PRIVATE, c);
         if (m->user) {
-                k = k ?: curl_easy_setopt(e, CURLOPT_USERNAME, m->user);
-                k = k ?: curl_easy_setopt(e, CURLOPT_PASSWORD, strempty(m->password));
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_USERNAME, m->user);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_PASSWORD, strempty(m->password));
         }
         if (m->ca_file)
-                k = k ?: curl_easy_setopt(e, CURLOPT_CAINFO, m->ca_file);
+                k = k ?: sym_curl_easy_setopt(e, CURLOPT_CAINFO, m->ca_file);
         if (k != CURLE_OK)
                 return -EINVAL;
         int r = curl_event_add(curl, e);

@@ -8,9 +8,9 @@
 #include "message.h"
 
 void message_parts_done(MessageParts *p) {
-        curl_mime_free(p->mime);
-        curl_slist_free_all(p->headers);
-        curl_slist_free_all(p->recipients);
+        sym_curl_mime_free(p->mime);
+        sym_curl_slist_free_all(p->headers);
+        sym_curl_slist_free_all(p->recipients);
         *p = (MessageParts){};
 }
 
@@ -59,7 +59,7 @@ int message_foreach_recipient(json_object *message, int (*f)(const char *address
 }
 
 static int slist_add(struct curl_slist **l, const char *line) {
-        struct curl_slist *n = curl_slist_append(*l, line);
+        struct curl_slist *n = sym_curl_slist_append(*l, line);
         if (!n)
                 return -ENOMEM;
         *l = n;
@@ -114,18 +114,18 @@ static int headers_setup(json_object *m, struct curl_slist **l) {
 }
 
 static CURLcode text_part(curl_mime *mime, const char *type, const char *text) {
-        curl_mimepart *part = curl_mime_addpart(mime);
+        curl_mimepart *part = sym_curl_mime_addpart(mime);
         if (!part)
                 return CURLE_OUT_OF_MEMORY;
-        CURLcode c = curl_mime_data(part, text, CURL_ZERO_TERMINATED);
-        c = c ?: curl_mime_type(part, type);
+        CURLcode c = sym_curl_mime_data(part, text, CURL_ZERO_TERMINATED);
+        c = c ?: sym_curl_mime_type(part, type);
         /* Long lines and 8-bit text travel safely through any relay. */
-        c = c ?: curl_mime_encoder(part, "quoted-printable");
+        c = c ?: sym_curl_mime_encoder(part, "quoted-printable");
         return c;
 }
 
 static int body_setup(CURL *easy, json_object *m, curl_mime **ret) {
-        curl_mime *mime = curl_mime_init(easy);
+        curl_mime *mime = sym_curl_mime_init(easy);
         if (!mime)
                 return -ENOMEM;
         *ret = mime;
@@ -134,18 +134,18 @@ static int body_setup(CURL *easy, json_object *m, curl_mime **ret) {
         CURLcode c = CURLE_OK;
         if (html) {
                 /* multipart/alternative: the text for readers that show no HTML. */
-                curl_mime *alt = curl_mime_init(easy);
+                curl_mime *alt = sym_curl_mime_init(easy);
                 if (!alt)
                         return -ENOMEM;
                 c = text_part(alt, "text/plain; charset=utf-8", strempty(text));
                 c = c ?: text_part(alt, "text/html; charset=utf-8", html);
-                curl_mimepart *part = c ? NULL : curl_mime_addpart(mime);
+                curl_mimepart *part = c ? NULL : sym_curl_mime_addpart(mime);
                 if (!part) {
-                        curl_mime_free(alt);
+                        sym_curl_mime_free(alt);
                         return -ENOMEM;
                 }
-                c = curl_mime_subparts(part, alt); /* takes alt, even when it fails */
-                c = c ?: curl_mime_type(part, "multipart/alternative");
+                c = sym_curl_mime_subparts(part, alt); /* takes alt, even when it fails */
+                c = c ?: sym_curl_mime_type(part, "multipart/alternative");
         } else
                 c = text_part(mime, "text/plain; charset=utf-8", strempty(text));
         if (c != CURLE_OK)
@@ -160,13 +160,13 @@ static int body_setup(CURL *easy, json_object *m, curl_mime **ret) {
                 int r = comm_base64_decode(strempty(data), strlen(strempty(data)), &bytes, &size);
                 if (r < 0)
                         return r;
-                curl_mimepart *part = curl_mime_addpart(mime);
+                curl_mimepart *part = sym_curl_mime_addpart(mime);
                 if (!part)
                         return -ENOMEM;
-                c = curl_mime_data(part, (const char *) bytes, size);
-                c = c ?: curl_mime_type(part, json_get_string(a, "content_type") ?: "application/octet-stream");
-                c = c ?: curl_mime_filename(part, json_get_string(a, "filename"));
-                c = c ?: curl_mime_encoder(part, "base64");
+                c = sym_curl_mime_data(part, (const char *) bytes, size);
+                c = c ?: sym_curl_mime_type(part, json_get_string(a, "content_type") ?: "application/octet-stream");
+                c = c ?: sym_curl_mime_filename(part, json_get_string(a, "filename"));
+                c = c ?: sym_curl_mime_encoder(part, "base64");
                 if (c != CURLE_OK)
                         return c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
         }
@@ -188,10 +188,10 @@ int message_setup(CURL *easy, json_object *message, MessageParts *p) {
         if (r < 0)
                 return r;
 
-        CURLcode c = curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from);
-        c = c ?: curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, p->recipients);
-        c = c ?: curl_easy_setopt(easy, CURLOPT_HTTPHEADER, p->headers);
+        CURLcode c = sym_curl_easy_setopt(easy, CURLOPT_MAIL_FROM, from);
+        c = c ?: sym_curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, p->recipients);
+        c = c ?: sym_curl_easy_setopt(easy, CURLOPT_HTTPHEADER, p->headers);
         /* As curl's smtp-mime example: a MIME post is the message's data, without CURLOPT_UPLOAD. */
-        c = c ?: curl_easy_setopt(easy, CURLOPT_MIMEPOST, p->mime);
+        c = c ?: sym_curl_easy_setopt(easy, CURLOPT_MIMEPOST, p->mime);
         return c == CURLE_OK ? 0 : -EINVAL;
 }

@@ -2,8 +2,7 @@
 /* A stored message as libcurl sends it over SMTP: its envelope, its headers and its MIME body (curl_mime). */
 #pragma once
 
-#include <curl/curl.h>
-
+#include "curl-dlopen.h"
 #include "json-util.h"
 
 typedef struct MessageParts {

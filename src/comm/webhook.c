@@ -33,9 +33,9 @@ static WebhookPost *webhook_post_free(WebhookPost *p) {
                 LIST_REMOVE(p->ctx->webhook_posts, p);
         if (p->easy) {
                 curl_event_remove(p->ctx->webhook_curl, p->easy);
-                curl_easy_cleanup(p->easy);
+                sym_curl_easy_cleanup(p->easy);
         }
-        curl_slist_free_all(p->headers);
+        sym_curl_slist_free_all(p->headers);
         free(p->url);
         free(p->body);
         buffer_done(&p->response);
@@ -56,15 +56,15 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata) {
 
 static void on_finished(CURL *easy, CURLcode result, void *userdata) {
         WebhookPost *p = NULL;
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &p);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &p);
         _cleanup_(webhook_post_freep) WebhookPost *post = p;
         long status = 0;
-        (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
         const char *name = post->hook->name;
 
         if (result != CURLE_OK) {
                 (void) mcp_request_reply_tool_error(post->req, "The webhook %s could not be reached: %s", name,
-                        post->error[0] ? post->error : curl_easy_strerror(result));
+                        post->error[0] ? post->error : sym_curl_easy_strerror(result));
                 return;
         }
         if (status < 200 || status > 299) {
@@ -151,7 +151,7 @@ static int payload(WebhookPost *p, const char *title, const char *text) {
                         for (char *c = line; *c; c++)
                                 if (*c == '\r' || *c == '\n')
                                         *c = ' ';
-                        struct curl_slist *l = curl_slist_append(p->headers, line);
+                        struct curl_slist *l = sym_curl_slist_append(p->headers, line);
                         if (!l)
                                 return -ENOMEM;
                         p->headers = l;
@@ -168,16 +168,16 @@ static int payload(WebhookPost *p, const char *title, const char *text) {
         if (!p->body && !(p->body = strdup(json_to_string(o))))
                 return -ENOMEM;
 
-        struct curl_slist *l = curl_slist_append(p->headers, content_type);
+        struct curl_slist *l = sym_curl_slist_append(p->headers, content_type);
         if (!l)
                 return -ENOMEM;
         p->headers = l;
         for (char **h = p->hook->resolved_headers; h && *h; h++) {
-                if (!(l = curl_slist_append(p->headers, *h)))
+                if (!(l = sym_curl_slist_append(p->headers, *h)))
                         return -ENOMEM;
                 p->headers = l;
         }
-        if (!(l = curl_slist_append(p->headers, "Expect:")))
+        if (!(l = sym_curl_slist_append(p->headers, "Expect:")))
                 return -ENOMEM;
         p->headers = l;
         return 0;
@@ -194,23 +194,23 @@ static int post_setup(WebhookPost *p) {
         } else if (!(p->url = strdup(w->url)))
                 return -ENOMEM;
 
-        CURL *e = p->easy = curl_easy_init();
+        CURL *e = p->easy = sym_curl_easy_init();
         if (!e)
                 return -ENOMEM;
-        CURLcode c = curl_easy_setopt(e, CURLOPT_URL, p->url);
-        c = c ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        c = c ?: curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-        c = c ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        c = c ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (w->timeout_usec / USEC_PER_MSEC));
-        c = c ?: curl_easy_setopt(e, CURLOPT_USERAGENT, "aios-commd");
-        c = c ?: curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->headers);
-        c = c ?: curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(p->body));
-        c = c ?: curl_easy_setopt(e, CURLOPT_POSTFIELDS, p->body);
-        c = c ?: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-        c = c ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->error);
-        c = c ?: curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-        c = c ?: curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
-        c = c ?: curl_easy_setopt(e, CURLOPT_PRIVATE, p);
+        CURLcode c = sym_curl_easy_setopt(e, CURLOPT_URL, p->url);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (w->timeout_usec / USEC_PER_MSEC));
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_USERAGENT, "aios-commd");
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->headers);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(p->body));
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, p->body);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->error);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, p);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_PRIVATE, p);
         return c == CURLE_OK ? 0 : -EINVAL;
 }
 

@@ -11,29 +11,29 @@
 
 /* url with its host replaced by address (NULL: kept) and, with path, its path, query and fragment replaced. */
 static int url_rewrite(const char *url, const char *address, const char *path, char **ret) {
-        CURLU *u = curl_url();
+        CURLU *u = sym_curl_url();
         if (!u)
                 return -ENOMEM;
-        CURLUcode c = curl_url_set(u, CURLUPART_URL, url, 0);
+        CURLUcode c = sym_curl_url_set(u, CURLUPART_URL, url, 0);
         _cleanup_free_ char *host = NULL;
         if (c == CURLUE_OK && address) {
                 if (strchr(address, ':') && asprintf(&host, "[%s]", address) < 0)
                         c = CURLUE_OUT_OF_MEMORY;
                 else
-                        c = curl_url_set(u, CURLUPART_HOST, host ?: address, 0);
+                        c = sym_curl_url_set(u, CURLUPART_HOST, host ?: address, 0);
         }
         if (c == CURLUE_OK && path) {
-                c = curl_url_set(u, CURLUPART_PATH, path, 0);
-                c = c ?: curl_url_set(u, CURLUPART_QUERY, NULL, 0);
-                c = c ?: curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+                c = sym_curl_url_set(u, CURLUPART_PATH, path, 0);
+                c = c ?: sym_curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+                c = c ?: sym_curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
         }
         char *s = NULL;
-        c = c ?: curl_url_get(u, CURLUPART_URL, &s, 0);
-        curl_url_cleanup(u);
+        c = c ?: sym_curl_url_get(u, CURLUPART_URL, &s, 0);
+        sym_curl_url_cleanup(u);
         if (c != CURLUE_OK)
                 return c == CURLUE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
         *ret = strdup(s);
-        curl_free(s);
+        sym_curl_free(s);
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -156,7 +156,7 @@ bool transfer_never_sent(Transfer *t, CURLcode result) {
                 return true;
         case CURLE_OPERATION_TIMEDOUT: {
                 curl_off_t sent = 0;
-                (void) curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
+                (void) sym_curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
                 return sent == 0 && t->header_status == 0;
         }
         default:
@@ -229,7 +229,7 @@ static void on_health_done(Transfer *t, CURLcode result) {
         if (t->status >= 500)
                 snprintf(why, sizeof(why), "its /readyz answered HTTP status %ld", t->status);
         else
-                snprintf(why, sizeof(why), "%s", t->error[0] ? t->error : curl_easy_strerror(result));
+                snprintf(why, sizeof(why), "%s", t->error[0] ? t->error : sym_curl_easy_strerror(result));
         transfer_free(t);
 
         if (e->retired)

@@ -26,22 +26,22 @@ struct HttpResolve {
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct addrinfo *, freeaddrinfo);
 
 static int url_host_port(const char *url, char **ret_host, char **ret_port) {
-        CURLU *u = curl_url();
+        CURLU *u = sym_curl_url();
         if (!u)
                 return -ENOMEM;
         char *host = NULL, *port = NULL;
-        CURLUcode c = curl_url_set(u, CURLUPART_URL, url, 0);
-        c = c ?: curl_url_get(u, CURLUPART_HOST, &host, 0);
-        c = c ?: curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-        curl_url_cleanup(u);
+        CURLUcode c = sym_curl_url_set(u, CURLUPART_URL, url, 0);
+        c = c ?: sym_curl_url_get(u, CURLUPART_HOST, &host, 0);
+        c = c ?: sym_curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+        sym_curl_url_cleanup(u);
         if (c == CURLUE_OK) {
                 size_t n = strlen(host);
                 bool bracketed = n > 2 && host[0] == '[' && host[n - 1] == ']';
                 *ret_host = bracketed ? strndup(host + 1, n - 2) : strdup(host);
                 *ret_port = strdup(port);
         }
-        curl_free(host);
-        curl_free(port);
+        sym_curl_free(host);
+        sym_curl_free(port);
         if (c != CURLUE_OK)
                 return c == CURLUE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
         return *ret_host && *ret_port ? 0 : -ENOMEM;

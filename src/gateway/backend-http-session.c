@@ -42,7 +42,7 @@ json_object *session_not_found_new(json_object *id) {
 static void on_side_done(Transfer *t, CURLcode result) {
         if (result != CURLE_OK || t->status >= 300)
                 log_debug("Backend %s: a message that needs no answer was not taken: %s (HTTP %ld)", t->owner->name,
-                        t->error[0] ? t->error : curl_easy_strerror(result), t->status);
+                        t->error[0] ? t->error : sym_curl_easy_strerror(result), t->status);
         transfer_free(t);
 }
 
@@ -232,7 +232,7 @@ static void on_stream_done(Transfer *t, CURLcode result) {
                 s->backoff_usec = MIN(s->backoff_usec * 2, STREAM_BACKOFF_USEC_MAX);
                 log_debug("Backend %s: the stream of session %s broke (%s); reconnecting in %" PRIu64 " s.", name,
                         s->id,
-                        result != CURLE_OK ? (t->error[0] ? t->error : curl_easy_strerror(result)) : "HTTP error",
+                        result != CURLE_OK ? (t->error[0] ? t->error : sym_curl_easy_strerror(result)) : "HTTP error",
                         (uint64_t) (delay / USEC_PER_SEC));
         }
         stream_reconnect_later(s, delay);

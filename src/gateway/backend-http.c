@@ -178,7 +178,7 @@ static void call_busy(HttpCall *hc, Transfer *t) {
         BackendCall *c = hc->call;
         const char *name = c->backend->config->name;
         curl_off_t after = 0;
-        (void) curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &after);
+        (void) sym_curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &after);
         int seconds = after > 0 ? (int) MIN(after, (curl_off_t) BUSY_RETRY_AFTER_MAX) : MCP_SERVER_BUSY_RETRY_AFTER;
 
         if ((!c->session || hc->initialize) && !hc->moved && endpoint_other_usable(hc->owner, hc->endpoint)) {
@@ -444,6 +444,10 @@ static int http_notify(Backend *b, const char *session, json_object *notificatio
 /* --- the transport --------------------------------------------------------------------------------- */
 
 static int http_init(Backend *b) {
+        /* A remote backend is what has the gateway load libcurl: its addresses are parsed with it too. */
+        int r = curl_dlopen();
+        if (r < 0)
+                return r;
         HttpBackend *h = new0(HttpBackend, 1);
         if (!h)
                 return log_oom();
@@ -452,7 +456,6 @@ static int http_init(Backend *b) {
         h->sessions = hashmap_new();
         if (!h->sessions)
                 return log_oom();
-        int r;
         if (b->config->bearer_token_credential) {
                 /* The gateway's own credential, the same for every endpoint: a client's token is never passed
                  * on. */

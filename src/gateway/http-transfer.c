@@ -56,9 +56,9 @@ Transfer *transfer_free(Transfer *t) {
         if (t->easy) {
                 if (t->attached)
                         curl_event_remove(h->curl, t->easy);
-                curl_easy_cleanup(t->easy);
+                sym_curl_easy_cleanup(t->easy);
         }
-        curl_slist_free_all(t->headers);
+        sym_curl_slist_free_all(t->headers);
         queue_drop(h, t);
         LIST_REMOVE(h->transfers, t);
         json_object_put(t->expect_id);
@@ -102,8 +102,8 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *userdata) {
         if (!t->decided) {
                 char *content_type = NULL;
                 long status = 0;
-                (void) curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &content_type);
-                (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+                (void) sym_curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &content_type);
+                (void) sym_curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
                 t->sse = status >= 200 && status < 300 && media_type_is(content_type, "text/event-stream");
                 t->decided = true;
         }
@@ -166,7 +166,7 @@ static int header_add(struct curl_slist **list, const char *name, const char *va
         /* "Name:" with nothing after it removes a header curl would add on its own. */
         if (asprintf(&line, "%s:%s%s", name, value ? " " : "", strempty(value)) < 0)
                 return -ENOMEM;
-        struct curl_slist *l = curl_slist_append(*list, line);
+        struct curl_slist *l = sym_curl_slist_append(*list, line);
         if (!l)
                 return -ENOMEM;
         *list = l;
@@ -223,7 +223,7 @@ int transfer_new(HttpRemote *h, const Request *rq, const TransferOps *ops, void 
         t->headers_only = rq->headers_only;
         sse_parser_init(&t->events, h->max_body, on_event, t);
 
-        t->easy = curl_easy_init();
+        t->easy = sym_curl_easy_init();
         if (!t->easy)
                 return -ENOMEM;
         int r = transfer_headers(t, rq);
@@ -231,32 +231,33 @@ int transfer_new(HttpRemote *h, const Request *rq, const TransferOps *ops, void 
                 return r;
 
         CURL *e = t->easy;
-        CURLcode c = curl_easy_setopt(e, CURLOPT_URL, rq->url ?: h->url);
-        c = c ?: curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
-        c = c ?: curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        c = c ?: curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-        c = c ?: curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        c = c ?: curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-        c = c ?: curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+        CURLcode c = sym_curl_easy_setopt(e, CURLOPT_URL, rq->url ?: h->url);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_CONNECT_TO, h->connect_to);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
         c = c
-                ?: curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                ?: sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                            (long) ((rq->timeout_usec + USEC_PER_MSEC - 1) / USEC_PER_MSEC));
-        c = c ?: curl_easy_setopt(e, CURLOPT_USERAGENT, CLIENT_NAME "/" PROJECT_VERSION);
-        c = c ?: curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-        c = c ?: curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-        c = c ?: curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-        c = c ?: curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-        c = c ?: curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-        c = c ?: curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-        c = c ?: curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_USERAGENT, CLIENT_NAME "/" PROJECT_VERSION);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+        c = c ?: sym_curl_easy_setopt(e, CURLOPT_PRIVATE, t);
         if (rq->method == HTTP_POST) {
                 const char *text = json_to_string(rq->body);
-                c = c ?: curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(text));
-                c = c ?: curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, text);
+                c = c ?: sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) strlen(text));
+                c = c ?: sym_curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, text);
         } else if (rq->method == HTTP_DELETE)
-                c = c ?: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+                c = c ?: sym_curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
         if (c != CURLE_OK)
-                return log_debug_errno(EINVAL, "Failed to set up a request to %s: %s", h->url, curl_easy_strerror(c));
+                return log_debug_errno(EINVAL, "Failed to set up a request to %s: %s", h->url,
+                        sym_curl_easy_strerror(c));
 
         r = curl_event_add(h->curl, e);
         if (r < 0)
@@ -278,7 +279,7 @@ static bool is_response_to(json_object *m, json_object *id) {
 }
 
 static void transfer_end(Transfer *t, CURLcode result) {
-        (void) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
+        (void) sym_curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
         if (t->status == 0)
                 t->status = t->header_status;
         if (t->attached) {
@@ -301,12 +302,12 @@ static void transfer_handle(Transfer *t, json_object *m) {
 }
 
 static BackendFailure failure_of(Transfer *t, CURLcode result, const char **ret_message) {
-        *ret_message = t->error[0] ? t->error : curl_easy_strerror(result);
+        *ret_message = t->error[0] ? t->error : sym_curl_easy_strerror(result);
         switch (result) {
         case CURLE_OPERATION_TIMEDOUT: {
                 /* Connected (or reusing a connection) and sent: the remote is slow, not unreachable. */
                 curl_off_t sent = 0;
-                (void) curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
+                (void) sym_curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &sent);
                 return sent > 0 || t->header_status > 0 ? BACKEND_TIMEOUT : BACKEND_UNAVAILABLE;
         }
         case CURLE_GOT_NOTHING:
@@ -402,7 +403,7 @@ static void queue_deliver(void *userdata) {
 
 static void on_finished(CURL *easy, CURLcode result, void *userdata) {
         char *p = NULL;
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p);
         transfer_end((Transfer *) p, result);
 }
 
@@ -452,10 +453,10 @@ int http_remote_set_address(HttpRemote *r, const char *address) {
         /* "::ADDRESS:": whatever the URL's host and port, connect to ADDRESS at that port. */
         if (asprintf(&entry, strchr(address, ':') ? "::[%s]:" : "::%s:", address) < 0)
                 return -ENOMEM;
-        struct curl_slist *l = curl_slist_append(NULL, entry);
+        struct curl_slist *l = sym_curl_slist_append(NULL, entry);
         if (!l)
                 return -ENOMEM;
-        curl_slist_free_all(r->connect_to);
+        sym_curl_slist_free_all(r->connect_to);
         r->connect_to = l;
         return 0;
 }
@@ -464,7 +465,7 @@ void http_remote_done(HttpRemote *r) {
         while (r->transfers)
                 transfer_free(r->transfers);
         r->curl = curl_event_free(r->curl);
-        curl_slist_free_all(r->connect_to);
+        sym_curl_slist_free_all(r->connect_to);
         r->connect_to = NULL;
         if (r->authorization)
                 explicit_bzero(r->authorization, strlen(r->authorization));

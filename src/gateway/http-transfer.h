@@ -3,8 +3,6 @@
  * amounts to. The transfers to one remote share an HttpRemote: its URL, body limit and curl on the loop. */
 #pragma once
 
-#include <curl/curl.h>
-
 #include "backend.h"
 #include "buffer.h"
 #include "list.h"

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aios-gatewayd: MCP over HTTP for clients, org.aios.MCP1 over D-Bus to the servers. */
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include "aggregate.h"
 #include "auth.h"
 #include "backend.h"
+#include "curl-dlopen.h"
 #include "daemon.h"
 #include "guard.h"
 #include "heap-trim.h"
@@ -520,9 +520,8 @@ static int run(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-        /* libcurl sets itself (and OpenSSL) up at its first handle, made on the event loop: only a gateway with
-         * a remote backend pays for it, and no other thread ever uses libcurl. */
+        /* libcurl (and the OpenSSL it starts) is loaded for the first remote backend (curl-dlopen.h). */
         int r = run(argc, argv);
-        curl_global_cleanup();
+        curl_dlclose();
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -32,7 +32,7 @@ static void process(CurlEvent *c) {
 
         CURLMsg *m;
         int left;
-        while ((m = curl_multi_info_read(c->multi, &left))) {
+        while ((m = sym_curl_multi_info_read(c->multi, &left))) {
                 if (m->msg != CURLMSG_DONE)
                         continue;
                 c->ops->finished(m->easy_handle, m->data.result, c->userdata);
@@ -45,7 +45,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         int action = (revents & EPOLLIN ? CURL_CSELECT_IN : 0) | (revents & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                 (revents & EPOLLERR ? CURL_CSELECT_ERR : 0);
         int running;
-        (void) curl_multi_socket_action(c->multi, fd, action, &running);
+        (void) sym_curl_multi_socket_action(c->multi, fd, action, &running);
         process(c);
         return 0;
 }
@@ -77,7 +77,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userdata, voi
         int r = sd_event_add_io(c->event, &source, fd, events, on_io, c);
         if (r < 0) {
                 char *url = NULL;
-                (void) curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url);
+                (void) sym_curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url);
                 log_debug_errno(r, "Failed to watch a connection to %s: %m", strempty(url));
                 return -1;
         }
@@ -88,7 +88,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userdata, voi
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         CurlEvent *c = userdata;
         int running;
-        (void) curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        (void) sym_curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         process(c);
         return 0;
 }
@@ -120,6 +120,10 @@ int curl_event_new(sd_event *event, const CurlEventOps *ops, void *userdata, Cur
         assert(event);
         assert(ops && ops->finished);
 
+        /* Whoever sets up transfers has libcurl loaded first. */
+        int r = curl_dlopen();
+        if (r < 0)
+                return r;
         CurlEvent *c = new0(CurlEvent, 1);
         if (!c)
                 return -ENOMEM;
@@ -135,17 +139,17 @@ int curl_event_new(sd_event *event, const CurlEventOps *ops, void *userdata, Cur
 static int multi_ready(CurlEvent *c) {
         if (c->multi)
                 return 0;
-        c->multi = curl_multi_init();
+        c->multi = sym_curl_multi_init();
         if (!c->multi)
                 return -ENOMEM;
 
-        CURLMcode m = curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-        m = m ?: curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-        m = m ?: curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
-        m = m ?: curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+        CURLMcode m = sym_curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+        m = m ?: sym_curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+        m = m ?: sym_curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
+        m = m ?: sym_curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
         if (m != CURLM_OK) {
-                log_debug("Failed to set up libcurl's multi interface: %s", curl_multi_strerror(m));
-                curl_multi_cleanup(c->multi);
+                log_debug("Failed to set up libcurl's multi interface: %s", sym_curl_multi_strerror(m));
+                sym_curl_multi_cleanup(c->multi);
                 c->multi = NULL;
                 return -EINVAL;
         }
@@ -156,7 +160,7 @@ CurlEvent *curl_event_free(CurlEvent *c) {
         if (!c)
                 return NULL;
         if (c->multi)
-                curl_multi_cleanup(c->multi);
+                sym_curl_multi_cleanup(c->multi);
         for (size_t i = 0; i < c->n_ios; i++)
                 sd_event_source_disable_unref(c->ios[i].source);
         free(c->ios);
@@ -170,10 +174,10 @@ int curl_event_add(CurlEvent *c, CURL *easy) {
         int r = multi_ready(c);
         if (r < 0)
                 return r;
-        return curl_multi_add_handle(c->multi, easy) == CURLM_OK ? 0 : -ENOMEM;
+        return sym_curl_multi_add_handle(c->multi, easy) == CURLM_OK ? 0 : -ENOMEM;
 }
 
 void curl_event_remove(CurlEvent *c, CURL *easy) {
         if (c->multi)
-                (void) curl_multi_remove_handle(c->multi, easy);
+                (void) sym_curl_multi_remove_handle(c->multi, easy);
 }

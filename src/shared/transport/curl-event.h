@@ -2,9 +2,9 @@
 /* libcurl's multi interface driven from sd-event: its sockets as io sources, its timeouts as one timer source. */
 #pragma once
 
-#include <curl/curl.h>
 #include <systemd/sd-event.h>
 
+#include "curl-dlopen.h"
 #include "macro.h"
 
 typedef struct CurlEvent CurlEvent;
