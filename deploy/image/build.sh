@@ -118,6 +118,17 @@ while IFS= read -r -d '' f; do
                 add_library "$lib"
         done < <(ldd "$f" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
 done < <(find "$root/usr" -type f \( -perm -u+x -o -name '*.so*' \) -print0)
+# And what the daemons load with dlopen() when they first need it (libcurl: src/shared/transport/curl-dlopen.h),
+# which no ldd shows, with its own closure.
+dlopened=(libcurl.so.4)
+for soname in "${dlopened[@]}"; do
+        lib=$(ldconfig -p | sed -n "s|^[[:space:]]*$soname (.*) => \(/.*\)$|\1|p" | head -n 1)
+        [ -n "$lib" ] || { echo "build.sh: $soname is not installed" >&2; exit 1; }
+        add_library "$lib"
+        while read -r dep; do
+                add_library "$dep"
+        done < <(ldd "$lib" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p')
+done
 
 # 5. The user the processes run as (not root), and the few files a libc wants. /tmp, /run and /var/lib/aios
 # are where the cluster mounts writable volumes: the root file system is read-only.
