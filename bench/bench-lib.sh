@@ -99,9 +99,26 @@ run_wrk() {
         grep '^BENCH ' "$work/wrk.out" || die "wrk printed no figures: $(cat "$work/wrk.out")"
 }
 
+# CPU time (user and system, all threads) a process has used, in clock ticks.
+cpu_ticks() {
+        awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# CPU time the whole machine has been busy (everything but idle and iowait), in clock ticks.
+machine_busy_ticks() {
+        awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+# per_request TICKS REQUESTS: clock ticks of CPU time as microseconds per request.
+per_request() {
+        awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }'
+}
+
 # measure NAME URL TOOL ARGUMENTS EXPECTED_TEXT PID...: opens a session at URL, checks one tools/call by
 # hand, warms up, runs wrk, and reads the peak RSS (VmHWM) of each PID (their sum is rss_kib, each one
-# rss_kib_N). Sets result_NAME to the BENCH line plus the RSS fields.
+# rss_kib_N) and the CPU time each used per request during the measured run, in microseconds (cpu_us_N),
+# beside the whole machine's (cpu_us_machine: the processes, wrk and anything else running). Sets
+# result_NAME to the BENCH line plus these fields.
 measure() {
         local name=$1 expected=$5 status line
         url=$2 tool=$3 arguments=$4
@@ -123,16 +140,23 @@ measure() {
         echo "   session $session; tools/call $tool answers \"$expected\""
 
         [[ $warmup -eq 0 ]] || run_wrk "$warmup" 1000000000 >/dev/null
+        local pid cpu_before=() busy_before
+        for pid in "$@"; do
+                cpu_before+=("$(cpu_ticks "$pid")")
+        done
+        busy_before=$(machine_busy_ticks)
         line=$(run_wrk "$seconds" 2000000000)
-        local pid rss total=0 i=0
+        local busy_after rss total=0 i=0 requests
+        busy_after=$(machine_busy_ticks)
+        requests=$(field "$line" requests)
         for pid in "$@"; do
                 kill -0 "$pid" 2>/dev/null || die "$name: process $pid died during the run"
                 rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
                 total=$((total + rss))
-                line="$line rss_kib_$i=$rss"
+                line="$line rss_kib_$i=$rss cpu_us_$i=$(per_request $(($(cpu_ticks "$pid") - cpu_before[i])) "$requests")"
                 i=$((i + 1))
         done
-        line="$line rss_kib=$total"
+        line="$line rss_kib=$total cpu_us_machine=$(per_request $((busy_after - busy_before)) "$requests")"
         local errors
         errors=$(($(field "$line" connect_errors) + $(field "$line" read_errors) + $(field "$line" write_errors) +
                 $(field "$line" non2xx) + $(field "$line" timeouts)))

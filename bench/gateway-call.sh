@@ -156,5 +156,14 @@ awk -v d50="$(field "$result_direct" p50_us)" -v g50="$(field "$result_gateway_s
         printf "bridged throughput over direct HTTP'"'"'s, %d connections: %.0f%% over the direct connection, %.0f%% through the broker\n", '"$connections"', 100 * g / d, 100 * b / d
         printf "API-key authentication at p50, 1 connection: %+.0f us over anonymous\n", k1 - g1
         printf "bridged throughput over the reference server'"'"'s: %.1fx (/servers/conformance/mcp), %.1fx (/mcp)\n", g / r, m / r }'
+# Where the CPU goes: each process's time per call, and the machine's (wrk and everything else included),
+# which bounds what the machine can answer however the work is spread over its CPUs.
+awk -v ds="$(field "$result_direct" cpu_us_0)" -v dm="$(field "$result_direct" cpu_us_machine)" \
+        -v gg="$(field "$result_gateway_server" cpu_us_0)" -v gs="$(field "$result_gateway_server" cpu_us_1)" \
+        -v gm="$(field "$result_gateway_server" cpu_us_machine)" -v cpus="$(nproc)" 'BEGIN {
+        printf "CPU per call at %d connections: direct HTTP %.1f us in the server, %.1f us on the machine (wrk included); ", '"$connections"', ds, dm
+        printf "bridged %.1f us in the gateway + %.1f us in the server, %.1f us on the machine\n", gg, gs, gm
+        if (dm > 0 && gm > 0)
+                printf "so on %d CPUs the machine can answer at most %.0f req/s bridged against %.0f direct (%.0f%%); with a CPU for each process, the gateway alone would allow %.0f req/s\n", cpus, cpus * 1e6 / gm, cpus * 1e6 / dm, 100 * dm / gm, (gg > 0 ? 1e6 / gg : 0) }'
 echo "calls by route: $route_direct(DirectConnections=yes); $route_broker(DirectConnections=no)"
 echo "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after, on $(nproc) CPUs"
