@@ -2,7 +2,8 @@
 # The idle memory of every aios server and of the gateway in front of them: each server started on a
 # private system bus (with polkitd), the gateway with a backend for each, one tools/list through /mcp so that
 # every catalog was built and sent, then a few seconds idle; then each process's resident set (VmRSS) and
-# proportional set (Pss, shared pages divided among the processes that map them), beside the goals of
+# proportional set (Pss, shared pages divided among the processes that map them), the resident set split
+# into the shared libraries' mappings and the process's own (executable, heap, stacks), beside the goals of
 # 4 MiB per server and 12 MiB for the gateway.
 # usage: idle-rss.sh [BUILD_DIR [BASELINE_BUILD_DIR]]   (default: build; runs as root, like the development stack)
 #
@@ -77,7 +78,15 @@ top_mappings() { # PID
                 awk '{ printf "    %-30s %6d %6d %6d %6d %6d\n", $6, $1, $2, $3, $4, $5 }'
 }
 
-declare -A rss_of pss_of maps_of
+# The resident set of PID in two parts, in KiB: the shared libraries' mappings (the loader's among them:
+# what any program linking them has), and the rest, the process's own (its executable, heap, stacks).
+split_rss() { # PID
+        awk '/^[0-9a-f]+-[0-9a-f]+ / { lib = NF >= 6 && $6 ~ /\.so(\.[0-9.]+)?$/; next }
+                $1 == "Rss:" { if (lib) l += $2; else o += $2 }
+                END { printf "%d %d\n", l, o }' "/proc/$1/smaps"
+}
+
+declare -A rss_of pss_of maps_of libs_of own_of
 # Starts BUILD's servers and gateway, lists the tools once, idles and records every process's figures
 # under LABEL; then stops them all.
 measure() { # LABEL BUILD
@@ -129,6 +138,7 @@ measure() { # LABEL BUILD
         for name in "${!pid_of[@]}"; do
                 rss_of[$label/$name]=$(kib "/proc/${pid_of[$name]}/status" VmRSS)
                 pss_of[$label/$name]=$(kib "/proc/${pid_of[$name]}/smaps_rollup" Pss)
+                read -r "libs_of[$label/$name]" "own_of[$label/$name]" < <(split_rss "${pid_of[$name]}")
                 [[ $mappings -eq 0 ]] || maps_of[$label/$name]=$(top_mappings "${pid_of[$name]}")
         done
         stop_all
@@ -139,9 +149,9 @@ measure build "$build"
 
 mib() { awk -v k="${1:-}" 'BEGIN { if (k == "") printf "%10s", "-"; else printf "%6.1f MiB", k / 1024 }'; }
 if [[ -n $baseline ]]; then
-        printf '\n%-12s %10s %10s   %10s %10s %8s\n' process 'RSS before' 'PSS before' RSS PSS goal
+        printf '\n%-12s %10s %10s   %10s %10s %10s %10s %8s\n' process 'RSS before' 'PSS before' RSS PSS libraries own goal
 else
-        printf '\n%-12s %10s %10s %8s\n' process RSS PSS goal
+        printf '\n%-12s %10s %10s %10s %10s %8s\n' process RSS PSS libraries own goal
 fi
 for name in "${servers[@]%% *}" gateway; do
         goal=4096
@@ -152,7 +162,8 @@ for name in "${servers[@]%% *}" gateway; do
         rss=${rss_of[build/$name]:-}
         over=
         if [[ -n $rss && $rss -gt $goal ]]; then over='(over)'; fi
-        printf ' %s %s %4d MiB %s\n' "$(mib "$rss")" "$(mib "${pss_of[build/$name]:-}")" $((goal / 1024)) "$over"
+        printf ' %s %s %s %s %4d MiB %s\n' "$(mib "$rss")" "$(mib "${pss_of[build/$name]:-}")" \
+                "$(mib "${libs_of[build/$name]:-}")" "$(mib "${own_of[build/$name]:-}")" $((goal / 1024)) "$over"
 done
 if [[ $mappings -gt 0 ]]; then
         for name in "${servers[@]%% *}" gateway; do
