@@ -7,38 +7,41 @@
 
 #include <curl/curl.h>
 
-#define CURL_DLSYM(symbol) extern typeof(symbol) *sym_##symbol
+/* The libcurl functions aios calls, as sym_NAME: one more is one more line here. */
+#define CURL_DLSYMS(X)                                                                                                 \
+        X(curl_easy_cleanup)                                                                                           \
+        X(curl_easy_escape)                                                                                            \
+        X(curl_easy_getinfo)                                                                                           \
+        X(curl_easy_init)                                                                                              \
+        X(curl_easy_setopt)                                                                                            \
+        X(curl_easy_strerror)                                                                                          \
+        X(curl_free)                                                                                                   \
+        X(curl_global_cleanup)                                                                                         \
+        X(curl_mime_addpart)                                                                                           \
+        X(curl_mime_data)                                                                                              \
+        X(curl_mime_encoder)                                                                                           \
+        X(curl_mime_filename)                                                                                          \
+        X(curl_mime_free)                                                                                              \
+        X(curl_mime_init)                                                                                              \
+        X(curl_mime_subparts)                                                                                          \
+        X(curl_mime_type)                                                                                              \
+        X(curl_multi_add_handle)                                                                                       \
+        X(curl_multi_cleanup)                                                                                          \
+        X(curl_multi_info_read)                                                                                        \
+        X(curl_multi_init)                                                                                             \
+        X(curl_multi_remove_handle)                                                                                    \
+        X(curl_multi_setopt)                                                                                           \
+        X(curl_multi_socket_action)                                                                                    \
+        X(curl_multi_strerror)                                                                                         \
+        X(curl_slist_append)                                                                                           \
+        X(curl_slist_free_all)                                                                                         \
+        X(curl_url)                                                                                                    \
+        X(curl_url_cleanup)                                                                                            \
+        X(curl_url_get)                                                                                                \
+        X(curl_url_set)
 
-CURL_DLSYM(curl_easy_cleanup);
-CURL_DLSYM(curl_easy_escape);
-CURL_DLSYM(curl_easy_getinfo);
-CURL_DLSYM(curl_easy_init);
-CURL_DLSYM(curl_easy_setopt);
-CURL_DLSYM(curl_easy_strerror);
-CURL_DLSYM(curl_free);
-CURL_DLSYM(curl_global_cleanup);
-CURL_DLSYM(curl_mime_addpart);
-CURL_DLSYM(curl_mime_data);
-CURL_DLSYM(curl_mime_encoder);
-CURL_DLSYM(curl_mime_filename);
-CURL_DLSYM(curl_mime_free);
-CURL_DLSYM(curl_mime_init);
-CURL_DLSYM(curl_mime_subparts);
-CURL_DLSYM(curl_mime_type);
-CURL_DLSYM(curl_multi_add_handle);
-CURL_DLSYM(curl_multi_cleanup);
-CURL_DLSYM(curl_multi_info_read);
-CURL_DLSYM(curl_multi_init);
-CURL_DLSYM(curl_multi_remove_handle);
-CURL_DLSYM(curl_multi_setopt);
-CURL_DLSYM(curl_multi_socket_action);
-CURL_DLSYM(curl_multi_strerror);
-CURL_DLSYM(curl_slist_append);
-CURL_DLSYM(curl_slist_free_all);
-CURL_DLSYM(curl_url);
-CURL_DLSYM(curl_url_cleanup);
-CURL_DLSYM(curl_url_get);
-CURL_DLSYM(curl_url_set);
+#define CURL_DLSYM_DECLARE(symbol) extern typeof(symbol) *sym_##symbol;
+CURL_DLSYMS(CURL_DLSYM_DECLARE)
 
 /* Loads libcurl (which starts itself, and OpenSSL, with its first easy handle); again, does nothing. 0, or
  * -EOPNOTSUPP (logged) when libcurl or one of its functions is missing. */
