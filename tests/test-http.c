@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mcp-http-stream.h"
 #include "test-server.h"
 #include "test-util.h"
 
@@ -668,6 +669,50 @@ START_TEST(test_probes_answer_without_credentials_under_any_host) {
 }
 END_TEST
 
+/* A session's streams, counted as they come and go: the newest kept ones stay for Last-Event-ID, the rest are
+ * forgotten, and one taken out of the middle leaves the list whole. */
+START_TEST(test_stream_set_keeps_the_newest) {
+        struct MHD_Connection *reader = (struct MHD_Connection *) &reader; /* never read: only attached */
+        StreamSet set = {};
+        HttpStream *s[40], *standalone;
+        ck_assert_int_eq(http_stream_new(&standalone, NULL, &set, true, 1024), 0);
+        for (size_t i = 0; i < ELEMENTSOF(s); i++)
+                ck_assert_int_eq(http_stream_new(&s[i], NULL, &set, false, 1024), 0);
+        ck_assert_uint_eq(set.n_kept, 40); /* the standalone stream is not one of them */
+
+        http_stream_attach(s[0], reader);
+        http_stream_attach(s[39], reader);
+        ck_assert_uint_eq(set.n_kept, 38);
+        stream_set_prune(&set, 32);
+        ck_assert_uint_eq(set.n_kept, 32);
+        for (size_t i = 1; i <= 6; i++)
+                ck_assert_ptr_null(s[i]->owner); /* the oldest six kept ones */
+        for (size_t i = 7; i < ELEMENTSOF(s); i++)
+                ck_assert_ptr_eq(stream_set_find(&set, s[i]->index), s[i]);
+        ck_assert_ptr_eq(stream_set_find(&set, s[0]->index), s[0]); /* read by a connection: not pruned */
+        ck_assert_ptr_eq(stream_set_find(&set, 0), standalone);
+
+        unsigned middle = s[20]->index;
+        http_stream_forget(s[20]);
+        ck_assert_uint_eq(set.n_kept, 31);
+        ck_assert_ptr_null(stream_set_find(&set, middle));
+        ck_assert_ptr_eq(stream_set_find(&set, s[19]->index), s[19]);
+        ck_assert_ptr_eq(stream_set_find(&set, s[21]->index), s[21]);
+        stream_set_prune(&set, 32); /* under the limit: nothing to do */
+        ck_assert_ptr_eq(stream_set_find(&set, s[7]->index), s[7]);
+
+        http_stream_detach(s[39]);
+        http_stream_detach(s[0]);
+        ck_assert_uint_eq(set.n_kept, 33);
+        stream_set_clear(&set);
+        ck_assert_ptr_null(set.streams);
+        ck_assert_uint_eq(set.n_kept, 0);
+        http_stream_unref(standalone);
+        for (size_t i = 0; i < ELEMENTSOF(s); i++)
+                http_stream_unref(s[i]);
+}
+END_TEST
+
 static Suite *http_suite(void) {
         Suite *s = suite_create("http");
         TCase *tc = tcase_create("streamable-http");
@@ -708,6 +753,10 @@ static Suite *http_suite(void) {
         tcase_add_test(fe, test_front_end_token_is_required);
         tcase_add_test(fe, test_probes_answer_without_credentials_under_any_host);
         suite_add_tcase(s, fe);
+
+        TCase *streams = tcase_create("stream-set");
+        tcase_add_test(streams, test_stream_set_keeps_the_newest);
+        suite_add_tcase(s, streams);
         return s;
 }
 

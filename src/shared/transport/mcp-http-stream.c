@@ -18,6 +18,11 @@ struct SseEvent {
         char text[];
 };
 
+/* Kept for a client to come back for (Last-Event-ID): in a session's set, no connection reading it. */
+static bool stream_kept(const HttpStream *st) {
+        return st->owner && st->index != 0 && !st->connection;
+}
+
 int http_stream_new(HttpStream **ret, HttpServer *server, StreamSet *owner, bool standalone, size_t buffer_max) {
         HttpStream *st = new0(HttpStream, 1);
         if (!st)
@@ -32,7 +37,11 @@ int http_stream_new(HttpStream **ret, HttpServer *server, StreamSet *owner, bool
                 st->index = standalone ? 0 : ++owner->next_index;
                 st->owner = owner;
                 st->owner_next = owner->streams;
+                if (owner->streams)
+                        owner->streams->owner_prev = st;
                 owner->streams = http_stream_ref(st);
+                if (stream_kept(st))
+                        owner->n_kept++;
         }
         if (standalone)
                 st->mode = STREAM_SSE;
@@ -79,13 +88,16 @@ void http_stream_forget(HttpStream *st) {
         StreamSet *set = st->owner;
         if (!set)
                 return;
-        for (HttpStream **p = &set->streams; *p; p = &(*p)->owner_next)
-                if (*p == st) {
-                        *p = st->owner_next;
-                        break;
-                }
+        if (stream_kept(st))
+                set->n_kept--;
+        if (st->owner_prev)
+                st->owner_prev->owner_next = st->owner_next;
+        else
+                set->streams = st->owner_next;
+        if (st->owner_next)
+                st->owner_next->owner_prev = st->owner_prev;
         st->owner = NULL;
-        st->owner_next = NULL;
+        st->owner_next = st->owner_prev = NULL;
         http_stream_unref(st);
 }
 
@@ -97,7 +109,10 @@ HttpStream *stream_set_find(StreamSet *set, unsigned index) {
 }
 
 void stream_set_prune(StreamSet *set, unsigned max) {
-        /* Newest first: keep the first max streams without a connection, forget the rest. */
+        /* Newest first: keep the first max streams without a connection, forget the rest. Counted as they
+         * come and go, so that a session with many requests in flight is not walked on each new one. */
+        if (set->n_kept <= max)
+                return;
         unsigned kept = 0;
         for (HttpStream *st = set->streams, *next; st; st = next) {
                 next = st->owner_next;
@@ -130,11 +145,15 @@ void http_stream_wake(HttpStream *st) {
 
 void http_stream_attach(HttpStream *st, struct MHD_Connection *connection) {
         assert(!st->connection);
+        if (stream_kept(st))
+                st->owner->n_kept--;
         st->connection = connection;
         st->suspended = false;
 }
 
 void http_stream_detach(HttpStream *st) {
+        if (st->connection && st->owner && st->index != 0)
+                st->owner->n_kept++;
         st->connection = NULL;
         st->suspended = false;
         st->drop_when_drained = false;

@@ -24,7 +24,7 @@ struct HttpStream {
         unsigned n_ref;
         HttpServer *server;
         StreamSet *owner; /* the session's streams; NULL without a session */
-        HttpStream *owner_next;
+        HttpStream *owner_next, *owner_prev;
         unsigned index; /* 0 is the session's standalone GET stream */
         size_t buffer_max;
 
@@ -51,8 +51,9 @@ struct HttpStream {
 };
 
 struct StreamSet {
-        HttpStream *streams;
+        HttpStream *streams; /* newest first */
         unsigned next_index;
+        unsigned n_kept; /* of them, those no connection reads, the standalone one aside */
 };
 
 int http_stream_new(HttpStream **ret, HttpServer *server, StreamSet *owner, bool standalone, size_t buffer_max);
