@@ -42,6 +42,28 @@ static char *create(ApiKeyStore *s, const char *name, char **scopes, uint64_t ex
         return key;
 }
 
+/* A key file written elsewhere: the hash is HMAC-SHA-256 keyed with salt || pepper, as Python's hmac module
+ * computes it, so that a store outlives a change of the library that computes it. */
+START_TEST(test_known_hash_verifies) {
+        FILE *f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs("pepper\t12cc194d24ee9a19\n"
+              "0123456789ab\tknown\ttools:sysops\t1700000000\t0\t000102030405060708090a0b0c0d0e0f\t"
+              "51bf56748793cf79684a6033545036340d276fd312af430b236143ef05086ec3\n",
+                f);
+        ck_assert_int_eq(fclose(f), 0);
+        _cleanup_(apikey_store_freep) ApiKeyStore *s = store_new("server pepper");
+        _cleanup_free_ char *principal = NULL;
+        ck_assert_int_eq(apikey_store_verify(s, "aios_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW,
+                                 &principal, NULL, NULL),
+                1);
+        ck_assert_str_eq(principal, "key:known");
+        ck_assert_int_eq(apikey_store_verify(s, "aios_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", NOW,
+                                 NULL, NULL, NULL),
+                0);
+}
+END_TEST
+
 START_TEST(test_created_key_verifies_with_its_principal_and_scopes) {
         _cleanup_(apikey_store_freep) ApiKeyStore *s = store_new(NULL);
         char *scopes[] = { (char *) "tools:sysops", (char *) "tools:sysops:system_info", NULL };
@@ -348,6 +370,7 @@ static Suite *apikey_suite(void) {
         tcase_add_test(tc, test_invalid_names_and_scopes_are_refused);
         tcase_add_test(tc, test_concurrent_editors_lose_no_key);
         tcase_add_test(tc, test_default_path_follows_state_directory);
+        tcase_add_test(tc, test_known_hash_verifies);
         suite_add_tcase(s, tc);
         return s;
 }

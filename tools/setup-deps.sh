@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(gcc meson ninja-build pkg-config scdoc
-       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check
+       libsystemd-dev libmicrohttpd-dev libjson-c-dev libssl-dev nettle-dev libseccomp-dev libpcre2-dev libinih-dev libcurl4-openssl-dev check
        libgit2-dev
        libyaml-dev
        libespeak-ng-dev libpocketsphinx-dev pocketsphinx-en-us libsndfile1-dev libsamplerate0-dev libopusenc-dev libasound2-dev)

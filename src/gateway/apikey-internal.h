@@ -5,7 +5,7 @@
 
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
+#include <nettle/hmac.h>
 
 #include "apikey.h"
 
@@ -24,14 +24,13 @@ typedef struct Entry {
         ApiKeyInfo info;
         uint8_t salt[SALT_SIZE];
         uint8_t hash[HASH_SIZE];
-        EVP_MAC_CTX *mac; /* keyed with salt || pepper on first use, then re-initialized for each check */
+        struct hmac_sha256_ctx *mac; /* keyed with salt || pepper on first use, ready again after each check */
 } Entry;
 
 struct ApiKeyStore {
         char *path;
         uint8_t *pepper;
         size_t pepper_size;
-        EVP_MAC *hmac; /* fetched once, at first use: OpenSSL's one-shot HMAC() fetches it on every call */
         char pepper_check[PEPPER_CHECK_SIZE];      /* ours */
         char file_pepper_check[PEPPER_CHECK_SIZE]; /* the file's, "" when it has none */
 
@@ -58,5 +57,6 @@ int apikey_store_refresh(ApiKeyStore *s);
 int apikey_store_check_pepper(ApiKeyStore *s);
 
 /* An HMAC-SHA-256 context keyed with salt || pepper, and the HMAC of a key's text with it. */
-int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **ret);
-int apikey_mac_compute(EVP_MAC_CTX *ctx, const char *text, uint8_t out[HASH_SIZE]);
+int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], struct hmac_sha256_ctx **ret);
+void apikey_mac_free(struct hmac_sha256_ctx *mac);
+void apikey_mac_compute(struct hmac_sha256_ctx *mac, const char *text, uint8_t out[HASH_SIZE]);

@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "apikey-internal.h"
 #include "base64url.h"
@@ -30,7 +28,7 @@ void apikey_info_array_free(ApiKeyInfo *a, size_t n) {
 
 void apikey_entry_done(Entry *e) {
         apikey_info_done(&e->info);
-        EVP_MAC_CTX_free(e->mac);
+        apikey_mac_free(e->mac);
         e->mac = NULL;
 }
 
@@ -95,34 +93,17 @@ int apikey_pepper_load(const char *path, void **ret, size_t *ret_size) {
         return 1;
 }
 
-/* HMAC, fetched at its first use: a gateway whose clients present no key never starts OpenSSL. */
-static EVP_MAC *store_hmac(ApiKeyStore *s) {
-        if (!s->hmac)
-                s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        return s->hmac;
-}
-
 static int pepper_check(ApiKeyStore *s) {
         if (s->pepper_size == 0) {
                 strcpy(s->pepper_check, "none");
                 return 0;
         }
         uint8_t mac[HASH_SIZE];
-        size_t len = 0;
-        OSSL_PARAM params[] = {
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
-                OSSL_PARAM_construct_end(),
-        };
-        EVP_MAC *hmac = store_hmac(s);
-        if (!hmac)
-                return -EOPNOTSUPP;
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
-        bool ok = ctx && EVP_MAC_init(ctx, s->pepper, s->pepper_size, params) == 1 &&
-                EVP_MAC_update(ctx, (const uint8_t *) PEPPER_CHECK_TEXT, strlen(PEPPER_CHECK_TEXT)) == 1 &&
-                EVP_MAC_final(ctx, mac, &len, sizeof(mac)) == 1;
-        EVP_MAC_CTX_free(ctx);
-        if (!ok)
-                return -EIO;
+        struct hmac_sha256_ctx ctx;
+        hmac_sha256_set_key(&ctx, s->pepper_size, s->pepper);
+        hmac_sha256_update(&ctx, strlen(PEPPER_CHECK_TEXT), (const uint8_t *) PEPPER_CHECK_TEXT);
+        hmac_sha256_digest(&ctx, sizeof(mac), mac);
+        explicit_bzero(&ctx, sizeof(ctx));
         apikey_hex_encode(mac, (PEPPER_CHECK_SIZE - 1) / 2, s->pepper_check);
         return 0;
 }
@@ -155,7 +136,6 @@ ApiKeyStore *apikey_store_free(ApiKeyStore *s) {
         if (s->pepper)
                 OPENSSL_cleanse(s->pepper, s->pepper_size);
         free(s->pepper);
-        EVP_MAC_free(s->hmac);
         free(s->path);
         return mfree(s);
 }
@@ -405,38 +385,34 @@ int apikey_store_refresh(ApiKeyStore *s) {
         return 0;
 }
 
-/* An HMAC-SHA-256 context keyed with salt || pepper. */
-int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], EVP_MAC_CTX **ret) {
+/* An HMAC-SHA-256 context keyed with salt || pepper (nettle's: it needs no library started, where OpenSSL
+ * sets up its providers, 2 MiB of resident memory, for the first one). */
+int apikey_mac_new(ApiKeyStore *s, const uint8_t salt[SALT_SIZE], struct hmac_sha256_ctx **ret) {
+        struct hmac_sha256_ctx *mac = malloc(sizeof(struct hmac_sha256_ctx));
+        if (!mac)
+                return -ENOMEM;
         uint8_t k[SALT_SIZE + APIKEY_PEPPER_MAX];
         size_t n = SALT_SIZE + s->pepper_size;
         memcpy(k, salt, SALT_SIZE);
         if (s->pepper_size > 0)
                 memcpy(k + SALT_SIZE, s->pepper, s->pepper_size);
-        OSSL_PARAM params[] = {
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
-                OSSL_PARAM_construct_end(),
-        };
-        EVP_MAC *hmac = store_hmac(s);
-        if (!hmac)
-                return -EOPNOTSUPP;
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac);
-        int r = !ctx ? -ENOMEM : EVP_MAC_init(ctx, k, n, params) == 1 ? 0 : -EIO;
-        OPENSSL_cleanse(k, n);
-        if (r < 0) {
-                EVP_MAC_CTX_free(ctx);
-                return r;
-        }
-        *ret = ctx;
+        hmac_sha256_set_key(mac, n, k);
+        explicit_bzero(k, n);
+        *ret = mac;
         return 0;
 }
 
-/* HMAC of the key text; the context is re-initialized with the key it holds, so it can be used again. */
-int apikey_mac_compute(EVP_MAC_CTX *ctx, const char *text, uint8_t out[HASH_SIZE]) {
-        size_t len = 0;
-        if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(ctx, (const uint8_t *) text, strlen(text)) != 1 ||
-                EVP_MAC_final(ctx, out, &len, HASH_SIZE) != 1 || len != HASH_SIZE)
-                return -EIO;
-        return 0;
+void apikey_mac_free(struct hmac_sha256_ctx *mac) {
+        if (!mac)
+                return;
+        explicit_bzero(mac, sizeof(*mac));
+        free(mac);
+}
+
+/* HMAC of the key text; digesting leaves the context keyed as before, ready for the next. */
+void apikey_mac_compute(struct hmac_sha256_ctx *mac, const char *text, uint8_t out[HASH_SIZE]) {
+        hmac_sha256_update(mac, strlen(text), (const uint8_t *) text);
+        hmac_sha256_digest(mac, HASH_SIZE, out);
 }
 
 bool apikey_text_is_key(const char *text) {
@@ -493,9 +469,7 @@ int apikey_store_verify(ApiKeyStore *s, const char *text, uint64_t now_usec, cha
                 if (r < 0)
                         return r;
         }
-        r = apikey_mac_compute(e->mac, text, hash);
-        if (r < 0)
-                return r;
+        apikey_mac_compute(e->mac, text, hash);
         if (CRYPTO_memcmp(hash, e->hash, HASH_SIZE) != 0) {
                 set_error(ret_error, "The API key is unknown or revoked.");
                 return 0;

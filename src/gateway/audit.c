@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Audit records in the journal: the fields of one tool call, and the digest of its canonical arguments. */
 #include <inttypes.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
@@ -126,10 +126,14 @@ int audit_arguments_digest(json_object *v, char ret[static 65]) {
         if (r < 0)
                 return r == -E2BIG ? r : -ENOMEM;
 
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-        if (EVP_Digest(b.data, b.size, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-                return -ENOMEM;
+        /* nettle's SHA-256: no library to start for it (OpenSSL sets up its providers for the first digest,
+         * 2 MiB of resident memory), and no algorithm to look up on every call. */
+        uint8_t md[SHA256_DIGEST_SIZE];
+        unsigned n = sizeof(md);
+        struct sha256_ctx ctx;
+        sha256_init(&ctx);
+        sha256_update(&ctx, b.size, (const uint8_t *) b.data);
+        sha256_digest(&ctx, n, md);
         static const char hex[] = "0123456789abcdef";
         for (unsigned i = 0; i < n; i++) {
                 ret[2 * i] = hex[md[i] >> 4];

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 
 #include "hashmap.h"
@@ -79,19 +79,16 @@ int result_cache_key(const char *backend, const char *tool, const char *principa
                 return r;
         /* Each part with its length first: no two different calls give the same text. */
         const char *parts[] = { backend, tool, strempty(principal), strempty(scopes), args };
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        unsigned char digest[32];
-        unsigned n = 0;
-        bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+        struct sha256_ctx md;
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        sha256_init(&md);
         FOREACH_ELEMENT(p, parts) {
                 char length[24];
                 int l = snprintf(length, sizeof(length), "%zu:", strlen(*p));
-                ok = ok && EVP_DigestUpdate(md, length, (size_t) l) == 1 && EVP_DigestUpdate(md, *p, strlen(*p)) == 1;
+                sha256_update(&md, (size_t) l, (const uint8_t *) length);
+                sha256_update(&md, strlen(*p), (const uint8_t *) *p);
         }
-        ok = ok && EVP_DigestFinal_ex(md, digest, &n) == 1 && n == sizeof(digest);
-        EVP_MD_CTX_free(md);
-        if (!ok)
-                return -EIO;
+        sha256_digest(&md, sizeof(digest), digest);
         for (size_t i = 0; i < sizeof(digest); i++)
                 snprintf(ret + 2 * i, 3, "%02x", digest[i]);
         return 0;

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "log.h"
 #include "web-files.h"
@@ -85,10 +85,11 @@ static int read_file(int fd, const struct stat *st, WebFile *f) {
         f->data[n] = 0;
         f->size = n;
 
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
-        if (EVP_Digest(f->data, f->size, md, &md_len, EVP_sha256(), NULL) != 1)
-                return -ENOMEM;
+        uint8_t md[SHA256_DIGEST_SIZE];
+        struct sha256_ctx ctx;
+        sha256_init(&ctx);
+        sha256_update(&ctx, f->size, (const uint8_t *) f->data);
+        sha256_digest(&ctx, sizeof(md), md);
         static const char hex[] = "0123456789abcdef";
         char *e = f->etag;
         *e++ = '"';
