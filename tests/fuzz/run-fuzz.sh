@@ -13,17 +13,19 @@ case $target in
 jwt) sources=("$shared/base/base64url.c" "$shared/security/jwt.c" "$shared/security/jwt-cache.c" "$shared/security/jwt-key.c"
                 "$shared/base/json-util.c" "$shared/base/buffer.c") ;;
 apikey) sources=("$shared/base/base64url.c" "$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$shared/base/log.c")
-        includes+=(-I"$src/src/gateway") ;;
+        includes+=(-I"$src/src/gateway")
+        libraries=(nettle) ;;
 bearer) sources=("$shared/base/base64url.c" "$shared/security/jwt.c" "$shared/security/jwt-cache.c" "$shared/security/jwt-key.c"
                 "$shared/base/json-util.c" "$shared/base/buffer.c" "$shared/base/log.c" "$src/src/gateway/apikey.c"
                 "$src/src/gateway/apikey-edit.c" "$src/src/gateway/auth-bearer.c")
-        includes+=(-I"$src/src/gateway") ;;
+        includes+=(-I"$src/src/gateway")
+        libraries=(nettle) ;;
 http) # the whole transport: every source of the shared library but the sandbox's, which runs nothing here
         mapfile -t sources < <(find "$shared" -name '*.c' ! -name 'sandbox*.c' | sort)
         sources+=("$src/src/gateway/apikey.c" "$src/src/gateway/apikey-edit.c" "$src/src/gateway/auth-bearer.c")
         includes+=(-I"$src/src/gateway" -DSECCOMP_DIR='"/nonexistent"' -DAIOS_BUILD_ROOT='"/nonexistent"'
                 -DAIOS_SOURCE_ROOT='"/nonexistent"')
-        libraries=(libsystemd libmicrohttpd libseccomp libpcre2-8 libcurl inih) ;;
+        libraries=(libsystemd libmicrohttpd libseccomp libpcre2-8 libcurl inih nettle) ;;
 *) echo "run-fuzz.sh: unknown target '$target'" >&2; exit 2 ;;
 esac
 
