@@ -14,7 +14,8 @@
 #   stream     on a second connection, a GET stream of the session (session wire) or a subscriptions/listen
 #              stream (stateless wire), held 0.5 to 3 s, then dropped without a word
 # Every answer is checked: a wrong one counts as an error, a 404 of a session the gateway ended (its table
-# full) as not_found. With PID, that process's resident set is read every half second; the largest is
+# full) as not_found, a 503 with Retry-After (the backend had all the calls in progress it may: the gateway's
+# overload refusal, -32030, which a client retries) as busy. With PID, that process's resident set is read every half second; the largest is
 # peak_kib. Prints one line: "SOAK key=value ...". Loopback only: any other host is refused.
 # usage: gateway-soak-client.py BASE_URL SECONDS SESSIONS MAX_REQUESTS THINK_MS [PID]
 import asyncio
@@ -38,7 +39,7 @@ META = {'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontex
         'io.modelcontextprotocol/clientInfo': {'name': 'gateway-soak', 'version': '1'}}
 
 counts = {k: 0 for k in ('lives', 'sessions', 'stateless', 'requests', 'calls', 'streamed', 'lists', 'streams',
-                         'deleted', 'abandoned', 'errors', 'not_found')}
+                         'deleted', 'abandoned', 'errors', 'not_found', 'busy')}
 first_errors = []
 deadline = time.monotonic() + seconds
 
@@ -130,6 +131,9 @@ def error(why):
 
 def result_of(answer, id, what):
     """The result of request id in answer, or None (an error counted)."""
+    if answer.status == 503 and 'retry-after' in answer.headers:
+        counts['busy'] += 1
+        return None
     if answer.status != 200:
         error('%s: HTTP %d %s' % (what, answer.status, answer.body[:200]))
         return None
@@ -242,6 +246,9 @@ class Life:
             conn.close()
             if status == 404 and self.session:
                 counts['not_found'] += 1
+                return False
+            if status == 503 and 'retry-after' in headers:
+                counts['busy'] += 1
                 return False
             error('stream on %s: HTTP %d' % (self.endpoint, status))
             return False

@@ -105,10 +105,10 @@ kill -0 "$gateway_pid" 2>/dev/null || die "the gateway died during the run"
 echo
 awk -v fresh="$rss_fresh" -v s="$rss_start" -v p="$(field "$line" peak_kib)" -v e="$rss_end" -v cs="$conformanced_start" \
         -v ce="$conformanced_end" -v req="$(field "$line" requests)" -v rps="$(field "$line" rps)" \
-        -v err="$(field "$line" errors)" 'BEGIN {
+        -v err="$(field "$line" errors)" -v busy="$(field "$line" busy)" 'BEGIN {
         printf "gateway RSS: %.1f MiB fresh, %.1f MiB at start (after warm-up), %.1f MiB peak, %.1f MiB at end\n", fresh / 1024, s / 1024, p / 1024, e / 1024
         d = 100 * (e - s) / s
         printf "end vs start: %+.1f%%: %s\n", d, (d <= 10 && d >= -10) ? "returned within 10%" : "NOT within 10%"
         printf "aios-conformanced RSS: %.1f MiB at start, %.1f MiB at end\n", cs / 1024, ce / 1024
-        printf "%d requests (%.0f/s), %d errors\n", req, rps, err }'
+        printf "%d requests (%.0f/s), %d errors, %d refused as busy (503 with Retry-After)\n", req, rps, err, busy }'
 echo "load average $load_before before, $(load_average) after, on $(nproc) CPUs"
