@@ -36,10 +36,7 @@ int http_stream_new(HttpStream **ret, HttpServer *server, StreamSet *owner, bool
         if (owner) {
                 st->index = standalone ? 0 : ++owner->next_index;
                 st->owner = owner;
-                st->owner_next = owner->streams;
-                if (owner->streams)
-                        owner->streams->owner_prev = st;
-                owner->streams = http_stream_ref(st);
+                LIST_PREPEND(owner->streams, http_stream_ref(st));
                 if (stream_kept(st))
                         owner->n_kept++;
         }
@@ -90,21 +87,16 @@ void http_stream_forget(HttpStream *st) {
                 return;
         if (stream_kept(st))
                 set->n_kept--;
-        if (st->owner_prev)
-                st->owner_prev->owner_next = st->owner_next;
-        else
-                set->streams = st->owner_next;
-        if (st->owner_next)
-                st->owner_next->owner_prev = st->owner_prev;
+        LIST_REMOVE(set->streams, st);
         st->owner = NULL;
-        st->owner_next = st->owner_prev = NULL;
         http_stream_unref(st);
 }
 
 HttpStream *stream_set_find(StreamSet *set, unsigned index) {
-        for (HttpStream *st = set->streams; st; st = st->owner_next)
+        LIST_FOREACH(st, set->streams) {
                 if (st->index == index)
                         return st;
+        }
         return NULL;
 }
 
@@ -114,8 +106,7 @@ void stream_set_prune(StreamSet *set, unsigned max) {
         if (set->n_kept <= max)
                 return;
         unsigned kept = 0;
-        for (HttpStream *st = set->streams, *next; st; st = next) {
-                next = st->owner_next;
+        LIST_FOREACH(st, set->streams) {
                 if (st->connection || st->index == 0)
                         continue;
                 if (++kept > max)

@@ -6,6 +6,7 @@
 
 #include "http-server.h"
 #include "json-util.h"
+#include "list.h"
 #include "mcp-identity.h"
 #include "mcp-server.h"
 
@@ -23,9 +24,9 @@ typedef struct SseEvent SseEvent;
 struct HttpStream {
         unsigned n_ref;
         HttpServer *server;
-        StreamSet *owner; /* the session's streams; NULL without a session */
-        HttpStream *owner_next, *owner_prev;
-        unsigned index; /* 0 is the session's standalone GET stream */
+        StreamSet *owner;        /* the session's streams; NULL without a session */
+        LIST_FIELDS(HttpStream); /* in owner->streams */
+        unsigned index;          /* 0 is the session's standalone GET stream */
         size_t buffer_max;
 
         StreamMode mode;

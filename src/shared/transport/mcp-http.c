@@ -276,9 +276,10 @@ static HttpSession *http_session_get(McpHttp *h, McpSession *session) {
 static bool http_session_idle(HttpSession *hs, uint64_t now, uint64_t max_idle) {
         if (mcp_session_is_busy(hs->session))
                 return false;
-        for (HttpStream *st = hs->streams.streams; st; st = st->owner_next)
+        LIST_FOREACH(st, hs->streams.streams) {
                 if (st->connection)
                         return false;
+        }
         return now - mcp_session_get_last_used(hs->session) > max_idle;
 }
 
@@ -364,11 +365,12 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
 
         /* Keepalives on every open stream: they also make a vanished client's connection fail. */
         for (HttpSession *hs = h->sessions; hs; hs = hs->next)
-                for (HttpStream *st = hs->streams.streams; st; st = st->owner_next)
+                LIST_FOREACH(st, hs->streams.streams) {
                         if (st->connection) {
                                 http_stream_keepalive(st);
                                 mcp_session_touch(hs->session);
                         }
+                }
         for (HttpRequest *req = h->requests; req; req = req->next)
                 if (req->stateless && req->stream && req->stream->connection && req->stream->mode == STREAM_SSE)
                         http_stream_keepalive(req->stream);
@@ -878,7 +880,7 @@ static enum MHD_Result handle_delete(McpHttp *h, HttpRequest *req) {
 
         /* Open streams of the session end now, instead of at their next keep-alive. */
         HttpSession *hs = mcp_session_get_transport_data(session);
-        for (HttpStream *st = hs ? hs->streams.streams : NULL; st; st = st->owner_next) {
+        LIST_FOREACH(st, hs ? hs->streams.streams : NULL) {
                 st->finished = true;
                 st->drop_when_drained = true;
                 http_stream_wake(st);
